@@ -1,0 +1,38 @@
+# crmlab's single entry point. Needs only python3 (with venv and pip) and make.
+#   make reports   install into .venv and regenerate every report into reports/
+#   make test      install with the dev extra and run the test suite
+#   make lab       JupyterLab on the project's kernel
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+KERNEL := crmlab
+
+.PHONY: reports test lab bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps re-run the install when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (crmlab)"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+reports: $(VENV)/.installed
+	$(BIN)/crmlab reports --kernel $(KERNEL)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n auto
+
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab --notebook-dir=.
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/summary_benchmark.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
