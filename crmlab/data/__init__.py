@@ -1,0 +1,43 @@
+"""Data layer: read and validate transactions, bundled datasets, synthetic worlds.
+
+- :func:`read_transactions` / :func:`scan_transactions`: the canonical
+  transactions table from CSV, Parquet or a DataFrame, validated;
+- :func:`load_transactions`: one name per source (bundled, synthetic, file);
+- :func:`load_cdnow` and the papers' conventions (``CDNOW_CONVENTIONS``);
+- :func:`simulate_transactions`: a customer base with known ground truth.
+"""
+
+from crmlab.data.cdnow import CDNOW_CALIBRATION_END, CDNOW_CONVENTIONS, CDNOW_OBSERVATION_END, CDNOW_START, load_cdnow
+from crmlab.data.errors import DataError, Problem
+from crmlab.data.simulate import SimulatedWorld, simulate_transactions
+from crmlab.data.sources import BUNDLED_SOURCES, load_transactions
+from crmlab.data.transactions import (
+    CANONICAL_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    TRANSACTIONS_SCHEMA,
+    read_transactions,
+    scan_transactions,
+    validate_transactions,
+)
+
+__all__ = [
+    "BUNDLED_SOURCES",
+    "CANONICAL_COLUMNS",
+    "CDNOW_CALIBRATION_END",
+    "CDNOW_CONVENTIONS",
+    "CDNOW_OBSERVATION_END",
+    "CDNOW_START",
+    "DataError",
+    "OPTIONAL_COLUMNS",
+    "Problem",
+    "REQUIRED_COLUMNS",
+    "SimulatedWorld",
+    "TRANSACTIONS_SCHEMA",
+    "load_cdnow",
+    "load_transactions",
+    "read_transactions",
+    "scan_transactions",
+    "simulate_transactions",
+    "validate_transactions",
+]
