@@ -57,7 +57,7 @@ def load_transactions(
         from crmlab.data.simulate import simulate_transactions
 
         world = simulate_transactions(
-            n_customers, start=start, end=end, acquisition_end=acquisition_end, rng=rng
+            n_customers, start=start, end=end, acquisition_end=acquisition_end or None, rng=rng
         )
         return world.transactions
     return read_transactions(source, columns=columns, date_format=date_format)
