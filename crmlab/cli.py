@@ -1,0 +1,165 @@
+"""The ``crmlab`` command line.
+
+``crmlab reports`` executes the notebooks configured in ``reports.toml`` into
+``reports/`` (see :mod:`crmlab.reports`). Exit codes: 0 when every run
+succeeded, 1 when any run failed, 2 for a config or parameter error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crmlab import __version__
+
+app = typer.Typer(
+    name="crmlab",
+    help="crmlab: relationship-marketing theories and CRM metrics as tested models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Exit code for a config or parameter error (as click uses for usage errors).
+EXIT_CONFIG_ERROR = 2
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse a ``--set KEY=VALUE``; the value is a TOML literal when it parses as one, else a string.
+
+    >>> parse_assignment("n=3"), parse_assignment("rate=0.05"), parse_assignment("flag=true")
+    (('n', 3), ('rate', 0.05), ('flag', True))
+    >>> parse_assignment("rates=[0.05, 0.1]"), parse_assignment("source=cdnow")
+    (('rates', [0.05, 0.1]), ('source', 'cdnow'))
+    """
+    from crmlab.reports.config import ParameterError, normalise_value
+
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key.isidentifier():
+        raise ParameterError(f"--set expects KEY=VALUE with KEY a Python name, got {text!r}")
+    try:
+        parsed = tomllib.loads(f"value = {raw}")
+    except tomllib.TOMLDecodeError:
+        return key, raw
+    if list(parsed) != ["value"]:  # e.g. a newline smuggling in a second key
+        return key, raw
+    return key, normalise_value(parsed["value"])
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print a one-line error on stderr and return the exit for config errors."""
+    typer.echo(f"crmlab: error: {message}", err=True)
+    return typer.Exit(EXIT_CONFIG_ERROR)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"crmlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """crmlab: relationship-marketing theories and CRM metrics as tested models."""
+
+
+@app.command("reports")
+def reports_command(
+    config: Annotated[Path, typer.Option("--config", "-c", help="The reports config file.")] = Path("reports.toml"),
+    only: Annotated[
+        list[str] | None, typer.Option("--only", metavar="NAME", help="Run only this run (repeatable).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Runs at once.", show_default="number of CPUs")
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="Override a parameter of every selected run (repeatable); VALUE is read as TOML when it can be.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output folder.", show_default="reports/ next to the config")
+    ] = None,
+    kernel: Annotated[str | None, typer.Option("--kernel", help="Jupyter kernel.", show_default="the config's kernel")] = None,
+    list_runs: Annotated[bool, typer.Option("--list", help="List the configured runs and exit.")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+) -> None:
+    """Execute the notebooks of reports.toml into reports/ (HTML page, executed notebook, provenance)."""
+    from crmlab.reports import ReportsError, load_config, run_reports
+
+    try:
+        overrides = dict(parse_assignment(a) for a in assignments or [])
+        cfg = load_config(config)
+        if list_runs:
+            _print_runs(cfg.select(only), overrides)
+            return
+        results = run_reports(
+            config,
+            only=only,
+            jobs=jobs,
+            overrides=overrides,
+            output_dir=output,
+            kernel_name=kernel,
+            progress=progress,
+        )
+    except ReportsError as exc:
+        raise _fail(str(exc)) from None
+    _print_summary(results, Path(output) if output is not None else cfg.root / "reports")
+    if not all(r.succeeded for r in results):
+        raise typer.Exit(1)
+
+
+def _print_runs(runs: list[Any], overrides: dict[str, Any]) -> None:
+    """The ``--list`` table: name, notebook, parameters (with overrides), description."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("Run")
+    table.add_column("Notebook", overflow="fold")
+    table.add_column("Parameters", overflow="fold")
+    table.add_column("Description")
+    for run in runs:
+        params = {**run.parameters, **overrides}
+        shown = "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in params.items())
+        table.add_row(run.name, run.notebook.as_posix(), shown, run.description or "")
+    Console(highlight=False).print(table)
+
+
+def _print_summary(results: list[Any], out: Path) -> None:
+    """One line per run and where the index is."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    console = Console(highlight=False, soft_wrap=True)
+    for r in results:
+        if r.succeeded:
+            where = shown(r.output / f"{r.name}.html")
+            console.print(f"[green]succeeded[/] {escape(r.name)} ({r.duration:.1f} s): {escape(where)}")
+        else:
+            where = shown(r.output / f"{r.name}.ipynb")
+            console.print(f"[red]failed[/]    {escape(r.name)}: {escape(r.error or '')} (see {escape(where)})")
+    console.print(f"index: {escape(shown(out / 'index.html'))}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

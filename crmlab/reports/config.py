@@ -1,0 +1,307 @@
+"""``reports.toml``: which notebooks to run, with which parameters.
+
+The file sits at the project root; relative notebook paths resolve against
+its folder, which is also the working directory of every notebook run::
+
+    kernel = "python3"                 # optional
+    [[run]]
+    name = "customer_base_cdnow"       # unique, [A-Za-z0-9_-]+
+    notebook = "notebooks/01_customer_base.ipynb"
+    description = "..."                # optional
+    [run.parameters]
+    source = "cdnow"
+    time_unit = "W"
+
+:func:`load_config` reads and validates the file; :func:`resolve_parameters`
+checks the parameters of the selected runs against each notebook's
+``parameters`` cell before any kernel starts (papermill itself only warns
+about unknown parameters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+#: Allowed run names (they become folder names under ``reports/``).
+RUN_NAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
+class ReportsError(Exception):
+    """Base class of the errors raised before any notebook runs (bad config or parameters)."""
+
+
+class ConfigError(ReportsError):
+    """``reports.toml`` is missing, unreadable or invalid, or a run name is unknown."""
+
+
+class ParameterError(ReportsError):
+    """A configured or overriding parameter that a run's notebook does not define."""
+
+
+def normalise_value(value: Any) -> Any:
+    """Make a TOML value JSON-friendly: dates and times become ISO 8601 strings.
+
+    Papermill stores the parameters in the executed notebook's metadata (JSON),
+    so TOML's date/time types cannot pass through unchanged.
+
+    >>> normalise_value({"since": dt.date(1997, 1, 1), "rates": [0.05, 0.1]})
+    {'since': '1997-01-01', 'rates': [0.05, 0.1]}
+    """
+    if isinstance(value, (dt.date, dt.time)):  # dt.datetime is a dt.date
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: normalise_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalise_value(v) for v in value]
+    return value
+
+
+class RunConfig(BaseModel):
+    """One ``[[run]]`` table: a notebook and the parameters to execute it with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=RUN_NAME_PATTERN)
+    notebook: Path
+    description: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("parameters")
+    @classmethod
+    def _json_friendly(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return normalise_value(value)
+
+
+class ReportsConfig(BaseModel):
+    """The validated content of ``reports.toml`` plus where it was read from.
+
+    ``runs`` keeps the file's order; :attr:`path` is the config file and
+    :attr:`root` its folder (the project directory).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kernel: str = "python3"
+    runs: list[RunConfig] = Field(alias="run")
+
+    _path: Path = PrivateAttr()
+
+    @property
+    def path(self) -> Path:
+        """The config file (absolute)."""
+        return self._path
+
+    @property
+    def root(self) -> Path:
+        """The project directory: the config file's folder."""
+        return self._path.parent
+
+    @property
+    def names(self) -> list[str]:
+        """Run names in file order."""
+        return [run.name for run in self.runs]
+
+    def notebook_path(self, run: RunConfig) -> Path:
+        """The run's notebook as an absolute path (relative paths resolve against :attr:`root`)."""
+        return (self.root / run.notebook).resolve()
+
+    def select(self, only: list[str] | None = None) -> list[RunConfig]:
+        """The runs named in ``only`` (all runs when ``None``), in file order.
+
+        Raises :class:`ConfigError` for an unknown name, listing the configured ones.
+        """
+        if only is None:
+            return list(self.runs)
+        unknown = [name for name in only if name not in self.names]
+        if unknown:
+            raise ConfigError(
+                f"{self.path.name}: unknown run {', '.join(map(repr, unknown))}; "
+                f"configured runs: {', '.join(self.names)}"
+            )
+        wanted = set(only)
+        return [run for run in self.runs if run.name in wanted]
+
+
+def load_config(path: str | Path) -> ReportsConfig:
+    """Read and validate a ``reports.toml``.
+
+    Raises :class:`ConfigError` with a one-line message naming the file and
+    the offending run and key: missing file, TOML syntax error, unknown or
+    missing key, invalid or duplicate run name, no run defined.
+    """
+    label = os.fspath(path)  # as the user wrote it
+    path = Path(path).resolve()
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{label}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{label}: cannot read config file ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{label}: invalid TOML ({exc})") from None
+    if "run" not in data:
+        raise ConfigError(f"{label}: no [[run]] defined")
+    if isinstance(data["run"], dict):
+        raise ConfigError(f"{label}: write each run as [[run]] (an array of tables), not [run]")
+    try:
+        config = ReportsConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{label}: {_describe_validation_error(exc, data)}") from None
+    seen: set[str] = set()
+    for run in config.runs:
+        if run.name in seen:
+            raise ConfigError(f"{label}: duplicate run name {run.name!r}")
+        seen.add(run.name)
+    if not config.runs:
+        raise ConfigError(f"{label}: no [[run]] defined")
+    config._path = path
+    return config
+
+
+def _describe_validation_error(exc: ValidationError, data: dict[str, Any]) -> str:
+    """Turn pydantic's errors into one line: ``run 'x': unknown key 'y'; ...``."""
+    messages = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ""
+        if loc and loc[0] == "run" and len(loc) > 1 and isinstance(loc[1], int):
+            index = loc[1]
+            runs = data.get("run")
+            entry = runs[index] if isinstance(runs, list) and index < len(runs) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
+            where = f"run {name!r}" if isinstance(name, str) else f"run #{index + 1}"
+            loc = loc[2:]
+        key = ".".join(str(part) for part in loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            what = f"unknown key {key!r}"
+        elif kind == "missing":
+            what = f"missing key {key!r}"
+        elif kind == "string_pattern_mismatch":
+            what = f"invalid {key} {err['input']!r} (use letters, digits, '_' and '-')"
+        else:
+            what = f"{key}: {err['msg']}" if key else err["msg"]
+        messages.append(f"{where}: {what}" if where else what)
+    return "; ".join(messages)
+
+
+def notebook_parameters(path: Path, kernel_name: str | None = None) -> list[str] | None:
+    """Names defined by the notebook's ``parameters``-tagged cell; ``None`` without such a cell.
+
+    Uses :func:`papermill.inspect_notebook` (with the given kernel name when
+    the notebook has no kernelspec metadata). Papermill skips any line with
+    two ``=`` (``x = ""  # "" = all``), so for Python the names assigned at
+    the top level of the cell are added too.
+    """
+    # Imported here: loading a config (e.g. for --list) should stay quick.
+    import nbformat
+    import papermill
+
+    nb = nbformat.read(path, as_version=4)
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        return None
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # its "Unable to parse line" warnings are handled below
+    try:
+        names = list(papermill.inspect_notebook(str(path)))
+    except ValueError:
+        # papermill needs a kernel name and language; take ours when the notebook has none.
+        from papermill.translators import papermill_translators
+
+        translator = papermill_translators.find_translator(kernel_name or "python3", "python")
+        names = [p.name for p in translator.inspect(cell)]
+    finally:
+        logger.setLevel(level)
+    language = nb.metadata.get("language_info", {}).get("name") or nb.metadata.get("kernelspec", {}).get("language")
+    if language in (None, "python"):
+        names = list(dict.fromkeys([*_assigned_names(cell.source), *names]))
+    return names
+
+
+def _assigned_names(source: str) -> list[str]:
+    r"""Names assigned at the top level of Python ``source``, in order; ``[]`` if it does not parse.
+
+    >>> _assigned_names('a = 1\nb: int = 2\nc, d = 3, 4  # "" = none\n%matplotlib inline')
+    ['a', 'b', 'c', 'd']
+    """
+    import ast
+
+    # IPython magics and shell escapes are not Python.
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            elements = target.elts if isinstance(target, ast.Tuple) else [target]
+            names.extend(e.id for e in elements if isinstance(e, ast.Name))
+    return names
+
+
+def resolve_parameters(
+    config: ReportsConfig,
+    runs: list[RunConfig],
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Final parameters of each run (configured, then ``overrides``), checked against its notebook.
+
+    Every parameter must be defined in the notebook's ``parameters`` cell.
+    Raises :class:`ConfigError` for a missing or unreadable notebook and
+    :class:`ParameterError` naming run, notebook and parameter otherwise; all
+    problems are reported together on one line. No kernel is started.
+    """
+    overrides = normalise_value(dict(overrides or {}))
+    final: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    missing: list[str] = []
+    for run in runs:
+        params = {**run.parameters, **overrides}
+        final[run.name] = params
+        nb_path = config.notebook_path(run)
+        where = f"run {run.name!r} ({run.notebook.as_posix()})"
+        if not nb_path.is_file():
+            missing.append(f"{where}: notebook not found")
+            continue
+        if not params:
+            continue
+        try:
+            known = notebook_parameters(nb_path, config.kernel)
+        except Exception as exc:  # not JSON, not a notebook, ...
+            missing.append(f"{where}: cannot read notebook ({type(exc).__name__}: {exc})".splitlines()[0])
+            continue
+        if known is None:
+            problems.append(
+                f"{where}: parameters given ({', '.join(params)}) "
+                "but the notebook has no cell tagged 'parameters'"
+            )
+            continue
+        unknown = [p for p in params if p not in known]
+        if unknown:
+            listing = ", ".join(known) if known else "none"
+            problems.append(
+                f"{where}: unknown parameter {', '.join(map(repr, unknown))}; "
+                f"the notebook defines: {listing}"
+            )
+    if missing:
+        raise ConfigError(f"{config.path.name}: " + "; ".join(missing))
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return final

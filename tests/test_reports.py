@@ -1,0 +1,331 @@
+"""crmlab.reports: config validation, parameter checks, runs, provenance and the index.
+
+The fixture project (``tests/fixtures/reports/``) is copied into ``tmp_path``
+for every test. Only two tests start kernels (five tiny notebook executions
+in all); everything else checks what must happen before any kernel starts,
+or works on hand-made run folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from crmlab.cli import app
+from crmlab.reports import ConfigError, ParameterError, load_config, run_reports
+from crmlab.reports.config import notebook_parameters
+from crmlab.reports.index import collect_index, write_index
+from crmlab.reports.provenance import write_provenance
+from crmlab.reports.runner import _finalize, _Job, _swap_in
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+FLAKY_OK = 'name = "flaky"\nnotebook = "notebooks/flaky.ipynb"\n[run.parameters]\nfail = false'
+FLAKY_FAILS = FLAKY_OK.replace("fail = false", "fail = true")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the fixture project; its reports.toml defines runs good, flaky, steady."""
+    dest = tmp_path / "project"
+    shutil.copytree(FIXTURES, dest)
+    return dest
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def leftovers(reports: Path) -> list[str]:
+    """Temporary or backup folders the runner should have removed."""
+    return [p.name for p in reports.iterdir() if p.name.startswith((".tmp-", ".old-"))]
+
+
+# --- config -----------------------------------------------------------------
+
+
+def test_load_config_keeps_order_and_resolves_paths(project: Path) -> None:
+    config = load_config(project / "reports.toml")
+    assert config.kernel == "python3"
+    assert config.names == ["good", "flaky", "steady"]
+    assert config.root == project.resolve()
+    good = config.runs[0]
+    assert config.notebook_path(good) == (project / "notebooks" / "good.ipynb").resolve()
+    assert good.parameters == {"source": "data/tiny.csv", "scale": 2}
+    assert [r.name for r in config.select(["steady", "good"])] == ["good", "steady"]
+
+
+def test_toml_dates_become_iso_strings(tmp_path: Path) -> None:
+    (tmp_path / "reports.toml").write_text(
+        '[[run]]\nname = "a"\nnotebook = "a.ipynb"\n[run.parameters]\nsince = 1997-01-01\n'
+    )
+    assert load_config(tmp_path / "reports.toml").runs[0].parameters == {"since": "1997-01-01"}
+
+
+RUN = '[[run]]\nname = "{name}"\nnotebook = "notebooks/flaky.ipynb"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (None, "reports.toml: config file not found"),
+        ("kernel = ", "reports.toml: invalid TOML"),
+        ('kernel = "python3"\n', "reports.toml: no [[run]] defined"),
+        (RUN.format(name="a") + RUN.format(name="a"), "reports.toml: duplicate run name 'a'"),
+        ("colour = 1\n" + RUN.format(name="a"), "reports.toml: unknown key 'colour'"),
+        (RUN.format(name="a") + "timeout = 3\n", "reports.toml: run 'a': unknown key 'timeout'"),
+        (RUN.format(name="a b"), "reports.toml: run 'a b': invalid name 'a b'"),
+        ('[[run]]\nname = "a"\n', "reports.toml: run 'a': missing key 'notebook'"),
+        ('[run]\nname = "a"\nnotebook = "a.ipynb"\n', "reports.toml: write each run as [[run]]"),
+        ('[[run]]\nnotebook = "x.ipynb"\n', "reports.toml: run #1: missing key 'name'"),
+    ],
+)
+def test_config_errors_name_file_run_and_key(tmp_path: Path, text: str | None, expected: str) -> None:
+    path = tmp_path / "reports.toml"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(str(tmp_path / expected))
+    assert "\n" not in str(info.value)
+
+
+# --- checks before any kernel starts ----------------------------------------
+
+
+def test_unknown_override_fails_before_anything_runs(project: Path) -> None:
+    with pytest.raises(ParameterError) as info:
+        run_reports(project / "reports.toml", only=["good"], overrides={"nope": 1}, progress=False)
+    message = str(info.value)
+    assert "run 'good' (notebooks/good.ipynb): unknown parameter 'nope'" in message
+    assert "the notebook defines: source, scale" in message
+    assert not (project / "reports").exists()
+
+
+def test_unknown_configured_parameter_fails_before_anything_runs(project: Path) -> None:
+    toml = project / "reports.toml"
+    toml.write_text(toml.read_text().replace("scale = 2", "scale = 2\nsacle = 3"))
+    with pytest.raises(ParameterError, match=r"run 'good' \(notebooks/good.ipynb\): unknown parameter 'sacle'"):
+        run_reports(toml, progress=False)
+    assert not (project / "reports").exists()
+
+
+def test_parameters_for_a_notebook_without_parameters_cell(project: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nbformat.write(nb, project / "notebooks" / "plain.ipynb")
+    toml = project / "reports.toml"
+    toml.write_text('[[run]]\nname = "plain"\nnotebook = "notebooks/plain.ipynb"\n[run.parameters]\nx = 2\n')
+    with pytest.raises(ParameterError, match="parameters given \\(x\\) but the notebook has no cell tagged 'parameters'"):
+        run_reports(toml, progress=False)
+    assert not (project / "reports").exists()
+
+
+def test_parameters_papermill_cannot_parse_are_still_known(project: Path) -> None:
+    # papermill's inspector skips lines holding two "=", e.g. in a comment.
+    source = 'cutoff = ""  # "" = the last date\n%matplotlib inline\nn: int = 3'
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]})
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), project / "notebooks" / "p.ipynb")
+    assert notebook_parameters(project / "notebooks" / "p.ipynb") == ["cutoff", "n"]
+
+
+def test_unknown_only_name_lists_configured_runs(project: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown run 'nobody'; configured runs: good, flaky, steady"):
+        run_reports(project / "reports.toml", only=["nobody"], progress=False)
+    assert not (project / "reports").exists()
+
+
+def test_missing_notebook_and_unknown_kernel(project: Path) -> None:
+    toml = project / "reports.toml"
+    with pytest.raises(ConfigError, match="kernel 'no-such-kernel' not found"):
+        run_reports(toml, only=["flaky"], kernel_name="no-such-kernel", progress=False)
+    (project / "notebooks" / "flaky.ipynb").unlink()
+    with pytest.raises(ConfigError, match=r"run 'flaky' \(notebooks/flaky.ipynb\): notebook not found"):
+        run_reports(toml, only=["flaky"], progress=False)
+    assert not (project / "reports").exists()
+
+
+# --- runs (these start kernels) ---------------------------------------------
+
+
+def test_good_run_writes_page_notebook_and_provenance(project: Path) -> None:
+    [result] = run_reports(
+        project / "reports.toml", only=["good"], overrides={"scale": 3}, jobs=1, progress=False
+    )
+    reports = project / "reports"
+    assert (result.name, result.status, result.error) == ("good", "succeeded", None)
+    assert result.output == reports / "good"
+    assert sorted(p.name for p in result.output.iterdir()) == ["good.html", "good.ipynb", "provenance.json"]
+
+    text = (result.output / "provenance.json").read_text()
+    prov = json.loads(text)
+    assert prov["run"] == "good"
+    assert prov["notebook"] == "notebooks/good.ipynb"
+    assert prov["parameters"] == {"source": "data/tiny.csv", "scale": 3}  # override applied
+    assert prov["status"] == "succeeded" and prov["error"] is None
+    assert prov["kernel"] == "python3"
+    assert prov["started"].endswith("+00:00") and prov["finished"] >= prov["started"]
+    assert prov["duration_seconds"] == pytest.approx(result.duration) and result.duration > 0
+    data = (project / "data" / "tiny.csv").read_bytes()
+    assert prov["data_files"] == [
+        {"path": "data/tiny.csv", "in_project": True, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    ]
+    assert {"python", "crmlab", "pandas", "numpy", "scipy", "statsmodels", "polars", "papermill", "nbconvert"} <= set(
+        prov["versions"]
+    )
+    assert prov["git"] is None or set(prov["git"]) == {"commit", "dirty"}
+    assert str(project.resolve()) not in text  # no machine paths
+
+    executed = nbformat.read(result.output / "good.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "scale = 3" in injected[0].source
+
+    page = (result.output / "good.html").read_text()
+    assert "data:image/png;base64," in page  # the figure, embedded
+    assert "Tiny customer base" in page  # markdown kept
+    assert "code-only-marker" not in page and "read_amounts" not in page  # code hidden
+    assert 'class="jp-InputPrompt' not in page and 'class="jp-OutputPrompt' not in page  # no prompts
+
+    index = json.loads((reports / "index.json").read_text())
+    assert [(r["name"], r["status"]) for r in index["runs"]] == [
+        ("good", "succeeded"),
+        ("flaky", "never run"),
+        ("steady", "never run"),
+    ]
+    html = (reports / "index.html").read_text()
+    assert 'href="good/good.html"' in html and 'href="good/good.ipynb"' in html
+    assert "never run" in html
+    assert leftovers(reports) == []
+
+
+def test_failed_run_keeps_last_good_report(project: Path) -> None:
+    toml, reports = project / "reports.toml", project / "reports"
+    [first] = run_reports(toml, only=["flaky"], progress=False)
+    assert first.succeeded
+    good_before = snapshot(reports / "flaky")
+
+    # The config changes and the run now breaks; the other run goes on.
+    toml.write_text(toml.read_text().replace(FLAKY_OK, FLAKY_FAILS))
+    cli = CliRunner().invoke(
+        app, ["reports", "-c", str(toml), "--only", "flaky", "--only", "steady", "-j", "2", "--no-progress"]
+    )
+    assert cli.exit_code == 1, cli.output
+    assert "failed    flaky: ValueError: deliberate failure requested by the parameters" in cli.stdout
+    assert "succeeded steady" in cli.stdout
+
+    assert snapshot(reports / "flaky") == good_before  # byte-identical
+    failed = reports / "flaky.failed"
+    prov = json.loads((failed / "provenance.json").read_text())
+    assert prov["status"] == "failed" and prov["parameters"] == {"fail": True}
+    error = prov["error"]
+    assert (error["ename"], error["evalue"]) == ("ValueError", "deliberate failure requested by the parameters")
+    assert "raise ValueError" in error["traceback"] and "\x1b[" not in error["traceback"]
+    executed = nbformat.read(failed / "flaky.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in executed.cells for o in c.get("outputs", []))
+    assert json.loads((reports / "steady" / "provenance.json").read_text())["status"] == "succeeded"
+
+    index = {r["name"]: r for r in json.loads((reports / "index.json").read_text())["runs"]}
+    assert index["flaky"]["status"] == "failed"
+    assert index["flaky"]["latest"]["folder"] == "flaky.failed"
+    assert index["flaky"]["last_success"]["folder"] == "flaky"
+    assert index["steady"]["status"] == "succeeded" and index["good"]["status"] == "never run"
+    html = (reports / "index.html").read_text()
+    assert "ValueError: deliberate failure requested by the parameters" in html
+    assert "the last good report" in html
+    assert 'href="flaky.failed/flaky.ipynb"' in html and 'href="flaky/flaky.html"' in html
+    assert "reports/flaky.failed/flaky.ipynb" in html  # where the traceback is
+    assert leftovers(reports) == []
+
+    # Fixed again: the new good report replaces the old one and the failure goes.
+    toml.write_text(toml.read_text().replace(FLAKY_FAILS, FLAKY_OK))
+    [fixed] = run_reports(toml, only=["flaky"], progress=False)
+    assert fixed.succeeded
+    assert not failed.exists()
+    assert json.loads((reports / "index.json").read_text())["runs"][1]["status"] == "succeeded"
+
+
+# --- folder swaps and the index, without kernels ----------------------------
+
+
+def make_attempt(folder: Path, name: str, status: str, started: str, evalue: str = "boom") -> None:
+    folder.mkdir(parents=True)
+    (folder / f"{name}.ipynb").write_text("{}")
+    error = None if status == "succeeded" else {"ename": "RuntimeError", "evalue": evalue, "traceback": evalue}
+    write_provenance(
+        folder,
+        {"run": name, "status": status, "started": started, "duration_seconds": 1.5, "parameters": {}, "error": error},
+    )
+
+
+def test_index_takes_the_newer_attempt_and_escapes(project: Path) -> None:
+    reports = project / "reports"
+    config = load_config(project / "reports.toml")
+    # good: a stale failure older than the good report -> succeeded.
+    make_attempt(reports / "good", "good", "succeeded", "2024-01-02T00:00:00+00:00")
+    make_attempt(reports / "good.failed", "good", "failed", "2024-01-01T00:00:00+00:00")
+    # flaky: failed, never succeeded; its error text holds markup.
+    make_attempt(reports / "flaky.failed", "flaky", "failed", "2024-01-03T00:00:00+00:00", "<script>x</script>")
+    runs = {r["name"]: r for r in collect_index(config, reports)["runs"]}
+    assert runs["good"]["status"] == "succeeded" and runs["good"]["latest"]["folder"] == "good"
+    assert runs["flaky"]["status"] == "failed" and runs["flaky"]["last_success"] is None
+    assert runs["steady"]["status"] == "never run" and runs["steady"]["parameters"] == {"fail": False}
+    html = write_index(config, reports).read_text()
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "the last good report" not in html  # no good report of flaky to point to
+
+
+def test_swap_restores_the_old_folder_when_the_move_fails(tmp_path: Path) -> None:
+    dest = tmp_path / "run"
+    dest.mkdir()
+    (dest / "report.html").write_text("old")
+    with pytest.raises(FileNotFoundError):
+        _swap_in(tmp_path / "missing", dest)
+    assert (dest / "report.html").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_failed_attempt_goes_to_failed_folder_and_leaves_good_report(tmp_path: Path) -> None:
+    good = tmp_path / "r"
+    good.mkdir()
+    (good / "r.html").write_text("good")
+    old_failure = tmp_path / "r.failed"
+    old_failure.mkdir()
+    (old_failure / "r.ipynb").write_text("older failure")
+    tmp = tmp_path / ".tmp-r-x"
+    tmp.mkdir()
+    (tmp / "r.ipynb").write_text("new failure")
+    job = _Job("r", "r.ipynb", "r.ipynb", None, {}, "python3", str(tmp_path), str(tmp), {}, None)
+    record = {"status": "failed", "duration_seconds": 0.5, "error": {"ename": "DeadKernelError", "evalue": "died"}}
+    result = _finalize(job, record, tmp_path)
+    assert (result.status, result.output, result.error) == ("failed", old_failure, "DeadKernelError: died")
+    assert (good / "r.html").read_text() == "good"
+    assert (old_failure / "r.ipynb").read_text() == "new failure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "r.failed"]
+
+
+def test_error_excerpt_strips_colours_and_machine_paths(tmp_path: Path) -> None:
+    import sys
+
+    from papermill import PapermillExecutionError
+
+    from crmlab.reports.provenance import error_excerpt
+
+    frames = [
+        "\x1b[0;31m-----\x1b[0m",
+        "\x1b[0;31mKeyError\x1b[0m   Traceback (most recent call last)",
+        "Cell \x1b[0;32mIn[4], line 2\x1b[0m\n----> 2 lookup(table)",
+        *[f"File {sys.prefix}/lib/site-packages/lib.py:{n}, in f()\n--> {n} x[k]" for n in range(10)],
+        f"\x1b[0;31mKeyError\x1b[0m: 'missing in {tmp_path}/data/x.csv'",
+    ]
+    exc = PapermillExecutionError(4, 4, "lookup(table)", "KeyError", f"'missing in {tmp_path}/data/x.csv'", frames)
+    error = error_excerpt(exc, tmp_path)
+    assert error["ename"] == "KeyError" and error["evalue"] == "'missing in ./data/x.csv'"
+    lines = error["traceback"].splitlines()
+    assert lines[:2] == ["Cell In[4], line 2", "----> 2 lookup(table)"]  # the notebook's line first
+    assert lines[-1] == "KeyError: 'missing in ./data/x.csv'"
+    assert "\x1b" not in error["traceback"] and sys.prefix not in error["traceback"]
+    assert (error["cell_index"], error["exec_count"]) == (4, 4)
