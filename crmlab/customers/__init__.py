@@ -1,0 +1,43 @@
+"""Customer-base metrics over the canonical transactions table.
+
+Every function takes transactions as a pandas or Polars DataFrame, a Polars
+LazyFrame, or a CSV/Parquet path (read with :func:`crmlab.data.scan_transactions`,
+so bad data raises :class:`crmlab.data.DataError`), computes in Polars, and
+returns a tidy pandas DataFrame.
+
+- :func:`transaction_summary`: the per-customer RFM summary (frequency,
+  recency, T, monetary value), with an optional calibration/holdout split;
+- :func:`active_customers`, :func:`retention_rate`, :func:`churn_rate`,
+  :func:`cohort_retention`, :func:`repeat_purchase_rate`: retention and churn;
+- :func:`interpurchase_times`, :func:`interpurchase_summary`,
+  :func:`interpurchase_distribution`: time between purchases;
+- :func:`project_customer_base`, :func:`compare_churn_scenarios`,
+  :func:`customer_base_closed_form`, :func:`steady_state_base`: the size of the
+  base under acquisition and churn.
+"""
+
+from crmlab.customers.interpurchase import interpurchase_distribution, interpurchase_summary, interpurchase_times
+from crmlab.customers.projection import (
+    compare_churn_scenarios,
+    customer_base_closed_form,
+    project_customer_base,
+    steady_state_base,
+)
+from crmlab.customers.retention import active_customers, churn_rate, cohort_retention, repeat_purchase_rate, retention_rate
+from crmlab.customers.summary import transaction_summary
+
+__all__ = [
+    "active_customers",
+    "churn_rate",
+    "cohort_retention",
+    "compare_churn_scenarios",
+    "customer_base_closed_form",
+    "interpurchase_distribution",
+    "interpurchase_summary",
+    "interpurchase_times",
+    "project_customer_base",
+    "repeat_purchase_rate",
+    "retention_rate",
+    "steady_state_base",
+    "transaction_summary",
+]

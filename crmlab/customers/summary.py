@@ -1,0 +1,388 @@
+"""The per-customer RFM summary (frequency, recency, T, monetary value) of a transaction log.
+
+The summary is the input of every "Buy Till You Die" model (Pareto/NBD, BG/NBD,
+Gamma-Gamma): for each customer, how many *repeat* transactions they made
+(``frequency``, x), when the last one was (``recency``, t_x, measured from the
+first purchase), how long they have been observed (``T``), and what a repeat
+transaction is worth on average (``monetary_value``). The conventions follow
+Fader, Hardie & Lee (2005) and the ``lifetimes`` library (Davidson-Pilon):
+
+- purchases are grouped into periods of length ``freq`` (day, week or month),
+  and all purchases of a customer in one period are **one transaction** worth
+  their sum;
+- the first transaction is the customer's acquisition and is not a repeat:
+  frequency = number of transaction periods − 1, and monetary_value is the
+  mean of the repeat transactions only (0 for a customer without any);
+- recency and T are counted from the start of the first transaction period.
+
+The helpers at the bottom (periods, units, the observation end as a day) are
+shared by the other modules of :mod:`crmlab.customers`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+from crmlab.data.transactions import scan_transactions
+
+__all__ = ["transaction_summary"]
+
+#: Period lengths understood by ``freq``.
+FREQS = ("D", "W", "M")
+#: Length of a time unit in days: a week is 7 days, a month 365.25 / 12 = 30.4375 days.
+UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375}
+
+Transactions = Any  # pandas / Polars DataFrame, Polars LazyFrame, or a CSV/Parquet path
+
+
+def transaction_summary(
+    transactions: Transactions,
+    *,
+    observation_end: Any,
+    freq: str = "D",
+    time_unit: str | None = None,
+    calibration_end: Any = None,
+    columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per customer: frequency, recency, T and monetary value (the RFM summary).
+
+    Definitions (Fader, Hardie & Lee 2005; the ``lifetimes`` library). The
+    purchases of each customer are grouped into periods of length ``freq``;
+    several purchases in one period are one *transaction* whose value is their
+    sum. With the periods of a customer's transactions p_1 < … < p_n:
+
+    - ``frequency`` x = n − 1, the number of repeat transactions;
+    - ``recency`` t_x = start(p_n) − start(p_1) (0 when x = 0);
+    - ``T`` = start(period of the end day) − start(p_1), the customer's age at
+      the end of the calibration period (``calibration_end``) or, without
+      one, at ``observation_end``;
+    - ``monetary_value`` = mean value of the repeat transactions p_2 … p_n,
+      and 0 when x = 0 (the Fader–Hardie / lifetimes convention: the first
+      transaction is left out, so the model of spend is fitted to repeat
+      transactions only);
+    - ``first_purchase``, ``last_purchase`` (timestamps of the first and last
+      purchase records), ``n_purchases`` (purchase *records*, before grouping
+      into periods), ``total_spend`` (sum of all amounts, first purchase
+      included).
+
+    Recency and T are whole numbers of ``freq`` periods (as ``lifetimes``
+    counts them) when ``time_unit`` is None; with ``time_unit`` they are the
+    exact time elapsed between the period starts, in that unit: days, weeks
+    (days / 7) or months (days / 30.4375). ``freq="D", time_unit="W"`` is the
+    CDNOW papers' convention (one transaction per day, time in weeks).
+
+    With ``calibration_end``, the summary is the calibration/holdout split of
+    forecasting studies: only customers whose first purchase is on or before
+    ``calibration_end`` are kept; every column above describes the
+    calibration period (purchases up to ``calibration_end``; T runs to
+    ``calibration_end``); and three columns describe the holdout period
+    (``calibration_end``, ``observation_end``]:
+
+    - ``frequency_holdout``: number of transactions (periods with purchases);
+    - ``monetary_value_holdout``: their mean value (0 when there are none);
+    - ``duration_holdout``: the length of the holdout, in periods or in
+      ``time_unit`` (the same for every customer).
+
+    As in ``lifetimes``, the purchases are split at ``calibration_end`` before
+    they are grouped into periods, so a week or month that straddles
+    ``calibration_end`` contributes to both parts. Unlike
+    ``lifetimes.utils.calibration_and_holdout_data``, which averages the
+    holdout value over purchase *records*, ``monetary_value_holdout``
+    averages over transactions (a period's purchases summed), like
+    ``monetary_value``; and ``calibration_end`` includes its whole day.
+
+    Parameters
+    ----------
+    transactions : pandas/Polars DataFrame, Polars LazyFrame, or path
+        The canonical transactions (``customer_id``, ``date``, ``amount``), or
+        a CSV/Parquet file (or glob) scanned lazily; read with
+        :func:`crmlab.data.scan_transactions`, so bad data raises
+        :class:`~crmlab.data.DataError`.
+    observation_end : date-like
+        The last day observed, inclusive (a time of day is ignored). A
+        purchase after it is an error (:class:`~crmlab.data.DataError`).
+    freq : {"D", "W", "M"}
+        Length of a transaction period: day, week (Monday to Sunday) or
+        calendar month.
+    time_unit : {None, "D", "W", "M"}
+        Unit of recency, T and duration_holdout; None = whole ``freq`` periods.
+    calibration_end : date-like, optional
+        Last day of the calibration period, inclusive; must be before
+        ``observation_end``.
+    columns : mapping, optional
+        Your column names → canonical names, passed to ``scan_transactions``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (sorted). Columns ``frequency``,
+        ``recency``, ``T``, ``monetary_value``, [``frequency_holdout``,
+        ``monetary_value_holdout``, ``duration_holdout``], ``first_purchase``,
+        ``last_purchase``, ``n_purchases``, ``total_spend``.
+
+    Source: Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005), "Counting Your
+    Customers the Easy Way: An Alternative to the Pareto/NBD Model",
+    Marketing Science 24(2), 275–284; ``lifetimes.utils.summary_data_from_transaction_data``.
+
+    Examples
+    --------
+    Customer a buys on 1, 1 (again) and 8 January, b once on 5 January:
+
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "date": ["2021-01-01", "2021-01-01", "2021-01-08", "2021-01-05"],
+    ...                    "amount": [10.0, 5.0, 20.0, 7.0]})
+    >>> s = transaction_summary(tx, observation_end="2021-01-15")
+    >>> s[["frequency", "recency", "T", "monetary_value", "total_spend"]]
+                 frequency  recency     T  monetary_value  total_spend
+    customer_id
+    a                    1      7.0  14.0            20.0         35.0
+    b                    0      0.0  10.0             0.0          7.0
+    >>> transaction_summary(tx, observation_end="2021-01-15", time_unit="W")[["recency", "T"]]
+                 recency         T
+    customer_id
+    a                1.0  2.000000
+    b                0.0  1.428571
+
+    With a calibration period to 5 January, a's purchase of the 8th is in the holdout:
+
+    >>> cal = transaction_summary(tx, observation_end="2021-01-15", calibration_end="2021-01-05")
+    >>> cal.filter(like="holdout")
+                 frequency_holdout  monetary_value_holdout  duration_holdout
+    customer_id
+    a                            1                    20.0              10.0
+    b                            0                     0.0              10.0
+    """
+    freq = check_freq(freq)
+    if time_unit is not None:
+        time_unit = check_unit(time_unit, "time_unit")
+    end = as_day(observation_end, "observation_end")
+    cal = None if calibration_end is None else as_day(calibration_end, "calibration_end")
+    if cal is not None and cal >= end:
+        raise ValueError(
+            f"calibration_end ({cal.date()}) must be before observation_end ({end.date()}): "
+            "the holdout period is (calibration_end, observation_end]"
+        )
+    split = end if cal is None else cal
+    lf = scan(transactions, columns)
+    next_day = pl.lit(split + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
+    end_next = pl.lit(end + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
+    # part 0: calibration (or the whole observation), 1: holdout, 2: after observation_end (an error).
+    part = (
+        pl.when(pl.col("date") < next_day).then(0).when(pl.col("date") < end_next).then(1).otherwise(2)
+    ).cast(pl.Int8)
+    # Stage 1: one row per customer, part and period (the transactions), plain aggregations.
+    periods = (
+        lf.select("customer_id", "date", "amount")
+        .with_columns(part.alias("part"), period_ordinal(freq).alias("ord"))
+        .group_by("customer_id", "part", "ord")
+        .agg(
+            pl.col("amount").sum().alias("value"),
+            pl.len().alias("n"),
+            pl.col("date").min().alias("first_date"),
+            pl.col("date").max().alias("last_date"),
+        )
+    )
+    # Stage 2: one row per customer. Conditional columns (null outside their part) keep every
+    # aggregation a plain sum/min/max, which Polars runs much faster than filters inside agg().
+    c, h, late = pl.col("part") == 0, pl.col("part") == 1, pl.col("part") == 2
+
+    def where(expr: pl.Expr, mask: pl.Expr) -> pl.Expr:
+        return pl.when(mask).then(expr)
+
+    ord_c = where(pl.col("ord"), c)
+    per_customer = (
+        periods.with_columns(
+            c.cast(pl.Int64).alias("is_c"),
+            h.cast(pl.Int64).alias("is_h"),
+            ord_c.alias("ord_c"),
+            where(pl.col("value"), c).alias("value_c"),
+            where(pl.col("value"), c & (ord_c > ord_c.min().over("customer_id"))).alias("value_repeat"),
+            where(pl.col("n"), c).alias("n_c"),
+            where(pl.col("first_date"), c).alias("first_c"),
+            where(pl.col("last_date"), c).alias("last_c"),
+            where(pl.col("value"), h).alias("value_h"),
+            where(pl.col("n"), late).alias("n_late"),
+            where(pl.col("first_date"), late).alias("first_late"),
+        )
+        .group_by("customer_id")
+        .agg(
+            pl.col("is_c").sum().alias("n_periods"),
+            pl.col("ord_c").min().alias("first_ord"),
+            pl.col("ord_c").max().alias("last_ord"),
+            pl.col("value_repeat").sum().alias("repeat_spend"),
+            pl.col("value_c").sum().alias("total_spend"),
+            pl.col("n_c").sum().cast(pl.Int64).alias("n_purchases"),
+            pl.col("first_c").min().alias("first_purchase"),
+            pl.col("last_c").max().alias("last_purchase"),
+            pl.col("is_h").sum().alias("frequency_holdout"),
+            pl.col("value_h").sum().alias("holdout_spend"),
+            pl.col("n_late").sum().cast(pl.Int64).alias("n_late"),
+            pl.col("first_late").min().alias("first_late"),
+        )
+    )
+    table = collect(per_customer)
+    _raise_on_late(table, end, source_name(transactions))
+
+    end_ord, end_start_day = scalar_period(split, freq)
+    if time_unit is None:
+        recency = (pl.col("last_ord") - pl.col("first_ord")).cast(pl.Float64)
+        age = (end_ord - pl.col("first_ord")).cast(pl.Float64)
+        holdout_length = float(scalar_period(end, freq)[0] - end_ord)
+    else:
+        days = UNIT_DAYS[time_unit]
+        first_start = ordinal_start(freq, "first_ord").cast(pl.Int32)
+        recency = (ordinal_start(freq, "last_ord").cast(pl.Int32) - first_start).cast(pl.Float64) / days
+        age = (end_start_day - first_start).cast(pl.Float64) / days
+        holdout_length = (scalar_period(end, freq)[1] - end_start_day) / days
+    frequency = pl.col("n_periods") - 1
+    result = (
+        table.filter(pl.col("n_periods") > 0)
+        .with_columns(frequency.alias("frequency"))
+        .select(
+            "customer_id",
+            "frequency",
+            recency.alias("recency"),
+            age.alias("T"),
+            pl.when(pl.col("frequency") > 0)
+            .then(pl.col("repeat_spend") / pl.col("frequency"))
+            .otherwise(0.0)
+            .alias("monetary_value"),
+            *(
+                []
+                if cal is None
+                else [
+                    "frequency_holdout",
+                    pl.when(pl.col("frequency_holdout") > 0)
+                    .then(pl.col("holdout_spend") / pl.col("frequency_holdout"))
+                    .otherwise(0.0)
+                    .alias("monetary_value_holdout"),
+                    pl.lit(holdout_length, dtype=pl.Float64).alias("duration_holdout"),
+                ]
+            ),
+            pl.col("first_purchase").cast(pl.Datetime("ns")),
+            pl.col("last_purchase").cast(pl.Datetime("ns")),
+            "n_purchases",
+            "total_spend",
+        )
+        .sort("customer_id")
+    )
+    return result.to_pandas().set_index("customer_id")
+
+
+def _raise_on_late(table: pl.DataFrame, end: pd.Timestamp, source: str) -> None:
+    """DataError naming the customers with purchases after observation_end (one problem per customer)."""
+    late = table.filter(pl.col("n_late") > 0).sort("customer_id")
+    if late.height == 0:
+        return
+    problems = []
+    for i, (cid, n, first) in enumerate(late.select("customer_id", "n_late", "first_late").head(MAX_PROBLEMS_SHOWN).iter_rows()):
+        hint = "; pass a later observation_end or leave these purchases out" if i == 0 else ""
+        problems.append(
+            Problem(
+                f"customer {cid!r} has {n} purchase{'s' if n != 1 else ''} after observation_end {end.date()} "
+                f"(the first on {pd.Timestamp(first).date()}){hint}",
+                column="date",
+            )
+        )
+    raise DataError(source, problems, n_problems=late.height)
+
+
+# --------------------------------------------------------------------------------------
+# Helpers shared by the customers modules.
+# --------------------------------------------------------------------------------------
+
+
+def check_freq(freq: str, name: str = "freq") -> str:
+    """Validate a period length: "D", "W" or "M"."""
+    if freq not in FREQS:
+        raise ValueError(f"unknown {name} {freq!r}; expected one of 'D' (day), 'W' (week), 'M' (month)")
+    return freq
+
+
+def check_unit(unit: str, name: str = "unit") -> str:
+    """Validate a time unit: "D" (days), "W" (7 days) or "M" (30.4375 days)."""
+    if unit not in UNIT_DAYS:
+        raise ValueError(f"unknown {name} {unit!r}; expected one of 'D' (days), 'W' (weeks = 7 days), 'M' (months = 30.4375 days)")
+    return unit
+
+
+def as_day(value: Any, name: str) -> pd.Timestamp:
+    """A date-like argument as a day (midnight, timezone-naive), or ValueError."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{name} is required (a date such as '2021-12-31')")
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a date, got {value!r} ({exc})") from None
+    if pd.isna(ts):
+        raise ValueError(f"{name} must be a date, got {value!r}")
+    if ts.tz is not None:
+        ts = ts.tz_convert(None)
+    return ts.normalize()
+
+
+def scan(transactions: Transactions, columns: Mapping[str, str] | None = None) -> pl.LazyFrame:
+    """The canonical transactions as a LazyFrame (the single entry point: validates, raises DataError)."""
+    return scan_transactions(transactions, columns=columns)
+
+
+def source_name(transactions: Transactions) -> str:
+    """How a DataError names the input: the path as given, or "DataFrame"."""
+    if isinstance(transactions, (str, os.PathLike)):
+        return str(transactions)
+    return "DataFrame"
+
+
+def collect(lf: pl.LazyFrame) -> pl.DataFrame:
+    """Collect a query with the streaming engine (bounded memory on large scans)."""
+    return lf.collect(engine="streaming")
+
+
+def _epoch_days() -> pl.Expr:
+    return pl.col("date").dt.date().cast(pl.Int32)
+
+
+def period_ordinal(freq: str) -> pl.Expr:
+    """Consecutive integer index of the ``freq`` period of ``date`` (differences count periods).
+
+    Days since 1970-01-01; weeks (Monday to Sunday) since the week of
+    1969-12-29; months as 12·year + month − 1.
+    """
+    if freq == "D":
+        return _epoch_days()
+    if freq == "W":
+        return (_epoch_days() + 3).floordiv(7)  # 1970-01-01 was a Thursday: Monday is day -3
+    return pl.col("date").dt.year().cast(pl.Int32) * 12 + pl.col("date").dt.month().cast(pl.Int32) - 1
+
+
+def scalar_period(day: pd.Timestamp, freq: str) -> tuple[int, int]:
+    """(ordinal, start day since epoch) of the period holding ``day``, as :func:`period_ordinal`."""
+    days = int((day.normalize() - pd.Timestamp("1970-01-01")).days)
+    if freq == "D":
+        return days, days
+    if freq == "W":
+        week = (days + 3) // 7
+        return week, week * 7 - 3
+    start = pd.Timestamp(year=day.year, month=day.month, day=1)
+    return day.year * 12 + day.month - 1, int((start - pd.Timestamp("1970-01-01")).days)
+
+
+def ordinal_start(freq: str, column: str = "ord") -> pl.Expr:
+    """First day (a Polars Date) of the period with ordinal ``column`` (inverse of :func:`period_ordinal`)."""
+    o = pl.col(column).cast(pl.Int32)
+    if freq == "D":
+        return o.cast(pl.Date)
+    if freq == "W":
+        return (o * 7 - 3).cast(pl.Date)
+    return pl.date(o.floordiv(12), o.mod(12) + 1, 1)
+
+
+def to_periods(starts: pd.Series, freq: str) -> pd.Series:
+    """Period start dates as pandas Periods of ``freq`` (weeks run Monday to Sunday, "W-SUN")."""
+    return pd.to_datetime(starts).dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq])
