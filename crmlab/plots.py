@@ -1,0 +1,146 @@
+"""Figures: one function per figure, each taking a tidy result frame and returning the Figure.
+
+No computation happens here beyond reshaping for display: the numbers come from
+:mod:`crmlab.customers` (and later model modules), so they are tested there.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+__all__ = [
+    "plot_base_projection",
+    "plot_cohort_heatmap",
+    "plot_cohort_retention_curves",
+    "plot_interpurchase_histogram",
+    "plot_retention_rate",
+]
+
+_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
+
+
+def _label(period: object) -> str:
+    """A cohort label that reads well whatever the period type."""
+    if isinstance(period, pd.Period):
+        return str(period)
+    if isinstance(period, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(period).strftime("%Y-%m-%d")
+    return str(period)
+
+
+def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None, annotate: bool | None = None) -> Figure:
+    """Heatmap of cohort retention: acquisition cohort × periods since acquisition.
+
+    Takes the long frame of :func:`crmlab.customers.cohort_retention` (columns
+    ``cohort``, ``period_number``, ``retention``). Period 0 is the acquisition
+    period (retention 1 by definition).
+    """
+    data = cohorts if max_periods is None else cohorts[cohorts["period_number"] <= max_periods]
+    table = data.pivot(index="cohort", columns="period_number", values="retention")
+    table.index = [_label(c) for c in table.index]
+    if annotate is None:
+        annotate = table.shape[1] <= 24 and table.shape[0] <= 24
+    width = min(3 + 0.6 * table.shape[1], 16)
+    fig, ax = plt.subplots(figsize=(width, max(3.0, 1.5 + 0.4 * table.shape[0])))
+    # Period 0 is 100% by definition: scale the colours to the later periods so they stay readable.
+    later = table.to_numpy()[:, 1:]
+    vmax = float(np.nanmax(later)) if later.size and np.isfinite(later).any() else 1.0
+    sns.heatmap(table, ax=ax, cmap="viridis", vmin=0, vmax=vmax, annot=annotate, fmt=".0%",
+                annot_kws={"size": 7}, cbar_kws={"label": "share of cohort purchasing"})
+    ax.tick_params(axis="y", rotation=0)
+    ax.set_xlabel("periods since acquisition")
+    ax.set_ylabel("acquisition cohort")
+    ax.set_title("Cohort retention")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_cohort_retention_curves(cohorts: pd.DataFrame, *, max_periods: int | None = None) -> Figure:
+    """Retention curves by cohort, and their customer-weighted mean (bold)."""
+    data = cohorts[cohorts["period_number"] > 0]
+    if max_periods is not None:
+        data = data[data["period_number"] <= max_periods]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for cohort, group in data.groupby("cohort", sort=True):
+        ax.plot(group["period_number"], group["retention"], color="0.7", lw=1)
+    pooled = data.groupby("period_number").apply(
+        lambda g: np.average(g["retention"], weights=g["cohort_size"]), include_groups=False
+    )
+    ax.plot(pooled.index, pooled.to_numpy(), color="C0", lw=2.5, label="all cohorts (weighted)")
+    ax.set_xlabel("periods since acquisition")
+    ax.set_ylabel("share of cohort purchasing")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_title("Retention curves by acquisition cohort")
+    ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_retention_rate(rates: pd.DataFrame) -> Figure:
+    """Customer retention rate and churn rate per period.
+
+    Takes the frame of :func:`crmlab.customers.retention_rate` (columns
+    ``period`` and ``retention_rate``; ``churn_rate`` drawn when present).
+    """
+    data = rates.dropna(subset=["retention_rate"])
+    x = [_label(p) for p in data["period"]]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.plot(x, data["retention_rate"], marker="o", label="retention rate (CRR)")
+    if "churn_rate" in data:
+        ax.plot(x, data["churn_rate"], marker="o", label="churn rate")
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_xlabel("period")
+    ax.set_title("Customer retention rate, CRR = (E − N) / S")
+    ax.legend()
+    ax.tick_params(axis="x", rotation=45)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_interpurchase_histogram(gaps: pd.DataFrame, *, unit: str = "D", clip_quantile: float = 0.99) -> Figure:
+    """Histogram of interpurchase times with the mean and median marked.
+
+    Takes the long frame of :func:`crmlab.customers.interpurchase_times`
+    (column ``ipt``). The longest ``1 - clip_quantile`` gaps are left out of
+    the drawing (not of the statistics) so the bulk stays readable.
+    """
+    ipt = gaps["ipt"].dropna()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    if len(ipt):
+        upper = ipt.quantile(clip_quantile)
+        sns.histplot(ipt[ipt <= upper], ax=ax, bins=40, color="C0")
+        ax.axvline(ipt.mean(), color="C3", ls="--", label=f"mean {ipt.mean():.1f}")
+        ax.axvline(ipt.median(), color="C2", ls=":", label=f"median {ipt.median():.1f}")
+        ax.legend()
+    ax.set_xlabel(f"interpurchase time ({_UNIT_NAMES.get(unit, unit)})")
+    ax.set_ylabel("number of gaps")
+    ax.set_title("Interpurchase times")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_base_projection(projection: pd.DataFrame, *, period_name: str = "year") -> Figure:
+    """Customer base over time under churn scenarios (one line per scenario).
+
+    Takes the long frame of :func:`crmlab.customers.compare_churn_scenarios`
+    (columns ``scenario``, ``period``, ``customers_end``).
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    sns.lineplot(projection, x="period", y="customers_end", hue="scenario", marker="o", ax=ax)
+    ax.set_xlabel(period_name)
+    ax.set_ylabel("customers at end of period")
+    ax.set_title("Customer-base projection under different churn rates")
+    ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
