@@ -95,7 +95,12 @@ def plot_retention_rate(rates: pd.DataFrame) -> Figure:
     ax.plot(x, data["retention_rate"], marker="o", label="retention rate (CRR)")
     if "churn_rate" in data:
         ax.plot(x, data["churn_rate"], marker="o", label="churn rate")
-    ax.set_ylim(0, 1)
+    # CRR exceeds 100% when lapsed customers return (in E, not in S): keep those points visible.
+    top = np.nanmax(data[["retention_rate"] + (["churn_rate"] if "churn_rate" in data else [])].to_numpy(), initial=1.0)
+    bottom = min(0.0, float(np.nanmin(data.get("churn_rate", data["retention_rate"]).to_numpy(), initial=0.0)))
+    ax.set_ylim(bottom * 1.05, top * 1.05)
+    ax.axhline(1.0, color="0.6", lw=0.8)
+    ax.axhline(0.0, color="0.6", lw=0.8)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
     ax.set_xlabel("period")
     ax.set_title("Customer retention rate, CRR = (E − N) / S")

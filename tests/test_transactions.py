@@ -186,3 +186,24 @@ def test_scan_reports_rows_lazily(tmp_path):
     pd.read_csv(path).to_parquet(tmp_path / "tx.parquet")
     with pytest.raises(DataError, match="row 2, column 'amount': negative value"):
         scan_transactions(tmp_path / "tx.parquet")
+
+
+@pytest.mark.parametrize(
+    ("dates", "date_format"),
+    [(["01/02/2021", "03/04/2021"], None), (["19970101", "19970302"], None), (["19970101", "19970302"], "%Y%m%d")],
+)
+def test_eager_and_lazy_readers_read_dates_alike(tmp_path, dates, date_format):
+    # Second implementation: the Polars scan must agree with the pandas reader, format inference included.
+    path = write(tmp_path, "customer_id,date,amount\n" + "".join(f"A,{d},1\n" for d in dates))
+    eager = read_transactions(path, date_format=date_format)["date"].tolist()
+    lazy = scan_transactions(path, date_format=date_format).collect()["date"].to_list()
+    assert [pd.Timestamp(d) for d in lazy] == eager
+
+
+def test_both_readers_reject_mixed_date_formats_and_bad_quantity(tmp_path):
+    path = write(tmp_path, "customer_id,date,amount,quantity\nA,2021-01-01,1,1\nA,2021-01-31 23:59,1,-2\n")
+    for reader in (read_transactions, scan_transactions):
+        with pytest.raises(DataError) as info:
+            reader(path)
+        assert "row 2, column 'date'" in str(info.value)
+        assert "row 2, column 'quantity'" in str(info.value)

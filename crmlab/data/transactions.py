@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import polars as pl
+from pandas.tseries.api import guess_datetime_format
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.datalog import record_data_file
@@ -365,9 +366,16 @@ def scan_transactions(
     renamed = raw.rename(dict(columns or {})).select([c for c in CANONICAL_COLUMNS if c in frame.columns])
     schema = renamed.collect_schema()
 
+    fmt = date_format
+    if fmt is None and schema["date"] == pl.String:
+        # Infer the format from the first date, as pandas does in read_transactions,
+        # so both readers read "01/02/2021" the same way and reject the same mixtures.
+        first = renamed.select(pl.col("date").drop_nulls().str.strip_chars().first()).collect().item()
+        fmt = guess_datetime_format(first) if first else None
+
     def as_datetime(col: str) -> pl.Expr:
         if schema[col] in (pl.String,):
-            return pl.col(col).str.strip_chars().str.to_datetime(format=date_format, strict=False, time_unit="ns")
+            return pl.col(col).str.strip_chars().str.strptime(pl.Datetime("ns"), format=fmt, strict=False, exact=True)
         return pl.col(col).cast(pl.Datetime("ns"), strict=False)
 
     casts = [
@@ -392,6 +400,10 @@ def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str) -> None:
         ("amount", "negative value"): pl.col("amount") < 0,
         ("amount", "not a finite number"): pl.col("amount").is_infinite(),
     }
+    if "quantity" in typed.collect_schema():
+        checks[("quantity", "non-numeric, negative or non-finite quantity")] = (
+            pl.col("raw_quantity").is_not_null() & pl.col("quantity").is_null()
+        ) | (pl.col("quantity") < 0) | pl.col("quantity").is_nan() | pl.col("quantity").is_infinite()
     joined = pl.concat([typed, raw.select(pl.all().name.prefix("raw_"))], how="horizontal").with_row_index("row", offset=1)
     counts = joined.select([expr.sum().alias(f"{i}") for i, expr in enumerate(checks.values())]).collect(engine="streaming")
     n_rows = joined.select(pl.len()).collect(engine="streaming").item()

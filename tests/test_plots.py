@@ -1,0 +1,45 @@
+"""Figures draw what the result frames hold (checked against the input frames themselves)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from crmlab import plots
+from crmlab.customers import cohort_retention, compare_churn_scenarios, interpurchase_times, retention_rate
+
+TX = pd.DataFrame({
+    "customer_id": ["a", "a", "a", "b", "b", "c"],
+    "date": pd.to_datetime(["2021-01-05", "2021-02-03", "2021-04-01", "2021-02-10", "2021-03-01", "2021-03-15"]),
+    "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+})
+
+
+def test_cohort_heatmap_cells_are_the_retention_values():
+    cohorts = cohort_retention(TX, freq="M")
+    fig = plots.plot_cohort_heatmap(cohorts)
+    assert isinstance(fig, Figure)
+    mesh = fig.axes[0].collections[0]
+    drawn = np.ma.compressed(mesh.get_array())
+    expected = cohorts.pivot(index="cohort", columns="period_number", values="retention").to_numpy().ravel()
+    np.testing.assert_allclose(np.sort(drawn), np.sort(expected[~np.isnan(expected)]))
+
+
+def test_retention_plot_keeps_rates_above_one_visible():
+    rates = pd.DataFrame({"period": ["p1", "p2", "p3"], "retention_rate": [np.nan, 0.5, 1.3], "churn_rate": [np.nan, 0.5, -0.3]})
+    ax = plots.plot_retention_rate(rates).axes[0]
+    low, high = ax.get_ylim()
+    assert high >= 1.3 and low <= -0.3
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.5, 1.3])
+
+
+def test_other_figures_draw_their_data():
+    gaps = interpurchase_times(TX)
+    ax = plots.plot_interpurchase_histogram(gaps, clip_quantile=1.0).axes[0]
+    assert sum(p.get_height() for p in ax.patches) == len(gaps)
+    projection = compare_churn_scenarios(0, 100, {"5%": 0.05, "10%": 0.10}, 5)
+    ax = plots.plot_base_projection(projection).axes[0]
+    assert max(line.get_ydata().max() for line in ax.lines) == projection["customers_end"].max()
+    assert isinstance(plots.plot_retention_rate(retention_rate(TX)), Figure)
+    assert isinstance(plots.plot_cohort_retention_curves(cohort_retention(TX)), Figure)
