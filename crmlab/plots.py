@@ -200,15 +200,16 @@ def plot_holdout_comparison(table: pd.DataFrame, *, title: str = "Holdout transa
 def plot_tracking(table: pd.DataFrame, *, calibration_end: float | None = None, unit: str = "W") -> Figure:
     """Cumulative and per-period repeat transactions, actual against expected (FHL 2005, figures 3–4).
 
-    Takes :func:`crmlab.clv.tracking_data` (columns ``t``, ``actual``,
-    ``expected``, ``incremental_*``); a vertical line marks the end of the
+    Takes :func:`crmlab.clv.tracking_data` (columns ``t``, ``actual``, one
+    column per model, ``incremental_*``); a vertical line marks the end of the
     calibration period when given (in the same time unit).
     """
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    models = [c for c in table.columns if c not in ("t", "actual") and not c.startswith("incremental_")]
     for ax, prefix, what in ((axes[0], "", "cumulative"), (axes[1], "incremental_", "per period")):
         ax.plot(table["t"], table[f"{prefix}actual"], color="black", label="actual")
-        if f"{prefix}expected" in table:
-            ax.plot(table["t"], table[f"{prefix}expected"], ls="--", label="expected")
+        for name in models:
+            ax.plot(table["t"], table[f"{prefix}{name}"], ls="--", label=name)
         if calibration_end is not None:
             ax.axvline(calibration_end, color="0.5", ls=":", label="end of calibration")
         ax.set_xlabel(f"time ({_UNIT_NAMES.get(unit, unit)})")

@@ -8,6 +8,7 @@ import pytest
 
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.validation import (
+    compare_models,
     frequency_histogram_comparison,
     holdout_comparison,
     probability_alive_matrix,
@@ -104,3 +105,20 @@ def test_model_figures_draw_the_tables(cdnow):
     assert heights == sorted(round(v, 6) for v in [*hist["observed"], *hist["expected"]])
     fig = model.plot_probability_alive_matrix(39.0, max_frequency=5)
     assert fig.axes[0].get_ylabel().startswith("frequency")
+
+
+def test_several_models_side_by_side(cdnow):
+    """Definitions: with a mapping of models, each gets its own column, equal to its single-model
+    table; compare_models ranks by AIC (the same model twice ties at delta_AIC 0)."""
+    tx, summary, model = cdnow
+    other = BetaGeo().fit(summary.assign(frequency=summary["frequency"]))  # same fit, another object
+    models = {"BG/NBD": model, "BG/NBD again": other}
+    hold = holdout_comparison(models, summary)
+    np.testing.assert_allclose(hold["BG/NBD"], holdout_comparison(model, summary)["predicted"])
+    hist = frequency_histogram_comparison(models, summary)
+    np.testing.assert_allclose(hist["BG/NBD again"], frequency_histogram_comparison(model, summary)["expected"])
+    track = tracking_data(tx, observation_end="1997-12-31", model=models)
+    assert {"BG/NBD", "incremental_BG/NBD again"} <= set(track.columns)
+    table = compare_models(models)
+    assert table["delta_AIC"].abs().max() < 1e-6
+    assert table.loc[0, "log_likelihood"] == pytest.approx(model.log_likelihood_)

@@ -9,7 +9,7 @@ model, ``params_``, ``summary``, ``print_summary()``, ``plot_*()``)
     :class:`BetaGeo` — BG/NBD (Fader, Hardie & Lee 2005).
 
 Checking a fitted model against calibration and holdout data, as the papers do
-    :func:`frequency_histogram_comparison`, :func:`holdout_comparison`,
+    :func:`compare_models`, :func:`frequency_histogram_comparison`, :func:`holdout_comparison`,
     :func:`tracking_data`, :func:`probability_alive_matrix`.
 """
 
@@ -17,6 +17,7 @@ from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
 from crmlab.clv.formula import simple_clv
 from crmlab.clv.validation import (
+    compare_models,
     frequency_histogram_comparison,
     holdout_comparison,
     probability_alive_matrix,
@@ -26,6 +27,7 @@ from crmlab.clv.validation import (
 __all__ = [
     "BetaGeo",
     "ConvergenceWarning",
+    "compare_models",
     "NotFittedError",
     "frequency_histogram_comparison",
     "holdout_comparison",

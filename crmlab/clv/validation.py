@@ -31,6 +31,7 @@ from crmlab.clv.btyd import TransactionModel
 from crmlab.customers.summary import UNIT_DAYS, as_day, check_unit, collect, scan
 
 __all__ = [
+    "compare_models",
     "frequency_histogram_comparison",
     "holdout_comparison",
     "probability_alive_matrix",
@@ -43,22 +44,66 @@ def _binned(frequency: pd.Series, max_frequency: int) -> pd.Series:
     return x.clip(upper=max_frequency).map(lambda v: f"{v}+" if v == max_frequency else str(v))
 
 
-def frequency_histogram_comparison(model: TransactionModel, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+Models = TransactionModel | Mapping[str, TransactionModel]
+
+
+def _named(models: Models) -> dict[str, TransactionModel]:
+    """One model → {"expected"/"predicted": model}; a mapping of fitted models is kept with its names."""
+    if isinstance(models, TransactionModel):
+        return {"": models}
+    if not models:
+        raise ValueError("no models given")
+    return dict(models)
+
+
+def compare_models(models: Mapping[str, Any]) -> pd.DataFrame:
+    """Fit statistics of several fitted models side by side: parameters k, log-likelihood, AIC, BIC.
+
+    Models fitted to the same customers compare by AIC/BIC (lower is better;
+    Akaike 1974, Schwarz 1978); ``delta_AIC`` is the distance to the best.
+    """
+    rows = []
+    for name, model in models.items():
+        model._check_fitted()
+        rows.append(
+            {
+                "model": name,
+                "k": len(model.param_names),
+                "customers": model.n_customers_,
+                "log_likelihood": model.log_likelihood_,
+                "AIC": model.AIC_,
+                "BIC": model.BIC_,
+                "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in model.params_.items()),
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["delta_AIC"] = table["AIC"] - table["AIC"].min()
+    return table
+
+
+def frequency_histogram_comparison(models: Models, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
     """Observed and expected number of customers by calibration repeat-transaction count.
 
     Expected counts are Σ_i P(X(T_i) = x) over the customers' own T_i
     (:meth:`~crmlab.clv.btyd.TransactionModel.expected_frequency_histogram`);
     the last row is ``"{max_frequency}+"``.
 
-    Returns columns ``frequency``, ``observed``, ``expected``.
+    Returns columns ``frequency``, ``observed`` and ``expected`` — or, given a
+    mapping name → fitted model, one column per name.
     """
-    expected = model.expected_frequency_histogram(summary["T"], max_frequency=max_frequency)
     observed = _binned(summary["frequency"], max_frequency).value_counts()
-    expected["observed"] = expected["frequency"].map(observed).fillna(0).astype(int)
-    return expected[["frequency", "observed", "expected"]]
+    table = None
+    for name, model in _named(models).items():
+        expected = model.expected_frequency_histogram(summary["T"], max_frequency=max_frequency)
+        if table is None:
+            table = expected[["frequency"]].copy()
+            table["observed"] = table["frequency"].map(observed).fillna(0).astype(int)
+        table[name or "expected"] = expected["expected"].to_numpy()
+    assert table is not None
+    return table
 
 
-def holdout_comparison(model: TransactionModel, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+def holdout_comparison(models: Models, summary: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
     """Mean holdout transactions, actual and predicted, by calibration frequency.
 
     ``summary`` is a calibration/holdout summary from
@@ -66,7 +111,8 @@ def holdout_comparison(model: TransactionModel, summary: pd.DataFrame, *, max_fr
     the prediction for each customer is E[Y(t) | x, t_x, T] with t their
     ``duration_holdout``. Rows: calibration frequency 0 … ``max_frequency``+;
     columns ``frequency``, ``n_customers``, ``actual``, ``predicted`` (means
-    per customer) and a last row ``"all"`` with the totals' means.
+    per customer) and a last row ``"all"`` with the totals' means. Given a
+    mapping name → fitted model, one prediction column per name.
     """
     needed = {"frequency_holdout", "duration_holdout"}
     if not needed <= set(summary.columns):
@@ -74,29 +120,22 @@ def holdout_comparison(model: TransactionModel, summary: pd.DataFrame, *, max_fr
             "holdout_comparison needs a calibration/holdout summary (transaction_summary(..., calibration_end=...)); "
             f"missing {sorted(needed - set(summary.columns))}"
         )
-    predicted = np.asarray(
-        model.conditional_expected_transactions(
-            summary["duration_holdout"].to_numpy(dtype=float),
-            summary["frequency"].to_numpy(dtype=float),
-            summary["recency"].to_numpy(dtype=float),
-            summary["T"].to_numpy(dtype=float),
-        )
-    )
     frame = pd.DataFrame(
         {
             "frequency": _binned(summary["frequency"], max_frequency).to_numpy(),
             "actual": summary["frequency_holdout"].to_numpy(dtype=float),
-            "predicted": predicted,
         }
     )
-    table = frame.groupby("frequency", sort=False).agg(
-        n_customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
-    )
+    args = [summary[c].to_numpy(dtype=float) for c in ("duration_holdout", "frequency", "recency", "T")]
+    names = []
+    for name, model in _named(models).items():
+        names.append(name or "predicted")
+        frame[names[-1]] = np.asarray(model.conditional_expected_transactions(*args))
+    grouped = frame.groupby("frequency", sort=False)
+    table = pd.concat([grouped.size().rename("n_customers"), grouped[["actual", *names]].mean()], axis=1)
     order = [str(v) for v in range(max_frequency)] + [f"{max_frequency}+"]
     table = table.reindex([o for o in order if o in table.index]).reset_index()
-    total = pd.DataFrame(
-        {"frequency": ["all"], "n_customers": [len(frame)], "actual": [frame["actual"].mean()], "predicted": [predicted.mean()]}
-    )
+    total = pd.DataFrame({"frequency": ["all"], "n_customers": [len(frame)], **{c: [frame[c].mean()] for c in ["actual", *names]}})
     return pd.concat([table, total], ignore_index=True)
 
 
@@ -104,7 +143,7 @@ def tracking_data(
     transactions: Any,
     *,
     observation_end: Any,
-    model: TransactionModel | None = None,
+    model: Models | None = None,
     origin: Any = None,
     time_unit: str = "W",
     columns: Mapping[str, str] | None = None,
@@ -118,8 +157,9 @@ def tracking_data(
     the number of repeat transactions on days up to origin + t units
     (inclusive of day starts ≤ t, as recency is measured) and, with a fitted
     ``model``, ``expected`` = Σ_i E[X(t − s_i)] over customers acquired at
-    s_i < t (Fader, Hardie & Lee 2005, figure 4). ``incremental_*`` columns
-    hold the per-unit differences.
+    s_i < t (Fader, Hardie & Lee 2005, figure 4); given a mapping name →
+    fitted model, one such column per name. ``incremental_*`` columns hold the
+    per-unit differences.
     """
     unit = check_unit(time_unit, "time_unit")
     end = as_day(observation_end, "observation_end")
@@ -141,8 +181,9 @@ def tracking_data(
     if model is not None:
         # one row per customer has day == first day: their acquisition time
         acquisition = first_no[day_no == first_no] / unit_days
-        table["expected"] = model.expected_cumulative_transactions(acquisition, t)["expected"].to_numpy()
-    for col in [c for c in ("actual", "expected") if c in table]:
+        for name, fitted in _named(model).items():
+            table[name or "expected"] = fitted.expected_cumulative_transactions(acquisition, t)["expected"].to_numpy()
+    for col in [c for c in table.columns if c != "t"]:
         table[f"incremental_{col}"] = table[col].diff().fillna(table[col])
     return table
 
