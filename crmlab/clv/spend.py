@@ -1,0 +1,203 @@
+"""The Gamma-Gamma model of spend per transaction (Colombo & Jiang 1999; Fader, Hardie & Lee 2005).
+
+A customer's transaction values z_1, z_2, … are i.i.d. Gamma(p, ν) (shape p,
+rate ν), so their mean is p/ν; across customers ν ~ Gamma(q, γ). The observed
+mean m_x of x transactions is Gamma(px, xν) given ν, and integrating ν out gives
+the density (Fader, Hardie & Lee 2005b, "RFM and CLV", appendix)::
+
+    f(m_x | p, q, γ; x) = Γ(px+q) / (Γ(px) Γ(q)) · γ^q · m_x^(px−1) · x^(px) / (γ + m_x x)^(px+q)
+
+The posterior mean spend of a customer with x transactions averaging m_x is
+a weighted average of the population mean E[Z] = pγ/(q−1) and m_x::
+
+    E[Z | p, q, γ; m_x, x] = p(γ + x m_x) / (px + q − 1)
+                           = (q−1)/(px+q−1) · pγ/(q−1) + px/(px+q−1) · m_x
+
+The model assumes spend is independent of the purchase process (frequency and
+dropout), which :func:`spend_frequency_correlation` lets one check: FHL 2005b
+report a correlation of 0.11 between frequency and mean spend on CDNOW.
+
+As in the papers (and ``transaction_summary``), m_x is the mean of the *repeat*
+transactions, so the model is fitted on customers with x > 0 only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import digamma, gammaln
+
+from crmlab.clv.fitting import ParametricModel
+from crmlab.clv.inputs import as_columns, check_weights, compress
+from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+
+__all__ = ["GammaGamma", "spend_frequency_correlation"]
+
+_COLUMNS = ("frequency", "monetary_value")
+
+
+def _check_spend(x: np.ndarray, m: np.ndarray, labels: pd.Index) -> None:
+    """Finite values, whole x ≥ 0, and a positive mean spend wherever x > 0."""
+    problems: list[Problem] = []
+    total = 0
+    rules = [
+        (~np.isfinite(x), "frequency", "missing or infinite value", x),
+        (~np.isfinite(m), "monetary_value", "missing or infinite value", m),
+        (np.isfinite(x) & ((x < 0) | (x != np.floor(x))), "frequency", "frequency must be a whole number ≥ 0", x),
+        (np.isfinite(m) & (x > 0) & (m <= 0), "monetary_value", "mean spend must be positive when frequency > 0", m),
+    ]
+    for bad, column, message, values in rules:
+        idx = np.flatnonzero(bad)
+        total += len(idx)
+        problems += [Problem(message, row=labels[i], column=column, value=float(values[i])) for i in idx[:MAX_PROBLEMS_SHOWN]]
+    if total:
+        raise DataError("customer summary", problems, n_problems=total)
+
+
+class GammaGamma(ParametricModel):
+    """Gamma-Gamma spend model: expected value of a customer's transactions (Colombo & Jiang 1999; FHL 2005).
+
+    Parameters (after ``fit``, in ``params_``): ``p`` (shape of each
+    customer's transaction values), ``q`` and ``gamma`` (shape and rate of
+    the heterogeneity of the customers' rate ν). The population mean spend is
+    pγ/(q−1) (finite for q > 1).
+
+    Examples
+    --------
+    >>> from crmlab.data import load_cdnow, CDNOW_CONVENTIONS
+    >>> from crmlab.customers import transaction_summary
+    >>> c = CDNOW_CONVENTIONS
+    >>> summary = transaction_summary(load_cdnow(), observation_end=c["observation_end"],
+    ...     freq=c["freq"], time_unit=c["time_unit"], calibration_end=c["calibration_end"])
+    >>> model = GammaGamma().fit(summary)
+    >>> model.params_.round(2).to_dict()
+    {'p': 6.25, 'q': 3.74, 'gamma': 15.44}
+    >>> round(model.expected_average_spend(), 2)
+    35.17
+    """
+
+    param_names = ("p", "q", "gamma")
+    data_names = _COLUMNS
+
+    def fit(
+        self,
+        frequency: Any,
+        monetary_value: Any = None,
+        *,
+        weights: Any = None,
+        initial_params: Mapping[str, float] | None = None,
+    ) -> GammaGamma:
+        """Fit by maximum likelihood to customers with at least one repeat transaction; returns ``self``.
+
+        Parameters
+        ----------
+        frequency : DataFrame or array-like
+            The summary (columns ``frequency``, ``monetary_value``) or the
+            repeat-transaction counts x.
+        monetary_value : array-like, optional
+            Mean value m_x of the repeat transactions.
+        weights : array-like, optional
+            Number of customers each row stands for.
+
+        Rows with x = 0 carry no spend information and are left out; a
+        DataError names rows with a missing value or a non-positive mean spend.
+        """
+        cols, labels = as_columns(frequency, (monetary_value,), _COLUMNS, model="GammaGamma")
+        x, m = cols["frequency"], cols["monetary_value"]
+        _check_spend(x, m, labels)
+        w = check_weights(weights, len(x), labels)
+        keep = x > 0
+        if not keep.any():
+            raise DataError("customer summary", [Problem("no customer with a repeat transaction: nothing to fit", column="frequency")])
+        data, w = compress({"frequency": x[keep], "monetary_value": m[keep]}, w[keep])
+        return self._fit(data, w, initial_params=initial_params)
+
+    def _initial_params(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
+        # q = 3 and p = 2 give E[Z] = γ; match it to the mean of the observed means
+        mean = (weights @ data["monetary_value"]) / weights.sum()
+        return np.array([2.0, 3.0, max(mean, 1e-6)])
+
+    def _log_likelihood_rows(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> np.ndarray:
+        return self._log_likelihood_gradient_rows(params, data)[0]
+
+    def _log_likelihood_gradient_rows(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        p, q, gamma = params
+        x, m = data["frequency"], data["monetary_value"]
+        px = p * x
+        log_gm = np.log(gamma + m * x)
+        ll = (
+            gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
+            + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_gm
+        )
+        psi_pxq = digamma(px + q)
+        d_p = x * (psi_pxq - digamma(px) + np.log(m) + np.log(x) - log_gm)
+        d_q = psi_pxq - digamma(q) + np.log(gamma) - log_gm
+        d_gamma = q / gamma - (px + q) / (gamma + m * x)
+        return ll, np.vstack([d_p, d_q, d_gamma])
+
+    # ----- predictions ---------------------------------------------------------------------------
+    def expected_average_spend(self) -> float:
+        """Population mean spend per transaction, E[Z] = pγ/(q−1) (infinite when q ≤ 1)."""
+        p, q, gamma = self._check_fitted()
+        return float(p * gamma / (q - 1)) if q > 1 else float("inf")
+
+    def conditional_expected_average_spend(self, frequency: Any, monetary_value: Any = None) -> Any:
+        """Posterior mean spend per transaction, E[Z | m_x, x] = p(γ + x m_x)/(px + q − 1) (FHL 2005b).
+
+        Customers without repeat transactions (x = 0) get the population mean.
+        Returns a Series over the input's index when given a DataFrame or Series.
+        """
+        p, q, gamma = self._check_fitted()
+        cols, labels = as_columns(frequency, (monetary_value,), _COLUMNS, model="GammaGamma")
+        x, m = cols["frequency"], cols["monetary_value"]
+        _check_spend(x, m, labels)
+        m = np.where(x > 0, m, 0.0)
+        value = p * (gamma + x * m) / (p * x + q - 1)
+        has_labels = isinstance(frequency, (pd.DataFrame, pd.Series)) or isinstance(monetary_value, pd.Series)
+        return pd.Series(value, index=labels, name="expected_spend") if has_labels else value
+
+    def customer_lifetime_value(
+        self,
+        transaction_model: Any,
+        summary: pd.DataFrame,
+        *,
+        discount_rate: float,
+        horizon: int,
+        period_length: float = 1.0,
+        margin: float = 1.0,
+    ) -> pd.Series:
+        """CLV of each customer: the transaction model's discounted expected transactions × expected spend.
+
+        Delegates to ``transaction_model.customer_lifetime_value`` (see
+        :meth:`crmlab.clv.btyd.TransactionModel.customer_lifetime_value` for
+        the method) with ``monetary_value`` = ``margin`` × this model's
+        conditional expected spend. ``margin`` is the profit share of revenue
+        (1 gives the revenue value).
+        """
+        spend = self.conditional_expected_average_spend(summary)
+        return transaction_model.customer_lifetime_value(
+            summary,
+            monetary_value=margin * np.asarray(spend),
+            discount_rate=discount_rate,
+            horizon=horizon,
+            period_length=period_length,
+        )
+
+
+def spend_frequency_correlation(summary: pd.DataFrame) -> float:
+    """Pearson correlation of frequency and mean spend among customers with x > 0.
+
+    The Gamma-Gamma model assumes spend independent of frequency; FHL (2005b)
+    check this correlation is small (0.11 on CDNOW) before using it.
+
+    >>> frame = pd.DataFrame({"frequency": [0, 1, 2, 3], "monetary_value": [0.0, 10.0, 20.0, 30.0]})
+    >>> spend_frequency_correlation(frame)
+    1.0
+    """
+    repeat = summary[summary["frequency"] > 0]
+    return float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
