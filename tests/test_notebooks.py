@@ -39,13 +39,29 @@ def test_every_configured_run_succeeds(executed):
         assert name in index
 
 
+#: A sentence of each notebook's narrative that its HTML page must show.
+NARRATIVE = {
+    "01_customer_base.ipynb": "CRR = (E − N) / S",
+    "02_customer_value.ipynb": "The value of the customer, in short",
+}
+
+
 def test_html_pages_show_figures_and_hide_code(executed):
     out, results = executed
+    notebooks = {run.name: run.notebook.name for run in load_config(CONFIG).runs}
     for r in results:
         page = (out / r.name / f"{r.name}.html").read_text()
-        assert page.count("data:image/png;base64") >= 5  # retention, heatmap, curves, IPT, projection
+        assert page.count("data:image/png;base64") >= 5  # every notebook draws at least five figures
         assert "from crmlab" not in page  # code cells hidden
-        assert "CRR = (E − N) / S" in page  # narrative shown
+        assert NARRATIVE[notebooks[r.name]] in page  # narrative shown
+
+
+def test_customer_value_report_reproduces_the_papers(executed):
+    """The CDNOW value report shows the published BG/NBD estimates (Fader, Hardie & Lee 2005)."""
+    out, _ = executed
+    page = (out / "customer_value_cdnow" / "customer_value_cdnow.html").read_text()
+    for text in ("0.243", "4.414", "0.793", "2.426", "10.578", "6.250", "3.744", "15.443"):
+        assert text in page, text
 
 
 def test_provenance_hashes_the_data_read(executed):

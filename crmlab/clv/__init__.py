@@ -10,6 +10,13 @@ model, ``params_``, ``summary``, ``print_summary()``, ``plot_*()``)
     :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
     :class:`GammaGamma` — spend per transaction (Colombo & Jiang 1999; Fader, Hardie & Lee 2005).
 
+Markov chains of relationship states
+    :class:`MarkovCLV` (Pfeifer & Carraway 2000), :func:`estimate_transition_matrix`,
+    :func:`recency_states`.
+
+Customer value tables and LTV by acquisition channel
+    :func:`customer_value_table`, :func:`clv_by_channel`.
+
 Checking a fitted model against calibration and holdout data, as the papers do
     :func:`compare_models`, :func:`frequency_histogram_comparison`, :func:`holdout_comparison`,
     :func:`tracking_data`, :func:`probability_alive_matrix`.
@@ -18,8 +25,10 @@ Checking a fitted model against calibration and holdout data, as the papers do
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
 from crmlab.clv.formula import simple_clv
+from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states
 from crmlab.clv.pareto import ParetoNBD
 from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
+from crmlab.clv.value import clv_by_channel, customer_value_table
 from crmlab.clv.validation import (
     compare_models,
     frequency_histogram_comparison,
@@ -28,11 +37,20 @@ from crmlab.clv.validation import (
     tracking_data,
 )
 
+#: The transaction models by class name, for configuration files and notebook parameters.
+TRANSACTION_MODELS = {cls.__name__: cls for cls in (BetaGeo, ParetoNBD)}
+
 __all__ = [
+    "TRANSACTION_MODELS",
     "BetaGeo",
     "ConvergenceWarning",
     "compare_models",
     "GammaGamma",
+    "MarkovCLV",
+    "clv_by_channel",
+    "customer_value_table",
+    "estimate_transition_matrix",
+    "recency_states",
     "NotFittedError",
     "ParetoNBD",
     "frequency_histogram_comparison",

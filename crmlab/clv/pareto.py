@@ -139,6 +139,7 @@ class ParetoNBD(TransactionModel):
         α ≥ β / α < β case split as the likelihood.
         """
         r, alpha, s, beta = self._check_fitted()
+        scalar = np.ndim(t) == 0
         t = np.atleast_1d(np.asarray(t, dtype=float))
         n = int(n)
         log_first = (
@@ -168,4 +169,4 @@ class ParetoNBD(TransactionModel):
         # B1 − Σ_i (...) ≥ 0; it is a small difference for large n, so clip rounding below 0
         second = np.maximum(np.exp(log_coef + log_B(0.0, np.zeros_like(t))) - terms.sum(axis=0), 0.0)
         value = first + second
-        return value if value.size > 1 else float(value[0])
+        return float(value[0]) if scalar else value

@@ -1,0 +1,106 @@
+"""Markov-chain CLV (Pfeifer & Carraway 2000): closed forms and a second implementation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab.clv import simple_clv
+from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix
+
+
+@pytest.mark.parametrize("timing", ["start", "end"])
+def test_two_state_chain_is_the_retention_formula(timing):
+    """Second implementation: active/lost with retention r equals simple_clv (Gupta & Lehmann),
+    infinite and finite horizons, in both timing conventions."""
+    r, m, d = 0.75, 40.0, 0.12
+    chain = MarkovCLV.from_retention(r, margin=m, discount_rate=d, timing=timing)
+    assert chain.value()["active"] == pytest.approx(simple_clv(m, r, d, timing=timing))
+    # a horizon H counts H margins in simple_clv: t = 0..H−1 ("start"), t = 1..H ("end")
+    horizon = 6
+    finite = chain.value(horizon - 1 if timing == "start" else horizon)["active"]
+    assert finite == pytest.approx(simple_clv(m, r, d, horizon=horizon, timing=timing))
+    assert chain.value()["lost"] == 0
+
+
+def test_three_state_example_by_hand():
+    """Closed form: a 3-state chain solved by hand. States new (reward 10), loyal (reward 20),
+    lost (0, absorbing). With d = 0: V_loyal = 20/(1 − 0.9) = 200, V_new = 10 + 0.5·200 = 110
+    (new customers stay new for one period only)."""
+    P = [[0.0, 0.5, 0.5], [0.0, 0.9, 0.1], [0.0, 0.0, 1.0]]
+    chain = MarkovCLV(P, [10, 20, 0], 0.0, states=["new", "loyal", "lost"])
+    np.testing.assert_allclose(chain.value().to_numpy(), [110.0, 200.0, 0.0])
+    assert chain.expected_value({"new": 2, "loyal": 2}) == pytest.approx(2 * 110 + 2 * 200)
+
+
+def test_finite_horizons_converge_to_the_infinite_value():
+    """Closed form: V_T → V = (I − P/(1+d))^−1 R, and V_T = Σ_t (P/(1+d))^t R with matrix powers."""
+    chain = MarkovCLV.from_recency([0.3, 0.2, 0.15, 0.05], margin=40, marketing_cost=4, discount_rate=0.2)
+    P, R = chain.transition_matrix.to_numpy(), chain.rewards.to_numpy()
+    direct = sum(np.linalg.matrix_power(P / 1.2, t) @ R for t in range(11))
+    np.testing.assert_allclose(chain.value(10).to_numpy(), direct)
+    np.testing.assert_allclose(chain.value(400).to_numpy(), chain.value().to_numpy(), rtol=1e-10)
+
+
+def test_recency_model_structure():
+    """Definitions of the P&C recency model: buy → state 1, else one state older; the former
+    customer is absorbing and costs nothing; recent buyers are worth more than lapsed ones."""
+    p = [0.3, 0.2, 0.15, 0.05]
+    chain = MarkovCLV.from_recency(p, margin=40, marketing_cost=4, discount_rate=0.2)
+    P = chain.transition_matrix
+    assert P.loc["recency 2", "recency 1"] == 0.2 and P.loc["recency 2", "recency 3"] == 0.8
+    assert P.loc["recency 4", "former"] == 0.95 and P.loc["former", "former"] == 1.0
+    np.testing.assert_allclose(chain.rewards.to_numpy(), [36, -4, -4, -4, 0])
+    v = chain.value()
+    assert v.is_monotonic_decreasing or v.iloc[:4].is_monotonic_decreasing
+    assert v["former"] == 0
+
+
+def test_state_distribution_rows_sum_to_one():
+    chain = MarkovCLV.from_recency([0.4, 0.2], margin=10, marketing_cost=1, discount_rate=0.1)
+    dist = chain.state_distribution("recency 1", 20)
+    np.testing.assert_allclose(dist.sum(axis=1), 1.0)
+    assert dist.iloc[0].tolist() == [1.0, 0.0, 0.0]
+    assert dist["former"].is_monotonic_increasing
+
+
+def test_estimate_transition_matrix_recovers_a_known_chain():
+    """Ground truth: a seeded simulation of 3,000 customers over 30 periods on a known P."""
+    P = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.0, 0.0, 1.0]])
+    rng = np.random.default_rng(8)
+    n, periods = 3000, 30
+    states = np.zeros((n, periods), dtype=int)
+    for t in range(1, periods):
+        u = rng.random(n)
+        cum = P[states[:, t - 1]].cumsum(axis=1)
+        states[:, t] = (u[:, None] > cum).sum(axis=1)
+    names = np.array(["a", "b", "z"])
+    panel = pd.DataFrame({
+        "customer_id": np.repeat(np.arange(n), periods),
+        "period": np.tile(np.arange(periods), n),
+        "state": names[states.ravel()],
+    })
+    est = estimate_transition_matrix(panel)
+    np.testing.assert_allclose(est.to_numpy(), P, atol=0.01)
+    assert est.attrs["counts"].to_numpy().sum() == n * (periods - 1)
+    # a gap in the periods is not a one-period move
+    gappy = panel[~((panel["customer_id"] == 0) & (panel["period"] == 5))]
+    assert est.attrs["counts"].to_numpy().sum() - estimate_transition_matrix(gappy).attrs["counts"].to_numpy().sum() == 2
+
+
+def test_invalid_chains_are_rejected():
+    with pytest.raises(ValueError, match="sum to 1"):
+        MarkovCLV([[0.5, 0.4], [0, 1]], [1, 0], 0.1)
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        MarkovCLV([[1.2, -0.2], [0, 1]], [1, 0], 0.1)
+    with pytest.raises(ValueError, match="rewards has 3 values"):
+        MarkovCLV([[1, 0], [0, 1]], [1, 0, 0], 0.1)
+    with pytest.raises(ValueError, match="discount_rate"):
+        MarkovCLV([[1, 0], [0, 1]], [1, 0], -1)
+    with pytest.raises(ValueError, match="diverges"):
+        MarkovCLV([[1, 0], [0, 1]], [1, 0], 0.0).value()
+    with pytest.raises(ValueError, match="unknown state"):
+        MarkovCLV.from_retention(0.5, margin=1, discount_rate=0.1).expected_value("gone")
+    with pytest.raises(ValueError, match="several rows"):
+        estimate_transition_matrix(pd.DataFrame({"customer_id": [1, 1], "period": [1, 1], "state": ["a", "b"]}))
