@@ -136,28 +136,26 @@ def test_predictions_match_monte_carlo():
     n = 200_000
     lam = rng.gamma(truth["r"], 1 / truth["alpha"], n)
     p = rng.beta(truth["a"], truth["b"], n)
-    # simulate the full purchase history on (0, 78], calibration (0, 39]
-    max_events = 80
-    gaps = rng.exponential(1 / lam[:, None], (n, max_events))
-    times = np.cumsum(gaps, axis=1)
-    drop_after = rng.geometric(p)  # dropout after this many repeat purchases
-    alive_event = np.arange(1, max_events + 1)[None, :] <= drop_after[:, None]
-    made = alive_event & (times <= 78)
-    in_cal = made & (times <= 39)
-    x = in_cal.sum(axis=1).astype(float)
-    t_x = np.where(x > 0, np.max(np.where(in_cal, times, 0.0), axis=1), 0.0)
-    holdout = (made & (times > 39)).sum(axis=1)
+    # purchases while alive are a Poisson process: independent counts in (0, 39] and (39, 78];
+    # the customer drops out after the K-th repeat purchase, K ~ Geometric(p)
+    drop_after = rng.geometric(p)
+    n_cal, n_hold = rng.poisson(lam * 39.0), rng.poisson(lam * 39.0)
+    x = np.minimum(n_cal, drop_after).astype(float)
+    t_x = np.where(x > 0, 39.0 * rng.beta(np.maximum(x, 1), np.maximum(n_cal - x + 1, 1)), 0.0)
+    holdout = np.clip(np.minimum(n_cal + n_hold, drop_after) - n_cal, 0, None)
     model = BetaGeo()
     model.params_ = pd.Series(truth)
-    assert in_cal.sum(axis=1).mean() == pytest.approx(model.expected_transactions(39.0), rel=0.01)
+    def close(sample, value):  # within 4 standard errors of the simulated mean
+        return abs(np.mean(sample) - np.mean(value)) < 4 * np.std(sample) / np.sqrt(len(sample))
+
+    assert close(x, model.expected_transactions(39.0))
     predicted = model.conditional_expected_transactions(39.0, x, t_x, np.full(n, 39.0))
-    assert predicted.mean() == pytest.approx(holdout.mean(), rel=0.02)
+    assert close(holdout, predicted)
     for k in (0, 1, 3):
-        sel = x == k
-        assert predicted[sel].mean() == pytest.approx(holdout[sel].mean(), rel=0.06), k
-    alive = drop_after > x  # still alive at 39 (dropout only after a repeat purchase)
+        assert close(holdout[x == k], predicted[x == k]), k
+    alive = drop_after > n_cal  # still alive at 39 (dropout only after a repeat purchase)
     p_alive = model.probability_alive(x, t_x, np.full(n, 39.0))
-    assert p_alive.mean() == pytest.approx(alive.mean(), rel=0.01)
+    assert close(alive, p_alive)
 
 
 def test_probability_of_purchases_is_a_distribution(cdnow_model):

@@ -7,6 +7,7 @@ Deterministic
 "Buy Till You Die" models (lifelines-style classes: ``fit()`` returns the
 model, ``params_``, ``summary``, ``print_summary()``, ``plot_*()``)
     :class:`BetaGeo` — BG/NBD (Fader, Hardie & Lee 2005);
+    :class:`ModifiedBetaGeo` — MBG/NBD (Batislam, Denizel & Filiztekin 2007);
     :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
     :class:`GammaGamma` — spend per transaction (Colombo & Jiang 1999; Fader, Hardie & Lee 2005).
 
@@ -25,6 +26,7 @@ Checking a fitted model against calibration and holdout data, as the papers do
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
 from crmlab.clv.formula import simple_clv
+from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
 from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states
 from crmlab.clv.pareto import ParetoNBD
 from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
@@ -38,7 +40,7 @@ from crmlab.clv.validation import (
 )
 
 #: The transaction models by class name, for configuration files and notebook parameters.
-TRANSACTION_MODELS = {cls.__name__: cls for cls in (BetaGeo, ParetoNBD)}
+TRANSACTION_MODELS = {cls.__name__: cls for cls in (BetaGeo, ModifiedBetaGeo, ParetoNBD)}
 
 __all__ = [
     "TRANSACTION_MODELS",
@@ -47,6 +49,7 @@ __all__ = [
     "compare_models",
     "GammaGamma",
     "MarkovCLV",
+    "ModifiedBetaGeo",
     "clv_by_channel",
     "customer_value_table",
     "estimate_transition_matrix",
