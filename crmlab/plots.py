@@ -25,6 +25,7 @@ __all__ = [
     "plot_cohort_retention_curves",
     "plot_interpurchase_histogram",
     "plot_retention_rate",
+    "plot_survival_curves",
 ]
 
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
@@ -273,6 +274,25 @@ def plot_clv_by_channel(table: pd.DataFrame, *, value: str = "mean_clv") -> Figu
     ax.set_ylabel("per customer")
     ax.set_title("Customer lifetime value by acquisition channel")
     ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_survival_curves(table: pd.DataFrame) -> Figure:
+    """Survival and retention rate by period, fitted against observed (Fader & Hardie 2007, figures 2–3).
+
+    Takes :meth:`crmlab.clv.ShiftedBetaGeometric.survival_table`.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, column, title in ((axes[0], "survival", "Share of the cohort still active"), (axes[1], "retention_rate", "Retention rate")):
+        ax.plot(table["period"], table[column], ls="--", label="sBG")
+        if f"observed_{column}" in table:
+            ax.plot(table["period"], table[f"observed_{column}"], color="black", marker="o", label="observed")
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+        ax.set_xlabel("period")
+        ax.set_title(title)
+        ax.legend()
     fig.tight_layout()
     plt.close(fig)
     return fig

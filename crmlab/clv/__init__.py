@@ -11,6 +11,10 @@ model, ``params_``, ``summary``, ``print_summary()``, ``plot_*()``)
     :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
     :class:`GammaGamma` — spend per transaction (Colombo & Jiang 1999; Fader, Hardie & Lee 2005).
 
+Contractual retention
+    :class:`ShiftedBetaGeometric` — sBG (Fader & Hardie 2007, 2010): survival,
+    retention curves, discounted expected (residual) lifetime.
+
 Markov chains of relationship states
     :class:`MarkovCLV` (Pfeifer & Carraway 2000), :func:`estimate_transition_matrix`,
     :func:`recency_states`.
@@ -29,6 +33,7 @@ from crmlab.clv.formula import simple_clv
 from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
 from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states
 from crmlab.clv.pareto import ParetoNBD
+from crmlab.clv.shifted_beta_geo import ShiftedBetaGeometric
 from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
 from crmlab.clv.value import clv_by_channel, customer_value_table
 from crmlab.clv.validation import (
@@ -56,6 +61,7 @@ __all__ = [
     "recency_states",
     "NotFittedError",
     "ParetoNBD",
+    "ShiftedBetaGeometric",
     "frequency_histogram_comparison",
     "holdout_comparison",
     "probability_alive_matrix",
