@@ -8,6 +8,7 @@ Deterministic
 model, ``params_``, ``summary``, ``print_summary()``, ``plot_*()``)
     :class:`BetaGeo` — BG/NBD (Fader, Hardie & Lee 2005);
     :class:`ModifiedBetaGeo` — MBG/NBD (Batislam, Denizel & Filiztekin 2007);
+    :class:`BetaGeoBetaBinom` — BG/BB, discrete opportunities (Fader, Hardie & Shang 2010);
     :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
     :class:`GammaGamma` — spend per transaction (Colombo & Jiang 1999; Fader, Hardie & Lee 2005).
 
@@ -28,6 +29,7 @@ Checking a fitted model against calibration and holdout data, as the papers do
 """
 
 from crmlab.clv.beta_geo import BetaGeo
+from crmlab.clv.beta_geo_beta_binom import BetaGeoBetaBinom
 from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
 from crmlab.clv.formula import simple_clv
 from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
@@ -50,6 +52,7 @@ TRANSACTION_MODELS = {cls.__name__: cls for cls in (BetaGeo, ModifiedBetaGeo, Pa
 __all__ = [
     "TRANSACTION_MODELS",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ConvergenceWarning",
     "compare_models",
     "GammaGamma",

@@ -4,10 +4,12 @@
   transactions table from CSV, Parquet or a DataFrame, validated;
 - :func:`load_transactions`: one name per source (bundled, synthetic, file);
 - :func:`load_cdnow` and the papers' conventions (``CDNOW_CONVENTIONS``);
+- :func:`load_donations`: the discrete-time donations data of Fader, Hardie & Shang (2010);
 - :func:`simulate_transactions`: a customer base with known ground truth.
 """
 
 from crmlab.data.cdnow import CDNOW_CALIBRATION_END, CDNOW_CONVENTIONS, CDNOW_OBSERVATION_END, CDNOW_START, load_cdnow
+from crmlab.data.donations import load_donations
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.simulate import SimulatedWorld, simulate_transactions
 from crmlab.data.sources import BUNDLED_SOURCES, load_transactions
@@ -35,6 +37,7 @@ __all__ = [
     "SimulatedWorld",
     "TRANSACTIONS_SCHEMA",
     "load_cdnow",
+    "load_donations",
     "load_transactions",
     "read_transactions",
     "scan_transactions",
