@@ -33,6 +33,7 @@ lab: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/summary_benchmark.py
+	$(BIN)/python benchmarks/clv_fit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

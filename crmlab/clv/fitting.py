@@ -10,7 +10,7 @@ same way for every model:
 - the objective is the weighted mean negative log-likelihood (weights are the
   counts of identical customers, see :func:`crmlab.clv.inputs.compress`);
 - L-BFGS-B with the analytic gradient where the model gives one, else with
-  central finite differences, and tight tolerances; if it stops without converging, Nelder–Mead restarts
+  finite differences, and tight tolerances; if it stops without converging, Nelder–Mead restarts
   from where it stopped, and if that fails too a :class:`ConvergenceWarning`
   carries the optimiser's message (parameters are never silently NaN);
 - standard errors from the inverse of the observed information, the Hessian
@@ -123,12 +123,11 @@ class ParametricModel:
 
         with np.errstate(all="ignore"):
             # tight tolerances: the likelihoods are flat in some directions (e.g. the BG/BB's δ),
-            # where the default ones stop a visible distance from the maximum; without an
-            # analytic gradient, central differences keep the gradient accurate enough for them
+            # where the default ones stop a visible distance from the maximum
             result = optimize.minimize(
                 objective,
                 np.log(x0),
-                jac=True if use_grad else "3-point",
+                jac=True if use_grad else "2-point",
                 method="L-BFGS-B",
                 options={"maxiter": 2000, "gtol": 1e-10, "ftol": 1e-13},
             )
