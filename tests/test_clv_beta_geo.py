@@ -12,22 +12,11 @@ from scipy import integrate, optimize, special
 from crmlab.clv import fitting
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
-from crmlab.customers import transaction_summary
-from crmlab.data import CDNOW_CONVENTIONS, DataError, load_cdnow
+from crmlab.data import DataError
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee (2005), table 1
 
 
-@pytest.fixture(scope="module")
-def cdnow_summary() -> pd.DataFrame:
-    c = CDNOW_CONVENTIONS
-    return transaction_summary(
-        load_cdnow(),
-        observation_end=c["observation_end"],
-        freq=c["freq"],
-        time_unit=c["time_unit"],
-        calibration_end=c["calibration_end"],
-    )
 
 
 @pytest.fixture(scope="module")

@@ -9,21 +9,12 @@ from scipy import integrate, optimize, special
 
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
-from crmlab.customers import transaction_summary
-from crmlab.data import CDNOW_CONVENTIONS, load_cdnow
 
 #: lifetimes 0.11.3 ModifiedBetaGeoFitter on the same CDNOW calibration summary (run once in its own
 #: environment: ModifiedBetaGeoFitter().fit(frequency, recency, T).params_).
 LIFETIMES_CDNOW = {"r": 0.524843, "alpha": 6.183082, "a": 0.891360, "b": 1.614003}
 
 
-@pytest.fixture(scope="module")
-def cdnow_summary():
-    c = CDNOW_CONVENTIONS
-    return transaction_summary(
-        load_cdnow(), observation_end=c["observation_end"], freq=c["freq"], time_unit=c["time_unit"],
-        calibration_end=c["calibration_end"],
-    )
 
 
 def simulate_mbg(n, r, alpha, a, b, T, rng, horizon=0.0):

@@ -7,17 +7,9 @@ import pytest
 from scipy import integrate, special
 
 from crmlab.clv.pareto import ParetoNBD
-from crmlab.customers import transaction_summary
-from crmlab.data import CDNOW_CONVENTIONS, DataError, load_cdnow
+from crmlab.data import DataError
 
 
-@pytest.fixture(scope="module")
-def cdnow_summary():
-    c = CDNOW_CONVENTIONS
-    return transaction_summary(
-        load_cdnow(), observation_end=c["observation_end"], freq=c["freq"], time_unit=c["time_unit"],
-        calibration_end=c["calibration_end"],
-    )
 
 
 @pytest.fixture(scope="module")

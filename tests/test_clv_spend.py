@@ -9,17 +9,9 @@ from scipy import integrate, optimize, stats
 
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
-from crmlab.customers import transaction_summary
-from crmlab.data import CDNOW_CONVENTIONS, DataError, load_cdnow
+from crmlab.data import DataError
 
 
-@pytest.fixture(scope="module")
-def cdnow_summary():
-    c = CDNOW_CONVENTIONS
-    return transaction_summary(
-        load_cdnow(), observation_end=c["observation_end"], freq=c["freq"], time_unit=c["time_unit"],
-        calibration_end=c["calibration_end"],
-    )
 
 
 def test_published_cdnow_estimates(cdnow_summary):

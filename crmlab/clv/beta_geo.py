@@ -40,9 +40,7 @@ class BetaGeo(TransactionModel):
     --------
     >>> from crmlab.data import load_cdnow, CDNOW_CONVENTIONS
     >>> from crmlab.customers import transaction_summary
-    >>> c = CDNOW_CONVENTIONS
-    >>> summary = transaction_summary(load_cdnow(), observation_end=c["observation_end"],
-    ...     freq=c["freq"], time_unit=c["time_unit"], calibration_end=c["calibration_end"])
+    >>> summary = transaction_summary(load_cdnow(), **CDNOW_CONVENTIONS)  # the papers' calibration summary
     >>> model = BetaGeo().fit(summary)
     >>> model.params_.round(3).to_dict()
     {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}

@@ -42,9 +42,7 @@ class ModifiedBetaGeo(BetaGeo):
     --------
     >>> from crmlab.data import load_cdnow, CDNOW_CONVENTIONS
     >>> from crmlab.customers import transaction_summary
-    >>> c = CDNOW_CONVENTIONS
-    >>> summary = transaction_summary(load_cdnow(), observation_end=c["observation_end"],
-    ...     freq=c["freq"], time_unit=c["time_unit"], calibration_end=c["calibration_end"])
+    >>> summary = transaction_summary(load_cdnow(), **CDNOW_CONVENTIONS)  # the papers' calibration summary
     >>> model = ModifiedBetaGeo().fit(summary)
     >>> model.params_.round(3).to_dict()
     {'r': 0.525, 'alpha': 6.183, 'a': 0.891, 'b': 1.614}

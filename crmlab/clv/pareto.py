@@ -54,9 +54,7 @@ class ParetoNBD(TransactionModel):
     --------
     >>> from crmlab.data import load_cdnow, CDNOW_CONVENTIONS
     >>> from crmlab.customers import transaction_summary
-    >>> c = CDNOW_CONVENTIONS
-    >>> summary = transaction_summary(load_cdnow(), observation_end=c["observation_end"],
-    ...     freq=c["freq"], time_unit=c["time_unit"], calibration_end=c["calibration_end"])
+    >>> summary = transaction_summary(load_cdnow(), **CDNOW_CONVENTIONS)  # the papers' calibration summary
     >>> ParetoNBD().fit(summary).params_.round(2).to_dict()
     {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
     """

@@ -69,9 +69,7 @@ class GammaGamma(ParametricModel):
     --------
     >>> from crmlab.data import load_cdnow, CDNOW_CONVENTIONS
     >>> from crmlab.customers import transaction_summary
-    >>> c = CDNOW_CONVENTIONS
-    >>> summary = transaction_summary(load_cdnow(), observation_end=c["observation_end"],
-    ...     freq=c["freq"], time_unit=c["time_unit"], calibration_end=c["calibration_end"])
+    >>> summary = transaction_summary(load_cdnow(), **CDNOW_CONVENTIONS)  # the papers' calibration summary
     >>> model = GammaGamma().fit(summary)
     >>> model.params_.round(2).to_dict()
     {'p': 6.25, 'q': 3.74, 'gamma': 15.44}
