@@ -1,0 +1,53 @@
+"""Trust and commitment: Morgan & Hunt's (1994) key mediating variable (KMV) model.
+
+The North-American school of relationship marketing: relationships are built
+on trust and commitment, which grow from shared values, communication and the
+absence of opportunism, and from the benefits of the relationship and the cost
+of ending it; they in turn produce cooperation and acquiescence and lower the
+propensity to leave.
+
+- Survey data: :func:`validate_survey`, :func:`scale_scores`, :data:`KMV_CONSTRUCTS`.
+- Measurement: :func:`cronbach_alpha`, :func:`composite_reliability`,
+  :func:`average_variance_extracted`, :func:`item_total_correlations`,
+  :func:`reliability_table`.
+- Structure: :func:`kmv_model`, :func:`rival_model` (:class:`PathModel`:
+  OLS path analysis from raw scores or a published correlation matrix,
+  effects and bootstrap indirect effects), :func:`compare_path_models`.
+- Optional latent-variable SEM with fit indices: :func:`fit_sem` (semopy).
+- Ground truth: :func:`simulate_kmv_survey`.
+"""
+
+from crmlab.theories.trust_commitment.paths import KMV_PATHS, PathModel, compare_path_models, kmv_model, rival_model
+from crmlab.theories.trust_commitment.reliability import (
+    average_variance_extracted,
+    composite_reliability,
+    cronbach_alpha,
+    item_total_correlations,
+    reliability_table,
+    standardized_loadings,
+)
+from crmlab.theories.trust_commitment.sem import fit_sem
+from crmlab.theories.trust_commitment.simulate import DEFAULT_PATHS, SimulatedSurvey, simulate_kmv_survey
+from crmlab.theories.trust_commitment.survey import KMV_CONSTRUCTS, construct_items, scale_scores, validate_survey
+
+__all__ = [
+    "DEFAULT_PATHS",
+    "KMV_CONSTRUCTS",
+    "KMV_PATHS",
+    "PathModel",
+    "SimulatedSurvey",
+    "average_variance_extracted",
+    "compare_path_models",
+    "composite_reliability",
+    "construct_items",
+    "cronbach_alpha",
+    "fit_sem",
+    "item_total_correlations",
+    "kmv_model",
+    "reliability_table",
+    "rival_model",
+    "scale_scores",
+    "simulate_kmv_survey",
+    "standardized_loadings",
+    "validate_survey",
+]

@@ -1,0 +1,145 @@
+"""Survey data for the KMV model: constructs, their items, validation and scale scores.
+
+A survey has one row per respondent and one column per Likert item, named
+``<construct>_<k>`` (``trust_1``, ``trust_2``, …). The constructs of Morgan &
+Hunt (1994) and their short names are in :data:`KMV_CONSTRUCTS`; the items of
+a construct are found by that prefix unless a mapping is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+
+__all__ = ["KMV_CONSTRUCTS", "construct_items", "scale_scores", "validate_survey"]
+
+#: The ten constructs of the KMV model (Morgan & Hunt 1994, figure 1): short name → meaning.
+KMV_CONSTRUCTS: dict[str, str] = {
+    "termination_costs": "relationship termination costs",
+    "relationship_benefits": "relationship benefits",
+    "shared_values": "shared values",
+    "communication": "communication",
+    "opportunistic_behavior": "opportunistic behaviour",
+    "commitment": "relationship commitment",
+    "trust": "trust",
+    "acquiescence": "acquiescence",
+    "propensity_to_leave": "propensity to leave",
+    "cooperation": "cooperation",
+    "functional_conflict": "functional conflict",
+    "uncertainty": "decision-making uncertainty",
+}
+
+
+def construct_items(columns: Iterable[str], constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None) -> dict[str, list[str]]:
+    """The construct → items mapping: given, or found by the ``<construct>_<k>`` naming rule.
+
+    ``constructs`` may be a mapping (used as is), a list of construct names
+    (items found by prefix), or None (the KMV constructs present in the columns).
+
+    >>> construct_items(["trust_1", "trust_2", "commitment_1", "age"])
+    {'commitment': ['commitment_1'], 'trust': ['trust_1', 'trust_2']}
+    """
+    columns = list(columns)
+    if isinstance(constructs, Mapping):
+        return {name: list(items) for name, items in constructs.items()}
+    names = list(KMV_CONSTRUCTS) if constructs is None else list(constructs)
+    found = {}
+    for name in names:
+        items = [c for c in columns if c.startswith(f"{name}_") and c[len(name) + 1 :].isdigit()]
+        if items:
+            found[name] = sorted(items, key=lambda c: int(c[len(name) + 1 :]))
+        elif constructs is not None:
+            raise ValueError(f"no items for construct {name!r} (expected columns {name}_1, {name}_2, …)")
+    return dict(sorted(found.items()))
+
+
+def validate_survey(
+    survey: pd.DataFrame,
+    constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
+    *,
+    scale: tuple[int, int] = (1, 7),
+    reverse: Iterable[str] = (),
+    on_invalid: str = "raise",
+    source: str = "survey",
+) -> pd.DataFrame:
+    """Check a Likert survey and return it with reverse-coded items recoded.
+
+    Problems looked for: missing item columns, non-numeric or non-integer
+    answers, answers outside ``scale``, missing answers, and *constant
+    responders* (the same answer to every item, straight-lining). With
+    ``on_invalid="raise"`` a :class:`~crmlab.data.DataError` lists them by
+    row and column; with ``"flag"`` the survey is returned with a boolean
+    column ``invalid`` and a ``problems`` column describing each flagged row
+    (missing columns always raise). Reverse-coded items are recoded as
+    (min + max) − answer.
+    """
+    if on_invalid not in ("raise", "flag"):
+        raise ValueError(f"on_invalid must be 'raise' or 'flag', got {on_invalid!r}")
+    low, high = scale
+    mapping = construct_items(survey.columns, constructs)
+    if not mapping:
+        raise DataError(source, [Problem("no construct items found (columns named <construct>_<k>)")])
+    items = [i for group in mapping.values() for i in group]
+    missing = [i for i in items if i not in survey.columns]
+    reverse = list(reverse)
+    missing += [r for r in reverse if r not in items]
+    if missing:
+        raise DataError(source, [Problem("missing item column" if m in items else "reverse-coded item is not an item of a construct", column=m) for m in missing])
+    data = survey[items].apply(pd.to_numeric, errors="coerce")
+    problems: list[Problem] = []
+    row_problems: dict[Any, list[str]] = {}
+
+    def add(row: Any, column: str | None, message: str, value: Any) -> None:
+        row_problems.setdefault(row, []).append(f"{column}: {message}" if column else message)
+        problems.append(Problem(message, row=row, column=column, value=value))
+
+    raw = survey[items]
+    for column in items:
+        col = data[column]
+        bad_type = col.isna() & raw[column].notna()
+        for row in col.index[bad_type]:
+            add(row, column, "not a number", raw.at[row, column])
+        for row in col.index[raw[column].isna()]:
+            add(row, column, "missing answer", None)
+        outside = col.notna() & ((col < low) | (col > high))
+        for row in col.index[outside]:
+            add(row, column, f"outside the scale {low}–{high}", float(col[row]))
+        fractional = col.notna() & ~outside & (col != np.floor(col))
+        for row in col.index[fractional]:
+            add(row, column, "not a whole scale point", float(col[row]))
+    constant = data.notna().all(axis=1) & (data.nunique(axis=1) == 1) & (len(items) > 1)
+    for row in data.index[constant]:
+        add(row, None, "constant responder (the same answer to every item)", float(data.loc[row].iloc[0]))
+    out = survey.copy()
+    for column in reverse:
+        out[column] = (low + high) - data[column]
+    if on_invalid == "raise":
+        if problems:
+            raise DataError(source, problems[:MAX_PROBLEMS_SHOWN], n_problems=len(problems))
+        return out
+    out["invalid"] = out.index.isin(list(row_problems))
+    out["problems"] = [("; ".join(row_problems[r]) if r in row_problems else "") for r in out.index]
+    return out
+
+
+def scale_scores(
+    survey: pd.DataFrame,
+    constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One score per respondent and construct: the mean of the construct's items (summated scale).
+
+    Use a survey from :func:`validate_survey` (reverse-coded items already
+    recoded); rows flagged ``invalid`` are left out.
+
+    >>> survey = pd.DataFrame({"trust_1": [5, 6], "trust_2": [7, 6]})
+    >>> scale_scores(survey)["trust"].tolist()
+    [6.0, 6.0]
+    """
+    mapping = construct_items(survey.columns, constructs)
+    data = survey[~survey["invalid"]] if "invalid" in survey.columns else survey
+    return pd.DataFrame({name: data[items].astype(float).mean(axis=1) for name, items in mapping.items()}, index=data.index)
