@@ -221,3 +221,23 @@ def test_sem_corrects_the_attenuation_of_scale_scores():
     assert np.abs(sem.to_numpy() - truth).mean() < np.abs(ols["std_estimate"].to_numpy() - truth).mean()
     assert result.fit["CFI"] >= 0.95 and result.fit["RMSEA"] <= 0.06 and result.fit["SRMR"] <= 0.08
     assert len(result.loadings) == 36
+
+
+def test_read_survey_and_path_diagram(tmp_path):
+    """A survey CSV round-trips; an empty file is a DataError naming it; the diagram draws every path."""
+    from crmlab import plots
+    from crmlab.theories.trust_commitment import KMV_LAYERS, read_survey
+
+    survey = simulate_kmv_survey(120, rng=13).responses
+    path = tmp_path / "survey.csv"
+    survey.to_csv(path)
+    back = read_survey(path, index_col="respondent")
+    pd.testing.assert_frame_equal(back, survey)
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(DataError, match="empty.csv"):
+        read_survey(tmp_path / "empty.csv")
+    table = kmv_model().fit(scale_scores(back)).table
+    fig = plots.plot_path_diagram(table, layers=KMV_LAYERS)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    for value in table["std_estimate"]:
+        assert f"{value:+.2f}" in labels

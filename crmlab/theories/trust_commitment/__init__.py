@@ -17,7 +17,7 @@ propensity to leave.
 - Ground truth: :func:`simulate_kmv_survey`.
 """
 
-from crmlab.theories.trust_commitment.paths import KMV_PATHS, PathModel, compare_path_models, kmv_model, rival_model
+from crmlab.theories.trust_commitment.paths import KMV_LAYERS, KMV_PATHS, PathModel, compare_path_models, kmv_model, rival_model
 from crmlab.theories.trust_commitment.reliability import (
     average_variance_extracted,
     composite_reliability,
@@ -28,11 +28,18 @@ from crmlab.theories.trust_commitment.reliability import (
 )
 from crmlab.theories.trust_commitment.sem import fit_sem
 from crmlab.theories.trust_commitment.simulate import DEFAULT_PATHS, SimulatedSurvey, simulate_kmv_survey
-from crmlab.theories.trust_commitment.survey import KMV_CONSTRUCTS, construct_items, scale_scores, validate_survey
+from crmlab.theories.trust_commitment.survey import (
+    KMV_CONSTRUCTS,
+    construct_items,
+    read_survey,
+    scale_scores,
+    validate_survey,
+)
 
 __all__ = [
     "DEFAULT_PATHS",
     "KMV_CONSTRUCTS",
+    "KMV_LAYERS",
     "KMV_PATHS",
     "PathModel",
     "SimulatedSurvey",
@@ -44,6 +51,7 @@ __all__ = [
     "fit_sem",
     "item_total_correlations",
     "kmv_model",
+    "read_survey",
     "reliability_table",
     "rival_model",
     "scale_scores",

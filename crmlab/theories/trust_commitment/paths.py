@@ -40,6 +40,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 __all__ = [
+    "KMV_LAYERS",
     "KMV_PATHS",
     "PathModel",
     "compare_path_models",
@@ -50,6 +51,8 @@ __all__ = [
 ANTECEDENTS = ["termination_costs", "relationship_benefits", "shared_values", "communication", "opportunistic_behavior"]
 MEDIATORS = ["trust", "commitment"]
 OUTCOMES = ["acquiescence", "propensity_to_leave", "cooperation", "functional_conflict", "uncertainty"]
+#: The constructs in the three columns of Morgan & Hunt's figure: antecedents, mediators, outcomes.
+KMV_LAYERS = [ANTECEDENTS, MEDIATORS, OUTCOMES]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ a construct are found by that prefix unless a mapping is given.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 
-__all__ = ["KMV_CONSTRUCTS", "construct_items", "scale_scores", "validate_survey"]
+__all__ = ["KMV_CONSTRUCTS", "construct_items", "read_survey", "scale_scores", "validate_survey"]
 
 #: The ten constructs of the KMV model (Morgan & Hunt 1994, figure 1): short name → meaning.
 KMV_CONSTRUCTS: dict[str, str] = {
@@ -56,6 +57,23 @@ def construct_items(columns: Iterable[str], constructs: Mapping[str, Sequence[st
         elif constructs is not None:
             raise ValueError(f"no items for construct {name!r} (expected columns {name}_1, {name}_2, …)")
     return dict(sorted(found.items()))
+
+
+def read_survey(path: str | os.PathLike[str], *, index_col: str | None = None) -> pd.DataFrame:
+    """Read a survey CSV (one row per respondent, items as columns); check it with :func:`validate_survey`.
+
+    An unreadable or empty file raises a :class:`~crmlab.data.DataError` naming it.
+    """
+    from crmlab.datalog import record_data_file
+
+    try:
+        frame = pd.read_csv(path, index_col=index_col)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataError(str(path), [Problem(f"cannot read the survey: {exc}")]) from None
+    if frame.empty:
+        raise DataError(str(path), [Problem("no respondents")])
+    record_data_file(path)  # for report provenance
+    return frame
 
 
 def validate_survey(
