@@ -86,6 +86,15 @@ def test_alpha_from_the_covariance_matrix():
     assert cronbach_alpha(items) == pytest.approx(k / (k - 1) * (1 - np.trace(C) / C.sum()))
 
 
+def test_alpha_equals_pingouin():
+    """Second implementation: pingouin.cronbach_alpha (another library) on the same items."""
+    pg = pytest.importorskip("pingouin")
+    survey = simulate_kmv_survey(300, rng=14).responses
+    for construct in ("trust", "commitment", "uncertainty"):
+        items = survey[[f"{construct}_{j}" for j in (1, 2, 3)]]
+        assert cronbach_alpha(items) == pytest.approx(pg.cronbach_alpha(items)[0], rel=1e-12)
+
+
 def test_reliability_of_parallel_items_matches_its_closed_form():
     """Closed form / ground truth: k parallel continuous items with loading λ have standardised
     loadings λ, AVE = λ², and α = CR = kλ²/(1 + (k−1)λ²) (Spearman–Brown)."""
