@@ -104,3 +104,60 @@ def test_invalid_chains_are_rejected():
         MarkovCLV.from_retention(0.5, margin=1, discount_rate=0.1).expected_value("gone")
     with pytest.raises(ValueError, match="several rows"):
         estimate_transition_matrix(pd.DataFrame({"customer_id": [1, 1], "period": [1, 1], "state": ["a", "b"]}))
+
+
+def test_zero_reward_recurrent_states_without_discounting_are_worth_nothing():
+    """Closed form: with d = 0 a customer who moves (new → regular → a closed two-state cycle
+    without rewards) earns 1 + ½·2 = 2 from "new" and 2 from "regular"; the zero-reward
+    cycle (not an absorbing state) is worth 0, so the value is finite."""
+    P = [[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5], [0, 0, 0, 1], [0, 0, 1, 0]]
+    chain = MarkovCLV(P, [1, 2, 0, 0], 0.0, states=["new", "regular", "dormant a", "dormant b"])
+    np.testing.assert_allclose(chain.value().to_numpy(), [1 / 0.5 + 0.5 / 0.5 * 2, 2, 0, 0])
+
+
+@pytest.mark.parametrize("retention", [0.5, 0.7])
+def test_negative_discount_rate_converges_only_below_one(retention):
+    """Closed form: with d = −0.2 the retention chain's value is m(1+d)/(1+d−r) for r < 1+d = 0.8
+    (r = 0.5, 0.7); for r = 0.9 the series diverges and value() says so, rather than returning the
+    meaningless solution of the linear system (−8)."""
+    chain = MarkovCLV.from_retention(retention, margin=1.0, discount_rate=-0.2)
+    assert chain.value()["active"] == pytest.approx(simple_clv(1.0, retention, -0.2, timing="start"))
+    with pytest.raises(ValueError, match="diverges"):
+        MarkovCLV.from_retention(0.9, margin=1.0, discount_rate=-0.2).value()
+
+
+def test_end_timing_is_one_discounted_step_of_start_timing():
+    """Definition: V_end = P/(1+d) · V_start (rewards from the next period on), for both horizons."""
+    kwargs = {"margin": 40, "marketing_cost": 4, "discount_rate": 0.2}
+    start = MarkovCLV.from_recency([0.3, 0.2, 0.15, 0.05], **kwargs)
+    end = MarkovCLV(start.transition_matrix, start.rewards, 0.2, states=start.states, timing="end")
+    M = start.transition_matrix.to_numpy() / 1.2
+    np.testing.assert_allclose(end.value().to_numpy(), M @ start.value().to_numpy())
+    np.testing.assert_allclose(end.value(8).to_numpy(), M @ start.value(7).to_numpy())
+    assert end.value(0).abs().sum() == 0
+
+
+def test_state_distribution_is_the_matrix_power_and_expected_value_the_mix():
+    """Closed form: π_t = π_0 P^t; the value of a mix is Σ_s π_0(s) V(s)."""
+    chain = MarkovCLV.from_recency([0.3, 0.2, 0.15], margin=40, marketing_cost=4, discount_rate=0.1)
+    pi0 = np.array([0.5, 0.3, 0.2, 0.0])
+    dist = chain.state_distribution(pi0, 6)
+    P = chain.transition_matrix.to_numpy()
+    np.testing.assert_allclose(dist.loc[6].to_numpy(), pi0 @ np.linalg.matrix_power(P, 6))
+    assert chain.expected_value(pi0) == pytest.approx(pi0 @ chain.value().to_numpy())
+    assert chain.expected_value(pi0, horizon=3) == pytest.approx(pi0 @ chain.value(3).to_numpy())
+
+
+def test_more_invalid_inputs():
+    with pytest.raises(ValueError, match="discount_rate must be > -1"):
+        MarkovCLV([[1.0]], [1.0], -1.5)
+    with pytest.raises(ValueError, match="square"):
+        MarkovCLV([[0.5, 0.5]], [1.0], 0.1)
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        MarkovCLV([[1.5, -0.5], [0.0, 1.0]], [1, 0], 0.1)
+    with pytest.raises(ValueError, match="rows \\[1\\]"):
+        MarkovCLV([[0.5, 0.5], [0.2, 0.7]], [1, 0], 0.1)
+    with pytest.raises(ValueError, match="horizon"):
+        MarkovCLV.from_retention(0.5, margin=1, discount_rate=0.1).value(2.5)
+    with pytest.raises(ValueError, match="purchase_probabilities"):
+        MarkovCLV.from_recency([0.3, 1.2], margin=1, marketing_cost=0.1, discount_rate=0.1)

@@ -140,22 +140,31 @@ class MarkovCLV:
         """Expected present value per starting state: V = (I − P/(1+d))^−1 R, or V_T with ``horizon``.
 
         ``horizon`` T counts the periods t = 0…T ("start") or t = 1…T ("end").
-        The infinite-horizon value needs d > 0 unless the chain ends in
-        zero-reward absorbing states.
+
+        The infinite sum converges when the discounted chain P/(1+d), restricted
+        to the states from which a non-zero reward can still be reached, has
+        spectral radius < 1: always for d > 0; for d ≤ 0 only when every
+        customer ends, with certainty, in states without rewards (e.g. an
+        absorbing "lost" state). States that cannot reach a reward are worth 0.
+        Otherwise a ValueError asks for a finite horizon.
         """
         P = self.transition_matrix.to_numpy()
         R = self.rewards.to_numpy()
         M = P / (1 + self.discount_rate)
         if horizon is None:
-            # absorbing states without reward are worth 0; solve for the others (without
-            # discounting, I − P is singular on exactly those states)
-            dead = (np.abs(np.diag(P) - 1) < _TOLERANCE) & (R == 0)
-            keep = ~dead
-            A = np.eye(keep.sum()) - M[np.ix_(keep, keep)]
-            if np.linalg.matrix_rank(A) < keep.sum():
-                raise ValueError("the infinite-horizon value diverges (no discounting and a rewarding recurrent state); give a horizon")
+            # states from which no reward can be reached are worth 0; on the others the
+            # series Σ M^t R converges iff the spectral radius of M there is < 1 (without
+            # discounting, I − P is singular on the zero-reward recurrent states)
+            keep = _reaches_reward(P, R)
+            M_keep = M[np.ix_(keep, keep)]
+            if keep.any() and np.max(np.abs(np.linalg.eigvals(M_keep))) >= 1 - 1e-12:
+                raise ValueError(
+                    "the infinite-horizon value diverges (P/(1+d) has spectral radius ≥ 1 on states that "
+                    "lead to rewards: no or negative discounting with a rewarding recurrent state); give a horizon"
+                )
             v = np.zeros_like(R)
-            v[keep] = np.linalg.solve(A, R[keep])
+            if keep.any():
+                v[keep] = np.linalg.solve(np.eye(keep.sum()) - M_keep, R[keep])
             if self.timing == "end":
                 v = M @ v
         else:
@@ -201,6 +210,17 @@ class MarkovCLV:
 
     def __repr__(self) -> str:
         return f"<MarkovCLV: {len(self.states)} states, d = {self.discount_rate}, timing = {self.timing!r}>"
+
+
+def _reaches_reward(P: np.ndarray, R: np.ndarray) -> np.ndarray:
+    """States from which a state with a non-zero reward can be reached (itself included)."""
+    reach = R != 0
+    step = P > 0
+    while True:
+        grown = reach | (step @ reach)
+        if np.array_equal(grown, reach):
+            return reach
+        reach = grown
 
 
 def estimate_transition_matrix(
