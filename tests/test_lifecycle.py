@@ -1,0 +1,158 @@
+"""Dwyer's relationship phases (crmlab.theories.lifecycle): hand-worked panels, synthetic
+histories with known phases, an HMM recovering a known chain, cost-to-serve what-if."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab.data import DataError
+from crmlab.theories.lifecycle import (
+    PHASES,
+    RelationshipHMM,
+    activity_panel,
+    cost_to_serve,
+    dissolution_by_cost,
+    dissolution_initiators,
+    hmm_phase_agreement,
+    lower_cost_to_serve,
+    phase_survival,
+    phase_transition_matrix,
+    relationship_phases,
+    simulate_relationships,
+    time_in_phase,
+)
+
+
+def panel_of(orders, contacts=None, customer="c"):
+    n = len(orders)
+    return pd.DataFrame({"customer_id": customer, "t": range(n), "orders": orders,
+                         "contacts": contacts or [0] * n, "spend": [10.0 * o for o in orders]})
+
+
+def test_hand_worked_panel():
+    """Hand-worked, period by period (default rules, window 3):
+    t0 contact only → awareness; t1–t3 up to two purchase periods → exploration (t2 carries it);
+    t4–t8 orders in the last 3 periods exceed 1.2 × the 3 before (e.g. t8: 9 > 1.2 · 6) → expansion;
+    t9 9 ≤ 1.2 · 8 and purchases in all of the last 3 → commitment, carried through t10–t13;
+    t14 silence 4 > max(3, 3 × mean gap 1) → dissolution; t15 a return → exploration."""
+    orders = [0, 1, 0, 1, 2, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 1]
+    contacts = [1] + [0] * 15
+    phases = relationship_phases(panel_of(orders, contacts))["phase"].tolist()
+    assert phases == ["awareness"] + ["exploration"] * 3 + ["expansion"] * 5 + ["commitment"] * 5 + ["dissolution", "exploration"]
+
+
+def test_bad_panels_and_thresholds_are_rejected():
+    with pytest.raises(DataError, match="periods out of order"):
+        relationship_phases(panel_of([1, 0, 1]).iloc[[0, 2, 1]])
+    with pytest.raises(DataError, match="customer without transactions"):
+        relationship_phases(pd.concat([panel_of([1, 1]), panel_of([0, 0], customer="d")]))
+    with pytest.raises(ValueError, match="commitment_share must be in"):
+        relationship_phases(panel_of([1, 1]), commitment_share=1.5)
+    with pytest.raises(ValueError, match="dissolution_factor"):
+        relationship_phases(panel_of([1, 1]), dissolution_factor=0)
+    with pytest.raises(DataError, match="missing column"):
+        activity_panel(pd.DataFrame({"customer_id": ["a"], "date": ["2020-01-01"]}))
+    with pytest.raises(DataError, match="activity after observation_end"):
+        activity_panel(pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2020-05-01"]), "amount": [1.0]}),
+                       observation_end="2020-03-31")
+
+
+@pytest.fixture(scope="module")
+def world():
+    sim = simulate_relationships(800, 24, cost_effect=1.0, rng=3)
+    panel = activity_panel(sim.transactions, sim.interactions, freq="M", observation_end="2021-12-31")
+    return sim, relationship_phases(panel)
+
+
+def test_rules_recover_known_phase_sequences(world):
+    """Ground truth: on simulated histories the rules agree with the true phase in at least 70% of
+    customer-periods; awareness exactly; dissolution in at least 75% (the rest is the few
+    periods of silence a rule must wait for before calling it)."""
+    sim, phases = world
+    merged = phases.merge(sim.truth, on=["customer_id", "t"], suffixes=("", "_true"))
+    assert len(merged) == len(sim.truth)
+    assert (merged["phase"] == merged["phase_true"]).mean() >= 0.70
+    by_phase = merged.assign(ok=merged["phase"] == merged["phase_true"]).groupby("phase_true")["ok"].mean()
+    assert by_phase["awareness"] == 1.0 and by_phase["dissolution"] >= 0.75
+
+
+def test_transition_matrix_time_and_survival(world):
+    """Definitions: probability rows sum to one and equal count row shares; spells add up to the
+    periods; survival starts at 1 and never rises."""
+    _, phases = world
+    matrix = phase_transition_matrix(phases)
+    probs, counts = matrix["probability"], matrix["count"]
+    np.testing.assert_allclose(probs.dropna().sum(axis=1), 1.0)
+    np.testing.assert_allclose(probs.loc["expansion"], counts.loc["expansion"] / counts.loc["expansion"].sum())
+    spells = time_in_phase(phases)
+    assert spells["share_of_periods"].sum() == pytest.approx(1.0)
+    survival = phase_survival(phases, horizon=12)
+    for _, curve in survival.groupby("entry_phase"):
+        assert curve["survival"].iloc[0] <= 1.0 and np.all(np.diff(curve["survival"].dropna()) <= 1e-12)
+
+
+def test_hmm_recovers_a_known_chain():
+    """Ground truth: 3,000 sequences of 30 periods from a 3-state Poisson HMM; the EM estimates
+    of the rates and transition probabilities are within 0.03 (rates within 5%)."""
+    rng = np.random.default_rng(5)
+    A = np.array([[0.90, 0.08, 0.02], [0.10, 0.80, 0.10], [0.05, 0.15, 0.80]])
+    rates = np.array([0.1, 1.0, 3.0])
+    n, T = 3000, 30
+    state = rng.choice(3, n, p=[0.3, 0.4, 0.3])
+    states = np.empty((n, T), dtype=int)
+    for t in range(T):
+        states[:, t] = state
+        u = rng.random(n)
+        state = (u[:, None] > A[state].cumsum(axis=1)).sum(axis=1)
+    counts = rng.poisson(rates[states])
+    panel = pd.DataFrame({"customer_id": np.repeat(np.arange(n), T), "t": np.tile(np.arange(T), n), "orders": counts.ravel()})
+    hmm = RelationshipHMM(3, rng=1).fit(panel)
+    np.testing.assert_allclose(hmm.rates_, rates, rtol=0.05)
+    np.testing.assert_allclose(hmm.transition_matrix_, A, atol=0.03)
+    decoded = hmm.decode(panel)
+    assert (decoded.to_numpy() == states.ravel()).mean() > 0.8
+
+
+def test_hmm_against_rules(world):
+    """The HMM's lowest state should hold most dissolution periods and its higher states most
+    commitment periods (agreement table rows sum to one)."""
+    _, phases = world
+    hmm = RelationshipHMM(3, rng=2).fit(phases)
+    table = hmm_phase_agreement(phases, hmm.decode(phases))
+    np.testing.assert_allclose(table.sum(axis=1), 1.0)
+    assert table.loc["dissolution", 0] > 0.8
+    assert table.loc["commitment", [1, 2]].sum() > 0.8
+
+
+def test_cost_to_serve_drives_dissolution_and_the_what_if(world):
+    """Ground truth: in the simulated world costly customers (more contacts per order) leave more
+    often, so the logit slope is positive; lowering cost to serve lowers the probability of
+    dissolution from every active phase and raises every phase's CLV."""
+    _, phases = world
+    costed = cost_to_serve(phases, margin=0.3, cost_per_order=1.0, cost_per_contact=2.0)
+    np.testing.assert_allclose(costed["profit"], 0.3 * costed["spend"] - costed["orders"] - 2 * costed["contacts"])
+    bands, logit = dissolution_by_cost(costed)
+    assert logit.params["cost_to_serve"] > 0 and logit.pvalues["cost_to_serve"] < 0.01
+    assert bands["dissolution_rate"].iloc[-1] > bands["dissolution_rate"].iloc[0]
+    table = lower_cost_to_serve(costed, 0.3, horizon=24).set_index("phase")
+    for phase in ("exploration", "expansion", "commitment"):
+        assert table.loc[phase, "p_dissolution_after"] < table.loc[phase, "p_dissolution_before"]
+        assert table.loc[phase, "clv_after"] > table.loc[phase, "clv_before"]
+    assert table.loc["dissolution", "p_dissolution_before"] == pytest.approx(table.loc["dissolution", "p_dissolution_after"])
+    with pytest.raises(ValueError, match="reduction"):
+        lower_cost_to_serve(costed, 1.0)
+
+
+def test_who_ended_it():
+    """Definitions: customer or firm alone is unilateral, both bilateral; shares sum to one. Ground
+    truth: the simulated initiator shares (0.6, 0.25, 0.15) are recovered within 0.05."""
+    sim = simulate_relationships(1500, 24, rng=4)
+    table = dissolution_initiators(sim.terminations).set_index("initiator")
+    assert table["share"].sum() == pytest.approx(1.0)
+    assert table.loc["both", "kind"] == "bilateral" and table.loc["firm", "kind"] == "unilateral"
+    np.testing.assert_allclose(table.loc[["customer", "firm", "both"], "share"], [0.6, 0.25, 0.15], atol=0.05)
+    with pytest.raises(ValueError, match="customer, firm or both"):
+        dissolution_initiators(pd.DataFrame({"initiator": ["supplier"]}))
+    assert set(PHASES) >= set(sim.truth["phase"])
