@@ -94,3 +94,62 @@ def test_bad_input():
         GammaGamma().fit([0, 0], [0.0, 0.0])
     with pytest.raises(DataError, match="missing or infinite"):
         GammaGamma().fit([1, 2], [10.0, np.nan])
+
+
+def test_conditional_expectation_is_the_posterior_mean_by_quadrature():
+    """Second implementation: E[p/ν | x, m_x] = ∫ (p/ν) f(m_x | ν) g(ν) dν / ∫ f(m_x | ν) g(ν) dν,
+    with f the Gamma(px, xν) density of the mean and g the Gamma(q, γ) prior, by quadrature."""
+    p, q, gamma = 6.25, 3.74, 15.44
+    model = GammaGamma()
+    model.params_ = pd.Series([p, q, gamma], index=["p", "q", "gamma"])
+    x, m = np.array([1.0, 3.0, 10.0]), np.array([10.0, 50.0, 20.0])
+    closed = model.conditional_expected_average_spend(x, m)
+    for xi, mi, value in zip(x, m, closed, strict=True):
+        def joint(nu, xi=xi, mi=mi):
+            return stats.gamma.pdf(mi, p * xi, scale=1 / (xi * nu)) * stats.gamma.pdf(nu, q, scale=1 / gamma)
+
+        numerator, _ = integrate.quad(lambda nu: p / nu * joint(nu), 0, np.inf, epsabs=0, epsrel=1e-11)
+        denominator, _ = integrate.quad(joint, 0, np.inf, epsabs=0, epsrel=1e-11)
+        assert value == pytest.approx(numerator / denominator, rel=1e-8)
+    # the weights of the population mean and of m_x (module docstring)
+    w = (q - 1) / (p * x + q - 1)
+    np.testing.assert_allclose(closed, w * p * gamma / (q - 1) + (1 - w) * m)
+
+
+def test_weights_equal_repeated_rows():
+    """Definition: a row with weight k fits like k identical rows."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(1, 4, 300)
+    m = np.round(rng.gamma(5.0, 5.0, 300)) + 1
+    full = GammaGamma().fit(x, m)
+    rows, counts = np.unique(np.column_stack([x, m]), axis=0, return_counts=True)
+    weighted = GammaGamma().fit(rows[:, 0], rows[:, 1], weights=counts)
+    np.testing.assert_allclose(weighted.params_, full.params_, rtol=1e-5)
+    assert weighted.log_likelihood_ == pytest.approx(full.log_likelihood_)
+
+
+def test_clv_accepts_arrays_as_well_as_a_summary(cdnow_summary):
+    """Definition: the array path gives the same CLV as the DataFrame path."""
+    bg = BetaGeo().fit(cdnow_summary)
+    gg = GammaGamma().fit(cdnow_summary)
+    head = cdnow_summary.head(50)
+    kwargs = {"discount_rate": 0.01, "horizon": 6, "period_length": 4.0}
+    from_frame = gg.customer_lifetime_value(bg, head, **kwargs)
+    cols = [head[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value")]
+    np.testing.assert_allclose(gg.customer_lifetime_value(bg, *cols, **kwargs), from_frame.to_numpy())
+    with pytest.raises(TypeError, match="needs frequency, recency, T and monetary_value"):
+        gg.customer_lifetime_value(bg, cols[0], cols[1], **kwargs)
+
+
+def test_heavy_tailed_spend_gives_infinite_means_not_negative_ones():
+    """Closed form: with q ≤ 1 the population mean pγ/(q−1) is infinite (x = 0 customers get it), and
+    with px + q ≤ 1 so is the posterior mean; the formula would return negative numbers."""
+    model = GammaGamma()
+    model.params_ = pd.Series([0.1, 0.8, 10.0], index=["p", "q", "gamma"])
+    spend = model.conditional_expected_average_spend([0, 1, 3], [0.0, 5.0, 5.0])
+    assert np.isinf(spend[0]) and np.isinf(spend[1]) and spend[2] == pytest.approx(0.1 * (10 + 15) / (0.3 + 0.8 - 1))
+
+
+def test_correlation_helper_names_missing_columns():
+    with pytest.raises(DataError, match="column 'monetary_value': missing column"):
+        spend_frequency_correlation(pd.DataFrame({"frequency": [1, 2]}))

@@ -156,3 +156,17 @@ def test_who_ended_it():
     with pytest.raises(ValueError, match="customer, firm or both"):
         dissolution_initiators(pd.DataFrame({"initiator": ["supplier"]}))
     assert set(PHASES) >= set(sim.truth["phase"])
+
+
+def test_lifecycle_figures_draw_the_data(world):
+    """Figures draw what the tables hold: stacked customer counts per period, annotated probabilities."""
+    from crmlab import plots
+
+    _, phases = world
+    fig = plots.plot_phase_shares(phases)
+    polys = fig.axes[0].collections
+    assert len(polys) == len(PHASES)
+    probs = phase_transition_matrix(phases)["probability"].dropna(how="all")
+    heat = plots.plot_transition_heatmap(probs)
+    texts = [t.get_text() for t in heat.axes[0].texts]
+    assert f"{probs.loc['commitment', 'commitment']:.2f}" in texts

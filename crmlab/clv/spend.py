@@ -147,39 +147,58 @@ class GammaGamma(ParametricModel):
     def conditional_expected_average_spend(self, frequency: Any, monetary_value: Any = None) -> Any:
         """Posterior mean spend per transaction, E[Z | m_x, x] = p(γ + x m_x)/(px + q − 1) (FHL 2005b).
 
-        Customers without repeat transactions (x = 0) get the population mean.
-        Returns a Series over the input's index when given a DataFrame or Series.
+        The posterior of ν is Gamma(px + q, γ + x m_x), and E[p/ν | ·] is this
+        formula when px + q > 1, infinite otherwise. Customers without repeat
+        transactions (x = 0) get the population mean pγ/(q−1) (infinite when
+        q ≤ 1). Returns a Series over the input's index when given a DataFrame
+        or Series.
         """
         p, q, gamma = self._check_fitted()
         cols, labels = as_columns(frequency, (monetary_value,), _COLUMNS, model="GammaGamma")
         x, m = cols["frequency"], cols["monetary_value"]
         _check_spend(x, m, labels)
         m = np.where(x > 0, m, 0.0)
-        value = p * (gamma + x * m) / (p * x + q - 1)
+        shape = p * x + q  # of the posterior of ν
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(shape > 1, p * (gamma + x * m) / (shape - 1), np.inf)
         has_labels = isinstance(frequency, (pd.DataFrame, pd.Series)) or isinstance(monetary_value, pd.Series)
         return pd.Series(value, index=labels, name="expected_spend") if has_labels else value
 
     def customer_lifetime_value(
         self,
         transaction_model: Any,
-        summary: pd.DataFrame,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        monetary_value: Any = None,
         *,
         discount_rate: float,
         horizon: int,
         period_length: float = 1.0,
         margin: float = 1.0,
-    ) -> pd.Series:
+    ) -> Any:
         """CLV of each customer: the transaction model's discounted expected transactions × expected spend.
 
         Delegates to ``transaction_model.customer_lifetime_value`` (see
         :meth:`crmlab.clv.btyd.TransactionModel.customer_lifetime_value` for
         the method) with ``monetary_value`` = ``margin`` × this model's
         conditional expected spend. ``margin`` is the profit share of revenue
-        (1 gives the revenue value).
+        (1 gives the revenue value). The customers are a summary DataFrame
+        (columns ``frequency``, ``recency``, ``T``, ``monetary_value``) or the
+        four columns as arrays.
         """
-        spend = self.conditional_expected_average_spend(summary)
+        if isinstance(frequency, pd.DataFrame):
+            if any(v is not None for v in (recency, T, monetary_value)):
+                raise TypeError("GammaGamma.customer_lifetime_value: pass either a summary DataFrame or the columns, not both")
+            spend = self.conditional_expected_average_spend(frequency)
+            rft: tuple[Any, ...] = (frequency,)
+        else:
+            if any(v is None for v in (recency, T, monetary_value)):
+                raise TypeError("GammaGamma.customer_lifetime_value: needs frequency, recency, T and monetary_value")
+            spend = self.conditional_expected_average_spend(frequency, monetary_value)
+            rft = (frequency, recency, T)
         return transaction_model.customer_lifetime_value(
-            summary,
+            *rft,
             monetary_value=margin * np.asarray(spend),
             discount_rate=discount_rate,
             horizon=horizon,
@@ -197,5 +216,10 @@ def spend_frequency_correlation(summary: pd.DataFrame) -> float:
     >>> spend_frequency_correlation(frame)
     1.0
     """
+    missing = [c for c in _COLUMNS if c not in summary.columns]
+    if missing:
+        raise DataError("customer summary", [Problem("missing column", column=c) for c in missing])
     repeat = summary[summary["frequency"] > 0]
+    if len(repeat) < 2:
+        raise DataError("customer summary", [Problem("fewer than 2 customers with a repeat transaction", column="frequency")])
     return float(np.corrcoef(repeat["frequency"], repeat["monetary_value"])[0, 1])
