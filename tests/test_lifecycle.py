@@ -54,6 +54,10 @@ def test_bad_panels_and_thresholds_are_rejected():
         relationship_phases(panel_of([1, 1]), dissolution_factor=0)
     with pytest.raises(DataError, match="missing column"):
         activity_panel(pd.DataFrame({"customer_id": ["a"], "date": ["2020-01-01"]}))
+    with pytest.raises(DataError, match="row 1, column 'date': unparseable or missing date"):
+        activity_panel(pd.DataFrame({"customer_id": ["a", "a"], "date": ["2020-01-01", "not a date"], "amount": [1.0, 2.0]}))
+    with pytest.raises(DataError, match="row 0, column 'amount'"):
+        activity_panel(pd.DataFrame({"customer_id": ["a"], "date": ["2020-01-01"], "amount": [-3.0]}))
     with pytest.raises(DataError, match="activity after observation_end"):
         activity_panel(pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2020-05-01"]), "amount": [1.0]}),
                        observation_end="2020-03-31")

@@ -80,6 +80,19 @@ def activity_panel(
             raise DataError(name, [Problem("missing column", column=c) for c in missing])
     if len(transactions) == 0:
         raise DataError("transactions", [Problem("no transactions")])
+    for name, frame in (("transactions", transactions), ("interactions", interactions)):
+        if frame is None:
+            continue
+        dates = pd.to_datetime(frame["date"], errors="coerce")
+        bad = frame.index[dates.isna()]
+        if len(bad):
+            raise DataError(name, [Problem("unparseable or missing date", row=r, column="date", value=frame.at[r, "date"]) for r in bad[:20]],
+                            n_problems=len(bad))
+    amounts = pd.to_numeric(transactions["amount"], errors="coerce")
+    bad = transactions.index[amounts.isna() | (amounts < 0)]
+    if len(bad):
+        raise DataError("transactions", [Problem("amount must be a number ≥ 0", row=r, column="amount", value=transactions.at[r, "amount"]) for r in bad[:20]],
+                        n_problems=len(bad))
     tx = pd.DataFrame({"customer_id": transactions["customer_id"].astype(str).to_numpy(),
                        "period": pd.to_datetime(transactions["date"]).dt.to_period(freq).to_numpy(),
                        "orders": 1, "spend": transactions["amount"].astype(float).to_numpy(), "contacts": 0})
