@@ -34,7 +34,7 @@ from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
 from crmlab.clv.formula import simple_clv
 from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
 from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states
-from crmlab.clv.pareto import ParetoNBD
+from crmlab.clv.pareto_nbd import ParetoNBD
 from crmlab.clv.shifted_beta_geo import ShiftedBetaGeometric
 from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
 from crmlab.clv.value import clv_by_channel, customer_value_table
