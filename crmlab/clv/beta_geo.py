@@ -147,5 +147,5 @@ class BetaGeo(TransactionModel):
         if n == 0:
             return first
         cdf_below = np.exp(logsumexp(np.stack([log_nbd(j) for j in range(n)]), axis=0))
-        second = np.exp(betaln(a + 1, b + n - 1) - betaln(a, b)) * (1 - cdf_below)
+        second = np.exp(betaln(a + 1, b + n - 1) - betaln(a, b)) * np.maximum(1 - cdf_below, 0.0)  # rounding below 0 for large n
         return first + second
