@@ -174,3 +174,20 @@ def test_lifecycle_figures_draw_the_data(world):
     heat = plots.plot_transition_heatmap(probs)
     texts = [t.get_text() for t in heat.axes[0].texts]
     assert f"{probs.loc['commitment', 'commitment']:.2f}" in texts
+
+
+def test_dissolution_from_probability_alive():
+    """Second implementation: with a BTYD model the dissolution rule is P(alive) < threshold, where
+    P(alive) at the end of each period is the model's for the history up to then (x repeat
+    periods, t_x, T in the model's unit) — recomputed here directly for one customer."""
+    from crmlab.clv import BetaGeo
+
+    model = BetaGeo()
+    model.params_ = pd.Series({"r": 0.5, "alpha": 2.0, "a": 0.8, "b": 2.0})
+    orders = [1, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    phases = relationship_phases(panel_of(orders), model=model, period_length=1.0, alive_threshold=0.5)
+    # after the 4th purchase period (t = 3): x = 3, t_x = 3; at the end of period t, T = t + 1
+    expected = [model.probability_alive(3.0, 3.0, t + 1.0) for t in range(4, 10)]
+    dissolved = [p < 0.5 for p in expected]
+    assert [ph == "dissolution" for ph in phases["phase"].iloc[4:]] == dissolved
+    assert any(dissolved) and not all(dissolved)
