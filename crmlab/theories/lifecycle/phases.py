@@ -83,7 +83,7 @@ def activity_panel(
     for name, frame in (("transactions", transactions), ("interactions", interactions)):
         if frame is None:
             continue
-        dates = pd.to_datetime(frame["date"], errors="coerce")
+        dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
         bad = frame.index[dates.isna()]
         if len(bad):
             raise DataError(name, [Problem("unparseable or missing date", row=r, column="date", value=frame.at[r, "date"]) for r in bad[:20]],
