@@ -27,8 +27,10 @@ __all__ = [
     "plot_path_diagram",
     "plot_phase_shares",
     "plot_retention_rate",
+    "plot_score_distributions",
     "plot_survival_curves",
     "plot_transition_heatmap",
+    "plot_triplet_profiles",
 ]
 
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
@@ -384,6 +386,43 @@ def plot_transition_heatmap(matrix: pd.DataFrame, *, title: str = "Phase transit
     ax.set_xlabel("to")
     ax.set_ylabel("from")
     ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_score_distributions(profile: pd.DataFrame, columns: tuple[str, ...] = ("interaction", "dialogue", "value", "triplet")) -> Figure:
+    """Distributions (violins) of standardised scores over customer-periods.
+
+    Takes :func:`crmlab.theories.nordic.triplet_profile`.
+    """
+    long = profile[list(columns)].melt(var_name="score", value_name="standardised").dropna()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    sns.violinplot(long, x="score", y="standardised", ax=ax, inner="quartile", cut=0)
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_ylabel("standardised score")
+    ax.set_title("Interaction, dialogue and value scores")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_triplet_profiles(profiles: pd.DataFrame) -> Figure:
+    """Mean interaction, dialogue and value index per segment (grouped bars).
+
+    Takes a frame indexed by segment with columns ``interaction``, ``dialogue``, ``value``.
+    """
+    data = profiles[["interaction", "dialogue", "value"]]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = np.arange(len(data))
+    width = 0.8 / 3
+    for k, column in enumerate(data.columns):
+        ax.bar(x + (k - 1) * width, data[column], width, label=column)
+    ax.set_xticks(x, data.index.astype(str))
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_ylabel("mean standardised index")
+    ax.set_title("Triplet profile by segment")
+    ax.legend()
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -141,3 +141,14 @@ def test_validity_tables(world_profile):
     assert (off > 0).all() and (off < 0.9).all()
     alphas = subindicator_alpha(profile)
     assert alphas["indicators"].tolist() == [4, 4, 4] and alphas["cronbach_alpha"].notna().all()
+
+
+def test_nordic_figures_draw_the_profiles(world_profile):
+    from crmlab import plots
+
+    _, _, profile = world_profile
+    segments = profile.groupby(profile["triplet"] > 0)[["interaction", "dialogue", "value"]].mean()
+    ax = plots.plot_triplet_profiles(segments).axes[0]
+    heights = sorted(round(p.get_height(), 9) for p in ax.patches)
+    assert heights == sorted(round(v, 9) for v in segments.to_numpy().ravel())
+    assert plots.plot_score_distributions(profile).axes[0].get_ylabel() == "standardised score"

@@ -25,6 +25,7 @@ SMALL = {
     "01_customer_base.ipynb": {"n_customers": 300},
     "02_customer_value.ipynb": {"n_customers": 300},
     "03_relationship_lifecycle.ipynb": {"n_customers": 300},
+    "05_nordic_triplet.ipynb": {"n_customers": 300},
     "06_trust_commitment.ipynb": {"n_respondents": 250, "n_boot": 200},
 }
 
@@ -58,6 +59,7 @@ def test_every_configured_run_succeeds(executed):
 
 #: How many figures each notebook's page shows at least.
 FIGURES = {"01_customer_base.ipynb": 5, "02_customer_value.ipynb": 5, "03_relationship_lifecycle.ipynb": 2,
+           "05_nordic_triplet.ipynb": 2,
            "06_trust_commitment.ipynb": 1}
 
 #: A sentence of each notebook's narrative that its HTML page must show.
@@ -65,6 +67,7 @@ NARRATIVE = {
     "01_customer_base.ipynb": "CRR = (E − N) / S",
     "02_customer_value.ipynb": "The value of the customer, in short",
     "03_relationship_lifecycle.ipynb": "Reading the phases",
+    "05_nordic_triplet.ipynb": "What the triplet tells a relationship manager",
     "06_trust_commitment.ipynb": "The rival model",
 }
 
