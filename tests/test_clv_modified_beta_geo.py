@@ -61,24 +61,6 @@ def close(sample, value, k: float = 4.0) -> bool:
     return abs(np.mean(sample) - np.mean(value)) < k * np.std(sample) / np.sqrt(len(sample))
 
 
-def over_histories(model, T: float, f, x_max: int = 150) -> float:
-    """E[f(x, t_x, T)] over the histories of a new customer observed for T, by integration:
-    P(x = 0) is the likelihood of (0, 0, T), and for x ≥ 1 the density of (x, t_x) is the
-    likelihood (the density of the x purchase times) times t_x^(x−1)/(x−1)!, the volume of
-    the earlier purchase times (scipy.integrate.quad_vec over t_x, vectorised over x)."""
-    params = model.params_.to_numpy()
-    xs = np.arange(1, x_max + 1, dtype=float)
-
-    def at(u):
-        data = {"frequency": xs, "recency": np.full_like(xs, u), "T": np.full_like(xs, T)}
-        density = np.exp(model._log_likelihood_rows(params, data) + (xs - 1) * np.log(u) - special.gammaln(xs))
-        return density * f(xs, np.full_like(xs, u), np.full_like(xs, T))
-
-    repeaters, _ = integrate.quad_vec(at, 0.0, T, epsabs=0, epsrel=1e-11)
-    zero = {"frequency": np.zeros(1), "recency": np.zeros(1), "T": np.full(1, T)}
-    return float(np.exp(model._log_likelihood_rows(params, zero))[0] * f(*zero.values())[0] + repeaters.sum())
-
-
 # ----- second implementations ------------------------------------------------------------------
 
 
@@ -169,7 +151,7 @@ def test_conditional_expectation_of_a_new_customer_is_the_unconditional_one(cdno
     assert cdnow_model.probability_alive(0, 0.0, 1e-12) == pytest.approx(b / (a + b))
 
 
-def test_predictions_average_to_the_unconditional_ones_over_histories():
+def test_predictions_average_to_the_unconditional_ones_over_histories(over_histories):
     """Closed form (law of total expectation): over the histories (x, t_x) a new customer can have
     by T, the likelihood integrates to 1, E[x] = E[X(T)], E[P(alive | history)] = P(alive at T) =
     E_p[(1−p) (α/(α+pT))^r] (by quadrature over Beta(a, b)) and E[E[Y(t) | history]] =

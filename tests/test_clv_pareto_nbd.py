@@ -79,24 +79,6 @@ def individual_likelihood_integral(params, x, t_x, T) -> float:
     return math.log(value)
 
 
-def over_histories(model, T: float, f, x_max: int = 150) -> float:
-    """E[f(x, t_x, T)] over the histories of a new customer observed for T, by integration:
-    P(x = 0) is the likelihood of (0, 0, T), and for x ≥ 1 the density of (x, t_x) is the
-    likelihood (the density of the x purchase times) times t_x^(x−1)/(x−1)!, the volume of
-    the earlier purchase times (scipy.integrate.quad_vec over t_x, vectorised over x)."""
-    params = model.params_.to_numpy()
-    xs = np.arange(1, x_max + 1, dtype=float)
-
-    def at(u):
-        data = {"frequency": xs, "recency": np.full_like(xs, u), "T": np.full_like(xs, T)}
-        density = np.exp(model._log_likelihood_rows(params, data) + (xs - 1) * np.log(u) - special.gammaln(xs))
-        return density * f(xs, np.full_like(xs, u), np.full_like(xs, T))
-
-    repeaters, _ = integrate.quad_vec(at, 0.0, T, epsabs=0, epsrel=1e-11)
-    zero = {"frequency": np.zeros(1), "recency": np.zeros(1), "T": np.full(1, T)}
-    return float(np.exp(model._log_likelihood_rows(params, zero))[0] * f(*zero.values())[0] + repeaters.sum())
-
-
 # ----- published results ------------------------------------------------------------------------
 
 
@@ -252,7 +234,7 @@ def test_probability_of_purchases_for_very_frequent_buyers():
     assert (np.arange(600) * probs).sum() == pytest.approx(model.expected_transactions(39.0), rel=1e-5)
 
 
-def test_predictions_average_to_the_unconditional_ones_over_histories():
+def test_predictions_average_to_the_unconditional_ones_over_histories(over_histories):
     """Closed form (law of total expectation), for both hypergeometric branches: over the histories
     (x, t_x) a new customer can have by T, the likelihood integrates to 1, E[x] = E[X(T)],
     E[P(alive | history)] = P(alive at T) = (β/(β+T))^s and E[E[Y(t) | history]] = E[X(T+t)] − E[X(T)]."""
