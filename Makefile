@@ -31,9 +31,11 @@ test: $(VENV)/.installed-dev
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --notebook-dir=.
 
+# LIFETIMES_PYTHON=/path/to/python (an environment with lifetimes) adds the lifetimes comparison
+LIFETIMES_PYTHON ?=
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/summary_benchmark.py
-	$(BIN)/python benchmarks/clv_fit.py
+	$(BIN)/python benchmarks/summary_benchmark.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
+	$(BIN)/python benchmarks/clv_fit.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

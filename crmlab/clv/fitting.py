@@ -33,8 +33,15 @@ import pandas as pd
 from scipy import optimize
 from scipy.stats import norm
 from statsmodels.tools.numdiff import approx_hess3
+from threadpoolctl import ThreadpoolController
 
 __all__ = ["ConvergenceWarning", "NotFittedError", "ParametricModel"]
+
+
+#: BLAS thread pools of the loaded libraries. The likelihoods are small vector operations, and
+#: scipy's OpenBLAS keeps a second thread spinning during L-BFGS-B: one BLAS thread is faster on
+#: an idle machine and much faster on a busy one (benchmarks/clv_fit.py).
+_BLAS = ThreadpoolController()
 
 
 class ConvergenceWarning(UserWarning):
@@ -121,7 +128,7 @@ class ParametricModel:
             out = objective(theta)
             return float(out[0] if use_grad else out)
 
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _BLAS.limit(limits=1, user_api="blas"):
             # tight tolerances: the likelihoods are flat in some directions (e.g. the BG/BB's δ),
             # where the default ones stop a visible distance from the maximum
             result = optimize.minimize(
@@ -190,7 +197,7 @@ class ParametricModel:
 
     def _variance_matrix(self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray) -> pd.DataFrame:
         names = list(self.param_names)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), _BLAS.limit(limits=1, user_api="blas"):
             info = self._negative_hessian_ll(params, data, weights)
         try:
             cov = np.linalg.inv(info)
