@@ -25,6 +25,8 @@ from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 __all__ = ["as_columns", "check_rft", "check_weights", "compress"]
 
 _SOURCE = "customer summary"
+#: Below this many rows :func:`compress` sorts with numpy; above it a pandas groupby is faster.
+_SORT_LIMIT = 50_000
 
 
 def as_columns(
@@ -163,8 +165,19 @@ def compress(columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[di
     >>> cols["x"].tolist(), w.tolist()
     ([1.0, 2.0], [2.0, 1.0])
     """
+    keys = list(columns)
+    if len(weights) < _SORT_LIMIT:
+        # small inputs: a lexicographic sort is ~15× faster than a pandas groupby (benchmarks/clv_fit.py)
+        table = np.column_stack([np.asarray(columns[k], dtype=float) for k in keys])
+        order = np.lexsort(table.T[::-1])
+        ordered = table[order]
+        new = np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]
+        summed = np.bincount(np.cumsum(new) - 1, weights=np.asarray(weights, dtype=float)[order])
+        keep = summed > 0
+        unique = ordered[new][keep]
+        return {k: unique[:, j].copy() for j, k in enumerate(keys)}, summed[keep]
     frame = pd.DataFrame(dict(columns))
     frame["_w"] = weights
-    grouped = frame.groupby(list(columns), sort=True, as_index=False)["_w"].sum()
+    grouped = frame.groupby(keys, sort=True, as_index=False)["_w"].sum()
     grouped = grouped[grouped["_w"] > 0]
     return {k: grouped[k].to_numpy(dtype=float) for k in columns}, grouped["_w"].to_numpy(dtype=float)
