@@ -19,7 +19,7 @@ purchase). Terms that depend on x alone are computed once per distinct x.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, logsumexp
@@ -58,8 +58,18 @@ class BetaGeo(TransactionModel):
         x_unique, x_index = np.unique(data["frequency"], return_inverse=True)
         return {**data, "x_unique": x_unique, "x_index": x_index}
 
+    #: 1 when the first purchase is also a dropout opportunity (MBG/NBD), 0 for the BG/NBD.
+    _first_purchase_dropout: ClassVar[int] = 0
+
     def _parts(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Log-likelihood per row and its pieces, shared by the BG/NBD and the MBG/NBD (k = 0, 1):
+
+        ln L = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x+k) − ln B(a, b) − (r+x) ln(α+T)
+               + ln(1 + e^L),   L = ln a − ln(b+x−1+k) + (r+x)(ln(α+T) − ln(α+t_x)),
+        where the dropout term (e^L) exists for x > 0 only when k = 0.
+        """
         r, alpha, a, b = params
+        k = self._first_purchase_dropout
         x, t_x, T = data["frequency"], data["recency"], data["T"]
         xu, xi = data.get("x_unique"), data.get("x_index")
         if xu is None:
@@ -67,13 +77,14 @@ class BetaGeo(TransactionModel):
         log_aT = np.log(alpha + T)
         log_at = np.log(alpha + t_x)
         rx = r + x
-        D = rx * (log_aT - log_at)
-        has = x > 0
+        has = (x > 0) | bool(k)  # rows with a "dropped out after the last purchase" term
+        denominator = np.where(has, b + x - 1 + k, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            L = np.where(has, np.log(a) - np.log(np.where(has, b + x - 1, 1.0)) + D, -np.inf)
-        per_x = gammaln(r + xu) - gammaln(r) + betaln(a, b + xu) - betaln(a, b)
+            L = np.where(has, np.log(a) - np.log(denominator) + rx * (log_aT - log_at), -np.inf)
+        per_x = gammaln(r + xu) - gammaln(r) + betaln(a, b + xu + k) - betaln(a, b)
         ll = per_x[xi] + r * np.log(alpha) - rx * log_aT + np.logaddexp(0.0, L)
-        return {"ll": ll, "L": L, "log_aT": log_aT, "log_at": log_at, "rx": rx, "xu": xu, "xi": xi, "has": has}
+        return {"ll": ll, "L": L, "log_aT": log_aT, "log_at": log_at, "rx": rx, "xu": xu, "xi": xi,
+                "has": has, "denominator": denominator}
 
     def _log_likelihood_rows(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> np.ndarray:
         return self._parts(params, data)["ll"]
@@ -82,18 +93,16 @@ class BetaGeo(TransactionModel):
         self, params: np.ndarray, data: Mapping[str, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
         r, alpha, a, b = params
+        k = self._first_purchase_dropout
         P = self._parts(params, data)
-        x, T, t_x = data["frequency"], data["T"], data["recency"]
-        xu, xi, has = P["xu"], P["xi"], P["has"]
-        s = expit(P["L"])  # weight of the "dropped out after the last purchase" term; 0 when x = 0
+        T, t_x = data["T"], data["recency"]
+        xu, xi = P["xu"], P["xi"]
+        s = expit(P["L"])  # posterior weight of "dropped out after the last purchase"; 0 where there is no such term
         d_r = (digamma(r + xu) - digamma(r))[xi] + np.log(alpha) - P["log_aT"] + s * (P["log_aT"] - P["log_at"])
         d_alpha = r / alpha - P["rx"] / (alpha + T) + s * P["rx"] * (1 / (alpha + T) - 1 / (alpha + t_x))
         psi_ab = digamma(a + b)
-        d_a = (psi_ab - digamma(a + b + xu))[xi] + s / a
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d_b = (digamma(b + xu) - digamma(a + b + xu) - digamma(b) + psi_ab)[xi] - np.where(
-                has, s / np.where(has, b + x - 1, 1.0), 0.0
-            )
+        d_a = (psi_ab - digamma(a + b + xu + k))[xi] + s / a
+        d_b = (digamma(b + xu + k) - digamma(a + b + xu + k) - digamma(b) + psi_ab)[xi] - np.where(P["has"], s / P["denominator"], 0.0)
         return P["ll"], np.vstack([d_r, d_alpha, d_a, d_b])
 
     # ----- predictions ---------------------------------------------------------------------------

@@ -34,12 +34,11 @@ gives the conditional expectation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import expit, hyp2f1
 
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.btyd import _output
@@ -66,36 +65,9 @@ class ModifiedBetaGeo(BetaGeo):
     -9582.14
     """
 
-    # _initial_params and _prepare (distinct x values) are BetaGeo's.
-
-    def _parts(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        r, alpha, a, b = params
-        x, t_x, T = data["frequency"], data["recency"], data["T"]
-        xu, xi = data.get("x_unique"), data.get("x_index")
-        if xu is None:
-            xu, xi = np.unique(x, return_inverse=True)
-        log_aT = np.log(alpha + T)
-        log_at = np.log(alpha + t_x)
-        rx = r + x
-        L = np.log(a) - np.log(b + x) + rx * (log_aT - log_at)  # ln of the dropped/alive odds
-        per_x = gammaln(r + xu) - gammaln(r) + betaln(a, b + xu + 1) - betaln(a, b)
-        ll = per_x[xi] + r * np.log(alpha) - rx * log_aT + np.logaddexp(0.0, L)
-        return {"ll": ll, "L": L, "log_aT": log_aT, "log_at": log_at, "rx": rx, "xu": xu, "xi": xi}
-
-    def _log_likelihood_gradient_rows(
-        self, params: np.ndarray, data: Mapping[str, np.ndarray]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        r, alpha, a, b = params
-        P = self._parts(params, data)
-        x, T, t_x = data["frequency"], data["T"], data["recency"]
-        xu, xi = P["xu"], P["xi"]
-        w = expit(P["L"])  # posterior probability of "dropped out right after the last purchase"
-        d_r = (digamma(r + xu) - digamma(r))[xi] + np.log(alpha) - P["log_aT"] + w * (P["log_aT"] - P["log_at"])
-        d_alpha = r / alpha - P["rx"] / (alpha + T) + w * P["rx"] * (1 / (alpha + T) - 1 / (alpha + t_x))
-        psi_ab = digamma(a + b)
-        d_a = (psi_ab - digamma(a + b + xu + 1))[xi] + w / a
-        d_b = (digamma(b + xu + 1) - digamma(a + b + xu + 1) - digamma(b) + psi_ab)[xi] - w / (b + x)
-        return P["ll"], np.vstack([d_r, d_alpha, d_a, d_b])
+    # the likelihood, its gradient, _initial_params and _prepare are BetaGeo's with the first
+    # purchase as a dropout opportunity: B(a, b+x+1) and a/(b+x) for every x
+    _first_purchase_dropout = 1
 
     # ----- predictions ---------------------------------------------------------------------------
     def _shifted(self) -> BetaGeo:
