@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate, special
+from statsmodels.tools.numdiff import approx_hess3
 
 from crmlab.customers import transaction_summary
 from crmlab.data import CDNOW_CONVENTIONS, load_cdnow
@@ -40,3 +41,21 @@ def _over_histories(model, T: float, f, x_max: int = 150) -> float:
 def over_histories():
     """The integral over all histories of a new customer (exact checks of BTYD predictions)."""
     return _over_histories
+
+
+def _numerical_standard_errors(model) -> np.ndarray:
+    """Second implementation of a fitted model's SEs: the inverse of statsmodels' approx_hess3 of
+    −ℓ (likelihood values only, relative steps), independent of the fit's gradient differences."""
+    params, data, w = model.params_.to_numpy(), model._data, model._weights
+
+    def nll(u):
+        return -(w @ model._log_likelihood_rows(params * (1 + u), data))
+
+    hessian = approx_hess3(np.zeros(len(params)), nll, epsilon=1e-4) / np.outer(params, params)
+    return np.sqrt(np.diag(np.linalg.inv(hessian)))
+
+
+@pytest.fixture(scope="session")
+def numerical_standard_errors():
+    """Standard errors from a numerical Hessian of the log-likelihood values."""
+    return _numerical_standard_errors
