@@ -27,6 +27,7 @@ SMALL = {
     "03_relationship_lifecycle.ipynb": {"n_customers": 300},
     "05_nordic_triplet.ipynb": {"n_customers": 300},
     "06_trust_commitment.ipynb": {"n_respondents": 250, "n_boot": 200},
+    "09_portfolio_and_kam.ipynb": {"n_accounts": 80, "n_draws": 100, "n_key": 10},
 }
 
 
@@ -60,7 +61,8 @@ def test_every_configured_run_succeeds(executed):
 #: How many figures each notebook's page shows at least.
 FIGURES = {"01_customer_base.ipynb": 5, "02_customer_value.ipynb": 5, "03_relationship_lifecycle.ipynb": 2,
            "05_nordic_triplet.ipynb": 2,
-           "06_trust_commitment.ipynb": 1}
+           "06_trust_commitment.ipynb": 1,
+           "09_portfolio_and_kam.ipynb": 3}
 
 #: A sentence of each notebook's narrative that its HTML page must show.
 NARRATIVE = {
@@ -69,6 +71,7 @@ NARRATIVE = {
     "03_relationship_lifecycle.ipynb": "Reading the phases",
     "05_nordic_triplet.ipynb": "What the triplet tells a relationship manager",
     "06_trust_commitment.ipynb": "The rival model",
+    "09_portfolio_and_kam.ipynb": "Reading the portfolio",
 }
 
 
