@@ -1,0 +1,299 @@
+"""The four tidy tables of an IMP network study, read and checked like the transactions.
+
+The IMP group (Håkansson 1982; Håkansson & Snehota 1995) describes a business
+network by its **actors**, the **episodes** of interaction between them, the
+**resources** they share or adapt to each other, and the **activities** they
+link in a value chain. One table per element:
+
+=================  =====================================================================
+table              columns (required first; optional in brackets)
+=================  =====================================================================
+actors             ``actor_id``, ``type`` (e.g. supplier/customer/distributor),
+                   ``country``, ``size`` (≥ 0, e.g. employees or turnover)
+episodes           ``actor_id``, ``partner_id``, ``date``, ``kind`` (order, delivery,
+                   meeting, adaptation, complaint, …), [``value`` ≥ 0,
+                   ``initiator`` (one of the two actors), ``episode_id``]
+resource ties      ``actor_id``, ``partner_id``, ``resource``, ``tie``
+                   (``shared`` or ``adapted``), [``weight`` ≥ 0]
+activity links     ``upstream_id``, ``upstream_activity``, ``downstream_id``,
+                   ``downstream_activity``, [``weight`` ≥ 0]
+=================  =====================================================================
+
+Each ``read_*`` takes a CSV/Parquet path or a DataFrame and raises one
+:class:`~crmlab.data.DataError` listing every problem by row and column (rows
+1-based under a CSV header, index labels for a DataFrame). Passing ``actors``
+to the readers of the relational tables also checks that every actor named is
+known.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+from crmlab.datalog import record_data_file
+
+__all__ = [
+    "ACTIVITY_LINK_COLUMNS",
+    "ACTOR_COLUMNS",
+    "EPISODE_COLUMNS",
+    "NETWORK_TABLES",
+    "RESOURCE_TIE_COLUMNS",
+    "read_activity_links",
+    "read_actors",
+    "read_episodes",
+    "read_network_tables",
+    "read_resource_ties",
+]
+
+#: Columns of the canonical tables (required first).
+ACTOR_COLUMNS = ("actor_id", "type", "country", "size")
+EPISODE_COLUMNS = ("actor_id", "partner_id", "date", "kind", "value", "initiator", "episode_id")
+RESOURCE_TIE_COLUMNS = ("actor_id", "partner_id", "resource", "tie", "weight")
+ACTIVITY_LINK_COLUMNS = ("upstream_id", "upstream_activity", "downstream_id", "downstream_activity", "weight")
+RESOURCE_TIES = ("shared", "adapted")
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value, so messages read ``(-3)`` rather than ``(np.int64(-3))``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _Checker:
+    """Collects problems of one table; ``report`` takes a boolean mask over the input rows."""
+
+    def __init__(self, source: Any, what: str, required: tuple[str, ...]):
+        self.name = "DataFrame"
+        if isinstance(source, (str, os.PathLike)):
+            self.name = str(source)
+            try:
+                frame = pd.read_parquet(source) if str(source).endswith((".parquet", ".pq")) else pd.read_csv(source)
+            except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise DataError(self.name, [Problem(f"cannot read the {what}: {exc}")]) from None
+            frame.index = pd.RangeIndex(1, len(frame) + 1)
+            record_data_file(source)  # for report provenance
+        else:
+            frame = pd.DataFrame(source).copy()
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            raise DataError(self.name, [Problem("missing column", column=c) for c in missing])
+        if frame.empty:
+            raise DataError(self.name, [Problem(f"no rows in the {what}")])
+        self.frame = frame
+        self.problems: list[Problem] = []
+        self.total = 0
+
+    def report(self, mask: Any, column: str, message: str) -> None:
+        rows = self.frame.index[np.asarray(mask, dtype=bool)]
+        self.total += len(rows)
+        room = max(0, MAX_PROBLEMS_SHOWN - len(self.problems))
+        self.problems.extend(Problem(message, row=r, column=column, value=_plain(self.frame.at[r, column])) for r in rows[:room])
+
+    def ids(self, column: str, *, known: set[str] | None = None) -> pd.Series:
+        raw = self.frame[column]
+        text = raw.astype(str).str.strip()
+        self.report(raw.isna() | (text == ""), column, "missing id")
+        if known is not None:
+            self.report(raw.notna() & (text != "") & ~text.isin(known), column, "unknown actor (not in the actors table)")
+        return text.where(raw.notna())
+
+    def text(self, column: str, *, required: bool = True) -> pd.Series:
+        raw = self.frame[column]
+        text = raw.astype(str).str.strip()
+        if required:
+            self.report(raw.isna() | (text == ""), column, "missing value")
+        return text.where(raw.notna())
+
+    def number(self, column: str, *, required: bool = False, nonnegative: bool = True) -> pd.Series:
+        raw = self.frame[column]
+        values = pd.to_numeric(raw, errors="coerce").astype(float)
+        self.report(values.isna() & raw.notna(), column, "not a number")
+        if required:
+            self.report(raw.isna(), column, "missing value")
+        self.report(np.isinf(values), column, "not a finite number")
+        if nonnegative:
+            self.report(values < 0, column, "must be ≥ 0")
+        return values
+
+    def done(self) -> None:
+        if self.total:
+            raise DataError(self.name, self.problems, n_problems=self.total)
+
+
+def _known(actors: pd.DataFrame | None) -> set[str] | None:
+    return None if actors is None else set(actors["actor_id"].astype(str))
+
+
+def _optional_weight(check: _Checker) -> pd.Series:
+    if "weight" in check.frame.columns:
+        return check.number("weight").fillna(1.0)
+    return pd.Series(1.0, index=check.frame.index)
+
+
+def read_actors(source: Any) -> pd.DataFrame:
+    """The actors of a business network (firms), checked.
+
+    Actors are the first element of the ARA model (Håkansson & Snehota 1995):
+    the firms that perform activities and control resources. Problems reported:
+    missing columns, missing or duplicate ``actor_id``, missing ``type`` or
+    ``country``, a ``size`` that is not a number ≥ 0. ``type`` is lower-cased.
+
+    >>> read_actors(pd.DataFrame({"actor_id": ["S1", "C1"], "type": ["Supplier", "customer"],
+    ...                           "country": ["SE", "DE"], "size": [250, 40]}))["type"].tolist()
+    ['supplier', 'customer']
+    """
+    check = _Checker(source, "actors table", ACTOR_COLUMNS)
+    out = pd.DataFrame(index=check.frame.index)
+    out["actor_id"] = check.ids("actor_id")
+    check.report(out["actor_id"].duplicated(keep="first") & out["actor_id"].notna(), "actor_id", "duplicate actor id")
+    out["type"] = check.text("type").str.lower()
+    out["country"] = check.text("country")
+    out["size"] = check.number("size", required=True)
+    extra = [c for c in check.frame.columns if c not in ACTOR_COLUMNS]
+    check.done()
+    return pd.concat([out, check.frame[extra]], axis=1).reset_index(drop=True)
+
+
+def _pairs(check: _Checker, a: str, b: str, known: set[str] | None) -> tuple[pd.Series, pd.Series]:
+    left, right = check.ids(a, known=known), check.ids(b, known=known)
+    check.report(left.notna() & (left == right), b, f"an actor cannot be tied to itself ({a} = {b})")
+    return left, right
+
+
+def read_episodes(source: Any, *, actors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Episodes of interaction between two actors over time, checked.
+
+    An episode is one exchange in a relationship — an order, a delivery, a
+    meeting, an adaptation, a complaint (Håkansson 1982, the interaction model:
+    short-term exchange episodes set against the long-term relationship). Each
+    row names the two actors (``actor_id``, ``partner_id``; the order does not
+    matter), its ``date`` and ``kind``, and optionally its ``value`` (money
+    exchanged, ≥ 0), its ``initiator`` (which of the two started it) and an
+    ``episode_id``. Problems reported: missing columns, missing ids, an actor
+    paired with itself, actors unknown to ``actors`` (when given), unparseable
+    dates, missing kinds, values that are not numbers ≥ 0, an initiator that is
+    neither of the two actors, duplicate episode ids. ``kind`` is lower-cased;
+    missing values count as 0; rows are returned sorted by date.
+
+    >>> ep = read_episodes(pd.DataFrame({"actor_id": ["S1", "S1"], "partner_id": ["C1", "C1"],
+    ...                                  "date": ["2022-01-10", "2022-03-02"], "kind": ["order", "Adaptation"],
+    ...                                  "value": [1200, None], "initiator": ["C1", "S1"]}))
+    >>> ep[["kind", "value"]].to_numpy().tolist()
+    [['order', 1200.0], ['adaptation', 0.0]]
+    """
+    check = _Checker(source, "episodes table", EPISODE_COLUMNS[:4])
+    frame = check.frame
+    out = pd.DataFrame(index=frame.index)
+    out["actor_id"], out["partner_id"] = _pairs(check, "actor_id", "partner_id", _known(actors))
+    out["date"] = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    check.report(out["date"].isna(), "date", "unparseable or missing date")
+    out["kind"] = check.text("kind").str.lower()
+    out["value"] = check.number("value").fillna(0.0) if "value" in frame.columns else 0.0
+    if "initiator" in frame.columns:
+        initiator = frame["initiator"].astype(str).str.strip().where(frame["initiator"].notna())
+        bad = initiator.notna() & (initiator != out["actor_id"]) & (initiator != out["partner_id"])
+        check.report(bad, "initiator", "the initiator must be one of the episode's two actors")
+        out["initiator"] = initiator
+    else:
+        out["initiator"] = None
+    if "episode_id" in frame.columns:
+        ids = frame["episode_id"].astype(str).where(frame["episode_id"].notna())
+        check.report(ids.duplicated(keep="first") & ids.notna(), "episode_id", "duplicate episode id")
+        out["episode_id"] = ids
+    else:
+        out["episode_id"] = [f"E{k:06d}" for k in range(1, len(frame) + 1)]
+    check.done()
+    return out.sort_values(["date", "actor_id", "partner_id"], kind="stable").reset_index(drop=True)
+
+
+def read_resource_ties(source: Any, *, actors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Resource ties: two actors sharing a resource, or one adapted to the other's (ARA model).
+
+    Resources — facilities, technologies, knowledge, brands — are the second
+    element of Håkansson & Snehota's (1995) ARA model; relationships tie them
+    together when both actors use a resource (``shared``) or one actor adapts a
+    resource to the other (``adapted``). Problems reported: missing columns or
+    ids, self-ties, unknown actors, missing resource names, a ``tie`` other than
+    shared/adapted, a ``weight`` that is not a number ≥ 0 (default 1).
+
+    >>> read_resource_ties(pd.DataFrame({"actor_id": ["S1"], "partner_id": ["C1"], "resource": ["EDI platform"],
+    ...                                  "tie": ["Shared"]}))[["tie", "weight"]].to_numpy().tolist()
+    [['shared', 1.0]]
+    """
+    check = _Checker(source, "resource ties table", RESOURCE_TIE_COLUMNS[:4])
+    out = pd.DataFrame(index=check.frame.index)
+    out["actor_id"], out["partner_id"] = _pairs(check, "actor_id", "partner_id", _known(actors))
+    out["resource"] = check.text("resource")
+    out["tie"] = check.text("tie").str.lower()
+    check.report(out["tie"].notna() & ~out["tie"].isin(RESOURCE_TIES), "tie", "tie must be 'shared' or 'adapted'")
+    out["weight"] = _optional_weight(check)
+    check.done()
+    return out.reset_index(drop=True)
+
+
+def read_activity_links(source: Any, *, actors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Activity links: an upstream actor's activity feeding a downstream actor's activity.
+
+    Activities — production, logistics, design, selling — are the third element
+    of the ARA model (Håkansson & Snehota 1995); a relationship links them into
+    activity chains (the output of one is the input of the next). Direction
+    runs upstream → downstream. Problems reported: missing columns or ids,
+    self-links, unknown actors, missing activity names, a ``weight`` that is not
+    a number ≥ 0 (default 1).
+
+    >>> read_activity_links(pd.DataFrame({"upstream_id": ["S1"], "upstream_activity": ["machining"],
+    ...                                   "downstream_id": ["C1"], "downstream_activity": ["assembly"]})).shape
+    (1, 5)
+    """
+    check = _Checker(source, "activity links table", ACTIVITY_LINK_COLUMNS[:4])
+    out = pd.DataFrame(index=check.frame.index)
+    out["upstream_id"], out["downstream_id"] = _pairs(check, "upstream_id", "downstream_id", _known(actors))
+    out["upstream_activity"] = check.text("upstream_activity")
+    out["downstream_activity"] = check.text("downstream_activity")
+    out["weight"] = _optional_weight(check)
+    check.done()
+    return out[list(ACTIVITY_LINK_COLUMNS)].reset_index(drop=True)
+
+
+
+#: The file names :func:`read_network_tables` looks for in a folder (CSV or Parquet).
+NETWORK_TABLES = {"actors": read_actors, "episodes": read_episodes, "resource_ties": read_resource_ties,
+                  "activity_links": read_activity_links}
+
+
+def read_network_tables(folder: str | os.PathLike[str]) -> dict[str, pd.DataFrame | None]:
+    """The four tables of a network study from one folder, checked against each other.
+
+    Reads ``actors``, ``episodes``, ``resource_ties`` and ``activity_links``
+    (each ``.csv`` or ``.parquet``; all but actors optional, ``None`` when
+    absent) with the readers above; the relational tables are checked against
+    the actors.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"actor_id": ["S1", "C1"], "type": "firm", "country": "SE", "size": 1}).to_csv(folder / "actors.csv", index=False)
+    >>> pd.DataFrame({"actor_id": ["S1"], "partner_id": ["C1"], "date": ["2022-01-01"], "kind": ["order"]}).to_csv(
+    ...     folder / "episodes.csv", index=False)
+    >>> {name: None if table is None else len(table) for name, table in read_network_tables(folder).items()}
+    {'actors': 2, 'episodes': 1, 'resource_ties': None, 'activity_links': None}
+    """
+    from pathlib import Path
+
+    root = Path(folder)
+    if not root.is_dir():
+        raise DataError(str(folder), [Problem("not a folder holding actors.csv, episodes.csv, …")])
+    found = {}
+    for name in NETWORK_TABLES:
+        paths = [root / f"{name}{suffix}" for suffix in (".csv", ".parquet")]
+        found[name] = next((p for p in paths if p.exists()), None)
+    if found["actors"] is None:
+        raise DataError(str(folder), [Problem("no actors.csv or actors.parquet in the folder")])
+    actors = read_actors(found["actors"])
+    out: dict[str, pd.DataFrame | None] = {"actors": actors}
+    for name, reader in list(NETWORK_TABLES.items())[1:]:
+        out[name] = None if found[name] is None else reader(found[name], actors=actors)
+    return out
