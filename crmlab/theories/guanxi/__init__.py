@@ -1,0 +1,37 @@
+"""The Guanxi school (the Asian school of relationship marketing): favours, renqing and networks.
+
+People tied by family, friendship or clan owe each other reciprocal favours
+(renqing) and exchange them to obtain resources (Hwang 1987; Luo 1997).
+
+- Data: :func:`read_favour_ledger` (the favour ledger, checked), :data:`TIE_TYPES`.
+- Reciprocity: :func:`dyad_balances` (balance and renqing debt per pair),
+  :func:`renqing_positions` (per person), :func:`reciprocity_index`.
+- Network (networkx): :func:`guanxi_graph` (tie types as weights, :data:`TIE_WEIGHTS`),
+  :func:`favour_digraph`, :func:`guanxi_closure`, :func:`guanxi_positions`.
+- Obligation: :func:`obligation_panel`, :func:`obligation_test` (logit, statsmodels).
+- Ground truth: :func:`simulate_favour_ledger`.
+"""
+
+from crmlab.theories.guanxi.ledger import FAVOUR_COLUMNS, TIE_TYPES, read_favour_ledger
+from crmlab.theories.guanxi.network import TIE_WEIGHTS, favour_digraph, guanxi_closure, guanxi_graph, guanxi_positions
+from crmlab.theories.guanxi.obligation import obligation_panel, obligation_test
+from crmlab.theories.guanxi.reciprocity import dyad_balances, reciprocity_index, renqing_positions
+from crmlab.theories.guanxi.simulate import SimulatedFavourLedger, simulate_favour_ledger
+
+__all__ = [
+    "FAVOUR_COLUMNS",
+    "SimulatedFavourLedger",
+    "TIE_TYPES",
+    "TIE_WEIGHTS",
+    "dyad_balances",
+    "favour_digraph",
+    "guanxi_closure",
+    "guanxi_graph",
+    "guanxi_positions",
+    "obligation_panel",
+    "obligation_test",
+    "read_favour_ledger",
+    "reciprocity_index",
+    "renqing_positions",
+    "simulate_favour_ledger",
+]
