@@ -67,7 +67,7 @@ def simulate_accounts(
     largest account buys: below every unit's top ``local_top``, large in total.
 
     >>> world = simulate_accounts(50, rng=1)
-    >>> world.accounts.shape[0], world.truth["cell"].isin(["key", "develop", "maintain", "reduce"]).all()
+    >>> world.accounts.shape[0], bool(world.truth["cell"].isin(["key", "develop", "maintain", "reduce"]).all())
     (50, True)
     """
     if n_accounts < 10 or n_units < 2:

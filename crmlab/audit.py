@@ -1,0 +1,352 @@
+"""The relationship audit: headline indicators of every lens, arranged by the four faces of CRM.
+
+A relationship audit reviews one company's customer relationships through
+every lens the lab has — the customer base and its churn, the value of the
+customers, their relationship phases, the network around them, the Nordic
+triplet of interaction, dialogue and value, trust and commitment, the loyalty
+plan and the account portfolio — and hands management one scorecard.
+
+The scorecard is organised by the four faces of CRM (Buttle 2009, *Customer
+Relationship Management: Concepts and Technologies*, ch. 1; Buttle & Maklan 2015):
+
+- **strategic** CRM: the customer-centric strategy — which customers to win,
+  keep and grow, and what to invest in them;
+- **operational** CRM: the customer-facing processes — acquiring, serving and
+  keeping customers, and coordinating the units that serve them;
+- **analytical** CRM: turning customer data into knowledge — models of value,
+  retention and the drivers of the relationship;
+- **collaborative** CRM: working with customers and partners across channels
+  and organisations — interaction, dialogue and the network.
+
+Each ``*_indicators`` function takes the tidy result of one lens and returns
+rows of (``lens``, ``indicator``, ``value``, ``definition``);
+:func:`audit_scorecard` stacks them with their face.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FACES",
+    "LENS_FACE",
+    "audit_scorecard",
+    "customer_base_indicators",
+    "global_account_indicators",
+    "key_account_indicators",
+    "kmv_indicators",
+    "lifecycle_indicators",
+    "loyalty_indicators",
+    "network_indicators",
+    "portfolio_indicators",
+    "triplet_indicators",
+    "value_indicators",
+]
+
+#: The four faces of CRM (Buttle 2009) and what each covers in the audit.
+FACES = {
+    "strategic": "which customers to win, keep and grow, and what to invest in them",
+    "operational": "the processes that acquire, serve and keep customers",
+    "analytical": "knowledge from customer data: value, retention and the drivers of the relationship",
+    "collaborative": "interaction and dialogue with customers, and the network of partners",
+}
+
+#: The face each lens of the audit belongs to.
+LENS_FACE = {
+    "account portfolio": "strategic",
+    "key accounts": "strategic",
+    "loyalty plan": "strategic",
+    "customer base": "operational",
+    "relationship phases": "operational",
+    "global accounts": "operational",
+    "customer value": "analytical",
+    "trust and commitment": "analytical",
+    "Nordic triplet": "collaborative",
+    "business network": "collaborative",
+}
+
+COLUMNS = ["lens", "indicator", "value", "definition"]
+
+
+def _rows(lens: str, rows: list[tuple[str, Any, str]]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["indicator", "value", "definition"])
+    out.insert(0, "lens", lens)
+    out["value"] = out["value"].astype(float)
+    return out
+
+
+def customer_base_indicators(
+    summary: pd.DataFrame,
+    retention: pd.DataFrame,
+    ipt: pd.DataFrame,
+    *,
+    last: int = 3,
+) -> pd.DataFrame:
+    """Headlines of the customer base: size, repeat buying, retention, churn and interpurchase time.
+
+    Takes the per-customer :func:`~crmlab.customers.transaction_summary`, the
+    period table of :func:`~crmlab.customers.retention_rate` (S, N, E) and the
+    pooled :func:`~crmlab.customers.interpurchase_distribution`. The customer
+    retention rate is CRR = (E − N) / S (the retained share of the customers at
+    the start of a period), pooled over the ``last`` complete periods as
+    Σ(E − N) / ΣS, and churn = 1 − CRR.
+
+    >>> summary = pd.DataFrame({"frequency": [0, 2, 1, 0]})
+    >>> retention = pd.DataFrame({"S": [10, 8], "N": [2, 1], "E": [10, 7]})
+    >>> ipt = pd.DataFrame({"median": [30.0]})
+    >>> customer_base_indicators(summary, retention, ipt, last=2)[["indicator", "value"]].values.tolist()
+    [['customers', 4.0], ['repeat buyers (share)', 0.5], ['retention rate (CRR)', 0.7777777777777778], ['churn rate', 0.2222222222222222], ['median interpurchase time', 30.0]]
+    """
+    recent = retention.dropna(subset=["S"]).tail(last)
+    crr = float((recent["E"] - recent["N"]).sum() / recent["S"].sum()) if recent["S"].sum() > 0 else np.nan
+    return _rows("customer base", [
+        ("customers", len(summary), "customers with at least one purchase"),
+        ("repeat buyers (share)", float((summary["frequency"] > 0).mean()), "share of customers who bought again"),
+        ("retention rate (CRR)", crr, f"Σ(E − N) / ΣS over the last {len(recent)} periods"),
+        ("churn rate", 1 - crr, "1 − CRR"),
+        ("median interpurchase time", float(ipt["median"].iloc[0]), "median time between a customer's purchases"),
+    ])
+
+
+def value_indicators(values: pd.DataFrame, *, top: float = 0.1, alive_threshold: float = 0.5) -> pd.DataFrame:
+    """Headlines of customer value: total and mean CLV, its concentration, and how much of the base is alive.
+
+    Takes a frame with ``clv`` and ``p_alive`` per customer (e.g.
+    :func:`~crmlab.clv.customer_value_table`, or the CLV and P(alive) of any
+    fitted model).
+
+    >>> values = pd.DataFrame({"clv": [100.0, 50.0, 30.0, 20.0], "p_alive": [0.9, 0.8, 0.3, 0.1]})
+    >>> value_indicators(values, top=0.25)[["indicator", "value"]].values.tolist()
+    [['total CLV', 200.0], ['mean CLV', 50.0], ['CLV share of the top 25%', 0.5], ['mean P(alive)', 0.525], ['customers likely lost', 0.5]]
+    """
+    if not 0 < top < 1:
+        raise ValueError(f"top must be in (0, 1), got {top!r}")
+    clv = values["clv"].astype(float).sort_values(ascending=False)
+    k = max(1, int(np.ceil(top * len(clv))))
+    return _rows("customer value", [
+        ("total CLV", clv.sum(), "sum of the customers' lifetime values"),
+        ("mean CLV", clv.mean(), "mean customer lifetime value"),
+        (f"CLV share of the top {top:.0%}", clv.head(k).sum() / clv.sum(), "share of total CLV held by the most valuable customers"),
+        ("mean P(alive)", values["p_alive"].mean(), "mean probability that a customer is still active"),
+        ("customers likely lost", (values["p_alive"] < alive_threshold).mean(), f"share with P(alive) < {alive_threshold:g}"),
+    ])
+
+
+def lifecycle_indicators(phases: pd.DataFrame) -> pd.DataFrame:
+    """The shares of customers in each relationship phase in the last period (Dwyer, Schurr & Oh 1987).
+
+    Takes :func:`~crmlab.theories.lifecycle.relationship_phases` (one row per
+    customer and period, with ``phase``).
+
+    >>> phases = pd.DataFrame({"period": [1, 1, 2, 2, 2, 2], "phase": ["exploration"] * 2 + ["expansion", "commitment", "dissolution", "dissolution"]})
+    >>> lifecycle_indicators(phases)[["indicator", "value"]].values.tolist()
+    [['awareness', 0.0], ['exploration', 0.0], ['expansion', 0.25], ['commitment', 0.25], ['dissolution', 0.5]]
+    """
+    now = phases[phases["period"] == phases["period"].max()]
+    order = ["awareness", "exploration", "expansion", "commitment", "dissolution"]
+    shares = now["phase"].value_counts(normalize=True).reindex(order, fill_value=0.0)
+    return _rows("relationship phases", [(p, shares[p], "share of customers in this phase in the last period") for p in order])
+
+
+def triplet_indicators(interaction: pd.DataFrame, dialogue: pd.DataFrame, value: pd.DataFrame) -> pd.DataFrame:
+    """Headlines of the Nordic triplet in raw units: how often, how two-way, how fast, how satisfying.
+
+    Takes :func:`~crmlab.theories.nordic.interaction_scores`,
+    :func:`~crmlab.theories.nordic.dialogue_scores` and
+    :func:`~crmlab.theories.nordic.value_scores` (customer-periods); each
+    headline is the mean (or median, for latency) over customer-periods.
+
+    >>> inter = pd.DataFrame({"intensity": [2.0, 4.0], "completion": [0.5, 1.0]})
+    >>> dia = pd.DataFrame({"two_wayness": [0.4, 0.6], "firm_response_rate": [1.0, 0.5], "firm_latency_hours": [2.0, 10.0]})
+    >>> val = pd.DataFrame({"satisfaction": [4.0, np.nan]})
+    >>> triplet_indicators(inter, dia, val)["value"].tolist()
+    [3.0, 0.75, 0.5, 0.75, 6.0, 4.0]
+    """
+    return _rows("Nordic triplet", [
+        ("acts per customer-period", interaction["intensity"].mean(), "interaction: mean number of acts"),
+        ("completed episodes (share)", interaction["completion"].mean(), "interaction: episodes that produced an outcome"),
+        ("two-wayness", dialogue["two_wayness"].mean(), "dialogue: share of acts the customer initiated"),
+        ("firm response rate", dialogue["firm_response_rate"].mean(), "dialogue: customer acts the firm answered"),
+        ("firm latency (hours, median)", dialogue["firm_latency_hours"].median(), "dialogue: time to answer the customer"),
+        ("satisfaction", value["satisfaction"].mean(), "value: mean rating of the acts"),
+    ])
+
+
+def kmv_indicators(model: Any) -> pd.DataFrame:
+    """Headlines of the trust–commitment test: hypotheses supported and variance explained (Morgan & Hunt 1994).
+
+    Takes a fitted :func:`~crmlab.theories.trust_commitment.kmv_model` (its
+    ``table`` has one row per hypothesis with ``supported`` and ``r_squared``
+    per outcome).
+
+    >>> class Fitted:
+    ...     table = pd.DataFrame({"outcome": ["trust", "commitment", "commitment"], "supported": [True, True, False],
+    ...                           "r_squared": [0.3, 0.5, 0.5]})
+    >>> kmv_indicators(Fitted())["value"].tolist()
+    [0.6666666666666666, 0.5, 0.3]
+    """
+    table = model.table
+    r2 = table.groupby("outcome")["r_squared"].first()
+    return _rows("trust and commitment", [
+        ("hypotheses supported (share)", table["supported"].mean(), f"of the {len(table)} paths, significant with the expected sign"),
+        ("commitment explained (R²)", r2.get("commitment", np.nan), "variance of commitment explained by its antecedents and trust"),
+        ("trust explained (R²)", r2.get("trust", np.nan), "variance of trust explained by its antecedents"),
+    ])
+
+
+def loyalty_indicators(plan: Any, loyal: pd.DataFrame, *, top: float = 0.2) -> pd.DataFrame:
+    """Headlines of the loyalty plan: how concentrated loyalty is, and what the optimal budget split buys.
+
+    Takes a :class:`~crmlab.strategy.BudgetAllocation` (from
+    :func:`~crmlab.strategy.allocate_budget`) and the ranking of
+    :func:`~crmlab.strategy.most_loyal_customers` (``cumulative_share``).
+
+    >>> class Plan:
+    ...     budget, total_spend, total_incremental_clv, roi = 100.0, 80.0, 240.0, 2.0
+    ...     table = pd.DataFrame({"action": ["retention", "win_back"], "spend": [60.0, 20.0]})
+    >>> loyal = pd.DataFrame({"cumulative_share": [0.5, 0.8, 0.9, 0.95, 1.0]})
+    >>> loyalty_indicators(Plan(), loyal)["value"].tolist()
+    [0.5, 100.0, 80.0, 240.0, 2.0, 0.75]
+    """
+    k = max(1, int(np.ceil(top * len(loyal))))
+    by_action = plan.table.groupby("action")["spend"].sum()
+    retention = by_action.get("retention", 0.0) / plan.total_spend if plan.total_spend > 0 else np.nan
+    return _rows("loyalty plan", [
+        (f"loyalty value of the top {top:.0%}", loyal["cumulative_share"].iloc[k - 1],
+         "share of CLV × P(alive) × share of wallet held by the most loyal customers"),
+        ("budget", plan.budget, "the loyalty budget to allocate"),
+        ("budget spent", plan.total_spend, "spend of the optimal plan (less when more spend would not pay)"),
+        ("incremental CLV", plan.total_incremental_clv, "CLV the plan adds, by the response curves"),
+        ("ROI", plan.roi, "(incremental CLV − spend) / spend"),
+        ("share of spend on retention", retention, "retention against up-/cross-selling, deepening and win-back"),
+    ])
+
+
+def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None) -> pd.DataFrame:
+    """Headlines of the business network (the IMP view): size, density, communities, brokers, and the focal firm.
+
+    Takes the bond graph (e.g. :func:`~crmlab.theories.imp.layer_graph`) and its
+    :func:`~crmlab.theories.imp.position_table`. Brokers between groups are the
+    actors with any gatekeeper, representative or liaison brokerage (Gould &
+    Fernandez 1989). With ``focal`` (the firm's own actor id), its betweenness
+    rank and Burt's constraint say how central and how free of structural
+    holes its position is.
+
+    >>> import networkx as nx
+    >>> g = nx.path_graph(3)
+    >>> pos = pd.DataFrame({"betweenness": [0.0, 1.0, 0.0], "constraint": [1.0, 0.5, 1.0], "community": [0, 0, 0],
+    ...                     "brokerage_gatekeeper": [0, 0, 0], "brokerage_representative": [0, 1, 0],
+    ...                     "brokerage_liaison": [0, 0, 0]})
+    >>> network_indicators(g, pos, focal=1)["value"].tolist()
+    [3.0, 2.0, 0.6666666666666666, 1.0, 1.0, 1.0, 0.5]
+    """
+    import networkx as nx
+
+    between = positions[[c for c in ("brokerage_gatekeeper", "brokerage_representative", "brokerage_liaison")
+                         if c in positions.columns]].sum(axis=1)
+    rows = [("actors", graph.number_of_nodes(), "firms in the network"),
+            ("relationships", graph.number_of_edges(), "pairs of firms with a bond"),
+            ("density", nx.density(graph), "share of all possible bonds that exist"),
+            ("communities", positions["community"].nunique(), "densely tied groups (Louvain)"),
+            ("brokers between groups", (between > 0).sum(), "actors bridging groups (gatekeeper, representative, liaison)")]
+    if focal is not None:
+        if focal not in positions.index:
+            raise KeyError(f"focal actor {focal!r} is not in the network")
+        rank = positions["betweenness"].rank(ascending=False, method="min")[focal]
+        rows += [("focal firm: betweenness rank", rank, "1 = the actor most often on shortest paths between others"),
+                 ("focal firm: constraint", positions.loc[focal, "constraint"], "Burt's constraint: 1 = no structural holes")]
+    return _rows("business network", rows)
+
+
+def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, dependence: pd.DataFrame) -> pd.DataFrame:
+    """Headlines of the account portfolio: revenue by cell, concentration and dependence.
+
+    Takes :func:`~crmlab.strategy.portfolio.portfolio_matrix`,
+    :func:`~crmlab.strategy.portfolio.concentration` and
+    :func:`~crmlab.strategy.portfolio.dependence_risk`.
+
+    >>> pm = pd.DataFrame({"cell": ["key", "develop", "reduce", "key"], "revenue": [50.0, 20.0, 10.0, 20.0]})
+    >>> conc = pd.Series({"hhi_points": 3400.0, "equivalent_number": 2.94, "top_5_share": 1.0})
+    >>> dep = pd.DataFrame({"at_risk": [True, False, False, False]})
+    >>> portfolio_indicators(pm, conc, dep)["value"].tolist()
+    [0.7, 0.2, 0.0, 0.1, 3400.0, 2.94, 1.0, 1.0]
+    """
+    share = portfolio.groupby(portfolio["cell"].astype(str))["revenue"].sum() / portfolio["revenue"].sum()
+    rows = [(f"revenue in '{c}' accounts", share.get(c, 0.0), f"share of revenue from accounts in the {c} cell")
+            for c in ("key", "develop", "maintain", "reduce")]
+    rows += [("HHI (points)", concentration["hhi_points"], "Σ revenue share² × 10,000; above 2,500 is highly concentrated"),
+             ("equivalent number of accounts", concentration["equivalent_number"], "1 / HHI"),
+             ("top-5 share", concentration["top_5_share"], "share of revenue from the five largest accounts"),
+             ("accounts at dependence risk", dependence["at_risk"].sum(), "accounts above the dependence threshold")]
+    return _rows("account portfolio", rows)
+
+
+def key_account_indicators(selection: pd.DataFrame, frequency: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Headlines of the key-account selection: how many, their revenue share, and how robust the choice is.
+
+    Takes :func:`~crmlab.strategy.key_accounts.select_key_accounts`, the
+    selection frequencies of :func:`~crmlab.strategy.key_accounts.selection_sensitivity`
+    and the accounts (``account_id``, ``revenue``).
+
+    >>> sel = pd.DataFrame({"account_id": ["a", "b", "c"], "key": [True, True, False]})
+    >>> freq = pd.DataFrame({"account_id": ["a", "b", "c"], "selection_frequency": [1.0, 0.6, 0.2]})
+    >>> acc = pd.DataFrame({"account_id": ["a", "b", "c"], "revenue": [60.0, 20.0, 20.0]})
+    >>> key_account_indicators(sel, freq, acc)["value"].tolist()
+    [2.0, 0.8, 1.0, 2.0]
+    """
+    key = set(selection.loc[selection["key"], "account_id"])
+    revenue = accounts.set_index("account_id")["revenue"]
+    f = frequency["selection_frequency"]
+    return _rows("key accounts", [
+        ("key accounts", len(key), "accounts selected on the stated criteria"),
+        ("revenue share of key accounts", revenue[list(key)].sum() / revenue.sum(), "their share of total revenue"),
+        ("robust key accounts", (f >= 0.9).sum(), "selected under ≥ 90% of the random weightings"),
+        ("borderline accounts", ((f > 0.1) & (f < 0.9)).sum(), "selected under 10–90% of the random weightings"),
+    ])
+
+
+def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame) -> pd.DataFrame:
+    """Headlines of global account management: coordination gaps and hidden global accounts.
+
+    Takes the summary of :func:`~crmlab.strategy.key_accounts.gam_consistency`
+    and :func:`~crmlab.strategy.key_accounts.global_account_value`.
+
+    >>> summary = pd.DataFrame({"account_id": ["a", "b"], "coordination_missing": [True, False]})
+    >>> value = pd.DataFrame({"account_id": ["a", "b", "c"], "n_units": [3, 2, 1], "hidden_global": [False, True, False]})
+    >>> global_account_indicators(summary, value)["value"].tolist()
+    [2.0, 0.5, 1.0]
+    """
+    return _rows("global accounts", [
+        ("global accounts", (value["n_units"] >= 2).sum(), "accounts served by two or more units"),
+        ("coordination missing (share)", summary["coordination_missing"].mean() if len(summary) else np.nan,
+         "share of global accounts with a unit out of line on price, terms or service"),
+        ("hidden global accounts", value["hidden_global"].sum(), "in the firm's top accounts but in no unit's"),
+    ])
+
+
+def audit_scorecard(*blocks: pd.DataFrame, faces: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Stack indicator blocks into one scorecard ordered by the four faces of CRM (:data:`FACES`).
+
+    Each block has ``lens``, ``indicator``, ``value`` and ``definition``; its
+    face comes from :data:`LENS_FACE` (or ``faces``, lens → face, for lenses of
+    your own). An unknown lens or face is an error rather than a silent gap.
+
+    >>> a = pd.DataFrame({"lens": ["customer value"], "indicator": ["mean CLV"], "value": [50.0], "definition": ["…"]})
+    >>> b = pd.DataFrame({"lens": ["account portfolio"], "indicator": ["HHI (points)"], "value": [900.0], "definition": ["…"]})
+    >>> audit_scorecard(a, b)[["face", "lens"]].values.tolist()
+    [['strategic', 'account portfolio'], ['analytical', 'customer value']]
+    """
+    mapping = {**LENS_FACE, **(faces or {})}
+    card = pd.concat([b[COLUMNS] for b in blocks], ignore_index=True) if blocks else pd.DataFrame(columns=COLUMNS)
+    unknown = sorted(set(card["lens"]) - set(mapping))
+    if unknown:
+        raise ValueError(f"lens(es) {unknown} have no face of CRM; pass faces={{lens: face}}")
+    bad = sorted({f for f in mapping.values() if f not in FACES})
+    if bad:
+        raise ValueError(f"unknown face(s) {bad}; the faces are {list(FACES)}")
+    card.insert(0, "face", pd.Categorical(card["lens"].map(mapping), categories=list(FACES), ordered=True))
+    return card.sort_values("face", kind="stable").reset_index(drop=True)

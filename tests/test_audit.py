@@ -1,0 +1,85 @@
+"""The relationship audit's indicators (crmlab.audit): each headline recomputed independently from the
+lens it summarises, on CDNOW and small synthetic worlds, and the scorecard's ordering and errors."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import audit
+from crmlab.customers import interpurchase_distribution, interpurchase_times, retention_rate, transaction_summary
+from crmlab.data import load_cdnow
+from crmlab.strategy import concentration, dependence_risk, portfolio_matrix, simulate_accounts
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    tx = load_cdnow()
+    return tx, transaction_summary(tx, observation_end="1998-06-30", freq="D", time_unit="W")
+
+
+def test_customer_base_headlines_recomputed_from_the_transactions(cdnow):
+    """Second computation: CRR pooled over the last 3 months as Σ(E − N)/ΣS from the retention table,
+    the repeat-buyer share as customers with two or more purchase days, the median IPT from the gaps."""
+    tx, summary = cdnow
+    rates = retention_rate(tx, freq="M")
+    card = audit.customer_base_indicators(summary, rates, interpurchase_distribution(tx)).set_index("indicator")["value"]
+    last = rates.tail(3)
+    assert card["retention rate (CRR)"] == pytest.approx((last["E"] - last["N"]).sum() / last["S"].sum())
+    assert card["churn rate"] == pytest.approx(1 - card["retention rate (CRR)"])
+    days = tx.assign(day=tx["date"].dt.normalize()).groupby("customer_id")["day"].nunique()
+    assert card["repeat buyers (share)"] == pytest.approx((days >= 2).mean())
+    assert card["customers"] == tx["customer_id"].nunique()
+    assert card["median interpurchase time"] == pytest.approx(interpurchase_times(tx)["ipt"].median())
+
+
+def test_value_and_phase_headlines():
+    """Hand-worked on ten customers: CLV 1..10 → top 20% (two customers) hold 19/55;
+    phases of the last period only are counted, and all five phases are listed."""
+    values = pd.DataFrame({"clv": np.arange(1.0, 11.0), "p_alive": np.linspace(0.05, 0.95, 10)})
+    card = audit.value_indicators(values, top=0.2).set_index("indicator")["value"]
+    assert card["CLV share of the top 20%"] == pytest.approx(19 / 55)
+    assert card["customers likely lost"] == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="top"):
+        audit.value_indicators(values, top=1.5)
+    phases = pd.DataFrame({"period": [1, 2, 2, 2], "phase": ["dissolution", "awareness", "awareness", "commitment"]})
+    shares = audit.lifecycle_indicators(phases).set_index("indicator")["value"]
+    assert shares.sum() == pytest.approx(1)
+    assert shares["awareness"] == pytest.approx(2 / 3) and shares["dissolution"] == 0
+
+
+def test_portfolio_and_network_headlines_match_their_lenses():
+    """Second computation: revenue share of key accounts summed directly, HHI from the shares;
+    network density and the focal firm's betweenness rank from networkx."""
+    world = simulate_accounts(60, rng=2)
+    pm = portfolio_matrix(world.accounts)
+    card = audit.portfolio_indicators(pm, concentration(world.accounts["revenue"]), dependence_risk(world.accounts))
+    card = card.set_index("indicator")["value"]
+    share = pm.loc[pm["cell"] == "key", "revenue"].sum() / pm["revenue"].sum()
+    assert card["revenue in 'key' accounts"] == pytest.approx(share)
+    s = world.accounts["revenue"] / world.accounts["revenue"].sum()
+    assert card["HHI (points)"] == pytest.approx(10_000 * (s**2).sum())
+    g = nx.karate_club_graph()
+    betweenness = pd.Series(nx.betweenness_centrality(g))
+    positions = pd.DataFrame({"betweenness": betweenness, "constraint": pd.Series(nx.constraint(g)), "community": 0,
+                              "brokerage_liaison": 0})
+    net = audit.network_indicators(g, positions, focal=0).set_index("indicator")["value"]
+    assert net["density"] == pytest.approx(nx.density(g))
+    assert net["focal firm: betweenness rank"] == 1  # Mr Hi, the most between actor of Zachary's club
+    with pytest.raises(KeyError, match="focal actor"):
+        audit.network_indicators(g, positions, focal="nobody")
+
+
+def test_scorecard_orders_by_face_and_rejects_unknown_lenses():
+    """The scorecard lists strategic, operational, analytical, collaborative in that order, keeps every row,
+    and refuses a lens without a face rather than dropping it."""
+    rows = lambda lens: pd.DataFrame({"lens": [lens], "indicator": ["x"], "value": [1.0], "definition": ["d"]})  # noqa: E731
+    card = audit.audit_scorecard(rows("Nordic triplet"), rows("customer base"), rows("loyalty plan"), rows("customer value"))
+    assert card["face"].astype(str).tolist() == ["strategic", "operational", "analytical", "collaborative"]
+    assert len(audit.audit_scorecard(rows("churn desk"), faces={"churn desk": "operational"})) == 1
+    with pytest.raises(ValueError, match="no face of CRM"):
+        audit.audit_scorecard(rows("churn desk"))
+    with pytest.raises(ValueError, match="unknown face"):
+        audit.audit_scorecard(rows("churn desk"), faces={"churn desk": "tactical"})
