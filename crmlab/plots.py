@@ -34,6 +34,24 @@ __all__ = [
     "plot_survival_curves",
     "plot_transition_heatmap",
     "plot_triplet_profiles",
+    "plot_budget_allocation",
+    "plot_mediation",
+    "plot_response_curves",
+    "plot_retention_strategies",
+    "plot_six_markets",
+    "plot_value_gaps",
+    "plot_bass_fit",
+    "plot_control_chart",
+    "plot_guanxi_network",
+    "plot_odds_ratios",
+    "plot_reciprocity_by_tie",
+    "plot_referral_generations",
+    "plot_value_quadrants",
+    "plot_brokerage_roles",
+    "plot_connected_impact",
+    "plot_network_layers",
+    "plot_position_map",
+    "plot_relationship_history",
 ]
 
 _UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
@@ -504,6 +522,467 @@ def plot_gam_deviations(deviations: pd.DataFrame) -> Figure:
         ax.set_ylabel("global account")
         ax.tick_params(axis="y", rotation=0)
     ax.set_title("Terms out of line with the other units")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ----- IMP networks ---------------------------------------------------------------------------
+
+
+def plot_network_layers(
+    graph: object,
+    *,
+    color_by: str = "type",
+    highlight: list | None = None,
+    labels: dict | None = None,
+    rng: int = 0,
+    title: str = "The business network by ARA layer (Håkansson & Snehota 1995)",
+) -> Figure:
+    """The ARA network drawn once per layer — actor bonds, resource ties, activity links — on one layout.
+
+    Takes the multigraph of :func:`crmlab.theories.imp.build_network`. Actors
+    are placed by a seeded spring layout of the bond layer (the same positions
+    in every panel), coloured by the node attribute ``color_by``; bond widths
+    follow relationship strength; activity links are arrows upstream →
+    downstream. ``highlight`` actors (e.g. brokers) get a black ring and a
+    label; ``labels`` maps actors to extra text (e.g. their role).
+    """
+    import networkx as nx
+
+    from crmlab.theories.imp import LAYERS, layer_graph
+
+    bonds = layer_graph(graph, "bond")
+    pos = nx.spring_layout(bonds, weight="weight", seed=int(rng), k=1.5 / np.sqrt(max(len(bonds), 1)))
+    kinds = sorted({str(d.get(color_by)) for _, d in graph.nodes(data=True)})
+    palette = dict(zip(kinds, sns.color_palette("tab10", len(kinds))))
+    colors = [palette[str(d.get(color_by))] for _, d in graph.nodes(data=True)]
+    ring = set(highlight or [])
+    fig, axes = plt.subplots(1, len(LAYERS), figsize=(6 * len(LAYERS), 6))
+    for ax, layer in zip(axes, LAYERS):
+        simple = layer_graph(graph, layer, directed=(layer == "activity"))
+        widths = [0.5 + 3 * d["weight"] / max(1.0, max((e["weight"] for *_, e in simple.edges(data=True)), default=1.0))
+                  for *_, d in simple.edges(data=True)] if layer == "bond" else 1.0
+        arrows = {"arrows": True, "arrowsize": 8, "node_size": 60} if layer == "activity" else {"arrows": False}
+        nx.draw_networkx_edges(simple, pos, ax=ax, width=widths, alpha=0.5, edge_color="0.4", **arrows)
+        nx.draw_networkx_nodes(graph, pos, ax=ax, node_color=colors, node_size=60,
+                               edgecolors=["black" if v in ring else "none" for v in graph.nodes], linewidths=1.8)
+        names = {v: (f"{v}\n{labels[v]}" if labels and v in labels else str(v)) for v in ring if v in pos}
+        above = {v: (x, y + 0.07) for v, (x, y) in pos.items() if v in names}
+        nx.draw_networkx_labels(graph.subgraph(names), above, labels=names, ax=ax, font_size=7)
+        ax.set_title(f"{layer} layer ({simple.number_of_edges()} ties)")
+        ax.axis("off")
+    handles = [plt.Line2D([], [], marker="o", ls="", color=palette[k], label=k) for k in kinds]
+    axes[-1].legend(handles=handles, title=color_by, loc="lower right", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_position_map(position: pd.DataFrame, *, x: str = "betweenness", y: str = "constraint",
+                      highlight: list | None = None, title: str = "Network position: brokerage against constraint") -> Figure:
+    """Scatter of two position measures per actor (default: betweenness against Burt's constraint).
+
+    Takes :func:`crmlab.theories.imp.position_table` (or any frame indexed by
+    actor); ``highlight`` actors are drawn in red and labelled.
+    """
+    ring = [v for v in (highlight or []) if v in position.index]
+    rest = position.drop(index=ring)
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.scatter(rest[x], rest[y], s=25, color="C0", alpha=0.7, label="actors")
+    if ring:
+        ax.scatter(position.loc[ring, x], position.loc[ring, y], s=60, color="C3", label="highlighted")
+        for v in ring:
+            ax.annotate(str(v), (position.loc[v, x], position.loc[v, y]), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    ax.set_xlabel(x.replace("_", " "))
+    ax.set_ylabel(y.replace("_", " "))
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_brokerage_roles(roles: pd.DataFrame, *, top: int = 12) -> Figure:
+    """Stacked bars of Gould & Fernandez's brokerage roles for the actors who broker most.
+
+    Takes :func:`crmlab.theories.imp.brokerage_roles` (role columns and ``total``).
+    """
+    from crmlab.theories.imp import BROKERAGE_ROLES
+
+    data = roles.sort_values("total", ascending=False).head(int(top))[list(BROKERAGE_ROLES)].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(data) + 1.5))
+    left = np.zeros(len(data))
+    for role in BROKERAGE_ROLES:
+        ax.barh(data.index.astype(str), data[role], left=left, label=role)
+        left += data[role].to_numpy()
+    ax.set_xlabel("brokered two-step paths")
+    ax.set_title("Brokerage roles (Gould & Fernandez 1989)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_relationship_history(history: pd.DataFrame, *, value: str = "strength",
+                              title: str = "Relationship history of key dyads") -> Figure:
+    """One line per dyad of a relationship measure over periods.
+
+    Takes :func:`crmlab.theories.imp.strength_over_time` (columns ``actor_a``,
+    ``actor_b``, ``period`` and ``value``).
+    """
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    periods = sorted(history["period"].astype(str).unique())
+    where = {p: k for k, p in enumerate(periods)}
+    for (a, b), part in history.groupby(["actor_a", "actor_b"], sort=True):
+        ax.plot([where[p] for p in part["period"].astype(str)], part[value], marker="o", ms=3, label=f"{a} – {b}")
+    step = max(1, len(periods) // 12)
+    ax.set_xticks(range(0, len(periods), step), periods[::step], rotation=45)
+    ax.set_ylabel(value.replace("_", " "))
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_connected_impact(affected: pd.DataFrame, *, measure: str = "betweenness_change", top: int = 15,
+                          title: str | None = None) -> Figure:
+    """Bars of the change in one position measure for the most affected actors, coloured by distance.
+
+    Takes ``affected_actors`` of a connected-relationship scenario
+    (:func:`crmlab.theories.imp.relationship_change_impact`,
+    :func:`crmlab.theories.imp.supplier_switch`).
+    """
+    data = affected.reindex(affected[measure].abs().sort_values(ascending=False).index).head(int(top)).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(data) + 1.5))
+    distance = data["distance"].fillna(-1).astype(int)
+    palette = dict(zip(sorted(distance.unique()), sns.color_palette("viridis", distance.nunique())))
+    ax.barh(data.index.astype(str), data[measure], color=[palette[d] for d in distance])
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c, label=f"{d} step{'s' if d != 1 else ''}" if d >= 0 else "unreachable")
+               for d, c in palette.items()]
+    ax.legend(handles=handles, title="distance to the change", fontsize=8)
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set_xlabel(measure.replace("_", " "))
+    ax.set_title(title or "Who is affected by the change (connected relationships)")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_bass_fit(prediction: pd.DataFrame, *, title: str = "Adoptions: external influence and word of mouth") -> Figure:
+    """Observed adoptions per period (bars) against the fitted Bass curve, split into external and word of mouth.
+
+    Takes :meth:`crmlab.theories.referral.BassDiffusion.predict` (columns ``period``,
+    ``adoptions``, ``external``, ``word_of_mouth``, ``observed``).
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    if "observed" in prediction and prediction["observed"].notna().any():
+        ax.bar(prediction["period"], prediction["observed"], color="0.82", label="observed")
+    ax.stackplot(prediction["period"], prediction["external"], prediction["word_of_mouth"], alpha=0.45,
+                 labels=["external (advertising)", "word of mouth"])
+    ax.plot(prediction["period"], prediction["adoptions"], color="black", lw=1.5, label="Bass model")
+    ax.set_xlabel("period since launch")
+    ax.set_ylabel("adoptions")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_referral_generations(feed: pd.DataFrame) -> Figure:
+    """Customers acquired in each referral generation (bars) with the cumulative share (line).
+
+    Takes :func:`crmlab.theories.referral.referral_feed`.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(feed["generation"], feed["customers"], color="tab:green")
+    ax.set_xlabel("referral generation (1 = referred by a seed customer)")
+    ax.set_ylabel("customers acquired")
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    twin = ax.twinx()
+    twin.plot(feed["generation"], feed["cumulative_share"], color="black", marker="o")
+    twin.set_ylim(0, 1.05)
+    twin.set_ylabel("cumulative share of referred customers")
+    ax.set_title("Who feeds the customer base")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_value_quadrants(table: pd.DataFrame) -> Figure:
+    """Own lifetime value (CLV) against referral value (CRV) per customer, coloured by segment.
+
+    Takes :func:`crmlab.theories.referral.referral_value_table` (``clv``, ``crv``, ``segment``).
+    """
+    fig, ax = plt.subplots(figsize=(7, 5))
+    sns.scatterplot(table, x="clv", y="crv", hue="segment", ax=ax, s=18, alpha=0.7,
+                    hue_order=[s for s in ("champion", "affluent", "advocate", "miser") if s in set(table["segment"])])
+    ax.set_xlabel("own customer lifetime value (CLV)")
+    ax.set_ylabel("customer referral value (CRV)")
+    ax.set_title("Value of the customer: own purchases and referrals")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_control_chart(chart: pd.DataFrame, *, value: str | None = None, flags: pd.Series | None = None,
+                       title: str = "Control chart", ylabel: str | None = None) -> Figure:
+    """A control chart: the statistic per sample with its center line and control limits, flagged points in red.
+
+    Takes :func:`crmlab.theories.referral.p_chart` (``value="p"``),
+    :func:`~crmlab.theories.referral.ewma_chart` (``value="ewma"``) or
+    :func:`~crmlab.theories.referral.before_after_p_chart`; ``flags`` (one bool
+    per sample, e.g. a run rule's ``any``) marks points, by default those outside the limits.
+    """
+    value = value or ("p" if "p" in chart else "ewma")
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    groups = chart.groupby("phase", sort=False) if "phase" in chart else [(None, chart)]
+    for _, part in groups:
+        ax.plot(part["sample"], part[value], marker="o", ms=3.5, color="tab:blue", lw=1)
+        ax.step(part["sample"], part["ucl"], where="mid", color="tab:red", lw=1)
+        ax.step(part["sample"], part["lcl"], where="mid", color="tab:red", lw=1)
+        ax.plot(part["sample"], np.broadcast_to(part["center"], len(part)), color="0.3", lw=1, ls="--")
+    mark = chart.get("out_of_control", chart.get("signal")) if flags is None else np.asarray(flags, dtype=bool)
+    if mark is not None and np.asarray(mark, dtype=bool).any():
+        mark = np.asarray(mark, dtype=bool)
+        ax.scatter(chart["sample"][mark], chart[value][mark], color="tab:red", zorder=3, s=30, label="flagged")
+        ax.legend()
+    ax.set_xlabel("sample")
+    ax.set_ylabel(ylabel or value)
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_guanxi_network(graph, *, seed: int = 1, title: str = "The guanxi network") -> Figure:
+    """The guanxi graph (spring layout), ties coloured by type and drawn as wide as their weight.
+
+    Takes :func:`crmlab.theories.guanxi.guanxi_graph`.
+    """
+    import networkx as nx
+
+    colours = {"family": "tab:red", "clan": "tab:orange", "friendship": "tab:green", "business": "tab:blue"}
+    fig, ax = plt.subplots(figsize=(8, 7))
+    pos = nx.spring_layout(graph, seed=seed, weight="weight")
+    for tie, colour in colours.items():
+        edges = [(u, v) for u, v, d in graph.edges(data=True) if d.get("tie_type") == tie]
+        widths = [2.5 * graph.edges[e]["weight"] for e in edges]
+        nx.draw_networkx_edges(graph, pos, edgelist=edges, width=widths, edge_color=colour, alpha=0.6, ax=ax, label=tie)
+    nx.draw_networkx_nodes(graph, pos, node_size=18, node_color="0.25", ax=ax)
+    ax.legend(title="tie")
+    ax.set_axis_off()
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_reciprocity_by_tie(dyads: pd.DataFrame) -> Figure:
+    """Distribution of dyad reciprocity (1 = favours balanced, 0 = one-way) by tie type.
+
+    Takes :func:`crmlab.theories.guanxi.dyad_balances`.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    order = [t for t in ("family", "clan", "friendship", "business") if t in set(dyads["tie_type"])]
+    sns.boxplot(dyads, x="tie_type", y="reciprocity", order=order, ax=ax, color="tab:orange")
+    ax.set_xlabel("tie type")
+    ax.set_ylabel("reciprocity of the pair")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Reciprocity of favours by base of guanxi")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_odds_ratios(table: pd.DataFrame, *, title: str = "Odds ratios with 95% intervals") -> Figure:
+    """Odds ratios (points) with 95% intervals (bars) on a log scale, one row per term, the intercept left out.
+
+    Takes a table with ``odds_ratio``, ``ci_low``, ``ci_high`` indexed by term, e.g.
+    :func:`crmlab.theories.guanxi.obligation_test`.
+    """
+    data = table.drop(index=[t for t in table.index if str(t) == "Intercept"])
+    fig, ax = plt.subplots(figsize=(7, 0.6 * len(data) + 1.5))
+    y = np.arange(len(data))
+    ax.errorbar(data["odds_ratio"], y, xerr=[data["odds_ratio"] - data["ci_low"], data["ci_high"] - data["odds_ratio"]],
+                fmt="o", color="tab:blue", capsize=3)
+    ax.axvline(1, color="0.5", ls="--")
+    ax.set_xscale("log")
+    ax.set_yticks(y, [str(t) for t in data.index])
+    ax.set_xlabel("odds ratio")
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ----- value and loyalty strategy -------------------------------------------------------------
+
+
+def plot_value_gaps(table: pd.DataFrame, *, value: str = "value_gap", title: str = "Perceived − expected value per touchpoint") -> Figure:
+    """Horizontal bars of the gap perceived − expected per row (touchpoint or attribute), with its interval.
+
+    Takes :func:`crmlab.strategy.touchpoint_value_gaps` (``value_gap``, ``ci_low``, ``ci_high``) or
+    :func:`crmlab.strategy.disconfirmation_summary` with ``value="mean_gap"``. Red bars fall short
+    of expectations, blue ones exceed them.
+    """
+    data = table.sort_values(value)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.5))
+    colors = np.where(data[value] < 0, "C3", "C0")
+    y = np.arange(len(data))
+    ax.barh(y, data[value], color=colors)
+    if {"ci_low", "ci_high"} <= set(data.columns):
+        ax.errorbar(data[value], y, xerr=[data[value] - data["ci_low"], data["ci_high"] - data[value]], fmt="none", ecolor="black", capsize=3)
+    ax.set_yticks(y, data.index.astype(str))
+    ax.axvline(0, color="0.4", lw=0.8)
+    ax.set_xlabel("perceived − expected (scale points)")
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_six_markets(markets: pd.DataFrame, *, title: str = "The six markets: relationship score and emphasis") -> Figure:
+    """Spider diagram of the six markets (Christopher, Payne & Ballantyne 1991): the relationship
+    score (0–100) of each market and, when present, the current and desired emphasis (0–10, drawn ×10).
+
+    Takes :func:`crmlab.theories.stakeholders.six_markets_map`.
+    """
+    labels = [str(m).replace("_", " / ") if m == "supplier_alliance" else str(m) for m in markets.index]
+    angles = np.linspace(0, 2 * np.pi, len(markets), endpoint=False)
+    closed = np.append(angles, angles[0])
+    fig, ax = plt.subplots(figsize=(6.5, 6.5), subplot_kw={"projection": "polar"})
+    series = [("relationship_score", 1.0, "relationship score", "C0", "-")]
+    if "current_emphasis" in markets.columns:
+        series += [("current_emphasis", 10.0, "current emphasis (×10)", "C1", "--"),
+                   ("desired_emphasis", 10.0, "desired emphasis (×10)", "C2", ":")]
+    for column, factor, label, color, style in series:
+        values = markets[column].to_numpy(dtype=float) * factor
+        ax.plot(closed, np.append(values, values[0]), color=color, ls=style, marker="o", label=label)
+        if column == "relationship_score":
+            ax.fill(closed, np.nan_to_num(np.append(values, values[0])), color=color, alpha=0.15)
+    ax.set_xticks(angles, labels)
+    ax.set_ylim(0, 100)
+    ax.set_title(title, pad=20)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.95, 1.12), fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_budget_allocation(table: pd.DataFrame, *, title: str = "Optimal budget split") -> Figure:
+    """Spend per segment, stacked by action (left), and incremental CLV against spend per action
+    with its ROI (right).
+
+    Takes ``BudgetAllocation.table`` of :func:`crmlab.strategy.allocate_budget` (columns
+    ``segment``, ``action``, ``spend``, ``incremental_clv``).
+    """
+    spend = table.pivot_table(index="segment", columns="action", values="spend", aggfunc="sum", fill_value=0.0, sort=False)
+    by_action = table.groupby("action", sort=False)[["spend", "incremental_clv"]].sum()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    bottom = np.zeros(len(spend))
+    for k, action in enumerate(spend.columns):
+        axes[0].bar(spend.index.astype(str), spend[action], bottom=bottom, label=str(action), color=f"C{k}")
+        bottom += spend[action].to_numpy()
+    axes[0].set_ylabel("spend")
+    axes[0].set_title("Spend per segment and action")
+    axes[0].legend(fontsize=8)
+    x = np.arange(len(by_action))
+    axes[1].bar(x - 0.2, by_action["spend"], 0.4, label="spend", color="0.6")
+    axes[1].bar(x + 0.2, by_action["incremental_clv"], 0.4, label="incremental CLV", color="C0")
+    for i, (s, v) in enumerate(zip(by_action["spend"], by_action["incremental_clv"], strict=True)):
+        if s > 0:
+            axes[1].annotate(f"ROI {(v - s) / s:.1f}", (i + 0.2, v), ha="center", va="bottom", fontsize=8)
+    axes[1].set_xticks(x, by_action.index.astype(str), rotation=20)
+    axes[1].set_title("Incremental CLV and ROI per action")
+    axes[1].legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_response_curves(curves: pd.DataFrame, allocation: pd.DataFrame | None = None, *, max_spend: float | None = None) -> Figure:
+    """The concave response curves, incremental CLV against spend, one line per segment × action,
+    with the optimal spend of each marked when ``allocation`` (``BudgetAllocation.table``) is given.
+
+    The curves are drawn with :func:`crmlab.strategy.response`.
+    """
+    from crmlab.strategy.budget import response
+
+    top = max_spend if max_spend is not None else (
+        3 * float(allocation["spend"].max()) if allocation is not None and allocation["spend"].max() > 0 else float(3 / curves["rate"].min()))
+    grid = np.linspace(0, top, 200)
+    values = np.array([response(curves, np.full(len(curves), g)) for g in grid])  # grid × curves
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for k, (_, curve) in enumerate(curves.reset_index(drop=True).iterrows()):
+        ax.plot(grid, values[:, k], color=f"C{k % 10}", lw=1.2, label=f"{curve['segment']} · {curve['action']}")
+        if allocation is not None:
+            row = allocation[(allocation["segment"] == curve["segment"]) & (allocation["action"] == curve["action"])]
+            if len(row):
+                ax.plot(row["spend"], row["incremental_clv"], "o", color=f"C{k % 10}")
+    ax.set_xlabel("spend")
+    ax.set_ylabel("incremental CLV")
+    ax.set_title("Response curves (dots: the optimal spends)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_retention_strategies(simulation: pd.DataFrame) -> Figure:
+    """Proactive against reactive retention: customers saved and net value (mean ± 1 s.d. over the
+    simulations) per strategy. Takes :func:`crmlab.strategy.simulate_retention_strategies`."""
+    data = simulation.set_index("strategy")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    axes[0].bar(data.index, data["saved"], yerr=data["saved_sd"], color=["0.6", "C0", "C1"][: len(data)], capsize=4)
+    axes[0].set_ylabel("customers saved per period")
+    axes[0].set_title("Customers saved")
+    axes[1].bar(data.index, data["net_value"], yerr=data["net_value_sd"], color=["0.6", "C0", "C1"][: len(data)], capsize=4)
+    axes[1].axhline(0, color="0.4", lw=0.8)
+    axes[1].set_ylabel("CLV saved − cost")
+    axes[1].set_title("Net value")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_mediation(table: pd.DataFrame, *, cause: str = "satisfaction", mediator: str = "retention", outcome: str = "profit",
+                   indirect: float | None = None, title: str = "Satisfaction → retention → profit") -> Figure:
+    """The mediation triangle: cause (left), mediator (top), outcome (right), arrows labelled with
+    the standardised paths a, b and c′ and their p-values (solid when p < 0.05), the indirect
+    effect a·b in the middle when given.
+
+    Takes the path table of :class:`crmlab.theories.stakeholders.SatisfactionChain` (``table``:
+    ``predictor``, ``outcome``, ``std_estimate``, ``p``).
+    """
+    paths = table.set_index(["predictor", "outcome"])
+    pos = {cause: (0.0, 0.0), mediator: (0.5, 0.8), outcome: (1.0, 0.0)}
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for name, (x, y) in pos.items():
+        ax.text(x, y, name, ha="center", va="center", fontsize=11, bbox={"boxstyle": "round,pad=0.5", "fc": "white", "ec": "0.3"})
+    for label, (u, v) in (("a", (cause, mediator)), ("b", (mediator, outcome)), ("c′", (cause, outcome))):
+        if (u, v) not in paths.index:
+            continue
+        row = paths.loc[(u, v)]
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        style = "-" if row["p"] < 0.05 else "--"
+        color = "C0" if row["std_estimate"] >= 0 else "C3"
+        ax.annotate("", xy=(x0 + 0.82 * (x1 - x0), y0 + 0.82 * (y1 - y0)), xytext=(x0 + 0.18 * (x1 - x0), y0 + 0.18 * (y1 - y0)),
+                    arrowprops={"arrowstyle": "-|>", "lw": 1 + 3 * abs(row["std_estimate"]), "color": color, "ls": style})
+        p_text = "< 0.001" if row["p"] < 0.001 else f"= {row['p']:.3f}"
+        ax.text((x0 + x1) / 2 + (0.0 if label == "c′" else (-0.05 if label == "a" else 0.05)), (y0 + y1) / 2 + (-0.08 if label == "c′" else 0.05),
+                f"{label} = {row['std_estimate']:+.2f} (p {p_text})", fontsize=9,
+                ha="center" if label == "c′" else ("right" if label == "a" else "left"))
+    if indirect is not None:
+        ax.text(0.5, 0.3, f"indirect a·b = {indirect:+.2f}", ha="center", fontsize=10, color="0.25")
+    ax.set_xlim(-0.2, 1.2)
+    ax.set_ylim(-0.25, 1.0)
+    ax.axis("off")
+    ax.set_title(title)
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -25,9 +25,13 @@ SMALL = {
     "01_customer_base.ipynb": {"n_customers": 300},
     "02_customer_value.ipynb": {"n_customers": 300},
     "03_relationship_lifecycle.ipynb": {"n_customers": 300},
+    "04_imp_networks.ipynb": {"actors_per_community": 8},
     "05_nordic_triplet.ipynb": {"n_customers": 300},
     "06_trust_commitment.ipynb": {"n_respondents": 250, "n_boot": 200},
+    "07_value_and_loyalty.ipynb": {"n_customers": 600, "n_units": 150, "n_boot": 200, "n_simulations": 200, "n_stakeholders": 20},
+    "08_referrals_and_guanxi.ipynb": {"n_customers": 600, "n_people": 50, "n_ledger_periods": 12},
     "09_portfolio_and_kam.ipynb": {"n_accounts": 80, "n_draws": 100, "n_key": 10},
+    "10_relationship_audit.ipynb": {"n_synthetic": 240},
 }
 
 
@@ -60,18 +64,25 @@ def test_every_configured_run_succeeds(executed):
 
 #: How many figures each notebook's page shows at least.
 FIGURES = {"01_customer_base.ipynb": 5, "02_customer_value.ipynb": 5, "03_relationship_lifecycle.ipynb": 2,
+           "04_imp_networks.ipynb": 6,
            "05_nordic_triplet.ipynb": 2,
            "06_trust_commitment.ipynb": 1,
-           "09_portfolio_and_kam.ipynb": 3}
+           "07_value_and_loyalty.ipynb": 7,
+           "08_referrals_and_guanxi.ipynb": 8,
+           "09_portfolio_and_kam.ipynb": 3, "10_relationship_audit.ipynb": 8}
 
 #: A sentence of each notebook's narrative that its HTML page must show.
 NARRATIVE = {
     "01_customer_base.ipynb": "CRR = (E − N) / S",
     "02_customer_value.ipynb": "The value of the customer, in short",
     "03_relationship_lifecycle.ipynb": "Reading the phases",
+    "04_imp_networks.ipynb": "What the network view tells a relationship manager",
     "05_nordic_triplet.ipynb": "What the triplet tells a relationship manager",
     "06_trust_commitment.ipynb": "The rival model",
+    "07_value_and_loyalty.ipynb": "What the plan tells a loyalty manager",
+    "08_referrals_and_guanxi.ipynb": "What referrals and guanxi tell a relationship manager",
     "09_portfolio_and_kam.ipynb": "Reading the portfolio",
+    "10_relationship_audit.ipynb": "For management",
 }
 
 
