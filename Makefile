@@ -33,9 +33,12 @@ lab: $(VENV)/.installed
 
 # LIFETIMES_PYTHON=/path/to/python (an environment with lifetimes) adds the lifetimes comparison
 LIFETIMES_PYTHON ?=
+# rows of the summary_scale.py logs (add 100000000 for the 100M-row run: about 1.2 GB of Parquet)
+SCALE_SIZES ?= 1000000 10000000
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/summary_benchmark.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
 	$(BIN)/python benchmarks/clv_fit.py $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
+	$(BIN)/python benchmarks/summary_scale.py --sizes $(SCALE_SIZES) $(if $(LIFETIMES_PYTHON),--lifetimes-python $(LIFETIMES_PYTHON))
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,9 +1,12 @@
 """Customer-base metrics over the canonical transactions table.
 
 Every function takes transactions as a pandas or Polars DataFrame, a Polars
-LazyFrame, or a CSV/Parquet path (read with :func:`crmlab.data.scan_transactions`,
-so bad data raises :class:`crmlab.data.DataError`), computes in Polars, and
-returns a tidy pandas DataFrame.
+LazyFrame, or a CSV/Parquet path or glob (read with
+:func:`crmlab.data.scan_transactions`, so bad data raises
+:class:`crmlab.data.DataError`), computes in Polars (streaming), and returns a
+tidy pandas DataFrame. Given a PySpark DataFrame, the same call computes in
+Spark and collects only the result (:mod:`crmlab.customers.spark`); which
+engine runs is decided in one place, :mod:`crmlab.customers.engines`.
 
 - :func:`transaction_summary`: the per-customer RFM summary (frequency,
   recency, T, monetary value), with an optional calibration/holdout split;

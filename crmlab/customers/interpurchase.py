@@ -22,6 +22,7 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
+from crmlab.customers.engines import engine_for
 from crmlab.customers.summary import UNIT_DAYS, Transactions, check_unit, collect, scan
 
 __all__ = ["interpurchase_distribution", "interpurchase_summary", "interpurchase_times"]
@@ -51,7 +52,7 @@ def interpurchase_times(transactions: Transactions, *, unit: str = "D") -> pd.Da
 
     Parameters
     ----------
-    transactions : DataFrame, LazyFrame or path
+    transactions : DataFrame, LazyFrame, path or Spark DataFrame
         The canonical transactions (read with :func:`crmlab.data.scan_transactions`).
     unit : {"D", "W", "M"}
         Days, weeks (7 days) or months (30.4375 days).
@@ -76,6 +77,11 @@ def interpurchase_times(transactions: Transactions, *, unit: str = "D") -> pd.Da
     >>> interpurchase_times(tx, unit="W")["ipt"].tolist()
     [1.0, 2.0]
     """
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
+
+        gaps = spark.interpurchase_gaps(transactions, UNIT_DAYS[check_unit(unit)]).sort("customer_id", "date")
+        return gaps.with_columns(pl.col("date").cast(pl.Datetime("ns"))).to_pandas()
     return collect(_gaps(transactions, unit)).to_pandas()
 
 
@@ -101,7 +107,7 @@ def interpurchase_summary(transactions: Transactions, *, unit: str = "D") -> pd.
 
     Parameters
     ----------
-    transactions : DataFrame, LazyFrame or path
+    transactions : DataFrame, LazyFrame, path or Spark DataFrame
         The canonical transactions (read with :func:`crmlab.data.scan_transactions`).
     unit : {"D", "W", "M"}
         Days, weeks (7 days) or months (30.4375 days).
@@ -125,17 +131,21 @@ def interpurchase_summary(transactions: Transactions, *, unit: str = "D") -> pd.
     1           b       0   NaN     NaN       NaN       NaN
     """
     check_unit(unit)
-    gaps = _gaps(transactions, unit)
-    customers = scan(transactions).select("customer_id").unique()
-    per = gaps.group_by("customer_id").agg(_stats())
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
+
+        per = spark.interpurchase_per_customer(transactions, UNIT_DAYS[unit])
+    else:
+        gaps = _gaps(transactions, unit)
+        customers = scan(transactions).select("customer_id").unique()
+        per = collect(customers.join(gaps.group_by("customer_id").agg(_stats()), on="customer_id", how="left"))
     table = (
-        customers.join(per, on="customer_id", how="left")
-        .with_columns(pl.col("n_gaps").fill_null(0))
+        per.with_columns(pl.col("n_gaps").fill_null(0).cast(pl.Int64))
         .with_columns((pl.col("sd") / pl.col("mean")).alias("cv"))
         .sort("customer_id")
         .select("customer_id", "n_gaps", "mean", "median", "sd", "cv")
     )
-    out = collect(table).to_pandas()
+    out = table.to_pandas()
     for col in ("mean", "median", "sd", "cv"):
         out[col] = out[col].astype("float64")  # None -> NaN for customers without gaps
     return out
@@ -154,7 +164,7 @@ def interpurchase_distribution(transactions: Transactions, *, unit: str = "D") -
 
     Parameters
     ----------
-    transactions : DataFrame, LazyFrame or path
+    transactions : DataFrame, LazyFrame, path or Spark DataFrame
         The canonical transactions (read with :func:`crmlab.data.scan_transactions`).
     unit : {"D", "W", "M"}
         Days, weeks (7 days) or months (30.4375 days).
@@ -178,13 +188,22 @@ def interpurchase_distribution(transactions: Transactions, *, unit: str = "D") -
     """
     check_unit(unit)
     ipt = pl.col("ipt")
-    table = _gaps(transactions, unit).select(
-        *_stats(),
-        pl.col("customer_id").n_unique().cast(pl.Int64).alias("n_customers"),
-        ipt.quantile(0.1, interpolation="linear").alias("p10"),
-        ipt.quantile(0.9, interpolation="linear").alias("p90"),
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
+
+        pooled = spark.interpurchase_pooled(transactions, UNIT_DAYS[unit])
+    else:
+        pooled = collect(
+            _gaps(transactions, unit).select(
+                *_stats(),
+                pl.col("customer_id").n_unique().cast(pl.Int64).alias("n_customers"),
+                ipt.quantile(0.1, interpolation="linear").alias("p10"),
+                ipt.quantile(0.9, interpolation="linear").alias("p90"),
+            )
+        )
+    out = pooled.with_columns(
+        pl.col("n_gaps").cast(pl.Int64), pl.col("n_customers").cast(pl.Int64), (pl.col("sd") / pl.col("mean")).alias("cv")
     )
-    out = collect(table).with_columns((pl.col("sd") / pl.col("mean")).alias("cv"))
     out = out.select("n_gaps", "n_customers", "mean", "median", "sd", "cv", "p10", "p90").to_pandas()
     for col in ("mean", "median", "sd", "cv", "p10", "p90"):
         out[col] = out[col].astype("float64")

@@ -31,6 +31,7 @@ from crmlab.customers.summary import (
     source_name,
     to_periods,
 )
+from crmlab.customers.engines import engine_for
 from crmlab.data.errors import DataError, Problem
 
 __all__ = ["active_customers", "churn_rate", "cohort_retention", "repeat_purchase_rate", "retention_rate"]
@@ -76,7 +77,7 @@ def active_customers(transactions: Transactions, *, freq: str = "M", window: int
 
     Parameters
     ----------
-    transactions : DataFrame, LazyFrame or path
+    transactions : DataFrame, LazyFrame, path or Spark DataFrame
         The canonical transactions (read with :func:`crmlab.data.scan_transactions`).
     freq : {"D", "W", "M"}
         Period length: day, week (Monday to Sunday) or calendar month.
@@ -107,12 +108,18 @@ def active_customers(transactions: Transactions, *, freq: str = "M", window: int
     """
     freq = check_freq(freq)
     window = _check_window(window)
-    out = collect(
-        _active(scan(transactions), freq, window)
-        .with_columns(ordinal_start(freq).alias("period"))
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
+
+        active = spark.active_periods(transactions, freq, window)
+    else:
+        active = collect(_active(scan(transactions), freq, window))
+    out = (
+        active.with_columns(ordinal_start(freq).alias("period"))
         .sort("ord", "customer_id")
         .select("period", "customer_id", "purchased", "new")
-    ).to_pandas()
+        .to_pandas()
+    )
     out["period"] = to_periods(out["period"], freq)
     return out
 
@@ -120,11 +127,16 @@ def active_customers(transactions: Transactions, *, freq: str = "M", window: int
 def _rates(transactions: Transactions, freq: str, window: int) -> pl.DataFrame:
     freq = check_freq(freq)
     window = _check_window(window)
-    counts = collect(
-        _active(scan(transactions), freq, window)
-        .group_by("ord")
-        .agg(pl.len().cast(pl.Int64).alias("E"), pl.col("new").sum().cast(pl.Int64).alias("N"))
-    )
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
+
+        counts = spark.rate_counts(transactions, freq, window)
+    else:
+        counts = collect(
+            _active(scan(transactions), freq, window)
+            .group_by("ord")
+            .agg(pl.len().cast(pl.Int64).alias("E"), pl.col("new").sum().cast(pl.Int64).alias("N"))
+        )
     grid = pl.DataFrame({"ord": pl.int_range(counts["ord"].min(), counts["ord"].max() + 1, eager=True).cast(pl.Int32)})
     table = (
         grid.join(counts, on="ord", how="left")
@@ -167,7 +179,7 @@ def retention_rate(transactions: Transactions, *, freq: str = "M", window: int =
 
     Parameters
     ----------
-    transactions : DataFrame, LazyFrame or path
+    transactions : DataFrame, LazyFrame, path or Spark DataFrame
         The canonical transactions (read with :func:`crmlab.data.scan_transactions`).
     freq : {"D", "W", "M"}
         Period length.
@@ -237,7 +249,7 @@ def cohort_retention(transactions: Transactions, *, freq: str = "M") -> pd.DataF
 
     Parameters
     ----------
-    transactions : DataFrame, LazyFrame or path
+    transactions : DataFrame, LazyFrame, path or Spark DataFrame
         The canonical transactions (read with :func:`crmlab.data.scan_transactions`).
     freq : {"D", "W", "M"}
         Period length of cohorts and of period numbers.
@@ -267,17 +279,14 @@ def cohort_retention(transactions: Transactions, *, freq: str = "M") -> pd.DataF
     4  2021-02              1            1         1        1.0
     """
     freq = check_freq(freq)
-    bought = _purchase_periods(scan(transactions), freq).with_columns(
-        pl.col("ord").min().over("customer_id").alias("cohort_ord")
-    )
-    bought = collect(bought)
-    last = bought["ord"].max()
-    sizes = bought.group_by("cohort_ord").agg(pl.col("customer_id").n_unique().cast(pl.Int64).alias("cohort_size"))
-    active = (
-        bought.with_columns((pl.col("ord") - pl.col("cohort_ord")).alias("period_number"))
-        .group_by("cohort_ord", "period_number")
-        .agg(pl.len().cast(pl.Int64).alias("n_active"))
-    )
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
+
+        sizes, active, last = spark.cohort_counts(transactions, freq)
+    else:
+        sizes, active, last = _cohort_counts(scan(transactions), freq)
+    sizes = sizes.with_columns(pl.col("cohort_ord").cast(pl.Int32), pl.col("cohort_size").cast(pl.Int64))
+    active = active.with_columns(pl.col("cohort_ord").cast(pl.Int32), pl.col("n_active").cast(pl.Int64))
     grid = (
         sizes.with_columns(pl.int_ranges(0, last - pl.col("cohort_ord") + 1).alias("period_number"))
         .explode("period_number")
@@ -299,6 +308,19 @@ def cohort_retention(transactions: Transactions, *, freq: str = "M") -> pd.DataF
     return out
 
 
+def _cohort_counts(lf: pl.LazyFrame, freq: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """(sizes, active, last) of :func:`cohort_retention`, aggregated lazily (Spark twin: ``spark.cohort_counts``)."""
+    bought = _purchase_periods(lf, freq).with_columns(pl.col("ord").min().over("customer_id").alias("cohort_ord"))
+    active = collect(
+        bought.with_columns((pl.col("ord") - pl.col("cohort_ord")).alias("period_number"))
+        .group_by("cohort_ord", "period_number")
+        .agg(pl.len().cast(pl.Int64).alias("n_active"))
+    )
+    sizes = active.filter(pl.col("period_number") == 0).select("cohort_ord", pl.col("n_active").alias("cohort_size"))
+    last = int((active["cohort_ord"] + active["period_number"]).max())
+    return sizes, active, last
+
+
 def repeat_purchase_rate(
     transactions: Transactions, *, freq: str = "D", by: str | None = None, cohort_freq: str = "M"
 ) -> pd.DataFrame:
@@ -314,7 +336,7 @@ def repeat_purchase_rate(
 
     Parameters
     ----------
-    transactions : DataFrame, LazyFrame or path
+    transactions : DataFrame, LazyFrame, path or Spark DataFrame
         The canonical transactions (read with :func:`crmlab.data.scan_transactions`).
     freq : {"D", "W", "M"}
         Period within which several purchases count as one.
@@ -353,29 +375,39 @@ def repeat_purchase_rate(
         raise ValueError(f"unknown by {by!r}; expected None, 'channel' or 'cohort'")
     if by == "cohort":
         cohort_freq = check_freq(cohort_freq, "cohort_freq")
-    lf = scan(transactions)
-    if by == "channel" and "channel" not in lf.collect_schema().names():
-        raise DataError(source_name(transactions), [Problem("by='channel' needs a 'channel' column, and the data has none", column="channel")])
-    aggs = [period_ordinal(freq).n_unique().alias("n_periods")]
-    if by == "channel":
-        aggs.append(pl.col("channel").sort_by("date", "channel", nulls_last=True).first().alias("channel"))
-    elif by == "cohort":
-        aggs.append(period_ordinal(cohort_freq).min().alias("cohort"))
-    per_customer = lf.group_by("customer_id").agg(aggs)
     keys = [by] if by else []
-    summary = (
-        per_customer.group_by(keys or pl.lit(0).alias("_all"))
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_customers"),
-            (pl.col("n_periods") >= 2).sum().cast(pl.Int64).alias("n_repeat"),
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
+
+        groups, _ = spark.repeat_purchase_groups(transactions, freq, by, cohort_freq)
+    else:
+        lf = scan(transactions)
+        if by == "channel" and "channel" not in lf.collect_schema().names():
+            raise DataError(source_name(transactions), [Problem("by='channel' needs a 'channel' column, and the data has none", column="channel")])
+        aggs = [period_ordinal(freq).n_unique().alias("n_periods")]
+        if by == "channel":
+            aggs.append(pl.col("channel").sort_by("date", "channel", nulls_last=True).first().alias("channel"))
+        elif by == "cohort":
+            aggs.append(period_ordinal(cohort_freq).min().alias("cohort"))
+        groups = collect(
+            lf.group_by("customer_id")
+            .agg(aggs)
+            .group_by(keys or pl.lit(0).alias("_all"))
+            .agg(
+                pl.len().cast(pl.Int64).alias("n_customers"),
+                (pl.col("n_periods") >= 2).sum().cast(pl.Int64).alias("n_repeat"),
+            )
         )
-        .with_columns((pl.col("n_repeat") / pl.col("n_customers")).alias("repeat_purchase_rate"))
+    if not keys:
+        groups = groups.with_columns(pl.lit(0).alias("_all"))
+    summary = (
+        groups.with_columns((pl.col("n_repeat") / pl.col("n_customers")).alias("repeat_purchase_rate"))
         .sort(keys or "_all", nulls_last=True)
         .select(*keys, "n_customers", "n_repeat", "repeat_purchase_rate")
     )
     if by == "cohort":
         summary = summary.with_columns(ordinal_start(cohort_freq, "cohort").alias("cohort"))
-    out = collect(summary).to_pandas()
+    out = summary.to_pandas()
     if by == "cohort":
         out["cohort"] = to_periods(out["cohort"], cohort_freq)
     return out

@@ -28,8 +28,9 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from crmlab.customers.engines import engine_for, input_kind
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.transactions import scan_transactions
+from crmlab.data.transactions import bad_required_row, scan_transactions
 
 __all__ = ["transaction_summary"]
 
@@ -38,7 +39,7 @@ FREQS = ("D", "W", "M")
 #: Length of a time unit in days: a week is 7 days, a month 365.25 / 12 = 30.4375 days.
 UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375}
 
-Transactions = Any  # pandas / Polars DataFrame, Polars LazyFrame, or a CSV/Parquet path
+Transactions = Any  # pandas / Polars DataFrame, Polars LazyFrame, a CSV/Parquet path or glob, or a PySpark DataFrame
 
 
 def transaction_summary(
@@ -99,11 +100,14 @@ def transaction_summary(
 
     Parameters
     ----------
-    transactions : pandas/Polars DataFrame, Polars LazyFrame, or path
+    transactions : pandas/Polars DataFrame, Polars LazyFrame, path or Spark DataFrame
         The canonical transactions (``customer_id``, ``date``, ``amount``), or
         a CSV/Parquet file (or glob) scanned lazily; read with
         :func:`crmlab.data.scan_transactions`, so bad data raises
-        :class:`~crmlab.data.DataError`.
+        :class:`~crmlab.data.DataError`. A PySpark DataFrame is computed in
+        Spark (:mod:`crmlab.customers.spark`), validated by
+        :func:`crmlab.data.spark.spark_transactions`; only the per-customer
+        aggregates are collected.
     observation_end : date-like
         The last day observed, inclusive (a time of day is ignored). A
         purchase after it is an error (:class:`~crmlab.data.DataError`).
@@ -169,65 +173,13 @@ def transaction_summary(
             "the holdout period is (calibration_end, observation_end]"
         )
     split = end if cal is None else cal
-    lf = scan(transactions, columns)
-    next_day = pl.lit(split + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
-    end_next = pl.lit(end + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
-    # part 0: calibration (or the whole observation), 1: holdout, 2: after observation_end (an error).
-    part = (
-        pl.when(pl.col("date") < next_day).then(0).when(pl.col("date") < end_next).then(1).otherwise(2)
-    ).cast(pl.Int8)
-    # Stage 1: one row per customer, part and period (the transactions), plain aggregations.
-    periods = (
-        lf.select("customer_id", "date", "amount")
-        .with_columns(part.alias("part"), period_ordinal(freq).alias("ord"))
-        .group_by("customer_id", "part", "ord")
-        .agg(
-            pl.col("amount").sum().alias("value"),
-            pl.len().alias("n"),
-            pl.col("date").min().alias("first_date"),
-            pl.col("date").max().alias("last_date"),
-        )
-    )
-    # Stage 2: one row per customer. Conditional columns (null outside their part) keep every
-    # aggregation a plain sum/min/max, which Polars runs much faster than filters inside agg().
-    c, h, late = pl.col("part") == 0, pl.col("part") == 1, pl.col("part") == 2
+    if engine_for(transactions) == "spark":
+        from crmlab.customers import spark
 
-    def where(expr: pl.Expr, mask: pl.Expr) -> pl.Expr:
-        return pl.when(mask).then(expr)
-
-    ord_c = where(pl.col("ord"), c)
-    per_customer = (
-        periods.with_columns(
-            c.cast(pl.Int64).alias("is_c"),
-            h.cast(pl.Int64).alias("is_h"),
-            ord_c.alias("ord_c"),
-            where(pl.col("value"), c).alias("value_c"),
-            where(pl.col("value"), c & (ord_c > ord_c.min().over("customer_id"))).alias("value_repeat"),
-            where(pl.col("n"), c).alias("n_c"),
-            where(pl.col("first_date"), c).alias("first_c"),
-            where(pl.col("last_date"), c).alias("last_c"),
-            where(pl.col("value"), h).alias("value_h"),
-            where(pl.col("n"), late).alias("n_late"),
-            where(pl.col("first_date"), late).alias("first_late"),
-        )
-        .group_by("customer_id")
-        .agg(
-            pl.col("is_c").sum().alias("n_periods"),
-            pl.col("ord_c").min().alias("first_ord"),
-            pl.col("ord_c").max().alias("last_ord"),
-            pl.col("value_repeat").sum().alias("repeat_spend"),
-            pl.col("value_c").sum().alias("total_spend"),
-            pl.col("n_c").sum().cast(pl.Int64).alias("n_purchases"),
-            pl.col("first_c").min().alias("first_purchase"),
-            pl.col("last_c").max().alias("last_purchase"),
-            pl.col("is_h").sum().alias("frequency_holdout"),
-            pl.col("value_h").sum().alias("holdout_spend"),
-            pl.col("n_late").sum().cast(pl.Int64).alias("n_late"),
-            pl.col("first_late").min().alias("first_late"),
-        )
-    )
-    table = collect(per_customer)
-    _raise_on_late(table, end, source_name(transactions))
+        table, source = spark.summary_aggregates(transactions, columns, freq, split, end)
+    else:
+        table, source = _polars_aggregates(transactions, columns, freq, split, end), source_name(transactions)
+    _raise_on_late(table, end, source)
 
     end_ord, end_start_day = scalar_period(split, freq)
     if time_unit is None:
@@ -273,6 +225,102 @@ def transaction_summary(
         .sort("customer_id")
     )
     return result.to_pandas().set_index("customer_id")
+
+
+def _polars_aggregates(transactions: Transactions, columns: Mapping[str, str] | None, freq: str, split, end) -> pl.DataFrame:
+    """The per-customer aggregates in Polars, validating in the same pass over the data.
+
+    Files and Polars frames are scanned without the reader's separate validation pass: the
+    aggregation counts bad rows itself (:func:`crmlab.data.transactions.bad_required_row`), and
+    only if there are any (or the CSV parser fails) is the input scanned again with validation,
+    which raises the DataError naming the rows. A log with a ``quantity`` column, which the
+    summary does not read, is validated up front as before.
+    """
+    deferred = input_kind(transactions) in ("path", "polars", "lazy")
+    lf = scan_transactions(transactions, columns=columns, validate=not deferred, strip_ids=not deferred)
+    if deferred and "quantity" in lf.collect_schema().names():
+        lf, deferred = scan_transactions(transactions, columns=columns), False
+    try:
+        table = collect(summary_aggregates(lf, freq, split, end, count_bad=deferred))
+    except pl.exceptions.ComputeError:
+        if deferred:
+            scan_transactions(transactions, columns=columns)  # raises the DataError locating the row
+        raise
+    if not deferred:
+        return table
+    # Ids were grouped as found; strip them here, on one row per customer. If stripping makes two
+    # ids equal (" a" and "a": one customer) or empty, group again with the rows' ids stripped.
+    stripped = table["customer_id"].str.strip_chars()
+    if (stripped != table["customer_id"]).any():
+        if stripped.n_unique() == table.height and not (stripped == "").any():
+            table = table.with_columns(stripped.alias("customer_id"))
+        else:
+            lf = scan_transactions(transactions, columns=columns, validate=False)
+            table = collect(summary_aggregates(lf, freq, split, end, count_bad=True))
+    if table.height == 0 or table["n_bad"].sum() > 0:
+        scan_transactions(transactions, columns=columns)  # raises the DataError naming the rows
+    return table
+
+
+def summary_aggregates(
+    lf: pl.LazyFrame, freq: str, split: pd.Timestamp, end: pd.Timestamp, *, count_bad: bool = False
+) -> pl.LazyFrame:
+    """Per-customer aggregates from which :func:`transaction_summary` is finished (the Polars engine).
+
+    One row per customer: ``n_periods``, ``first_ord``, ``last_ord``,
+    ``repeat_spend``, ``total_spend``, ``n_purchases``, ``first_purchase``,
+    ``last_purchase`` over the purchases up to ``split`` (the calibration end,
+    or the observation end); ``frequency_holdout`` and ``holdout_spend`` over
+    (split, end]; ``n_late`` and ``first_late`` after ``end``; with
+    ``count_bad``, ``n_bad``: rows failing the reader's checks. The Spark
+    twin is :func:`crmlab.customers.spark.summary_aggregates`.
+
+    >>> lf = pl.DataFrame({"customer_id": ["a", "a"], "date": [pd.Timestamp("2021-01-01"), pd.Timestamp("2021-01-03")],
+    ...                    "amount": [1.0, 2.0]}).lazy()
+    >>> day = pd.Timestamp("2021-01-31")
+    >>> summary_aggregates(lf, "D", day, day).collect().select("n_periods", "repeat_spend", "total_spend").row(0)
+    (2, 2.0, 3.0)
+    """
+    next_day = pl.lit(split + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
+    end_next = pl.lit(end + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
+    date = pl.col("date")
+    # calibration (or the whole observation), holdout, and after observation_end (an error).
+    c, h, late = date < next_day, (date >= next_day) & (date < end_next), date >= end_next
+    rows = lf.select("customer_id", "date", "amount", period_ordinal(freq).alias("ord"))
+    ord_c, ord_h = pl.when(c).then(pl.col("ord")), pl.when(h).then(pl.col("ord"))
+
+    def n_distinct(expr: pl.Expr) -> pl.Expr:  # distinct non-null values (n_unique counts null as one)
+        return (expr.n_unique() - (expr.null_count() > 0).cast(pl.UInt32)).cast(pl.Int64)
+
+    # One group-by of the rows by customer, plain streaming aggregations of conditional columns
+    # (null outside their part). Grouping by customer and period first, as the definition reads,
+    # builds a hash table of nearly one entry per row on real logs (most periods hold one purchase)
+    # and was 1.4x slower at 10M rows, with several times the memory.
+    per_customer = rows.group_by("customer_id").agg(
+        n_distinct(ord_c).alias("n_periods"),
+        ord_c.min().alias("first_ord"),
+        ord_c.max().alias("last_ord"),
+        pl.when(c).then(pl.col("amount")).sum().alias("total_spend"),
+        c.sum().cast(pl.Int64).alias("n_purchases"),
+        pl.when(c).then(date).min().alias("first_purchase"),
+        pl.when(c).then(date).max().alias("last_purchase"),
+        n_distinct(ord_h).alias("frequency_holdout"),
+        pl.when(h).then(pl.col("amount")).sum().alias("holdout_spend"),
+        late.sum().cast(pl.Int64).alias("n_late"),
+        pl.when(late).then(date).min().alias("first_late"),
+        *([bad_required_row().sum().cast(pl.Int64).alias("n_bad")] if count_bad else []),
+    )
+    # The value of the first transaction (all purchases of the first period): a second pass over
+    # the rows, joined to each customer's first period. Repeat spend = total − first.
+    first_value = (
+        rows.join(per_customer.select("customer_id", "first_ord"), on="customer_id")
+        .filter(pl.col("ord") == pl.col("first_ord"), c)
+        .group_by("customer_id")
+        .agg(pl.col("amount").sum().alias("first_value"))
+    )
+    return per_customer.join(first_value, on="customer_id", how="left").with_columns(
+        (pl.col("total_spend") - pl.col("first_value").fill_null(0.0)).alias("repeat_spend")
+    ).drop("first_value")
 
 
 def _raise_on_late(table: pl.DataFrame, end: pd.Timestamp, source: str) -> None:

@@ -31,8 +31,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import polars as pl
+
+with warnings.catch_warnings():
+    # pandera imports pyspark.pandas when PySpark is installed (the optional Spark engine), and
+    # PySpark warns on import that it does not yet fully support pandas 3: not about crmlab's use.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+    import pandera.pandas as pa
 from pandas.tseries.api import guess_datetime_format
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
@@ -185,7 +190,9 @@ def _coerce(frame: pd.DataFrame, labels: pd.Index, date_format: str | None) -> t
 def _schema_problems(frame: pd.DataFrame, labels: pd.Index, already: set[tuple[Any, str]]) -> list[Problem]:
     """Run the pandera schema and translate its failure cases into Problems."""
     try:
-        TRANSACTIONS_SCHEMA.validate(frame, lazy=True)
+        with warnings.catch_warnings():  # pandera's first validation imports pyspark.pandas (see the import above)
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+            TRANSACTIONS_SCHEMA.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
@@ -324,40 +331,57 @@ def scan_transactions(
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
     validate: bool = True,
+    strip_ids: bool = True,
 ) -> pl.LazyFrame:
     """The canonical transactions as a Polars LazyFrame, scanning files lazily.
 
-    For a Parquet or CSV path (globs allowed) nothing is loaded into memory
-    up front: the file is scanned lazily, columns renamed and cast, and, with
-    ``validate=True``, one streaming pass counts the same problems
-    :func:`read_transactions` reports (missing ids, unparseable dates, missing,
-    non-numeric, negative or non-finite amounts). If there are any, the first
-    offending rows are collected into a :class:`DataError`. In-memory frames go
-    through :func:`read_transactions`.
+    For a Parquet or CSV path (globs allowed), a Polars DataFrame or a
+    LazyFrame, nothing is loaded into memory up front: the data is scanned
+    lazily, columns renamed and cast, and, with ``validate=True``, one
+    streaming pass counts the same problems :func:`read_transactions` reports
+    (missing ids, unparseable dates, missing, non-numeric, negative or
+    non-finite amounts). If there are any, the first offending rows are
+    collected into a :class:`DataError` (rows of a file count from 1, the
+    first row under the header; rows of a Polars frame from 0). A CSV row the
+    parser cannot read (more cells than the header, an unclosed quote) is
+    located by a second pass over the lines and reported with its row number,
+    instead of the parser's own error. pandas frames go through
+    :func:`read_transactions` (pandera).
+
+    ``strip_ids=False`` leaves the surrounding whitespace of customer ids
+    (with ``validate=False`` only): for a computation that groups by
+    customer and strips the ids of its one-row-per-customer result instead
+    of every row.
 
     >>> lf = scan_transactions(pd.DataFrame({"customer_id": ["a"], "date": ["2021-01-01"], "amount": [3.0]}))
     >>> lf.collect().columns
     ['customer_id', 'date', 'amount']
     """
-    if isinstance(source, (pd.DataFrame, pl.DataFrame, pl.LazyFrame)):
+    if isinstance(source, pd.DataFrame):
         return pl.from_pandas(read_transactions(source, columns=columns, date_format=date_format)).lazy()
-    path = Path(source)
-    text = str(source)
-    suffix = _suffix(path)
-    is_glob = any(ch in text for ch in "*?[")
-    if not is_glob:
-        if not path.exists():
-            raise DataError(text, [Problem("file not found")])
-        if path.stat().st_size == 0:
-            raise DataError(text, [Problem("file is empty")])
-        record_data_file(path)
-    if suffix in PARQUET_SUFFIXES:
-        raw = pl.scan_parquet(text)
-    elif suffix in CSV_SUFFIXES + TSV_SUFFIXES:
-        sep = "\t" if suffix in TSV_SUFFIXES else ","
-        raw = pl.scan_csv(text, separator=sep, infer_schema=False)
+    csv_sep = None
+    if isinstance(source, (pl.DataFrame, pl.LazyFrame)):
+        raw, text, first_row = source.lazy(), "DataFrame", 0
+    elif not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"scan_transactions takes a file path, a glob or a DataFrame, not {type(source).__name__}")
     else:
-        raise DataError(text, [Problem(f"unsupported file type {suffix or '(none)'!r} for a lazy scan (CSV or Parquet)")])
+        path = Path(source)
+        text, first_row = str(source), 1
+        suffix = _suffix(path)
+        is_glob = any(ch in text for ch in "*?[")
+        if not is_glob:
+            if not path.exists():
+                raise DataError(text, [Problem("file not found")])
+            if path.stat().st_size == 0:
+                raise DataError(text, [Problem("file is empty")])
+            record_data_file(path)
+        if suffix in PARQUET_SUFFIXES:
+            raw = pl.scan_parquet(text)
+        elif suffix in CSV_SUFFIXES + TSV_SUFFIXES:
+            csv_sep = "\t" if suffix in TSV_SUFFIXES else ","
+            raw = pl.scan_csv(text, separator=csv_sep, infer_schema=False)
+        else:
+            raise DataError(text, [Problem(f"unsupported file type {suffix or '(none)'!r} for a lazy scan (CSV or Parquet)")])
     names = raw.collect_schema().names()
     frame = _apply_mapping(pd.DataFrame(columns=names), columns, text)  # checks the mapping only
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -376,10 +400,13 @@ def scan_transactions(
     def as_datetime(col: str) -> pl.Expr:
         if schema[col] in (pl.String,):
             return pl.col(col).str.strip_chars().str.strptime(pl.Datetime("ns"), format=fmt, strict=False, exact=True)
+        if isinstance(schema[col], pl.Datetime) and schema[col].time_zone is not None:
+            # as read_transactions does with pandas: the instant in UTC, without a time zone
+            return pl.col(col).dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("ns"))
         return pl.col(col).cast(pl.Datetime("ns"), strict=False)
 
     casts = [
-        pl.col("customer_id").cast(pl.String).str.strip_chars(),
+        pl.col("customer_id").cast(pl.String).str.strip_chars() if strip_ids else pl.col("customer_id").cast(pl.String),
         as_datetime("date").alias("date"),
         pl.col("amount").cast(pl.Float64, strict=False),
     ]
@@ -387,26 +414,95 @@ def scan_transactions(
     casts += [pl.col("quantity").cast(pl.Float64, strict=False)] if "quantity" in schema else []
     typed = renamed.with_columns(casts)
     if validate:
-        _check_lazy(renamed, typed, text)
+        try:
+            _check_lazy(renamed, typed, text, first_row)
+        except pl.exceptions.ComputeError as exc:
+            if csv_sep is None:
+                raise DataError(text, [Problem(f"cannot read ({str(exc).splitlines()[0]})")]) from None
+            raise _csv_layout_error(text, csv_sep, len(names), exc) from None
     return typed
 
 
-def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str) -> None:
-    """One streaming pass for problems; on any, collect the first offending rows into a DataError."""
-    checks = {
+def _csv_layout_error(source: str, sep: str, n_fields: int, exc: Exception) -> DataError:
+    """The rows of a CSV file (or glob) the parser could not split, found by counting separators per line.
+
+    Run only after the parser failed. A line is reported if it has more cells
+    than the header (counted as separators + 1 outside double quotes) or an
+    odd number of double quotes (an unclosed quoted cell). Data rows count
+    from 1 under the header, as everywhere; a quoted cell holding a line break
+    would shift the count (files of one purchase per line do not have them).
+    """
+    lines = pl.scan_csv(
+        source, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"], infer_schema=False,
+        include_file_paths="file",
+    ).with_row_index("line_no")
+    unquoted = pl.col("line").str.replace_all(r'"[^"]*"', "")
+    n_quotes = pl.col("line").str.count_matches('"', literal=True)
+    bad = (
+        lines.with_columns(
+            (unquoted.str.count_matches(sep, literal=True) + 1).alias("cells"), (n_quotes % 2 == 1).alias("open_quote")
+        )
+        .with_columns(pl.col("line_no").rank("ordinal").over("file").alias("row"))
+        .with_columns(pl.col("row") - 1)  # the first line of each file is its header
+        .filter((pl.col("row") >= 1) & ((pl.col("cells") > n_fields) | pl.col("open_quote")))
+    )
+    n_bad = bad.select(pl.len()).collect(engine="streaming").item()
+    first = bad.head(MAX_PROBLEMS_SHOWN).collect(engine="streaming")
+    problems = []
+    for row, cells, open_quote, line in first.select("row", "cells", "open_quote", "line").iter_rows():
+        shown = line if len(line) <= 80 else line[:77] + "..."
+        if open_quote:
+            problems.append(Problem("unclosed quote: the row cannot be split into cells", row=int(row), value=shown))
+        else:
+            problems.append(Problem(f"{cells} cells where the header has {n_fields}", row=int(row), value=shown))
+    if not problems:
+        problems = [Problem(f"cannot parse as CSV ({str(exc).splitlines()[0]})")]
+    return DataError(source, problems, n_problems=max(n_bad, len(problems)))
+
+
+def required_column_checks() -> dict[tuple[str, str], pl.Expr]:
+    """The lazy reader's checks of the required columns after casting: (column, message) → true where bad.
+
+    >>> sorted({column for column, _ in required_column_checks()})
+    ['amount', 'customer_id', 'date']
+    """
+    return {
         ("customer_id", "missing value"): pl.col("customer_id").is_null() | (pl.col("customer_id") == ""),
         ("date", "unparseable or missing date"): pl.col("date").is_null(),
         ("amount", "missing or non-numeric amount"): pl.col("amount").is_null() | pl.col("amount").is_nan(),
         ("amount", "negative value"): pl.col("amount") < 0,
         ("amount", "not a finite number"): pl.col("amount").is_infinite(),
     }
+
+
+def bad_required_row() -> pl.Expr:
+    """True for a row failing any of :func:`required_column_checks` (null-safe), to count bad rows in a query.
+
+    Lets a computation over the canonical columns count problems in its own pass over the data
+    (``bad_required_row().sum()`` in its aggregation) instead of a separate validation pass, and
+    call :func:`scan_transactions` with ``validate=True`` for the detailed error only if there are any.
+
+    >>> pl.DataFrame({"customer_id": ["a", ""], "date": [None, None], "amount": [1.0, -1.0]}).select(
+    ...     bad_required_row().fill_null(True)).to_series().to_list()
+    [True, True]
+    """
+    return pl.any_horizontal(*[expr.fill_null(True) for expr in required_column_checks().values()])
+
+
+def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str, first_row: int = 1) -> None:
+    """One streaming pass for problems; on any, collect the first offending rows into a DataError."""
+    checks = required_column_checks()
     if "quantity" in typed.collect_schema():
         checks[("quantity", "non-numeric, negative or non-finite quantity")] = (
             pl.col("raw_quantity").is_not_null() & pl.col("quantity").is_null()
         ) | (pl.col("quantity") < 0) | pl.col("quantity").is_nan() | pl.col("quantity").is_infinite()
-    joined = pl.concat([typed, raw.select(pl.all().name.prefix("raw_"))], how="horizontal").with_row_index("row", offset=1)
-    counts = joined.select([expr.sum().alias(f"{i}") for i, expr in enumerate(checks.values())]).collect(engine="streaming")
-    n_rows = joined.select(pl.len()).collect(engine="streaming").item()
+    joined = pl.concat([typed, raw.select(pl.all().name.prefix("raw_"))], how="horizontal").with_row_index("row", offset=first_row)
+    # One pass: the problem counts and the number of rows together.
+    counted = joined if "quantity" in typed.collect_schema() else typed  # the quantity check needs the raw value
+    counts = counted.select(pl.len().alias("n"), *[expr.sum().alias(f"{i}") for i, expr in enumerate(checks.values())])
+    counts = counts.collect(engine="streaming")
+    n_rows = counts.item(0, "n")
+    counts = counts.drop("n")
     if n_rows == 0:
         raise DataError(source, [Problem("no rows")])
     total = int(sum(counts.row(0)))

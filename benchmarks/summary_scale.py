@@ -1,0 +1,320 @@
+"""How crmlab's RFM summary scales with the size of a transaction log: 1M, 10M and 100M rows.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/summary_scale.py                                  # 1M, 10M, 100M rows
+    .venv/bin/python benchmarks/summary_scale.py --sizes 1000000 10000000 \\
+        --lifetimes-python /path/to/venv/bin/python                               # with lifetimes
+    .venv/bin/python benchmarks/summary_scale.py --sizes 100000 --repeats 1       # a quick look
+
+For each size, a seeded synthetic log (:func:`write_synthetic_log`: about 10
+purchases per customer, customers acquired over 2020, purchases to the end of
+2021, rows in random order, string customer ids) is written as Parquet to
+``benchmarks/data/`` (git-ignored; kept between runs, regenerated only if
+missing). Then, in the same run and on the same file, each method is measured
+``--repeats`` times, each time in a fresh Python process that reports the wall
+time of the timed call and its peak resident memory (``VmHWM``, the process's
+own high-water mark; see ``summary_benchmark.peak_rss_kb``):
+
+- ``crmlab``: ``transaction_summary(path, observation_end=..., freq="D",
+  time_unit="W")``: lazy Parquet scan, the data layer's validation, the summary;
+- ``polars floor``: a plain Polars group-by of the same file by customer with
+  count, min(date) and sum(amount), streaming: the least work any summary of
+  the file must do (one pass, one group-by), not a correct RFM summary;
+- ``lifetimes``: ``pandas.read_parquet`` + ``lifetimes.utils.summary_data_from_transaction_data``
+  (freq "D", freq_multiplier 7: weeks), run by another interpreter
+  (``--lifetimes-python``; lifetimes is not a crmlab dependency), up to
+  ``--lifetimes-max-rows`` rows (it holds the log in pandas).
+
+The table (``benchmarks/results/summary_scale.md`` or ``--output``) has the
+median and minimum times, peak memory, the ratios crmlab / floor and lifetimes
+/ crmlab, and the time per million rows (constant when time grows linearly),
+with the goals of the issue marked as met or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+OBSERVATION_END = "2021-12-31"
+DEFAULT_SIZES = (1_000_000, 10_000_000, 100_000_000)
+METHODS = ("crmlab", "polars floor", "lifetimes")
+#: Rows per generated chunk (bounded memory while writing 100M rows).
+CHUNK_ROWS = 5_000_000
+
+
+def write_synthetic_log(path: Path, rows: int, seed: int) -> int:
+    """Write a seeded synthetic transaction log of ``rows`` rows to Parquet; return the number of customers.
+
+    rows / 10 customers, each acquired on a uniform day of 2020 (their first
+    purchase is that day), with further purchases uniform between acquisition
+    and 2021-12-31 (so some customers buy several times a day), at a uniform
+    second of the day; amounts lognormal (median 20). Rows are in random
+    order, as in an export that is not sorted by customer. Written in chunks
+    of :data:`CHUNK_ROWS` rows, so memory stays bounded at any size.
+    """
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    n_customers = max(1, rows // 10)
+    acquired = rng.integers(0, 366, size=n_customers)  # day of 2020
+    start = np.datetime64("2020-01-01", "s").astype(np.int64)
+    end_day = 731  # 2021-12-31 is day 730 after 2020-01-01
+    tmp = path.with_suffix(".partial")
+    writer = None
+    try:
+        first = True
+        for offset in range(0, rows, CHUNK_ROWS):
+            n = min(CHUNK_ROWS, rows - offset)
+            if first:  # every customer's acquisition purchase, then random further purchases
+                k = min(n, n_customers)
+                cust = np.concatenate([np.arange(k), rng.integers(0, n_customers, size=n - k)])
+                day = np.concatenate([acquired[:k], np.zeros(n - k, dtype=np.int64)])
+                later = np.arange(n) >= k
+                first = False
+            else:
+                cust = rng.integers(0, n_customers, size=n)
+                day = np.zeros(n, dtype=np.int64)
+                later = np.ones(n, dtype=bool)
+            a = acquired[cust[later]]
+            day[later] = a + (rng.random(later.sum()) * (end_day - a)).astype(np.int64)
+            seconds = start + day * 86_400 + rng.integers(0, 86_400, size=n)
+            order = rng.permutation(n)
+            chunk = pl.DataFrame(
+                {
+                    "customer_id": pl.Series(cust[order]).cast(pl.String),
+                    "date": pl.Series(seconds[order] * 1_000_000).cast(pl.Datetime("us")),
+                    "amount": np.round(rng.lognormal(np.log(20.0), 0.8, size=n), 2),
+                }
+            ).with_columns(("C" + pl.col("customer_id").str.zfill(9)).alias("customer_id"))
+            table = chunk.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            writer.write_table(table, row_group_size=1_000_000)
+        writer.close()
+        writer = None
+        tmp.replace(path)
+    finally:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+    return n_customers
+
+
+CHILD = r"""
+import json, sys, time
+method, path, end = sys.argv[1], sys.argv[2], sys.argv[3]
+def peak_rss_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return -1
+if method == "crmlab":
+    from crmlab.customers import transaction_summary
+    before = peak_rss_kb()
+    t0 = time.perf_counter()
+    out = transaction_summary(path, observation_end=end, freq="D", time_unit="W")
+    seconds = time.perf_counter() - t0
+    extra = {}
+elif method == "polars floor":
+    import polars as pl
+    before = peak_rss_kb()
+    t0 = time.perf_counter()
+    out = (
+        pl.scan_parquet(path)
+        .group_by("customer_id")
+        .agg(pl.len(), pl.col("date").min(), pl.col("amount").sum())
+        .collect(engine="streaming")
+    )
+    seconds = time.perf_counter() - t0
+    extra = {}
+else:
+    import warnings
+    warnings.simplefilter("ignore")
+    import pandas as pd
+    from lifetimes.utils import summary_data_from_transaction_data
+    import lifetimes, numpy
+    before = peak_rss_kb()
+    t0 = time.perf_counter()
+    frame = pd.read_parquet(path)
+    read = time.perf_counter() - t0
+    out = summary_data_from_transaction_data(
+        frame, "customer_id", "date", monetary_value_col="amount", observation_period_end=end,
+        freq="D", freq_multiplier=7,
+    )
+    seconds = time.perf_counter() - t0
+    extra = {"read_s": read, "versions": f"lifetimes {lifetimes.__version__}, pandas {pd.__version__}, numpy {numpy.__version__}"}
+print(json.dumps({"seconds": seconds, "max_rss_kb": peak_rss_kb(), "rss_before_kb": before, "customers": len(out), **extra}))
+"""
+
+
+def measure(method: str, path: Path, python: str, timeout: float) -> dict:
+    """One measurement in a fresh interpreter: its JSON report, or {"error": ...}."""
+    try:
+        proc = subprocess.run(
+            [python, "-c", CHILD, method, str(path), OBSERVATION_END],
+            capture_output=True, text=True, check=False, timeout=timeout, cwd=HERE.parent,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {"error": f"exit {proc.returncode}: {tail}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def environment() -> str:
+    import pandas
+    import polars
+    import pyarrow
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
+    mem = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kb = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
+        mem = f", {kb / 1024**2:.1f} GiB RAM"
+    return (
+        f"Python {platform.python_version()}, polars {polars.__version__}, pandas {pandas.__version__}, "
+        f"pyarrow {pyarrow.__version__}, numpy {np.__version__}; {platform.machine()}, {os.cpu_count()} CPUs{mem}, "
+        f"{platform.system()} {platform.release()}; load average at start {load[0]:.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="log sizes in rows")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per method and size (median reported)")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--data-dir", type=Path, default=HERE / "data", help="where the Parquet logs are kept")
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "summary_scale.md")
+    parser.add_argument("--lifetimes-python", default=None, help="a Python with lifetimes, pandas and pyarrow (its own venv)")
+    parser.add_argument("--lifetimes-max-rows", type=int, default=10_000_000, help="largest log given to lifetimes")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a measurement is abandoned")
+    args = parser.parse_args(argv)
+    start_env = environment()
+
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    lifetimes_versions = ""
+    for rows in sorted(args.sizes):
+        path = args.data_dir / f"scale_{rows}_seed{args.seed}.parquet"
+        t0 = time.perf_counter()
+        if not path.exists():
+            write_synthetic_log(path, rows, args.seed)
+        print(f"{rows:,} rows -> {path} ({path.stat().st_size / 1e6:,.0f} MB, {time.perf_counter() - t0:.0f} s)", flush=True)
+        for method in args.methods:
+            if method == "lifetimes" and (args.lifetimes_python is None or rows > args.lifetimes_max_rows):
+                why = "no --lifetimes-python" if args.lifetimes_python is None else f"above --lifetimes-max-rows {args.lifetimes_max_rows:,}"
+                results.append({"rows": rows, "method": method, "note": f"not run ({why})"})
+                continue
+            python = args.lifetimes_python if method == "lifetimes" else sys.executable
+            # Interleave nothing else: each repeat in its own fresh process, one after another.
+            runs = [measure(method, path, python, args.timeout) for _ in range(args.repeats)]
+            good = [r for r in runs if "error" not in r]
+            if not good:
+                results.append({"rows": rows, "method": method, "note": runs[0]["error"]})
+                print(f"  {method:14s} failed: {runs[0]['error']}", flush=True)
+                continue
+            lifetimes_versions = good[0].get("versions", lifetimes_versions)
+            secs = [r["seconds"] for r in good]
+            row = {
+                "rows": rows,
+                "method": method,
+                "customers": good[0]["customers"],
+                "median_s": statistics.median(secs),
+                "min_s": min(secs),
+                "peak_rss_mb": max(r["max_rss_kb"] for r in good) / 1024,
+                "n": len(good),
+                "note": "" if len(good) == len(runs) else f"{len(runs) - len(good)} of {len(runs)} failed",
+            }
+            if "read_s" in good[0]:
+                row["note"] = (row["note"] + "; " if row["note"] else "") + f"of which read_parquet {statistics.median(r['read_s'] for r in good):.1f} s"
+            results.append(row)
+            print(f"  {method:14s} median {row['median_s']:8.2f} s  min {row['min_s']:8.2f} s  peak RSS {row['peak_rss_mb']:8,.0f} MB", flush=True)
+    write_markdown(results, args, start_env, lifetimes_versions)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def write_markdown(results: list[dict], args: argparse.Namespace, env: str, lifetimes_versions: str) -> None:
+    med = {(r["rows"], r["method"]): r["median_s"] for r in results if "median_s" in r}
+    lines = [
+        "# transaction_summary at scale",
+        "",
+        f"Generated by `benchmarks/summary_scale.py --sizes {' '.join(map(str, sorted(args.sizes)))} --repeats {args.repeats} "
+        f"--seed {args.seed}{' --lifetimes-python …' if args.lifetimes_python else ''}` on {time.strftime('%Y-%m-%d %H:%M %Z')}.",
+        "",
+        f"Environment: {env}; load average at the end {os.getloadavg()[0]:.2f}."
+        + (f" lifetimes side: {lifetimes_versions}." if lifetimes_versions else ""),
+        "",
+        "Summary: `transaction_summary(path, observation_end='2021-12-31', freq='D', time_unit='W')` on a "
+        "Parquet file (validation included). Floor: `scan_parquet(path).group_by('customer_id')"
+        ".agg(len, min(date), sum(amount))`, streaming. lifetimes: `read_parquet` + "
+        "`summary_data_from_transaction_data(freq='D', freq_multiplier=7)`. Times: median (min) over repeats, "
+        "each in a fresh process, all methods in the same run; peak RSS: the largest VmHWM over the repeats.",
+        "",
+        "| rows | method | customers | median (s) | min (s) | s per 1M rows | crmlab ÷ floor | lifetimes ÷ crmlab | peak RSS (MB) | note |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        if "median_s" not in r:
+            lines.append(f"| {r['rows']:,} | {r['method']} |  |  |  |  |  |  |  | {r['note']} |")
+            continue
+        vs_floor = vs_lt = ""
+        if r["method"] == "crmlab":
+            if (r["rows"], "polars floor") in med:
+                vs_floor = f"{r['median_s'] / med[(r['rows'], 'polars floor')]:.2f}×"
+            if (r["rows"], "lifetimes") in med:
+                vs_lt = f"{med[(r['rows'], 'lifetimes')] / r['median_s']:.1f}×"
+        lines.append(
+            f"| {r['rows']:,} | {r['method']} | {r['customers']:,} | {r['median_s']:.2f} | {r['min_s']:.2f} | "
+            f"{r['median_s'] / (r['rows'] / 1e6):.3f} | {vs_floor} | {vs_lt} | {r['peak_rss_mb']:,.0f} | {r['note']} |"
+        )
+    lines += ["", "Goals:", ""]
+    ten = 10_000_000
+    if (ten, "crmlab") in med and (ten, "polars floor") in med:
+        ratio = med[(ten, "crmlab")] / med[(ten, "polars floor")]
+        lines.append(f"- 10M rows within 2× the floor: {ratio:.2f}× — {'met' if ratio <= 2 else 'not met'}.")
+    if (ten, "crmlab") in med and (ten, "lifetimes") in med:
+        ratio = med[(ten, "lifetimes")] / med[(ten, "crmlab")]
+        lines.append(f"- 10M rows at least 5× faster than lifetimes: {ratio:.1f}× — {'met' if ratio >= 5 else 'not met'}.")
+    big = [r for r in results if r["method"] == "crmlab" and r["rows"] >= 100_000_000]
+    for r in big:
+        ok = "median_s" in r
+        lines.append(
+            f"- {r['rows']:,} rows complete on this machine: "
+            + (f"yes, {r['median_s']:.1f} s, peak RSS {r['peak_rss_mb'] / 1024:.1f} GiB." if ok else f"no ({r['note']}).")
+        )
+    def per_row(method: str) -> list[tuple[int, float]]:
+        return [(r["rows"], r["median_s"] / (r["rows"] / 1e6)) for r in results if r["method"] == method and "median_s" in r]
+
+    per, floor = per_row("crmlab"), per_row("polars floor")
+    if len(per) >= 2:
+        line = (
+            "- Linear growth: seconds per million rows "
+            + ", ".join(f"{p:.3f} at {n:,}" for n, p in per)
+            + f" (largest ÷ smallest per-row cost: {per[-1][1] / per[0][1]:.2f}"
+        )
+        if len(floor) == len(per):
+            line += f"; the floor's: {floor[-1][1] / floor[0][1]:.2f}, as the customers grow with the rows"
+        lines.append(line + ").")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,218 @@
+"""The Spark engine: the same calls on a PySpark DataFrame give the same tables as on Polars.
+
+Checked against:
+- a second implementation: every customer-base function in scope, computed by
+  Polars (the engine tested against published results, hand-worked examples
+  and a pandas implementation in test_summary / test_retention /
+  test_interpurchase) on the same data, read from the same Parquet or CSV
+  file; equal up to the order of floating-point summation (rtol 1e-9);
+- hand-worked bad inputs: the DataError names the file, row, column and value,
+  at a known position (row 180,000 of 200,000 in a CSV file).
+
+One local SparkSession (local[2], 4 shuffle partitions, no UI) serves the
+whole module; the tests skip if PySpark is not installed (``crmlab[spark]``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from crmlab.customers import (
+    active_customers,
+    churn_rate,
+    cohort_retention,
+    interpurchase_distribution,
+    interpurchase_summary,
+    interpurchase_times,
+    repeat_purchase_rate,
+    retention_rate,
+    transaction_summary,
+)
+from crmlab.customers.engines import engine_for, input_kind, is_spark_dataframe
+from crmlab.data import DataError
+
+pytest.importorskip("pyspark")
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+END = "2021-12-31"
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("crmlab-tests")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.default.parallelism", "2")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.driver.memory", "1g")
+            .getOrCreate()
+        )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _log(rows: int, seed: int) -> pl.DataFrame:
+    """A seeded log: customers acquired over 2020, purchases to 2021-12-31, some on the same day, two channels."""
+    rng = np.random.default_rng(seed)
+    n_customers = rows // 8
+    customer = rng.integers(0, n_customers, rows)
+    first_day = rng.integers(0, 366, n_customers)
+    day = first_day[customer] + np.minimum(rng.exponential(120.0, rows), 730 - first_day[customer]).astype(np.int64)
+    seconds = day * 86_400 + rng.integers(8 * 3600, 22 * 3600, rows)
+    return pl.DataFrame(
+        {
+            "customer_id": [f"C{c:05d}" for c in customer],
+            "date": pl.Series((seconds + 18_262 * 86_400) * 1_000_000).cast(pl.Datetime("us")),  # from 2020-01-01
+            "amount": np.round(rng.lognormal(3.0, 0.8, rows), 2),
+            "channel": rng.choice(["web", "shop", "phone"], rows),
+        }
+    ).with_columns(pl.when(pl.int_range(pl.len()) % 97 == 0).then(None).otherwise(pl.col("channel")).alias("channel"))
+
+
+@pytest.fixture(scope="module")
+def log_files(tmp_path_factory):
+    """The same log as Parquet and as CSV (all text), for both engines to read."""
+    folder = tmp_path_factory.mktemp("spark")
+    log = _log(4_000, seed=11)
+    log.write_parquet(folder / "tx.parquet")
+    log.with_columns(pl.col("date").dt.strftime("%Y-%m-%d %H:%M:%S")).write_csv(folder / "tx.csv")
+    return folder / "tx.parquet", folder / "tx.csv"
+
+
+@pytest.fixture(scope="module")
+def spark_log(spark, log_files):
+    return spark.read.parquet(str(log_files[0])).cache()
+
+
+def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, check_dtype=True)
+
+
+def test_input_kinds_recognised_without_importing_pyspark(spark_log):
+    """Hand-worked: each input kind and its engine."""
+    assert input_kind(spark_log) == "spark" and engine_for(spark_log) == "spark" and is_spark_dataframe(spark_log)
+    assert [input_kind(x) for x in (pd.DataFrame(), pl.DataFrame(), pl.LazyFrame(), "a.csv")] == ["pandas", "polars", "lazy", "path"]
+    with pytest.raises(TypeError, match="PySpark DataFrame; got builtins.list"):
+        input_kind([1, 2])
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"freq": "D", "time_unit": "W"},
+        {"freq": "W", "calibration_end": "2021-03-03"},
+        {"freq": "M", "time_unit": "M", "calibration_end": "2020-12-31"},
+    ],
+)
+def test_transaction_summary_spark_equals_polars(spark_log, log_files, settings):
+    """Second implementation: the Polars summary of the same Parquet file."""
+    expected = transaction_summary(log_files[0], observation_end=END, **settings)
+    got = transaction_summary(spark_log, observation_end=END, **settings)
+    _same(got, expected)
+    assert got.index.is_unique and got.index.is_monotonic_increasing
+
+
+def test_transaction_summary_on_spark_csv_with_mapping(spark, log_files):
+    """Second implementation: a CSV read by Spark (every column text), renamed with columns=, vs Polars on the file."""
+    raw = spark.read.csv(str(log_files[1]), header=True).withColumnRenamed("customer_id", "Cust").withColumnRenamed("amount", "Revenue")
+    got = transaction_summary(raw, observation_end=END, columns={"Cust": "customer_id", "Revenue": "amount"}, freq="W")
+    _same(got, transaction_summary(log_files[1], observation_end=END, freq="W"))
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        lambda tx: cohort_retention(tx, freq="M"),
+        lambda tx: cohort_retention(tx, freq="W"),
+        lambda tx: retention_rate(tx, freq="M", window=1),
+        lambda tx: retention_rate(tx, freq="W", window=3),
+        lambda tx: churn_rate(tx, freq="M", window=2),
+        lambda tx: active_customers(tx, freq="M", window=2),
+        lambda tx: repeat_purchase_rate(tx, freq="D"),
+        lambda tx: repeat_purchase_rate(tx, freq="W", by="channel"),
+        lambda tx: repeat_purchase_rate(tx, by="cohort", cohort_freq="M"),
+        lambda tx: interpurchase_times(tx, unit="W"),
+        lambda tx: interpurchase_summary(tx, unit="D"),
+        lambda tx: interpurchase_distribution(tx, unit="M"),
+    ],
+    ids=[
+        "cohort_retention_M", "cohort_retention_W", "retention_rate_M", "retention_rate_W_window3", "churn_rate",
+        "active_customers", "repeat_purchase_rate", "repeat_by_channel", "repeat_by_cohort", "interpurchase_times",
+        "interpurchase_summary", "interpurchase_distribution",
+    ],
+)
+def test_metric_spark_equals_polars(spark_log, log_files, function):
+    """Second implementation: the Polars engine on the same Parquet file."""
+    _same(function(spark_log), function(log_files[0]))
+
+
+def test_spark_reader_reports_bad_values_by_row_and_column(spark):
+    """Hand-worked: a negative amount and an unparseable date, rows counted from 0 in a DataFrame without a file."""
+    raw = spark.createDataFrame(
+        [("a", "2021-01-05", "10"), ("b", "2021-13-45", "3"), ("c", "2021-01-07", "-2.5"), ("", "2021-01-07", "1")],
+        ["customer_id", "date", "amount"],
+    )
+    with pytest.raises(DataError) as info:
+        transaction_summary(raw, observation_end=END)
+    err = info.value
+    assert err.source == "DataFrame" and err.n_problems == 3
+    assert [(p.row, p.column, p.value) for p in err.problems] == [(1, "date", "2021-13-45"), (2, "amount", "-2.5"), (3, "customer_id", "")]
+
+
+def test_spark_missing_column_late_purchase_and_channel(spark_log, spark):
+    """Hand-worked: the same DataErrors as the Polars engine."""
+    with pytest.raises(DataError, match=r"column 'amount': missing required column"):
+        transaction_summary(spark_log.drop("amount"), observation_end=END)
+    with pytest.raises(DataError, match=r"purchases? after observation_end 2021-06-30"):
+        transaction_summary(spark_log, observation_end="2021-06-30")
+    with pytest.raises(DataError, match=r"by='channel' needs a 'channel' column"):
+        repeat_purchase_rate(spark_log.drop("channel"), by="channel")
+
+
+# ---------------------------------------------------------------------------------------------
+# A malformed row deep in a large file: its position, not an engine stack trace (the Polars
+# side of this is in test_engines.py, which runs without PySpark).
+# ---------------------------------------------------------------------------------------------
+
+N_ROWS, BAD_ROW = 200_000, 180_000
+
+
+@pytest.fixture(scope="module")
+def large_csv_lines():
+    i = np.arange(N_ROWS)
+    ids = np.char.add("C", (i % 20_000).astype(str))
+    days = np.char.zfill((1 + i % 28).astype(str), 2)
+    lines = np.char.add(np.char.add(np.char.add(ids, ",2021-01-"), days), ",12.5")
+    return ["customer_id,date,amount", *lines.tolist()]
+
+
+def _write_with(tmp_path, lines, bad_line: str, name: str):
+    rows = list(lines)
+    rows[BAD_ROW] = bad_line  # lines[0] is the header: data row BAD_ROW
+    path = tmp_path / name
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_spark_names_the_row_deep_in_a_large_csv(spark, tmp_path, large_csv_lines):
+    """Hand-worked: Spark reads the same file; the DataError names the file, row 180,000, 'amount' and the value."""
+    path = _write_with(tmp_path, large_csv_lines, "C7,2021-01-03,twelve", "large.csv")
+    raw = spark.read.csv(str(path), header=True)
+    with pytest.raises(DataError) as info:
+        cohort_retention(raw, freq="M")
+    err = info.value
+    assert err.source == str(path)
+    assert [(p.row, p.column, p.value) for p in err.problems] == [(BAD_ROW, "amount", "twelve")]
