@@ -491,6 +491,7 @@ def plot_concentration_curve(revenue: pd.Series | np.ndarray, *, title: str = "R
     ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=0.8, label="equal accounts")
     for q in (0.1, 0.2):
         k = int(np.ceil(q * len(v)))
+        ax.plot(share[k], cum[k], "o", color="C1", ms=5)
         ax.annotate(f"top {q:.0%}: {cum[k]:.0%} of revenue", (share[k], cum[k]), xytext=(10, -15),
                     textcoords="offset points", fontsize=8)
     ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0))
