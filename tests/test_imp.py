@@ -76,7 +76,7 @@ def test_bad_tables_are_named_by_file_row_and_column(tmp_path):
     text = str(info.value)
     assert text.startswith(f"{path}: 2 problems")
     assert "row 2, column 'actor_id': duplicate actor id ('S1')" in text
-    assert "row 3, column 'size': must be ≥ 0 (-3)" in text
+    assert "row 3, column 'size': must be ≥ 0 (-3.0)" in text
 
     ep = EPISODES.astype({"value": object})
     ep.loc[0, ["partner_id", "initiator"]] = ["X9", "S1"]

@@ -95,6 +95,26 @@ def test_bad_logs_are_named_by_row_and_column():
         read_interactions(other)
 
 
+def test_a_log_file_is_read_like_a_frame_and_recorded(tmp_path, monkeypatch):
+    """The file route: the same log as a CSV gives the same table; its rows are numbered from 1 under
+    the header in messages; the file is recorded for report provenance; an empty file is an error."""
+    monkeypatch.setenv("CRMLAB_DATA_LOG", str(tmp_path / "read.log"))
+    path = tmp_path / "acts.csv"
+    SMALL.to_csv(path, index=False)
+    from_file = read_interactions(path)
+    pd.testing.assert_frame_equal(from_file.reset_index(drop=True), read_interactions(SMALL).reset_index(drop=True),
+                                  check_dtype=False)
+    assert str(path.resolve()) in (tmp_path / "read.log").read_text()
+    bad = SMALL.copy()
+    bad.loc[4, "initiator"] = "partner"
+    bad.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"acts.csv: 1 problem\n  row 5, column 'initiator'"):
+        read_interactions(path)
+    path.write_text("")
+    with pytest.raises(DataError, match="file is empty"):
+        read_interactions(path)
+
+
 def test_profile_weights_and_value_in_use():
     """Definitions: with all weight on one dimension the triplet is that index; value in use is the
     least-squares trend of a customer's value over periods (a linear series gives its slope)."""

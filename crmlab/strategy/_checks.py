@@ -19,19 +19,16 @@ def plain(value: Any) -> Any:
 
 
 def read_table(source: Any) -> tuple[pd.DataFrame, str]:
-    """A DataFrame as given, or a CSV/TSV/Parquet file read by :func:`crmlab.data.tables.read_table`
+    """A DataFrame as given, or a CSV/TSV/Parquet file read by :func:`crmlab.data.tables.load_table`
     (which records the file for report provenance); returns the frame and its source name.
 
     Rows of a file are numbered from 1 (the first row under the header), those of a DataFrame by
     their index label, as :class:`~crmlab.data.DataError` does.
     """
-    if isinstance(source, pd.DataFrame):
-        return source.copy(), "DataFrame"
-    if isinstance(source, (str, os.PathLike)):
-        frame = tables.read_table(source, ())
-        frame.index = pd.RangeIndex(1, len(frame) + 1)
-        return frame, str(source)
-    raise TypeError(f"expected a DataFrame or a CSV/Parquet path, got {type(source).__name__}")
+    if not isinstance(source, (str, os.PathLike, pd.DataFrame)):
+        raise TypeError(f"expected a DataFrame or a CSV/Parquet path, got {type(source).__name__}")
+    name, frame = tables.load_table(source)
+    return frame, name
 
 
 def check_numeric(

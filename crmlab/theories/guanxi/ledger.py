@@ -15,9 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.data.errors import DataError, Problem
+from crmlab.data.tables import ProblemLog, load_table
 from crmlab.data.transactions import _as_string
-from crmlab.theories.referral.data import _load, _Report
 
 __all__ = ["FAVOUR_COLUMNS", "TIE_TYPES", "read_favour_ledger"]
 
@@ -61,13 +60,8 @@ def read_favour_ledger(source: Any, *, columns: Mapping[str, str] | None = None)
       row 0, column 'value': must be a number > 0 (-5)
       row 0, column 'tie_type': must be one of family, clan, friendship, business ('cousin')
     """
-    name, frame = _load(source, "favour ledger", columns)
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise DataError(name, [Problem("missing column of the favour ledger", column=c) for c in missing])
-    if frame.empty:
-        raise DataError(name, [Problem("no favours")])
-    report = _Report(frame)
+    name, frame = load_table(source, what="favour ledger", required=REQUIRED, rename=columns)
+    report = ProblemLog(frame)
     ledger = pd.DataFrame(index=frame.index)
     for column in ("giver", "receiver"):
         ledger[column] = _as_string(frame[column])
@@ -90,6 +84,5 @@ def read_favour_ledger(source: Any, *, columns: Mapping[str, str] | None = None)
     else:
         ledger["favour_id"] = [f"F{i + 1:06d}" for i in range(len(frame))]
     ledger["kind"] = frame["kind"].astype("string").astype(object) if "kind" in frame.columns else None
-    if report.total:
-        raise DataError(name, report.problems, n_problems=report.total)
+    report.raise_if_any(name)
     return ledger[list(FAVOUR_COLUMNS)].sort_values(["date", "favour_id"], kind="stable").reset_index(drop=True)

@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.datalog import record_data_file
+from crmlab.data.errors import DataError, Problem
+from crmlab.data.tables import ProblemLog, load_table
 
 __all__ = [
     "ACTIVITY_LINK_COLUMNS",
@@ -58,40 +58,12 @@ ACTIVITY_LINK_COLUMNS = ("upstream_id", "upstream_activity", "downstream_id", "d
 RESOURCE_TIES = ("shared", "adapted")
 
 
-def _plain(value: Any) -> Any:
-    """A numpy scalar as the Python value, so messages read ``(-3)`` rather than ``(np.int64(-3))``."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-class _Checker:
-    """Collects problems of one table; ``report`` takes a boolean mask over the input rows."""
+class _Checker(ProblemLog):
+    """The problems of one table (:class:`~crmlab.data.tables.ProblemLog`), with the typed readers of its columns."""
 
     def __init__(self, source: Any, what: str, required: tuple[str, ...]):
-        self.name = "DataFrame"
-        if isinstance(source, (str, os.PathLike)):
-            self.name = str(source)
-            try:
-                frame = pd.read_parquet(source) if str(source).endswith((".parquet", ".pq")) else pd.read_csv(source)
-            except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-                raise DataError(self.name, [Problem(f"cannot read the {what}: {exc}")]) from None
-            frame.index = pd.RangeIndex(1, len(frame) + 1)
-            record_data_file(source)  # for report provenance
-        else:
-            frame = pd.DataFrame(source).copy()
-        missing = [c for c in required if c not in frame.columns]
-        if missing:
-            raise DataError(self.name, [Problem("missing column", column=c) for c in missing])
-        if frame.empty:
-            raise DataError(self.name, [Problem(f"no rows in the {what}")])
-        self.frame = frame
-        self.problems: list[Problem] = []
-        self.total = 0
-
-    def report(self, mask: Any, column: str, message: str) -> None:
-        rows = self.frame.index[np.asarray(mask, dtype=bool)]
-        self.total += len(rows)
-        room = max(0, MAX_PROBLEMS_SHOWN - len(self.problems))
-        self.problems.extend(Problem(message, row=r, column=column, value=_plain(self.frame.at[r, column])) for r in rows[:room])
+        self.name, frame = load_table(source, what=what, required=required)
+        super().__init__(frame)
 
     def ids(self, column: str, *, known: set[str] | None = None) -> pd.Series:
         raw = self.frame[column]
@@ -116,12 +88,11 @@ class _Checker:
             self.report(raw.isna(), column, "missing value")
         self.report(np.isinf(values), column, "not a finite number")
         if nonnegative:
-            self.report(values < 0, column, "must be ≥ 0")
+            self.report(values < 0, column, "must be ≥ 0", values)  # the number as read
         return values
 
     def done(self) -> None:
-        if self.total:
-            raise DataError(self.name, self.problems, n_problems=self.total)
+        self.raise_if_any(self.name)
 
 
 def _known(actors: pd.DataFrame | None) -> set[str] | None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+from crmlab.data.tables import ProblemLog, load_table
 
 __all__ = ["INTERACTION_COLUMNS", "read_interactions"]
 
@@ -39,29 +39,10 @@ def read_interactions(source: Any, *, satisfaction_scale: tuple[float, float] = 
     returned sorted by customer and time; the row numbers in messages are the
     input's (1-based for files).
     """
-    name = "DataFrame"
-    if isinstance(source, (str, os.PathLike)):
-        name = str(source)
-        try:
-            frame = pd.read_parquet(source) if str(source).endswith(".parquet") else pd.read_csv(source)
-        except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise DataError(name, [Problem(f"cannot read the interaction log: {exc}")]) from None
-        frame.index = pd.RangeIndex(1, len(frame) + 1)
-    else:
-        frame = pd.DataFrame(source).copy()
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise DataError(name, [Problem("missing column", column=c) for c in missing])
-    if frame.empty:
-        raise DataError(name, [Problem("no interactions")])
-    problems: list[Problem] = []
-    total = 0
-
-    def report(mask: Any, column: str, message: str) -> None:
-        nonlocal total
-        rows = frame.index[np.asarray(mask, dtype=bool)]
-        total += len(rows)
-        problems.extend(Problem(message, row=r, column=column, value=frame.at[r, column]) for r in rows[:MAX_PROBLEMS_SHOWN])
+    if not isinstance(source, (str, os.PathLike, pd.DataFrame)):
+        source = pd.DataFrame(source)
+    name, frame = load_table(source, what="interaction log", required=REQUIRED)
+    report = ProblemLog(frame)
 
     log = frame.copy()
     log["act_id"] = log["act_id"].astype(str)
@@ -103,8 +84,7 @@ def read_interactions(source: Any, *, satisfaction_scale: tuple[float, float] = 
             report(mask, "timestamp", "timestamps out of order: the reply is earlier than the act it answers")
     else:
         log["reply_to"] = None
-    if total:
-        raise DataError(name, problems, n_problems=total)
+    report.raise_if_any(name)
     for column in OPTIONAL:
         if column not in log.columns:
             log[column] = np.nan if column in ("duration", "outcome_value", "satisfaction") else None

@@ -10,18 +10,15 @@ are the *seeds* (roots) of the referral trees.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.transactions import _as_string, _read_file
-from crmlab.datalog import record_data_file
+from crmlab.data.tables import ProblemLog, load_table
+from crmlab.data.transactions import _as_string
 
 __all__ = ["REFERRAL_COLUMNS", "read_adoptions", "read_referrals", "read_service_quality"]
 
@@ -29,38 +26,6 @@ REQUIRED = ("referrer_id", "referred_id", "date")
 OPTIONAL = ("reward", "channel")
 #: The columns of the canonical referral log (required first).
 REFERRAL_COLUMNS = REQUIRED + OPTIONAL
-
-
-def _load(source: Any, what: str, rename: Mapping[str, str] | None) -> tuple[str, pd.DataFrame]:
-    """(name, frame) from a path or DataFrame; file rows numbered from 1 under the header."""
-    if isinstance(source, (str, os.PathLike)):
-        name = str(source)
-        frame = _read_file(Path(source))
-        record_data_file(source)
-        frame.index = pd.RangeIndex(1, len(frame) + 1)
-    elif isinstance(source, pd.DataFrame):
-        name, frame = "DataFrame", source.copy()
-    else:
-        raise DataError("DataFrame", [Problem(f"expected a file path or a pandas DataFrame for the {what}, got {type(source).__name__}")])
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    if rename:
-        frame = frame.rename(columns=dict(rename))
-    return name, frame
-
-
-class _Report:
-    """Collects problems (capped) and counts them all."""
-
-    def __init__(self, frame: pd.DataFrame):
-        self.frame, self.problems, self.total = frame, [], 0
-
-    def __call__(self, mask: Any, column: str, message: str, values: pd.Series | None = None) -> None:
-        values = self.frame[column] if values is None else values
-        rows = self.frame.index[np.asarray(mask, dtype=bool)]
-        self.total += len(rows)
-        for r in rows[: max(0, MAX_PROBLEMS_SHOWN - len(self.problems))]:
-            v = values.at[r]
-            self.problems.append(Problem(message, row=r, column=column, value=v.item() if isinstance(v, np.generic) else v))
 
 
 def read_referrals(source: Any, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -90,13 +55,8 @@ def read_referrals(source: Any, *, columns: Mapping[str, str] | None = None) -> 
     crmlab.data.errors.DataError: DataFrame: 1 problem
       row 0, column 'referred_id': a customer cannot refer themselves ('a')
     """
-    name, frame = _load(source, "referral log", columns)
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise DataError(name, [Problem("missing column of the referral log", column=c) for c in missing])
-    if frame.empty:
-        raise DataError(name, [Problem("no referrals")])
-    report = _Report(frame)
+    name, frame = load_table(source, what="referral log", required=REQUIRED, rename=columns)
+    report = ProblemLog(frame)
     log = pd.DataFrame(index=frame.index)
     for column in ("referrer_id", "referred_id"):
         log[column] = _as_string(frame[column])
@@ -132,12 +92,11 @@ def read_referrals(source: Any, *, columns: Mapping[str, str] | None = None) -> 
             closing = log.index[(log["referrer_id"] == cycle[-1][0]) & (log["referred_id"] == cycle[-1][1])]
             report(log.index.isin(closing), "referred_id",
                    f"referral cycle ({' → '.join([u for u, _ in cycle] + [cycle[0][0]])})")
-    if report.total:
-        raise DataError(name, report.problems, n_problems=report.total)
+    report.raise_if_any(name)
     return log[list(REFERRAL_COLUMNS)].sort_values(["date", "referred_id"], kind="stable").reset_index(drop=True)
 
 
-def _numbers(frame: pd.DataFrame, report: _Report, column: str, *, low: float | None = None, whole: bool = False,
+def _numbers(frame: pd.DataFrame, report: ProblemLog, column: str, *, low: float | None = None, whole: bool = False,
              required: bool = True) -> pd.Series:
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype(float)
@@ -152,7 +111,7 @@ def _numbers(frame: pd.DataFrame, report: _Report, column: str, *, low: float | 
     return values
 
 
-def _periods(frame: pd.DataFrame, report: _Report) -> pd.Series:
+def _periods(frame: pd.DataFrame, report: ProblemLog) -> pd.Series:
     """Period labels (whole numbers or dates), unique and without gaps if whole numbers."""
     raw = frame["period"]
     report(raw.isna(), "period", "missing period")
@@ -180,17 +139,11 @@ def read_adoptions(source: Any, *, columns: Mapping[str, str] | None = None) -> 
     >>> read_adoptions(pd.DataFrame({"period": [2, 1, 3], "adoptions": [15, 10, 30]})).tolist()
     [10, 15, 30]
     """
-    name, frame = _load(source, "adoption counts", columns)
-    missing = [c for c in ("period", "adoptions") if c not in frame.columns]
-    if missing:
-        raise DataError(name, [Problem("missing column of the adoption counts", column=c) for c in missing])
-    if frame.empty:
-        raise DataError(name, [Problem("no periods")])
-    report = _Report(frame)
+    name, frame = load_table(source, what="adoption counts", required=("period", "adoptions"), rename=columns)
+    report = ProblemLog(frame)
     labels = _periods(frame, report)
     counts = _numbers(frame, report, "adoptions", low=0, whole=True)
-    if report.total:
-        raise DataError(name, report.problems, n_problems=report.total)
+    report.raise_if_any(name)
     ordered = counts.iloc[np.argsort(labels.to_numpy(), kind="stable")].astype(int)
     return pd.Series(ordered.to_numpy(), index=pd.RangeIndex(1, len(ordered) + 1, name="period"), name="adoptions")
 
@@ -209,13 +162,8 @@ def read_service_quality(source: Any, *, columns: Mapping[str, str] | None = Non
     0       1         100.0         5.0           NaN
     1       2         120.0         4.0           NaN
     """
-    name, frame = _load(source, "service interactions", columns)
-    missing = [c for c in ("period", "interactions", "complaints") if c not in frame.columns]
-    if missing:
-        raise DataError(name, [Problem("missing column of the service interactions", column=c) for c in missing])
-    if frame.empty:
-        raise DataError(name, [Problem("no periods")])
-    report = _Report(frame)
+    name, frame = load_table(source, what="service interactions", required=("period", "interactions", "complaints"), rename=columns)
+    report = ProblemLog(frame)
     out = pd.DataFrame(index=frame.index)
     out["period"] = _periods(frame, report)
     out["interactions"] = _numbers(frame, report, "interactions", low=1, whole=True)
@@ -223,6 +171,5 @@ def read_service_quality(source: Any, *, columns: Mapping[str, str] | None = Non
     report(out["complaints"] > out["interactions"], "complaints", "more complaints than interactions")
     out["satisfaction"] = (_numbers(frame, report, "satisfaction", required=False) if "satisfaction" in frame.columns
                            else np.nan)
-    if report.total:
-        raise DataError(name, report.problems, n_problems=report.total)
+    report.raise_if_any(name)
     return out.sort_values("period", kind="stable").reset_index(drop=True)
