@@ -26,10 +26,13 @@ rows of (``lens``, ``indicator``, ``value``, ``definition``);
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from crmlab.data.errors import DataError, Problem
 
 __all__ = [
     "FACES",
@@ -40,7 +43,9 @@ __all__ = [
     "key_account_indicators",
     "kmv_indicators",
     "lifecycle_indicators",
+    "LoyaltyPlan",
     "loyalty_indicators",
+    "loyalty_plan",
     "network_indicators",
     "portfolio_indicators",
     "triplet_indicators",
@@ -85,6 +90,7 @@ def customer_base_indicators(
     ipt: pd.DataFrame,
     *,
     last: int = 3,
+    observation_end: Any = None,
 ) -> pd.DataFrame:
     """Headlines of the customer base: size, repeat buying, retention, churn and interpurchase time.
 
@@ -93,15 +99,26 @@ def customer_base_indicators(
     pooled :func:`~crmlab.customers.interpurchase_distribution`. The customer
     retention rate is CRR = (E − N) / S (the retained share of the customers at
     the start of a period), pooled over the ``last`` complete periods as
-    Σ(E − N) / ΣS, and churn = 1 − CRR.
+    Σ(E − N) / ΣS, and churn = 1 − CRR. A period that ends after
+    ``observation_end`` (the data stop inside it) is not complete and is left out.
 
     >>> summary = pd.DataFrame({"frequency": [0, 2, 1, 0]})
     >>> retention = pd.DataFrame({"S": [10, 8], "N": [2, 1], "E": [10, 7]})
     >>> ipt = pd.DataFrame({"median": [30.0]})
+    >>> retention["period"] = pd.period_range("2021-01", periods=2, freq="M")
     >>> customer_base_indicators(summary, retention, ipt, last=2)[["indicator", "value"]].values.tolist()
     [['customers', 4.0], ['repeat buyers (share)', 0.5], ['retention rate (CRR)', 0.7777777777777778], ['churn rate', 0.2222222222222222], ['median interpurchase time', 30.0]]
+
+    With data ending on 15 February, February is incomplete and only January counts: (10 − 2) / 10.
+
+    >>> float(customer_base_indicators(summary, retention, ipt, observation_end="2021-02-15").loc[2, "value"])
+    0.8
     """
-    recent = retention.dropna(subset=["S"]).tail(last)
+    periods = retention.dropna(subset=["S"])
+    if observation_end is not None and isinstance(periods["period"].dtype, pd.PeriodDtype):
+        ends = periods["period"].dt.end_time.dt.normalize()
+        periods = periods[ends <= pd.Timestamp(observation_end).normalize()]
+    recent = periods.tail(last)
     crr = float((recent["E"] - recent["N"]).sum() / recent["S"].sum()) if recent["S"].sum() > 0 else np.nan
     return _rows("customer base", [
         ("customers", len(summary), "customers with at least one purchase"),
@@ -115,9 +132,8 @@ def customer_base_indicators(
 def value_indicators(values: pd.DataFrame, *, top: float = 0.1, alive_threshold: float = 0.5) -> pd.DataFrame:
     """Headlines of customer value: total and mean CLV, its concentration, and how much of the base is alive.
 
-    Takes a frame with ``clv`` and ``p_alive`` per customer (e.g.
-    :func:`~crmlab.clv.customer_value_table`, or the CLV and P(alive) of any
-    fitted model).
+    Takes a frame with ``clv`` and ``probability_alive`` (or ``p_alive``) per
+    customer, e.g. :func:`~crmlab.clv.customer_value_table`.
 
     >>> values = pd.DataFrame({"clv": [100.0, 50.0, 30.0, 20.0], "p_alive": [0.9, 0.8, 0.3, 0.1]})
     >>> value_indicators(values, top=0.25)[["indicator", "value"]].values.tolist()
@@ -125,14 +141,19 @@ def value_indicators(values: pd.DataFrame, *, top: float = 0.1, alive_threshold:
     """
     if not 0 < top < 1:
         raise ValueError(f"top must be in (0, 1), got {top!r}")
+    alive_column = next((c for c in ("probability_alive", "p_alive") if c in values.columns), None)
+    missing = [c for c, ok in (("clv", "clv" in values.columns), ("probability_alive", alive_column is not None)) if not ok]
+    if missing:
+        raise DataError("values", [Problem("missing column", column=c) for c in missing])
+    alive = values[alive_column].astype(float)
     clv = values["clv"].astype(float).sort_values(ascending=False)
     k = max(1, int(np.ceil(top * len(clv))))
     return _rows("customer value", [
         ("total CLV", clv.sum(), "sum of the customers' lifetime values"),
         ("mean CLV", clv.mean(), "mean customer lifetime value"),
         (f"CLV share of the top {top:.0%}", clv.head(k).sum() / clv.sum(), "share of total CLV held by the most valuable customers"),
-        ("mean P(alive)", values["p_alive"].mean(), "mean probability that a customer is still active"),
-        ("customers likely lost", (values["p_alive"] < alive_threshold).mean(), f"share with P(alive) < {alive_threshold:g}"),
+        ("mean P(alive)", alive.mean(), "mean probability that a customer is still active"),
+        ("customers likely lost", (alive < alive_threshold).mean(), f"share with P(alive) < {alive_threshold:g}"),
     ])
 
 
@@ -226,6 +247,80 @@ def loyalty_indicators(plan: Any, loyal: pd.DataFrame, *, top: float = 0.2) -> p
     ])
 
 
+@dataclass
+class LoyaltyPlan:
+    """The loyalty plan a transaction log supports: the ranking, the segments' profile, the optimal
+    budget split, and the actions left out with the reason (the data they would need)."""
+
+    loyal: pd.DataFrame
+    profile: pd.DataFrame
+    plan: Any
+    left_out: dict[str, str] = field(default_factory=dict)
+
+
+def loyalty_plan(
+    transactions: pd.DataFrame,
+    summary: pd.DataFrame,
+    values: pd.DataFrame,
+    *,
+    budget: float,
+    lapse_after: float,
+    wallet: pd.Series | None = None,
+) -> LoyaltyPlan:
+    """The loyalty plan from a transaction log: target customers, segments and the budget split.
+
+    The steps of :mod:`crmlab.strategy` on what a transaction log holds:
+    :func:`~crmlab.strategy.most_loyal_customers` ranks by CLV × P(alive) ×
+    share of wallet, :func:`~crmlab.strategy.loyalty_segments` cuts the active
+    base into core, growth and maintain with the lapsed customers
+    (:func:`~crmlab.strategy.lapsed_customers`: T − t_x ≥ ``lapse_after``) set
+    apart, and :func:`~crmlab.strategy.allocate_budget` splits ``budget`` over
+    the segments × actions of :func:`~crmlab.strategy.loyalty_response_curves`.
+    An action whose data are missing is left out, not guessed:
+
+    - share of wallet needs ``wallet`` (each customer's category spend, every
+      customer of the summary): without it, it is taken as 1 and up-selling is left out;
+    - cross-buying needs a ``category`` column: without it, cross-selling is left out;
+    - win-back needs the outcomes of past win-back offers
+      (:class:`~crmlab.strategy.WinBackModel`), which a transaction log does not hold.
+
+    >>> from crmlab.clv import BetaGeo, GammaGamma, customer_value_table
+    >>> from crmlab.customers import transaction_summary
+    >>> from crmlab.data import load_cdnow
+    >>> tx = load_cdnow()
+    >>> summary = transaction_summary(tx, observation_end="1998-06-30", freq="D", time_unit="W")
+    >>> values = customer_value_table(summary, BetaGeo().fit(summary), GammaGamma().fit(summary), discount_rate=0.01, horizon=24)
+    >>> result = loyalty_plan(tx, summary, values, budget=1000.0, lapse_after=26)
+    >>> sorted(result.left_out), result.plan.total_spend <= 1000.0
+    (['cross_selling', 'up_selling', 'win_back'], True)
+    """
+    from crmlab.strategy import (
+        DEFAULT_ACTIONS, allocate_budget, cross_buying_index, lapsed_customers, loyalty_response_curves,
+        loyalty_segments, most_loyal_customers, segment_profile, share_of_wallet,
+    )
+
+    left_out = {"win_back": "needs the outcomes of past win-back offers"}
+    if wallet is None:
+        sow = pd.Series(1.0, index=summary.index, name="share_of_wallet")
+        left_out["up_selling"] = "needs each customer's wallet (category spend) for the share of wallet"
+    else:
+        sow = share_of_wallet(summary["total_spend"], wallet.reindex(summary.index))
+    if "category" in transactions.columns:
+        cross = cross_buying_index(transactions)["cross_buying_index"].reindex(summary.index)
+    else:
+        cross = pd.Series(0.0, index=summary.index)
+        left_out["cross_selling"] = "needs a product category per purchase"
+    loyal = most_loyal_customers(values, share_of_wallet=sow)
+    lapsed = pd.Series(summary.index.isin(lapsed_customers(summary, lapse_after=lapse_after).index), index=summary.index)
+    segments = loyalty_segments(loyal, lapsed=lapsed)
+    profile = segment_profile(segments, values.assign(share_of_wallet=sow, cross_buying_index=cross))
+    actions = DEFAULT_ACTIONS[~DEFAULT_ACTIONS["action"].isin(list(left_out))]
+    # Without win-back data the lapsed segment has no action: the plan covers the active segments.
+    active = profile[~profile["lapsed"].astype("boolean").fillna(False).astype(bool)] if "lapsed" in profile else profile
+    plan = allocate_budget(loyalty_response_curves(active, actions), budget)
+    return LoyaltyPlan(loyal, profile, plan, left_out)
+
+
 def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None) -> pd.DataFrame:
     """Headlines of the business network (the IMP view): size, density, communities, brokers, and the focal firm.
 
@@ -262,18 +357,23 @@ def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None
     return _rows("business network", rows)
 
 
-def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, dependence: pd.DataFrame) -> pd.DataFrame:
+def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, dependence: pd.DataFrame,
+                         interdependencies: pd.DataFrame | None = None) -> pd.DataFrame:
     """Headlines of the account portfolio: revenue by cell, concentration and dependence.
 
     Takes :func:`~crmlab.strategy.portfolio.portfolio_matrix`,
-    :func:`~crmlab.strategy.portfolio.concentration` and
-    :func:`~crmlab.strategy.portfolio.dependence_risk`.
+    :func:`~crmlab.strategy.portfolio.concentration`,
+    :func:`~crmlab.strategy.portfolio.dependence_risk` and, optionally, the pairs of
+    :func:`~crmlab.strategy.portfolio.relationship_interdependencies`.
 
     >>> pm = pd.DataFrame({"cell": ["key", "develop", "reduce", "key"], "revenue": [50.0, 20.0, 10.0, 20.0]})
     >>> conc = pd.Series({"hhi_points": 3400.0, "equivalent_number": 2.94, "top_5_share": 1.0})
     >>> dep = pd.DataFrame({"at_risk": [True, False, False, False]})
     >>> portfolio_indicators(pm, conc, dep)["value"].tolist()
     [0.7, 0.2, 0.0, 0.1, 3400.0, 2.94, 1.0, 1.0]
+    >>> pairs = pd.DataFrame({"account_a": ["a"], "account_b": ["b"], "shared_actors": [2]})
+    >>> float(portfolio_indicators(pm, conc, dep, pairs)["value"].iloc[-1])
+    0.5
     """
     share = portfolio.groupby(portfolio["cell"].astype(str))["revenue"].sum() / portfolio["revenue"].sum()
     rows = [(f"revenue in '{c}' accounts", share.get(c, 0.0), f"share of revenue from accounts in the {c} cell")
@@ -282,6 +382,11 @@ def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, depe
              ("equivalent number of accounts", concentration["equivalent_number"], "1 / HHI"),
              ("top-5 share", concentration["top_5_share"], "share of revenue from the five largest accounts"),
              ("accounts at dependence risk", dependence["at_risk"].sum(), "accounts above the dependence threshold")]
+    if interdependencies is not None:
+        shared = interdependencies[interdependencies["shared_actors"] > 0]
+        tied = set(shared["account_a"]) | set(shared["account_b"])
+        rows.append(("accounts sharing a supplier (share)", len(tied) / len(portfolio),
+                     "accounts exposed with at least one other through a common supplier"))
     return _rows("account portfolio", rows)
 
 
@@ -300,6 +405,9 @@ def key_account_indicators(selection: pd.DataFrame, frequency: pd.DataFrame, acc
     """
     key = set(selection.loc[selection["key"], "account_id"])
     revenue = accounts.set_index("account_id")["revenue"]
+    unknown = sorted(key - set(revenue.index))
+    if unknown:
+        raise DataError("accounts", [Problem("key account not in the accounts", column="account_id", value=a) for a in unknown])
     f = frequency["selection_frequency"]
     return _rows("key accounts", [
         ("key accounts", len(key), "accounts selected on the stated criteria"),
@@ -315,15 +423,16 @@ def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame) -> pd.
     Takes the summary of :func:`~crmlab.strategy.key_accounts.gam_consistency`
     and :func:`~crmlab.strategy.key_accounts.global_account_value`.
 
-    >>> summary = pd.DataFrame({"account_id": ["a", "b"], "coordination_missing": [True, False]})
+    >>> summary = pd.DataFrame({"account_id": ["a", "a", "b"], "coordination_missing": [True, False, False]})
     >>> value = pd.DataFrame({"account_id": ["a", "b", "c"], "n_units": [3, 2, 1], "hidden_global": [False, True, False]})
     >>> global_account_indicators(summary, value)["value"].tolist()
     [2.0, 0.5, 1.0]
     """
     return _rows("global accounts", [
         ("global accounts", (value["n_units"] >= 2).sum(), "accounts served by two or more units"),
-        ("coordination missing (share)", summary["coordination_missing"].mean() if len(summary) else np.nan,
-         "share of global accounts with a unit out of line on price, terms or service"),
+        ("coordination missing (share)",
+         summary.groupby("account_id")["coordination_missing"].any().mean() if len(summary) else np.nan,
+         "share of global accounts with a unit out of line on price, terms or service (any product)"),
         ("hidden global accounts", value["hidden_global"].sum(), "in the firm's top accounts but in no unit's"),
     ])
 

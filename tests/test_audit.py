@@ -10,7 +10,7 @@ import pytest
 
 from crmlab import audit
 from crmlab.customers import interpurchase_distribution, interpurchase_times, retention_rate, transaction_summary
-from crmlab.data import load_cdnow
+from crmlab.data import DataError, load_cdnow
 from crmlab.strategy import concentration, dependence_risk, portfolio_matrix, simulate_accounts
 
 
@@ -83,3 +83,55 @@ def test_scorecard_orders_by_face_and_rejects_unknown_lenses():
         audit.audit_scorecard(rows("churn desk"))
     with pytest.raises(ValueError, match="unknown face"):
         audit.audit_scorecard(rows("churn desk"), faces={"churn desk": "tactical"})
+
+
+def test_an_unfinished_last_period_does_not_count_as_churn():
+    """Definition: CRR over complete periods only. Every customer buys on the 1st of each month; the data
+    end on 2 March, so March is unfinished (it would look like churn) and the CRR of January–February is 1."""
+    tx = pd.DataFrame({"customer_id": np.repeat(["a", "b", "c"], 3),
+                       "date": pd.to_datetime(["2021-01-01", "2021-02-01", "2021-03-01"] * 3), "amount": 10.0})
+    tx = tx[~((tx["customer_id"] == "c") & (tx["date"] == "2021-03-01"))]  # one customer not yet back in March
+    summary = transaction_summary(tx, observation_end="2021-03-02")
+    rates = retention_rate(tx, freq="M")
+    ipt = interpurchase_distribution(tx)
+    complete = audit.customer_base_indicators(summary, rates, ipt, observation_end="2021-03-02").set_index("indicator")
+    assert complete.loc["retention rate (CRR)", "value"] == pytest.approx(1.0)
+    naive = audit.customer_base_indicators(summary, rates, ipt).set_index("indicator")
+    assert naive.loc["retention rate (CRR)", "value"] < 1
+
+
+def test_value_and_global_account_headlines_take_the_library_frames():
+    """The value headlines read customer_value_table's own column name; the coordination share counts
+    accounts (any product out of line), not account × product rows."""
+    values = pd.DataFrame({"clv": [3.0, 1.0], "probability_alive": [0.9, 0.2]})
+    assert audit.value_indicators(values).set_index("indicator").loc["mean P(alive)", "value"] == pytest.approx(0.55)
+    summary = pd.DataFrame({"account_id": ["a", "a", "a", "b"], "coordination_missing": [True, False, False, False]})
+    value = pd.DataFrame({"account_id": ["a", "b"], "n_units": [2, 2], "hidden_global": [False, False]})
+    card = audit.global_account_indicators(summary, value).set_index("indicator")
+    assert card.loc["coordination missing (share)", "value"] == pytest.approx(0.5)
+
+
+def test_loyalty_plan_uses_what_the_data_hold_and_leaves_out_the_rest(cdnow):
+    """Definitions: with categories the cross-buying index is measured (cross-selling kept); with wallets the
+    share of wallet is spend / wallet (up-selling kept); a customer without a wallet is an error, not a
+    share of 1; win-back is always left out (no offer outcomes in a transaction log); the plan spends no
+    more than the budget."""
+    from crmlab.clv import BetaGeo, GammaGamma, customer_value_table
+    from crmlab.strategy import cross_buying_index
+
+    tx, summary = cdnow
+    values = customer_value_table(summary, BetaGeo().fit(summary), GammaGamma().fit(summary), discount_rate=0.01, horizon=24)
+    rng = np.random.default_rng(3)
+    with_categories = tx.assign(category=rng.choice(["pop", "jazz", "rock"], len(tx)))
+    wallet = (summary["total_spend"] * 2).where(summary["total_spend"] > 0, 10.0)  # CDNOW has some zero-spend customers
+    result = audit.loyalty_plan(with_categories, summary, values, budget=2000.0, lapse_after=26, wallet=wallet)
+    assert sorted(result.left_out) == ["win_back"]
+    assert set(result.plan.table["action"]) <= {"retention", "up_selling", "cross_selling", "relationship_deepening"}
+    assert result.plan.total_spend <= 2000.0 + 1e-6
+    expected_sow = summary["total_spend"] / wallet
+    assert result.loyal["share_of_wallet"].to_numpy() == pytest.approx(expected_sow[result.loyal.index].to_numpy())
+    expected = cross_buying_index(with_categories)["cross_buying_index"]
+    profile_customers = result.profile.loc[["core", "growth", "maintain"], "cross_buying_index"]
+    assert profile_customers.between(expected.min(), expected.max()).all() and profile_customers.max() > 0
+    with pytest.raises(DataError, match="column 'wallet': missing value"):
+        audit.loyalty_plan(tx, summary, values, budget=2000.0, lapse_after=26, wallet=wallet.iloc[:-5])

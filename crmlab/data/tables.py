@@ -203,7 +203,10 @@ def read_table(
         out[col.name] = values
     if unique:
         key = list(unique)
-        dup = out.duplicated(key, keep="first") & out[key].notna().all(axis=1)
+        # Missing values of a nullable key column compare equal (one "no product" row per account);
+        # a row missing a required key is already reported as missing.
+        required = [c.name for c in columns if c.name in key and not c.nullable]
+        dup = out.duplicated(key, keep="first") & out[required].notna().all(axis=1)
         report(dup, key[-1], f"duplicate {' × '.join(key)}", out[key[-1]])
     log.raise_if_any(name)
     declared = [c.name for c in columns]

@@ -109,6 +109,8 @@ def selection_sensitivity(
         raise ValueError(f"change must be in (0, 1), got {change!r}")
     base = dict(criteria)
     total = sum(base.values())
+    if not np.isfinite(total) or total <= 0 or min(base.values()) < 0:
+        raise ValueError(f"criteria weights must be ≥ 0 with a positive sum, got {base}")
     base = {k: w / total for k, w in base.items()}
     chosen = lambda w: frozenset(select_key_accounts(accounts, w, n=n).query("key")["account_id"])  # noqa: E731
     k0 = chosen(base)
@@ -185,8 +187,7 @@ def gam_consistency(
                       ("service_tolerance", service_tolerance)):
         if not np.isfinite(tol) or tol < 0:
             raise ValueError(f"{name} must be a finite number ≥ 0, got {tol!r}")
-    if "product" not in terms.columns:
-        terms = terms.assign(product="all")
+    terms = read_unit_terms(terms)  # checked: no missing or negative price, terms or service, no duplicate units
     deviations, summary = [], []
     for (account, product), group in terms.groupby(["account_id", "product"], sort=True):
         if group["unit"].nunique() < 2:
@@ -211,8 +212,10 @@ def gam_consistency(
         row["coordination_missing"] = bool(off)
         summary.append(row)
     dev = pd.DataFrame(deviations, columns=["account_id", "product", "unit", "term", "value", "reference", "gap"])
+    columns = ["account_id", "product", "n_units", "revenue", "price_cv", "payment_days_range", "service_level_range",
+               "units_out_of_line", "coordination_missing"]
     return (dev.sort_values(["account_id", "product", "unit", "term"], kind="stable").reset_index(drop=True),
-            pd.DataFrame(summary))
+            pd.DataFrame(summary, columns=columns))
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

@@ -17,6 +17,7 @@ sector rivals; Anderson, Håkansson & Johanson 1994).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -103,6 +104,13 @@ def _criteria(frame: pd.DataFrame, weights: Mapping[str, float], axis: str) -> d
             problems.append(Problem(f"{axis} weight must be a finite number ≥ 0", column=name, value=w))
     if problems:
         raise DataError("weights", problems)
+    for name in weights:
+        values = pd.to_numeric(frame[name], errors="coerce")
+        bad = (values.isna() & frame[name].notna()) | np.isinf(values)
+        problems += [Problem(f"{axis} criterion must be a finite number", row=r, column=name, value=frame.at[r, name])
+                     for r in frame.index[bad]]
+    if problems:
+        raise DataError("accounts", problems)
     usable = {n: float(w) for n, w in weights.items() if w > 0 and frame[n].notna().any()}
     if not usable:
         raise DataError("weights", [Problem(f"no {axis} criterion with a positive weight and data")])
@@ -127,7 +135,7 @@ def composite_score(accounts: pd.DataFrame, weights: Mapping[str, float], *, axi
     w = _criteria(accounts, weights, axis)
     score = pd.Series(0.0, index=accounts.index)
     for name, weight in w.items():
-        x = accounts[name].astype(float)
+        x = pd.to_numeric(accounts[name]).astype(float)
         lo, hi = x.min(), x.max()
         scaled = (x - lo) / (hi - lo) if hi > lo else pd.Series(0.5, index=x.index)
         score += weight * scaled.fillna(scaled.mean())
@@ -147,8 +155,10 @@ def portfolio_matrix(
     :data:`DEFAULT_ATTRACTIVENESS` — CLV, growth, strategic fit — and
     :data:`DEFAULT_STRENGTH` — tenure, share of wallet, trust, commitment; only
     those present are used). An account is *high* on an axis when its score is
-    at or above the cut-off: ``"median"`` (the portfolio's median, so half the
-    accounts are high) or a number in [0, 1] on the scaled score. The cells
+    above the cut-off: ``"median"`` (strictly above the portfolio's median, so at
+    most half the accounts are high, and accounts tied at the median are low) or
+    a number in [0, 1] on the scaled score (high at or above it). An axis on which
+    every account scores the same cannot tell accounts apart: a warning says so. The cells
     (:data:`PORTFOLIO_CELLS`): **key** (high, high), **develop** (attractive, weak),
     **maintain** (unattractive, strong), **reduce** (low, low).
 
@@ -166,9 +176,12 @@ def portfolio_matrix(
     out = accounts.copy()
     out["attractiveness"] = composite_score(accounts, attractiveness, axis="attractiveness")
     out["strength"] = composite_score(accounts, strength, axis="strength")
+    for axis in ("attractiveness", "strength"):
+        if out[axis].nunique() < 2:
+            warnings.warn(f"every account has the same {axis}: the portfolio cannot separate them on it", stacklevel=2)
     if cutoff == "median":
-        high_a = out["attractiveness"] >= out["attractiveness"].median()
-        high_s = out["strength"] >= out["strength"].median()
+        high_a = out["attractiveness"] > out["attractiveness"].median()
+        high_s = out["strength"] > out["strength"].median()
     elif isinstance(cutoff, (int, float)) and 0 <= cutoff <= 1:
         high_a, high_s = out["attractiveness"] >= cutoff, out["strength"] >= cutoff
     else:
@@ -222,6 +235,16 @@ def dependence_risk(accounts: pd.DataFrame, *, threshold: float = 0.10) -> pd.Da
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
+    missing = [c for c in ("account_id", "revenue") if c not in accounts.columns]
+    if missing:
+        raise DataError("accounts", [Problem("missing column", column=c) for c in missing])
+    revenue = pd.to_numeric(accounts["revenue"], errors="coerce")
+    bad = revenue.isna() | ~np.isfinite(revenue) | (revenue < 0)
+    if bad.any():
+        raise DataError("accounts", [Problem("revenue must be a finite number ≥ 0", row=r, column="revenue",
+                                             value=accounts.at[r, "revenue"]) for r in accounts.index[bad]])
+    if revenue.sum() <= 0:
+        raise DataError("accounts", [Problem("total revenue is 0: no dependence to measure", column="revenue")])
     out = accounts[[c for c in ("account_id", "revenue", "share_of_wallet") if c in accounts.columns]].copy()
     out["seller_dependence"] = accounts["revenue"] / accounts["revenue"].sum()
     wallet = accounts["share_of_wallet"] if "share_of_wallet" in accounts.columns else np.nan
@@ -258,15 +281,16 @@ def relationship_interdependencies(
     1         b         c              1  0.500000
     """
     if relation is not None:
-        ties = ties[ties["relation"] == relation]
+        ties = ties[ties["relation"].astype(str).str.strip().str.lower() == relation.lower()]
     graph = nx.Graph()
     account_nodes = [("account", a) for a in ties["account_id"].unique()]
     graph.add_nodes_from(account_nodes, bipartite=0)
     graph.add_nodes_from((("actor", a) for a in ties["actor_id"].unique()), bipartite=1)
     graph.add_edges_from((("account", a), ("actor", b)) for a, b in zip(ties["account_id"], ties["actor_id"]))
-    shared = nx.bipartite.weighted_projected_graph(graph, account_nodes)
-    overlap = nx.bipartite.overlap_weighted_projected_graph(graph, account_nodes)
     rows = {}
+    # networkx's projections need at least one account; without ties only the sector pairs remain.
+    shared = nx.bipartite.weighted_projected_graph(graph, account_nodes) if account_nodes else nx.Graph()
+    overlap = nx.bipartite.overlap_weighted_projected_graph(graph, account_nodes) if account_nodes else nx.Graph()
     for u, v, data in shared.edges(data=True):
         a, b = sorted((u[1], v[1]))
         rows[(a, b)] = {"shared_actors": int(data["weight"]), "jaccard": float(overlap[u][v]["weight"])}
@@ -281,5 +305,6 @@ def relationship_interdependencies(
             row["same_sector"] = bool(a in sector.index and b in sector.index and sector[a] == sector[b])
     out = pd.DataFrame([{"account_a": a, "account_b": b, **row} for (a, b), row in rows.items()])
     if out.empty:
-        return pd.DataFrame(columns=["account_a", "account_b", "shared_actors", "jaccard"])
+        return pd.DataFrame(columns=["account_a", "account_b", "shared_actors", "jaccard"]
+                            + (["same_sector"] if accounts is not None and "sector" in accounts.columns else []))
     return out.sort_values(["account_a", "account_b"], kind="stable").reset_index(drop=True)
