@@ -77,19 +77,33 @@ def test_no_mediation_when_retention_does_not_pay():
 
 
 def test_controls_enter_both_equations():
-    """Synthetic ground truth with a confounder: unit size drives satisfaction and profit; without
-    the control the indirect effect is still a·b but c′ is biased, with it c′ is recovered."""
+    """Synthetic ground truth with a confounder: unit size drives satisfaction (+0.5 per sd) and
+    profit (+3 per sd), not retention. Without the control a and b (so a·b) are unbiased but c′
+    absorbs size: its bias is 3·cov(size, sat)/var(sat) = 3·0.5/(0.8² + 0.5²) ≈ 1.69 (omitted-variable
+    formula); with size controlled in both equations c′, a, b and size's own effects are recovered."""
     gen = np.random.default_rng(8)
-    world = simulate_satisfaction_chain(2000, rng=gen)
-    data = world.data.copy()
-    size = gen.normal(0, 1, len(data))
-    data["size"] = size
-    data["satisfaction"] = data["satisfaction"] + 0.0  # satisfaction unaffected; profit shifted by size
-    data["profit"] = data["profit"] + 3.0 * size
+    n, a, b, direct = 4000, 0.05, 50.0, 1.0
+    size = gen.normal(0, 1, n)
+    sat = 5.0 + gen.normal(0, 0.8, n) + 0.5 * size
+    retention = 0.75 + a * (sat - 5.0) + gen.normal(0, 0.03, n)
+    profit = 40.0 + direct * (sat - 5.0) + b * (retention - 0.75) + 3.0 * size + gen.normal(0, 2.0, n)
+    data = pd.DataFrame({"satisfaction": sat, "retention": retention, "profit": profit, "size": size})
+    bias = 3.0 * 0.5 / (0.8**2 + 0.5**2)
+
+    naive = SatisfactionChain().fit(data)
+    naive_se = naive.path_model_.raw_results_["profit"].bse["satisfaction"]
+    assert abs(naive.direct_ - (direct + bias)) < 4 * naive_se  # biased by the omitted confounder ...
+    assert abs(naive.direct_ - direct) > 10 * naive_se
+    assert naive.indirect_ == pytest.approx(a * b, rel=0.1)  # ... while a·b is not
+
     chain = SatisfactionChain(controls=["size"]).fit(data)
+    raw = chain.path_model_.raw_results_
     assert "size" in chain.path_model_.equations["profit"] and "size" in chain.path_model_.equations["retention"]
-    assert chain.path_model_.raw_results_["profit"].params["size"] == pytest.approx(3.0, abs=0.15)
-    assert chain.direct_ == pytest.approx(world.truth["direct"], abs=0.3)
+    assert abs(chain.direct_ - direct) < 3 * raw["profit"].bse["satisfaction"]
+    assert abs(chain.a_ - a) < 3 * raw["retention"].bse["satisfaction"]
+    assert abs(chain.b_ - b) < 3 * raw["profit"].bse["retention"]
+    assert raw["profit"].params["size"] == pytest.approx(3.0, abs=4 * raw["profit"].bse["size"])
+    assert abs(raw["retention"].params["size"]) < 4 * raw["retention"].bse["size"]
 
 
 def test_bad_chain_data_are_named():

@@ -32,6 +32,7 @@ from crmlab.strategy import (
     relationship_depth,
     response,
     satisfaction_regression,
+    segment_profile,
     share_of_wallet,
     simulate_loyalty_world,
     simulate_retention_strategies,
@@ -117,6 +118,20 @@ def test_allocation_meets_the_closed_form_optimum():
     assert ample.total_spend < 10_000.0  # money that would return less than it costs is kept
 
 
+def test_budget_shadow_price_is_the_common_marginal_return_at_the_optimum():
+    """Closed form (KKT): with a binding budget every funded action's marginal return equals 1 + λ,
+    so the shadow price is λ = (that common value) − 1 (net) or the value itself (gross), for the
+    two-curve example of :func:`allocate_budget` (10·e^(−0.01·s₁) = 5·e^(−0.005·s₂), s₁ + s₂ = 300)."""
+    curves = pd.DataFrame({"segment": ["a", "b"], "action": ["retention", "retention"],
+                           "ceiling": [1000.0, 1000.0], "rate": [0.01, 0.005]})
+    s1 = (300 * 0.005 + np.log(2)) / 0.015  # from 10·e^(−0.01·s₁) = 5·e^(−0.005·(300 − s₁))
+    common = 10 * np.exp(-0.01 * s1)
+    plan = allocate_budget(curves, 300.0)
+    np.testing.assert_allclose(plan.table["marginal_return"], common, rtol=1e-5)
+    assert plan.budget_shadow_price == pytest.approx(common - 1, rel=1e-5)
+    assert allocate_budget(curves, 300.0, objective="gross").budget_shadow_price == pytest.approx(common, rel=1e-5)
+
+
 def test_minimum_spends_are_respected_and_infeasible_budgets_rejected():
     """Hand-worked: committed minimum spends are kept even where they do not pay; a budget below
     their sum, a negative, non-finite or non-numeric budget is rejected with a clear message."""
@@ -199,6 +214,39 @@ def test_loyalty_response_curves_hand_worked():
         loyalty_response_curves(seg.assign(probability_alive=1.5), actions)
 
 
+def test_lapsed_segments_need_a_flag_and_a_win_back_probability():
+    """Bad input and hand-worked: a missing ``lapsed`` flag (in the segment table or the customer
+    flags) raises a DataError naming the segment / customer instead of being read as True; a lapsed
+    segment without a win-back probability raises instead of silently getting no curve; a base of
+    lapsed customers only raises unless the value of a won-back customer is given, and then gets the
+    win-back curve max_lift · n_lapsed · P(win back) · won_back_clv."""
+    cust = pd.DataFrame({"clv": [100.0, 50.0, 2.0, 3.0], "probability_alive": [0.9, 0.7, 0.1, 0.2],
+                         "share_of_wallet": [0.5, 0.3, 0.1, 0.1], "cross_buying_index": [0.4, 0.2, 0.0, 0.0]}, index=list("abcd"))
+    seg = pd.Series({"a": "core", "b": "core", "c": "lapsed", "d": "lapsed"})
+    p = pd.Series({"c": 0.3, "d": 0.3})
+    profile = segment_profile(seg, cust, win_back_probability=p)
+    curves = loyalty_response_curves(profile).set_index(["segment", "action"])
+    assert curves.loc[("lapsed", "win_back"), "ceiling"] == pytest.approx(0.25 * 2 * 0.3 * 75.0)
+    assert len(curves.loc["core"]) == 4
+    with pytest.raises(DataError, match="row core, column 'lapsed': missing value"):
+        loyalty_response_curves(profile.assign(lapsed=[np.nan, True]))
+    with pytest.raises(DataError, match="row lapsed, column 'win_back_probability': segment with lapsed customers"):
+        loyalty_response_curves(segment_profile(seg, cust))
+    with pytest.raises(DataError, match="row d: lapsed customer without a win-back probability"):
+        segment_profile(seg, cust, win_back_probability=p.drop("d"))
+    only = seg[seg == "lapsed"]
+    with pytest.raises(DataError, match="only lapsed customers.*pass won_back_clv"):
+        segment_profile(only, cust, win_back_probability=p)
+    alone = loyalty_response_curves(segment_profile(only, cust, win_back_probability=p, won_back_clv=80.0))
+    assert alone[["segment", "action"]].values.tolist() == [["lapsed", "win_back"]]
+    assert alone["ceiling"].iloc[0] == pytest.approx(0.25 * 2 * 0.3 * 80.0)
+    loyal = pd.DataFrame({"rank": [1, 2, 3]}, index=list("abc"))
+    with pytest.raises(DataError, match="row a, column 'lapsed': missing value"):
+        loyalty_segments(loyal, lapsed=pd.Series({"a": np.nan, "b": False, "c": False}))
+    flags = pd.Series({"a": 0, "b": 1})  # 0/1 flags are fine; c, absent, is active
+    assert loyalty_segments(loyal, lapsed=flags, shares=(0.5, 0.5), labels=("x", "y")).tolist() == ["x", "lapsed", "y"]
+
+
 # ----- proactive vs reactive retention ---------------------------------------------------------------
 
 def test_retention_simulation_matches_the_closed_form():
@@ -225,6 +273,30 @@ def test_retention_simulation_matches_the_closed_form():
     assert hand["expected_value_saved"].tolist() == pytest.approx([0.5 * 0.4 * 100, (0.5 * 100 + 0.1 * 200) * 0.5 * 0.6])
     with pytest.raises(DataError, match="churn probability outside"):
         expected_retention_outcome([1.2], [1.0], **kwargs | {"proactive_contacts": 0})
+
+
+def test_retention_inputs_are_checked():
+    """Bad input: a missing risk score (which would sort last and never be contacted), a missing
+    churn probability or an infinite value raise a DataError naming the customer; a fractional
+    number of proactive contacts (which would charge 1.5 contacts and contact 1) raises a
+    ValueError; a whole float (2.0) is accepted and charged as 2 contacts (hand-worked)."""
+    kwargs = dict(proactive_cost=5.0, proactive_success=0.5, voice_rate=0.5, reactive_cost=10.0, reactive_success=0.5)
+    with pytest.raises(DataError, match="row 0, column 'risk_score': risk score missing"):
+        expected_retention_outcome([0.9, 0.1], [100.0, 100.0], proactive_contacts=1, risk_score=[np.nan, 0.2], **kwargs)
+    with pytest.raises(DataError, match="row 1, column 'risk_score'"):
+        simulate_retention_strategies([0.9, 0.1], [100.0, 100.0], proactive_contacts=1, risk_score=[0.2, np.inf], **kwargs)
+    with pytest.raises(DataError) as err:
+        expected_retention_outcome([np.nan, 0.1], [100.0, np.inf], proactive_contacts=1, **kwargs)
+    assert "row 0, column 'churn_probability': churn probability missing" in str(err.value)
+    assert "row 1, column 'value': customer value missing or not finite" in str(err.value)
+    for bad in (1.5, np.nan, True):
+        with pytest.raises(ValueError, match="proactive_contacts must be a whole number"):
+            expected_retention_outcome([0.9, 0.1], [100.0, 100.0], proactive_contacts=bad, **kwargs)
+    with pytest.raises(ValueError, match="proactive_contacts must be a whole number"):
+        simulate_retention_strategies([0.9, 0.1], [100.0, 100.0], proactive_contacts=1.5, **kwargs)
+    both = expected_retention_outcome([0.9, 0.1], [100.0, 100.0], proactive_contacts=2.0, **kwargs).set_index("strategy")
+    assert both.loc["proactive", "expected_cost"] == 10.0
+    assert both.loc["proactive", "expected_saved"] == pytest.approx((0.9 + 0.1) * 0.5)
 
 
 # ----- win-back ---------------------------------------------------------------------------------------
@@ -257,6 +329,22 @@ def test_win_back_model_recovers_the_synthetic_truth(world):
     np.testing.assert_allclose(model.predict(lapsed), 1 / (1 + np.exp(-index)))
     with pytest.raises(ValueError, match="both won-back"):
         WinBackModel().fit(world.win_back.assign(reactivated=0.0))
+
+
+def test_win_back_predictions_name_missing_predictors(world):
+    """Bad input: predicting for customers without the ``time_since_last`` column, or with a
+    missing frequency, raises a DataError naming the column / row (not a patsy error or a silent
+    NaN probability); fitting on a missing predictor is refused the same way, not dropped."""
+    model = WinBackModel().fit(world.win_back)
+    assert model.predictors_ == ["frequency", "time_since_last"]
+    lapsed = world.win_back.head(3).reset_index(drop=True)
+    with pytest.raises(DataError, match="column 'time_since_last': missing column"):
+        model.predict(lapsed.drop(columns="time_since_last"))
+    with pytest.raises(DataError, match="row 1, column 'frequency': missing value"):
+        model.predict(lapsed.assign(frequency=[1.0, np.nan, 2.0]))
+    with pytest.raises(DataError, match="row 0, column 'time_since_last': missing value"):
+        WinBackModel().fit(world.win_back.reset_index(drop=True).assign(
+            time_since_last=lambda d: d["time_since_last"].mask(d.index == 0)))
 
 
 # ----- loyalty analytics -------------------------------------------------------------------------------
@@ -343,6 +431,30 @@ def test_bad_loyalty_inputs_are_named():
         cross_buying_index(TX, categories=["music", "books", "film"])
 
 
+def test_spending_growth_refuses_purchases_after_observation_end():
+    """Bad input: purchases after ``observation_end`` are named by row (as relationship_depth does)
+    instead of being dropped from the slope; both functions give the same message."""
+    with pytest.raises(DataError) as err:
+        spending_growth(TX, freq="Q", observation_end="2021-06-30")
+    text = str(err.value)
+    for row in (2, 3, 5):
+        assert f"row {row}, column 'date': purchase after observation_end (2021-06-30)" in text
+    assert "row 6" not in text and "row 1," not in text
+    with pytest.raises(DataError) as depth_err:
+        relationship_depth(TX, observation_end="2021-06-30")
+    assert str(depth_err.value) == text
+
+
+def test_cross_buying_counts_each_offered_category_once():
+    """Hand-worked: categories listed twice do not inflate K: ["x", "y", "x", "y"] is K = 2, so a
+    customer buying both has index (2 − 1)/(2 − 1) = 1 (not 1/3), one buying x has 0."""
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": ["2021-01-01"] * 3, "amount": [1.0, 2.0, 3.0],
+                       "category": ["x", "y", "x"]})
+    repeated = cross_buying_index(tx, categories=["x", "y", "x", "y"])
+    assert repeated["cross_buying_index"].tolist() == [1.0, 0.0]
+    pd.testing.assert_frame_equal(repeated, cross_buying_index(tx, categories=["x", "y"]))
+
+
 # ----- value for and with the customer -----------------------------------------------------------------
 
 def test_disconfirmation_hand_worked():
@@ -410,6 +522,19 @@ def test_co_creation_indicators_hand_worked_and_the_ols_checked():
     np.testing.assert_allclose(ols.params.to_numpy(), beta, atol=1e-8)
     with pytest.raises(DataError, match="column 'activity': unknown value"):
         co_creation_indicators(pd.DataFrame({"customer_id": ["a"], "activity": ["likes"]}))
+
+
+def test_co_creation_association_names_an_absent_indicator_once():
+    """Bad input: an indicator column the table lacks is one "missing column" problem, not one
+    "missing value" per customer; a missing count is still named by row."""
+    ind = pd.DataFrame({"reviews": [0.0, 1.0, 2.0]}, index=list("abc"))
+    clv = pd.Series([10.0, 20.0, 30.0], index=list("abc"))
+    with pytest.raises(DataError) as err:
+        co_creation_clv_association(ind, clv, columns=["reviews", "ideas"])
+    assert len(err.value.problems) == 1
+    assert "column 'ideas': missing column" in str(err.value) and "missing value" not in str(err.value)
+    with pytest.raises(DataError, match="row b, column 'reviews': missing value"):
+        co_creation_clv_association(ind.assign(reviews=[0.0, np.nan, 2.0]), clv, columns=["reviews"])
 
 
 def test_co_creation_goes_with_customer_value_in_the_synthetic_world(world):

@@ -102,3 +102,27 @@ def check_labels(frame: pd.DataFrame, column: str, allowed: Iterable[str], *, so
 def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
     """A numpy Generator from a seed or a Generator (seeded randomness only)."""
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def check_flags(flags: pd.Series, *, source: str = "DataFrame", column: str | None = None) -> pd.Series:
+    """A yes/no column as booleans; raise a DataError naming each missing (NaN/None) or non-boolean
+    entry (anything but True/False/1/0) — a missing flag is not silently read as True (``bool(nan)``)
+    nor as False.
+
+    >>> check_flags(pd.Series({"a": True, "b": 0})).tolist()
+    [True, False]
+    >>> check_flags(pd.Series({"a": True, "b": np.nan}), column="lapsed")
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: DataFrame: 1 problem
+      row b, column 'lapsed': missing value (a flag must be True or False)
+    """
+    column = column if column is not None else (str(flags.name) if flags.name is not None else None)
+    problems = [Problem("missing value (a flag must be True or False)", row=row, column=column) for row in flags.index[flags.isna()]]
+    valid = flags.dropna()
+    bad = [row for row, v in valid.items()
+           if not (isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.number)) and v in (0, 1)))]
+    problems += [Problem("not a True/False flag", row=row, column=column, value=plain(flags[row])) for row in bad]
+    if problems:
+        raise DataError(source, problems)
+    return flags.astype(bool)

@@ -34,6 +34,8 @@ Proactive against reactive retention (:func:`simulate_retention_strategies`)
 
 from __future__ import annotations
 
+import io
+import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +46,7 @@ import statsmodels.formula.api as smf
 from scipy import optimize
 
 from crmlab.data.errors import DataError, Problem
-from crmlab.strategy._checks import as_generator, check_columns, check_labels, check_numeric, read_table
+from crmlab.strategy._checks import as_generator, check_columns, check_flags, check_labels, check_numeric, read_table
 
 __all__ = [
     "ACTIONS",
@@ -185,7 +187,10 @@ class BudgetAllocation:
 
     @property
     def budget_shadow_price(self) -> float:
-        """The largest marginal return of the funded, unconstrained actions minus the cost of a unit (net objective)."""
+        """The mean marginal return of the funded actions strictly inside their spend bounds, minus the cost
+        of a unit (net objective). At the optimum these marginal returns are all equal (the KKT condition
+        fᵢ'(sᵢ) = 1 + λ), so the mean is that common value; averaging only smooths the optimiser's round-off.
+        NaN when every action sits at a bound."""
         t = self.table
         free = t[(t["spend"] > t["min_spend"] + 1e-9) & (t["spend"] < t["max_spend"] - 1e-9)]
         if free.empty:
@@ -309,7 +314,11 @@ def loyalty_response_curves(segments: pd.DataFrame, actions: pd.DataFrame | None
     ``share_of_wallet``, ``cross_buying_index`` (0–1) and optionally ``n_lapsed``,
     ``win_back_probability``, ``won_back_clv`` (the CLV of a customer won back; default
     ``mean_clv``) and ``lapsed`` (a segment of lapsed customers gets the win-back action only).
-    :func:`crmlab.strategy.segment_profile` builds this table. The value each action works on (its base) is
+    :func:`crmlab.strategy.segment_profile` builds this table. ``lapsed`` must be True or False in
+    every row: a missing flag raises a DataError naming the segment (it is not read as either). A
+    lapsed segment, and any segment with ``n_lapsed`` > 0, needs a ``win_back_probability``, or a
+    DataError is raised (otherwise it would silently get no curve); a lapsed segment's ``n_lapsed``
+    defaults to ``n_customers``. The value each action works on (its base) is
 
     - retention: n · CLV · (1 − P(alive)), the value at risk of leaving;
     - up-selling: n · CLV · (1 − share of wallet), the wallet not yet won;
@@ -332,19 +341,32 @@ def loyalty_response_curves(segments: pd.DataFrame, actions: pd.DataFrame | None
     required = ["n_customers", "mean_clv", "probability_alive", "share_of_wallet", "cross_buying_index"]
     seg = check_numeric(segments, required, source="segments", nonnegative=["n_customers", "mean_clv"])
     check_numeric(seg, ["probability_alive", "share_of_wallet", "cross_buying_index"], source="segments", bounds=(0, 1))
-    if "n_lapsed" in seg.columns and "win_back_probability" in seg.columns:
+    is_lapsed_segment = (check_flags(seg["lapsed"], source="segments", column="lapsed") if "lapsed" in seg.columns
+                         else pd.Series(False, index=seg.index))
+    if is_lapsed_segment.any():
+        n_lapsed = seg["n_lapsed"] if "n_lapsed" in seg.columns else pd.Series(np.nan, index=seg.index)
+        seg = seg.assign(n_lapsed=n_lapsed.where(~is_lapsed_segment | n_lapsed.notna(), seg["n_customers"]))
+    if "n_lapsed" in seg.columns:
         seg = check_numeric(seg, ["n_lapsed"], source="segments", nonnegative=["n_lapsed"], allow_missing=["n_lapsed"])
+        needs_probability = is_lapsed_segment | (seg["n_lapsed"].fillna(0) > 0)
+        if "win_back_probability" not in seg.columns:
+            seg = seg.assign(win_back_probability=np.nan)
         seg = check_numeric(seg, ["win_back_probability"], source="segments", bounds=(0, 1), allow_missing=["win_back_probability"])
+        without = seg.index[needs_probability & seg["win_back_probability"].isna()]
+        if len(without):
+            raise DataError("segments", [Problem("segment with lapsed customers but no win_back_probability: it would get no "
+                                                 "win-back curve (pass win_back_probability to segment_profile)",
+                                                 row=r, column="win_back_probability") for r in without])
     rows = []
     for name, s in seg.iterrows():
-        is_lapsed = bool(s.get("lapsed", False))
+        is_lapsed = bool(is_lapsed_segment[name])
         bases = {} if is_lapsed else {
             "retention": s["n_customers"] * s["mean_clv"] * (1 - s["probability_alive"]),
             "up_selling": s["n_customers"] * s["mean_clv"] * (1 - s["share_of_wallet"]),
             "cross_selling": s["n_customers"] * s["mean_clv"] * (1 - s["cross_buying_index"]),
             "relationship_deepening": s["n_customers"] * s["mean_clv"],
         }
-        if "n_lapsed" in seg.columns and "win_back_probability" in seg.columns and s["n_lapsed"] > 0:
+        if "n_lapsed" in seg.columns and s["n_lapsed"] > 0:
             won_back = s["won_back_clv"] if "won_back_clv" in seg.columns and pd.notna(s["won_back_clv"]) else s["mean_clv"]
             bases["win_back"] = s["n_lapsed"] * s["win_back_probability"] * won_back
         for _, a in acts.iterrows():
@@ -361,17 +383,43 @@ def loyalty_response_curves(segments: pd.DataFrame, actions: pd.DataFrame | None
 # ----- proactive vs reactive retention --------------------------------------------------------------
 
 def _retention_inputs(churn_probability: Any, value: Any, risk_score: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Churn probabilities, values and risk scores as float arrays, one per customer; a DataError names
+    every missing or infinite entry (a NaN risk score would otherwise sort last and never be contacted)."""
     p = np.asarray(churn_probability, dtype=float)
-    v = np.broadcast_to(np.asarray(value, dtype=float), p.shape)
+    if p.ndim != 1:
+        raise ValueError(f"churn_probability must hold one probability per customer (1-D), got shape {p.shape}")
+    try:
+        v = np.broadcast_to(np.asarray(value, dtype=float), p.shape)
+    except ValueError:
+        raise ValueError(f"value must be one number or one per customer ({p.shape[0]}), got shape {np.shape(value)}") from None
     score = p if risk_score is None else np.asarray(risk_score, dtype=float)
-    problems = [Problem("churn probability outside [0, 1]", row=int(i), column="churn_probability", value=float(p[i]))
-                for i in np.flatnonzero(~((p >= 0) & (p <= 1)))]
-    problems += [Problem("customer value must be finite", row=int(i), column="value", value=float(v[i])) for i in np.flatnonzero(~np.isfinite(v))]
+    problems = [Problem("churn probability missing or not finite", row=int(i), column="churn_probability", value=float(p[i]))
+                for i in np.flatnonzero(~np.isfinite(p))]
+    problems += [Problem("churn probability outside [0, 1]", row=int(i), column="churn_probability", value=float(p[i]))
+                 for i in np.flatnonzero(np.isfinite(p) & ~((p >= 0) & (p <= 1)))]
+    problems += [Problem("customer value missing or not finite", row=int(i), column="value", value=float(v[i]))
+                 for i in np.flatnonzero(~np.isfinite(v))]
     if score.shape != p.shape:
         problems.append(Problem(f"one risk score per customer needed ({p.shape[0]}), got {score.shape}", column="risk_score"))
+    elif risk_score is not None:
+        problems += [Problem("risk score missing or not finite", row=int(i), column="risk_score", value=float(score[i]))
+                     for i in np.flatnonzero(~np.isfinite(score))]
     if problems:
         raise DataError("DataFrame", problems)
     return p, v, score
+
+
+def _check_contacts(proactive_contacts: Any, n: int) -> int:
+    """The number of proactive contacts as an int: a whole number between 0 and the number of customers."""
+    try:
+        k = float(proactive_contacts)
+    except (TypeError, ValueError):
+        raise ValueError(f"proactive_contacts must be a whole number, got {proactive_contacts!r}") from None
+    if isinstance(proactive_contacts, bool) or not np.isfinite(k) or k != int(k):
+        raise ValueError(f"proactive_contacts must be a whole number of customers, got {proactive_contacts!r}")
+    if not 0 <= k <= n:
+        raise ValueError(f"proactive_contacts must be between 0 and the number of customers ({n}), got {proactive_contacts}")
+    return int(k)
 
 
 def _check_rates(**rates: float) -> None:
@@ -404,6 +452,8 @@ def expected_retention_outcome(
     ``reactive_cost``, accepted with probability ``reactive_success``: E[saved] = Σ pᵢ·v·s_r,
     E[cost] = Σ pᵢ·v·c_r (Ascarza, Iyengar & Schleicher 2016, "The perils of proactive churn
     prevention", Journal of Marketing Research 53(1), contrast both). Value saved = Σ pᵢ·(…)·CLVᵢ.
+    A missing or infinite churn probability, value or risk score raises a DataError naming the
+    customer (by position); ``proactive_contacts`` must be a whole number (ValueError otherwise).
 
     >>> expected_retention_outcome([0.5, 0.1], [100.0, 100.0], proactive_contacts=1, proactive_cost=5.0,
     ...     proactive_success=0.4, voice_rate=0.5, reactive_cost=10.0, reactive_success=0.6)[["expected_saved", "expected_cost"]].round(2).to_numpy().tolist()
@@ -412,10 +462,9 @@ def expected_retention_outcome(
     p, v, score = _retention_inputs(churn_probability, value, risk_score)
     _check_rates(proactive_cost=proactive_cost, reactive_cost=reactive_cost, proactive_success=proactive_success,
                  reactive_success=reactive_success, voice_rate=voice_rate)
-    if not 0 <= proactive_contacts <= len(p):
-        raise ValueError(f"proactive_contacts must be between 0 and the number of customers ({len(p)}), got {proactive_contacts}")
+    proactive_contacts = _check_contacts(proactive_contacts, len(p))
     targeted = np.zeros(len(p), bool)
-    targeted[np.argsort(-score, kind="stable")[: int(proactive_contacts)]] = True
+    targeted[np.argsort(-score, kind="stable")[:proactive_contacts]] = True
     rows = [
         {"strategy": "proactive", "expected_saved": float((p * targeted).sum() * proactive_success),
          "expected_cost": float(proactive_contacts * proactive_cost),
@@ -460,6 +509,7 @@ def simulate_retention_strategies(
     ['none', 'proactive', 'reactive']
     """
     p, v, score = _retention_inputs(churn_probability, value, risk_score)
+    proactive_contacts = _check_contacts(proactive_contacts, len(p))
     expected = expected_retention_outcome(p, v, proactive_contacts=proactive_contacts, proactive_cost=proactive_cost,
                                           proactive_success=proactive_success, voice_rate=voice_rate,
                                           reactive_cost=reactive_cost, reactive_success=reactive_success, risk_score=score)
@@ -468,7 +518,7 @@ def simulate_retention_strategies(
     gen = as_generator(rng)
     n = len(p)
     targeted = np.zeros(n, bool)
-    targeted[np.argsort(-score, kind="stable")[: int(proactive_contacts)]] = True
+    targeted[np.argsort(-score, kind="stable")[:proactive_contacts]] = True
     churn = gen.random((int(n_simulations), n)) < p
     kept_proactive = churn & targeted & (gen.random(churn.shape) < proactive_success)
     voiced = churn & (gen.random(churn.shape) < voice_rate)
@@ -515,6 +565,10 @@ def lapsed_customers(summary: pd.DataFrame, *, lapse_after: float) -> pd.DataFra
     table = check_numeric(summary, ["frequency", "recency", "T"], source="summary", nonnegative=["frequency", "recency", "T"])
     if not np.isfinite(lapse_after) or lapse_after <= 0:
         raise ValueError(f"lapse_after must be a positive time, got {lapse_after!r}")
+    after_end = table.index[table["recency"] > table["T"]]
+    if len(after_end):
+        raise DataError("summary", [Problem(f"recency above T ({table.loc[r, 'T']:g}): last purchase after the end of observation",
+                                            row=r, column="recency", value=float(table.loc[r, "recency"])) for r in after_end])
     table["time_since_last"] = table["T"] - table["recency"]
     out = table[table["time_since_last"] >= lapse_after].copy()
     if "frequency_holdout" in out.columns:
@@ -544,10 +598,33 @@ class WinBackModel:
     def __init__(self, formula: str = "reactivated ~ np.log1p(frequency) + time_since_last"):
         self.formula = formula
 
+    def _predictors(self, lapsed: pd.DataFrame) -> list[str]:
+        """The columns of ``lapsed`` named on the right-hand side of the formula."""
+        rhs = self.formula.split("~", 1)[1]
+        try:
+            names = {tok.string for tok in tokenize.generate_tokens(io.StringIO(rhs).readline) if tok.type == tokenize.NAME}
+        except (tokenize.TokenError, SyntaxError):
+            names = set()
+        return [c for c in lapsed.columns if c in names]
+
+    def _check_predictors(self, lapsed: pd.DataFrame, predictors: Sequence[str], numeric: Sequence[str]) -> None:
+        """A DataError naming each absent predictor column, or each missing / non-finite predictor value by row."""
+        check_columns(lapsed, predictors, source="lapsed customers")
+        check_numeric(lapsed, [c for c in predictors if c in numeric], source="lapsed customers")
+        other = [c for c in predictors if c not in numeric]
+        problems = [Problem("missing value", row=r, column=c) for c in other for r in lapsed.index[lapsed[c].isna()]]
+        if problems:
+            raise DataError("lapsed customers", problems)
+
     def fit(self, lapsed: pd.DataFrame) -> WinBackModel:
+        """Fit the logit; a missing outcome or predictor value raises a DataError naming the row
+        (statsmodels would silently drop it)."""
         outcome = self.formula.split("~")[0].strip()
         check_columns(lapsed, [outcome], source="lapsed customers")
         y = check_numeric(lapsed, [outcome], source="lapsed customers", bounds=(0, 1))[outcome]
+        self.predictors_ = [c for c in self._predictors(lapsed) if c != outcome]
+        self._numeric = [c for c in self.predictors_ if pd.api.types.is_numeric_dtype(lapsed[c])]
+        self._check_predictors(lapsed, self.predictors_, self._numeric)
         if y.nunique() < 2:
             raise ValueError(f"WinBackModel: {outcome!r} must contain both won-back (1) and lost (0) customers")
         self.results_ = smf.logit(self.formula, data=lapsed.assign(**{outcome: y})).fit(disp=0)
@@ -558,7 +635,10 @@ class WinBackModel:
         return self
 
     def predict(self, lapsed: pd.DataFrame) -> pd.Series:
-        """P(win back) of each lapsed customer."""
+        """P(win back) of each lapsed customer. A predictor column of the formula that ``lapsed``
+        lacks, or a missing (or non-finite) predictor value, raises a DataError naming the column
+        or the rows — not a patsy error, nor a silent NaN probability."""
         if not hasattr(self, "results_"):
             raise RuntimeError("fit the WinBackModel first")
+        self._check_predictors(lapsed, self.predictors_, self._numeric)
         return pd.Series(np.asarray(self.results_.predict(lapsed)), index=lapsed.index, name="win_back_probability")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from crmlab.data import validate_transactions
 from crmlab.data.errors import DataError, Problem
-from crmlab.strategy._checks import check_columns, check_numeric
+from crmlab.strategy._checks import check_columns, check_flags, check_numeric
 
 __all__ = [
     "cross_buying_index",
@@ -49,6 +49,17 @@ def _transactions(transactions: pd.DataFrame, *, need_category: bool = False) ->
         if missing.any():
             raise DataError("DataFrame", [Problem("missing category", row=int(r), column="category") for r in tx.index[missing]])
     return tx
+
+
+def _observation_end(tx: pd.DataFrame, observation_end: Any) -> pd.Timestamp:
+    """The end of observation (default: the last purchase date); a purchase after it raises a
+    DataError naming the rows — it would otherwise be dropped or counted in no period."""
+    end = tx["date"].max() if observation_end is None else pd.Timestamp(observation_end)
+    late = tx.index[tx["date"] > end]
+    if len(late):
+        raise DataError("DataFrame", [Problem(f"purchase after observation_end ({end:%Y-%m-%d})", row=int(r), column="date",
+                                              value=str(tx.loc[r, "date"].date())) for r in late])
+    return end
 
 
 def share_of_wallet(spend: pd.Series, wallet: pd.Series) -> pd.Series:
@@ -115,7 +126,8 @@ def most_loyal_customers(
 def cross_buying_index(transactions: pd.DataFrame, *, categories: Any = None) -> pd.DataFrame:
     """Cross-buying per customer: ``n_categories`` bought and the index (n − 1) / (K − 1) ∈ [0, 1].
 
-    K is the number of categories the firm offers (``categories``, or those in the data): 0 means
+    K is the number of distinct categories the firm offers (``categories``, repeats counted once,
+    or those in the data): 0 means
     one category only, 1 all of them (Kumar, George & Pancras 2008 count categories bought; the
     normalisation makes bases with different assortments comparable). ``category_share`` is the
     share of spend in the customer's largest category (concentration, 1 for single-category buyers).
@@ -126,7 +138,7 @@ def cross_buying_index(transactions: pd.DataFrame, *, categories: Any = None) ->
     [[3.0, 1.0], [1.0, 0.0]]
     """
     tx = _transactions(transactions, need_category=True)
-    offered = sorted(tx["category"].unique()) if categories is None else list(categories)
+    offered = sorted(tx["category"].unique()) if categories is None else list(dict.fromkeys(categories))
     unknown = ~tx["category"].isin(offered)
     if unknown.any():
         raise DataError("DataFrame", [Problem(f"category not offered ({offered})", row=int(r), column="category", value=c)
@@ -158,11 +170,7 @@ def relationship_depth(transactions: pd.DataFrame, *, observation_end: Any = Non
     (180, 0.676, 2.0)
     """
     tx = _transactions(transactions)
-    end = tx["date"].max() if observation_end is None else pd.Timestamp(observation_end)
-    late = tx.index[tx["date"] > end]
-    if len(late):
-        raise DataError("DataFrame", [Problem(f"purchase after observation_end ({end:%Y-%m-%d})", row=int(r), column="date",
-                                              value=str(tx.loc[r, "date"].date())) for r in late])
+    end = _observation_end(tx, observation_end)
     g = tx.groupby("customer_id")
     out = pd.DataFrame({"first_purchase": g["date"].min(), "n_purchases": g.size().astype(float), "spend": g["amount"].sum()})
     out["length_days"] = (end - out["first_purchase"]).dt.total_seconds() / 86400
@@ -182,7 +190,8 @@ def spending_growth(transactions: pd.DataFrame, *, freq: str = "Q", observation_
     (default: the last date), periods without purchases counting as 0 spend. ``slope`` is money
     per period per period (b of spend_t = a + b·t), ``mean_spend`` the mean per period and
     ``growth_rate`` = slope / mean_spend, the relative change per period; NaN with fewer than two
-    periods. Computed in closed form, b = Σ(t − t̄)(y − ȳ) / Σ(t − t̄)², per customer.
+    periods. Computed in closed form, b = Σ(t − t̄)(y − ȳ) / Σ(t − t̄)², per customer. A purchase
+    after ``observation_end`` raises a DataError naming its row (as in :func:`relationship_depth`).
 
     >>> tx = pd.DataFrame({"customer_id": ["a"] * 3, "date": ["2021-01-15", "2021-04-15", "2021-07-15"],
     ...                    "amount": [10.0, 20.0, 30.0]})
@@ -190,7 +199,7 @@ def spending_growth(transactions: pd.DataFrame, *, freq: str = "Q", observation_
     [[3.0, 10.0, 0.5]]
     """
     tx = _transactions(transactions)
-    end = tx["date"].max() if observation_end is None else pd.Timestamp(observation_end)
+    end = _observation_end(tx, observation_end)
     tx = tx.assign(period=tx["date"].dt.to_period(freq))
     last = end.to_period(freq)
     spend = tx.groupby(["customer_id", "period"])["amount"].sum()
@@ -219,6 +228,8 @@ def loyalty_segments(loyal: pd.DataFrame, *, lapsed: pd.Series | None = None, sh
     "lapsed", and the active ones, in the rank order of :func:`most_loyal_customers`, are cut into
     ``shares`` of the active base (default: top 20% "core", next 30% "growth", last 50%
     "maintain") — the identify-the-target step of a loyalty programme (Reinartz & Kumar 2002).
+    Customers absent from ``lapsed`` are active; a missing (NaN) or non-boolean flag raises a
+    DataError naming the customer, since it cannot say whether the customer lapsed.
 
     >>> loyal = pd.DataFrame({"rank": [1, 2, 3, 4, 5]}, index=list("abcde"))
     >>> loyalty_segments(loyal, lapsed=pd.Series({"e": True})).tolist()
@@ -227,7 +238,7 @@ def loyalty_segments(loyal: pd.DataFrame, *, lapsed: pd.Series | None = None, sh
     check_columns(loyal, ["rank"], source="DataFrame")
     if len(shares) != len(labels) or not np.isclose(sum(shares), 1) or min(shares) <= 0:
         raise ValueError(f"shares must be positive, one per label, and sum to 1; got {shares} for {labels}")
-    flagged = (lapsed.astype(bool).reindex(loyal.index, fill_value=False) if lapsed is not None
+    flagged = (check_flags(lapsed, source="lapsed", column="lapsed").reindex(loyal.index, fill_value=False) if lapsed is not None
                else pd.Series(False, index=loyal.index))
     active = loyal.loc[~flagged, "rank"].rank(method="first")
     quantile = (active.to_numpy(float) - 0.5) / max(len(active), 1)
@@ -237,7 +248,8 @@ def loyalty_segments(loyal: pd.DataFrame, *, lapsed: pd.Series | None = None, sh
     return segment
 
 
-def segment_profile(segments: pd.Series, customers: pd.DataFrame, *, win_back_probability: pd.Series | None = None) -> pd.DataFrame:
+def segment_profile(segments: pd.Series, customers: pd.DataFrame, *, win_back_probability: pd.Series | None = None,
+                    won_back_clv: float | None = None) -> pd.DataFrame:
     """Per target segment: size and mean relationship metrics, the table that
     :func:`crmlab.strategy.loyalty_response_curves` turns into response curves.
 
@@ -246,7 +258,10 @@ def segment_profile(segments: pd.Series, customers: pd.DataFrame, *, win_back_pr
     other numeric columns (e.g. ``growth_rate``), averaged per segment. The "lapsed" segment also
     gets ``n_lapsed``, its mean ``win_back_probability`` (by customer, e.g. from
     :class:`crmlab.strategy.WinBackModel`) and ``won_back_clv`` — the mean CLV of the active
-    customers, what a customer won back is assumed to be worth — and ``lapsed`` = True.
+    customers, what a customer won back is assumed to be worth, unless ``won_back_clv`` is given —
+    and ``lapsed`` = True. Every lapsed customer needs a ``win_back_probability`` when one is given
+    (a DataError names those without). A base of lapsed customers only has no active customer to
+    value a won-back one: that raises a DataError unless ``won_back_clv`` is given.
 
     >>> seg = pd.Series({"a": "core", "b": "core", "c": "lapsed"})
     >>> cust = pd.DataFrame({"clv": [100.0, 50.0, 2.0], "probability_alive": [0.9, 0.7, 0.1], "share_of_wallet": [0.5, 0.3, 0.1],
@@ -266,10 +281,23 @@ def segment_profile(segments: pd.Series, customers: pd.DataFrame, *, win_back_pr
     out["won_back_clv"] = np.nan
     if out["lapsed"].any():
         active = data["segment"] != "lapsed"
-        out.loc["lapsed", "won_back_clv"] = float(data.loc[active, "clv"].mean()) if active.any() else np.nan
+        if won_back_clv is not None:
+            if not np.isfinite(won_back_clv) or won_back_clv < 0:
+                raise ValueError(f"won_back_clv must be a finite value ≥ 0, got {won_back_clv!r}")
+            out.loc["lapsed", "won_back_clv"] = float(won_back_clv)
+        elif active.any():
+            out.loc["lapsed", "won_back_clv"] = float(data.loc[active, "clv"].mean())
+        else:
+            raise DataError("segments", [Problem(
+                "only lapsed customers: no active customer to value a won-back customer by (the mean CLV of the "
+                "active); pass won_back_clv", column="segment", value="lapsed")])
         if win_back_probability is not None:
             lapsed_ids = data.index[~active]
-            out.loc["lapsed", "win_back_probability"] = float(win_back_probability.reindex(lapsed_ids).mean())
+            p = win_back_probability.reindex(lapsed_ids)
+            if p.isna().any():
+                raise DataError("win_back_probability", [Problem("lapsed customer without a win-back probability", row=r)
+                                                         for r in p.index[p.isna()]])
+            out.loc["lapsed", "win_back_probability"] = float(p.mean())
     order = [k for k in ("core", "growth", "maintain") if k in out.index]
     out = out.loc[order + [k for k in out.index if k not in order and k != "lapsed"] + (["lapsed"] if out["lapsed"].any() else [])]
     out.index.name = "segment"

@@ -75,7 +75,8 @@ def co_creation_clv_association(indicators: pd.DataFrame, clv: pd.Series,
     ratio ``clv_ratio``. Also returned: the OLS ``np.log1p(clv) ~ np.log1p(reviews) + …``
     (statsmodels results) whose slopes are elasticity-like — the % difference in CLV per % more
     co-creation, the others held fixed. Association, not causation: engaged customers both buy and
-    co-create (Kumar et al. 2010).
+    co-create (Kumar et al. 2010). An indicator in ``columns`` that ``indicators`` lacks raises a
+    DataError naming the column once; a missing count or CLV is named by row.
 
     >>> ind = pd.DataFrame({"reviews": [0, 1, 2, 3, 0, 5]}, index=list("abcdef"))
     >>> clv = pd.Series([10.0, 20.0, 30.0, 40.0, 5.0, 90.0], index=list("abcdef"))
@@ -84,7 +85,8 @@ def co_creation_clv_association(indicators: pd.DataFrame, clv: pd.Series,
     (1.0, 6.0)
     """
     cols = list(columns)
-    data = check_numeric(indicators.reindex(columns=cols), cols, nonnegative=cols)
+    check_columns(indicators, cols, source="indicators")  # an absent indicator is one missing column, not a NaN per row
+    data = check_numeric(indicators[cols], cols, source="indicators", nonnegative=cols)
     value = check_numeric(pd.DataFrame({"clv": clv.reindex(data.index)}), ["clv"], nonnegative=["clv"])["clv"]
     data["clv"] = value
     rows = {}
