@@ -17,7 +17,8 @@ time of the timed call and its peak resident memory (``VmHWM``, the process's
 own high-water mark; see ``summary_benchmark.peak_rss_kb``):
 
 - ``crmlab``: ``transaction_summary(path, observation_end=..., freq="D",
-  time_unit="W")``: lazy Parquet scan, the data layer's validation, the summary;
+  time_unit="W")``: lazy Parquet scan and the summary, the data layer's checks
+  counted in the summary's own pass (there is no separate validation pass);
 - ``polars floor``: a plain Polars group-by of the same file by customer with
   count, min(date) and sum(amount), streaming: the least work any summary of
   the file must do (one pass, one group-by), not a correct RFM summary;
@@ -262,7 +263,7 @@ def write_markdown(results: list[dict], args: argparse.Namespace, env: str, life
         + (f" lifetimes side: {lifetimes_versions}." if lifetimes_versions else ""),
         "",
         "Summary: `transaction_summary(path, observation_end='2021-12-31', freq='D', time_unit='W')` on a "
-        "Parquet file (validation included). Floor: `scan_parquet(path).group_by('customer_id')"
+        "Parquet file (the data layer's checks included, counted in the same pass). Floor: `scan_parquet(path).group_by('customer_id')"
         ".agg(len, min(date), sum(amount))`, streaming. lifetimes: `read_parquet` + "
         "`summary_data_from_transaction_data(freq='D', freq_multiplier=7)`. Times: median (min) over repeats, "
         "each in a fresh process, all methods in the same run; peak RSS: the largest VmHWM over the repeats.",

@@ -20,7 +20,9 @@ import pytest
 
 from crmlab.customers import cohort_retention, interpurchase_summary, transaction_summary
 from crmlab.customers.engines import engine_for, input_kind
+from crmlab.customers.summary import collect
 from crmlab.data import DataError
+from crmlab.data.transactions import csv_layout_error
 
 END = "2021-12-31"
 
@@ -138,3 +140,70 @@ def test_row_deep_in_a_large_csv_is_named(tmp_path, large_csv_lines, bad_line, c
         assert err.n_problems == 1
         assert (err.problems[0].row, err.problems[0].column) == (BAD_ROW, column)
         assert message in str(err)
+
+
+# ---------------------------------------------------------------------------------------------
+# Globs: errors name the file and the row within it; no engine error escapes.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_glob_errors_name_the_file_and_its_row(tmp_path):
+    """Hand-worked: the bad row is data row 2 of p2.csv (not row 5 counted across the files)."""
+    header = "customer_id,date,amount\n"
+    (tmp_path / "p1.csv").write_text(header + "a,2021-01-01,1\nb,2021-01-02,1\nc,2021-01-03,1\n")
+    (tmp_path / "p2.csv").write_text(header + "a,2021-01-04,1\nb,2021-01-05,-1\nc,2021-01-06,1\n")
+    pattern = str(tmp_path / "p*.csv")
+    for call in (lambda: transaction_summary(pattern, observation_end=END), lambda: interpurchase_summary(pattern)):
+        with pytest.raises(DataError) as info:
+            call()
+        assert info.value.source == pattern and info.value.n_problems == 1
+        assert f"row 2 of {tmp_path / 'p2.csv'}, column 'amount': negative value ('-1')" in str(info.value)
+    (tmp_path / "p2.csv").write_text(header + "a,2021-01-04,1\nb,2021-01-05,1,9\nc,2021-01-06,1\n")
+    with pytest.raises(DataError, match=rf"row 2 of {tmp_path / 'p2.csv'}: 4 cells where the header has 3"):
+        transaction_summary(pattern, observation_end=END)
+
+
+def test_empty_glob_mixed_schemas_and_uncastable_columns_are_data_errors(tmp_path):
+    """Hand-worked: a glob matching nothing, Parquet parts with different schemas and a list-typed id
+    column are DataErrors naming the input (they escaped as polars ComputeError / SchemaError /
+    InvalidOperationError)."""
+    pattern = str(tmp_path / "nothing-*.parquet")
+    for call in (lambda: transaction_summary(pattern, observation_end=END), lambda: cohort_retention(pattern)):
+        with pytest.raises(DataError, match=r"no file matches the pattern") as info:
+            call()
+        assert info.value.source == pattern
+    pd.DataFrame({"customer_id": ["a"], "date": [pd.Timestamp("2021-01-01")], "amount": [1.0]}).to_parquet(tmp_path / "m-1.parquet")
+    pd.DataFrame({"customer_id": ["b"], "date": ["2021-01-02"], "amount": ["2"]}).to_parquet(tmp_path / "m-2.parquet")
+    pattern = str(tmp_path / "m-*.parquet")
+    for call in (lambda: transaction_summary(pattern, observation_end=END), lambda: interpurchase_summary(pattern)):
+        with pytest.raises(DataError, match=r"the files do not all have the same columns and types") as info:
+            call()
+        assert info.value.source == pattern
+    listed = pl.DataFrame({"customer_id": [[1], [2]], "date": ["2021-01-01", "2021-01-02"], "amount": [1.0, 2.0]})
+    with pytest.raises(DataError, match=r"^DataFrame: "):
+        transaction_summary(listed, observation_end=END)
+
+
+def test_a_parser_failure_met_only_while_computing_names_the_row(tmp_path, large_csv_lines):
+    """An unclosed quote deep in a file: Polars reads a CSV in chunks in parallel, so whether the validating
+    pass or a later pass meets the parser error can vary. Whichever pass meets it, the error is the row
+    (counted line by line, the same way every time), never the engine's. Forced here by a query that fails."""
+    rows = list(large_csv_lines)
+    rows[BAD_ROW] = 'C7,"2021-01-03,12.5'
+    path = tmp_path / "large.csv"
+    path.write_text("\n".join(rows) + "\n")
+    error = csv_layout_error(path)
+    assert (error.problems[0].row, error.n_problems) == (BAD_ROW, 1) and "unclosed quote" in str(error)
+    clean = tmp_path / "clean.csv"
+    clean.write_text("\n".join(large_csv_lines[:100]) + "\n")
+    assert csv_layout_error(clean) is None and csv_layout_error(pl.DataFrame({"a": [1]})) is None
+
+    def fail(frame: pl.DataFrame) -> pl.DataFrame:
+        raise pl.exceptions.ComputeError("could not parse (as the CSV reader says)")
+
+    failing = pl.LazyFrame({"a": [1]}).map_batches(fail)
+    with pytest.raises(DataError) as info:
+        collect(failing, path)
+    assert info.value.problems[0].row == BAD_ROW
+    with pytest.raises(pl.exceptions.ComputeError):
+        collect(failing, clean)  # not a layout problem: the engine's error stands, for the caller to handle

@@ -101,12 +101,36 @@ def _same(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, check_dtype=True)
 
 
-def test_input_kinds_recognised_without_importing_pyspark(spark_log):
-    """Hand-worked: each input kind and its engine."""
+_WITHOUT_PYSPARK = """
+import sys
+sys.modules["pyspark"] = None  # unimportable: any import of pyspark or pyspark.sql now raises ImportError
+import pandas as pd, polars as pl
+from crmlab.customers import transaction_summary
+from crmlab.customers.engines import engine_for, input_kind
+tx = pd.DataFrame({"customer_id": ["a", "a"], "date": ["2021-01-01", "2021-01-08"], "amount": [1.0, 2.0]})
+path = sys.argv[1]
+tx.to_parquet(path, index=False)
+for source in (tx, pl.from_pandas(tx), pl.from_pandas(tx).lazy(), path):
+    assert engine_for(source) == "polars", input_kind(source)
+    assert transaction_summary(source, observation_end="2021-01-31")["frequency"].tolist() == [1]
+print("ok")
+"""
+
+
+def test_input_kinds_recognised_without_importing_pyspark(spark_log, tmp_path):
+    """Hand-worked: each input kind and its engine; and, in a subprocess where pyspark cannot be
+    imported, dispatching and summarising every non-Spark input works: crmlab's own code does not
+    import pyspark.sql for them. (pandera imports pyspark by itself when it is installed, so
+    checking sys.modules after the call could not tell crmlab's imports from pandera's.)"""
+    import subprocess
+    import sys
+
     assert input_kind(spark_log) == "spark" and engine_for(spark_log) == "spark" and is_spark_dataframe(spark_log)
     assert [input_kind(x) for x in (pd.DataFrame(), pl.DataFrame(), pl.LazyFrame(), "a.csv")] == ["pandas", "polars", "lazy", "path"]
     with pytest.raises(TypeError, match="PySpark DataFrame; got builtins.list"):
         input_kind([1, 2])
+    run = subprocess.run([sys.executable, "-c", _WITHOUT_PYSPARK, str(tmp_path / "tx.parquet")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
 
 
 @pytest.mark.parametrize(
@@ -216,3 +240,87 @@ def test_spark_names_the_row_deep_in_a_large_csv(spark, tmp_path, large_csv_line
     err = info.value
     assert err.source == str(path)
     assert [(p.row, p.column, p.value) for p in err.problems] == [(BAD_ROW, "amount", "twelve")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Review fixes: repeat spend, time zones, coercions, whitespace, row positions.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_spark_monetary_value_sums_repeat_purchases_without_cancellation(spark):
+    """Checked against the definition computed by plain pandas (the mean of the repeat day totals):
+    purchases on the first day and one repeat of 0 give exactly 0; a first purchase of 1e17 then
+    a repeat of 1.0 gives 1.0 (total − first gave rounding residue and 0.0)."""
+    rng = np.random.default_rng(5)
+    n, k = 5_000, 50
+    log = pd.concat(
+        [
+            pd.DataFrame({"customer_id": [f"c{c}" for c in rng.integers(0, k, n)], "date": "2021-01-01", "amount": np.round(rng.uniform(0, 1, n), 2)}),
+            pd.DataFrame({"customer_id": [f"c{c}" for c in range(k)], "date": "2021-01-08", "amount": 0.0}),
+            pd.DataFrame({"customer_id": ["big", "big"], "date": ["2021-01-01", "2021-01-08"], "amount": [1e17, 1.0]}),
+        ],
+        ignore_index=True,
+    )
+    days = log.groupby(["customer_id", "date"])["amount"].sum()
+    expected = days.groupby(level="customer_id").apply(lambda s: s.iloc[1:].mean() if len(s) > 1 else 0.0).sort_index()
+    got = transaction_summary(spark.createDataFrame(log), observation_end=END)["monetary_value"]
+    pd.testing.assert_series_equal(got, expected, check_names=False, check_exact=True)
+
+
+def test_spark_time_zone_aware_dates_read_in_utc_whatever_the_session_time_zone(spark, tmp_path):
+    """Second implementation: the Polars engine on the same Parquet file (the instant in UTC), with the
+    Spark session in New York: 2021-01-01 02:00 UTC stays 2021-01-01 02:00 (a plain cast to
+    TIMESTAMP_NTZ gave 2020-12-31 21:00). Offset strings likewise (2021-01-01T23:30-05:00 is 04:30 UTC)."""
+    dates = pd.to_datetime(["2021-01-01 02:00", "2021-01-08 03:00", "2021-02-01 23:59"]).tz_localize("UTC")
+    pd.DataFrame({"customer_id": ["a", "a", "b"], "date": dates, "amount": [1.0, 2.0, 3.0]}).to_parquet(tmp_path / "tz.parquet")
+    text = [("a", "2021-01-01T23:30:00-05:00", "1"), ("a", "2021-01-05T10:00:00Z", "2"), ("b", "2021-01-03T08:00:00+02:00", "3")]
+    previous = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        expected = transaction_summary(tmp_path / "tz.parquet", observation_end=END, freq="D")
+        _same(transaction_summary(spark.read.parquet(str(tmp_path / "tz.parquet")), observation_end=END, freq="D"), expected)
+        assert expected.loc["a", "first_purchase"] == pd.Timestamp("2021-01-01 02:00")
+        frame = pl.DataFrame(text, schema=["customer_id", "date", "amount"], orient="row")
+        got = transaction_summary(spark.createDataFrame(text, ["customer_id", "date", "amount"]), observation_end=END)
+        _same(got, transaction_summary(frame, observation_end=END))
+        assert got.loc["a", "first_purchase"] == pd.Timestamp("2021-01-02 04:30")
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", previous)
+
+
+def test_spark_coerces_and_strips_like_polars(spark):
+    """Second implementation: the Polars engine on the same rows. Ids padded with tabs, newlines and
+    no-break spaces are one customer (Spark's trim strips spaces only); integral float ids read '1'
+    (not '1.0'); integer yyyymmdd dates are dates (an AnalysisException before), and an integer
+    that is not one is a DataError naming the row."""
+    rows = [("a", "2021-01-01", "1"), ("a\t", "2021-01-05", "2"), ("\u00a0a \n", "2021-01-09", "3"), ("b", "2021-01-02", "4")]
+    got = transaction_summary(spark.createDataFrame(rows, ["customer_id", "date", "amount"]), observation_end=END)
+    _same(got, transaction_summary(pl.DataFrame(rows, schema=["customer_id", "date", "amount"], orient="row"), observation_end=END))
+    assert got.index.tolist() == ["a", "b"] and got.loc["a", "frequency"] == 2
+    typed = pd.DataFrame({"customer_id": [1.0, 1.0, 2.0], "date": [20210101, 20210105, 20210103], "amount": [1.0, 2.0, 3.0]})
+    got = transaction_summary(spark.createDataFrame(typed), observation_end=END)
+    _same(got, transaction_summary(pl.from_pandas(typed), observation_end=END))
+    assert got.index.tolist() == ["1", "2"] and got.loc["1", "first_purchase"] == pd.Timestamp("2021-01-01")
+    with pytest.raises(DataError) as info:
+        transaction_summary(spark.createDataFrame(typed.assign(date=[20210101, 2021015, 20210103])), observation_end=END)
+    assert [(p.row, p.column, p.value) for p in info.value.problems] == [(1, "date", 2021015)]
+
+
+def test_spark_rows_of_a_transformed_dataframe_are_positions(spark, tmp_path):
+    """Hand-worked: the bad line is data row 51 of the file; after a filter (inputFiles() still lists
+    the file) the DataFrame's rows are not the file's, so the source is "DataFrame" and the row is
+    its position from 0 (20: the 21st row kept), not a wrong "row 21" of the file."""
+    lines = ["customer_id,date,amount"] + [f"c{i % 5},2021-01-{1 + i % 28:02d},{'-1' if i == 50 else '5'}" for i in range(100)]
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join(lines) + "\n")
+    raw = spark.read.csv(str(path), header=True)
+    from pyspark.sql import functions as F
+
+    for df, source, row in (
+        (raw, str(path), 51),
+        (raw.withColumnRenamed("amount", "value").select("customer_id", "date", "value"), str(path), 51),
+        (raw.filter(F.col("customer_id").isin("c0", "c3")), "DataFrame", 20),
+    ):
+        with pytest.raises(DataError) as info:
+            transaction_summary(df, observation_end=END, columns={"value": "amount"} if "value" in df.columns else None)
+        assert (info.value.source, [p.row for p in info.value.problems]) == (source, [row])

@@ -277,3 +277,32 @@ def test_bad_scalar_arguments():
         transaction_summary(HAND, observation_end="soon")
     with pytest.raises(ValueError, match=r"observation_end is required"):
         transaction_summary(HAND, observation_end="")
+
+
+def _plain_pandas_monetary_value(log: pd.DataFrame) -> pd.Series:
+    """The definition, in plain pandas: per customer, the day totals after the first day, averaged (0 if none)."""
+    days = log.assign(day=pd.to_datetime(log["date"]).dt.normalize()).groupby(["customer_id", "day"])["amount"].sum()
+    return days.groupby(level="customer_id").apply(lambda s: s.iloc[1:].mean() if len(s) > 1 else 0.0)
+
+
+def test_monetary_value_sums_repeat_purchases_without_cancellation(tmp_path):
+    """Checked against the definition computed by plain pandas (the mean of the repeat transactions).
+
+    Many purchases on the first day and one repeat of 0 must give exactly 0 (not total − first, a
+    rounding residue such as -3.6e-14); a first purchase of 1e17 then a repeat of 1.0 must give 1.0
+    (total − first gave 0.0). For a pandas and a Polars frame and a Parquet file.
+    """
+    rng = np.random.default_rng(5)
+    n, k = 20_000, 200
+    first_day = pd.DataFrame(
+        {"customer_id": [f"c{c}" for c in rng.integers(0, k, n)], "date": pd.Timestamp("2021-01-01"), "amount": np.round(rng.uniform(0, 1, n), 2)}
+    )
+    repeat = pd.DataFrame({"customer_id": [f"c{c}" for c in range(k)], "date": pd.Timestamp("2021-01-08"), "amount": 0.0})
+    big = pd.DataFrame({"customer_id": ["big", "big"], "date": pd.to_datetime(["2021-01-01", "2021-01-08"]), "amount": [1e17, 1.0]})
+    log = pd.concat([first_day, repeat, big]).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    expected = _plain_pandas_monetary_value(log).sort_index()
+    assert (expected.drop("big") == 0.0).all() and expected["big"] == 1.0
+    log.to_parquet(tmp_path / "tx.parquet", index=False)
+    for source in (log, pl.from_pandas(log), tmp_path / "tx.parquet"):
+        got = transaction_summary(source, observation_end=END)["monetary_value"]
+        pd.testing.assert_series_equal(got, expected, check_names=False, check_exact=True)

@@ -207,3 +207,40 @@ def test_both_readers_reject_mixed_date_formats_and_bad_quantity(tmp_path):
             reader(path)
         assert "row 2, column 'date'" in str(info.value)
         assert "row 2, column 'quantity'" in str(info.value)
+
+
+def test_lazy_reader_coerces_like_the_pandas_reader(tmp_path):
+    """Checked against the pandas reader (read_transactions, pandera): a second implementation.
+
+    A Polars frame and a Parquet file with integer yyyymmdd dates, integral float ids (1.0 from a
+    NaN-holding int column reads '1', not '1.0') and a padded channel read as the pandas reader
+    reads them (previously: dates in 1970 nanoseconds, ids '1.0', the channel unstripped).
+    """
+    raw = pd.DataFrame(
+        {"customer_id": [1.0, 1.0, 2.0], "date": [20210101, 20210105, 20210103], "amount": [1.0, 2.0, 3.0], "channel": [" web", "shop\t", None]}
+    )
+    eager = read_transactions(raw)
+    raw.to_parquet(tmp_path / "tx.parquet", index=False)
+    for source in (pl.from_pandas(raw), tmp_path / "tx.parquet"):
+        lazy = scan_transactions(source).collect().to_pandas().sort_values(["customer_id", "date"], ignore_index=True)
+        pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+    assert eager["customer_id"].tolist() == ["1", "1", "2"]
+    assert eager["channel"].iloc[:2].tolist() == ["web", "shop"] and eager["channel"].isna().iloc[2]
+    assert eager["date"].tolist() == [pd.Timestamp("2021-01-01"), pd.Timestamp("2021-01-05"), pd.Timestamp("2021-01-03")]
+    # Not integral: both readers keep the float's text.
+    mixed = raw.assign(customer_id=[1.5, 1.0, 2.0])
+    lazy_ids = sorted(scan_transactions(pl.from_pandas(mixed)).collect()["customer_id"].to_list())
+    assert lazy_ids == read_transactions(mixed)["customer_id"].tolist() == ["1.0", "1.5", "2.0"]
+
+
+def test_dates_with_utc_offsets_read_as_utc_by_both_readers(tmp_path):
+    """Hand-worked, and the lazy reader checked against the pandas reader.
+
+    '2021-01-01T10:00:00Z' is 10:00 UTC and '2021-01-01T23:30:00-05:00' is 2021-01-02 04:30 UTC:
+    both readers give the instant in UTC without a time zone (the lazy scan raised a polars
+    SchemaError in the summary; the pandas reader a TypeError).
+    """
+    path = write(tmp_path, "customer_id,date,amount\na,2021-01-01T10:00:00Z,1\na,2021-01-01T23:30:00-05:00,2\nb,2021-01-03T08:00:00+02:00,3\n")
+    expected = [pd.Timestamp("2021-01-01 10:00"), pd.Timestamp("2021-01-02 04:30"), pd.Timestamp("2021-01-03 06:00")]
+    assert read_transactions(path)["date"].tolist() == expected
+    assert [pd.Timestamp(d) for d in scan_transactions(path).collect()["date"].to_list()] == expected

@@ -14,10 +14,13 @@ path or glob (CSV, Parquet)  "path"     Polars, streaming scan: never loaded int
                                         collected (through Arrow)
 ============================ ========== =====================================================
 
-PySpark is optional (``pip install crmlab[spark]``) and imported only when a
-Spark DataFrame is passed, so recognising one must not import it: a Spark
-DataFrame is told by its class's module (``pyspark.sql...``), which also
-covers Spark Connect's DataFrame.
+PySpark is optional (``pip install crmlab[spark]``). crmlab's own code imports
+it only when a Spark DataFrame is passed, so recognising one must not import
+it: a Spark DataFrame is told by its class's module (``pyspark.sql...``),
+which also covers Spark Connect's DataFrame. (When PySpark is installed,
+pandera, which validates pandas input, imports it by itself as soon as
+:mod:`crmlab.data` is imported; crmlab works for every other input with
+PySpark absent or unimportable.)
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def interpurchase_times(transactions: Transactions, *, unit: str = "D") -> pd.Da
 
         gaps = spark.interpurchase_gaps(transactions, UNIT_DAYS[check_unit(unit)]).sort("customer_id", "date")
         return gaps.with_columns(pl.col("date").cast(pl.Datetime("ns"))).to_pandas()
-    return collect(_gaps(transactions, unit)).to_pandas()
+    return collect(_gaps(transactions, unit), transactions).to_pandas()
 
 
 def _stats(col: str = "ipt") -> list[pl.Expr]:
@@ -138,7 +138,7 @@ def interpurchase_summary(transactions: Transactions, *, unit: str = "D") -> pd.
     else:
         gaps = _gaps(transactions, unit)
         customers = scan(transactions).select("customer_id").unique()
-        per = collect(customers.join(gaps.group_by("customer_id").agg(_stats()), on="customer_id", how="left"))
+        per = collect(customers.join(gaps.group_by("customer_id").agg(_stats()), on="customer_id", how="left"), transactions)
     table = (
         per.with_columns(pl.col("n_gaps").fill_null(0).cast(pl.Int64))
         .with_columns((pl.col("sd") / pl.col("mean")).alias("cv"))
@@ -199,7 +199,8 @@ def interpurchase_distribution(transactions: Transactions, *, unit: str = "D") -
                 pl.col("customer_id").n_unique().cast(pl.Int64).alias("n_customers"),
                 ipt.quantile(0.1, interpolation="linear").alias("p10"),
                 ipt.quantile(0.9, interpolation="linear").alias("p90"),
-            )
+            ),
+            transactions,
         )
     out = pooled.with_columns(
         pl.col("n_gaps").cast(pl.Int64), pl.col("n_customers").cast(pl.Int64), (pl.col("sd") / pl.col("mean")).alias("cv")

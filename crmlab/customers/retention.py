@@ -113,7 +113,7 @@ def active_customers(transactions: Transactions, *, freq: str = "M", window: int
 
         active = spark.active_periods(transactions, freq, window)
     else:
-        active = collect(_active(scan(transactions), freq, window))
+        active = collect(_active(scan(transactions), freq, window), transactions)
     out = (
         active.with_columns(ordinal_start(freq).alias("period"))
         .sort("ord", "customer_id")
@@ -135,7 +135,8 @@ def _rates(transactions: Transactions, freq: str, window: int) -> pl.DataFrame:
         counts = collect(
             _active(scan(transactions), freq, window)
             .group_by("ord")
-            .agg(pl.len().cast(pl.Int64).alias("E"), pl.col("new").sum().cast(pl.Int64).alias("N"))
+            .agg(pl.len().cast(pl.Int64).alias("E"), pl.col("new").sum().cast(pl.Int64).alias("N")),
+            transactions,
         )
     grid = pl.DataFrame({"ord": pl.int_range(counts["ord"].min(), counts["ord"].max() + 1, eager=True).cast(pl.Int32)})
     table = (
@@ -284,7 +285,7 @@ def cohort_retention(transactions: Transactions, *, freq: str = "M") -> pd.DataF
 
         sizes, active, last = spark.cohort_counts(transactions, freq)
     else:
-        sizes, active, last = _cohort_counts(scan(transactions), freq)
+        sizes, active, last = _cohort_counts(scan(transactions), freq, transactions)
     sizes = sizes.with_columns(pl.col("cohort_ord").cast(pl.Int32), pl.col("cohort_size").cast(pl.Int64))
     active = active.with_columns(pl.col("cohort_ord").cast(pl.Int32), pl.col("n_active").cast(pl.Int64))
     grid = (
@@ -308,13 +309,14 @@ def cohort_retention(transactions: Transactions, *, freq: str = "M") -> pd.DataF
     return out
 
 
-def _cohort_counts(lf: pl.LazyFrame, freq: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+def _cohort_counts(lf: pl.LazyFrame, freq: str, source: Any = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(sizes, active, last) of :func:`cohort_retention`, aggregated lazily (Spark twin: ``spark.cohort_counts``)."""
     bought = _purchase_periods(lf, freq).with_columns(pl.col("ord").min().over("customer_id").alias("cohort_ord"))
     active = collect(
         bought.with_columns((pl.col("ord") - pl.col("cohort_ord")).alias("period_number"))
         .group_by("cohort_ord", "period_number")
-        .agg(pl.len().cast(pl.Int64).alias("n_active"))
+        .agg(pl.len().cast(pl.Int64).alias("n_active")),
+        source,
     )
     sizes = active.filter(pl.col("period_number") == 0).select("cohort_ord", pl.col("n_active").alias("cohort_size"))
     last = int((active["cohort_ord"] + active["period_number"]).max())
@@ -396,7 +398,8 @@ def repeat_purchase_rate(
             .agg(
                 pl.len().cast(pl.Int64).alias("n_customers"),
                 (pl.col("n_periods") >= 2).sum().cast(pl.Int64).alias("n_repeat"),
-            )
+            ),
+            transactions,
         )
     if not keys:
         groups = groups.with_columns(pl.lit(0).alias("_all"))

@@ -74,9 +74,11 @@ def summary_aggregates(
     (calibration part), ``frequency_holdout``, ``holdout_spend`` (holdout
     part), ``n_late``, ``first_late`` (purchases after observation_end).
     Stage 1 groups by customer, part and period; stage 2 by customer, with
-    the first period's value taken by ``min_by`` (repeat spend = total − first).
+    each customer's first calibration period found by a window over the
+    customer's periods, so repeat spend is the sum of the later periods.
     """
     from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
 
     tx = spark_transactions(df, columns=columns)
     next_day = F.lit(str((split + pd.Timedelta(days=1)).date())).cast("timestamp_ntz")
@@ -97,12 +99,17 @@ def summary_aggregates(
     def where(column: str, mask: Any) -> Any:
         return F.when(mask, F.col(column))
 
+    # Each customer's first calibration period, to sum the repeat transactions themselves
+    # (not total − first: two float sums subtracted leave rounding residue).
+    periods = periods.withColumn("first_c", F.min(where("ord", c)).over(Window.partitionBy("customer_id")))
+    repeat = c & (F.col("ord") != F.col("first_c"))
+
     zero = F.lit(0)
     per_customer = periods.groupBy("customer_id").agg(
         F.sum(c.cast("long")).alias("n_periods"),
         F.min(where("ord", c)).alias("first_ord"),
         F.max(where("ord", c)).alias("last_ord"),
-        F.min_by(where("value", c), where("ord", c)).alias("first_value"),
+        F.coalesce(F.sum(where("value", repeat)), zero.cast("double")).alias("repeat_spend"),
         F.coalesce(F.sum(where("value", c)), zero.cast("double")).alias("total_spend"),
         F.coalesce(F.sum(where("n", c)), zero).cast("long").alias("n_purchases"),
         F.min(where("first_date", c)).alias("first_purchase"),
@@ -112,10 +119,7 @@ def summary_aggregates(
         F.coalesce(F.sum(where("n", late)), zero).cast("long").alias("n_late"),
         F.min(where("first_date", late)).alias("first_late"),
     )
-    result = per_customer.withColumn(
-        "repeat_spend", F.col("total_spend") - F.coalesce(F.col("first_value"), zero.cast("double"))
-    ).drop("first_value")
-    return to_polars(result), spark_source_name(df)
+    return to_polars(per_customer), spark_source_name(df)
 
 
 def _purchase_periods(tx: Any, freq: str) -> Any:

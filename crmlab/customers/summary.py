@@ -30,7 +30,7 @@ import polars as pl
 
 from crmlab.customers.engines import engine_for, input_kind
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.transactions import bad_required_row, scan_transactions
+from crmlab.data.transactions import bad_required_row, csv_layout_error, scan_transactions
 
 __all__ = ["transaction_summary"]
 
@@ -241,11 +241,17 @@ def _polars_aggregates(transactions: Transactions, columns: Mapping[str, str] | 
     if deferred and "quantity" in lf.collect_schema().names():
         lf, deferred = scan_transactions(transactions, columns=columns), False
     try:
-        table = collect(summary_aggregates(lf, freq, split, end, count_bad=deferred))
-    except pl.exceptions.ComputeError:
+        table = collect(summary_aggregates(lf, freq, split, end, count_bad=deferred), transactions)
+    except pl.exceptions.PolarsError as exc:
+        # A parser failure, parts of a glob with different schemas, a column of a type that does not
+        # cast: the validating scan names the file and rows; no engine error escapes.
         if deferred:
             scan_transactions(transactions, columns=columns)  # raises the DataError locating the row
-        raise
+        layout = csv_layout_error(transactions)  # a parser failure that the validating pass did not meet again
+        if layout is not None:
+            raise layout from None
+        source = source_name(transactions)
+        raise DataError(source, [Problem(f"cannot compute the summary ({str(exc).strip().splitlines()[0]})")]) from exc
     if not deferred:
         return table
     # Ids were grouped as found; strip them here, on one row per customer. If stripping makes two
@@ -256,7 +262,7 @@ def _polars_aggregates(transactions: Transactions, columns: Mapping[str, str] | 
             table = table.with_columns(stripped.alias("customer_id"))
         else:
             lf = scan_transactions(transactions, columns=columns, validate=False)
-            table = collect(summary_aggregates(lf, freq, split, end, count_bad=True))
+            table = collect(summary_aggregates(lf, freq, split, end, count_bad=True), transactions)
     if table.height == 0 or table["n_bad"].sum() > 0:
         scan_transactions(transactions, columns=columns)  # raises the DataError naming the rows
     return table
@@ -268,7 +274,8 @@ def summary_aggregates(
     """Per-customer aggregates from which :func:`transaction_summary` is finished (the Polars engine).
 
     One row per customer: ``n_periods``, ``first_ord``, ``last_ord``,
-    ``repeat_spend``, ``total_spend``, ``n_purchases``, ``first_purchase``,
+    ``repeat_spend`` (the sum of the purchases after the first period),
+    ``total_spend``, ``n_purchases``, ``first_purchase``,
     ``last_purchase`` over the purchases up to ``split`` (the calibration end,
     or the observation end); ``frequency_holdout`` and ``holdout_spend`` over
     (split, end]; ``n_late`` and ``first_late`` after ``end``; with
@@ -310,17 +317,26 @@ def summary_aggregates(
         pl.when(late).then(date).min().alias("first_late"),
         *([bad_required_row().sum().cast(pl.Int64).alias("n_bad")] if count_bad else []),
     )
-    # The value of the first transaction (all purchases of the first period): a second pass over
-    # the rows, joined to each customer's first period. Repeat spend = total − first.
-    first_value = (
-        rows.join(per_customer.select("customer_id", "first_ord"), on="customer_id")
-        .filter(pl.col("ord") == pl.col("first_ord"), c)
-        .group_by("customer_id")
-        .agg(pl.col("amount").sum().alias("first_value"))
+    # The value of the repeat transactions (the purchases after the first period, in calibration):
+    # a second pass over the rows, joined to each customer's first period, summing the repeat
+    # purchases themselves. (Not total − first: two float sums subtracted leave rounding residue,
+    # e.g. -3.6e-14 for a repeat of 0, and lose a small repeat after a huge first purchase.)
+    # Most rows are repeats, so this group-by sees nearly every row: it groups by the customer's
+    # row number in per_customer (an integer) rather than by the id string: about 5% faster at 10M
+    # rows. Still, summing the repeats (most rows) costs about 0.3 s more at 10M rows than summing
+    # the first period (few rows) and subtracting did.
+    per_customer = per_customer.with_row_index("_k")
+    repeat_value = (
+        rows.join(per_customer.select("customer_id", "first_ord", "_k"), on="customer_id")
+        .filter(pl.col("ord") != pl.col("first_ord"), c)
+        .group_by("_k")
+        .agg(pl.col("amount").sum().alias("repeat_spend"))
     )
-    return per_customer.join(first_value, on="customer_id", how="left").with_columns(
-        (pl.col("total_spend") - pl.col("first_value").fill_null(0.0)).alias("repeat_spend")
-    ).drop("first_value")
+    return (
+        per_customer.join(repeat_value, on="_k", how="left")
+        .with_columns(pl.col("repeat_spend").fill_null(0.0))
+        .drop("_k")
+    )
 
 
 def _raise_on_late(table: pl.DataFrame, end: pd.Timestamp, source: str) -> None:
@@ -387,9 +403,20 @@ def source_name(transactions: Transactions) -> str:
     return "DataFrame"
 
 
-def collect(lf: pl.LazyFrame) -> pl.DataFrame:
-    """Collect a query with the streaming engine (bounded memory on large scans)."""
-    return lf.collect(engine="streaming")
+def collect(lf: pl.LazyFrame, source: Any = None) -> pl.DataFrame:
+    """Collect a query with the streaming engine (bounded memory on large scans).
+
+    ``source`` is the input the query reads: should the CSV parser fail on it here, after the
+    reader's validating pass did not (see :func:`crmlab.data.transactions.csv_layout_error`), the
+    rows it cannot split are raised as a DataError instead of the engine's error.
+    """
+    try:
+        return lf.collect(engine="streaming")
+    except pl.exceptions.ComputeError:
+        layout = csv_layout_error(source)
+        if layout is not None:
+            raise layout from None
+        raise
 
 
 def _epoch_days() -> pl.Expr:

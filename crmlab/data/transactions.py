@@ -23,6 +23,8 @@ non-numeric amount is reported with its value), then checked against
 
 from __future__ import annotations
 
+import functools
+import glob
 import os
 import warnings
 from collections.abc import Mapping
@@ -174,7 +176,14 @@ def _coerce(frame: pd.DataFrame, labels: pd.Index, date_format: str | None) -> t
             dates = raw.dt.tz_convert(None) if getattr(raw.dt, "tz", None) is not None else raw
         else:
             text = raw.astype("str").str.strip() if not pd.api.types.is_numeric_dtype(raw) else raw.astype("str")
-            dates = pd.to_datetime(text, errors="coerce", format=date_format)
+            fmt = date_format
+            if fmt is None:
+                first = text[raw.notna() & text.ne("")]
+                fmt = guess_datetime_format(first.iloc[0]) if len(first) else None
+            # Dates with a UTC offset ('Z', '+02:00'): the instant in UTC, without a time zone.
+            dates = pd.to_datetime(text, errors="coerce", format=fmt, utc=bool(fmt and "%z" in fmt))
+            if getattr(dates.dt, "tz", None) is not None:
+                dates = dates.dt.tz_convert(None)
             report("date", raw, dates, "unparseable date")
         out["date"] = dates.astype("datetime64[ns]")
     for column in ("amount", "quantity"):
@@ -345,8 +354,13 @@ def scan_transactions(
     first row under the header; rows of a Polars frame from 0). A CSV row the
     parser cannot read (more cells than the header, an unclosed quote) is
     located by a second pass over the lines and reported with its row number,
-    instead of the parser's own error. pandas frames go through
-    :func:`read_transactions` (pandera).
+    instead of the parser's own error. Over a glob, a problem names its file
+    and its row within that file (``row 2 of exports/p2.csv``); a glob that
+    matches nothing, or Parquet parts with different schemas, is a DataError
+    naming the pattern. Values are coerced as :func:`read_transactions` does:
+    ids and labels stripped, integral float ids as integers, integer dates
+    read as their digits (yyyymmdd), dates with a UTC offset as the instant
+    in UTC. pandas frames go through :func:`read_transactions` (pandera).
 
     ``strip_ids=False`` leaves the surrounding whitespace of customer ids
     (with ``validate=False`` only): for a computation that groups by
@@ -359,7 +373,7 @@ def scan_transactions(
     """
     if isinstance(source, pd.DataFrame):
         return pl.from_pandas(read_transactions(source, columns=columns, date_format=date_format)).lazy()
-    csv_sep = None
+    csv_sep, is_glob, scan_files = None, False, None
     if isinstance(source, (pl.DataFrame, pl.LazyFrame)):
         raw, text, first_row = source.lazy(), "DataFrame", 0
     elif not isinstance(source, (str, os.PathLike)):
@@ -375,55 +389,134 @@ def scan_transactions(
             if path.stat().st_size == 0:
                 raise DataError(text, [Problem("file is empty")])
             record_data_file(path)
+        elif "://" not in text and not glob.glob(text, recursive=True):
+            raise DataError(text, [Problem("no file matches the pattern")])
         if suffix in PARQUET_SUFFIXES:
-            raw = pl.scan_parquet(text)
+            scan_files = functools.partial(pl.scan_parquet, text)
         elif suffix in CSV_SUFFIXES + TSV_SUFFIXES:
             csv_sep = "\t" if suffix in TSV_SUFFIXES else ","
-            raw = pl.scan_csv(text, separator=csv_sep, infer_schema=False)
+            scan_files = functools.partial(pl.scan_csv, text, separator=csv_sep, infer_schema=False)
         else:
             raise DataError(text, [Problem(f"unsupported file type {suffix or '(none)'!r} for a lazy scan (CSV or Parquet)")])
-    names = raw.collect_schema().names()
+        raw = scan_files()
+    try:
+        names = raw.collect_schema().names()
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
     frame = _apply_mapping(pd.DataFrame(columns=names), columns, text)  # checks the mapping only
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(text, [Problem(f"missing required column (the data has: {', '.join(names)})", column=c) for c in missing])
-    renamed = raw.rename(dict(columns or {})).select([c for c in CANONICAL_COLUMNS if c in frame.columns])
-    schema = renamed.collect_schema()
-
-    fmt = date_format
-    if fmt is None and schema["date"] == pl.String:
-        # Infer the format from the first date, as pandas does in read_transactions,
-        # so both readers read "01/02/2021" the same way and reject the same mixtures.
-        first = renamed.select(pl.col("date").drop_nulls().str.strip_chars().first()).collect().item()
-        fmt = guess_datetime_format(first) if first else None
-
-    def as_datetime(col: str) -> pl.Expr:
-        if schema[col] in (pl.String,):
-            return pl.col(col).str.strip_chars().str.strptime(pl.Datetime("ns"), format=fmt, strict=False, exact=True)
-        if isinstance(schema[col], pl.Datetime) and schema[col].time_zone is not None:
-            # as read_transactions does with pandas: the instant in UTC, without a time zone
-            return pl.col(col).dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("ns"))
-        return pl.col(col).cast(pl.Datetime("ns"), strict=False)
-
-    casts = [
-        pl.col("customer_id").cast(pl.String).str.strip_chars() if strip_ids else pl.col("customer_id").cast(pl.String),
-        as_datetime("date").alias("date"),
-        pl.col("amount").cast(pl.Float64, strict=False),
-    ]
-    casts += [pl.col(c).cast(pl.String) for c in ("channel", "category") if c in schema]
-    casts += [pl.col("quantity").cast(pl.Float64, strict=False)] if "quantity" in schema else []
+    keep = [c for c in CANONICAL_COLUMNS if c in frame.columns]
+    renamed = raw.rename(dict(columns or {})).select(keep)
+    try:
+        casts = _lazy_casts(renamed, date_format, strip_ids)
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
     typed = renamed.with_columns(casts)
     if validate:
+        # A glob's rows are named by file and row within the file: the file paths are scanned
+        # only on this error path (when there are problems to locate).
+        def with_files() -> tuple[pl.LazyFrame, pl.LazyFrame]:
+            scanned = scan_files(include_file_paths="_file").rename(dict(columns or {})).select(*keep, "_file")
+            return scanned.drop("_file"), scanned.with_columns(casts)
+
         try:
-            _check_lazy(renamed, typed, text, first_row)
+            _check_lazy(renamed, typed, text, first_row, with_files if is_glob and scan_files is not None else None)
         except pl.exceptions.ComputeError as exc:
             if csv_sep is None:
-                raise DataError(text, [Problem(f"cannot read ({str(exc).splitlines()[0]})")]) from None
+                raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
             raise _csv_layout_error(text, csv_sep, len(names), exc) from None
+        except pl.exceptions.SchemaError as exc:
+            what = "the files do not all have the same columns and types" if is_glob else "cannot read"
+            raise DataError(text, [Problem(f"{what} ({_first_line(exc)})")]) from None
+        except pl.exceptions.PolarsError as exc:
+            raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
     return typed
 
 
-def _csv_layout_error(source: str, sep: str, n_fields: int, exc: Exception) -> DataError:
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _lazy_casts(renamed: pl.LazyFrame, date_format: str | None, strip_ids: bool) -> list[pl.Expr]:
+    """The lazy reader's casts to the canonical types, matching :func:`read_transactions`'s coercions.
+
+    As the pandas reader (``_coerce``): ids and labels as stripped strings, integral floats as
+    integer strings ('1', not '1.0'); numeric dates read as their digits (20210131 with the
+    format inferred from the first, e.g. ``%Y%m%d``); dates with a UTC offset (text or a
+    time-zone-aware column) as the instant in UTC without a time zone.
+    """
+    schema = renamed.collect_schema()
+    date_type = schema["date"]
+    date_text = pl.col("date").cast(pl.String) if date_type.is_numeric() else pl.col("date")
+
+    fmt = date_format
+    if fmt is None and (date_type == pl.String or date_type.is_numeric()):
+        # Infer the format from the first date, as pandas does in read_transactions,
+        # so both readers read "01/02/2021" the same way and reject the same mixtures.
+        first = renamed.select(date_text.drop_nulls().str.strip_chars().first()).collect().item()
+        fmt = guess_datetime_format(first) if first else None
+
+    if date_type == pl.String or date_type.is_numeric():
+        offset = fmt is not None and "%z" in fmt
+        # Polars' %z does not read "Z" (UTC), pandas' does; %#z reads both "Z" and "+02:00".
+        pl_fmt = fmt.replace("%z", "%#z") if offset else fmt
+        date = date_text.str.strip_chars().str.strptime(pl.Datetime("ns"), format=pl_fmt, strict=False, exact=True)
+        if offset:  # the instant in UTC, without a time zone (as pandas with utc=True)
+            date = date.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    elif isinstance(date_type, pl.Datetime) and date_type.time_zone is not None:
+        # as read_transactions does with pandas: the instant in UTC, without a time zone
+        date = pl.col("date").dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("ns"))
+    else:
+        date = pl.col("date").cast(pl.Datetime("ns"), strict=False)
+
+    def as_string(column: str, strip: bool = True) -> pl.Expr:
+        col = pl.col(column)
+        if schema[column].is_float():
+            # pandas' _as_string: a float column whose values are all integral (1.0 from a
+            # NaN-holding int column) reads as integers; NaN is missing.
+            integral = renamed.select(((col % 1 == 0) | col.is_nan() | col.is_null()).all()).collect(engine="streaming").item()
+            col = col.fill_nan(None)
+            out = col.cast(pl.Int64).cast(pl.String) if integral else col.cast(pl.String)
+        else:
+            out = col.cast(pl.String)
+        return out.str.strip_chars() if strip else out
+
+    casts = [
+        as_string("customer_id", strip_ids).alias("customer_id"),
+        date.alias("date"),
+        pl.col("amount").cast(pl.Float64, strict=False),
+    ]
+    casts += [as_string(c).alias(c) for c in ("channel", "category") if c in schema]
+    casts += [pl.col("quantity").cast(pl.Float64, strict=False)] if "quantity" in schema else []
+    return casts
+
+
+def csv_layout_error(source: Any) -> DataError | None:
+    """The rows of a CSV/TSV path or glob that the parser cannot split, as a DataError; None if there are none.
+
+    For a parser failure seen while computing (not while validating): Polars splits a CSV file into
+    chunks read in parallel, and where a quote is left open the split, and so whether a given pass
+    fails, can differ from pass to pass. Counting separators and quotes line by line does not.
+    Anything but a CSV/TSV path gives None.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    text = str(source)
+    suffix = _suffix(Path(text))
+    if suffix not in CSV_SUFFIXES + TSV_SUFFIXES:
+        return None
+    sep = "\t" if suffix in TSV_SUFFIXES else ","
+    try:
+        n_fields = len(pl.scan_csv(text, separator=sep, infer_schema=False, n_rows=0).collect_schema())
+    except pl.exceptions.PolarsError:
+        return None
+    error = _csv_layout_error(text, sep, n_fields, None)
+    return error if error.problems and error.problems[0].row is not None else None
+
+
+def _csv_layout_error(source: str, sep: str, n_fields: int, exc: Exception | None) -> DataError:
     """The rows of a CSV file (or glob) the parser could not split, found by counting separators per line.
 
     Run only after the parser failed. A line is reported if it has more cells
@@ -449,14 +542,16 @@ def _csv_layout_error(source: str, sep: str, n_fields: int, exc: Exception) -> D
     n_bad = bad.select(pl.len()).collect(engine="streaming").item()
     first = bad.head(MAX_PROBLEMS_SHOWN).collect(engine="streaming")
     problems = []
-    for row, cells, open_quote, line in first.select("row", "cells", "open_quote", "line").iter_rows():
+    is_glob = any(ch in source for ch in "*?[")
+    for row, cells, open_quote, line, file in first.select("row", "cells", "open_quote", "line", "file").iter_rows():
         shown = line if len(line) <= 80 else line[:77] + "..."
+        row = _FileRow(row, file) if is_glob else int(row)  # a glob's rows: the file, and the row within it
         if open_quote:
-            problems.append(Problem("unclosed quote: the row cannot be split into cells", row=int(row), value=shown))
+            problems.append(Problem("unclosed quote: the row cannot be split into cells", row=row, value=shown))
         else:
-            problems.append(Problem(f"{cells} cells where the header has {n_fields}", row=int(row), value=shown))
+            problems.append(Problem(f"{cells} cells where the header has {n_fields}", row=row, value=shown))
     if not problems:
-        problems = [Problem(f"cannot parse as CSV ({str(exc).splitlines()[0]})")]
+        problems = [Problem(f"cannot parse as CSV ({str(exc).splitlines()[0] if exc else 'unknown reason'})")]
     return DataError(source, problems, n_problems=max(n_bad, len(problems)))
 
 
@@ -489,8 +584,12 @@ def bad_required_row() -> pl.Expr:
     return pl.any_horizontal(*[expr.fill_null(True) for expr in required_column_checks().values()])
 
 
-def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str, first_row: int = 1) -> None:
-    """One streaming pass for problems; on any, collect the first offending rows into a DataError."""
+def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str, first_row: int = 1, file_scan=None) -> None:
+    """One streaming pass for problems; on any, collect the first offending rows into a DataError.
+
+    ``file_scan`` (for a glob): a function returning the raw and typed scans with a ``_file``
+    column, so that each problem names its file and its row within that file.
+    """
     checks = required_column_checks()
     if "quantity" in typed.collect_schema():
         checks[("quantity", "non-numeric, negative or non-finite quantity")] = (
@@ -508,10 +607,36 @@ def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str, first_row: 
     total = int(sum(counts.row(0)))
     if total == 0:
         return
+    offsets = None
+    if file_scan is not None:
+        raw_f, typed_f = file_scan()
+        joined = pl.concat([typed_f, raw_f.select(pl.all().name.prefix("raw_"))], how="horizontal").with_row_index("row")
+        # The first global row of each file (files are read in order): row within the file = row − offset.
+        offsets = dict(joined.group_by("_file").agg(pl.col("row").min()).collect(engine="streaming").iter_rows())
     problems = []
     for (i, ((column, message), expr)) in enumerate(checks.items()):
         if counts.item(0, i):
-            bad = joined.filter(expr).select("row", f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
-            problems += [Problem(message, row=r, column=column, value=v) for r, v in bad.iter_rows()]
-    problems.sort(key=lambda p: p.row)
+            if offsets is None:
+                bad = joined.filter(expr).select("row", f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
+                problems += [Problem(message, row=r, column=column, value=v) for r, v in bad.iter_rows()]
+            else:
+                bad = joined.filter(expr).select("row", "_file", f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
+                problems += [
+                    Problem(message, row=_FileRow(r - offsets[f] + first_row, f), column=column, value=v)
+                    for r, f, v in bad.iter_rows()
+                ]
+    problems.sort(key=_problem_order)
     raise DataError(source, problems, n_problems=total)
+
+
+class _FileRow(str):
+    """A row of one file of a glob, shown as "2 of data/p2.csv"; sorts by file, then row."""
+
+    def __new__(cls, row: int, file: str) -> "_FileRow":
+        obj = super().__new__(cls, f"{row} of {file}")
+        obj.file, obj.number = file, int(row)
+        return obj
+
+
+def _problem_order(p: Problem) -> tuple:
+    return (p.row.file, p.row.number) if isinstance(p.row, _FileRow) else ("", p.row)
