@@ -59,3 +59,14 @@ def _numerical_standard_errors(model) -> np.ndarray:
 def numerical_standard_errors():
     """Standard errors from a numerical Hessian of the log-likelihood values."""
     return _numerical_standard_errors
+
+
+@pytest.fixture(scope="session")
+def large_csv_lines() -> list[str]:
+    """A large, well-formed CSV as lines: the header and 200,000 purchases of 20,000 customers, for the
+    tests that put one bad row deep in a file (test_engines.py, test_spark.py)."""
+    i = np.arange(200_000)
+    ids = np.char.add("C", (i % 20_000).astype(str))
+    days = np.char.zfill((1 + i % 28).astype(str), 2)
+    lines = np.char.add(np.char.add(np.char.add(ids, ",2021-01-"), days), ",12.5")
+    return ["customer_id,date,amount", *lines.tolist()]

@@ -211,16 +211,7 @@ def test_spark_missing_column_late_purchase_and_channel(spark_log, spark):
 # side of this is in test_engines.py, which runs without PySpark).
 # ---------------------------------------------------------------------------------------------
 
-N_ROWS, BAD_ROW = 200_000, 180_000
-
-
-@pytest.fixture(scope="module")
-def large_csv_lines():
-    i = np.arange(N_ROWS)
-    ids = np.char.add("C", (i % 20_000).astype(str))
-    days = np.char.zfill((1 + i % 28).astype(str), 2)
-    lines = np.char.add(np.char.add(np.char.add(ids, ",2021-01-"), days), ",12.5")
-    return ["customer_id,date,amount", *lines.tolist()]
+BAD_ROW = 180_000  # of the 200,000 data rows of the large_csv_lines fixture (conftest.py)
 
 
 def _write_with(tmp_path, lines, bad_line: str, name: str):
