@@ -1,0 +1,332 @@
+"""The per-customer aggregates of the RFM summary as one compiled pass (numba), for large logs.
+
+:func:`crmlab.customers.summary.transaction_summary` needs, per customer, the
+number of *distinct* transaction periods and the value of the purchases after
+the first period. A Polars group-by computes the distinct count with a hash set
+per customer, and the repeat value needs a second pass joined to each
+customer's first period; together about 4× the time of a plain group-by
+count/min/sum at 10M rows (``benchmarks/results/summary_scale.md``). Here the
+rows are instead
+
+1. read once by Polars (streaming scan): a 64-bit hash of the customer id, the
+   period ordinal, the timestamp and the amount;
+2. scattered into 2^b partitions by the top bits of the hash (radix
+   partitioning: each partition's hash table then fits in the CPU cache);
+3. per partition, in parallel: each row gets its customer's local number from
+   an open-addressing hash table, the rows are counting-sorted by customer and
+   each customer's few rows sorted by period, and one walk over them gives
+   every aggregate: distinct periods, first and last period, repeat spend
+   summed directly, holdout transactions, purchases after the end.
+
+Customers are told apart by the hash, and then checked exactly: every row's id
+is compared with the id of the first row of its customer. Two different ids
+with the same hash (about one chance in 3·10⁶ for 10M customers) are found by
+that check, and the summary is then computed by the Polars group-by instead;
+so the result never depends on the hash. The output is the table of
+:func:`crmlab.customers.summary.summary_aggregates`, the same to rounding of
+the float sums (which are summed in a different order); the tests compare the
+two on random logs.
+
+Compiling the kernels takes a few seconds the first time (numba caches them on
+disk after that), which a small log does not repay: below
+:data:`crmlab.customers.summary.COMPILED_MIN_ROWS` rows, the collected frame is
+summarised by the Polars group-by.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+import pandas as pd
+import polars as pl
+from numba import njit, prange
+
+__all__ = ["customer_aggregates", "partition_bits", "warm_up"]
+
+#: Rows per partition aimed at: a partition's hash table and sort buffers stay in the CPU cache.
+ROWS_PER_PARTITION = 32_768
+#: Rows compared per step of the exact id check (its buffers stay small and warm).
+CHECK_CHUNK = 1_000_000
+
+
+def partition_bits(n_rows: int) -> int:
+    """Number of radix bits b: 2^b partitions of about :data:`ROWS_PER_PARTITION` rows (1 ≤ b ≤ 16).
+
+    >>> partition_bits(10_000_000)
+    9
+    >>> partition_bits(10)
+    1
+    """
+    return int(min(16, max(1, math.ceil(math.log2(max(n_rows, 1) / ROWS_PER_PARTITION)))))
+
+
+@njit(cache=True, nogil=True)
+def _histogram(h, bits):  # pragma: no cover - compiled
+    """Rows per partition (the top ``bits`` of the hash) in one chunk of the rows."""
+    counts = np.zeros(1 << bits, np.int64)
+    shift = np.uint64(64 - bits)
+    for i in range(h.size):
+        counts[h[i] >> shift] += 1
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def _scatter(h, ords, ts, amount, first, bits, pos, row, ph, po, pt, pa):  # pragma: no cover - compiled
+    """Write one chunk's rows (rows ``first``, ``first + 1``, … of the log) at their partitions' cursors ``pos``."""
+    shift = np.uint64(64 - bits)
+    for i in range(h.size):
+        p = h[i] >> shift
+        q = pos[p]
+        row[q] = first + i
+        ph[q] = h[i]
+        po[q] = ords[i]
+        pt[q] = ts[i]
+        pa[q] = amount[i]
+        pos[p] = q + 1
+
+
+def _partition(chunks: list[tuple[np.ndarray, ...]], bits: int) -> tuple[np.ndarray, ...]:
+    """Scatter the rows by the top ``bits`` of their hash; rows keep their order within a partition.
+
+    ``chunks``: the log's rows as chunks of (hash, period, ns, amount) arrays, read where Polars
+    holds them (no concatenated copy); the chunks are counted and written in parallel threads
+    (the kernels release the GIL), each at its own place in every partition.
+    """
+    with ThreadPoolExecutor(numba.get_num_threads()) as pool:
+        counts = np.stack(list(pool.map(lambda c: _histogram(c[0], bits), chunks)))  # chunk × partition
+        in_partition = counts.sum(axis=0)
+        bounds = np.concatenate([[0], np.cumsum(in_partition)])
+        # chunk c writes partition p from bounds[p] + the rows of p in the chunks before c
+        cursors = bounds[:-1] + np.cumsum(counts, axis=0) - counts
+        n = int(bounds[-1])
+        row, ph = np.empty(n, np.int64), np.empty(n, np.uint64)
+        po, pt, pa = np.empty(n, np.int32), np.empty(n, np.int64), np.empty(n, np.float64)
+        firsts = np.concatenate([[0], np.cumsum([c[0].size for c in chunks])])
+        jobs = [
+            pool.submit(_scatter, *chunk, int(firsts[k]), bits, cursors[k].copy(), row, ph, po, pt, pa)
+            for k, chunk in enumerate(chunks)
+        ]
+        for job in jobs:
+            job.result()
+    return bounds, row, ph, po, pt, pa
+
+
+@njit(cache=True, parallel=True)
+def _local_codes(ph, bounds):  # pragma: no cover - compiled
+    """Per partition, each row's customer number (0, 1, … in order of first appearance), and the counts."""
+    n_parts = bounds.size - 1
+    code = np.empty(ph.size, np.int32)
+    n_customers = np.zeros(n_parts, np.int64)
+    for p in prange(n_parts):
+        lo, hi = bounds[p], bounds[p + 1]
+        cap = 16
+        while cap < 2 * (hi - lo):
+            cap *= 2
+        mask = np.uint64(cap - 1)
+        keys = np.empty(cap, np.uint64)
+        slots = np.full(cap, -1, np.int32)
+        k = 0
+        for r in range(lo, hi):
+            key = ph[r]
+            # the low bits (the top ones chose the partition), remixed so that clustered ids spread
+            j = ((key * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)) & mask
+            while True:
+                s = slots[j]
+                if s < 0:
+                    keys[j] = key
+                    slots[j] = k
+                    code[r] = k
+                    k += 1
+                    break
+                if keys[j] == key:
+                    code[r] = s
+                    break
+                j = (j + np.uint64(1)) & mask
+        n_customers[p] = k
+    return code, n_customers
+
+
+@njit(cache=True, parallel=True)
+def _aggregate(code, n_customers, bounds, row, po, pt, pa, next_split, end_next):  # pragma: no cover - compiled
+    """Every aggregate of every customer: each customer's rows sorted by period, then one walk.
+
+    Calibration rows have t < next_split, holdout rows next_split ≤ t < end_next, late rows
+    t ≥ end_next (t in ns since the epoch).
+    """
+    n_parts = n_customers.size
+    base = np.zeros(n_parts + 1, np.int64)
+    for p in range(n_parts):
+        base[p + 1] = base[p] + n_customers[p]
+    total_k = base[n_parts]
+    int_out = np.zeros((8, total_k), np.int64)  # n_periods first_ord last_ord n_purchases first last freq_holdout n_late
+    first_late = np.zeros(total_k, np.int64)
+    float_out = np.zeros((3, total_k), np.float64)  # repeat_spend total_spend holdout_spend
+    first_row = np.zeros(total_k, np.int64)
+    first_of = np.empty(row.size, np.int64)  # for each row (in the input's order): its customer's first row
+    for p in prange(n_parts):
+        lo, hi, kp, b0 = bounds[p], bounds[p + 1], n_customers[p], base[p]
+        off = np.zeros(kp + 1, np.int64)
+        for r in range(lo, hi):
+            off[code[r] + 1] += 1
+        for k in range(kp):
+            off[k + 1] += off[k]
+        pos = off[:kp].copy()
+        so = np.empty(hi - lo, np.int32)
+        st = np.empty(hi - lo, np.int64)
+        sa = np.empty(hi - lo, np.float64)
+        for r in range(lo, hi):
+            k = code[r]
+            q = pos[k]
+            if q == off[k]:
+                first_row[b0 + k] = row[r]  # rows keep their order in a partition: the first is the smallest
+            pos[k] = q + 1
+            so[q] = po[r]
+            st[q] = pt[r]
+            sa[q] = pa[r]
+        for r in range(lo, hi):
+            first_of[row[r]] = first_row[b0 + code[r]]
+        for k in range(kp):
+            s0, s1 = off[k], off[k + 1]
+            if s1 - s0 <= 32:
+                for x in range(s0 + 1, s1):  # insertion sort by period: most customers have few rows
+                    o, t, a = so[x], st[x], sa[x]
+                    y = x - 1
+                    while y >= s0 and so[y] > o:
+                        so[y + 1], st[y + 1], sa[y + 1] = so[y], st[y], sa[y]
+                        y -= 1
+                    so[y + 1], st[y + 1], sa[y + 1] = o, t, a
+            else:  # a heavy buyer: O(m log m), not the insertion sort's O(m²)
+                by_period = np.argsort(so[s0:s1], kind="mergesort") + s0
+                so[s0:s1], st[s0:s1], sa[s0:s1] = so[by_period], st[by_period], sa[by_period]
+            n_c = 0
+            n_per = 0
+            first_o = 0
+            last_o = 0
+            t_min = 0
+            t_max = 0
+            total = 0.0
+            repeat = 0.0
+            n_hold = 0
+            last_h = 0
+            hold = 0.0
+            n_late = 0
+            t_late = 0
+            for x in range(s0, s1):
+                t, o, a = st[x], so[x], sa[x]
+                if t < next_split:
+                    if n_c == 0:
+                        first_o, last_o, t_min, t_max, n_per = o, o, t, t, 1
+                    else:
+                        t_min = min(t_min, t)
+                        t_max = max(t_max, t)
+                        if o != last_o:
+                            n_per += 1
+                            last_o = o
+                    if o != first_o:
+                        repeat += a  # summed directly, not total − first (no cancellation)
+                    total += a
+                    n_c += 1
+                elif t < end_next:
+                    if n_hold == 0 or o != last_h:
+                        n_hold += 1
+                        last_h = o
+                    hold += a
+                else:
+                    t_late = t if n_late == 0 else min(t_late, t)
+                    n_late += 1
+            g = b0 + k
+            int_out[0, g] = n_per
+            int_out[1, g] = first_o
+            int_out[2, g] = last_o
+            int_out[3, g] = n_c
+            int_out[4, g] = t_min
+            int_out[5, g] = t_max
+            int_out[6, g] = n_hold
+            int_out[7, g] = n_late
+            first_late[g] = t_late
+            float_out[0, g] = repeat
+            float_out[1, g] = total
+            float_out[2, g] = hold
+    return int_out, first_late, float_out, first_row, first_of
+
+
+def warm_up() -> None:
+    """Load the kernels (compiling them on first use; numba caches them on disk) by running them on a tiny log.
+
+    Loading costs about 0.4 s per process even from the cache (numba's start), so the summary
+    calls this in a background thread while Polars reads the rows (see
+    :func:`crmlab.customers.summary.transaction_summary`).
+    """
+    h = np.arange(4, dtype=np.uint64) << np.uint64(62)
+    bounds, row, ph, po, pt, pa = _partition([(h, np.zeros(4, np.int32), np.zeros(4, np.int64), np.zeros(4))], 1)
+    code, n_customers = _local_codes(ph, bounds)
+    _aggregate(code, n_customers, bounds, row, po, pt, pa, 1, 2)
+
+
+def _ids_match(ids: pl.Series, first_of: np.ndarray) -> bool:
+    """True if every row's id equals the id of its customer's first row (no hash collision merged two ids)."""
+    ids = ids.rechunk()
+    for start in range(0, first_of.size, CHECK_CHUNK):
+        own = ids.slice(start, CHECK_CHUNK)
+        if not (own == ids.gather(first_of[start : start + CHECK_CHUNK])).all():
+            return False
+    return True
+
+
+def customer_aggregates(frame: pl.DataFrame, next_split: pd.Timestamp, end_next: pd.Timestamp) -> pl.DataFrame | None:
+    """The table of :func:`~crmlab.customers.summary.summary_aggregates` from the collected rows, compiled.
+
+    ``frame`` holds one row per purchase: ``customer_id`` (String), ``date`` (Datetime, ns),
+    ``amount`` (Float64), ``ord`` (Int32, the period ordinal) and ``_h`` (UInt64, a hash of the
+    id), without nulls. ``next_split`` and ``end_next`` are the days after the calibration
+    end and the observation end. Returns None if two different ids share a hash (the caller then
+    uses the Polars group-by).
+    """
+    bounds, row, ph, po, pt, pa = _partition(_chunks(frame), partition_bits(len(frame)))
+    code, n_customers = _local_codes(ph, bounds)
+    del ph
+    split_ns, end_ns = _epoch_ns(next_split), _epoch_ns(end_next)
+    ints, first_late, floats, first_row, first_of = _aggregate(code, n_customers, bounds, row, po, pt, pa, split_ns, end_ns)
+    del code, row, po, pt, pa
+    if not _ids_match(frame["customer_id"], first_of):
+        return None
+    del first_of
+    bought, late = ints[3] > 0, ints[7] > 0
+
+    def when(mask: np.ndarray, values: np.ndarray, dtype: pl.DataType) -> pl.Series:
+        return pl.Series(values).cast(dtype).scatter(np.flatnonzero(~mask), None)
+
+    stamp = pl.Datetime("ns")
+    return pl.DataFrame(
+        {
+            "customer_id": frame["customer_id"].gather(first_row),
+            "n_periods": ints[0],
+            "first_ord": when(bought, ints[1], pl.Int32),
+            "last_ord": when(bought, ints[2], pl.Int32),
+            "total_spend": floats[1],
+            "n_purchases": ints[3],
+            "first_purchase": when(bought, ints[4], stamp),
+            "last_purchase": when(bought, ints[5], stamp),
+            "frequency_holdout": ints[6],
+            "holdout_spend": floats[2],
+            "n_late": ints[7],
+            "first_late": when(late, first_late, stamp),
+            "repeat_spend": floats[0],
+        }
+    )
+
+
+def _chunks(frame: pl.DataFrame) -> list[tuple[np.ndarray, ...]]:
+    """The (hash, period, ns, amount) columns as numpy arrays, chunk by chunk, without copying where possible."""
+    columns = [frame["_h"], frame["ord"], frame["date"].to_physical(), frame["amount"]]
+    parts = [column.get_chunks() for column in columns]
+    if len({tuple(len(c) for c in chunks) for chunks in parts}) > 1:  # columns chunked differently
+        parts = [[column.rechunk()] for column in columns]
+    return [tuple(c.to_numpy() for c in chunk) for chunk in zip(*parts)]
+
+
+def _epoch_ns(day: pd.Timestamp) -> int:
+    return int((day - pd.Timestamp("1970-01-01")) // pd.Timedelta(1, "ns"))
