@@ -52,6 +52,11 @@ def _rows(log: pl.DataFrame, freq: str, hashes: np.ndarray | None = None) -> pl.
     return rows if hashes is None else rows.with_columns(pl.Series("_h", hashes, dtype=pl.UInt64))
 
 
+def _compiled(log: pl.DataFrame, freq: str, split: pd.Timestamp, hashes: np.ndarray | None = None) -> pl.DataFrame | None:
+    rows = _rows(log, freq, hashes)
+    return compiled.customer_aggregates(rows["customer_id"], compiled.column_chunks(rows), split + DAY, END + DAY)
+
+
 def _by_group_by(log: pl.DataFrame, freq: str, split: pd.Timestamp, end: pd.Timestamp) -> pl.DataFrame:
     return summary_aggregates(log.lazy(), freq, split, end).collect().sort("customer_id")
 
@@ -64,7 +69,7 @@ def _assert_same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
         assert a.dtype == b.dtype, name
         assert (a.is_null() == b.is_null()).all(), name
         if a.dtype == pl.Float64:
-            np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=1e-9, err_msg=name)
+            np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=0, err_msg=name)
         else:
             assert (a.drop_nulls() == b.drop_nulls()).all(), name
 
@@ -77,7 +82,7 @@ def test_same_aggregates_as_the_group_by(freq, split):
     log = _log(30_000, seed=11, heavy=40)
     late = log.head(50).with_columns((pl.col("date") + pl.duration(days=800)).cast(pl.Datetime("ns")))
     log = pl.concat([log, late])
-    got = compiled.customer_aggregates(_rows(log, freq), split + DAY, END + DAY)
+    got = _compiled(log, freq, split)
     _assert_same(got, _by_group_by(log, freq, split, END))
 
 
@@ -90,8 +95,33 @@ def test_small_and_degenerate_logs(seed):
         if rows == 65:  # one heavy buyer with all his purchases on one day
             log = log.with_columns(pl.lit("only").alias("customer_id"), pl.lit(pd.Timestamp("2021-05-05")).cast(pl.Datetime("ns")).alias("date"))
         split = END - pd.Timedelta(days=int(rng.integers(0, 500)))
-        got = compiled.customer_aggregates(_rows(log, "W"), split + DAY, END + DAY)
+        got = _compiled(log, "W", split)
         _assert_same(got, _by_group_by(log, "W", split, END))
+
+
+@pytest.mark.parametrize("freq", ["D", "M"])
+def test_heavy_buyers_are_walked_without_sorting(freq):
+    """Second implementation: a catch-all id holding most rows (distinct periods marked in a table) and a
+    customer with few purchases spread over a century (the span too long for the table: sorted)."""
+    rng = np.random.default_rng(21)
+    whale = pl.DataFrame(
+        {
+            "customer_id": ["guest"] * 20_000,
+            "date": (pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 730 * 86_400, 20_000), unit="s")).to_numpy(),
+            "amount": np.round(rng.lognormal(3.0, 0.8, 20_000), 2),
+        }
+    ).with_columns(pl.col("date").cast(pl.Datetime("ns")))
+    days = np.concatenate([[0, 0, 5], rng.integers(0, 44_000, 47)])  # 1900 to 2020, two purchases on the first day
+    sparse = pl.DataFrame(
+        {
+            "customer_id": ["old"] * 50,
+            "date": (pd.Timestamp("1900-01-01") + pd.to_timedelta(days, unit="D")).to_numpy(),
+            "amount": np.arange(50, dtype=float),
+        }
+    ).with_columns(pl.col("date").cast(pl.Datetime("ns")))
+    log = pl.concat([whale, sparse, _log(2_000, seed=22)])
+    for split in (END, pd.Timestamp("2021-01-31")):
+        _assert_same(_compiled(log, freq, split), _by_group_by(log, freq, split, END))
 
 
 def test_ids_sharing_a_hash_are_found():
@@ -100,7 +130,7 @@ def test_ids_sharing_a_hash_are_found():
     ids = log["customer_id"].unique().sort()
     hashes = log["customer_id"].hash(ID_HASH_SEED).to_numpy().copy()
     hashes[(log["customer_id"] == ids[1]).to_numpy()] = hashes[(log["customer_id"] == ids[0]).to_numpy()][0]
-    assert compiled.customer_aggregates(_rows(log, "D", hashes), END + DAY, END + DAY) is None
+    assert _compiled(log, "D", END, hashes) is None
 
 
 def test_summary_falls_back_to_the_group_by_on_a_shared_hash(monkeypatch):
@@ -121,7 +151,7 @@ def test_one_partition_one_probe_sequence():
     ids = log["customer_id"].unique().sort()
     key = dict(zip(ids.to_list(), range(len(ids))))
     hashes = np.array([np.uint64(0xABCD) << np.uint64(48) | np.uint64(key[c]) for c in log["customer_id"]], dtype=np.uint64)
-    got = compiled.customer_aggregates(_rows(log, "D", hashes), END + DAY, END + DAY)
+    got = _compiled(log, "D", END, hashes)
     _assert_same(got, _by_group_by(log, "D", END, END))
 
 
@@ -140,6 +170,37 @@ def test_summary_from_a_file_through_the_kernels(tmp_path, settings, monkeypatch
     monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
     got = transaction_summary(tmp_path / "log.parquet", observation_end=END, **settings)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_frames_and_globs_through_the_kernels(tmp_path, monkeypatch):
+    """Second implementation: a pandas frame, a Polars frame and a glob over two CSV files, compiled vs
+    the group-by; a LazyFrame (rows unknown before reading) takes the streaming group-by."""
+    log = _log(8_000, seed=13).to_pandas()
+    log.iloc[:5_000].to_csv(tmp_path / "p1.csv", index=False)
+    log.iloc[5_000:].to_csv(tmp_path / "p2.csv", index=False)
+    inputs = [log, pl.from_pandas(log), str(tmp_path / "p*.csv")]
+    expected = [transaction_summary(x, observation_end=END, freq="W") for x in inputs]
+    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
+    assert not summary._use_compiled(pl.from_pandas(log).lazy())
+    calls = []
+    kernels = compiled.customer_aggregates
+    monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: calls.append(1) or kernels(*a))
+    for x, want in zip(inputs, expected):
+        pd.testing.assert_frame_equal(transaction_summary(x, observation_end=END, freq="W"), want, check_exact=False, rtol=1e-12)
+    assert len(calls) == 3
+
+
+def test_concurrent_summaries(compiled_path):
+    """Second implementation: summaries computed at once in four threads equal those computed one by one
+    (the kernels run on their own thread pool; numba's threading layer, not safe for this, is unused)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    logs = [_log(6_000, seed=30 + k, heavy=5) for k in range(8)]
+    one_by_one = [transaction_summary(log, observation_end=END, freq="D") for log in logs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda log: transaction_summary(log, observation_end=END, freq="D"), logs))
+    for a, b in zip(together, one_by_one):
+        pd.testing.assert_frame_equal(a, b)
 
 
 def test_bad_row_named_on_the_compiled_path(tmp_path, compiled_path):
@@ -163,3 +224,18 @@ def test_whitespace_ids_are_one_customer_on_the_compiled_path(tmp_path, compiled
     assert got.index.tolist() == ["a", "b"]
     assert got["frequency"].tolist() == [1, 0]
     assert got["monetary_value"].tolist() == [2.0, 0.0]
+
+
+def test_a_log_too_large_for_memory_takes_the_streaming_group_by(tmp_path, monkeypatch):
+    """Hand-worked: with the kernels' memory above half the memory available, the rows are not read
+    into memory: the streaming group-by gives the summary (the same one)."""
+    log = _log(4_000, seed=12)
+    log.write_parquet(tmp_path / "log.parquet")
+    expected = transaction_summary(tmp_path / "log.parquet", observation_end=END)
+    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 1_000)
+    assert summary._row_estimate(str(tmp_path / "log.parquet")) == 4_000  # from the Parquet metadata
+    assert summary._use_compiled(str(tmp_path / "log.parquet"))
+    monkeypatch.setattr(summary, "available_memory", lambda: 2 * 3_999 * summary.COMPILED_BYTES_PER_ROW)
+    assert not summary._use_compiled(str(tmp_path / "log.parquet"))
+    monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: pytest.fail("the rows were read for the kernels"))
+    pd.testing.assert_frame_equal(transaction_summary(tmp_path / "log.parquet", observation_end=END), expected)

@@ -12,16 +12,21 @@ rows are instead
    period ordinal, the timestamp and the amount;
 2. scattered into 2^b partitions by the top bits of the hash (radix
    partitioning: each partition's hash table then fits in the CPU cache);
-3. per partition, in parallel: each row gets its customer's local number from
-   an open-addressing hash table, the rows are counting-sorted by customer and
-   each customer's few rows sorted by period, and one walk over them gives
-   every aggregate: distinct periods, first and last period, repeat spend
-   summed directly, holdout transactions, purchases after the end.
+3. per partition: each row gets its customer's local number from an
+   open-addressing hash table, the rows are counting-sorted by customer, and
+   each customer's few rows sorted by period (a heavy buyer's are not sorted:
+   his distinct periods are marked in a table) and walked once for every
+   aggregate: distinct periods, first and last period, repeat spend summed
+   directly, holdout transactions, purchases after the end.
+
+The kernels release the GIL and run on a thread pool, runs of partitions (or
+chunks of rows) in parallel; numba's own threading layer is not used, so
+summaries may run concurrently in several threads.
 
 Customers are told apart by the hash, and then checked exactly: every row's id
 is compared with the id of the first row of its customer. Two different ids
-with the same hash (about one chance in 3·10⁶ for 10M customers) are found by
-that check, and the summary is then computed by the Polars group-by instead;
+with the same hash (about 3 chances in a million among 10M customers) are
+found by that check, and the summary is then computed by the Polars group-by instead;
 so the result never depends on the hash. The output is the table of
 :func:`crmlab.customers.summary.summary_aggregates`, the same to rounding of
 the float sums (which are summed in a different order); the tests compare the
@@ -36,15 +41,15 @@ summarised by the Polars group-by.
 from __future__ import annotations
 
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 import pandas as pd
 import polars as pl
-from numba import njit, prange
+from numba import njit
 
-__all__ = ["customer_aggregates", "partition_bits", "warm_up"]
+__all__ = ["column_chunks", "customer_aggregates", "partition_bits", "warm_up"]
 
 #: Rows per partition aimed at: a partition's hash table and sort buffers stay in the CPU cache.
 ROWS_PER_PARTITION = 32_768
@@ -88,39 +93,33 @@ def _scatter(h, ords, ts, amount, first, bits, pos, row, ph, po, pt, pa):  # pra
         pos[p] = q + 1
 
 
-def _partition(chunks: list[tuple[np.ndarray, ...]], bits: int) -> tuple[np.ndarray, ...]:
+def _partition(chunks: list[tuple[np.ndarray, ...]], bits: int, pool: ThreadPoolExecutor) -> tuple[np.ndarray, ...]:
     """Scatter the rows by the top ``bits`` of their hash; rows keep their order within a partition.
 
     ``chunks``: the log's rows as chunks of (hash, period, ns, amount) arrays, read where Polars
     holds them (no concatenated copy); the chunks are counted and written in parallel threads
     (the kernels release the GIL), each at its own place in every partition.
     """
-    with ThreadPoolExecutor(numba.get_num_threads()) as pool:
-        counts = np.stack(list(pool.map(lambda c: _histogram(c[0], bits), chunks)))  # chunk × partition
-        in_partition = counts.sum(axis=0)
-        bounds = np.concatenate([[0], np.cumsum(in_partition)])
-        # chunk c writes partition p from bounds[p] + the rows of p in the chunks before c
-        cursors = bounds[:-1] + np.cumsum(counts, axis=0) - counts
-        n = int(bounds[-1])
-        row, ph = np.empty(n, np.int64), np.empty(n, np.uint64)
-        po, pt, pa = np.empty(n, np.int32), np.empty(n, np.int64), np.empty(n, np.float64)
-        firsts = np.concatenate([[0], np.cumsum([c[0].size for c in chunks])])
-        jobs = [
-            pool.submit(_scatter, *chunk, int(firsts[k]), bits, cursors[k].copy(), row, ph, po, pt, pa)
-            for k, chunk in enumerate(chunks)
-        ]
-        for job in jobs:
-            job.result()
+    counts = np.stack(list(pool.map(lambda c: _histogram(c[0], bits), chunks)))  # chunk × partition
+    bounds = np.concatenate([[0], np.cumsum(counts.sum(axis=0))])
+    # chunk c writes partition p from bounds[p] + the rows of p in the chunks before c
+    cursors = bounds[:-1] + np.cumsum(counts, axis=0) - counts
+    n = int(bounds[-1])
+    row = np.empty(n, np.int32 if n < 2**31 else np.int64)  # row numbers: 4 bytes a row where they fit
+    ph = np.empty(n, np.uint64)
+    po, pt, pa = np.empty(n, np.int32), np.empty(n, np.int64), np.empty(n, np.float64)
+    firsts = np.concatenate([[0], np.cumsum([c[0].size for c in chunks])])
+    jobs = [pool.submit(_scatter, *chunk, int(firsts[k]), bits, cursors[k].copy(), row, ph, po, pt, pa) for k, chunk in enumerate(chunks)]
+    for job in jobs:
+        job.result()
     return bounds, row, ph, po, pt, pa
 
 
-@njit(cache=True, parallel=True)
-def _local_codes(ph, bounds):  # pragma: no cover - compiled
-    """Per partition, each row's customer number (0, 1, … in order of first appearance), and the counts."""
-    n_parts = bounds.size - 1
-    code = np.empty(ph.size, np.int32)
-    n_customers = np.zeros(n_parts, np.int64)
-    for p in prange(n_parts):
+@njit(cache=True, nogil=True)
+def _local_codes(ph, bounds, p0, p1, code, n_customers):  # pragma: no cover - compiled
+    """For partitions p0 … p1 − 1: each row's customer number in its partition (0, 1, … in order of first
+    appearance) into ``code``, and the partition's number of customers into ``n_customers``."""
+    for p in range(p0, p1):
         lo, hi = bounds[p], bounds[p + 1]
         cap = 16
         while cap < 2 * (hi - lo):
@@ -146,27 +145,52 @@ def _local_codes(ph, bounds):  # pragma: no cover - compiled
                     break
                 j = (j + np.uint64(1)) & mask
         n_customers[p] = k
-    return code, n_customers
 
 
-@njit(cache=True, parallel=True)
-def _aggregate(code, n_customers, bounds, row, po, pt, pa, next_split, end_next):  # pragma: no cover - compiled
-    """Every aggregate of every customer: each customer's rows sorted by period, then one walk.
+@njit(cache=True, nogil=True)
+def _distinct_periods(so, st, s0, s1, t_lo, t_hi, o_min, o_max):  # pragma: no cover - compiled
+    """Distinct periods of the rows s0 … s1 − 1 with t_lo ≤ t < t_hi, all within [o_min, o_max]: marked in a
+    table of the span (O(m + span)), or sorted where the span is much longer than the rows."""
+    span = o_max - o_min + 1
+    m = s1 - s0
+    n = 0
+    if span <= 8 * m + 4096:
+        seen = np.zeros(span, np.bool_)
+        for x in range(s0, s1):
+            if t_lo <= st[x] < t_hi:
+                j = so[x] - o_min
+                if not seen[j]:
+                    seen[j] = True
+                    n += 1
+        return n
+    values = np.empty(m, np.int32)
+    k = 0
+    for x in range(s0, s1):
+        if t_lo <= st[x] < t_hi:
+            values[k] = so[x]
+            k += 1
+    values = np.sort(values[:k])
+    for i in range(k):
+        if i == 0 or values[i] != values[i - 1]:
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _aggregate(
+    code, n_customers, base, bounds, row, po, pt, pa, next_split, end_next, p0, p1, int_out, first_late, float_out, first_row, first_of
+):  # pragma: no cover - compiled
+    """Every aggregate of every customer of partitions p0 … p1 − 1, into the output arrays at ``base[p]`` + number.
 
     Calibration rows have t < next_split, holdout rows next_split ≤ t < end_next, late rows
-    t ≥ end_next (t in ns since the epoch).
+    t ≥ end_next (t in ns since the epoch). A customer's rows are gathered (counting sort by
+    customer number), then a customer with at most 32 rows is sorted by period (insertion sort)
+    and walked once; a heavier one is walked without sorting (first period found first, the
+    distinct periods counted by :func:`_distinct_periods`), so a catch-all id holding most of the
+    log costs linear time.
     """
-    n_parts = n_customers.size
-    base = np.zeros(n_parts + 1, np.int64)
-    for p in range(n_parts):
-        base[p + 1] = base[p] + n_customers[p]
-    total_k = base[n_parts]
-    int_out = np.zeros((8, total_k), np.int64)  # n_periods first_ord last_ord n_purchases first last freq_holdout n_late
-    first_late = np.zeros(total_k, np.int64)
-    float_out = np.zeros((3, total_k), np.float64)  # repeat_spend total_spend holdout_spend
-    first_row = np.zeros(total_k, np.int64)
-    first_of = np.empty(row.size, np.int64)  # for each row (in the input's order): its customer's first row
-    for p in prange(n_parts):
+    t_min_all = np.iinfo(np.int64).min
+    for p in range(p0, p1):
         lo, hi, kp, b0 = bounds[p], bounds[p + 1], n_customers[p], base[p]
         off = np.zeros(kp + 1, np.int64)
         for r in range(lo, hi):
@@ -190,17 +214,6 @@ def _aggregate(code, n_customers, bounds, row, po, pt, pa, next_split, end_next)
             first_of[row[r]] = first_row[b0 + code[r]]
         for k in range(kp):
             s0, s1 = off[k], off[k + 1]
-            if s1 - s0 <= 32:
-                for x in range(s0 + 1, s1):  # insertion sort by period: most customers have few rows
-                    o, t, a = so[x], st[x], sa[x]
-                    y = x - 1
-                    while y >= s0 and so[y] > o:
-                        so[y + 1], st[y + 1], sa[y + 1] = so[y], st[y], sa[y]
-                        y -= 1
-                    so[y + 1], st[y + 1], sa[y + 1] = o, t, a
-            else:  # a heavy buyer: O(m log m), not the insertion sort's O(m²)
-                by_period = np.argsort(so[s0:s1], kind="mergesort") + s0
-                so[s0:s1], st[s0:s1], sa[s0:s1] = so[by_period], st[by_period], sa[by_period]
             n_c = 0
             n_per = 0
             first_o = 0
@@ -214,29 +227,64 @@ def _aggregate(code, n_customers, bounds, row, po, pt, pa, next_split, end_next)
             hold = 0.0
             n_late = 0
             t_late = 0
-            for x in range(s0, s1):
-                t, o, a = st[x], so[x], sa[x]
-                if t < next_split:
-                    if n_c == 0:
-                        first_o, last_o, t_min, t_max, n_per = o, o, t, t, 1
+            if s1 - s0 <= 32:
+                for x in range(s0 + 1, s1):  # insertion sort by period: most customers have few rows
+                    o, t, a = so[x], st[x], sa[x]
+                    y = x - 1
+                    while y >= s0 and so[y] > o:
+                        so[y + 1], st[y + 1], sa[y + 1] = so[y], st[y], sa[y]
+                        y -= 1
+                    so[y + 1], st[y + 1], sa[y + 1] = o, t, a
+                for x in range(s0, s1):
+                    t, o, a = st[x], so[x], sa[x]
+                    if t < next_split:
+                        if n_c == 0:
+                            first_o, last_o, t_min, t_max, n_per = o, o, t, t, 1
+                        else:
+                            t_min = min(t_min, t)
+                            t_max = max(t_max, t)
+                            if o != last_o:
+                                n_per += 1
+                                last_o = o
+                        if o != first_o:
+                            repeat += a  # summed directly, not total − first (no cancellation)
+                        total += a
+                        n_c += 1
+                    elif t < end_next:
+                        if n_hold == 0 or o != last_h:
+                            n_hold += 1
+                            last_h = o
+                        hold += a
                     else:
-                        t_min = min(t_min, t)
-                        t_max = max(t_max, t)
-                        if o != last_o:
-                            n_per += 1
-                            last_o = o
-                    if o != first_o:
-                        repeat += a  # summed directly, not total − first (no cancellation)
-                    total += a
-                    n_c += 1
-                elif t < end_next:
-                    if n_hold == 0 or o != last_h:
-                        n_hold += 1
-                        last_h = o
-                    hold += a
-                else:
-                    t_late = t if n_late == 0 else min(t_late, t)
-                    n_late += 1
+                        t_late = t if n_late == 0 else min(t_late, t)
+                        n_late += 1
+            else:
+                n_hold_rows = 0
+                first_h = 0
+                for x in range(s0, s1):  # the extremes and sums first
+                    t, o, a = st[x], so[x], sa[x]
+                    if t < next_split:
+                        if n_c == 0:
+                            first_o, last_o, t_min, t_max = o, o, t, t
+                        else:
+                            first_o, last_o = min(first_o, o), max(last_o, o)
+                            t_min, t_max = min(t_min, t), max(t_max, t)
+                        total += a
+                        n_c += 1
+                    elif t < end_next:
+                        first_h, last_h = (o, o) if n_hold_rows == 0 else (min(first_h, o), max(last_h, o))
+                        hold += a
+                        n_hold_rows += 1
+                    else:
+                        t_late = t if n_late == 0 else min(t_late, t)
+                        n_late += 1
+                if n_c > 0:
+                    for x in range(s0, s1):
+                        if st[x] < next_split and so[x] != first_o:
+                            repeat += sa[x]  # summed directly, not total − first (no cancellation)
+                    n_per = _distinct_periods(so, st, s0, s1, t_min_all, next_split, first_o, last_o)
+                if n_hold_rows > 0:
+                    n_hold = _distinct_periods(so, st, s0, s1, next_split, end_next, first_h, last_h)
             g = b0 + k
             int_out[0, g] = n_per
             int_out[1, g] = first_o
@@ -250,20 +298,63 @@ def _aggregate(code, n_customers, bounds, row, po, pt, pa, next_split, end_next)
             float_out[0, g] = repeat
             float_out[1, g] = total
             float_out[2, g] = hold
-    return int_out, first_late, float_out, first_row, first_of
+
+
+def _threads() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _tasks(bounds: np.ndarray, n_tasks: int) -> list[tuple[int, int]]:
+    """Runs of consecutive partitions with about equal numbers of rows, one per task of the thread pool."""
+    n_parts = bounds.size - 1
+    cuts = np.searchsorted(bounds, np.linspace(0, bounds[-1], n_tasks + 1)[1:-1])
+    edges = np.unique(np.concatenate([[0], np.clip(cuts, 0, n_parts), [n_parts]]))
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _number_customers(ph, bounds, pool: ThreadPoolExecutor) -> tuple[np.ndarray, np.ndarray]:
+    """Each partitioned row's customer number in its partition, and the customers per partition."""
+    code = np.empty(ph.size, np.int32)
+    n_customers = np.zeros(bounds.size - 1, np.int64)
+    for job in [pool.submit(_local_codes, ph, bounds, p0, p1, code, n_customers) for p0, p1 in _tasks(bounds, 4 * _threads())]:
+        job.result()
+    return code, n_customers
+
+
+def _aggregate_all(code, n_customers, bounds, row, po, pt, pa, next_split: int, end_next: int, pool: ThreadPoolExecutor):
+    """The aggregates of every customer (customers numbered partition by partition), runs of partitions in parallel."""
+    base = np.concatenate([[0], np.cumsum(n_customers)])
+    total = int(base[-1])
+    int_out = np.zeros((8, total), np.int64)  # n_periods first_ord last_ord n_purchases first last freq_holdout n_late
+    first_late = np.zeros(total, np.int64)
+    float_out = np.zeros((3, total), np.float64)  # repeat_spend total_spend holdout_spend
+    first_row = np.zeros(total, row.dtype)
+    first_of = np.empty(row.size, row.dtype)  # for each row (in the input's order): its customer's first row
+    out = (int_out, first_late, float_out, first_row, first_of)
+    tasks = _tasks(bounds, 4 * _threads())
+    for job in [pool.submit(_aggregate, code, n_customers, base, bounds, row, po, pt, pa, next_split, end_next, p0, p1, *out) for p0, p1 in tasks]:
+        job.result()
+    return out
 
 
 def warm_up() -> None:
     """Load the kernels (compiling them on first use; numba caches them on disk) by running them on a tiny log.
 
     Loading costs about 0.4 s per process even from the cache (numba's start), so the summary
-    calls this in a background thread while Polars reads the rows (see
-    :func:`crmlab.customers.summary.transaction_summary`).
+    calls this once per process, in a background thread, while Polars reads the rows (see
+    :func:`crmlab.customers.summary.transaction_summary`). The arrays are read-only, as those
+    Polars lends without copying, so that the same compiled versions serve the real calls;
+    one customer has 40 rows, so both walks are compiled.
     """
-    h = np.arange(4, dtype=np.uint64) << np.uint64(62)
-    bounds, row, ph, po, pt, pa = _partition([(h, np.zeros(4, np.int32), np.zeros(4, np.int64), np.zeros(4))], 1)
-    code, n_customers = _local_codes(ph, bounds)
-    _aggregate(code, n_customers, bounds, row, po, pt, pa, 1, 2)
+    n = 48
+    h = (np.arange(n, dtype=np.uint64) % np.uint64(2)) << np.uint64(63)
+    columns = (h, np.arange(n, dtype=np.int32), np.arange(n, dtype=np.int64), np.ones(n))
+    for column in columns:
+        column.setflags(write=False)
+    with ThreadPoolExecutor(1) as pool:
+        bounds, row, ph, po, pt, pa = _partition([columns], 1, pool)
+        _aggregate_all(*_number_customers(ph, bounds, pool), bounds, row, po, pt, pa, 24, 36, pool)
 
 
 def _ids_match(ids: pl.Series, first_of: np.ndarray) -> bool:
@@ -276,22 +367,27 @@ def _ids_match(ids: pl.Series, first_of: np.ndarray) -> bool:
     return True
 
 
-def customer_aggregates(frame: pl.DataFrame, next_split: pd.Timestamp, end_next: pd.Timestamp) -> pl.DataFrame | None:
-    """The table of :func:`~crmlab.customers.summary.summary_aggregates` from the collected rows, compiled.
+def customer_aggregates(
+    ids: pl.Series, chunks: list[tuple[np.ndarray, ...]], next_split: pd.Timestamp, end_next: pd.Timestamp
+) -> pl.DataFrame | None:
+    """The table of :func:`~crmlab.customers.summary.summary_aggregates` from the rows read, compiled.
 
-    ``frame`` holds one row per purchase: ``customer_id`` (String), ``date`` (Datetime, ns),
-    ``amount`` (Float64), ``ord`` (Int32, the period ordinal) and ``_h`` (UInt64, a hash of the
-    id), without nulls. ``next_split`` and ``end_next`` are the days after the calibration
-    end and the observation end. Returns None if two different ids share a hash (the caller then
-    uses the Polars group-by).
+    ``ids``: the customer ids of the rows (String); ``chunks``: the rows' other columns, from
+    :func:`column_chunks`, emptied here once partitioned so that their memory can be released
+    (the caller keeps no other reference). ``next_split`` and ``end_next`` are the days after the
+    calibration end and the observation end. Returns None if two different ids share a hash (the
+    caller then uses the Polars group-by).
     """
-    bounds, row, ph, po, pt, pa = _partition(_chunks(frame), partition_bits(len(frame)))
-    code, n_customers = _local_codes(ph, bounds)
-    del ph
-    split_ns, end_ns = _epoch_ns(next_split), _epoch_ns(end_next)
-    ints, first_late, floats, first_row, first_of = _aggregate(code, n_customers, bounds, row, po, pt, pa, split_ns, end_ns)
+    with ThreadPoolExecutor(_threads()) as pool:
+        bounds, row, ph, po, pt, pa = _partition(chunks, partition_bits(len(ids)), pool)
+        chunks.clear()
+        code, n_customers = _number_customers(ph, bounds, pool)
+        del ph
+        ints, first_late, floats, first_row, first_of = _aggregate_all(
+            code, n_customers, bounds, row, po, pt, pa, _epoch_ns(next_split), _epoch_ns(end_next), pool
+        )
     del code, row, po, pt, pa
-    if not _ids_match(frame["customer_id"], first_of):
+    if not _ids_match(ids, first_of):
         return None
     del first_of
     bought, late = ints[3] > 0, ints[7] > 0
@@ -302,7 +398,7 @@ def customer_aggregates(frame: pl.DataFrame, next_split: pd.Timestamp, end_next:
     stamp = pl.Datetime("ns")
     return pl.DataFrame(
         {
-            "customer_id": frame["customer_id"].gather(first_row),
+            "customer_id": ids.gather(first_row),
             "n_periods": ints[0],
             "first_ord": when(bought, ints[1], pl.Int32),
             "last_ord": when(bought, ints[2], pl.Int32),
@@ -319,8 +415,12 @@ def customer_aggregates(frame: pl.DataFrame, next_split: pd.Timestamp, end_next:
     )
 
 
-def _chunks(frame: pl.DataFrame) -> list[tuple[np.ndarray, ...]]:
-    """The (hash, period, ns, amount) columns as numpy arrays, chunk by chunk, without copying where possible."""
+def column_chunks(frame: pl.DataFrame) -> list[tuple[np.ndarray, ...]]:
+    """The kernels' input: the (hash, period, ns, amount) columns as numpy arrays, chunk by chunk, without copying.
+
+    ``frame`` holds one row per purchase: ``date`` (Datetime, ns), ``amount`` (Float64), ``ord``
+    (Int32, the period ordinal) and ``_h`` (UInt64, a hash of the customer id), without nulls.
+    """
     columns = [frame["_h"], frame["ord"], frame["date"].to_physical(), frame["amount"]]
     parts = [column.get_chunks() for column in columns]
     if len({tuple(len(c) for c in chunks) for chunks in parts}) > 1:  # columns chunked differently

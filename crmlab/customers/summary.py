@@ -32,7 +32,7 @@ import polars as pl
 
 from crmlab.customers.engines import engine_for, input_kind
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.transactions import bad_required_row, csv_layout_error, scan_transactions
+from crmlab.data.transactions import PARQUET_SUFFIXES, bad_required_row, csv_layout_error, scan_transactions
 
 __all__ = ["transaction_summary"]
 
@@ -40,6 +40,11 @@ __all__ = ["transaction_summary"]
 #: imported only then); smaller ones by the Polars group-by (compiling the kernels, a few seconds the
 #: first time, would not pay off).
 COMPILED_MIN_ROWS = 2_000_000
+#: Memory of the compiled kernels per row (measured: 94 bytes at 100M rows, ids of 10 characters);
+#: a log needing more than half the available memory is summarised by the streaming group-by.
+COMPILED_BYTES_PER_ROW = 128
+#: Bytes per row of a CSV file, to estimate its rows from its size (``C000279563,2021-01-06,17.8``).
+CSV_BYTES_PER_ROW = 24
 #: Seed of the 64-bit id hash by which the compiled kernels tell customers apart (then checked exactly).
 ID_HASH_SEED = 0x5EED
 
@@ -282,14 +287,14 @@ def _polars_aggregates(transactions: Transactions, columns: Mapping[str, str] | 
 def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str, split, end, *, check: bool) -> pl.DataFrame:
     """The per-customer aggregates: compiled (:mod:`crmlab.customers.compiled`) for a large log, else the group-by.
 
-    An input too small to hold :data:`COMPILED_MIN_ROWS` rows is aggregated by the streaming
-    group-by (:func:`summary_aggregates`). Otherwise the rows' columns are read in one streaming
+    An input too small to hold :data:`COMPILED_MIN_ROWS` rows, or too large for the kernels' memory
+    (:func:`_use_compiled`), is aggregated by the streaming group-by (:func:`summary_aggregates`). Otherwise the rows' columns are read in one streaming
     pass (with the bad-row flag if ``check``: on any bad row the validating scan raises the
     DataError naming them) while the kernels load; a log of at least :data:`COMPILED_MIN_ROWS`
     rows is then summarised by the compiled kernels, a smaller one (or one where two ids share a
     hash) by :func:`summary_aggregates` on the rows already read.
     """
-    if not _may_be_large(transactions):
+    if not _use_compiled(transactions):
         return collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
     kernels = _load_compiled_in_background()
     rows = collect(
@@ -305,35 +310,74 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str,
     )
     if check and rows["_bad"].any():
         scan_transactions(transactions, columns=columns)  # raises the DataError naming the rows
-    table = None
-    if rows.height >= COMPILED_MIN_ROWS:
-        kernels.join()
+    kernels.join()
+    try:
         from crmlab.customers import compiled
-
-        table = compiled.customer_aggregates(rows, split + pd.Timedelta(days=1), end + pd.Timedelta(days=1))
-    if table is None:
-        table = summary_aggregates(rows.lazy().select("customer_id", "date", "amount"), freq, split, end).collect()
+    except ImportError:  # numba not importable here: the group-by does it all
+        compiled = None
+    if rows.height < COMPILED_MIN_ROWS or compiled is None:
+        return summary_aggregates(rows.lazy().select("customer_id", "date", "amount"), freq, split, end).collect()
+    ids, chunks = rows["customer_id"], compiled.column_chunks(rows)
+    del rows  # the kernels release the rows' columns once partitioned
+    table = compiled.customer_aggregates(ids, chunks, split + pd.Timedelta(days=1), end + pd.Timedelta(days=1))
+    if table is None:  # two ids share a hash (rare): the streaming group-by, reading the input again
+        table = collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
     return table
 
 
-def _may_be_large(transactions: Transactions) -> bool:
-    """Whether an input may hold :data:`COMPILED_MIN_ROWS` rows: a frame that long, files of at least
-    8 bytes per row (compressed Parquet of three columns is about 12), or a LazyFrame (unknown)."""
+def _use_compiled(transactions: Transactions) -> bool:
+    """Whether to read the rows for the compiled kernels: the input may hold :data:`COMPILED_MIN_ROWS`
+    rows, and the kernels' memory (:data:`COMPILED_BYTES_PER_ROW` a row) fits in half the memory
+    available; otherwise the streaming group-by, whose memory grows with the customers only.
+
+    The rows are counted from a Parquet file's metadata and estimated from a CSV file's size. A
+    LazyFrame's rows are not known before it is read, so it takes the streaming group-by (pass
+    the path, or a DataFrame, for the kernels).
+    """
+    rows = _row_estimate(transactions)
+    return rows is not None and rows >= COMPILED_MIN_ROWS and rows * COMPILED_BYTES_PER_ROW <= available_memory() / 2
+
+
+def _row_estimate(transactions: Transactions) -> int | None:
+    """The rows of an input: counted, estimated from its files' size, or None (a LazyFrame: unknown)."""
     kind = input_kind(transactions)
     if kind in ("pandas", "polars"):
-        return len(transactions) >= COMPILED_MIN_ROWS
-    if kind == "path":
-        text = str(transactions)
-        files = glob.glob(text, recursive=True) if any(ch in text for ch in "*?[") else [text]
-        return sum(os.path.getsize(f) for f in files if os.path.isfile(f)) >= 8 * COMPILED_MIN_ROWS
-    return True
+        return len(transactions)
+    if kind != "path":  # a LazyFrame: its rows are unknown until read, so it streams (bounded memory)
+        return None
+    text = str(transactions)
+    if text.lower().endswith(PARQUET_SUFFIXES):
+        try:
+            return int(pl.scan_parquet(text).select(pl.len()).collect().item())
+        except (pl.exceptions.PolarsError, OSError):  # the scan that follows reports what is wrong
+            return None
+    files = glob.glob(text, recursive=True) if any(ch in text for ch in "*?[") else [text]
+    size = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    return size * (3 if text.lower().endswith(".gz") else 1) // CSV_BYTES_PER_ROW  # gzip: about 3x
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (MemAvailable on Linux, else the physical memory)."""
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+_kernels_loading: threading.Thread | None = None
+_kernels_lock = threading.Lock()
 
 
 def _load_compiled_in_background() -> threading.Thread:
-    """Start loading the compiled kernels (about 0.4 s: numba's start) while Polars reads a large log.
-
-    Polars releases the GIL while it reads, so the two overlap.
+    """Start loading the compiled kernels (about 0.4 s: numba's start), once per process, while Polars
+    reads a large log: Polars releases the GIL while it reads, so the two overlap. Join the thread
+    returned before calling the kernels (a finished one joins at once).
     """
+    global _kernels_loading
 
     def load() -> None:
         try:
@@ -343,9 +387,11 @@ def _load_compiled_in_background() -> threading.Thread:
         except Exception:  # noqa: BLE001 - the caller loads (and raises) again in the main thread if it needs the kernels
             pass
 
-    thread = threading.Thread(target=load, name="crmlab-load-kernels", daemon=True)
-    thread.start()
-    return thread
+    with _kernels_lock:
+        if _kernels_loading is None:
+            _kernels_loading = threading.Thread(target=load, name="crmlab-load-kernels", daemon=True)
+            _kernels_loading.start()
+        return _kernels_loading
 
 
 def summary_aggregates(
