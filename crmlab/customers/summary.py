@@ -40,9 +40,10 @@ __all__ = ["transaction_summary"]
 #: imported only then); smaller ones by the Polars group-by (compiling the kernels, a few seconds the
 #: first time, would not pay off).
 COMPILED_MIN_ROWS = 2_000_000
-#: Memory of the compiled kernels per row (measured: 94 bytes at 100M rows, ids of 10 characters);
-#: a log needing more than half the available memory is summarised by the streaming group-by.
-COMPILED_BYTES_PER_ROW = 128
+#: Memory of the compiled kernels per row (measured: 78 bytes at 100M rows with ids of 10 characters,
+#: interpreter included; ids longer than 12 bytes add their length); a log needing more than half
+#: the available memory is summarised by the streaming group-by.
+COMPILED_BYTES_PER_ROW = 100
 #: Bytes per row of a CSV file, to estimate its rows from its size (``C000279563,2021-01-06,17.8``).
 CSV_BYTES_PER_ROW = 24
 #: Seed of the 64-bit id hash by which the compiled kernels tell customers apart (then checked exactly).
@@ -315,7 +316,7 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str,
         from crmlab.customers import compiled
     except ImportError:  # numba not importable here: the group-by does it all
         compiled = None
-    if rows.height < COMPILED_MIN_ROWS or compiled is None:
+    if rows.height == 0 or rows.height < COMPILED_MIN_ROWS or compiled is None:
         return summary_aggregates(rows.lazy().select("customer_id", "date", "amount"), freq, split, end).collect()
     ids, chunks = rows["customer_id"], compiled.column_chunks(rows)
     del rows  # the kernels release the rows' columns once partitioned
