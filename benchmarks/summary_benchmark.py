@@ -17,7 +17,7 @@ which counts Arrow/Polars buffers that ``tracemalloc`` does not see). The method
 - ``pandas reference + read``: ``pandas.read_parquet`` then :func:`pandas_summary`;
 - ``crmlab, Parquet path``: ``transaction_summary(path)``: lazy scan, the
   data layer's checks counted in the summary's pass (compare with "pandas
-  reference + read"); from 2M rows the compiled kernels
+  reference + read"); from 4M rows the compiled kernels
   (``crmlab.customers.compiled``), their load from numba's cache timed;
 - ``crmlab, pandas frame``: ``transaction_summary(frame)`` on the same
   in-memory frame (compare with "pandas reference"); this path validates the
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     methods = list(args.methods) + ([LIFETIMES] if args.lifetimes_python else [])
 
-    # Fill numba's on-disk cache of the compiled kernels (used from 2M rows; a one-time compile after
+    # Fill numba's on-disk cache of the compiled kernels (used from 4M rows; a one-time compile after
     # install, about 10 s), untimed; loading them from the cache (about 0.4 s) is in every timed call.
     subprocess.run([sys.executable, "-c", "from crmlab.customers import compiled; compiled.warm_up()"], check=True)
     results = []

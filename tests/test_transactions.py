@@ -244,3 +244,16 @@ def test_dates_with_utc_offsets_read_as_utc_by_both_readers(tmp_path):
     expected = [pd.Timestamp("2021-01-01 10:00"), pd.Timestamp("2021-01-02 04:30"), pd.Timestamp("2021-01-03 06:00")]
     assert read_transactions(path)["date"].tolist() == expected
     assert [pd.Timestamp(d) for d in scan_transactions(path).collect()["date"].to_list()] == expected
+
+
+def test_dates_outside_the_nanosecond_range_are_named():
+    """Hand-worked: a purchase typed in the year 2300 (or 1650), which pandas reads but the canonical
+    datetime64[ns] cannot hold, is a DataError naming its row, in text and in a datetime64[us] column."""
+    text = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": ["2021-01-01", "2300-01-08", "1650-01-05"], "amount": [1.0, 2.0, 3.0]})
+    with pytest.raises(DataError) as info:
+        read_transactions(text)
+    assert [(p.row, p.column) for p in info.value.problems] == [(1, "date"), (2, "date")]
+    assert "date outside the supported range (1677-09-22 to 2262-04-11)" in str(info.value)
+    typed = text.assign(date=pd.to_datetime(["2021-01-01", "2300-01-08", "2021-01-05"]).as_unit("us"))
+    with pytest.raises(DataError, match=r"row 1, column 'date': date outside the supported range"):
+        read_transactions(typed)

@@ -32,8 +32,9 @@ so the result never depends on the hash. The output is the table of
 the float sums (which are summed in a different order); the tests compare the
 two on random logs.
 
-Compiling the kernels takes a few seconds the first time (numba caches them on
-disk after that), which a small log does not repay: below
+Compiling the kernels takes about 10 s the first time, and numba caches them on
+disk after that. Loading them from the cache still costs about 0.5 s a process,
+which a small log does not repay: below
 :data:`crmlab.customers.summary.COMPILED_MIN_ROWS` rows, the collected frame is
 summarised by the Polars group-by.
 """

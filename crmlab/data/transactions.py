@@ -185,7 +185,11 @@ def _coerce(frame: pd.DataFrame, labels: pd.Index, date_format: str | None) -> t
             if getattr(dates.dt, "tz", None) is not None:
                 dates = dates.dt.tz_convert(None)
             report("date", raw, dates, "unparseable date")
-        out["date"] = dates.astype("datetime64[ns]")
+        # The canonical dates are datetime64[ns]: 1677-09-21 to 2262-04-11 (pandas reads a wider range).
+        outside = (dates.notna() & ((dates < pd.Timestamp.min) | (dates > pd.Timestamp.max))).to_numpy()
+        for pos in np.flatnonzero(outside):
+            problems.append(Problem("date outside the supported range (1677-09-22 to 2262-04-11)", row=labels[pos], column="date", value=raw.iloc[pos]))
+        out["date"] = dates.mask(outside).astype("datetime64[ns]")
     for column in ("amount", "quantity"):
         if column in frame:
             raw = frame[column]
