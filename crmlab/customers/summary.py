@@ -292,12 +292,13 @@ def _polars_aggregates(transactions: Transactions, columns: Mapping[str, str] | 
 def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str, split, end, *, check: bool) -> pl.DataFrame:
     """The per-customer aggregates: compiled (:mod:`crmlab.customers.compiled`) for a large log, else the group-by.
 
-    An input too small to hold :data:`COMPILED_MIN_ROWS` rows, or too large for the kernels' memory
-    (:func:`_use_compiled`), is aggregated by the streaming group-by (:func:`summary_aggregates`). Otherwise the rows' columns are read in one streaming
-    pass (with the bad-row flag if ``check``: on any bad row the validating scan raises the
-    DataError naming them) while the kernels load; a log of at least :data:`COMPILED_MIN_ROWS`
-    rows is then summarised by the compiled kernels, a smaller one (or one where two ids share a
-    hash) by :func:`summary_aggregates` on the rows already read.
+    An input too small to hold :data:`COMPILED_MIN_ROWS` rows, or too large for the kernels'
+    memory (:func:`_use_compiled`), is aggregated by the streaming group-by
+    (:func:`summary_aggregates`). Otherwise the rows' columns are read in one streaming pass
+    (with the bad-row flag if ``check``: on any bad row the validating scan raises the DataError
+    naming them) while the kernels load. A log of at least :data:`COMPILED_MIN_ROWS` rows is then
+    summarised by the compiled kernels, a smaller one (the estimate was high) by the group-by on
+    the rows already read, and one where two ids share a hash by the streaming group-by again.
     """
     if not _use_compiled(transactions):
         return collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
