@@ -17,6 +17,8 @@ Checked against:
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -235,7 +237,32 @@ def test_a_log_too_large_for_memory_takes_the_streaming_group_by(tmp_path, monke
     monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 1_000)
     assert summary._row_estimate(str(tmp_path / "log.parquet")) == 4_000  # from the Parquet metadata
     assert summary._use_compiled(str(tmp_path / "log.parquet"))
-    monkeypatch.setattr(summary, "available_memory", lambda: 2 * 3_999 * summary.COMPILED_BYTES_PER_ROW)
+    monkeypatch.setattr(summary, "available_memory", lambda: None)  # not known (Windows): the kernels
+    assert summary._use_compiled(str(tmp_path / "log.parquet"))
+    monkeypatch.setattr(summary, "available_memory", lambda: 3_999 * summary.COMPILED_BYTES_PER_ROW / summary.COMPILED_MEMORY_SHARE)
     assert not summary._use_compiled(str(tmp_path / "log.parquet"))
     monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: pytest.fail("the rows were read for the kernels"))
     pd.testing.assert_frame_equal(transaction_summary(tmp_path / "log.parquet", observation_end=END), expected)
+
+
+def test_available_memory_is_known_here_or_none():
+    """Hand-worked: on Linux a positive number of bytes, not above the machine's memory."""
+    memory = summary.available_memory()
+    assert memory is None or 0 < memory <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def test_a_high_row_estimate_does_not_wait_for_the_kernels(tmp_path, monkeypatch):
+    """Hand-worked: a CSV whose size suggests more rows than it has is summarised by the group-by on
+    the rows read, without joining the kernels' loader."""
+    log = _log(3_000, seed=14)
+    log.write_csv(tmp_path / "log.csv")
+    expected = transaction_summary(tmp_path / "log.csv", observation_end=END)
+    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 3_001)
+    assert summary._row_estimate(str(tmp_path / "log.csv")) > 3_001  # about 40 bytes a line, estimated at 24
+
+    class Loader:
+        def join(self):
+            pytest.fail("waited for the kernels")
+
+    monkeypatch.setattr(summary, "_load_compiled_in_background", Loader)
+    pd.testing.assert_frame_equal(transaction_summary(tmp_path / "log.csv", observation_end=END), expected)

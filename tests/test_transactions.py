@@ -253,7 +253,22 @@ def test_dates_outside_the_nanosecond_range_are_named():
     with pytest.raises(DataError) as info:
         read_transactions(text)
     assert [(p.row, p.column) for p in info.value.problems] == [(1, "date"), (2, "date")]
-    assert "date outside the supported range (1677-09-22 to 2262-04-11)" in str(info.value)
+    assert "date outside the supported range (1677-09-21 00:12 to 2262-04-11 23:47, datetime64[ns])" in str(info.value)
     typed = text.assign(date=pd.to_datetime(["2021-01-01", "2300-01-08", "2021-01-05"]).as_unit("us"))
     with pytest.raises(DataError, match=r"row 1, column 'date': date outside the supported range"):
         read_transactions(typed)
+
+
+def test_fractional_seconds_read_alike_without_warnings(tmp_path):
+    """Hand-worked: timestamps with a fraction of a second (as Polars writes them to CSV) read the same by
+    both readers, the lazy one without chrono's warning about pandas' ``%f``."""
+    import warnings
+
+    (tmp_path / "log.csv").write_text(
+        "customer_id,date,amount\na,2021-01-01T10:00:00.250000000,1\nb,2021-01-02T11:30:00.000001000,2\n"
+    )
+    eager = read_transactions(tmp_path / "log.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lazy = scan_transactions(tmp_path / "log.csv").collect().to_pandas()
+    assert list(lazy["date"]) == list(eager["date"]) == [pd.Timestamp("2021-01-01 10:00:00.25"), pd.Timestamp("2021-01-02 11:30:00.000001")]

@@ -41,10 +41,13 @@ __all__ = ["transaction_summary"]
 #: process (numba's start, from its cache; compiling them after install, about 10 s, once), which the
 #: kernels win back from about 4M rows (measured at 5M rows: 1.1 s against the group-by's 1.3 s).
 COMPILED_MIN_ROWS = 4_000_000
-#: Memory of the compiled kernels per row (measured: 78 bytes at 100M rows with ids of 10 characters,
-#: interpreter included; ids longer than 12 bytes add their length); a log needing more than half
-#: the available memory is summarised by the streaming group-by.
-COMPILED_BYTES_PER_ROW = 100
+#: Memory of the compiled kernels per row, a generous bound: measured 78 bytes at 100M rows (10 rows a
+#: customer) and 144 at 10M rows with 5 rows a customer (the per-customer arrays weigh more), ids of
+#: 10 characters, interpreter included; ids longer than 12 bytes add their length.
+COMPILED_BYTES_PER_ROW = 150
+#: A log whose kernels would need more than this share of the available memory is summarised by the
+#: streaming group-by.
+COMPILED_MEMORY_SHARE = 0.75
 #: Bytes per row of a CSV file, to estimate its rows from its size (``C000279563,2021-01-06,17.8``).
 CSV_BYTES_PER_ROW = 24
 #: Seed of the 64-bit id hash by which the compiled kernels tell customers apart (then checked exactly).
@@ -124,7 +127,7 @@ def transaction_summary(
         Spark (:mod:`crmlab.customers.spark`), validated by
         :func:`crmlab.data.spark.spark_transactions`; only the per-customer
         aggregates are collected. A path or DataFrame of at least
-        :data:`COMPILED_MIN_ROWS` rows whose columns fit in half the memory
+        :data:`COMPILED_MIN_ROWS` rows whose columns fit in memory
         is aggregated by compiled kernels (:mod:`crmlab.customers.compiled`),
         with the same result; other inputs by Polars' streaming group-by.
     observation_end : date-like
@@ -316,12 +319,14 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str,
     )
     if check and rows["_bad"].any():
         scan_transactions(transactions, columns=columns)  # raises the DataError naming the rows
-    kernels.join()
-    try:
-        from crmlab.customers import compiled
-    except ImportError:  # numba not importable here: the group-by does it all
-        compiled = None
-    if rows.height == 0 or rows.height < COMPILED_MIN_ROWS or compiled is None:
+    compiled = None
+    if rows.height >= max(COMPILED_MIN_ROWS, 1):  # else the estimate was high: no wait for the kernels
+        kernels.join()
+        try:
+            from crmlab.customers import compiled
+        except ImportError:  # numba not importable here: the group-by does it all
+            compiled = None
+    if compiled is None:
         return summary_aggregates(rows.lazy().select("customer_id", "date", "amount"), freq, split, end).collect()
     ids, chunks = rows["customer_id"], compiled.column_chunks(rows)
     del rows  # the kernels release the rows' columns once partitioned
@@ -333,15 +338,19 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str,
 
 def _use_compiled(transactions: Transactions) -> bool:
     """Whether to read the rows for the compiled kernels: the input may hold :data:`COMPILED_MIN_ROWS`
-    rows, and the kernels' memory (:data:`COMPILED_BYTES_PER_ROW` a row) fits in half the memory
-    available; otherwise the streaming group-by, whose memory grows with the customers only.
+    rows, and the kernels' memory (:data:`COMPILED_BYTES_PER_ROW` a row) fits in
+    :data:`COMPILED_MEMORY_SHARE` of the memory available (when that is known); otherwise the
+    streaming group-by, whose memory grows with the customers only.
 
     The rows are counted from a Parquet file's metadata and estimated from a CSV file's size. A
     LazyFrame's rows are not known before it is read, so it takes the streaming group-by (pass
     the path, or a DataFrame, for the kernels).
     """
     rows = _row_estimate(transactions)
-    return rows is not None and rows >= COMPILED_MIN_ROWS and rows * COMPILED_BYTES_PER_ROW <= available_memory() / 2
+    if rows is None or rows < COMPILED_MIN_ROWS:
+        return False
+    memory = available_memory()
+    return memory is None or rows * COMPILED_BYTES_PER_ROW <= COMPILED_MEMORY_SHARE * memory
 
 
 def _row_estimate(transactions: Transactions) -> int | None:
@@ -358,20 +367,36 @@ def _row_estimate(transactions: Transactions) -> int | None:
         except (pl.exceptions.PolarsError, OSError):  # the scan that follows reports what is wrong
             return None
     files = glob.glob(text, recursive=True) if any(ch in text for ch in "*?[") else [text]
-    size = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    try:
+        size = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
+    except OSError:  # a file gone since the glob: the scan that follows reports it
+        return None
     return size * (3 if text.lower().endswith(".gz") else 1) // CSV_BYTES_PER_ROW  # gzip: about 3x
 
 
-def available_memory() -> int:
-    """Bytes of memory available to a new allocation (MemAvailable on Linux, else the physical memory)."""
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation, or None where it is not known.
+
+    Linux: MemAvailable, or less where the process's control group (v2) has a memory limit (a
+    container's); elsewhere the physical memory where ``os.sysconf`` knows it (macOS), else None
+    (Windows).
+    """
     try:
         with open("/proc/meminfo") as info:
-            for line in info:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
+            free = next(int(line.split()[1]) * 1024 for line in info if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        try:
+            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):
+            return None
+    try:
+        with open("/sys/fs/cgroup/memory.max") as limit, open("/sys/fs/cgroup/memory.current") as used:
+            cap = limit.read().strip()
+            if cap != "max":
+                free = min(free, int(cap) - int(used.read().strip()))
+    except (OSError, ValueError):
         pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return free
 
 
 _kernels_loading: threading.Thread | None = None

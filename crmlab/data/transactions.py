@@ -185,10 +185,11 @@ def _coerce(frame: pd.DataFrame, labels: pd.Index, date_format: str | None) -> t
             if getattr(dates.dt, "tz", None) is not None:
                 dates = dates.dt.tz_convert(None)
             report("date", raw, dates, "unparseable date")
-        # The canonical dates are datetime64[ns]: 1677-09-21 to 2262-04-11 (pandas reads a wider range).
+        # The canonical dates are datetime64[ns], 1677-09-21 00:12 to 2262-04-11 23:47 (pandas reads more).
         outside = (dates.notna() & ((dates < pd.Timestamp.min) | (dates > pd.Timestamp.max))).to_numpy()
         for pos in np.flatnonzero(outside):
-            problems.append(Problem("date outside the supported range (1677-09-22 to 2262-04-11)", row=labels[pos], column="date", value=raw.iloc[pos]))
+            what = "date outside the supported range (1677-09-21 00:12 to 2262-04-11 23:47, datetime64[ns])"
+            problems.append(Problem(what, row=labels[pos], column="date", value=raw.iloc[pos]))
         out["date"] = dates.mask(outside).astype("datetime64[ns]")
     for column in ("amount", "quantity"):
         if column in frame:
@@ -466,6 +467,8 @@ def _lazy_casts(renamed: pl.LazyFrame, date_format: str | None, strip_ids: bool)
         offset = fmt is not None and "%z" in fmt
         # Polars' %z does not read "Z" (UTC), pandas' does; %#z reads both "Z" and "+02:00".
         pl_fmt = fmt.replace("%z", "%#z") if offset else fmt
+        if pl_fmt is not None:  # pandas' ".%f" (a fraction of up to 9 digits) is chrono's "%.f"
+            pl_fmt = pl_fmt.replace(".%f", "%.f")
         date = date_text.str.strip_chars().str.strptime(pl.Datetime("ns"), format=pl_fmt, strict=False, exact=True)
         if offset:  # the instant in UTC, without a time zone (as pandas with utc=True)
             date = date.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
