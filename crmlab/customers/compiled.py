@@ -314,16 +314,16 @@ def _tasks(bounds: np.ndarray, n_tasks: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def _number_customers(ph, bounds, pool: ThreadPoolExecutor) -> tuple[np.ndarray, np.ndarray]:
+def _number_customers(ph, bounds, tasks: list[tuple[int, int]], pool: ThreadPoolExecutor) -> tuple[np.ndarray, np.ndarray]:
     """Each partitioned row's customer number in its partition, and the customers per partition."""
     code = np.empty(ph.size, np.int32)
     n_customers = np.zeros(bounds.size - 1, np.int64)
-    for job in [pool.submit(_local_codes, ph, bounds, p0, p1, code, n_customers) for p0, p1 in _tasks(bounds, 4 * _threads())]:
+    for job in [pool.submit(_local_codes, ph, bounds, p0, p1, code, n_customers) for p0, p1 in tasks]:
         job.result()
     return code, n_customers
 
 
-def _aggregate_all(code, n_customers, bounds, row, po, pt, pa, next_split: int, end_next: int, pool: ThreadPoolExecutor):
+def _aggregate_all(code, n_customers, bounds, row, po, pt, pa, next_split: int, end_next: int, tasks: list[tuple[int, int]], pool: ThreadPoolExecutor):
     """The aggregates of every customer (customers numbered partition by partition), runs of partitions in parallel."""
     base = np.concatenate([[0], np.cumsum(n_customers)])
     total = int(base[-1])
@@ -333,7 +333,6 @@ def _aggregate_all(code, n_customers, bounds, row, po, pt, pa, next_split: int, 
     first_row = np.zeros(total, row.dtype)
     first_of = np.empty(row.size, row.dtype)  # for each row (in the input's order): its customer's first row
     out = (int_out, first_late, float_out, first_row, first_of)
-    tasks = _tasks(bounds, 4 * _threads())
     for job in [pool.submit(_aggregate, code, n_customers, base, bounds, row, po, pt, pa, next_split, end_next, p0, p1, *out) for p0, p1 in tasks]:
         job.result()
     return out
@@ -355,7 +354,8 @@ def warm_up() -> None:
         column.setflags(write=False)
     with ThreadPoolExecutor(1) as pool:
         bounds, row, ph, po, pt, pa = _partition([columns], 1, pool)
-        _aggregate_all(*_number_customers(ph, bounds, pool), bounds, row, po, pt, pa, 24, 36, pool)
+        tasks = _tasks(bounds, 1)
+        _aggregate_all(*_number_customers(ph, bounds, tasks, pool), bounds, row, po, pt, pa, 24, 36, tasks, pool)
 
 
 def _ids_match(ids: pl.Series, first_of: np.ndarray) -> bool:
@@ -382,10 +382,11 @@ def customer_aggregates(
     with ThreadPoolExecutor(_threads()) as pool:
         bounds, row, ph, po, pt, pa = _partition(chunks, partition_bits(len(ids)), pool)
         chunks.clear()
-        code, n_customers = _number_customers(ph, bounds, pool)
+        tasks = _tasks(bounds, 4 * _threads())  # runs of partitions with about equal rows
+        code, n_customers = _number_customers(ph, bounds, tasks, pool)
         del ph
         ints, first_late, floats, first_row, first_of = _aggregate_all(
-            code, n_customers, bounds, row, po, pt, pa, _epoch_ns(next_split), _epoch_ns(end_next), pool
+            code, n_customers, bounds, row, po, pt, pa, _epoch_ns(next_split), _epoch_ns(end_next), tasks, pool
         )
     del code, row, po, pt, pa
     if not _ids_match(ids, first_of):
