@@ -1,0 +1,245 @@
+"""One date policy for every reader of the lab: a column's format is chosen once, never guessed per value.
+
+A date column is read in one format for the whole column:
+
+- ``date_format=`` (a strftime format such as ``"%d/%m/%Y"``) when given;
+- otherwise the format is inferred from the column's values: the candidate
+  formats are the ones pandas' ``guess_datetime_format`` proposes for a sample
+  of values, read month-first and day-first, and the candidate that reads the
+  most values of the *whole column* wins. Values it cannot read are reported,
+  row by row, as unparseable dates (a column mixing formats is an error, not a
+  silent mixture).
+- When a day-first and a month-first format both read every value and give
+  different dates (a file of ``01/03/2021``, ``05/04/2021``: 1 March or
+  3 January?), the column is **ambiguous**: a :class:`~crmlab.data.DataError`
+  says so, with an example, and how to choose (``dayfirst=True``/``False`` or
+  ``date_format=``). ``dayfirst`` keeps only the formats of that order.
+- Year-first dates are read year-month-day (ISO 8601); nobody writes
+  year-day-month.
+- A format without a day (``2021``, ``2021-03``) is refused: the lab's dates
+  are days or finer, and "1 January" is not a date anyone recorded.
+- Numbers are read as their digits (``20210131`` as ``%Y%m%d``); dates with a
+  UTC offset (``Z``, ``+02:00``) are read as the instant in UTC, without a time
+  zone; datetime columns are kept (a time-zone-aware one converted to UTC).
+
+The same decision, :func:`choose_date_format`, serves the pandas readers
+(:func:`parse_date_column`) and the lazy Polars reader, which counts the
+candidates' parses in a streaming pass.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.api import guess_datetime_format
+
+from crmlab.data.errors import DataError, Problem
+
+__all__ = ["DATE_POLICY", "candidate_formats", "choose_date_format", "parse_date_column"]
+
+#: One line for messages and docs: how dates are read.
+DATE_POLICY = (
+    "one format for the whole column, inferred from its values or given by date_format= / dayfirst=; "
+    "a column that reads both day-first and month-first is an error"
+)
+
+#: How many distinct values propose candidate formats (every value is then read in each candidate).
+SAMPLE_SIZE = 200
+
+_DAY = re.compile(r"%[dj]")
+
+
+def _order(fmt: str) -> str:
+    """The order of year, month and day in a format, e.g. 'dmy' for '%d/%m/%Y'."""
+    positions = {k: fmt.find(d) for k, d in (("y", "%Y"), ("m", "%m"), ("d", "%d"))}
+    if positions["y"] < 0:
+        positions["y"] = fmt.find("%y")
+    if positions["m"] < 0:
+        positions["m"] = max(fmt.find("%b"), fmt.find("%B"))
+    return "".join(k for k, p in sorted(positions.items(), key=lambda kv: kv[1]) if p >= 0)
+
+
+def is_day_first(fmt: str) -> bool:
+    """Whether a format reads the day before a numeric month ('%d/%m/%Y'), as opposed to month-first.
+
+    >>> is_day_first("%d/%m/%Y"), is_day_first("%m/%d/%Y"), is_day_first("%Y-%m-%d")
+    (True, False, False)
+    """
+    order = _order(fmt)
+    return "d" in order and "m" in order and order.index("d") < order.index("m")
+
+
+def candidate_formats(sample: Iterable[Any], *, dayfirst: bool | None = None) -> list[str]:
+    """The formats worth trying for a column, from a sample of its values (strings, stripped).
+
+    Each value proposes its month-first and its day-first reading (pandas'
+    ``guess_datetime_format``); year-day-month readings are dropped (ISO order
+    is year-month-day), and ``dayfirst`` keeps only formats of that order where
+    the order matters. Most proposed first.
+
+    >>> candidate_formats(["01/03/2021", "05/04/2021"])
+    ['%m/%d/%Y', '%d/%m/%Y']
+    >>> candidate_formats(["01/03/2021"], dayfirst=True)
+    ['%d/%m/%Y']
+    >>> candidate_formats(["2021-03-01"], dayfirst=True)
+    ['%Y-%m-%d']
+    """
+    votes: dict[str, int] = {}
+    for value in sample:
+        text = str(value).strip()
+        if not text:
+            continue
+        for first in (False, True):
+            with warnings.catch_warnings():  # pandas warns when a guess contradicts the dayfirst flag
+                warnings.simplefilter("ignore", UserWarning)
+                fmt = guess_datetime_format(text, dayfirst=first)
+            if fmt is None or _order(fmt).startswith("yd"):
+                continue
+            votes[fmt] = votes.get(fmt, 0) + 1
+    formats = sorted(votes, key=lambda f: -votes[f])
+    if dayfirst is not None:
+        ordered = [f for f in formats if not ("d" in _order(f) and "m" in _order(f)) or is_day_first(f) == dayfirst or _order(f).startswith("y")]
+        formats = ordered
+    return formats
+
+
+def choose_date_format(
+    candidates: list[str],
+    n_parsed: Mapping[str, int],
+    *,
+    column: str,
+    source: str,
+    disagreement: Callable[[str, str], Any] | None = None,
+) -> str | None:
+    """The format of a column: the candidate reading the most values; an error when the choice is a guess.
+
+    ``n_parsed`` counts, for each candidate, the values of the whole column it
+    reads. Among the candidates that read the most, a day-first and a
+    month-first format that disagree (``disagreement(a, b)`` returns an example
+    value read differently, or None where they agree on every value) make the
+    column ambiguous: a :class:`~crmlab.data.DataError` says how to choose. A
+    chosen format without a day is refused. ``None`` when no candidate reads
+    anything (every value is then an unparseable date).
+
+    >>> choose_date_format(["%m/%d/%Y", "%d/%m/%Y"], {"%m/%d/%Y": 2, "%d/%m/%Y": 3}, column="date", source="tx.csv")
+    '%d/%m/%Y'
+    """
+    if not candidates:
+        return None
+    best = max(n_parsed.get(f, 0) for f in candidates)
+    if best == 0:
+        return None
+    tied = [f for f in candidates if n_parsed.get(f, 0) == best]
+    chosen = tied[0]
+    for other in tied[1:]:
+        if is_day_first(other) == is_day_first(chosen):
+            continue
+        example = disagreement(chosen, other) if disagreement is not None else True
+        if example is None:
+            continue  # every value has its day equal to its month: both readings agree
+        month_first, day_first = (chosen, other) if is_day_first(other) else (other, chosen)
+        shown = "" if example is True else f", e.g. {example!r} is {_spell(example, day_first)} day-first or {_spell(example, month_first)} month-first"
+        raise DataError(
+            source,
+            [
+                Problem(
+                    f"ambiguous dates: the column reads as well day-first ({day_first}) as month-first ({month_first}){shown}; "
+                    "say which with dayfirst=True or dayfirst=False, or give date_format=",
+                    column=column,
+                )
+            ],
+        )
+    if not _DAY.search(chosen):
+        raise DataError(
+            source,
+            [
+                Problem(
+                    f"dates without a day (format {chosen}): crmlab reads dates to the day or finer, and does not "
+                    "put an unrecorded day in; give full dates",
+                    column=column,
+                )
+            ],
+        )
+    return chosen
+
+
+def _spell(value: Any, fmt: str) -> str:
+    try:
+        return pd.to_datetime(str(value).strip(), format=fmt).strftime("%-d %B %Y")
+    except (ValueError, TypeError):
+        return "another date"
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
+    """``text`` read in one format: naive datetimes, offsets converted to UTC, NaT where it does not read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        dates = pd.to_datetime(text, errors="coerce", format=fmt, utc="%z" in fmt)
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_convert(None)
+    return dates
+
+
+def parse_date_column(
+    raw: pd.Series,
+    *,
+    column: str = "date",
+    source: str = "DataFrame",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+) -> tuple[pd.Series, pd.Series]:
+    """A column of dates read by the lab's one policy: ``(dates, unparseable)``.
+
+    ``dates`` is naive ``datetime64[ns]`` (NaT where missing or unreadable);
+    ``unparseable`` is True where a value is present but does not read in the
+    column's format, for the reader to report with its row. Raises a
+    :class:`~crmlab.data.DataError` for an ambiguous column or a format
+    without a day (see the module's docstring).
+
+    >>> dates, bad = parse_date_column(pd.Series(["13/02/2021", "01/03/2021", "25/03/2021"]))
+    >>> [d.strftime("%d %b") for d in dates], bad.tolist()
+    (['13 Feb', '01 Mar', '25 Mar'], [False, False, False])
+    >>> parse_date_column(pd.Series(["01/03/2021", "05/04/2021"]), source="ledger.csv")
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: ledger.csv: 1 problem
+      column 'date': ambiguous dates: the column reads as well day-first (%d/%m/%Y) as month-first (%m/%d/%Y), e.g. '01/03/2021' is 1 March 2021 day-first or 3 January 2021 month-first; say which with dayfirst=True or dayfirst=False, or give date_format=
+    >>> parse_date_column(pd.Series(["01/03/2021"]), dayfirst=True)[0].dt.strftime("%d %b %Y").tolist()
+    ['01 Mar 2021']
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        dates = raw.dt.tz_convert(None) if getattr(raw.dt, "tz", None) is not None else raw
+        return dates.astype("datetime64[ns]"), pd.Series(False, index=raw.index)
+    if pd.api.types.is_bool_dtype(raw):
+        text = raw.astype("string")
+    elif pd.api.types.is_numeric_dtype(raw):
+        # numbers as their digits: 20210131, and 20210131.0 from a column with gaps
+        whole = raw.dropna()
+        text = raw.astype("Int64").astype("string") if (whole % 1 == 0).all() else raw.astype("string")
+    else:
+        text = raw.astype("string").str.strip()
+    present = text.notna() & text.ne("")
+    values = pd.Series(pd.unique(text[present].to_numpy(dtype=object)), dtype=object)
+    if date_format is not None:
+        fmt: str | None = date_format
+    else:
+        candidates = candidate_formats(values.iloc[:SAMPLE_SIZE], dayfirst=dayfirst)
+        parsed = {f: _to_datetime(values, f) for f in candidates}
+        n_parsed = {f: int(p.notna().sum()) for f, p in parsed.items()}
+
+        def disagreement(a: str, b: str) -> Any:
+            differ = (parsed[a] != parsed[b]) & parsed[a].notna() & parsed[b].notna()
+            return values[differ.to_numpy()].iloc[0] if differ.any() else None
+
+        fmt = choose_date_format(candidates, n_parsed, column=column, source=source, disagreement=disagreement)
+    if fmt is None:
+        dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    else:
+        dates = _to_datetime(text.where(present), fmt)
+        dates.index = raw.index
+    return dates, pd.Series(np.asarray(present & dates.isna(), dtype=bool), index=raw.index)

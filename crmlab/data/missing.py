@@ -1,0 +1,37 @@
+"""One rule for missing cells, the same in every reader and engine (pandas, Polars, Spark).
+
+A cell is missing when, after stripping surrounding whitespace, it is empty or
+one of :data:`MISSING_VALUES` — the markers that spreadsheet, R, SQL and pandas
+exports write for "no value" (``NA``, ``N/A``, ``NaN``, ``NULL``, ``None``, …),
+compared exactly as written (case matters: ``Na`` is a value). A missing cell
+in a required column is an error that shows what was written; in an optional
+label column it is a missing label.
+
+A reader that should keep one of these words as a value (a channel called
+``NA`` for North America) passes ``na_values=`` with its own list, e.g.
+``na_values=("",)`` for "only empty cells are missing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+__all__ = ["MISSING_VALUES", "missing_cells"]
+
+#: Cell texts read as missing (after stripping whitespace), in every reader.
+MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "<NA>", "NaT")
+
+
+def missing_cells(values: pd.Series, na_values: Iterable[str] = MISSING_VALUES) -> pd.Series:
+    """True where a cell is missing: a null, or text that is one of ``na_values`` once stripped.
+
+    >>> missing_cells(pd.Series(["a", " NA ", "", None, "Na"])).tolist()
+    [False, True, True, True, False]
+    """
+    missing = values.isna()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = values.astype("string").str.strip()
+        missing = missing | text.isin(list(na_values)).fillna(False).astype(bool)
+    return missing.astype(bool)
