@@ -1,4 +1,5 @@
-"""Checking and compressing the per-customer summaries that CLV models are fitted to.
+"""Checking the inputs of the CLV models: the per-customer summaries they are fitted to, and the
+arguments of their predictions.
 
 Every "Buy Till You Die" model takes, per customer, the repeat-transaction
 count x (``frequency``), the time of the last transaction t_x (``recency``)
@@ -10,10 +11,16 @@ but meaningless likelihood, so it is rejected here with the rows named.
 Many customers share the same summary, above all in discrete time and in large
 bases, and the likelihood only depends on the summary, so identical rows are
 fitted once with a weight (their count): :func:`compress`.
+
+The arguments of the predictions (a horizon t, a number of periods, a discount
+rate, a retention rate, a margin) go through :func:`check_argument`, which
+refuses the impossible ones (negative horizons, NaN, infinities, text, arrays
+of the wrong shape) with a ValueError that names the argument and the value.
 """
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,11 +29,125 @@ import pandas as pd
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 
-__all__ = ["as_columns", "check_rft", "check_weights", "compress"]
+__all__ = ["as_columns", "check_argument", "check_rft", "check_weights", "compress"]
 
 _SOURCE = "customer summary"
 #: Below this many rows :func:`compress` sorts with numpy; above it a pandas groupby is faster.
 _SORT_LIMIT = 50_000
+
+
+def check_argument(
+    value: Any,
+    name: str,
+    *,
+    at_least: float | None = None,
+    above: float | None = None,
+    at_most: float | None = None,
+    below: float | None = None,
+    whole: bool = False,
+    infinite: bool = False,
+    scalar: bool = False,
+    length: int | None = None,
+) -> Any:
+    """A prediction's argument as floats, or a ValueError naming the argument and the offending value.
+
+    The domain is given by the bounds (``at_least`` ≤ v, ``above`` < v,
+    v ≤ ``at_most``, v < ``below``) and ``whole`` (whole numbers only, e.g. a
+    number of periods). Always refused: text, booleans and other non-numbers,
+    NaN, and infinities unless ``infinite`` (then +∞ is allowed, e.g. an
+    infinite horizon; −∞ still has to meet the bounds). Shape: ``scalar``
+    asks for one number; ``length`` n for one number or a 1-D array of n (one
+    per customer; any length when n = 1, e.g. several horizons of one
+    customer); otherwise any shape. For an array the message names the
+    first bad position (and the index label of a Series).
+
+    Returns a float when ``scalar``, else a float array of the input's shape.
+
+    >>> check_argument(2, "t", at_least=0)
+    array(2.)
+    >>> check_argument([0.5, -5, -1], "t", at_least=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: t must be ≥ 0 (got -5.0 at position 1, the first of 2)
+    >>> check_argument(float("nan"), "discount_rate", at_least=0, scalar=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: discount_rate must be finite (got nan)
+    """
+    arr = _as_floats(value, name)
+    shape = np.shape(arr)
+    if scalar and arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number (got an array of shape {shape})")
+    if length is not None and arr.ndim != 0 and (arr.ndim != 1 or arr.size not in (1, length) and length != 1):
+        raise ValueError(f"{name} must be one number or one per customer, {length} values (got an array of shape {shape})")
+    missing = np.isnan(arr) if infinite else ~np.isfinite(arr)
+    if missing.any():
+        must = "must not be NaN" if infinite else "must be finite"
+        raise ValueError(f"{name} {must} (got {_where(value, arr, missing)})")
+    bad = np.zeros(shape, dtype=bool)
+    limits = []
+    if at_least is not None:
+        bad |= arr < at_least
+        limits.append(("[", f"≥ {at_least:g}", at_least))
+    if above is not None:
+        bad |= arr <= above
+        limits.append(("(", f"> {above:g}", above))
+    if at_most is not None:
+        bad |= arr > at_most
+        limits.append(("]", f"≤ {at_most:g}", at_most))
+    if below is not None:
+        bad |= arr >= below
+        limits.append((")", f"< {below:g}", below))
+    if whole:
+        bad |= np.isfinite(arr) & (arr != np.floor(arr))
+    if bad.any():
+        if len(limits) == 2:
+            (left, _, low), (right, _, high) = limits
+            domain = f"in {left}{low:g}, {high:g}{right}"
+        else:
+            domain = " ".join(text for _, text, _ in limits)
+        if whole:
+            domain = f"a whole number {domain}".rstrip()
+        raise ValueError(f"{name} must be {domain} (got {_where(value, arr, bad)})")
+    return float(arr) if scalar else arr
+
+
+def _as_floats(value: Any, name: str) -> np.ndarray:
+    """The value as a float array; None, text, booleans and other non-numbers refused (missing cells are NaN)."""
+    refused = ValueError(f"{name} must be a number or an array of numbers (got {reprlib.repr(value)})")
+    if isinstance(value, (pd.Series, pd.Index)):
+        if not pd.api.types.is_numeric_dtype(value.dtype) or pd.api.types.is_bool_dtype(value.dtype):
+            raise refused
+        return value.to_numpy(dtype=float, na_value=np.nan)
+    if value is None:
+        raise refused
+    try:
+        raw = np.asarray(value)
+    except ValueError:  # ragged nested sequences
+        raise refused from None
+    if raw.dtype.kind in "iuf":
+        return raw.astype(float)
+    if raw.dtype.kind == "O" and not any(isinstance(v, (str, bytes, bool, np.bool_)) for v in raw.flat):
+        try:
+            return raw.astype(float)
+        except (TypeError, ValueError):
+            pass
+    raise refused
+
+
+def _where(value: Any, arr: np.ndarray, bad: np.ndarray) -> str:
+    """The first offending value, with its position (and index label) in an array, and how many there are."""
+    flat = np.flatnonzero(bad)
+    text = repr(float(arr.reshape(-1)[flat[0]]))
+    if arr.ndim == 0:
+        return text
+    position = np.unravel_index(flat[0], arr.shape)
+    text += f" at position {position[0] if arr.ndim == 1 else tuple(int(i) for i in position)}"
+    if isinstance(value, pd.Series) and not isinstance(value.index, pd.RangeIndex):
+        text += f" ({value.index[flat[0]]!r})"
+    if len(flat) > 1:
+        text += f", the first of {len(flat)}"
+    return text
 
 
 def as_columns(
