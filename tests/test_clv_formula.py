@@ -85,13 +85,13 @@ def test_errors():
         simple_clv(100, np.array([0.5, -0.1]), 0.1)
     with pytest.raises(ValueError, match=r"discount must be > -1 .*got -1\.0"):
         simple_clv(100, 0.5, -1)
-    with pytest.raises(ValueError, match=r"horizon must be a whole number of periods >= 0"):
+    with pytest.raises(ValueError, match=r"horizon must be a whole number ≥ 0 \(got 2\.5\)"):
         simple_clv(100, 0.5, 0.1, horizon=2.5)
-    with pytest.raises(ValueError, match=r"horizon must be a whole number of periods >= 0"):
+    with pytest.raises(ValueError, match=r"horizon must be a whole number ≥ 0 \(got -1\.0\)"):
         simple_clv(100, 0.5, 0.1, horizon=-1)
     with pytest.raises(ValueError, match=r"unknown timing 'middle'"):
         simple_clv(100, 0.5, 0.1, timing="middle")
-    with pytest.raises(ValueError, match=r"margin must be finite numbers"):
+    with pytest.raises(ValueError, match=r"margin must be finite \(got nan\)"):
         simple_clv(np.nan, 0.5, 0.1)
     with pytest.raises(ValueError, match=r"retention must be a number or an array of numbers"):
         simple_clv(100, "high", 0.1)

@@ -112,7 +112,7 @@ class BetaGeo(TransactionModel):
         E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r · ₂F₁(r, b; a+b−1; t/(α+t))]
         """
         r, alpha, a, b = self._check_fitted()
-        t = np.asarray(t, dtype=float)
+        t = self._time(t)
         value = (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
         return value if value.ndim else float(value)
 
@@ -131,7 +131,7 @@ class BetaGeo(TransactionModel):
         """
         r, alpha, a, b = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        t = np.asarray(t, dtype=float)
+        t = self._time(t, len(x))
         p_alive = np.asarray(self.probability_alive(x, t_x, T_arr))
         hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T_arr + t))
         value = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T_arr) / (alpha + T_arr + t)) ** (r + x) * hyp) * p_alive
@@ -144,8 +144,8 @@ class BetaGeo(TransactionModel):
                     + δ_{n>0} · B(a+1, b+n−1)/B(a, b) · [1 − (α/(α+t))^r Σ_{j<n} Γ(r+j)/(Γ(r) j!) (t/(α+t))^j]
         """
         r, alpha, a, b = self._check_fitted()
-        t = np.asarray(t, dtype=float)
-        n = int(n)
+        t = self._time(t)
+        n = self._count(n)
         log_q = np.log(alpha / (alpha + t))
         log_z = np.log(t / (alpha + t)) if np.all(t > 0) else np.log(np.maximum(t, 1e-300) / (alpha + t))
 

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import betaln, gammaln, hyp2f1, logsumexp
 
 from crmlab.clv.btyd import TransactionModel, _output
+from crmlab.clv.inputs import check_argument
 
 __all__ = ["BetaGeoBetaBinom"]
 
@@ -85,7 +86,7 @@ class BetaGeoBetaBinom(TransactionModel):
         Expected transactions in the first n opportunities of a new customer.
         """
         alpha, beta, gamma, delta = self._check_fitted()
-        n = np.asarray(t, dtype=float)
+        n = self._time(t)
         ratio = np.exp(gammaln(gamma + delta) + gammaln(1 + delta + n) - gammaln(gamma + delta + n) - gammaln(1 + delta))
         value = alpha / (alpha + beta) * delta / (gamma - 1) * (1 - ratio)
         return value if value.ndim else float(value)
@@ -97,9 +98,10 @@ class BetaGeoBetaBinom(TransactionModel):
             + Σ_{i=x..t−1} C(i,x) B(α+x, β+i−x)/B(α,β) · B(γ+1, δ+i)/B(γ,δ)
         """
         alpha, beta, gamma, delta = self._check_fitted()
-        scalar = np.ndim(t) == 0
-        opportunities = np.atleast_1d(np.asarray(t, dtype=float))
-        x = float(n)
+        opportunities = self._time(t)
+        x = float(self._count(n))
+        scalar = opportunities.ndim == 0
+        opportunities = np.atleast_1d(opportunities)
         base = betaln(alpha, beta) + betaln(gamma, delta)
         out = np.zeros(len(opportunities))
         for k, m in enumerate(opportunities):
@@ -130,7 +132,7 @@ class BetaGeoBetaBinom(TransactionModel):
         params = self._check_fitted()
         alpha, beta, gamma, delta = params
         x, t_x, n, labels = self._rft(frequency, recency, T)
-        n_star = np.asarray(t, dtype=float)
+        n_star = self._time(t, len(x))
         ll = self._log_likelihood_rows(params, {"frequency": x, "recency": t_x, "T": n})
         log_front = betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) + gammaln(gamma + delta) - gammaln(1 + delta)
         bracket = np.exp(gammaln(1 + delta + n) - gammaln(gamma + delta + n)) - np.exp(
@@ -148,8 +150,7 @@ class BetaGeoBetaBinom(TransactionModel):
 
         Multiplied by the value of a transaction it gives the customer's residual value.
         """
-        if not discount_rate > 0:
-            raise ValueError(f"discount_rate must be > 0, got {discount_rate}")
+        discount_rate = check_argument(discount_rate, "discount_rate", above=0, scalar=True)
         params = self._check_fitted()
         alpha, beta, gamma, delta = params
         x, t_x, n, labels = self._rft(frequency, recency, T)

@@ -17,6 +17,12 @@ likelihood and the model's closed forms:
 From those this base class derives the rest in the same way for every model:
 the fit histogram (expected number of customers with n repeat transactions),
 the cumulative tracking curve and CLV.
+
+Every prediction refuses impossible arguments with a ValueError naming them
+(:func:`crmlab.clv.inputs.check_argument`): a horizon t must be finite and
+≥ 0 (t = 0 gives 0 transactions; in discrete time a whole number of
+opportunities), one number or one per customer; a count n a whole number ≥ 0;
+a discount rate finite and ≥ 0.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.clv.fitting import ParametricModel
-from crmlab.clv.inputs import as_columns, check_rft, check_weights, compress
+from crmlab.clv.inputs import as_columns, check_argument, check_rft, check_weights, compress
 
 __all__ = ["TransactionModel"]
 
@@ -110,6 +116,15 @@ class TransactionModel(ParametricModel):
         raise NotImplementedError
 
     # ----- shared helpers -----------------------------------------------------------------------
+    def _time(self, t: Any, length: int | None = None) -> Any:
+        """A horizon as floats: finite, ≥ 0, whole in discrete time; one number or ``length`` (one per customer)."""
+        return check_argument(t, "t", at_least=0, whole=self.discrete_time, length=length)
+
+    @staticmethod
+    def _count(n: Any) -> int:
+        """A number of transactions: one whole number ≥ 0."""
+        return int(check_argument(n, "n", at_least=0, whole=True, scalar=True))
+
     def _rft(self, frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index | None]:
         """Prediction inputs as arrays (summary DataFrame or three columns), checked like fit's."""
         labels = _labels(frequency, recency, T)
@@ -126,7 +141,8 @@ class TransactionModel(ParametricModel):
         the rest of the probability mass.
         """
         self._check_fitted()
-        T_arr = np.asarray(T.get("T") if isinstance(T, pd.DataFrame) else T, dtype=float).reshape(-1)
+        T_arr = check_argument(T.get("T") if isinstance(T, pd.DataFrame) else T, "T", above=0, whole=self.discrete_time).reshape(-1)
+        max_frequency = int(check_argument(max_frequency, "max_frequency", at_least=0, whole=True, scalar=True))
         uniq, counts = np.unique(T_arr, return_counts=True)
         expected = np.empty(max_frequency + 1)
         for n in range(max_frequency):
@@ -146,8 +162,8 @@ class TransactionModel(ParametricModel):
         Returns a frame with ``t`` and ``expected``.
         """
         self._check_fitted()
-        s = np.asarray(acquisition_times, dtype=float).reshape(-1)
-        t = np.asarray(times, dtype=float).reshape(-1)
+        s = check_argument(acquisition_times, "acquisition_times").reshape(-1)
+        t = check_argument(times, "times").reshape(-1)
         uniq, counts = np.unique(s, return_counts=True)
         expected = np.empty(len(t))
         for k, tk in enumerate(t):
@@ -178,27 +194,23 @@ class TransactionModel(ParametricModel):
 
             CLV_i = Σ_{k=1..H} m_i · (E[Y(kΔ)] − E[Y((k−1)Δ)]) / (1 + d)^k
 
-        with d = ``discount_rate`` per period. ``monetary_value`` is the
+        with d = ``discount_rate`` per period (finite, ≥ 0), H = ``horizon`` a
+        whole number ≥ 0 (0 gives 0) and Δ = ``period_length`` > 0 (a whole
+        number of opportunities in discrete time). ``monetary_value`` is the
         expected spend per transaction, e.g. from
         :meth:`crmlab.clv.GammaGamma.conditional_expected_average_spend`, or a
-        margin per transaction for a profit-based CLV.
+        margin per transaction for a profit-based CLV: finite, one number or
+        one per customer.
         """
         self._check_fitted()
-        if discount_rate <= -1:
-            raise ValueError(f"discount_rate must be > -1, got {discount_rate}")
-        if int(horizon) != horizon or horizon < 1:
-            raise ValueError(f"horizon must be a positive whole number of periods, got {horizon}")
-        if period_length <= 0:
-            raise ValueError(f"period_length must be positive, got {period_length}")
+        discount_rate = check_argument(discount_rate, "discount_rate", at_least=0, scalar=True)
+        horizon = int(check_argument(horizon, "horizon", at_least=0, whole=True, scalar=True))
+        period_length = check_argument(period_length, "period_length", above=0, whole=self.discrete_time, scalar=True)
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        m = np.asarray(monetary_value, dtype=float).reshape(-1)
-        if m.size == 1:
-            m = np.full(len(x), m[0])
-        if len(m) != len(x) or np.any(~np.isfinite(m)):
-            raise ValueError("monetary_value must be finite, one per customer (or one for all)")
+        m = np.broadcast_to(check_argument(monetary_value, "monetary_value", length=len(x)), x.shape)
         total = np.zeros(len(x))
         previous = np.zeros(len(x))
-        for k in range(1, int(horizon) + 1):
+        for k in range(1, horizon + 1):
             current = np.asarray(self.conditional_expected_transactions(k * period_length, x, t_x, T_arr), dtype=float)
             total += (current - previous) / (1 + discount_rate) ** k
             previous = current

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.clv.inputs import check_argument
+
 __all__ = ["simple_clv"]
 
 
@@ -89,22 +91,22 @@ def simple_clv(
     if timing not in ("end", "start"):
         raise ValueError(f"unknown timing {timing!r}; expected 'end' (margins at period ends) or 'start'")
     index = next((x.index for x in (margin, retention, discount, horizon) if isinstance(x, pd.Series)), None)
-    m = _as_array(margin, "margin")
-    r = _as_array(retention, "retention")
-    d = _as_array(discount, "discount")
-    if np.any((r < 0) | (r >= 1)):
-        raise ValueError(f"retention must be in [0, 1) (a per-period probability of staying), got {_first(r, (r < 0) | (r >= 1))}")
-    if np.any(d <= -1):
-        raise ValueError(f"discount must be > -1 (a per-period rate, e.g. 0.1 for 10%), got {_first(d, d <= -1)}")
+    m = check_argument(margin, "margin")
+    r = check_argument(retention, "retention", at_least=0, below=1)
+    d = check_argument(discount, "discount", above=-1)
     q = r / (1.0 + d)  # retained and discounted value of one period
     if horizon is None:
         infinite = True
         h = np.inf
     else:
-        h = _as_array(horizon, "horizon", allow_inf=True)
-        if np.any(h < 0) or np.any(np.mod(np.where(np.isfinite(h), h, 0.0), 1) != 0):
-            raise ValueError(f"horizon must be a whole number of periods >= 0 (or None for infinite), got {horizon!r}")
+        h = check_argument(horizon, "horizon", at_least=0, whole=True, infinite=True)
         infinite = np.isinf(h)
+    shapes = {"margin": m.shape, "retention": r.shape, "discount": d.shape, "horizon": np.shape(h)}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        given = ", ".join(f"{k} {v}" for k, v in shapes.items() if v)
+        raise ValueError(f"margin, retention, discount and horizon must be numbers or arrays of matching shapes (got {given})") from None
     if np.any(infinite & (q >= 1)):
         raise ValueError("the infinite-horizon CLV diverges when retention >= 1 + discount; give a finite horizon")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -117,18 +119,3 @@ def simple_clv(
     if index is not None:
         return pd.Series(np.broadcast_to(value, (len(index),)) if value.ndim == 0 else value, index=index, name="clv")
     return float(value) if value.ndim == 0 else value
-
-
-def _as_array(value: Any, name: str, allow_inf: bool = False) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
-    bad = np.isnan(arr) | (np.isinf(arr) if not allow_inf else np.isneginf(arr))
-    if np.any(bad):
-        raise ValueError(f"{name} must be finite numbers, got {_first(arr, bad)}")
-    return arr
-
-
-def _first(arr: np.ndarray, mask: np.ndarray) -> float:
-    return float(np.broadcast_to(arr, np.shape(mask))[mask].flat[0]) if np.ndim(mask) else float(arr)

@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.clv.inputs import check_argument
+
 __all__ = ["MarkovCLV", "estimate_transition_matrix", "recency_states"]
 
 _TOLERANCE = 1e-8
@@ -80,8 +82,7 @@ class MarkovCLV:
             raise ValueError(f"rows of the transition matrix must sum to 1; rows {bad.tolist()} sum to {sums[bad].round(6).tolist()}")
         if not np.all(np.isfinite(R)):
             raise ValueError("rewards must be finite")
-        if not discount_rate > -1:
-            raise ValueError(f"discount_rate must be > -1, got {discount_rate}")
+        discount_rate = check_argument(discount_rate, "discount_rate", above=-1, scalar=True)
         if timing not in ("start", "end"):
             raise ValueError(f"timing must be 'start' or 'end', got {timing!r}")
         names = [str(i) for i in range(k)] if states is None else [str(s) for s in states]
@@ -97,8 +98,8 @@ class MarkovCLV:
     @classmethod
     def from_retention(cls, retention: float, *, margin: float, discount_rate: float, timing: str = "start") -> MarkovCLV:
         """Two states, ``active`` (stays with probability r, earns ``margin``) and ``lost`` (absorbing, 0)."""
-        if not 0 <= retention <= 1:
-            raise ValueError(f"retention must be in [0, 1], got {retention}")
+        retention = check_argument(retention, "retention", at_least=0, at_most=1, scalar=True)
+        margin = check_argument(margin, "margin", scalar=True)
         P = [[retention, 1 - retention], [0.0, 1.0]]
         return cls(P, [margin, 0.0], discount_rate, states=["active", "lost"], timing=timing)
 
@@ -120,9 +121,11 @@ class MarkovCLV:
         the firm earns the margin M; every marketed state 1…k costs K per
         period: R = (M − K, −K, …, −K, 0).
         """
-        p = np.asarray(purchase_probabilities, dtype=float).reshape(-1)
-        if len(p) == 0 or np.any((p < 0) | (p > 1)) or not np.all(np.isfinite(p)):
+        p = check_argument(purchase_probabilities, "purchase_probabilities", at_least=0, at_most=1).reshape(-1)
+        if len(p) == 0:
             raise ValueError("purchase_probabilities must be probabilities in [0, 1], one per recency state")
+        margin = check_argument(margin, "margin", scalar=True)
+        marketing_cost = check_argument(marketing_cost, "marketing_cost", scalar=True)
         k = len(p)
         P = np.zeros((k + 1, k + 1))
         for i in range(k):
@@ -139,7 +142,8 @@ class MarkovCLV:
     def value(self, horizon: int | None = None) -> pd.Series:
         """Expected present value per starting state: V = (I − P/(1+d))^−1 R, or V_T with ``horizon``.
 
-        ``horizon`` T counts the periods t = 0…T ("start") or t = 1…T ("end").
+        ``horizon`` T, a whole number ≥ 0, counts the periods t = 0…T ("start")
+        or t = 1…T ("end"); None (or ``numpy.inf``) is the infinite horizon.
 
         The infinite sum converges when the discounted chain P/(1+d), restricted
         to the states from which a non-zero reward can still be reached, has
@@ -151,7 +155,9 @@ class MarkovCLV:
         P = self.transition_matrix.to_numpy()
         R = self.rewards.to_numpy()
         M = P / (1 + self.discount_rate)
-        if horizon is None:
+        if horizon is not None:
+            horizon = check_argument(horizon, "horizon", at_least=0, whole=True, infinite=True, scalar=True)
+        if horizon is None or np.isinf(horizon):
             # states from which no reward can be reached are worth 0; on the others the
             # series Σ M^t R converges iff the spectral radius of M there is < 1 (without
             # discounting, I − P is singular on the zero-reward recurrent states)
@@ -168,8 +174,6 @@ class MarkovCLV:
             if self.timing == "end":
                 v = M @ v
         else:
-            if int(horizon) != horizon or horizon < 0:
-                raise ValueError(f"horizon must be a whole number ≥ 0, got {horizon}")
             term = R.copy() if self.timing == "start" else M @ R
             v = np.zeros_like(R)
             last = int(horizon) if self.timing == "start" else int(horizon) - 1
@@ -185,10 +189,11 @@ class MarkovCLV:
 
     def state_distribution(self, initial: Any, periods: int) -> pd.DataFrame:
         """Distribution over the states in periods 0…``periods``: π_t = π_0 P^t (one row per period)."""
+        periods = int(check_argument(periods, "periods", at_least=0, whole=True, scalar=True))
         pi = self._distribution(initial)
         P = self.transition_matrix.to_numpy()
         rows = [pi]
-        for _ in range(int(periods)):
+        for _ in range(periods):
             rows.append(rows[-1] @ P)
         return pd.DataFrame(rows, columns=self.states).rename_axis("period")
 
@@ -197,14 +202,14 @@ class MarkovCLV:
             unknown = set(initial) - set(self.states)
             if unknown:
                 raise ValueError(f"unknown states {sorted(unknown)}; states are {self.states}")
-            vec = np.array([float(dict(initial).get(s, 0.0)) for s in self.states])
+            vec = check_argument([dict(initial).get(s, 0.0) for s in self.states], "initial", at_least=0)
         elif isinstance(initial, str):
             if initial not in self.states:
                 raise ValueError(f"unknown state {initial!r}; states are {self.states}")
             vec = (np.array(self.states) == initial).astype(float)
         else:
-            vec = np.asarray(initial, dtype=float).reshape(-1)
-        if len(vec) != len(self.states) or np.any(vec < 0) or vec.sum() <= 0:
+            vec = check_argument(initial, "initial", at_least=0).reshape(-1)
+        if len(vec) != len(self.states) or vec.sum() <= 0:
             raise ValueError("the initial distribution needs one non-negative value per state, not all 0")
         return vec
 
@@ -286,8 +291,7 @@ def recency_states(transactions: pd.DataFrame, *, freq: str = "Q", max_recency: 
     >>> recency_states(tx, freq="Q", max_recency=2)["state"].tolist()
     ['recency 1', 'recency 2', 'recency 2+', 'recency 1']
     """
-    if int(max_recency) != max_recency or max_recency < 1:
-        raise ValueError(f"max_recency must be a whole number ≥ 1, got {max_recency}")
+    max_recency = int(check_argument(max_recency, "max_recency", at_least=1, whole=True, scalar=True))
     for column in ("customer_id", "date"):
         if column not in transactions.columns:
             raise ValueError(f"recency_states: missing column {column!r}")

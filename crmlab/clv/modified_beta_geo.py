@@ -86,7 +86,7 @@ class ModifiedBetaGeo(BetaGeo):
         with b' = b+1 (the BG/NBD expectation of FHL 2005).
         """
         r, alpha, a, b = self._check_fitted()
-        t = np.asarray(t, dtype=float)
+        t = self._time(t)
         value = b / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b + 1, a + b, t / (alpha + t)))
         return value if value.ndim else float(value)
 
@@ -108,7 +108,7 @@ class ModifiedBetaGeo(BetaGeo):
         """
         r, alpha, a, b = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        t = np.asarray(t, dtype=float)
+        t = self._time(t, len(x))
         p_alive = np.asarray(self.probability_alive(x, t_x, T_arr))
         hyp = hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T_arr + t))
         value = (a + b + x) / (a - 1) * (1 - ((alpha + T_arr) / (alpha + T_arr + t)) ** (r + x) * hyp) * p_alive
@@ -123,8 +123,9 @@ class ModifiedBetaGeo(BetaGeo):
         otherwise the BG/NBD with p ~ Beta(a, b+1), whose P(X(t) = n) is that of FHL 2005).
         """
         r, alpha, a, b = self._check_fitted()
+        t, n = self._time(t), self._count(n)
         # clipped at 0: for large n the BG/NBD term is a difference that can round to −1e-20 or so
         value = b / (a + b) * np.maximum(np.asarray(self._shifted().probability_of_purchases(t, n)), 0.0)
-        if int(n) == 0:
+        if n == 0:
             value = value + a / (a + b)
         return value if np.ndim(value) else float(value)

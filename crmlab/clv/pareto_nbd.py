@@ -288,7 +288,7 @@ class ParetoNBD(TransactionModel):
         E[X(t)] = rβ/(α(s−1)) · [1 − (β/(β+t))^(s−1)], and rβ/α · ln(1 + t/β) for s = 1.
         """
         r, alpha, s, beta = self._check_fitted()
-        t = np.asarray(t, dtype=float)
+        t = self._time(t)
         value = r * beta / alpha * _power_difference(s - 1, np.log1p(t / beta))
         return value if value.ndim else float(value)
 
@@ -313,7 +313,7 @@ class ParetoNBD(TransactionModel):
         """
         r, alpha, s, beta = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        t = np.asarray(t, dtype=float)
+        t = self._time(t, len(x))
         p_alive = np.asarray(self.probability_alive(x, t_x, T_arr))
         rate = (r + x) * (beta + T_arr) / (alpha + T_arr) * _power_difference(s - 1, np.log1p(t / (beta + T_arr)))
         return _output(rate * p_alive, labels, "expected_transactions")
@@ -335,11 +335,9 @@ class ParetoNBD(TransactionModel):
         the second term is integrated numerically over the time of death instead.
         """
         r, alpha, s, beta = self._check_fitted()
-        scalar = np.ndim(t) == 0
-        t = np.atleast_1d(np.asarray(t, dtype=float))
-        n = int(n)
-        if n < 0:
-            raise ValueError(f"n must be a whole number ≥ 0, got {n}")
+        t, n = self._time(t), self._count(n)
+        scalar = t.ndim == 0
+        t = np.atleast_1d(t)
         positive = t > 0
         log_t = np.log(np.where(positive, t, 1.0))
         log_alive = (

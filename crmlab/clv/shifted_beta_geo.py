@@ -23,6 +23,10 @@ at the start of each period while the customer is active and discount rate d:
 
 DERL is the value, just before the n-th renewal decision, of a customer who has
 made n − 1 renewals; CLV = margin × DEL and residual value = margin × DERL.
+
+Periods t and renewals are whole numbers (t ≥ 0 for S(t), ≥ 1 for P(T = t) and
+r_t), the discount rate of the infinite sums d > 0; other arguments are refused
+with a ValueError naming them (:func:`crmlab.clv.inputs.check_argument`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
 from crmlab.clv.fitting import ParametricModel
+from crmlab.clv.inputs import check_argument
 
 __all__ = ["ShiftedBetaGeometric"]
 
@@ -125,21 +130,21 @@ class ShiftedBetaGeometric(ParametricModel):
     def survival(self, t: Any) -> Any:
         """S(t) = B(α, β+t)/B(α, β), the share of a cohort still active after t periods."""
         alpha, beta = self._check_fitted()
-        t = np.asarray(t, dtype=float)
+        t = check_argument(t, "t", at_least=0, whole=True)
         value = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
         return value if value.ndim else float(value)
 
     def churn_probability(self, t: Any) -> Any:
         """P(T = t) = B(α+1, β+t−1)/B(α, β), the share of a cohort lost in period t ≥ 1."""
         alpha, beta = self._check_fitted()
-        t = np.asarray(t, dtype=float)
+        t = check_argument(t, "t", at_least=1, whole=True)
         value = np.exp(betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta))
         return value if value.ndim else float(value)
 
     def retention_rate(self, t: Any) -> Any:
         """r_t = (β+t−1)/(α+β+t−1), the share of those active in period t − 1 who renew in t (t ≥ 1)."""
         alpha, beta = self._check_fitted()
-        t = np.asarray(t, dtype=float)
+        t = check_argument(t, "t", at_least=1, whole=True)
         value = (beta + t - 1) / (alpha + beta + t - 1)
         return value if value.ndim else float(value)
 
@@ -151,29 +156,32 @@ class ShiftedBetaGeometric(ParametricModel):
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
         """DEL(d) = ₂F₁(1, β; α+β; 1/(1+d)): expected discounted periods of a new customer (FH 2010, eq. 4)."""
         alpha, beta = self._check_fitted()
-        _check_rate(discount_rate)
+        discount_rate = _check_rate(discount_rate)
         return float(_hyp2f1_1(beta, alpha + beta, 1 / (1 + discount_rate)))
 
     def discounted_expected_residual_lifetime(self, discount_rate: float, renewals: Any) -> Any:
         """DERL(d | n−1) = (β+n−1)/(α+β+n−1) · ₂F₁(1, β+n; α+β+n; 1/(1+d)) for a customer with
         n − 1 = ``renewals`` renewals, just before the next renewal decision (FH 2010, eq. 6)."""
         alpha, beta = self._check_fitted()
-        _check_rate(discount_rate)
-        n = np.asarray(renewals, dtype=float) + 1
-        if np.any(n < 1) or np.any(n != np.floor(n)):
-            raise ValueError("renewals must be whole numbers ≥ 0")
+        discount_rate = _check_rate(discount_rate)
+        n = check_argument(renewals, "renewals", at_least=0, whole=True) + 1
         value = (beta + n - 1) / (alpha + beta + n - 1) * np.asarray(_hyp2f1_1(beta + n, alpha + beta + n, 1 / (1 + discount_rate)))
         return value if value.ndim else float(value)
 
     def customer_lifetime_value(self, margin: float, discount_rate: float, renewals: Any = None) -> Any:
-        """margin × DEL for a new customer, or margin × DERL for customers with ``renewals`` renewals."""
+        """margin × DEL for a new customer, or margin × DERL for customers with ``renewals`` renewals.
+
+        ``margin`` (per period, paid at the start of each period while active) must be finite.
+        """
+        margin = check_argument(margin, "margin")
         if renewals is None:
             return margin * self.discounted_expected_lifetime(discount_rate)
         return margin * np.asarray(self.discounted_expected_residual_lifetime(discount_rate, renewals))
 
     def survival_table(self, periods: int) -> pd.DataFrame:
         """Fitted survival and retention by period 0…``periods``, with the observed ones where fitted."""
-        t = np.arange(0, int(periods) + 1)
+        periods = int(check_argument(periods, "periods", at_least=0, whole=True, scalar=True))
+        t = np.arange(0, periods + 1)
         table = pd.DataFrame({"period": t, "survival": self.survival(t), "retention_rate": np.r_[np.nan, self.retention_rate(t[1:])]})
         observed = getattr(self, "survivors_", None)
         if observed is not None:
@@ -207,6 +215,6 @@ def _hyp2f1_1(b: Any, c: Any, z: float) -> Any:
     return value if value.ndim else float(value)
 
 
-def _check_rate(discount_rate: float) -> None:
-    if not discount_rate > 0:
-        raise ValueError(f"discount_rate must be > 0 for an infinite horizon, got {discount_rate}")
+def _check_rate(discount_rate: float) -> float:
+    """The discount rate of an infinite sum: finite and > 0 (the sums diverge without discounting)."""
+    return check_argument(discount_rate, "discount_rate", above=0, scalar=True)

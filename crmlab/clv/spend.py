@@ -31,7 +31,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from crmlab.clv.fitting import ParametricModel
-from crmlab.clv.inputs import as_columns, check_weights, compress
+from crmlab.clv.inputs import as_columns, check_argument, check_weights, compress
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 
 __all__ = ["GammaGamma", "spend_frequency_correlation"]
@@ -183,9 +183,9 @@ class GammaGamma(ParametricModel):
         :meth:`crmlab.clv.btyd.TransactionModel.customer_lifetime_value` for
         the method) with ``monetary_value`` = ``margin`` × this model's
         conditional expected spend. ``margin`` is the profit share of revenue
-        (1 gives the revenue value). The customers are a summary DataFrame
-        (columns ``frequency``, ``recency``, ``T``, ``monetary_value``) or the
-        four columns as arrays.
+        (1 gives the revenue value; finite, one number or one per customer).
+        The customers are a summary DataFrame (columns ``frequency``,
+        ``recency``, ``T``, ``monetary_value``) or the four columns as arrays.
         """
         if isinstance(frequency, pd.DataFrame):
             if any(v is not None for v in (recency, T, monetary_value)):
@@ -197,9 +197,11 @@ class GammaGamma(ParametricModel):
                 raise TypeError("GammaGamma.customer_lifetime_value: needs frequency, recency, T and monetary_value")
             spend = self.conditional_expected_average_spend(frequency, monetary_value)
             rft = (frequency, recency, T)
+        spend = np.asarray(spend)
+        margin = check_argument(margin, "margin", length=len(spend))
         return transaction_model.customer_lifetime_value(
             *rft,
-            monetary_value=margin * np.asarray(spend),
+            monetary_value=margin * spend,
             discount_rate=discount_rate,
             horizon=horizon,
             period_length=period_length,

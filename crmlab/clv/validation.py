@@ -28,6 +28,7 @@ import pandas as pd
 import polars as pl
 
 from crmlab.clv.btyd import TransactionModel
+from crmlab.clv.inputs import check_argument
 from crmlab.customers.summary import UNIT_DAYS, as_day, check_unit, collect, scan
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
 
 
 def _binned(frequency: pd.Series, max_frequency: int) -> pd.Series:
+    max_frequency = int(check_argument(max_frequency, "max_frequency", at_least=0, whole=True, scalar=True))
     x = frequency.astype(int)
     return x.clip(upper=max_frequency).map(lambda v: f"{v}+" if v == max_frequency else str(v))
 
@@ -196,7 +198,13 @@ def probability_alive_matrix(
     Rows are frequency x (descending, as the papers draw it), columns recency
     t_x on a grid of ``n_recency`` points (default: whole time units 0…T).
     Cells with x > 0 and t_x = 0, or x = 0 and t_x > 0, are impossible and NaN.
+    ``T`` must be finite and > 0, ``max_frequency`` a whole number ≥ 0 and
+    ``n_recency`` (when given) a whole number ≥ 2.
     """
+    T = check_argument(T, "T", above=0, scalar=True)
+    max_frequency = int(check_argument(max_frequency, "max_frequency", at_least=0, whole=True, scalar=True))
+    if n_recency is not None:
+        n_recency = int(check_argument(n_recency, "n_recency", at_least=2, whole=True, scalar=True))
     grid = np.arange(0, np.floor(T) + 1, dtype=float) if n_recency is None else np.linspace(0, T, n_recency)
     xs = np.arange(max_frequency, -1, -1, dtype=float)
     X, R = np.meshgrid(xs, grid, indexing="ij")

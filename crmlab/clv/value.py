@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from crmlab.clv.inputs import check_argument
+
 __all__ = ["clv_by_channel", "customer_value_table"]
 
 
@@ -41,9 +43,13 @@ def customer_value_table(
     Columns: ``probability_alive``, ``expected_transactions`` (E[Y(H·Δ) |
     x, t_x, T], undiscounted), ``expected_spend`` (the spend model's
     conditional expected spend per transaction), ``clv`` (discounted,
-    × ``margin``). The index is the summary's (customer_id).
+    × ``margin``). The index is the summary's (customer_id). The arguments are
+    those of :meth:`crmlab.clv.btyd.TransactionModel.customer_lifetime_value`
+    (discount rate ≥ 0, a whole horizon ≥ 0, period length > 0); ``margin``
+    is finite, one number or one per customer.
     """
     spend = np.asarray(spend_model.conditional_expected_average_spend(summary), dtype=float)
+    margin = check_argument(margin, "margin", length=len(spend))
     clv = transaction_model.customer_lifetime_value(
         summary, monetary_value=margin * spend, discount_rate=discount_rate, horizon=horizon, period_length=period_length
     )
@@ -91,10 +97,8 @@ def clv_by_channel(
     for column in (channel, clv):
         if column not in values.columns:
             raise ValueError(f"clv_by_channel: no column {column!r} in the values (columns: {list(values.columns)})")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if int(n_boot) != n_boot or n_boot < 100:
-        raise ValueError(f"n_boot must be a whole number ≥ 100, got {n_boot}")
+    confidence = check_argument(confidence, "confidence", above=0, below=1, scalar=True)
+    n_boot = int(check_argument(n_boot, "n_boot", at_least=100, whole=True, scalar=True))
     clean = values[[channel, clv]].copy()
     clean[clv] = pd.to_numeric(clean[clv], errors="coerce")
     bad = clean.index[clean[clv].isna() | clean[channel].isna()]
