@@ -252,6 +252,66 @@ def test_burt_constraint_on_hand_solved_examples():
     np.testing.assert_allclose(mine.to_numpy(), [other[v] for v in mine.index])
 
 
+def _borgatti_graph(weighted: bool) -> nx.Graph:
+    """The example network of Borgatti (1997), as in networkx's structural-holes tests (with their weights)."""
+    ties = {("A", "B"): 2, ("A", "F"): 3, ("A", "G"): 5, ("A", "E"): 2, ("E", "G"): 8,
+            ("F", "G"): 3, ("B", "G"): 4, ("B", "D"): 1, ("D", "G"): 3, ("G", "C"): 10}
+    G = nx.Graph()
+    for (u, v), w in ties.items():
+        G.add_edge(u, v, **({"weight": w} if weighted else {}))
+    return G
+
+
+def _burt_effective_size(graph: nx.Graph, weight: str | None = None) -> dict:
+    """A second implementation of Burt's (1992) effective size in matrix form: with M the mutual ties,
+    P = M over row sums and N = M over row maxima, e_i = Σ_j [M_ij > 0] (1 − Σ_q P_iq N_jq)."""
+    nodes = list(graph.nodes)
+    A = nx.to_numpy_array(graph, nodelist=nodes, weight=weight)
+    M = A + A.T if graph.is_directed() else A
+    P = M / M.sum(axis=1, keepdims=True)
+    N = M / M.max(axis=1, keepdims=True)
+    redundancy = P @ N.T
+    return {v: float(np.sum((1 - redundancy[i])[M[i] > 0])) for i, v in enumerate(nodes)}
+
+
+@pytest.mark.parametrize(
+    ("weighted", "published"),
+    [
+        (False, {"G": (4.67, 0.400, 6), "A": (2.50, 0.595, 4), "C": (1.00, 1.000, 1)}),
+        (True, {"G": (5.47, 0.299, 6), "A": (2.47, 0.795, 4), "C": (1.00, 1.000, 1)}),
+    ],
+    ids=["unweighted", "weighted"],
+)
+def test_structural_holes_reproduce_borgattis_published_table(weighted, published):
+    """Published: Borgatti (1997), "Structural holes: unpacking Burt's redundancy measures",
+    Connections 20(1), 35–38: effective size 4.67 for the centre G of his example (6 − 2·4/6), 2.50
+    for A; weighted (UCINET, the values networkx's own tests use): 5.47 and 2.47; constraint 0.400 and
+    0.595 unweighted, 0.299 and 0.795 weighted; the pendant C has 1 and 1. Efficiency is effective size
+    over degree (Burt 1992). The weighted effective sizes were 5.515 and 2.792 with networkx's sparse
+    shortcut."""
+    G = _borgatti_graph(weighted)
+    holes = structural_holes(G, weight="weight" if weighted else None)
+    for actor, (size, constraint, degree) in published.items():
+        assert holes.loc[actor, "effective_size"] == pytest.approx(size, abs=0.005), actor
+        assert holes.loc[actor, "constraint"] == pytest.approx(constraint, abs=0.0005), actor
+        assert holes.loc[actor, "efficiency"] == pytest.approx(size / degree, abs=0.005 / degree), actor
+
+
+def test_effective_size_against_burts_formula_in_matrix_form():
+    """Second implementation: Burt's (1992) effective size in matrix form (:func:`_burt_effective_size`)
+    on a random weighted graph, and with unit ties, where it is Borgatti's n − 2t/n."""
+    R = nx.gnp_random_graph(30, 0.2, seed=7)
+    R.remove_nodes_from(list(nx.isolates(R)))
+    g = np.random.default_rng(7)
+    for u, v in R.edges:
+        R[u][v]["weight"] = float(g.uniform(0.1, 5))
+    mine = structural_holes(R, weight="weight")["effective_size"]
+    other = _burt_effective_size(R, "weight")
+    np.testing.assert_allclose(mine.to_numpy(), [other[v] for v in mine.index])
+    unweighted = structural_holes(R)["effective_size"]  # Borgatti's n − 2t/n, in matrix form with unit ties
+    np.testing.assert_allclose(unweighted.to_numpy(), [_burt_effective_size(R)[v] for v in unweighted.index])
+
+
 def test_centrality_on_hand_solved_graphs_and_against_numpy():
     """Hand-solved: on the path 0–1–2–3–4 node 2 lies on the shortest paths of 4 of the 6 pairs of
     the others (betweenness 2/3), node 1 on 3 (1/2); on the star K1,3 the eigenvector (λ = √3) is

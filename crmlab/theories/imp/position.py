@@ -112,12 +112,22 @@ def structural_holes(graph: nx.Graph, *, weight: str | None = None) -> pd.DataFr
     - ``constraint`` Cᵢ = Σⱼ (pᵢⱼ + Σ_q pᵢ_q p_qⱼ)², over i's partners j and
       q ≠ i, j: low when i's partners are not tied to each other (i spans
       structural holes), high when they are (``networkx.constraint``);
-    - ``effective_size`` = n − 2t / n for an unweighted graph with n partners
-      and t ties among them: the partners that are not redundant
-      (``networkx.effective_size``; Borgatti 1997's simplification);
+    - ``effective_size`` = Σⱼ (1 − Σ_q pᵢ_q m_jq) over i's partners j, with
+      m_jq = j's tie to q over j's strongest tie: the partners that are not
+      redundant (Burt 1992; ``networkx.effective_size``). Unweighted and
+      undirected it is n − 2t / n for n partners with t ties among them
+      (Borgatti 1997's simplification);
     - ``efficiency`` = effective size / degree;
     - ``hierarchy`` = Σⱼ (cᵢⱼ / c̄) ln(cᵢⱼ / c̄) / (n ln n), c̄ = Cᵢ / n: how much
       of the constraint comes from one partner (0 when spread evenly).
+
+    On the example network of Borgatti (1997, "Structural holes: unpacking
+    Burt's redundancy measures", Connections 20(1), 35–38) the values are the
+    published ones (unweighted) and UCINET's (with the tie weights of networkx's
+    tests). The effective size is computed node by node: networkx's sparse-matrix
+    shortcut for all nodes at once (networkx 3.6) scales m_jq by q's strongest
+    tie instead of j's, which is wrong on weighted graphs (5.52 instead of 5.47
+    for the centre of Borgatti's example).
 
     Isolates get NaN. Worked example (ego E tied to A, B, C, D; A–B tied): each
     pᴱⱼ = 1/4; pᴬᴮ = 1/2, so cᴱᴬ = cᴱᴮ = (1/4 + 1/4 · 1/2)² = 9/64 and cᴱᶜ = cᴱᴰ = 1/16;
@@ -129,7 +139,8 @@ def structural_holes(graph: nx.Graph, *, weight: str | None = None) -> pd.DataFr
     """
     graph = _simple(graph)
     constraint = nx.constraint(graph, weight=weight)
-    size = nx.effective_size(graph, weight=weight)
+    # the nodes passed explicitly: the per-node formula, not the sparse shortcut (wrong when weighted)
+    size = nx.effective_size(graph, nodes=list(graph.nodes), weight=weight)
     table = pd.DataFrame(index=pd.Index(list(graph.nodes), name="actor"))
     table["constraint"] = pd.Series(constraint, dtype=float)
     table["effective_size"] = pd.Series(size, dtype=float)
