@@ -7,13 +7,28 @@ word of mouth of those who already adopted at rate q F(t). The solution is::
 
     F(t) = (1 − e^{−(p+q)t}) / (1 + (q/p) e^{−(p+q)t})
 
-and adoptions in period k (the interval (k − 1, k], the launch at t = 0) are
-m [F(k) − F(k − 1)]. Adoptions split into the external part p m (1 − F) and the
+with the density f(t) = F'(t) = (p + q F(t)) (1 − F(t))
+= ((p+q)²/p) e^{−(p+q)t} / (1 + (q/p) e^{−(p+q)t})². Adoption counts per period
+k = 1, 2, … (the launch at t = 0) are read from the model in one of three forms,
+and the papers differ in which:
+
+- ``"continuous"`` (the interval form), m [F(k) − F(k − 1)], the adopters of
+  the interval (k − 1, k]: the exact expectation of the continuous-time model,
+  fitted by nonlinear least squares by Srinivasan & Mason (1986);
+- ``"discrete"``, Bass's (1969) own difference equation
+  S_k = (m − Y_{k−1})(p + q Y_{k−1}/m) on the adopters Y_{k−1} before the period,
+  which he estimated by OLS (:func:`bass_ols`);
+- ``"density"``, m f(k), the adoption rate at t = k taken for the period's
+  count: the form of the widely used R worked example (``nls`` on m f(t) at
+  t = 1…10). It is an approximation (the rate at the period's end, not the
+  period's total), close to the interval form when p + q is small.
+
+Adoptions split into the external part p m (1 − F) and the
 word-of-mouth part q m F (1 − F); integrated, the cumulative external
 adoptions are m (p/q) ln[(1 + q/p) / (1 + (q/p) e^{−(p+q)t})].
 
 :class:`BassDiffusion` fits p, q and m to adoption counts by nonlinear least
-squares (Srinivasan & Mason 1986) with standard errors from the Jacobian;
+squares in any of the three forms, with standard errors from the Jacobian;
 :func:`bass_ols` is Bass's own (1969) estimator, a regression of adoptions on
 cumulative adoptions and their square.
 """
@@ -30,14 +45,24 @@ from scipy import optimize, stats
 from crmlab.clv.fitting import NotFittedError
 
 __all__ = [
+    "BASS_FORMS",
     "BassDiffusion",
     "advertising_vs_referral_roi",
     "bass_adoptions",
     "bass_cdf",
     "bass_external_cumulative",
     "bass_ols",
+    "bass_pdf",
     "bass_peak",
 ]
+
+#: How adoption counts per period are read from the model (see the module docstring).
+BASS_FORMS = ("continuous", "discrete", "density")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in BASS_FORMS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, BASS_FORMS))}, got {kind!r}")
 
 
 def bass_cdf(t: Any, p: float, q: float) -> Any:
@@ -49,6 +74,23 @@ def bass_cdf(t: Any, p: float, q: float) -> Any:
     t = np.asarray(t, dtype=float)
     e = np.exp(-(p + q) * t)
     out = (1 - e) / (1 + (q / p) * e)
+    return float(out) if out.ndim == 0 else out
+
+
+def bass_pdf(t: Any, p: float, q: float) -> Any:
+    """Density of adoption times: f(t) = ((p+q)²/p) e^{−(p+q)t} / (1 + (q/p) e^{−(p+q)t})² = (p + q F)(1 − F) (Bass 1969).
+
+    m f(t) is the adoption rate at time t; its value at t = k is the
+    ``"density"`` form of the adoptions of period k.
+
+    >>> round(bass_pdf(0.0, 0.03, 0.38), 6)   # f(0) = p: only innovators at launch
+    0.03
+    >>> round(bass_pdf(1.0, 0.03, 0.38), 6)   # ((.41)²/.03) e^−0.41 / (1 + 12.667 e^−0.41)² = 3.71865 / 88.4773
+    0.042029
+    """
+    t = np.asarray(t, dtype=float)
+    e = np.exp(-(p + q) * t)
+    out = ((p + q) ** 2 / p) * e / (1 + (q / p) * e) ** 2
     return float(out) if out.ndim == 0 else out
 
 
@@ -81,6 +123,9 @@ def bass_adoptions(p: float, q: float, m: float, n_periods: int, *, kind: str = 
     the parts the integrals of p m (1 − F) and q m F (1 − F) over the period.
     ``kind="discrete"``: Bass's difference equation S_k = (m − Y_{k−1})(p + q Y_{k−1}/m),
     external p (m − Y_{k−1}), word of mouth q Y_{k−1} (m − Y_{k−1}) / m.
+    ``kind="density"``: adoptions m f(k), the rates at t = k, external
+    p m (1 − F(k)) and word of mouth q m F(k) (1 − F(k)); ``cumulative`` is the
+    model's m F(k), which the rates do not add up to exactly.
 
     >>> bass_adoptions(0.03, 0.38, 1000, 3).round(2)[["period", "adoptions", "external"]].values.tolist()
     [[1.0, 35.76, 29.49], [2.0, 49.3, 28.23], [3.0, 65.44, 26.51]]
@@ -94,8 +139,12 @@ def bass_adoptions(p: float, q: float, m: float, n_periods: int, *, kind: str = 
         adoptions = np.add(ext, wom)
         return pd.DataFrame({"period": np.arange(1, int(n_periods) + 1), "adoptions": adoptions, "cumulative": np.cumsum(adoptions),
                              "external": ext, "word_of_mouth": wom})
-    if kind != "continuous":
-        raise ValueError(f"kind must be 'continuous' or 'discrete', got {kind!r}")
+    _check_kind(kind)
+    if kind == "density":
+        k = np.arange(1, int(n_periods) + 1, dtype=float)
+        share = np.asarray(bass_cdf(k, p, q))
+        return pd.DataFrame({"period": k.astype(int), "adoptions": m * np.asarray(bass_pdf(k, p, q)), "cumulative": m * share,
+                             "external": p * m * (1 - share), "word_of_mouth": q * m * share * (1 - share)})
     k = np.arange(0, int(n_periods) + 1, dtype=float)
     cumulative = m * np.asarray(bass_cdf(k, p, q))
     external = np.asarray(bass_external_cumulative(k, p, q, m))
@@ -162,11 +211,14 @@ class BassDiffusion:
 
     ``fit(adoptions)`` takes counts for periods 1..n (period k is (k − 1, k],
     launch at 0) and minimises Σ (S_k − m [F(k) − F(k − 1)])² over p > 0,
-    q ≥ 0, m ≥ the adoptions seen (Srinivasan & Mason 1986). With
-    ``kind="discrete"`` the expected adoptions are instead Bass's difference
-    equation on the observed adopters before each period, (m − Y_{k−1})(p + q Y_{k−1}/m),
-    the exact conditional mean of a market simulated period by period. Standard errors
-    are the usual NLS ones: s² (JᵀJ)⁻¹ with s² = RSS / (n − 3) and J the
+    q ≥ 0, m ≥ the adoptions seen (the interval form of Srinivasan & Mason
+    1986). With ``kind="discrete"`` the expected adoptions are instead Bass's
+    (1969) difference equation on the observed adopters before each period,
+    (m − Y_{k−1})(p + q Y_{k−1}/m), the exact conditional mean of a market simulated
+    period by period; with ``kind="density"`` they are m f(k), the adoption rate
+    at t = k (the form of the widely used R ``nls`` worked example, whose
+    estimates it reproduces). Standard errors are the usual NLS ones, as R's
+    ``summary.nls`` reports them: s² (JᵀJ)⁻¹ with s² = RSS / (n − 3) and J the
     Jacobian at the optimum. Fitted values end in ``_``: ``params_`` (p, q, m),
     ``standard_errors_``, ``covariance_``, ``summary``, ``fitted_``,
     ``residuals_``, ``r_squared_``.
@@ -181,8 +233,7 @@ class BassDiffusion:
     """
 
     def __init__(self, kind: str = "continuous") -> None:
-        if kind not in ("continuous", "discrete"):
-            raise ValueError(f"kind must be 'continuous' or 'discrete', got {kind!r}")
+        _check_kind(kind)
         self.kind = kind
         self.params_: pd.Series | None = None
 
@@ -203,6 +254,8 @@ class BassDiffusion:
             p, q, m = theta
             if self.kind == "discrete":
                 return (m - before) * (p + q * before / m) - y
+            if self.kind == "density":
+                return m * bass_pdf(k[1:], p, q) - y
             return m * np.diff(bass_cdf(k, p, q)) - y
 
         starts = []
@@ -255,9 +308,10 @@ class BassDiffusion:
 
     def adoption_split(self, n_periods: int | None = None) -> pd.Series:
         """Shares of adoptions due to external influence and to word of mouth: over all eventual adopters
-        (continuous model: (p/q) ln(1 + q/p)) or, given ``n_periods``, over periods 1..n."""
+        (continuous-time model, in the interval and density forms: (p/q) ln(1 + q/p)) or, given
+        ``n_periods``, over periods 1..n."""
         p, q, m = self._check()
-        if n_periods is None and self.kind == "continuous":
+        if n_periods is None and self.kind != "discrete":
             external = bass_external_cumulative(np.inf, p, q, m) / m if q > 0 else 1.0
         else:
             curve = bass_adoptions(p, q, m, n_periods or 500, kind=self.kind)
@@ -267,7 +321,8 @@ class BassDiffusion:
     def print_summary(self) -> None:
         """Print the estimates with standard errors and 95% intervals."""
         self._check()
-        print(f"Bass diffusion model ({self.kind} time), NLS on {len(self.adoptions_)} periods; R² = {self.r_squared_:.4f}")
+        form = {"continuous": "continuous time, interval form", "discrete": "discrete time", "density": "continuous time, density form"}
+        print(f"Bass diffusion model ({form[self.kind]}), NLS on {len(self.adoptions_)} periods; R² = {self.r_squared_:.4f}")
         print(self.summary.to_string(float_format=lambda v: f"{v:.6g}"))
 
     def plot_fit(self, n_periods: int | None = None):
