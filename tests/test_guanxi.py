@@ -169,3 +169,17 @@ def test_guanxi_figures_draw():
     table, _ = obligation_test(obligation_panel(ledger))
     ax = plots.plot_odds_ratios(table).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == [t for t in table.index if t != "Intercept"]
+
+
+def test_guanxi_positions_weighted_effective_size_is_burts():
+    """Published: the weighted effective sizes of Borgatti's (1997) example network as UCINET gives
+    them (G 5.47, A 2.47; networkx's structural-holes tests), which networkx's sparse shortcut
+    without nodes= overstates (5.515 and 2.792)."""
+    ties = {("A", "B"): 2, ("A", "F"): 3, ("A", "G"): 5, ("A", "E"): 2, ("E", "G"): 8,
+            ("F", "G"): 3, ("B", "G"): 4, ("B", "D"): 1, ("D", "G"): 3, ("G", "C"): 10}
+    graph = nx.Graph()
+    for (u, v), w in ties.items():
+        graph.add_edge(u, v, weight=w)
+    positions = guanxi_positions(graph)
+    assert positions.loc["G", "effective_size"] == pytest.approx(5.47, abs=0.005)
+    assert positions.loc["A", "effective_size"] == pytest.approx(2.47, abs=0.005)

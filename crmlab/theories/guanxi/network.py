@@ -112,6 +112,8 @@ def guanxi_positions(graph: nx.Graph) -> pd.DataFrame:
     out["clustering"] = pd.Series(nx.clustering(graph))
     out["weighted_clustering"] = pd.Series(nx.clustering(graph, weight="weight"))
     out["constraint"] = pd.Series(nx.constraint(graph, weight="weight"))
-    out["effective_size"] = pd.Series(nx.effective_size(graph, weight="weight"))
+    # nodes= makes networkx use Burt's per-node formula: its sparse shortcut (taken without nodes)
+    # divides each tie by the other person's strongest tie and overstates weighted effective size.
+    out["effective_size"] = pd.Series(nx.effective_size(graph, nodes=nodes, weight="weight"))
     out["betweenness"] = pd.Series(nx.betweenness_centrality(graph))
     return out.sort_index()

@@ -11,7 +11,7 @@ a process to be controlled and improved, as in total quality management.
 - Value: :func:`customer_referral_value` (Kumar, Petersen & Leone 2007, 2010) beside
   own CLV in :func:`referral_value_table`.
 - Word of mouth vs advertising: :class:`BassDiffusion` (Bass 1969, NLS with standard
-  errors), :func:`bass_ols`, :func:`bass_cdf`, :func:`bass_adoptions`,
+  errors), :func:`bass_ols`, :func:`bass_cdf`, :func:`bass_pdf`, :func:`bass_adoptions`,
   :func:`bass_external_cumulative`, :func:`bass_peak`, :func:`advertising_vs_referral_roi`.
 - Quality control (Montgomery 2009): :func:`p_chart`, :func:`ewma_chart`, :func:`cusum_chart`,
   :func:`western_electric_rules`, :func:`nelson_rules`, :func:`before_after_p_chart`.
@@ -24,6 +24,7 @@ from crmlab.theories.referral.bass import (
     advertising_vs_referral_roi,
     bass_adoptions,
     bass_cdf,
+    bass_pdf,
     bass_external_cumulative,
     bass_ols,
     bass_peak,
@@ -54,6 +55,7 @@ __all__ = [
     "advertising_vs_referral_roi",
     "bass_adoptions",
     "bass_cdf",
+    "bass_pdf",
     "bass_external_cumulative",
     "bass_ols",
     "bass_peak",
