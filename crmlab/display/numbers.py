@@ -28,7 +28,7 @@ import pandas as pd
 
 from crmlab.data.errors import DataError, Problem
 
-__all__ = ["MISSING", "decimals_for", "integer", "money", "number", "p_value", "percent"]
+__all__ = ["MISSING", "decimals_for", "integer", "is_missing", "money", "number", "p_value", "percent"]
 
 #: How a missing value is written in a reader table or sentence.
 MISSING = "–"
@@ -37,7 +37,12 @@ MISSING = "–"
 SIGNIFICANT_DIGITS = 3
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """Whether a value is missing (None, NaN, NA, NaT) and is written as :data:`MISSING`.
+
+    >>> is_missing(None), is_missing(float("nan")), is_missing(pd.NaT), is_missing(0.0), is_missing([1, 2])
+    (True, True, True, False, False)
+    """
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
@@ -88,7 +93,7 @@ def integer(x: Any) -> Any:
     """
 
     def one(v: Any, row: Any, column: Any) -> str:
-        return MISSING if _is_missing(v) else _fixed(_as_float(v, "a count", row, column), 0)
+        return MISSING if is_missing(v) else _fixed(_as_float(v, "a count", row, column), 0)
 
     return _each(x, one)
 
@@ -106,7 +111,7 @@ def percent(x: Any, digits: int = 1) -> Any:
     """
 
     def one(v: Any, row: Any, column: Any) -> str:
-        return MISSING if _is_missing(v) else _fixed(100 * _as_float(v, "a share", row, column), digits) + "%"
+        return MISSING if is_missing(v) else _fixed(100 * _as_float(v, "a share", row, column), digits) + "%"
 
     return _each(x, one)
 
@@ -129,7 +134,7 @@ def money(x: Any, unit: str = "$", digits: int = 2) -> Any:
     """
 
     def one(v: Any, row: Any, column: Any) -> str:
-        if _is_missing(v):
+        if is_missing(v):
             return MISSING
         amount = _fixed(_as_float(v, "an amount of money", row, column), digits)
         if not unit:
@@ -151,7 +156,7 @@ def p_value(p: Any) -> Any:
     """
 
     def one(v: Any, row: Any, column: Any) -> str:
-        if _is_missing(v):
+        if is_missing(v):
             return MISSING
         value = _as_float(v, "a p-value", row, column)
         if not 0.0 <= value <= 1.0:
@@ -174,7 +179,7 @@ def decimals_for(values: Iterable[float], significant: int = SIGNIFICANT_DIGITS)
     >>> decimals_for([2357.0, 120.0]), decimals_for([0.243, 4.414]), decimals_for([15.44, 6.25]), decimals_for([0.00123])
     (0, 3, 2, 5)
     """
-    finite = np.asarray([v for v in values if not _is_missing(v)], dtype=float)
+    finite = np.asarray([v for v in values if not is_missing(v)], dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0 or np.all(finite == np.round(finite)):
         return 0
@@ -198,13 +203,13 @@ def number(x: Any, digits: int | None = None) -> Any:
     """
     if isinstance(x, (pd.Series, pd.Index, np.ndarray, list, tuple)):
         column = pd.Series(x) if not isinstance(x, pd.Series) else x
-        floats = [_as_float(v, "a number", row, column.name) for row, v in column.items() if not _is_missing(v)]
+        floats = [_as_float(v, "a number", row, column.name) for row, v in column.items() if not is_missing(v)]
         digits = decimals_for(floats) if digits is None else digits
-    elif digits is None and not _is_missing(x):
+    elif digits is None and not is_missing(x):
         digits = decimals_for([_as_float(x, "a number")])
 
     def one(v: Any, row: Any, column: Any) -> str:
-        if _is_missing(v):
+        if is_missing(v):
             return MISSING
         if isinstance(v, (_numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_)):
             return _fixed(float(v), 0)

@@ -109,7 +109,7 @@ def _cell_text(value: Any, row: Any, column: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(_cell_text(v, row, column) for v in value)
-    if fmt._is_missing(value):
+    if fmt.is_missing(value):
         return fmt.MISSING
     if isinstance(value, (_numbers.Real, np.number)):
         return fmt.number(value)
@@ -144,7 +144,7 @@ def _format_column(values: pd.Series, kind: str, digits: int | None, unit: str) 
     if kind == "date":
         return _dates(values)
     if kind == "yes_no":
-        return [fmt.MISSING if fmt._is_missing(v) else ("yes" if v else "no") for v in values]
+        return [fmt.MISSING if fmt.is_missing(v) else ("yes" if v else "no") for v in values]
     if kind == "text":
         if isinstance(values.dtype, pd.CategoricalDtype):
             values = values.astype(object)
