@@ -8,6 +8,7 @@ The package is organised the way data flows (see README):
   retention, cohorts, interpurchase time, base projection);
 - :mod:`crmlab.clv` holds customer-lifetime-value models;
 - :mod:`crmlab.plots` draws one figure per function;
+- :mod:`crmlab.display` shows numbers to readers (formats, labels, tables, generated sentences);
 - :mod:`crmlab.reports` executes the notebooks into ``reports/``.
 """
 

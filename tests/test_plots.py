@@ -43,3 +43,42 @@ def test_other_figures_draw_their_data():
     assert max(np.max(line.get_ydata()) for line in ax.lines if len(line.get_ydata())) == projection["customers_end"].max()
     assert isinstance(plots.plot_retention_rate(retention_rate(TX)), Figure)
     assert isinstance(plots.plot_cohort_retention_curves(cohort_retention(TX)), Figure)
+
+
+def test_every_figure_lives_in_its_area_module_and_is_exported_from_the_package():
+    import importlib
+    import pkgutil
+
+    areas = [m.name for m in pkgutil.iter_modules(plots.__path__) if not m.name.startswith("_")]
+    from_areas = {}
+    for area in areas:
+        module = importlib.import_module(f"crmlab.plots.{area}")
+        for name in module.__all__:
+            assert name not in from_areas, f"{name} in {area} and {from_areas[name]}"
+            from_areas[name] = area
+            assert getattr(plots, name) is getattr(module, name)
+    assert sorted(from_areas) == sorted(plots.__all__)
+
+
+def test_importing_the_figures_does_not_import_seaborn_or_networkx():
+    # A fresh interpreter, so that nothing imported by other tests counts.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import crmlab
+
+    source = str(Path(crmlab.__file__).parents[1])  # the crmlab under test, not another installed one
+    code = "import sys, crmlab.plots; print(sorted(m for m in ('seaborn', 'networkx') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])})
+    assert out.stdout.strip() == "[]"
+
+
+def test_clv_histogram_marks_the_mean_and_median_of_all_values():
+    # Checked against pandas' own mean and median, the top value left out of the bars only.
+    values = pd.Series([1.0, 2.0, 3.0, 4.0, 1000.0])
+    ax = plots.plot_clv_distribution(values, clip_quantile=0.8).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"mean {values.mean():,.2f}", f"median {values.median():,.2f}"]
+    assert sum(p.get_height() for p in ax.patches) == 4

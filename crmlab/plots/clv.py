@@ -1,0 +1,141 @@
+"""Figures of customer lifetime value: model fit (FHL 2005), P(alive), CLV, contractual survival.
+
+Each takes a frame of :mod:`crmlab.clv` (or a fitted model's table).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlab.plots._style import Figure, UNIT_NAMES, clipped_histogram, finish, mticker, plt, seaborn
+
+__all__ = [
+    "plot_clv_by_channel",
+    "plot_clv_distribution",
+    "plot_frequency_histogram",
+    "plot_holdout_comparison",
+    "plot_probability_alive_matrix",
+    "plot_survival_curves",
+    "plot_tracking",
+]
+
+
+def plot_frequency_histogram(table: pd.DataFrame, *, title: str = "Repeat transactions in the calibration period") -> Figure:
+    """Observed against expected customers by number of repeat transactions (FHL 2005, figure 2).
+
+    Takes :func:`crmlab.clv.frequency_histogram_comparison` (columns
+    ``frequency``, ``observed``, ``expected``, or one column per model).
+    """
+    sns = seaborn()
+    long = table.melt(id_vars="frequency", var_name="source", value_name="customers")
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    sns.barplot(long, x="frequency", y="customers", hue="source", ax=ax)
+    ax.set_xlabel("repeat transactions")
+    ax.set_ylabel("customers")
+    ax.set_title(title)
+    return finish(fig)
+
+
+def plot_holdout_comparison(table: pd.DataFrame, *, title: str = "Holdout transactions by calibration frequency") -> Figure:
+    """Mean holdout transactions, actual and predicted, by calibration frequency (FHL 2005, figure 5).
+
+    Takes :func:`crmlab.clv.holdout_comparison` (the ``"all"`` row is left out);
+    any column besides ``frequency`` and ``n_customers`` is drawn as a line.
+    """
+    data = table[table["frequency"] != "all"]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for column in [c for c in data.columns if c not in ("frequency", "n_customers")]:
+        style = {"color": "black", "marker": "o"} if column == "actual" else {"ls": "--", "marker": "s"}
+        ax.plot(data["frequency"], data[column], label=column, **style)
+    ax.set_xlabel("repeat transactions in the calibration period")
+    ax.set_ylabel("mean transactions in the holdout period")
+    ax.set_title(title)
+    ax.legend()
+    return finish(fig)
+
+
+def plot_tracking(table: pd.DataFrame, *, calibration_end: float | None = None, unit: str = "W") -> Figure:
+    """Cumulative and per-period repeat transactions, actual against expected (FHL 2005, figures 3–4).
+
+    Takes :func:`crmlab.clv.tracking_data` (columns ``t``, ``actual``, one
+    column per model, ``incremental_*``); a vertical line marks the end of the
+    calibration period when given (in the same time unit).
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    models = [c for c in table.columns if c not in ("t", "actual") and not c.startswith("incremental_")]
+    for ax, prefix, what in ((axes[0], "", "cumulative"), (axes[1], "incremental_", "per period")):
+        ax.plot(table["t"], table[f"{prefix}actual"], color="black", label="actual")
+        for name in models:
+            ax.plot(table["t"], table[f"{prefix}{name}"], ls="--", label=name)
+        if calibration_end is not None:
+            ax.axvline(calibration_end, color="0.5", ls=":", label="end of calibration")
+        ax.set_xlabel(f"time ({UNIT_NAMES.get(unit, unit)})")
+        ax.set_ylabel(f"repeat transactions, {what}")
+        ax.legend()
+    fig.suptitle("Tracking repeat transactions")
+    return finish(fig)
+
+
+def plot_probability_alive_matrix(matrix: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Heat map of P(alive) by frequency (rows) and recency (columns).
+
+    Takes :func:`crmlab.clv.probability_alive_matrix`.
+    """
+    sns = seaborn()
+    fig, ax = plt.subplots(figsize=(9, 6))
+    columns = [f"{c:g}" for c in matrix.columns]
+    sns.heatmap(matrix.set_axis(columns, axis=1), ax=ax, vmin=0, vmax=1, cmap="viridis", cbar_kws={"label": "P(alive)"})
+    ax.set_xlabel(f"recency ({matrix.columns.name or 't_x'})")
+    ax.set_ylabel("frequency (repeat transactions)")
+    ax.set_title(title or "Probability that a customer is alive")
+    return finish(fig)
+
+
+def plot_clv_distribution(clv: pd.Series, *, clip_quantile: float = 0.99, currency: str = "") -> Figure:
+    """Histogram of customer lifetime values with mean and median; the top tail is cut from the drawing only."""
+    values = pd.Series(clv).dropna()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    clipped_histogram(ax, values, clip_quantile=clip_quantile, bins=50, value_format=",.2f")
+    ax.set_xlabel(f"customer lifetime value {currency}".strip())
+    ax.set_ylabel("customers")
+    ax.set_title("Distribution of customer lifetime value")
+    return finish(fig)
+
+
+def plot_clv_by_channel(table: pd.DataFrame, *, value: str = "mean_clv") -> Figure:
+    """Mean CLV per acquisition channel with its bootstrap confidence interval, and acquisition cost.
+
+    Takes :func:`crmlab.clv.clv_by_channel` (columns ``channel``, ``value``,
+    ``value + "_low"``, ``value + "_high"``, optional ``acquisition_cost``).
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = np.arange(len(table))
+    mean = table[value].to_numpy(dtype=float)
+    low, high = table[f"{value}_low"].to_numpy(dtype=float), table[f"{value}_high"].to_numpy(dtype=float)
+    ax.bar(x, mean, color="C0", label=value.replace("_", " "))
+    ax.errorbar(x, mean, yerr=[mean - low, high - mean], fmt="none", ecolor="black", capsize=4, label="95% CI")
+    if "acquisition_cost" in table and table["acquisition_cost"].notna().any():
+        ax.scatter(x, table["acquisition_cost"], color="C3", marker="D", zorder=3, label="acquisition cost")
+    ax.set_xticks(x, table["channel"].astype(str))
+    ax.set_ylabel("per customer")
+    ax.set_title("Customer lifetime value by acquisition channel")
+    ax.legend()
+    return finish(fig)
+
+
+def plot_survival_curves(table: pd.DataFrame) -> Figure:
+    """Survival and retention rate by period, fitted against observed (Fader & Hardie 2007, figures 2–3).
+
+    Takes :meth:`crmlab.clv.ShiftedBetaGeometric.survival_table`.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for ax, column, title in ((axes[0], "survival", "Share of the cohort still active"), (axes[1], "retention_rate", "Retention rate")):
+        ax.plot(table["period"], table[column], ls="--", label="sBG")
+        if f"observed_{column}" in table:
+            ax.plot(table["period"], table[f"observed_{column}"], color="black", marker="o", label="observed")
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+        ax.set_xlabel("period")
+        ax.set_title(title)
+        ax.legend()
+    return finish(fig)
