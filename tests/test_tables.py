@@ -99,6 +99,10 @@ def test_ids_compare_by_value():
     floats = pd.Series([np.nan, 1.0, 2.0])  # a reply_to column: NaN for "no reply"
     assert clean_ids(floats)[0].tolist() == [None, "1", "2"] == [None, *clean_ids(pd.Series([1, 2]))[0]]
     assert clean_ids(pd.Series(["3.0", "4"]))[0].tolist() == ["3", "4"]  # a CSV written from floats
+    # second implementation: the vectorised paths agree with clean_id value by value (past 2**53 too)
+    for column in (pd.Series([1e20, 2.0, np.nan]), pd.Series([3, -4]), pd.Series([" 5.0", "x ", "007"], dtype="string")):
+        ids, missing = clean_ids(column)
+        assert ids[~missing].tolist() == [clean_id(v) for v in column[~missing]]
     assert [clean_id(v) for v in (np.int64(5), np.float32(5.0), "-5.00")] == ["5", "5", "-5"]
 
 

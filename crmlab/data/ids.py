@@ -67,9 +67,12 @@ def clean_ids(values: pd.Series, na_values: Iterable[str] = MISSING_VALUES) -> t
     """
     missing = missing_cells(values, na_values)
     present = values[~missing]
-    if pd.api.types.is_integer_dtype(present.dtype) and not pd.api.types.is_bool_dtype(present.dtype):
+    dtype = present.dtype
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         text = present.astype("int64").astype(str)
-    elif present.map(type).eq(str).all():  # a file's column: text, cleaned in one pass
+    elif pd.api.types.is_float_dtype(dtype) and (present.abs() < 2**53).all() and (present % 1 == 0).all():
+        text = present.astype("int64").astype(str)  # 7.0 from an integer column with gaps
+    elif isinstance(dtype, pd.StringDtype) or present.map(type).eq(str).all():  # a file's column: text, in one pass
         text = present.str.strip().str.replace(_INTEGRAL_DECIMAL, r"\1", regex=True)
     else:
         text = present.map(clean_id)
