@@ -35,7 +35,7 @@ from crmlab.reports import ConfigError, load_config
 from crmlab.reports.checks import page_header_problems, reader_page_problems
 from crmlab.reports.html import notebook_to_html
 from crmlab.reports.index import write_index
-from crmlab.reports.page import notebook_parameter_defaults
+from crmlab.reports.page import notebook_parameter_defaults, page_header
 from crmlab.reports.provenance import write_provenance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,6 +286,16 @@ def test_page_header_names_a_users_file_and_a_synthetic_world(tmp_path: Path) ->
     html, soup = _render(tmp_path, {"source": "synthetic", "seed": 7})
     text = " ".join(soup.find("header").get_text(" ").split())
     assert "Synthetic customer base (seed 7)" in text and "crmlab.data.simulate_transactions" in text
+
+
+def test_page_header_cites_a_world_two_sources_share_once() -> None:
+    html = page_header(title="t", run="r", notebook="notebooks/08_referrals_and_guanxi.ipynb",
+                       parameters={"referrals_source": "synthetic", "adoptions_source": "synthetic", "seed": 3},
+                       defaults={"ledger_source": "exports/favours.csv", "service_source": ""})
+    text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    assert text.count("Synthetic referral market") == 1
+    assert "Referral log and adoptions: Synthetic referral market (seed 3)" in text
+    assert "Favour ledger: Your file exports/favours.csv" in text and "Service quality" not in text
 
 
 def test_page_escapes_what_comes_from_parameters_and_data(tmp_path: Path) -> None:

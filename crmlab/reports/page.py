@@ -282,8 +282,23 @@ def _data_sources(notebook: str, parameters: Mapping[str, Any]) -> list[tuple[st
     return sources
 
 
+def _join_labels(labels: list[str]) -> str:
+    """Labels as one phrase.
+
+    >>> _join_labels(["Data"]), _join_labels(["Data", "Acquisition channels"]), _join_labels(["A", "B", "C"])
+    ('Data', 'Data and acquisition channels', 'A, b and c')
+    """
+    words = [labels[0], *(label[:1].lower() + label[1:] for label in labels[1:])]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _source_list(sources: list[tuple[str, str]]) -> str:
-    """One source as it is; several as a list, each led by what it is used for."""
+    """One source as it is; several as a list, each led by what it is used for (the uses of one
+    world together)."""
+    merged: dict[str, list[str]] = {}
+    for label, body in sources:
+        merged.setdefault(body, []).append(label)
+    sources = [(_join_labels(labels), body) for body, labels in merged.items()]
     if len(sources) == 1:
         label, body = sources[0]
         return body if label == "Data" else f'<span class="crmlab-source-label">{escape(label)}:</span> {body}'
@@ -411,6 +426,7 @@ main { max-width: 70rem; margin: 0 auto; }
 .crmlab-title { font-size: 1.25rem; font-weight: 600; margin: 0.25rem 0; }
 .crmlab-run { color: #59636e; margin: 0 0 0.75rem; }
 .crmlab-failed { background: #ffebe9; border-left: 3px solid #cf222e; padding: 0.4rem 0.8rem; }
+.crmlab-failed code { white-space: pre-wrap; }
 .crmlab-facts { display: grid; grid-template-columns: 8rem minmax(0, 1fr); gap: 0.4rem 1rem; margin: 0; }
 .crmlab-facts > dt { font-weight: 600; }
 .crmlab-facts > dd { margin: 0; overflow-wrap: anywhere; }
