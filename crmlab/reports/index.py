@@ -152,6 +152,7 @@ li.run { border: 1px solid #d1d9e0; border-radius: 6px; padding: .6rem .9rem; ma
 .run-title { flex: 1 1 auto; min-width: 0; font-weight: 600; font-size: 1.02rem; }
 .run-head .badge { flex: none; }
 .run-meta { font-size: .85rem; margin-top: .25rem; overflow-wrap: anywhere; }
+.run-meta > span { white-space: nowrap; }
 .links { font-size: .9rem; margin-top: .25rem; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: .8rem;
          font-weight: 600; white-space: nowrap; }
@@ -206,7 +207,7 @@ def _run(run: dict[str, Any]) -> str:
         meta.append(f"started {escape(format_time(latest.get('started')))}")
         if latest.get("duration_seconds") is not None:
             meta.append(f"took {escape(format_duration(latest.get('duration_seconds')))}")
-    html = head + f'<div class="run-meta">{" · ".join(meta)}</div>'
+    html = head + f'<div class="run-meta">{" · ".join(f"<span>{part}</span>" for part in meta)}</div>'
     if status == SUCCEEDED:
         links = _links({**latest, "html": None}, "report") if latest else ""  # the title links to the page
     elif status == FAILED:
