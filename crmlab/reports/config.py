@@ -8,9 +8,15 @@ its folder, which is also the working directory of every notebook run::
     name = "customer_base_cdnow"       # unique, [A-Za-z0-9_-]+
     notebook = "notebooks/01_customer_base.ipynb"
     description = "..."                # optional
+    area = "customer_base"             # optional: the [[area]] it is listed under in the index
     [run.parameters]
     source = "cdnow"
     time_unit = "W"
+
+    [[area]]                           # optional: groups of runs, in reading order
+    name = "customer_base"
+    title = "The customer base"
+    description = "..."                # what its reports teach
 
 :func:`load_config` reads and validates the file; :func:`resolve_parameters`
 checks the parameters of the selected runs against each notebook's
@@ -71,12 +77,23 @@ class RunConfig(BaseModel):
     name: str = Field(pattern=RUN_NAME_PATTERN)
     notebook: Path
     description: str | None = None
+    area: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("parameters")
     @classmethod
     def _json_friendly(cls, value: dict[str, Any]) -> dict[str, Any]:
         return normalise_value(value)
+
+
+class AreaConfig(BaseModel):
+    """One ``[[area]]`` table: a group of runs on the index page (areas are listed in reading order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=RUN_NAME_PATTERN)
+    title: str
+    description: str | None = None
 
 
 class ReportsConfig(BaseModel):
@@ -90,6 +107,7 @@ class ReportsConfig(BaseModel):
 
     kernel: str = "python3"
     runs: list[RunConfig] = Field(alias="run")
+    areas: list[AreaConfig] = Field(default_factory=list, alias="area")
 
     _path: Path = PrivateAttr()
 
@@ -162,6 +180,14 @@ def load_config(path: str | Path) -> ReportsConfig:
         seen.add(run.name)
     if not config.runs:
         raise ConfigError(f"{label}: no [[run]] defined")
+    areas = [area.name for area in config.areas]
+    if len(set(areas)) < len(areas):
+        raise ConfigError(f"{label}: duplicate area name {next(a for a in areas if areas.count(a) > 1)!r}")
+    for run in config.runs:
+        if run.area is not None and run.area not in areas:
+            raise ConfigError(
+                f"{label}: run {run.name!r}: unknown area {run.area!r}; declared areas: {', '.join(areas) or 'none'}"
+            )
     config._path = path
     return config
 

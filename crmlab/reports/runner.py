@@ -274,17 +274,16 @@ def _execute(job: _Job) -> dict[str, Any]:
     finally:
         os.environ.pop(DATA_LOG_ENV_VAR, None)
     duration, finished = time.perf_counter() - t0, utc_now()
+    data_files = describe_data_files(read_data_log(log), root)
+    log.unlink(missing_ok=True)
 
     if executed.is_file():
-        try:
-            notebook_to_html(
-                executed, tmp / f"{job.name}.html", title=job.name, source_dir=Path(job.notebook).parent
-            )
+        try:  # the page's header shows the provenance, so the record is made first
+            page = _record(job, error=error, started=started, finished=finished, duration=duration, data_files=data_files)
+            notebook_to_html(executed, tmp / f"{job.name}.html", source_dir=Path(job.notebook).parent, provenance=page)
         except Exception as exc:
             if error is None:  # a report without its page is not a good report
                 error = error_excerpt(exc, root)
-    data_files = describe_data_files(read_data_log(log), root)
-    log.unlink(missing_ok=True)
     record = _record(job, error=error, started=started, finished=finished, duration=duration, data_files=data_files)
     write_provenance(tmp, record)
     return record
