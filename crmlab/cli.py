@@ -29,13 +29,26 @@ app = typer.Typer(
 EXIT_CONFIG_ERROR = 2
 
 
+#: What a ``--set`` value starting with each of these characters is meant to be in TOML.
+STRUCTURED_VALUE_KINDS = {"{": "an inline table", "[": "an array", '"': "a quoted string", "'": "a quoted string"}
+
+
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse a ``--set KEY=VALUE``; the value is a TOML literal when it parses as one, else a string.
+
+    A value that starts like a TOML inline table, array or quoted string
+    (``{``, ``[``, ``"``, ``'``) must parse as one: ``columns={CustomerID=``
+    is a :class:`~crmlab.reports.ParameterError`, not the string
+    ``"{CustomerID="``, so a typo cannot run a report on a wrong value.
 
     >>> parse_assignment("n=3"), parse_assignment("rate=0.05"), parse_assignment("flag=true")
     (('n', 3), ('rate', 0.05), ('flag', True))
     >>> parse_assignment("rates=[0.05, 0.1]"), parse_assignment("source=cdnow")
     (('rates', [0.05, 0.1]), ('source', 'cdnow'))
+    >>> parse_assignment("columns={CustomerID=")
+    Traceback (most recent call last):
+    ...
+    crmlab.reports.config.ParameterError: --set columns: '{CustomerID=' looks like an inline table but does not parse as TOML (invalid value at the end of the value)
     """
     from crmlab.reports.config import ParameterError, normalise_value
 
@@ -43,13 +56,43 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key.isidentifier():
         raise ParameterError(f"--set expects KEY=VALUE with KEY a Python name, got {text!r}")
+    prefix = "value = "
+    kind = STRUCTURED_VALUE_KINDS.get(raw.strip()[:1])
     try:
-        parsed = tomllib.loads(f"value = {raw}")
-    except tomllib.TOMLDecodeError:
-        return key, raw
+        parsed = tomllib.loads(prefix + raw)
+    except tomllib.TOMLDecodeError as exc:
+        if kind is None:
+            return key, raw
+        problem = _toml_problem(str(exc), len(prefix))
+        raise ParameterError(
+            f"--set {key}: {raw.strip()!r} looks like {kind} but does not parse as TOML ({problem})"
+        ) from None
     if list(parsed) != ["value"]:  # e.g. a newline smuggling in a second key
+        if kind is not None:
+            raise ParameterError(f"--set {key}: {raw.strip()!r} holds more than one TOML value")
         return key, raw
     return key, normalise_value(parsed["value"])
+
+
+def _toml_problem(message: str, offset: int) -> str:
+    """tomllib's error message with its position counted in the value, not in ``value = <value>``.
+
+    >>> _toml_problem("Invalid value (at line 1, column 12)", 8)
+    'invalid value at character 4 of the value'
+    >>> _toml_problem("Unclosed array (at end of document)", 8)
+    'unclosed array at the end of the value'
+    """
+    what, _, where = message.partition(" (at ")
+    where = where.rstrip(")")
+    if where == "end of document":
+        place = "at the end of the value"
+    elif where.startswith("line 1, column "):
+        place = f"at character {int(where.removeprefix('line 1, column ')) - offset} of the value"
+    elif where:
+        place = f"at {where} of the value"
+    else:
+        place = ""
+    return f"{what[:1].lower()}{what[1:]} {place}".strip()
 
 
 def _fail(message: str) -> typer.Exit:
