@@ -2,7 +2,9 @@
 
 ``crmlab reports`` executes the notebooks configured in ``reports.toml`` into
 ``reports/`` (see :mod:`crmlab.reports`). Exit codes: 0 when every run
-succeeded, 1 when any run failed, 2 for a config or parameter error.
+succeeded, 1 when any run failed, 2 for a config, parameter or output-folder
+error (nothing ran), 128 + N when signal N stopped the run (130 for Ctrl-C,
+143 for SIGTERM; the last good reports are kept).
 """
 
 from __future__ import annotations
@@ -139,11 +141,19 @@ def reports_command(
     ] = None,
     kernel: Annotated[str | None, typer.Option("--kernel", help="Jupyter kernel.", show_default="the config's kernel")] = None,
     list_runs: Annotated[bool, typer.Option("--list", help="List the configured runs and exit.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar (on a terminal).")
+    ] = True,
 ) -> None:
     """Execute the notebooks of reports.toml into reports/ (HTML page, executed notebook, provenance)."""
-    from crmlab.reports import ReportsError, load_config, run_reports
+    from functools import partial
 
+    from rich.console import Console
+
+    from crmlab.reports import ReportsError, load_config, run_reports
+    from crmlab.reports.runner import ReportsInterrupted
+
+    console = Console(highlight=False, soft_wrap=True)
     try:
         overrides = dict(parse_assignment(a) for a in assignments or [])
         cfg = load_config(config)
@@ -158,50 +168,69 @@ def reports_command(
             output_dir=output,
             kernel_name=kernel,
             progress=progress,
+            on_finished=partial(_print_result, console),
+            console=console,  # the bar and the runs' lines on one terminal, so they do not overwrite each other
         )
     except ReportsError as exc:
         raise _fail(str(exc)) from None
-    _print_summary(results, Path(output) if output is not None else cfg.root / "reports")
+    except ReportsInterrupted as exc:
+        whose = "its reports are" if len(exc.stopped) == 1 else "their reports are"
+        stopped = f": stopped {', '.join(exc.stopped)} ({whose} left as they were)" if exc.stopped else ""
+        typer.echo(f"crmlab: interrupted by {exc.signal_name}{stopped}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    out = Path(output) if output is not None else cfg.root / "reports"
+    console.print(f"index: {_escape(_shown(out / 'index.html'))}")
     if not all(r.succeeded for r in results):
         raise typer.Exit(1)
 
 
 def _print_runs(runs: list[Any], overrides: dict[str, Any]) -> None:
-    """The ``--list`` table: name, notebook, parameters (with overrides), description."""
-    from rich.console import Console
-    from rich.table import Table
+    """The ``--list`` text: per run its full name and notebook, description, then one parameter a line.
 
-    table = Table("Run")
-    table.add_column("Notebook", overflow="fold")
-    table.add_column("Parameters", overflow="fold")
-    table.add_column("Description")
-    for run in runs:
+    Laid out as blocks rather than a table so that names are never cut and
+    the text reads at 80 columns; continuation lines are indented.
+    """
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    indent = "    "
+    for i, run in enumerate(runs):
         params = {**run.parameters, **overrides}
-        shown = "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in params.items())
-        table.add_row(run.name, run.notebook.as_posix(), shown, run.description or "")
-    Console(highlight=False).print(table)
+        details = [Text(run.description, style="dim")] if run.description else []
+        details += [Text(f"{k} = {json.dumps(v, ensure_ascii=False)}") for k, v in params.items()]
+        if i:
+            console.print()
+        console.print(Text.assemble((run.name, "bold"), "  ", (run.notebook.as_posix(), "cyan")))
+        for detail in details:
+            for line in detail.wrap(console, max(console.width - len(indent), 20)):
+                line.rstrip()
+                console.print(Text.assemble(indent, line), no_wrap=True, overflow="ignore")
 
 
-def _print_summary(results: list[Any], out: Path) -> None:
-    """One line per run and where the index is."""
-    from rich.console import Console
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _escape(text: str) -> str:
     from rich.markup import escape
 
-    def shown(path: Path) -> str:
-        try:
-            return str(path.resolve().relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
+    return escape(text)
 
-    console = Console(highlight=False, soft_wrap=True)
-    for r in results:
-        if r.succeeded:
-            where = shown(r.output / f"{r.name}.html")
-            console.print(f"[green]succeeded[/] {escape(r.name)} ({r.duration:.1f} s): {escape(where)}")
-        else:
-            where = shown(r.output / f"{r.name}.ipynb")
-            console.print(f"[red]failed[/]    {escape(r.name)}: {escape(r.error or '')} (see {escape(where)})")
-    console.print(f"index: {escape(shown(out / 'index.html'))}")
+
+def _print_result(console: Any, result: Any) -> None:
+    """One line for a finished run: where its page is, or its error and where the traceback is."""
+    name = _escape(result.name)
+    if result.succeeded:
+        where = _shown(result.output / f"{result.name}.html")
+        console.print(f"[green]succeeded[/] {name} ({result.duration:.1f} s): {_escape(where)}")
+    else:
+        where = _shown(result.output / f"{result.name}.ipynb")
+        console.print(f"[red]failed[/]    {name}: {_escape(result.error or '')} (see {_escape(where)})")
 
 
 if __name__ == "__main__":  # pragma: no cover

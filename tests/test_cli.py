@@ -6,6 +6,7 @@ of a failing run) are covered in test_reports.py.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -176,6 +177,49 @@ def test_malformed_set_value_is_an_error_and_the_good_report_stays(project: Path
 )
 def test_well_formed_structured_values_still_parse(text: str, expected: object) -> None:
     assert parse_assignment(text)[1] == expected
+
+
+def test_list_reads_at_80_columns_with_full_run_names() -> None:
+    from rich.cells import cell_len
+
+    from crmlab.reports import load_config
+
+    config = Path(__file__).resolve().parents[1] / "reports.toml"
+    result = runner.invoke(app, ["reports", "-c", str(config), "--list"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert not any(line.endswith(" ") for line in lines)
+    for run in load_config(config).runs:  # each name whole at the start of its own line
+        assert any(line.split()[:1] == [run.name] for line in lines), run.name
+        assert f"{run.notebook.as_posix()}" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["a file", "under a file", "read-only"])
+def test_output_folder_that_cannot_be_written_is_one_line_exit_2(project: Path, tmp_path: Path, kind: str) -> None:
+    if kind == "a file":
+        output = tmp_path / "out.txt"
+        output.write_text("not a folder")
+        why = f"output folder {output}: exists and is not a folder"
+    elif kind == "under a file":
+        (tmp_path / "out.txt").write_text("not a folder")
+        output = tmp_path / "out.txt" / "reports"
+        why = f"output folder {output}: cannot create it ({tmp_path / 'out.txt'} is a file)"
+    elif os.geteuid() != 0:
+        output = tmp_path / "readonly"
+        output.mkdir()
+        output.chmod(0o555)
+        why = f"output folder {output}: cannot write there (Permission denied)"
+    elif Path("/sys/kernel").is_dir():  # root writes through permissions; sysfs takes no new folder from anyone
+        output = Path("/sys/kernel/crmlab-reports")
+        why = f"output folder {output}: cannot create it ("
+    else:
+        pytest.skip("no folder that root cannot write to")
+    args = ["reports", "-c", str(project / "reports.toml"), "--only", "good", "-o", str(output), "--no-progress"]
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, why)
+    if output.is_dir():
+        assert list(output.iterdir()) == []  # no lock, no temporary folder left behind
 
 
 @pytest.mark.parametrize(
