@@ -27,8 +27,10 @@ about unknown parameters).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
+import textwrap
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -219,6 +221,47 @@ def _describe_validation_error(exc: ValidationError, data: dict[str, Any]) -> st
     return "; ".join(messages)
 
 
+def notebook_problem(path: Path) -> str | None:
+    """Why ``path`` is not a readable Jupyter notebook, in a few words; ``None`` when it is one.
+
+    A notebook is UTF-8 JSON with an integer ``nbformat`` version that
+    :mod:`nbformat` reads and validates against the notebook format's JSON
+    schema. The reason never quotes the file's content (nbformat's own error
+    echoes its first bytes).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     csv = Path(folder) / "orders.csv"
+    ...     _ = csv.write_text("customer_id,date,amount\\n")
+    ...     notebook_problem(csv)
+    'not a Jupyter notebook (not JSON: expecting value at line 1, column 1)'
+    """
+    import nbformat
+
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        return f"cannot read notebook ({exc.strerror})"
+    except UnicodeDecodeError:
+        return "not a Jupyter notebook (not UTF-8 text)"
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"not a Jupyter notebook (not JSON: {exc.msg[:1].lower()}{exc.msg[1:]} at line {exc.lineno}, column {exc.colno})"
+    if not isinstance(content, dict) or not isinstance(content.get("nbformat"), int):
+        return "not a Jupyter notebook (JSON without an integer 'nbformat' version)"
+    try:
+        nbformat.validate(nbformat.convert(nbformat.reader.reads(text), 4))
+    except nbformat.ValidationError as exc:
+        where = "/".join(str(part) for part in getattr(exc, "path", [])) or "the notebook"
+        reason = textwrap.shorten(str(getattr(exc, "message", exc)), 80, placeholder=" ...")
+        return f"not a valid Jupyter notebook ({where}: {reason})"
+    except Exception as exc:  # nbformat's readers fail in many ways on odd JSON
+        reason = textwrap.shorten(str(exc), 80, placeholder=" ...")
+        return f"not a valid Jupyter notebook ({type(exc).__name__}: {reason})"
+    return None
+
+
 def notebook_parameters(path: Path, kernel_name: str | None = None) -> list[str] | None:
     """Names defined by the notebook's ``parameters``-tagged cell; ``None`` without such a cell.
 
@@ -290,7 +333,7 @@ def resolve_parameters(
     """Final parameters of each run (configured, then ``overrides``), checked against its notebook.
 
     Every parameter must be defined in the notebook's ``parameters`` cell.
-    Raises :class:`ConfigError` for a missing or unreadable notebook and
+    Raises :class:`ConfigError` for a missing file or one that is not a notebook, and
     :class:`ParameterError` naming run, notebook and parameter otherwise; all
     problems are reported together on one line. No kernel is started.
     """
@@ -303,8 +346,15 @@ def resolve_parameters(
         final[run.name] = params
         nb_path = config.notebook_path(run)
         where = f"run {run.name!r} ({run.notebook.as_posix()})"
+        if nb_path.is_dir():
+            missing.append(f"{where}: a folder, not a notebook")
+            continue
         if not nb_path.is_file():
             missing.append(f"{where}: notebook not found")
+            continue
+        problem = notebook_problem(nb_path)
+        if problem is not None:
+            missing.append(f"{where}: {problem}")
             continue
         if not params:
             continue
