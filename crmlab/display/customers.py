@@ -30,6 +30,7 @@ __all__ = [
     "PERIOD_NAMES",
     "alive_sentence",
     "base_overview",
+    "bullet_list",
     "churn_scenario_sentences",
     "cohort_sentences",
     "data_name",
@@ -177,9 +178,9 @@ def retention_sentences(rates: pd.DataFrame, *, freq: str = "M") -> Markdown:
     >>> rates = pd.DataFrame({"period": ["p1", "p2", "p3", "p4"], "S": [0, 100, 80, 60], "N": [100, 0, 0, 0],
     ...                       "E": [100, 80, 60, 70], "retention_rate": [np.nan, 0.8, 0.75, 70 / 60]})
     >>> print(retention_sentences(rates).plain)
-    Over 3 months, 210 of the 240 customers active in one month were active in the next: a pooled CRR of 87.5% (from 75.0% in p3 to 116.7% in p4). In 1 month (p4) CRR is above 100% and churn below 0: more lapsed customers came back than active ones were lost — the net measure counts returning customers in E but not in S.
+    Over 3 months, the pooled CRR, Σ(E − N) / ΣS, is 87.5% (210 against 240 customers active the month before); it ranges from 75.0% in p3 to 116.7% in p4. In 1 month (p4) CRR is above 100% and churn below 0: more lapsed customers came back than active ones were lost — the net measure counts returning customers in E but not in S.
     >>> print(retention_sentences(rates.iloc[:3]).plain)
-    Over 2 months, 140 of the 180 customers active in one month were active in the next: a pooled CRR of 77.8% (from 75.0% in p3 to 80.0% in p2). CRR stays below 100% in every month: no month had more returning customers than lost ones.
+    Over 2 months, the pooled CRR, Σ(E − N) / ΣS, is 77.8% (140 against 180 customers active the month before); it ranges from 75.0% in p3 to 80.0% in p2. CRR stays below 100% in every month: no month had more returning customers than lost ones.
     """
     period = PERIOD_NAMES.get(freq, "period")
     data = rates.dropna(subset=["retention_rate"])
@@ -187,8 +188,8 @@ def retention_sentences(rates: pd.DataFrame, *, freq: str = "M") -> Markdown:
     kept = int((data["E"] - data["N"]).sum())
     at_risk = int(data["S"].sum())
     low, high = data.loc[data["retention_rate"].idxmin()], data.loc[data["retention_rate"].idxmax()]
-    parts = [markdown("Over {n}, {kept} of the {risk} customers active in one {period} were active in the next: a pooled "
-                      "CRR of {pooled} (from {low} in {low_p} to {high} in {high_p}).",
+    parts = [markdown("Over {n}, the pooled CRR, Σ(E − N) / ΣS, is {pooled} ({kept} against {risk} customers active "
+                      "the {period} before); it ranges from {low} in {low_p} to {high} in {high_p}.",
                       n=plural(len(data), period), kept=integer(kept), risk=integer(at_risk), period=period,
                       pooled=percent(kept / at_risk), low=percent(low["retention_rate"]), low_p=str(low["period"]),
                       high=percent(high["retention_rate"]), high_p=str(high["period"]))]
@@ -346,3 +347,13 @@ def alive_sentence(customers: pd.DataFrame, rates: pd.DataFrame, *, freq: str = 
                     alive=f"{integer(alive)} of {integer(n)}", ap=percent(alive / n), active=integer(active),
                     bp=percent(active / n), period=period, which=str(last["period"]), verdict=verdict)
 
+
+
+def bullet_list(sentences: Sequence[Markdown]) -> Markdown:
+    """Generated sentences as a Markdown bullet list (a report's closing section).
+
+    >>> print(bullet_list([markdown("a {x}", x="<b>"), markdown("c")]).text)
+    * a &lt;b&gt;
+    * c
+    """
+    return Markdown("\n".join(f"* {s.text}" for s in sentences), "\n".join(f"* {s.plain}" for s in sentences))

@@ -37,6 +37,8 @@ __all__ = [
     "markov_value_table",
     "model_choice_sentences",
     "parameter_table",
+    "planted_reference",
+    "published_reference",
     "probability_alive_sentence",
     "reference_sentence",
     "spend_sentence",
@@ -66,6 +68,39 @@ _AIC_SUPPORT = ((2.0, "substantial support"), (4.0, "some support"), (10.0, "con
 
 def _name(model: str) -> str:
     return MODEL_NAMES.get(model, model)
+
+
+def published_reference(source: str, calibration_end: str, freq: str = "D", time_unit: str = "W") -> dict | None:
+    """The published estimates to set beside crmlab's, when the run is the papers' own set-up, else None.
+
+    Fader, Hardie & Lee (2005a, 2005b) fit the CDNOW 1/10 sample calibrated
+    to 1997-09-30 (week 39), one transaction per day, in weeks; on any other
+    data or set-up there is nothing published to compare with.
+
+    >>> sorted(published_reference("cdnow", "1997-09-30")), published_reference("cdnow", "1997-12-31")
+    (['BG/NBD', 'Gamma-Gamma', 'Pareto/NBD'], None)
+    """
+    same = str(source) == "cdnow" and str(calibration_end) == "1997-09-30" and freq == "D" and time_unit == "W"
+    return PUBLISHED_ESTIMATES if same else None
+
+
+def planted_reference(channels: pd.DataFrame, model: str = "BG/NBD") -> dict[str, dict[str, float]]:
+    """The planted parameters of a synthetic world as references: ``"{model}, {channel}"`` → r, α, a, b for each
+    channel, and ``"Gamma-Gamma"`` → p, q, γ when every channel shares them (``SimulatedWorld.channels``).
+
+    >>> channels = pd.DataFrame({"channel": ["x"], "r": [0.2], "alpha": [4.0], "a": [0.8], "b": [2.4],
+    ...                          "p_spend": [6.0], "q": [3.7], "gamma": [15.0]})
+    >>> planted_reference(channels)
+    {'BG/NBD, x': {'r': 0.2, 'alpha': 4.0, 'a': 0.8, 'b': 2.4}, 'Gamma-Gamma': {'p': 6.0, 'q': 3.7, 'gamma': 15.0}}
+    """
+    out: dict[str, dict[str, float]] = {}
+    for _, row in channels.iterrows():
+        out[f"{model}, {row['channel']}"] = {k: float(row[k]) for k in ("r", "alpha", "a", "b")}
+    spend = channels[["p_spend", "q", "gamma"]].drop_duplicates()
+    if len(spend) == 1:
+        out["Gamma-Gamma"] = {"p": float(spend["p_spend"].iloc[0]), "q": float(spend["q"].iloc[0]),
+                              "gamma": float(spend["gamma"].iloc[0])}
+    return out
 
 
 def parameter_table(models: Mapping[str, Any], reference: Mapping[str, Mapping[str, Any]] | None = None,
@@ -238,7 +273,7 @@ def probability_alive_sentence(matrix: pd.DataFrame, *, unit: str = "weeks") -> 
     >>> m = pd.DataFrame([[0.05, 0.9], [0.6, 0.95], [np.nan, np.nan]], index=pd.Index([10, 1, 0], name="frequency"),
     ...                  columns=pd.Index([2.0, 30.0], name="recency"))
     >>> print(probability_alive_sentence(m).plain)
-    A customer with 10 repeat purchases is alive with probability 90.0% if the last came at 30 weeks, and 5.0% if it came at 2 weeks: frequent buyers who have gone quiet are probably gone. One with a single repeat purchase at 2 weeks keeps 60.0%.
+    A customer with 10 repeat purchases is alive with probability 90.0% if the last came at week 30, and 5.0% if it came at week 2: frequent buyers who have gone quiet are probably gone. One with a single repeat purchase at week 2 keeps 60.0%.
     """
     frequent = int(matrix.index.max())
     row = matrix.loc[frequent].dropna()
@@ -248,14 +283,20 @@ def probability_alive_sentence(matrix: pd.DataFrame, *, unit: str = "weeks") -> 
                "higher": "here a long silence does not lower it",
                "about the same": "recency makes little difference here"}[compare(p_early, p_late, tolerance=0.05)]
     text = markdown("A customer with {n} repeat purchases is alive with probability {late_p} if the last came at "
-                    "{late} {unit}, and {early_p} if it came at {early} {unit}: {verdict}.",
-                    n=frequent, late_p=percent(p_late), late=number(late), unit=unit, early_p=percent(p_early),
-                    early=number(early), verdict=verdict)
+                    "{late}, and {early_p} if it came at {early}: {verdict}.",
+                    n=frequent, late_p=percent(p_late), late=_time(late, unit), early_p=percent(p_early),
+                    early=_time(early, unit), verdict=verdict)
     if 1 in matrix.index and early in matrix.columns and not np.isnan(matrix.loc[1, early]):
-        one = markdown(" One with a single repeat purchase at {early} {unit} keeps {p}.", early=number(early), unit=unit,
+        one = markdown(" One with a single repeat purchase at {early} keeps {p}.", early=_time(early, unit),
                        p=percent(float(matrix.loc[1, early])))
         text = Markdown(text.text + one.text, text.plain + one.plain)
     return text
+
+
+def _time(value: float, unit: str) -> str:
+    """A point in model time: "week 38", "day 3" (or "38 units" for an unknown unit)."""
+    singular = {"weeks": "week", "days": "day", "months": "month"}.get(unit)
+    return f"{singular} {number(value)}" if singular else f"{number(value)} {unit}"
 
 
 def spend_sentence(correlation: float, *, published: float | None = None, threshold: float = 0.3) -> Markdown:
@@ -336,7 +377,7 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$") -> Markdow
     ...                          "acquisition_cost": [6.0, 9.0], "net_value_low": [20.0, -3.0],
     ...                          "net_value_high": [28.0, 0.5], "ltv_cac": [5.0, 0.89]})
     >>> print(channel_sentences(channels).plain)
-    referral brings the most valuable customers (mean CLV $30.00) and social the least ($8.00). LTV/CAC: referral 5.00, social 0.89. referral pays (its customers are worth more than they cost, with 95% confidence); social cannot be told apart from break-even.
+    Referral brings the most valuable customers (mean CLV $30.00) and social the least ($8.00). LTV/CAC: referral 5.00, social 0.89. Referral pays (its customers are worth more than they cost, with 95% confidence); social cannot be told apart from break-even.
     """
     ranked = channels.sort_values("mean_clv", ascending=False)
     first, last = ranked.iloc[0], ranked.iloc[-1]
@@ -357,7 +398,16 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$") -> Markdow
                 verdicts.append((row["channel"], "cannot be told apart from break-even"))
         text = "; ".join(f"{c} {v}" for c, v in verdicts)
         parts.append(markdown(" {text}.", text=text))
-    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+    text, plain = "".join(p.text for p in parts), "".join(p.plain for p in parts)
+    return Markdown(_capitalised(text), _capitalised(plain))
+
+
+def _capitalised(text: str) -> str:
+    """The sentence with a capital first letter, and after each ". " and "; " that starts a clause with a name."""
+    import re
+
+    text = text[:1].upper() + text[1:]
+    return re.sub(r"(\. )([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
 
 
 def markov_value_table(chain: Any, horizon: int) -> pd.DataFrame:
@@ -391,19 +441,22 @@ def markov_value_table(chain: Any, horizon: int) -> pd.DataFrame:
     })
 
 
-def markov_sentences(values: pd.DataFrame, *, horizon: int, period: str = "period", currency: str = "$") -> Markdown:
+def markov_sentences(values: pd.DataFrame, *, horizon: int, period: str = "period", currency: str = "$",
+                     transition_matrix: pd.DataFrame | None = None) -> Markdown:
     """Why the values of :func:`markov_value_table` differ, and what the optimal stopping policy is worth.
 
     Explains negative values of marketing for ever (a lapsed state costs the
     marketing every period it is visited, and the customer keeps coming back
     to it), the gap with the ``horizon`` values, and the policy of when to stop
-    (Pfeifer & Carraway 2000).
+    (Pfeifer & Carraway 2000). With the chain's ``transition_matrix`` the
+    most lapsed state's chance of buying again (moving to the first state) is
+    given too.
 
     >>> values = pd.DataFrame({"state": ["recency 1", "recency 2"], "reward": [36.0, -4.0],
     ...                        "value_horizon": [10.0, 1.0], "value_marketed": [-5.0, -8.0],
     ...                        "policy": ["market", "stop"], "value_optimal": [48.0, 0.0]})
     >>> print(markov_sentences(values, horizon=8, period="quarter").plain)
-    Marketing to every customer for ever is worth less than nothing in 2 of 2 states, while over 8 quarters it is worth more than nothing in 2: a lapsed customer costs the marketing every quarter and rarely buys again, so the costs of the distant future outweigh the margins of the near one. The firm should not market for ever: the optimal policy (Pfeifer & Carraway 2000) markets to recency 1 and stops marketing to recency 2 (stopping makes them former customers, worth 0). Under it a customer in recency 1 is worth $48.00 instead of -$5.00.
+    Marketing to every customer for ever is worth less than nothing in 2 of 2 states, while over 8 quarters it is worth more than nothing in 2: a lapsed customer costs the marketing in every quarter they stay lapsed, so the costs of the distant future outweigh the margins of the near one. The firm should not market for ever: the optimal policy (Pfeifer & Carraway 2000) markets to recency 1 and stops marketing to recency 2 (stopping makes them former customers, worth 0). Under it a customer in recency 1 is worth $48.00 instead of -$5.00.
     """
     v = values.set_index("state")
     negative = int((v["value_marketed"] < 0).sum())
@@ -412,9 +465,16 @@ def markov_sentences(values: pd.DataFrame, *, horizon: int, period: str = "perio
     if negative:
         parts.append(markdown(
             "Marketing to every customer for ever is worth less than nothing in {neg} of {n} states, while over "
-            "{h} {period}s it is worth more than nothing in {pos}: a lapsed customer costs the marketing every "
-            "{period} and rarely buys again, so the costs of the distant future outweigh the margins of the near one.",
+            "{h} {period}s it is worth more than nothing in {pos}: a lapsed customer costs the marketing in every "
+            "{period} they stay lapsed, so the costs of the distant future outweigh the margins of the near one.",
             neg=negative, n=len(v), h=horizon, period=period, pos=positive_h))
+        if transition_matrix is not None:
+            last, first = v.index[-1], v.index[0]
+            parts.append(markdown(" A customer in {last} buys again with probability {p} a {period} but costs {cost} "
+                                  "every {period} marketed; {stay} stay there.", last=last,
+                                  p=percent(float(transition_matrix.loc[last, first])), period=period,
+                                  cost=money(-float(v.loc[last, "reward"]), unit=currency),
+                                  stay=percent(float(transition_matrix.loc[last, last]))))
     else:
         parts.append(markdown("Marketing to every customer for ever is worth something in every state."))
     market = [s for s in v.index if v.loc[s, "policy"] == "market"]

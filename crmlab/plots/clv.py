@@ -88,25 +88,31 @@ def plot_probability_alive_matrix(matrix: pd.DataFrame, *, unit: str = "W", titl
     name = UNIT_NAMES.get(unit, unit)
     fig, ax = plt.subplots(figsize=(10, 6))
     columns = [f"{c:g}" for c in matrix.columns]
-    sns.heatmap(matrix.set_axis(columns, axis=1), ax=ax, vmin=0, vmax=1, cmap="viridis",
+    every = max(1, int(np.ceil(len(columns) / 20)))  # at most about 20 labels, legible at 1,280 px
+    sns.heatmap(matrix.set_axis(columns, axis=1), ax=ax, vmin=0, vmax=1, cmap="viridis", xticklabels=every,
+                yticklabels=max(1, int(np.ceil(len(matrix) / 20))),
                 cbar_kws={"label": "P(alive) (%)", "format": mticker.PercentFormatter(1.0, decimals=0)})
     ax.set_xlabel(f"recency t_x: time of the last purchase after the first ({name})")
     ax.set_ylabel("frequency x (repeat transactions)")
     ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="y", rotation=0)
     ax.set_title(title or "Probability that a customer is still alive, by frequency and recency")
     return finish(fig)
 
 
-def plot_clv_distribution(clv: pd.Series, summary: pd.DataFrame, *, clip_quantile: float = 0.99, currency: str = "") -> Figure:
+def plot_clv_distribution(clv: pd.Series, summary: pd.DataFrame | None = None, *, clip_quantile: float = 0.99,
+                          currency: str = "") -> Figure:
     """Histogram of customer lifetime values with their mean and median; the top tail is cut from the drawing only.
 
     ``summary`` is the one-row frame of :func:`crmlab.display.value.clv_summary`
-    (``mean``, ``median``) of the same values; ``currency`` their unit.
+    (``mean``, ``median``) of the same values, as the report shows it (made
+    here by that function when not given); ``currency`` is their unit.
     """
     from crmlab.display import money
+    from crmlab.display.value import clv_summary
 
     values = pd.Series(clv).dropna()
-    row = summary.iloc[0]
+    row = (clv_summary(values) if summary is None else summary).iloc[0]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     clipped_histogram(ax, values, mean=float(row["mean"]), median=float(row["median"]), clip_quantile=clip_quantile,
                       bins=50, value_text=lambda v: money(v, unit=currency))

@@ -73,7 +73,7 @@ def plot_cohort_retention_curves(cohorts: pd.DataFrame, pooled: pd.DataFrame, *,
     ax.plot(curve["period_number"], curve["retention"], color="C0", lw=2.5, label="all cohorts (weighted by size)")
     ax.set_xlabel("periods since acquisition")
     ax.set_ylabel("share of the cohort purchasing (%)")
-    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
     ax.set_ylim(bottom=0)
     ax.set_title("Retention curves by acquisition cohort")
     ax.legend()
@@ -91,7 +91,7 @@ def plot_retention_rate(rates: pd.DataFrame) -> Figure:
     """
     data = rates.dropna(subset=["retention_rate"])
     x = [period_label(p) for p in data["period"]]
-    fig, ax = plt.subplots(figsize=(10, 4.8))
+    fig, ax = plt.subplots(figsize=(11, 5.5))
     ax.plot(x, data["retention_rate"], marker="o", label="retention rate (CRR)")
     if "churn_rate" in data:
         ax.plot(x, data["churn_rate"], marker="o", label="churn rate (1 − CRR)")
@@ -110,7 +110,7 @@ def plot_retention_rate(rates: pd.DataFrame) -> Figure:
     ax.set_ylabel("share of last period's active customers (%)")
     ax.set_xlabel("period")
     ax.set_title("Customer retention rate, CRR = (E − N) / S, and churn")
-    ax.legend()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False)
     if len(x) > 24:
         for k, tick in enumerate(ax.get_xticklabels()):
             tick.set_visible(k % int(np.ceil(len(x) / 24)) == 0)
