@@ -41,10 +41,10 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
         table.index = [period_label(c) for c in table.index]
     if annotate is None:
         annotate = table.shape[1] <= 24 and table.shape[0] <= 24
-    width = min(4 + 0.6 * table.shape[1], 16)
+    width = min(4 + 0.45 * table.shape[1], 13)
     fig, ax = plt.subplots(figsize=(width, max(3.5, 1.5 + 0.4 * table.shape[0])))
     sns.heatmap(table, ax=ax, cmap="viridis", norm=PowerNorm(0.5, vmin=0.0, vmax=1.0), annot=annotate, fmt=".0%",
-                annot_kws={"size": 8}, cbar_kws={"label": "share of the cohort purchasing (%)",
+                annot_kws={"size": 9}, cbar_kws={"label": "share of the cohort purchasing (%)",
                                                  "format": mticker.PercentFormatter(1.0, decimals=0)})
     colorbar = ax.collections[0].colorbar
     colorbar.set_ticks([0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0])
