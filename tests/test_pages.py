@@ -48,10 +48,6 @@ PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA6
 #: headers, Python values, cut-short cells). Remove a run from here when its notebook's tables are
 #: fixed: the test is strict, so it fails as soon as the page passes.
 TABLES_TO_FIX = {
-    "customer_base_cdnow": "describe() counts as 2357.0, snake_case headers, NaN retention in the first period",
-    "customer_base_synthetic": "describe() counts as 300.0, snake_case headers, NaN retention in the first period",
-    "customer_value_cdnow": "describe() counts, snake_case headers, model parameters cut short",
-    "customer_value_synthetic": "describe() counts, std in scientific notation, snake_case headers",
     "lifecycle_synthetic": "HMM shares in scientific notation, snake_case headers, median periods as 1.0",
     "lifecycle_cdnow": "HMM initial shares in scientific notation, snake_case headers",
     "imp_networks_synthetic": "degrees and horizons as 8.0, betweenness in scientific notation, snake_case headers",
