@@ -491,7 +491,8 @@ def id_sort_keys(ids: pl.Series, column: str = "customer_id") -> list[pl.Expr]:
     ['b10', 'b2']
     """
     col = pl.col(column)
-    if ids.dtype == pl.String and ids.len() > 0 and ids.str.contains(r"^[0-9]+$").all():
+    first = ids[0] if ids.dtype == pl.String and ids.len() > 0 else None
+    if first is not None and first.isascii() and first.isdigit() and ids.str.contains(r"^[0-9]+$").all():
         bare = col.str.strip_chars_start("0")
         return [bare.str.len_bytes(), bare, col]
     return [col]
