@@ -460,3 +460,12 @@ def test_float_dates_read_as_their_digits_value_by_value(tmp_path):
         with pytest.raises(DataError) as info:
             reader(source)
         assert [(p.row, p.column) for p in info.value.problems] == [(2, "date")]
+
+
+def test_padded_numbers_read_alike(tmp_path):
+    """Hand-worked: amounts and quantities written with spaces around them (' 5', '2 ') are numbers for the
+    pandas reader; the lazy reader reported them as non-numeric."""
+    path = write(tmp_path, "customer_id,date,amount,quantity\na,2021-01-01, 5 ,2 \nb,2021-01-02,7, 1\n")
+    eager, lazy = _both(path)
+    pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+    assert eager["amount"].tolist() == [5.0, 7.0] and eager["quantity"].tolist() == [2.0, 1.0]

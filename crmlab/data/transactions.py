@@ -831,15 +831,19 @@ def _lazy_casts(
             return out
         return pl.when(missing_expr(out, na_values)).then(None).otherwise(out.str.strip_chars())
 
+    def as_number(column: str) -> pl.Expr:
+        col = pl.col(column)  # text stripped, as pandas reads ' 5' and '5 '
+        return (col.str.strip_chars() if schema[column] == pl.String else col).cast(pl.Float64, strict=False).alias(column)
+
     id_type = schema["customer_id"]
     ids = pl.col("customer_id").cast(pl.Int64, strict=False) if id_type.is_integer() else as_string("customer_id", strip_ids)
     casts = [
         ids.alias("customer_id"),
         _lazy_date(renamed, schema["date"], source, date_format, dayfirst, na_values).alias("date"),
-        pl.col("amount").cast(pl.Float64, strict=False),
+        as_number("amount"),
     ]
     casts += [as_string(c).alias(c) for c in ("channel", "category") if c in schema]
-    casts += [pl.col("quantity").cast(pl.Float64, strict=False)] if "quantity" in schema else []
+    casts += [as_number("quantity")] if "quantity" in schema else []
     return casts
 
 
