@@ -381,3 +381,16 @@ def test_spark_integer_ids_keep_their_type_and_order(spark, log_files, tmp_path)
     expected = transaction_summary(tmp_path / "ints.parquet", observation_end=END, freq="W")
     assert expected.index.dtype == np.int64 and expected.index.is_monotonic_increasing
     _same(transaction_summary(spark.read.parquet(str(tmp_path / "ints.parquet")), observation_end=END, freq="W"), expected)
+
+
+def test_spark_renamed_copies_told_from_numbered_names():
+    """Hand-worked: Spark's names for the copies of a header's column ('amount2', 'amount3'; 'date1' and
+    'Date3' for 'date' and 'Date') are refused; numbered columns of the user's own ('f1', 'f2') are not."""
+    from crmlab.data.spark import _refuse_renamed_copies
+    from crmlab.data.transactions import CANONICAL_COLUMNS
+
+    wanted = list(CANONICAL_COLUMNS)
+    with pytest.raises(DataError, match=r"column 'date': .*Spark renamed the copies 'date1', 'Date3'"):
+        _refuse_renamed_copies(["customer_id", "date1", "amount", "Date3"], "tx.csv", wanted)
+    _refuse_renamed_copies(["customer_id", "f1", "f2", "date", "amount"], "tx.csv", wanted)
+    _refuse_renamed_copies(["customer_id", "date", "amount2", "amount3", "amount"], "tx.csv", wanted)  # 'amount' is there

@@ -425,7 +425,9 @@ def test_unreadable_files_are_named_in_one_line(tmp_path, reader):
     (tmp_path / "sheet.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00binary,\x00\t\x01" * 20)
     (tmp_path / "latin.csv").write_bytes("customer_id,date,amount\nJos\xe9,2021-01-01,1\n".encode("latin-1"))
     (tmp_path / "exports.parquet").mkdir()
+    (tmp_path / "utf16.csv").write_text(GOOD, encoding="utf-16")
     cases = [
+        ("utf16.csv", "not a UTF-8 text file (UTF-16, as some spreadsheets save text): save it as UTF-8 CSV"),
         ("cut.csv.gz", "cannot read as .csv.gz: not a complete gzip file (Compressed file ended before the end-of-stream marker was reached)"),
         ("sheet.csv", "not a text file: binary data (a NUL byte at byte 5); a .csv file must be UTF-8 text, one purchase a line"),
         ("latin.csv", "not a UTF-8 text file (invalid continuation byte at byte 27)"),

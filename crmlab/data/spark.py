@@ -175,7 +175,7 @@ def spark_transactions(
 
     source = spark_source_name(df)
     names = list(df.columns)
-    _refuse_renamed_copies(names, source)
+    _refuse_renamed_copies(names, source, [*CANONICAL_COLUMNS, *(columns or {})])
     frame = _apply_mapping(pd.DataFrame(columns=names), columns, source)  # checks the mapping only
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
@@ -221,17 +221,22 @@ def spark_transactions(
     return typed
 
 
-def _refuse_renamed_copies(names: list[str], source: str) -> None:
-    """DataError for the copies of a column name that Spark's CSV reader renamed.
+def _refuse_renamed_copies(names: list[str], source: str, wanted: list[str]) -> None:
+    """DataError for the copies of a column the reader wants that Spark's CSV reader renamed.
 
     Spark reads a header naming a column twice (case-insensitively) as the name followed by the
     column's position for each copy (``amount,amount`` in columns 2 and 3: ``amount2``,
-    ``amount3``). Two or more such names with one stem are such copies.
+    ``amount3``), and keeps no column of the name itself. Two or more such names whose stem is a
+    column the reader wants (a canonical name, or one the mapping names) and is absent are such
+    copies; other numbered names (``f1``, ``f2``) are left alone.
     """
     stems: dict[str, list[str]] = {}
+    wanted_lower = {w.lower() for w in wanted}
+    present = {n.lower() for n in names}
     for position, name in enumerate(names):
-        if name.endswith(str(position)) and len(name) > len(str(position)):
-            stems.setdefault(name[: -len(str(position))].lower(), []).append(name)
+        stem = name[: -len(str(position))].lower() if name.endswith(str(position)) else ""
+        if stem in wanted_lower and stem not in present:
+            stems.setdefault(stem, []).append(name)
     copies = {stem: found for stem, found in stems.items() if len(found) > 1}
     if copies:
         raise DataError(

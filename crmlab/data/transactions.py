@@ -148,6 +148,8 @@ def _check_text_file(path: Path, source: str, suffix: str, n_bytes: int = SNIFF_
             head = handle.read(n_bytes)
     except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError; a truncated stream an EOFError
         raise DataError(source, [Problem(f"cannot read as {suffix}: not a complete gzip file ({_first_line(exc)})")]) from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(source, [Problem("not a UTF-8 text file (UTF-16, as some spreadsheets save text): save it as UTF-8 CSV")])
     nul = head.find(b"\x00")
     if nul >= 0:
         raise DataError(
