@@ -38,7 +38,6 @@ from crmlab.data.transactions import (
     bad_required_row,
     csv_layout_error,
     id_sort_keys,
-    missing_ids,
     scan_transactions,
 )
 
@@ -350,16 +349,19 @@ def _polars_aggregates(transactions: Transactions, read: dict, freq: str, split,
         return table
     ids = table["customer_id"]
     if ids.dtype == pl.String:
-        # Ids were grouped as found; strip them here, on one row per customer. If stripping makes two
-        # ids equal (" a" and "a": one customer) or empty, group again with the rows' ids stripped.
+        # Ids were grouped as found; the id rules are applied here, on one row per customer. An id
+        # missing once stripped (empty, or a marker such as "NA"): the validating scan names its rows.
         stripped = ids.str.strip_chars()
+        if (stripped == "").any() or stripped.is_in(list(read["na_values"])).any():
+            scan_transactions(transactions, **read)  # raises the DataError naming the rows
+        # If stripping makes two ids equal (" a" and "a": one customer), group again with the rows' ids stripped.
         if (stripped != ids).any():
-            if stripped.n_unique() == table.height and not (stripped == "").any():
+            if stripped.n_unique() == table.height:
                 table = table.with_columns(stripped.alias("customer_id"))
             else:
                 lf = scan_transactions(transactions, validate=False, **read)
                 table = collect(summary_aggregates(lf, freq, split, end, count_bad=True), transactions)
-    if table.height == 0 or ("n_bad" in table.columns and table["n_bad"].sum() > 0) or missing_ids(ids, read["na_values"]):
+    if table.height == 0 or ("n_bad" in table.columns and table["n_bad"].sum() > 0):
         scan_transactions(transactions, **read)  # raises the DataError naming the rows
     return table
 

@@ -947,21 +947,6 @@ def bad_required_row(text_ids: bool = True) -> pl.Expr:
     return pl.any_horizontal(*[expr.fill_null(True) for expr in required_column_checks(text_ids).values()])
 
 
-def missing_ids(ids: pl.Series, na_values: Iterable[str] = MISSING_VALUES) -> bool:
-    """Whether any id of a one-row-per-customer table, read as found, is missing by the module's rule.
-
-    For a computation that grouped text ids as found (``strip_ids=False``): an id that is empty or
-    a missing marker once stripped (``' NA '``) means the log has rows with a missing id, which
-    :func:`scan_transactions` with ``validate=True`` then names. Integer ids are never missing here.
-
-    >>> missing_ids(pl.Series(["a", " NA"])), missing_ids(pl.Series(["a", "NA"]), na_values=())
-    (True, False)
-    """
-    if ids.dtype != pl.String:
-        return bool(ids.is_null().any())
-    return bool(pl.DataFrame({"id": ids}).select(missing_expr(pl.col("id"), na_values).any()).item())
-
-
 def _check_lazy(
     raw: pl.LazyFrame,
     typed: pl.LazyFrame,
