@@ -118,19 +118,24 @@ def candidate_formats(sample: Iterable[Any], *, dayfirst: bool | None = None) ->
     ['%d %b %Y']
     """
     votes: dict[str, int] = {}
-    for value in sample:
-        text = str(value).strip()
-        if not text:
-            continue
-        proposed: list[str] = []
-        for first in (False, True):
-            with warnings.catch_warnings():  # pandas warns when a guess contradicts the dayfirst flag
-                warnings.simplefilter("ignore", UserWarning)
-                fmt = guess_datetime_format(text, dayfirst=first)
-            if fmt is None or _order(fmt).startswith("yd") or fmt in proposed:
+    with warnings.catch_warnings():  # pandas warns when a guess contradicts the dayfirst flag
+        warnings.simplefilter("ignore", UserWarning)
+        for value in sample:
+            text = str(value).strip()
+            if not text:
                 continue
-            proposed.append(fmt)
-            votes[fmt] = votes.get(fmt, 0) + 1
+            proposed: list[str] = []
+            month_first = guess_datetime_format(text, dayfirst=False)
+            guesses = [month_first]
+            # The day-first reading differs only where the day/month order matters (each guess costs
+            # about a millisecond): for a year-first or a month-name date it is the same, or dropped.
+            if month_first is None or _order(month_first).startswith("yd") or _order_matters(month_first):
+                guesses.append(guess_datetime_format(text, dayfirst=True))
+            for fmt in guesses:
+                if fmt is None or _order(fmt).startswith("yd") or fmt in proposed:
+                    continue
+                proposed.append(fmt)
+                votes[fmt] = votes.get(fmt, 0) + 1
     formats = sorted(votes, key=lambda f: -votes[f])  # stable: among equals, the first proposed
     if dayfirst is not None:
         formats = [f for f in formats if not _order_matters(f) or is_day_first(f) == dayfirst]
