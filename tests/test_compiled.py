@@ -266,3 +266,23 @@ def test_a_high_row_estimate_does_not_wait_for_the_kernels(tmp_path, monkeypatch
 
     monkeypatch.setattr(summary, "_load_compiled_in_background", Loader)
     pd.testing.assert_frame_equal(transaction_summary(tmp_path / "log.csv", observation_end=END), expected)
+
+
+def test_integer_ids_through_the_kernels(tmp_path, monkeypatch):
+    """Second implementation: a log with integer ids (Parquet), summarised by the kernels and by the group-by,
+    gives the same int64 ids in numeric order and the same summary; hand-worked: an id written 'NA' deep in
+    a CSV is the reader's DataError on the compiled path too."""
+    log = _log(6_000, seed=15).with_columns(pl.col("customer_id").str.slice(1).cast(pl.Int64))
+    log.write_parquet(tmp_path / "log.parquet")
+    expected = transaction_summary(tmp_path / "log.parquet", observation_end=END, freq="W")
+    assert expected.index.dtype == np.int64 and expected.index.is_monotonic_increasing
+    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
+    calls = []
+    kernels = compiled.customer_aggregates
+    monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: calls.append(1) or kernels(*a))
+    got = transaction_summary(tmp_path / "log.parquet", observation_end=END, freq="W")
+    assert calls == [1]
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    (tmp_path / "log.csv").write_text("customer_id,date,amount\na,2021-01-01,1\nb,2021-01-02,2\n NA ,2021-01-03,5\n")
+    with pytest.raises(DataError, match=r"row 3, column 'customer_id': missing value \(' NA '\)"):
+        transaction_summary(tmp_path / "log.csv", observation_end=END)

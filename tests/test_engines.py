@@ -109,8 +109,9 @@ BAD_ROW = 180_000  # of the 200,000 data rows of the large_csv_lines fixture (co
         ('C7,"2021-01-03,12.5', None, "unclosed quote"),
         ("C7,2021-01-03,twelve", "amount", "missing or non-numeric amount ('twelve')"),
         ("C7,2021-01-03,-12.5", "amount", "negative value ('-12.5')"),
+        ("NA,2021-01-03,12.5", "customer_id", "missing value ('NA')"),
     ],
-    ids=["bad_date", "extra_cell", "unclosed_quote", "bad_amount", "negative_amount"],
+    ids=["bad_date", "extra_cell", "unclosed_quote", "bad_amount", "negative_amount", "missing_id"],
 )
 def test_row_deep_in_a_large_csv_is_named(tmp_path, large_csv_lines, bad_line, column, message):
     """Hand-worked: the one bad row is data row 180,000 of 200,000 (line 180,001 of the file, under the header)."""
@@ -198,3 +199,28 @@ def test_a_parser_failure_met_only_while_computing_names_the_row(tmp_path, large
     assert info.value.problems[0].row == BAD_ROW
     with pytest.raises(pl.exceptions.ComputeError):
         collect(failing, clean)  # not a layout problem: the engine's error stands, for the caller to handle
+
+
+def test_a_gzip_file_cut_short_deep_inside_is_named(tmp_path, large_csv_lines):
+    """Hand-worked: a .csv.gz cut short after its first megabytes (past the start the reader checks) was a raw
+    OSError from the streaming scan ("unexpected end of file"), the file not named; now a DataError naming it."""
+    import gzip
+
+    whole = gzip.compress(("\n".join(large_csv_lines) + "\n").encode())
+    path = tmp_path / "large.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    for call in (lambda: transaction_summary(path, observation_end=END), lambda: interpurchase_summary(path)):
+        with pytest.raises(DataError) as info:
+            call()
+        assert info.value.source == str(path) and len(info.value.problems) == 1 and "cannot read" in str(info.value)
+
+
+def test_a_folder_is_named_not_polars_internals(tmp_path):
+    """Hand-worked: a folder (as Spark writes 'orders.parquet') gave Polars' path expansion message."""
+    (tmp_path / "orders.parquet").mkdir()
+    with pytest.raises(DataError) as info:
+        transaction_summary(tmp_path / "orders.parquet", observation_end=END)
+    assert str(info.value) == (
+        f"{tmp_path / 'orders.parquet'}: 1 problem\n  is a folder, not a file; for the files in it, pass a glob such as "
+        f"'{tmp_path / 'orders.parquet' / '*.parquet'}'"
+    )

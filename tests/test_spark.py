@@ -315,3 +315,82 @@ def test_spark_rows_of_a_transformed_dataframe_are_positions(spark, tmp_path):
         with pytest.raises(DataError) as info:
             transaction_summary(df, observation_end=END, columns={"value": "amount"} if "value" in df.columns else None)
         assert (info.value.source, [p.row for p in info.value.problems]) == (source, [row])
+
+
+# ---------------------------------------------------------------------------------------------
+# One reading of the same file in every engine: dates, missing cells, ids, columns.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_spark_reads_a_file_as_the_other_readers_do(spark, tmp_path):
+    """Second implementation: the pandas and Polars readers on the same CSV file. Day-first dates that read
+    both ways are the same DataError in Spark (which read only ISO dates, so a guess was never made, but
+    neither was the file read); with dayfirst= or date_format= the three canonical tables and the
+    summaries agree; 'NA' and 'None' channels are missing in all three."""
+    from crmlab.customers.spark import to_polars
+    from crmlab.data import read_transactions
+    from crmlab.data.spark import spark_transactions
+
+    path = tmp_path / "tx.csv"
+    path.write_text(
+        "customer_id,date,amount,channel\n"
+        "a,01/03/2021 10:30,1,web\na,05/04/2021 08:00,2,NA\nb,02/03/2021 23:59,3,None\nc,12/01/2021 00:00,4,shop\n"
+    )
+    raw = spark.read.csv(str(path), header=True)
+    messages = []
+    for source in (raw, path):
+        with pytest.raises(DataError) as info:
+            transaction_summary(source, observation_end=END)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1] and "column 'date': ambiguous dates" in messages[0] and messages[0].startswith(str(path))
+    expected = read_transactions(path, dayfirst=True)
+    assert expected["date"].iloc[0] == pd.Timestamp("2021-03-01 10:30") and expected["channel"].isna().tolist() == [False, True, True, False]
+    for options in ({"dayfirst": True}, {"date_format": "%d/%m/%Y %H:%M"}, {"date_format": "dd/MM/yyyy HH:mm"}):
+        got = to_polars(spark_transactions(raw, **options)).to_pandas().sort_values(["customer_id", "date"], ignore_index=True)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False)
+    _same(transaction_summary(raw, observation_end=END, dayfirst=True), transaction_summary(path, observation_end=END, dayfirst=True))
+
+
+def test_spark_refuses_what_the_other_readers_refuse(spark, tmp_path):
+    """Hand-worked, as the pandas and Polars readers: dates without a day (Spark cast '2021' to 1 January),
+    a header naming a column twice (Spark renamed the copies amount2, amount3, so 'amount' was missing),
+    an id written 'NA' (shown as written), a calibration_end before every purchase."""
+    (tmp_path / "years.csv").write_text("customer_id,date,amount\na,2021,1\nb,2022,2\n")
+    with pytest.raises(DataError, match=r"column 'date': dates without a day \(format %Y\)"):
+        transaction_summary(spark.read.csv(str(tmp_path / "years.csv"), header=True), observation_end=END)
+    (tmp_path / "twice.csv").write_text("customer_id,date,amount,amount\na,2021-01-01,1,2\n")
+    with pytest.raises(DataError) as info:
+        transaction_summary(spark.read.csv(str(tmp_path / "twice.csv"), header=True), observation_end=END)
+    assert str(info.value).endswith(
+        "column 'amount': the column name appears 2 times in the header (Spark renamed the copies 'amount2', 'amount3'): "
+        "crmlab cannot tell which to read; rename or drop the copies"
+    )
+    (tmp_path / "ids.csv").write_text("customer_id,date,amount\nNA,2021-01-01,1\nb,2021-01-02,2\n")
+    with pytest.raises(DataError) as info:
+        transaction_summary(spark.read.csv(str(tmp_path / "ids.csv"), header=True), observation_end=END)
+    assert str(info.value) == f"{tmp_path / 'ids.csv'}: 1 problem\n  row 1, column 'customer_id': missing value ('NA')"
+    with pytest.raises(DataError, match=r"no purchase on or before calibration_end 2020-06-30: the first purchase is on 2021-01-01"):
+        transaction_summary(spark.read.csv(str(tmp_path / "ids.csv"), header=True), observation_end=END, calibration_end="2020-06-30", na_values=())
+
+
+def test_spark_integer_ids_keep_their_type_and_order(spark, log_files, tmp_path):
+    """Second implementation: the Polars summary of the same Parquet file, whose ids are integers: int64
+    ids in numeric order from both engines (Spark gave strings sorted as text)."""
+    log = pl.read_parquet(log_files[0]).with_columns(pl.col("customer_id").str.slice(1).cast(pl.Int64))
+    log.write_parquet(tmp_path / "ints.parquet")
+    expected = transaction_summary(tmp_path / "ints.parquet", observation_end=END, freq="W")
+    assert expected.index.dtype == np.int64 and expected.index.is_monotonic_increasing
+    _same(transaction_summary(spark.read.parquet(str(tmp_path / "ints.parquet")), observation_end=END, freq="W"), expected)
+
+
+def test_spark_renamed_copies_told_from_numbered_names():
+    """Hand-worked: Spark's names for the copies of a header's column ('amount2', 'amount3'; 'date1' and
+    'Date3' for 'date' and 'Date') are refused; numbered columns of the user's own ('f1', 'f2') are not."""
+    from crmlab.data.spark import _refuse_renamed_copies
+    from crmlab.data.transactions import CANONICAL_COLUMNS
+
+    wanted = list(CANONICAL_COLUMNS)
+    with pytest.raises(DataError, match=r"column 'date': .*Spark renamed the copies 'date1', 'Date3'"):
+        _refuse_renamed_copies(["customer_id", "date1", "amount", "Date3"], "tx.csv", wanted)
+    _refuse_renamed_copies(["customer_id", "f1", "f2", "date", "amount"], "tx.csv", wanted)
+    _refuse_renamed_copies(["customer_id", "date", "amount2", "amount3", "amount"], "tx.csv", wanted)  # 'amount' is there

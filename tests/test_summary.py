@@ -306,3 +306,86 @@ def test_monetary_value_sums_repeat_purchases_without_cancellation(tmp_path):
     for source in (log, pl.from_pandas(log), tmp_path / "tx.parquet"):
         got = transaction_summary(source, observation_end=END)["monetary_value"]
         pd.testing.assert_series_equal(got, expected, check_names=False, check_exact=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# One reading of the input on every path: columns, missing ids, ids' type and order, dates.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_column_named_twice_is_refused_not_half_read(tmp_path):
+    """Hand-worked: 'customer_id,date,amount,amount' was summarised with the first amount only."""
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,date,amount,amount\na,2021-01-01,1,2\na,2021-01-08,3,4\n")
+    with pytest.raises(DataError) as info:
+        transaction_summary(path, observation_end=END)
+    assert str(info.value) == f"{path}: 1 problem\n  column 'amount': the column name appears 2 times in the header: crmlab cannot tell which to read; rename or drop the copies"
+
+
+def test_an_id_written_na_is_a_missing_id_on_every_path(tmp_path):
+    """Hand-worked: an id 'NA' was a customer for the path reader and an error for read_transactions; now a
+    missing id, shown as written, for a pandas or Polars frame and a CSV or Parquet file; with
+    na_values=() it is a customer everywhere, and every input gives the same summary."""
+    log = HAND.assign(customer_id=["a", "a", "NA", "a", "a", "b"])
+    log.to_csv(tmp_path / "tx.csv", index=False)
+    log.to_parquet(tmp_path / "tx.parquet", index=False)
+    sources = (log, pl.from_pandas(log), tmp_path / "tx.csv", tmp_path / "tx.parquet")
+    for source in sources:
+        with pytest.raises(DataError) as info:
+            transaction_summary(source, observation_end=END)
+        assert [(p.row, p.column) for p in info.value.problems] == [(3 if isinstance(source, Path) else 2, "customer_id")]
+        assert "missing value ('NA')" in str(info.value)
+    expected = transaction_summary(log, observation_end=END, na_values=())
+    assert expected.index.tolist() == ["NA", "a", "b"]
+    for source in sources[1:]:
+        pd.testing.assert_frame_equal(transaction_summary(source, observation_end=END, na_values=()), expected)
+
+
+def test_integer_ids_keep_their_type_and_numeric_order(tmp_path):
+    """Hand-worked: integer ids came back as strings sorted as text ('0', '1', '10', '2'); now int64 in
+    numeric order from a pandas or Polars frame, a LazyFrame and Parquet, the same summary from each;
+    a CSV's ids are text, in the same (natural) order."""
+    log = HAND.assign(customer_id=[10, 10, 2, 0, 1, 10])
+    expected = transaction_summary(log, observation_end=END)
+    assert expected.index.tolist() == [0, 1, 2, 10] and expected.index.dtype == np.int64
+    log.to_parquet(tmp_path / "tx.parquet", index=False)
+    log.to_csv(tmp_path / "tx.csv", index=False)
+    for source in (pl.from_pandas(log), pl.from_pandas(log).lazy(), tmp_path / "tx.parquet"):
+        pd.testing.assert_frame_equal(transaction_summary(source, observation_end=END), expected)
+    from_csv = transaction_summary(tmp_path / "tx.csv", observation_end=END)
+    assert from_csv.index.tolist() == ["0", "1", "2", "10"]
+    pd.testing.assert_frame_equal(from_csv.set_axis(from_csv.index.astype(np.int64)), expected)
+
+
+def test_calibration_end_before_every_purchase_is_an_error():
+    """Hand-worked: the first purchase is on 4 January 2021; a calibration ending on 1 January left no
+    customer and returned an empty summary without a word."""
+    for source in (HAND, pl.from_pandas(HAND)):
+        with pytest.raises(DataError) as info:
+            transaction_summary(source, observation_end=END, calibration_end="2021-01-01")
+        assert str(info.value) == (
+            "DataFrame: 1 problem\n  column 'date': no purchase on or before calibration_end 2021-01-01: "
+            "the first purchase is on 2021-01-04; pass a calibration_end on or after it"
+        )
+
+
+def test_observation_end_with_an_offset_is_the_day_as_written():
+    """Hand-worked: '2021-02-14T23:00:00-05:00' is 14 February as written (it was moved to 15 February, the
+    day of the instant in UTC, although the time of day is said to be ignored)."""
+    shifted = transaction_summary(HAND, observation_end="2021-02-14T23:00:00-05:00")
+    pd.testing.assert_frame_equal(shifted, transaction_summary(HAND, observation_end=END))
+    assert shifted.loc["b", "T"] == 35.0
+
+
+def test_dates_of_a_file_read_as_told(tmp_path):
+    """Hand-worked: a file of dd/mm/yyyy dates that read both ways was read month-first by the pandas reader;
+    the summary of the path refuses it, and with dayfirst=True (or date_format=) equals the summary of
+    the same purchases with their dates typed."""
+    path = tmp_path / "tx.csv"
+    HAND.assign(date=HAND["date"].dt.strftime("%d/%m/%Y %H:%M")).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"column 'date': ambiguous dates: the column reads as well day-first"):
+        transaction_summary(path, observation_end=END)
+    expected = transaction_summary(HAND, observation_end=END)
+    pd.testing.assert_frame_equal(transaction_summary(path, observation_end=END, dayfirst=True), expected)
+    pd.testing.assert_frame_equal(transaction_summary(path, observation_end=END, date_format="%d/%m/%Y %H:%M"), expected)
+    pd.testing.assert_frame_equal(transaction_summary(pd.read_csv(path, dtype=str), observation_end=END, dayfirst=True), expected)

@@ -134,7 +134,7 @@ def test_binary_garbage_csv(tmp_path):
 
 def test_ragged_csv(tmp_path):
     path = write(tmp_path, "customer_id,date,amount\nA,2021-01-01,1,extra,cells\n")
-    with pytest.raises(DataError, match="cannot parse"):
+    with pytest.raises(DataError, match=r"row 1: 5 cells where the header has 3 \('A,2021-01-01,1,extra,cells'\)"):
         read_transactions(path)
 
 
@@ -189,14 +189,21 @@ def test_scan_reports_rows_lazily(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("dates", "date_format"),
-    [(["01/02/2021", "03/04/2021"], None), (["19970101", "19970302"], None), (["19970101", "19970302"], "%Y%m%d")],
+    ("dates", "date_format", "dayfirst"),
+    [
+        (["01/02/2021", "03/04/2021"], None, False),
+        (["01/02/2021", "03/04/2021"], None, True),
+        (["19970101", "19970302"], None, None),
+        (["19970101", "19970302"], "%Y%m%d", None),
+        (["01/02/2021", "25/04/2021"], None, None),
+        (["05 Jan 2021", "01 Feb 2021"], None, False),
+    ],
 )
-def test_eager_and_lazy_readers_read_dates_alike(tmp_path, dates, date_format):
+def test_eager_and_lazy_readers_read_dates_alike(tmp_path, dates, date_format, dayfirst):
     # Second implementation: the Polars scan must agree with the pandas reader, format inference included.
     path = write(tmp_path, "customer_id,date,amount\n" + "".join(f"A,{d},1\n" for d in dates))
-    eager = read_transactions(path, date_format=date_format)["date"].tolist()
-    lazy = scan_transactions(path, date_format=date_format).collect()["date"].to_list()
+    eager = read_transactions(path, date_format=date_format, dayfirst=dayfirst)["date"].tolist()
+    lazy = scan_transactions(path, date_format=date_format, dayfirst=dayfirst).collect()["date"].to_list()
     assert [pd.Timestamp(d) for d in lazy] == eager
 
 
@@ -272,3 +279,195 @@ def test_fractional_seconds_read_alike_without_warnings(tmp_path):
         warnings.simplefilter("error")
         lazy = scan_transactions(tmp_path / "log.csv").collect().to_pandas()
     assert list(lazy["date"]) == list(eager["date"]) == [pd.Timestamp("2021-01-01 10:00:00.25"), pd.Timestamp("2021-01-02 11:30:00.000001")]
+
+
+# --- One rule for every reader: columns, missing cells, dates, ids, unreadable files ----------------
+
+
+def _both(path, **options):
+    """The pandas reader and the lazy Polars reader on the same input (sorted alike), or their DataErrors."""
+    eager = read_transactions(path, **options)
+    lazy = scan_transactions(path, **options).collect().to_pandas().sort_values(["customer_id", "date"], kind="stable", ignore_index=True)
+    return eager, lazy
+
+
+def _errors(source, **options) -> list[DataError]:
+    """The DataError of each reader (pandas, Polars) on the same input; fails if one reads it."""
+    errors = []
+    for reader in (read_transactions, scan_transactions):
+        with pytest.raises(DataError) as info:
+            reader(source, **options)
+        errors.append(info.value)
+    return errors
+
+
+def test_a_column_named_twice_is_refused_not_half_read(tmp_path):
+    """Hand-worked: a header 'customer_id,date,amount,amount' (pandas renamed the copy 'amount.1' and read
+    the first; Polars 'amount_duplicated_0'), a Parquet schema and a DataFrame with a name twice, and two
+    columns mapped to one name are DataErrors naming the file and the column, in both readers."""
+    path = write(tmp_path, "customer_id,date,amount,amount\na,2021-01-01,1,2\n")
+    for err in _errors(path):
+        assert err.source == str(path)
+        assert str(err).endswith("column 'amount': the column name appears 2 times in the header: crmlab cannot tell which to read; rename or drop the copies")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table([pa.array(["a"]), pa.array(["2021-01-01"]), pa.array([1.0]), pa.array([2.0])], names=["customer_id", "date", "amount", "amount"])
+    pq.write_table(table, tmp_path / "tx.parquet")
+    for err in _errors(tmp_path / "tx.parquet"):
+        assert err.source == str(tmp_path / "tx.parquet") and [p.column for p in err.problems] == ["amount"]
+    frame = pd.DataFrame([["a", "2021-01-01", 1.0, 2.0]], columns=["customer_id", "date", "amount", "amount"])
+    with pytest.raises(DataError, match=r"^DataFrame: 1 problem\n  column 'amount': the column name appears 2 times in the data"):
+        read_transactions(frame)  # was a raw TypeError
+    frame = pd.DataFrame([["a", "2021-01-01", 1.0, 2.0]], columns=["customer_id", "date", "net", "gross"])
+    for source in (frame, pl.from_pandas(frame)):
+        with pytest.raises(DataError, match=r"column 'amount': columns 'net' and 'gross' would both be 'amount'"):
+            scan_transactions(source, columns={"net": "amount", "gross": "amount"})
+    with pytest.raises(DataError, match=r"columns 'amount' and 'gross' would both be 'amount'"):
+        read_transactions(frame.rename(columns={"net": "amount"}), columns={"gross": "amount"})
+
+
+def test_the_small_table_loader_refuses_a_header_naming_a_column_twice(tmp_path):
+    """Hand-worked: the file loader shared with the small-table readers refuses the copy too."""
+    from crmlab.data.transactions import _read_file
+
+    path = write(tmp_path, "account,revenue,revenue\na,1,2\n", "accounts.csv")
+    with pytest.raises(DataError, match=r"accounts.csv: 1 problem\n  column 'revenue': the column name appears 2 times"):
+        _read_file(path)
+    path = write(tmp_path, "account,note\na,NA\nb, \n", "accounts.csv")
+    assert _read_file(path)["note"].isna().tolist() == [True, True]  # the missing-cell rule, by default
+    assert _read_file(path, na_values=None)["note"].tolist() == ["NA", ""]  # or every cell as written
+
+
+def test_missing_markers_are_missing_in_both_readers(tmp_path):
+    """Hand-worked against crmlab.data.missing: 'NA' and 'None' channels are missing labels for the pandas and
+    the Polars reader alike (the lazy reader kept them as labels), unless na_values= says otherwise; a
+    quantity written 'NA' is a missing quantity, not a bad one."""
+    path = write(tmp_path, "customer_id,date,amount,channel,quantity\na,2021-01-01,1,None,NA\nb,2021-01-02,2, NA ,3\nc,2021-01-03,3,web,\n")
+    eager, lazy = _both(path)
+    pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+    assert eager["channel"].isna().tolist() == [True, True, False]
+    assert eager["quantity"].isna().tolist() == [True, False, True]
+    path = write(tmp_path, "customer_id,date,amount,channel\na,2021-01-01,1,None\nb,2021-01-02,2, NA \nc,2021-01-03,3,\n")
+    eager, lazy = _both(path, na_values=("",))
+    pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+    assert eager["channel"].tolist()[:2] == ["None", "NA"] and eager["channel"].isna().iloc[2]  # empty: missing whatever the list
+
+
+def test_a_missing_id_shows_what_was_written(tmp_path):
+    """Hand-worked: an id written 'NA' is a missing id in both readers (the lazy reader took it for a
+    customer), and the message shows it; a null id in a frame shows None; na_values=() makes 'NA' an id."""
+    path = write(tmp_path, "customer_id,date,amount\nNA,2021-01-01,1\nb,2021-01-02,2\n,2021-01-03,3\n")
+    for err in _errors(path):
+        assert err.source == str(path)
+        assert [str(p) for p in err.problems] == ["row 1, column 'customer_id': missing value ('NA')", "row 3, column 'customer_id': missing value ('')"]
+    frame = pd.DataFrame({"customer_id": ["a", None], "date": ["2021-01-01", "2021-01-02"], "amount": [1.0, 2.0]})
+    with pytest.raises(DataError, match=r"row 1, column 'customer_id': missing value \(None\)"):
+        read_transactions(frame)
+    with pytest.raises(DataError, match=r"row 1, column 'customer_id': missing value \(None\)"):
+        scan_transactions(pl.from_pandas(frame))
+    path = write(tmp_path, "customer_id,date,amount\nNA,2021-01-01,1\nb,2021-01-02,2\n")
+    eager, lazy = _both(path, na_values=())
+    pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+    assert eager["customer_id"].tolist() == ["NA", "b"]
+
+
+def test_ambiguous_day_month_dates_are_an_error_in_both_readers(tmp_path):
+    """Hand-worked: 01/03/2021 and 05/04/2021 read as well day-first as month-first; both readers (the
+    pandas one read them month-first without a word) refuse the column with an example and the way out,
+    and read it as told with dayfirst= or date_format=."""
+    path = write(tmp_path, "customer_id,date,amount\na,01/03/2021,1\na,05/04/2021,2\n")
+    for err in _errors(path):
+        assert err.source == str(path) and err.problems[0].column == "date"
+        assert "ambiguous dates" in str(err) and "'01/03/2021' is 1 March 2021 day-first or 3 January 2021 month-first" in str(err)
+    for options, first in (({"dayfirst": True}, "2021-03-01"), ({"dayfirst": False}, "2021-01-03"), ({"date_format": "%d/%m/%Y"}, "2021-03-01")):
+        eager, lazy = _both(path, **options)
+        pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+        assert eager["date"].iloc[0] == pd.Timestamp(first)
+
+
+def test_dates_without_a_day_are_refused_by_both_readers(tmp_path):
+    """Hand-worked: '2021' and '2021-03' were read as 1 January and 1 March; as text, as integers in a
+    frame and in Parquet, both readers refuse them."""
+    for dates in (["2021", "2022"], ["2021-03", "2021-04"]):
+        path = write(tmp_path, "customer_id,date,amount\n" + "".join(f"a,{d},1\n" for d in dates))
+        for err in _errors(path):
+            assert err.source == str(path) and err.problems[0].column == "date" and "dates without a day" in str(err)
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "date": [2021, 2022], "amount": [1.0, 2.0]})
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    for source in (frame, pl.from_pandas(frame), tmp_path / "tx.parquet"):
+        with pytest.raises(DataError, match=r"column 'date': dates without a day \(format %Y\)"):
+            scan_transactions(source)
+
+
+def test_integer_ids_stay_integers_in_natural_order(tmp_path):
+    """Hand-worked: integer-typed ids (pandas, Polars, Parquet) are int64 ids sorted by value (they were
+    strings sorted as text, '0', '1', '10', '2'); a CSV's ids are text ('007' stays '007'), and text ids
+    that are all digits are sorted by value too."""
+    frame = pd.DataFrame({"customer_id": [10, 2, 0, 1], "date": pd.to_datetime(["2021-01-01"] * 4), "amount": [1.0, 2.0, 3.0, 4.0]})
+    frame.to_parquet(tmp_path / "tx.parquet", index=False)
+    for source in (frame, pl.from_pandas(frame), tmp_path / "tx.parquet"):
+        tx = read_transactions(source)
+        assert tx["customer_id"].tolist() == [0, 1, 2, 10] and tx["customer_id"].dtype == np.int64
+        assert scan_transactions(source).collect()["customer_id"].dtype == pl.Int64
+    path = write(tmp_path, "customer_id,date,amount\n10,2021-01-01,1\n007,2021-01-01,1\n2,2021-01-01,1\n7,2021-01-02,1\n")
+    assert read_transactions(path)["customer_id"].tolist() == ["2", "007", "7", "10"]
+    assert sorted(scan_transactions(path).collect()["customer_id"].to_list()) == ["007", "10", "2", "7"]
+
+
+@pytest.mark.parametrize("reader", [read_transactions, scan_transactions], ids=["pandas", "polars"])
+def test_unreadable_files_are_named_in_one_line(tmp_path, reader):
+    """Hand-worked: a damaged gzip file (EOFError / OSError, the file not named), a binary file under a .csv
+    name (the tokenizer's text, or 'the data has: \\t'), and, for the lazy reader, a folder (Polars'
+    internals) are one-line DataErrors naming the file."""
+    text = GOOD.encode() * 50
+    (tmp_path / "cut.csv.gz").write_bytes(gzip.compress(text)[:60])
+    (tmp_path / "sheet.csv").write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00binary,\x00\t\x01" * 20)
+    (tmp_path / "latin.csv").write_bytes("customer_id,date,amount\nJos\xe9,2021-01-01,1\n".encode("latin-1"))
+    (tmp_path / "exports.parquet").mkdir()
+    (tmp_path / "utf16.csv").write_text(GOOD, encoding="utf-16")
+    cases = [
+        ("utf16.csv", "not a UTF-8 text file (UTF-16, as some spreadsheets save text): save it as UTF-8 CSV"),
+        ("cut.csv.gz", "cannot read as .csv.gz: not a complete gzip file (Compressed file ended before the end-of-stream marker was reached)"),
+        ("sheet.csv", "not a text file: binary data (a NUL byte at byte 5); a .csv file must be UTF-8 text, one purchase a line"),
+        ("latin.csv", "not a UTF-8 text file (invalid continuation byte at byte 27)"),
+        ("exports.parquet", "is a folder, not a file"),
+    ]
+    for name, message in cases:
+        with pytest.raises(DataError) as info:
+            reader(tmp_path / name)
+        assert info.value.source == str(tmp_path / name) and len(info.value.problems) == 1
+        assert str(info.value).splitlines()[1].strip().startswith(message), str(info.value)
+
+
+def test_rows_the_parser_cannot_split_are_data_rows_in_both_readers(tmp_path):
+    """Hand-worked: an extra cell in data row 2 (pandas said 'line 3') and an unclosed quote in data row 2
+    (pandas' tokenizer text) are named by row and shown, by both readers alike."""
+    extra = write(tmp_path, "customer_id,date,amount\na,2021-01-01,1\nb,2021-01-02,2,9\nc,2021-01-03,3\n", "extra.csv")
+    quote = write(tmp_path, 'customer_id,date,amount\na,2021-01-01,1\nb,"2021-01-02,2\nc,2021-01-03,3\n', "quote.csv")
+    for path, message in ((extra, "row 2: 4 cells where the header has 3 ('b,2021-01-02,2,9')"),
+                          (quote, "row 2: unclosed quote: the row cannot be split into cells ('b,\"2021-01-02,2')")):  # fmt: skip
+        for err in _errors(path):
+            assert err.source == str(path) and str(err).splitlines()[1].strip() == message
+
+
+def test_float_dates_read_as_their_digits_value_by_value(tmp_path):
+    """Hand-worked: 20210131.0 (an integer date column with a gap, as pandas holds it) is 31 January 2021 in
+    both readers, and 20210201.5 an unparseable date named by its row in both."""
+    frame = pd.DataFrame({"customer_id": ["a", "b", "c"], "date": [20210131.0, 20210201.0, 20210201.5], "amount": [1.0, 2.0, 3.0]})
+    eager, lazy = _both(frame.iloc[:2])
+    pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+    assert eager["date"].tolist() == [pd.Timestamp("2021-01-31"), pd.Timestamp("2021-02-01")]
+    for reader, source in ((read_transactions, frame), (scan_transactions, pl.from_pandas(frame))):
+        with pytest.raises(DataError) as info:
+            reader(source)
+        assert [(p.row, p.column) for p in info.value.problems] == [(2, "date")]
+
+
+def test_padded_numbers_read_alike(tmp_path):
+    """Hand-worked: amounts and quantities written with spaces around them (' 5', '2 ') are numbers for the
+    pandas reader; the lazy reader reported them as non-numeric."""
+    path = write(tmp_path, "customer_id,date,amount,quantity\na,2021-01-01, 5 ,2 \nb,2021-01-02,7, 1\n")
+    eager, lazy = _both(path)
+    pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
+    assert eager["amount"].tolist() == [5.0, 7.0] and eager["quantity"].tolist() == [2.0, 1.0]

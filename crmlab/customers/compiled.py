@@ -373,7 +373,7 @@ def customer_aggregates(
 ) -> pl.DataFrame | None:
     """The table of :func:`~crmlab.customers.summary.summary_aggregates` from the rows read, compiled.
 
-    ``ids``: the customer ids of the rows (String); ``chunks``: the rows' other columns, from
+    ``ids``: the customer ids of the rows (String, or Int64 ids); ``chunks``: the rows' other columns, from
     :func:`column_chunks`, emptied here once partitioned so that their memory can be released
     (the caller keeps no other reference). ``next_split`` and ``end_next`` are the days after the
     calibration end and the observation end. Returns None if two different ids share a hash (the

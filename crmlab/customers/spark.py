@@ -64,7 +64,7 @@ def period_ordinal(freq: str, column: str = "date") -> Any:
 
 
 def summary_aggregates(
-    df: Any, columns: Mapping[str, str] | None, freq: str, split: pd.Timestamp, end: pd.Timestamp
+    df: Any, columns: Mapping[str, str] | None, freq: str, split: pd.Timestamp, end: pd.Timestamp, **read: Any
 ) -> tuple[pl.DataFrame, str]:
     """Per-customer aggregates of the RFM summary, computed in Spark: (table, source name).
 
@@ -76,11 +76,13 @@ def summary_aggregates(
     Stage 1 groups by customer, part and period; stage 2 by customer, with
     each customer's first calibration period found by a window over the
     customer's periods, so repeat spend is the sum of the later periods.
+    ``read``: how cells are read (``date_format``, ``dayfirst``, ``na_values``), passed to
+    :func:`crmlab.data.spark.spark_transactions`.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
-    tx = spark_transactions(df, columns=columns)
+    tx = spark_transactions(df, columns=columns, **read)
     next_day = F.lit(str((split + pd.Timedelta(days=1)).date())).cast("timestamp_ntz")
     end_next = F.lit(str((end + pd.Timedelta(days=1)).date())).cast("timestamp_ntz")
     part = F.when(F.col("date") < next_day, 0).when(F.col("date") < end_next, 1).otherwise(2)

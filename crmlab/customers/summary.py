@@ -24,7 +24,7 @@ from __future__ import annotations
 import glob
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -32,7 +32,14 @@ import polars as pl
 
 from crmlab.customers.engines import engine_for, input_kind
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.transactions import PARQUET_SUFFIXES, bad_required_row, csv_layout_error, scan_transactions
+from crmlab.data.missing import MISSING_VALUES
+from crmlab.data.transactions import (
+    PARQUET_SUFFIXES,
+    bad_required_row,
+    csv_layout_error,
+    id_sort_keys,
+    scan_transactions,
+)
 
 __all__ = ["transaction_summary"]
 
@@ -69,6 +76,9 @@ def transaction_summary(
     time_unit: str | None = None,
     calibration_end: Any = None,
     columns: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    na_values: Iterable[str] = MISSING_VALUES,
 ) -> pd.DataFrame:
     """One row per customer: frequency, recency, T and monetary value (the RFM summary).
 
@@ -115,7 +125,17 @@ def transaction_summary(
     ``lifetimes.utils.calibration_and_holdout_data``, which averages the
     holdout value over purchase *records*, ``monetary_value_holdout``
     averages over transactions (a period's purchases summed), like
-    ``monetary_value``; and ``calibration_end`` includes its whole day.
+    ``monetary_value``; and ``calibration_end`` includes its whole day. A
+    ``calibration_end`` before every purchase is an error that gives the
+    first purchase's date (the summary would have no customer).
+
+    Customers keep the type of the input's ids: an integer id column
+    (pandas, Polars, Parquet, Spark) gives integer ids, any other text ids
+    (a CSV's ``007`` stays ``007``). They are sorted in natural order:
+    integers by value, text ids that are all plain digits by their numeric
+    value, other text ids as text
+    (:func:`crmlab.data.transactions.id_sort_keys`); so every input kind
+    gives the same order.
 
     Parameters
     ----------
@@ -131,8 +151,9 @@ def transaction_summary(
         is aggregated by compiled kernels (:mod:`crmlab.customers.compiled`),
         with the same result; other inputs by Polars' streaming group-by.
     observation_end : date-like
-        The last day observed, inclusive (a time of day is ignored). A
-        purchase after it is an error (:class:`~crmlab.data.DataError`).
+        The last day observed, inclusive (a time of day, and a UTC offset,
+        are ignored: the calendar day as written). A purchase after it is an
+        error (:class:`~crmlab.data.DataError`).
     freq : {"D", "W", "M"}
         Length of a transaction period: day, week (Monday to Sunday) or
         calendar month.
@@ -143,6 +164,14 @@ def transaction_summary(
         ``observation_end``.
     columns : mapping, optional
         Your column names → canonical names, passed to ``scan_transactions``.
+    date_format, dayfirst, na_values
+        How a file's or a raw frame's cells are read (one date format for the
+        column, day-first or month-first where both read, the cell texts that
+        are missing): as in :func:`crmlab.data.read_transactions`, and in the
+        Spark reader. The default missing markers are
+        :data:`~crmlab.data.missing.MISSING_VALUES` (``NA``, ``NULL``,
+        ``None``, …): a customer id written ``NA`` is a missing id (an error),
+        as in every reader.
 
     Returns
     -------
@@ -183,6 +212,11 @@ def transaction_summary(
     customer_id
     a                            1                    20.0              10.0
     b                            0                     0.0              10.0
+
+    Integer ids stay integers, in numeric order:
+
+    >>> transaction_summary(tx.assign(customer_id=[10, 10, 10, 2]), observation_end="2021-01-15").index.tolist()
+    [2, 10]
     """
     freq = check_freq(freq)
     if time_unit is not None:
@@ -195,13 +229,16 @@ def transaction_summary(
             "the holdout period is (calibration_end, observation_end]"
         )
     split = end if cal is None else cal
+    read = {"columns": columns, "date_format": date_format, "dayfirst": dayfirst, "na_values": tuple(na_values)}
     if engine_for(transactions) == "spark":
         from crmlab.customers import spark
 
-        table, source = spark.summary_aggregates(transactions, columns, freq, split, end)
+        table, source = spark.summary_aggregates(transactions, columns, freq, split, end, **_spark_read(read))
     else:
-        table, source = _polars_aggregates(transactions, columns, freq, split, end), source_name(transactions)
+        table, source = _polars_aggregates(transactions, read, freq, split, end), source_name(transactions)
     _raise_on_late(table, end, source)
+    if cal is not None and table.filter(pl.col("n_periods") > 0).height == 0:
+        _raise_calibration_before_purchases(transactions, read, cal, source)
 
     end_ord, end_start_day = scalar_period(split, freq)
     if time_unit is None:
@@ -245,32 +282,64 @@ def transaction_summary(
             "n_purchases",
             "total_spend",
         )
-        .sort("customer_id")
+        .sort(id_sort_keys(table["customer_id"]))
         .collect()
     )
     return result.to_pandas().set_index("customer_id")
 
 
-def _polars_aggregates(transactions: Transactions, columns: Mapping[str, str] | None, freq: str, split, end) -> pl.DataFrame:
+def _spark_read(read: dict) -> dict:
+    """The reading options the Spark reader takes (the mapping is passed on its own)."""
+    return {k: v for k, v in read.items() if k != "columns"}
+
+
+def _raise_calibration_before_purchases(transactions: Transactions, read: dict, cal: pd.Timestamp, source: str) -> None:
+    """DataError: calibration_end is before every purchase (no customer to summarise); gives the first purchase's date.
+
+    Computed only on this error path (one more pass over the dates), never for a summary that has customers.
+    """
+    if engine_for(transactions) == "spark":
+        from pyspark.sql import functions as F
+
+        from crmlab.data.spark import spark_transactions
+
+        first = spark_transactions(transactions, validate=False, **read).agg(F.min("date")).first()[0]
+    else:
+        first = collect(scan_transactions(transactions, validate=False, **read).select(pl.col("date").min()), transactions).item()
+    raise DataError(
+        source,
+        [
+            Problem(
+                f"no purchase on or before calibration_end {cal.date()}: the first purchase is on {pd.Timestamp(first).date()}; "
+                "pass a calibration_end on or after it",
+                column="date",
+            )
+        ],
+    )
+
+
+def _polars_aggregates(transactions: Transactions, read: dict, freq: str, split, end) -> pl.DataFrame:
     """The per-customer aggregates in Polars, validating in the same pass over the data.
 
     Files and Polars frames are scanned without the reader's separate validation pass: the
     aggregation counts bad rows itself (:func:`crmlab.data.transactions.bad_required_row`), and
     only if there are any (or the CSV parser fails) is the input scanned again with validation,
-    which raises the DataError naming the rows. A log with a ``quantity`` column, which the
-    summary does not read, is validated up front as before.
+    which raises the DataError naming the rows. Text ids are grouped as found; the id rules
+    (stripped, missing markers such as ``NA`` are missing) are applied to the one-row-per-customer
+    result. A log with a ``quantity`` column, which the summary does not read, is validated up
+    front as before.
     """
     deferred = input_kind(transactions) in ("path", "polars", "lazy")
-    lf = scan_transactions(transactions, columns=columns, validate=not deferred, strip_ids=not deferred)
+    lf = scan_transactions(transactions, validate=not deferred, strip_ids=not deferred, **read)
     if deferred and "quantity" in lf.collect_schema().names():
-        lf, deferred = scan_transactions(transactions, columns=columns), False
+        lf, deferred = scan_transactions(transactions, **read), False
     try:
-        table = _aggregate(lf, transactions, columns, freq, split, end, check=deferred)
+        table = _aggregate(lf, transactions, read, freq, split, end, check=deferred)
     except pl.exceptions.PolarsError as exc:
         # A parser failure, parts of a glob with different schemas, a column of a type that does not
         # cast: the validating scan names the file and rows; no engine error escapes.
         if deferred:
-            scan_transactions(transactions, columns=columns)  # raises the DataError locating the row
+            scan_transactions(transactions, **read)  # raises the DataError locating the row
         layout = csv_layout_error(transactions)  # a parser failure that the validating pass did not meet again
         if layout is not None:
             raise layout from None
@@ -278,21 +347,26 @@ def _polars_aggregates(transactions: Transactions, columns: Mapping[str, str] | 
         raise DataError(source, [Problem(f"cannot compute the summary ({str(exc).strip().splitlines()[0]})")]) from exc
     if not deferred:
         return table
-    # Ids were grouped as found; strip them here, on one row per customer. If stripping makes two
-    # ids equal (" a" and "a": one customer) or empty, group again with the rows' ids stripped.
-    stripped = table["customer_id"].str.strip_chars()
-    if (stripped != table["customer_id"]).any():
-        if stripped.n_unique() == table.height and not (stripped == "").any():
-            table = table.with_columns(stripped.alias("customer_id"))
-        else:
-            lf = scan_transactions(transactions, columns=columns, validate=False)
-            table = collect(summary_aggregates(lf, freq, split, end, count_bad=True), transactions)
+    ids = table["customer_id"]
+    if ids.dtype == pl.String:
+        # Ids were grouped as found; the id rules are applied here, on one row per customer. An id
+        # missing once stripped (empty, or a marker such as "NA"): the validating scan names its rows.
+        stripped = ids.str.strip_chars()
+        if (stripped == "").any() or stripped.is_in(list(read["na_values"])).any():
+            scan_transactions(transactions, **read)  # raises the DataError naming the rows
+        # If stripping makes two ids equal (" a" and "a": one customer), group again with the rows' ids stripped.
+        if (stripped != ids).any():
+            if stripped.n_unique() == table.height:
+                table = table.with_columns(stripped.alias("customer_id"))
+            else:
+                lf = scan_transactions(transactions, validate=False, **read)
+                table = collect(summary_aggregates(lf, freq, split, end, count_bad=True), transactions)
     if table.height == 0 or ("n_bad" in table.columns and table["n_bad"].sum() > 0):
-        scan_transactions(transactions, columns=columns)  # raises the DataError naming the rows
+        scan_transactions(transactions, **read)  # raises the DataError naming the rows
     return table
 
 
-def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str, split, end, *, check: bool) -> pl.DataFrame:
+def _aggregate(lf: pl.LazyFrame, transactions: Transactions, read: dict, freq: str, split, end, *, check: bool) -> pl.DataFrame:
     """The per-customer aggregates: compiled (:mod:`crmlab.customers.compiled`) for a large log, else the group-by.
 
     An input too small to hold :data:`COMPILED_MIN_ROWS` rows, or too large for the kernels'
@@ -313,12 +387,12 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, columns, freq: str,
             "amount",
             period_ordinal(freq).alias("ord"),
             pl.col("customer_id").hash(ID_HASH_SEED).alias("_h"),
-            *([bad_required_row().alias("_bad")] if check else []),
+            *([bad_required_row(_text_ids(lf)).alias("_bad")] if check else []),
         ),
         transactions,
     )
     if check and rows["_bad"].any():
-        scan_transactions(transactions, columns=columns)  # raises the DataError naming the rows
+        scan_transactions(transactions, **read)  # raises the DataError naming the rows
     compiled = None
     if rows.height >= max(COMPILED_MIN_ROWS, 1):  # else the estimate was high: no wait for the kernels
         kernels.join()
@@ -450,6 +524,7 @@ def summary_aggregates(
     date = pl.col("date")
     # calibration (or the whole observation), holdout, and after observation_end (an error).
     c, h, late = date < next_day, (date >= next_day) & (date < end_next), date >= end_next
+    text_ids = _text_ids(lf)
     rows = lf.select("customer_id", "date", "amount", period_ordinal(freq).alias("ord"))
     ord_c, ord_h = pl.when(c).then(pl.col("ord")), pl.when(h).then(pl.col("ord"))
 
@@ -472,7 +547,7 @@ def summary_aggregates(
         pl.when(h).then(pl.col("amount")).sum().alias("holdout_spend"),
         late.sum().cast(pl.Int64).alias("n_late"),
         pl.when(late).then(date).min().alias("first_late"),
-        *([bad_required_row().sum().cast(pl.Int64).alias("n_bad")] if count_bad else []),
+        *([bad_required_row(text_ids).sum().cast(pl.Int64).alias("n_bad")] if count_bad else []),
     )
     # The value of the repeat transactions (the purchases after the first period, in calibration):
     # a second pass over the rows, joined to each customer's first period, summing the repeat
@@ -496,9 +571,15 @@ def summary_aggregates(
     )
 
 
+def _text_ids(lf: pl.LazyFrame) -> bool:
+    """Whether a scan's customer ids are text (else integers)."""
+    return lf.collect_schema()["customer_id"] == pl.String
+
+
 def _raise_on_late(table: pl.DataFrame, end: pd.Timestamp, source: str) -> None:
     """DataError naming the customers with purchases after observation_end (one problem per customer)."""
-    late = table.filter(pl.col("n_late") > 0).sort("customer_id")
+    late = table.filter(pl.col("n_late") > 0)
+    late = late.sort(id_sort_keys(late["customer_id"]))
     if late.height == 0:
         return
     problems = []
@@ -534,7 +615,14 @@ def check_unit(unit: str, name: str = "unit") -> str:
 
 
 def as_day(value: Any, name: str) -> pd.Timestamp:
-    """A date-like argument as a day (midnight, timezone-naive), or ValueError."""
+    """A date-like argument as a day (midnight, timezone-naive), or ValueError.
+
+    The calendar day as written: a time of day is dropped, and so is a UTC offset or time zone
+    (``"2021-01-31T23:00:00-05:00"`` is 31 January, not the UTC instant's 1 February).
+
+    >>> as_day("2021-01-31T23:00:00-05:00", "observation_end")
+    Timestamp('2021-01-31 00:00:00')
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValueError(f"{name} is required (a date such as '2021-12-31')")
     try:
@@ -544,13 +632,17 @@ def as_day(value: Any, name: str) -> pd.Timestamp:
     if pd.isna(ts):
         raise ValueError(f"{name} must be a date, got {value!r}")
     if ts.tz is not None:
-        ts = ts.tz_convert(None)
+        ts = ts.tz_localize(None)  # the wall-clock day as written, not the instant's day in UTC
     return ts.normalize()
 
 
-def scan(transactions: Transactions, columns: Mapping[str, str] | None = None) -> pl.LazyFrame:
-    """The canonical transactions as a LazyFrame (the single entry point: validates, raises DataError)."""
-    return scan_transactions(transactions, columns=columns)
+def scan(transactions: Transactions, columns: Mapping[str, str] | None = None, **read: Any) -> pl.LazyFrame:
+    """The canonical transactions as a LazyFrame (the single entry point: validates, raises DataError).
+
+    ``read``: how cells are read (``date_format``, ``dayfirst``, ``na_values``), passed to
+    :func:`crmlab.data.scan_transactions`.
+    """
+    return scan_transactions(transactions, columns=columns, **read)
 
 
 def source_name(transactions: Transactions) -> str:
@@ -573,6 +665,10 @@ def collect(lf: pl.LazyFrame, source: Any = None) -> pl.DataFrame:
         layout = csv_layout_error(source)
         if layout is not None:
             raise layout from None
+        raise
+    except OSError as exc:  # e.g. a gzip file cut short after the part the reader checked
+        if isinstance(source, (str, os.PathLike)):
+            raise DataError(str(source), [Problem(f"cannot read ({str(exc).strip() or type(exc).__name__})")]) from None
         raise
 
 

@@ -1,7 +1,8 @@
 """Data layer: read and validate transactions, bundled datasets, synthetic worlds.
 
 - :func:`read_transactions` / :func:`scan_transactions`: the canonical
-  transactions table from CSV, Parquet or a DataFrame, validated;
+  transactions table from CSV, Parquet or a DataFrame, validated (missing
+  cells are :data:`MISSING_VALUES` unless ``na_values=`` says otherwise);
 - :func:`load_transactions`: one name per source (bundled, synthetic, file);
 - :func:`load_cdnow` and the papers' conventions (``CDNOW_CONVENTIONS``);
 - :func:`load_donations`: the discrete-time donations data of Fader, Hardie & Shang (2010);
@@ -11,6 +12,7 @@
 from crmlab.data.cdnow import CDNOW_CALIBRATION_END, CDNOW_CONVENTIONS, CDNOW_OBSERVATION_END, CDNOW_START, load_cdnow
 from crmlab.data.donations import load_donations
 from crmlab.data.errors import DataError, Problem
+from crmlab.data.missing import MISSING_VALUES
 from crmlab.data.simulate import SimulatedWorld, simulate_transactions
 from crmlab.data.sources import BUNDLED_SOURCES, load_transactions
 from crmlab.data.transactions import (
@@ -31,6 +33,7 @@ __all__ = [
     "CDNOW_OBSERVATION_END",
     "CDNOW_START",
     "DataError",
+    "MISSING_VALUES",
     "OPTIONAL_COLUMNS",
     "Problem",
     "REQUIRED_COLUMNS",

@@ -5,26 +5,33 @@ A date column is read in one format for the whole column:
 - ``date_format=`` (a strftime format such as ``"%d/%m/%Y"``) when given;
 - otherwise the format is inferred from the column's values: the candidate
   formats are the ones pandas' ``guess_datetime_format`` proposes for a sample
-  of values, read month-first and day-first, and the candidate that reads the
-  most values of the *whole column* wins. Values it cannot read are reported,
-  row by row, as unparseable dates (a column mixing formats is an error, not a
-  silent mixture).
+  of values (the first :data:`SAMPLE_SIZE` distinct values among the first
+  :data:`SAMPLE_ROWS` rows, the same sample in every engine), read month-first
+  and day-first, and the candidate that reads the most rows of the *whole
+  column* wins (a tie goes to the format proposed by more sample values, then
+  to the one proposed first). Values it cannot read are reported, row by row,
+  as unparseable dates (a column mixing formats is an error, not a silent
+  mixture).
 - When a day-first and a month-first format both read every value and give
   different dates (a file of ``01/03/2021``, ``05/04/2021``: 1 March or
   3 January?), the column is **ambiguous**: a :class:`~crmlab.data.DataError`
   says so, with an example, and how to choose (``dayfirst=True``/``False`` or
-  ``date_format=``). ``dayfirst`` keeps only the formats of that order.
+  ``date_format=``). ``dayfirst`` keeps only the formats of that order (it
+  does not concern year-first dates, nor months written as names).
 - Year-first dates are read year-month-day (ISO 8601); nobody writes
   year-day-month.
 - A format without a day (``2021``, ``2021-03``) is refused: the lab's dates
   are days or finer, and "1 January" is not a date anyone recorded.
-- Numbers are read as their digits (``20210131`` as ``%Y%m%d``); dates with a
+- Numbers are read as their digits (``20210131`` as ``%Y%m%d``; a whole
+  float such as ``20210131.0``, from a column with gaps, too); dates with a
   UTC offset (``Z``, ``+02:00``) are read as the instant in UTC, without a time
   zone; datetime columns are kept (a time-zone-aware one converted to UTC).
 
-The same decision, :func:`choose_date_format`, serves the pandas readers
-(:func:`parse_date_column`) and the lazy Polars reader, which counts the
-candidates' parses in a streaming pass.
+The same decision, :func:`infer_date_format` (the candidates of a sample, and
+:func:`choose_date_format` among them), serves the pandas readers
+(:func:`parse_date_column`), the lazy Polars reader and the Spark reader; each
+engine counts the candidates' reads over the whole column in one pass of its
+own, and only when there are several candidates.
 """
 
 from __future__ import annotations
@@ -40,7 +47,15 @@ from pandas.tseries.api import guess_datetime_format
 
 from crmlab.data.errors import DataError, Problem
 
-__all__ = ["DATE_POLICY", "candidate_formats", "choose_date_format", "parse_date_column"]
+__all__ = [
+    "DATE_POLICY",
+    "candidate_formats",
+    "choose_date_format",
+    "date_sample",
+    "date_text",
+    "infer_date_format",
+    "parse_date_column",
+]
 
 #: One line for messages and docs: how dates are read.
 DATE_POLICY = (
@@ -48,8 +63,13 @@ DATE_POLICY = (
     "a column that reads both day-first and month-first is an error"
 )
 
-#: How many distinct values propose candidate formats (every value is then read in each candidate).
-SAMPLE_SIZE = 200
+#: How many distinct values propose candidate formats (every value is then read in each candidate). Each
+#: proposal is a guess of about a millisecond or two; a column needs one value of each format it holds
+#: (and one date that reads both ways proposes both readings), so 50 is plenty.
+SAMPLE_SIZE = 50
+#: The sample's distinct values are taken from this many first rows of the column (a lazy reader
+#: reads only them); if those rows hold no date at all, from the whole column.
+SAMPLE_ROWS = 10_000
 
 _DAY = re.compile(r"%[dj]")
 
@@ -67,20 +87,28 @@ def _order(fmt: str) -> str:
 def is_day_first(fmt: str) -> bool:
     """Whether a format reads the day before a numeric month ('%d/%m/%Y'), as opposed to month-first.
 
-    >>> is_day_first("%d/%m/%Y"), is_day_first("%m/%d/%Y"), is_day_first("%Y-%m-%d")
-    (True, False, False)
+    >>> is_day_first("%d/%m/%Y"), is_day_first("%m/%d/%Y"), is_day_first("%Y-%m-%d"), is_day_first("%d %b %Y")
+    (True, False, False, False)
     """
     order = _order(fmt)
-    return "d" in order and "m" in order and order.index("d") < order.index("m")
+    return "%m" in fmt and "d" in order and "m" in order and order.index("d") < order.index("m")
+
+
+def _order_matters(fmt: str) -> bool:
+    """Whether ``dayfirst`` concerns a format: a numeric day and month, not year-first."""
+    order = _order(fmt)
+    return "%m" in fmt and "d" in order and "m" in order and not order.startswith("y")
 
 
 def candidate_formats(sample: Iterable[Any], *, dayfirst: bool | None = None) -> list[str]:
     """The formats worth trying for a column, from a sample of its values (strings, stripped).
 
     Each value proposes its month-first and its day-first reading (pandas'
-    ``guess_datetime_format``); year-day-month readings are dropped (ISO order
-    is year-month-day), and ``dayfirst`` keeps only formats of that order where
-    the order matters. Most proposed first.
+    ``guess_datetime_format``), one vote per format it proposes; year-day-month
+    readings are dropped (ISO order is year-month-day), and ``dayfirst`` keeps
+    only formats of that order where the order matters (a numeric day and
+    month, not year-first). Most proposed first; among equals, the one
+    proposed first.
 
     >>> candidate_formats(["01/03/2021", "05/04/2021"])
     ['%m/%d/%Y', '%d/%m/%Y']
@@ -88,24 +116,49 @@ def candidate_formats(sample: Iterable[Any], *, dayfirst: bool | None = None) ->
     ['%d/%m/%Y']
     >>> candidate_formats(["2021-03-01"], dayfirst=True)
     ['%Y-%m-%d']
+    >>> candidate_formats(["05 Jan 2021"], dayfirst=False)
+    ['%d %b %Y']
     """
     votes: dict[str, int] = {}
-    for value in sample:
-        text = str(value).strip()
-        if not text:
-            continue
-        for first in (False, True):
-            with warnings.catch_warnings():  # pandas warns when a guess contradicts the dayfirst flag
-                warnings.simplefilter("ignore", UserWarning)
-                fmt = guess_datetime_format(text, dayfirst=first)
-            if fmt is None or _order(fmt).startswith("yd"):
+    with warnings.catch_warnings():  # pandas warns when a guess contradicts the dayfirst flag
+        warnings.simplefilter("ignore", UserWarning)
+        for value in sample:
+            text = str(value).strip()
+            if not text:
                 continue
-            votes[fmt] = votes.get(fmt, 0) + 1
-    formats = sorted(votes, key=lambda f: -votes[f])
+            proposed: list[str] = []
+            month_first = guess_datetime_format(text, dayfirst=False)
+            guesses = [month_first]
+            # The day-first reading differs only where the day/month order matters (each guess costs
+            # about a millisecond): for a year-first or a month-name date it is the same, or dropped.
+            if month_first is None or _order(month_first).startswith("yd") or _order_matters(month_first):
+                guesses.append(guess_datetime_format(text, dayfirst=True))
+            for fmt in guesses:
+                if fmt is None or _order(fmt).startswith("yd") or fmt in proposed:
+                    continue
+                proposed.append(fmt)
+                votes[fmt] = votes.get(fmt, 0) + 1
+    formats = sorted(votes, key=lambda f: -votes[f])  # stable: among equals, the first proposed
     if dayfirst is not None:
-        ordered = [f for f in formats if not ("d" in _order(f) and "m" in _order(f)) or is_day_first(f) == dayfirst or _order(f).startswith("y")]
-        formats = ordered
+        formats = [f for f in formats if not _order_matters(f) or is_day_first(f) == dayfirst]
     return formats
+
+
+def date_sample(text: pd.Series) -> list[str]:
+    """The values that propose a column's candidate formats: the first :data:`SAMPLE_SIZE` distinct
+    present values among its first :data:`SAMPLE_ROWS` rows, or of the whole column if those hold none.
+
+    ``text`` is the column as stripped strings, missing cells null. The lazy readers take the same
+    sample with their own engine.
+
+    >>> date_sample(pd.Series([None, "2021-01-02", "2021-01-02", "2021-01-03"]))
+    ['2021-01-02', '2021-01-03']
+    """
+    for part in (text.iloc[:SAMPLE_ROWS], text):
+        present = part[part.notna() & part.ne("")]
+        if len(present):
+            return [str(v) for v in pd.unique(present.to_numpy(dtype=object))[:SAMPLE_SIZE]]
+    return []
 
 
 def choose_date_format(
@@ -118,7 +171,7 @@ def choose_date_format(
 ) -> str | None:
     """The format of a column: the candidate reading the most values; an error when the choice is a guess.
 
-    ``n_parsed`` counts, for each candidate, the values of the whole column it
+    ``n_parsed`` counts, for each candidate, the rows of the whole column it
     reads. Among the candidates that read the most, a day-first and a
     month-first format that disagree (``disagreement(a, b)`` returns an example
     value read differently, or None where they agree on every value) make the
@@ -168,6 +221,61 @@ def choose_date_format(
     return chosen
 
 
+def date_text(raw: pd.Series) -> pd.Series:
+    """A date column as stripped text: numbers as their digits (a whole float as an integer), value by value.
+
+    >>> date_text(pd.Series([20210131.0, None, 20210201.5])).tolist()
+    ['20210131', <NA>, '20210201.5']
+    """
+    if pd.api.types.is_bool_dtype(raw):
+        return raw.astype("string")
+    if pd.api.types.is_numeric_dtype(raw):
+        text = raw.astype("string")
+        whole = (raw.notna() & (raw % 1 == 0)).to_numpy(dtype=bool)
+        if whole.any():
+            text[whole] = raw[whole].astype("Int64").astype("string")
+        return text
+    return raw.astype("string").str.strip()
+
+
+def infer_date_format(
+    sample: Iterable[Any],
+    *,
+    dayfirst: bool | None,
+    column: str,
+    source: str,
+    count_reads: Callable[[list[str], list[tuple[str, str]]], tuple[Mapping[str, int], Mapping[tuple[str, str], int]]],
+    example: Callable[[str, str], Any],
+) -> str | None:
+    """The format of a column by the policy above, whatever engine holds it: one pass over the column, at most.
+
+    The candidates are :func:`candidate_formats` of ``sample`` (see :func:`date_sample`). With one
+    candidate nothing is counted (it is the format; the rows it does not read are unparseable
+    dates). With several, ``count_reads(candidates, pairs)`` returns, in one pass over the whole
+    column, the rows each candidate reads and, for each day-first/month-first pair, the rows the two
+    read as different dates; ``example(a, b)`` returns the first value read differently by a and b
+    (called only for an ambiguous column, on the way to its error). Then
+    :func:`choose_date_format`. None when no candidate reads anything.
+
+    >>> def count(candidates, pairs):
+    ...     return {"%m/%d/%Y": 2, "%d/%m/%Y": 2}, {pairs[0]: 0}
+    >>> infer_date_format(["01/01/2021", "02/02/2021"], dayfirst=None, column="date", source="tx.csv",
+    ...                   count_reads=count, example=lambda a, b: None)
+    '%m/%d/%Y'
+    """
+    candidates = candidate_formats(sample, dayfirst=dayfirst)
+    if len(candidates) <= 1:
+        return choose_date_format(candidates, {f: 1 for f in candidates}, column=column, source=source)
+    pairs = [(a, b) for i, a in enumerate(candidates) for b in candidates[i + 1 :] if is_day_first(a) != is_day_first(b)]
+    n_parsed, n_differ = count_reads(candidates, pairs)
+    differ = {frozenset(pair): n for pair, n in n_differ.items()}
+
+    def disagreement(a: str, b: str) -> Any:
+        return example(a, b) if differ.get(frozenset((a, b))) else None
+
+    return choose_date_format(candidates, n_parsed, column=column, source=source, disagreement=disagreement)
+
+
 def _spell(value: Any, fmt: str) -> str:
     try:
         return pd.to_datetime(str(value).strip(), format=fmt).strftime("%-d %B %Y")
@@ -195,9 +303,12 @@ def parse_date_column(
 ) -> tuple[pd.Series, pd.Series]:
     """A column of dates read by the lab's one policy: ``(dates, unparseable)``.
 
-    ``dates`` is naive ``datetime64[ns]`` (NaT where missing or unreadable);
-    ``unparseable`` is True where a value is present but does not read in the
-    column's format, for the reader to report with its row. Raises a
+    ``dates`` is naive ``datetime64`` (NaT where missing or unreadable), in the
+    resolution pandas gives (``us`` for text; a datetime column keeps its own):
+    a reader checks the range it keeps. ``unparseable`` is True where a value
+    is present but does not read in the column's format, for the reader to
+    report with its row. Missing cells are nulls or empty strings (apply
+    :mod:`crmlab.data.missing` first). Raises a
     :class:`~crmlab.data.DataError` for an ambiguous column or a format
     without a day (see the module's docstring).
 
@@ -214,29 +325,27 @@ def parse_date_column(
     """
     if pd.api.types.is_datetime64_any_dtype(raw):
         dates = raw.dt.tz_convert(None) if getattr(raw.dt, "tz", None) is not None else raw
-        return dates.astype("datetime64[ns]"), pd.Series(False, index=raw.index)
-    if pd.api.types.is_bool_dtype(raw):
-        text = raw.astype("string")
-    elif pd.api.types.is_numeric_dtype(raw):
-        # numbers as their digits: 20210131, and 20210131.0 from a column with gaps
-        whole = raw.dropna()
-        text = raw.astype("Int64").astype("string") if (whole % 1 == 0).all() else raw.astype("string")
-    else:
-        text = raw.astype("string").str.strip()
+        return dates, pd.Series(False, index=raw.index)
+    text = date_text(raw)
     present = text.notna() & text.ne("")
-    values = pd.Series(pd.unique(text[present].to_numpy(dtype=object)), dtype=object)
-    if date_format is not None:
-        fmt: str | None = date_format
-    else:
-        candidates = candidate_formats(values.iloc[:SAMPLE_SIZE], dayfirst=dayfirst)
-        parsed = {f: _to_datetime(values, f) for f in candidates}
-        n_parsed = {f: int(p.notna().sum()) for f, p in parsed.items()}
+    counts = text[present].value_counts(sort=False)  # each distinct value read once, counted by its rows
+    values = pd.Series(counts.index.to_numpy(dtype=object), dtype=object)
+    parsed: dict[str, pd.Series] = {}
 
-        def disagreement(a: str, b: str) -> Any:
-            differ = (parsed[a] != parsed[b]) & parsed[a].notna() & parsed[b].notna()
-            return values[differ.to_numpy()].iloc[0] if differ.any() else None
+    def differ(a: str, b: str) -> np.ndarray:
+        return ((parsed[a] != parsed[b]) & parsed[a].notna() & parsed[b].notna()).to_numpy()
 
-        fmt = choose_date_format(candidates, n_parsed, column=column, source=source, disagreement=disagreement)
+    def count_reads(candidates: list[str], pairs: list[tuple[str, str]]) -> tuple[dict, dict]:
+        parsed.update({f: _to_datetime(values, f) for f in candidates})
+        rows = counts.to_numpy()  # each distinct value counts its rows
+        return {f: int(rows[p.notna().to_numpy()].sum()) for f, p in parsed.items()}, {(a, b): int(rows[differ(a, b)].sum()) for a, b in pairs}
+
+    def example(a: str, b: str) -> Any:
+        return text[text.isin(set(values[differ(a, b)]))].iloc[0]  # the first such row of the column
+
+    fmt = date_format
+    if fmt is None:
+        fmt = infer_date_format(date_sample(text), dayfirst=dayfirst, column=column, source=source, count_reads=count_reads, example=example)
     if fmt is None:
         dates = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     else:

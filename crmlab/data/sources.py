@@ -14,11 +14,12 @@ data, on a synthetic world, or on the user's own file:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from crmlab.data.cdnow import load_cdnow
+from crmlab.data.missing import MISSING_VALUES
 from crmlab.data.transactions import read_transactions
 
 BUNDLED_SOURCES = ("cdnow", "cdnow_full", "synthetic")
@@ -29,6 +30,8 @@ def load_transactions(
     *,
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
+    na_values: Iterable[str] = MISSING_VALUES,
     n_customers: int = 2000,
     start: str = "2020-01-01",
     end: str = "2021-12-31",
@@ -41,8 +44,10 @@ def load_transactions(
     ----------
     source : str or path
         ``"cdnow"``, ``"cdnow_full"``, ``"synthetic"`` or a CSV/Parquet path.
-    columns, date_format
-        Passed to :func:`~crmlab.data.read_transactions` for a file.
+    columns, date_format, dayfirst, na_values
+        Passed to :func:`~crmlab.data.read_transactions` for a file: the
+        column mapping, the dates' format (or ``dayfirst`` where dates read
+        both day-first and month-first) and the cell texts read as missing.
     n_customers, start, end, acquisition_end, rng
         Passed to :func:`~crmlab.data.simulate_transactions` for ``"synthetic"``.
 
@@ -60,4 +65,4 @@ def load_transactions(
             n_customers, start=start, end=end, acquisition_end=acquisition_end or None, rng=rng
         )
         return world.transactions
-    return read_transactions(source, columns=columns, date_format=date_format)
+    return read_transactions(source, columns=columns, date_format=date_format, dayfirst=dayfirst, na_values=na_values)

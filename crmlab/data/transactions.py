@@ -6,7 +6,7 @@ purchase:
 ========== ============== =====================================================
 column     type           meaning
 ========== ============== =====================================================
-customer_id string         who bought (required)
+customer_id string / int64 who bought (required)
 date        datetime64[ns] when (required; day level or finer)
 amount      float64 >= 0   what it was worth, in money (required)
 channel     string         acquisition channel of the customer (optional)
@@ -15,34 +15,64 @@ category    string         product category (optional)
 ========== ============== =====================================================
 
 :func:`read_transactions` reads a CSV/TSV/Parquet file or a DataFrame into that
-table. Values are coerced column by column (so an unparseable date or a
-non-numeric amount is reported with its value), then checked against
-:data:`TRANSACTIONS_SCHEMA` (pandera). All problems are collected, and one
-:class:`~crmlab.data.errors.DataError` names the file, rows, columns and values.
+table (pandas); :func:`scan_transactions` is its lazy Polars twin, and
+:func:`crmlab.data.spark.spark_transactions` its Spark twin. Values are coerced
+column by column (so an unparseable date or a non-numeric amount is reported
+with its value), then checked against :data:`TRANSACTIONS_SCHEMA` (pandera).
+All problems are collected, and one :class:`~crmlab.data.errors.DataError`
+names the file, rows, columns and values.
+
+The same rules in every reader and engine:
+
+- **Missing cells** (:mod:`crmlab.data.missing`): a null, an empty cell, or one
+  of :data:`~crmlab.data.missing.MISSING_VALUES` (``NA``, ``N/A``, ``NULL``,
+  ``None``, ``NaN``, …) once stripped; ``na_values=`` replaces the list (an
+  empty cell stays missing). A missing id, date or amount is an error showing
+  what was written (``missing value ('NA')``); a missing label is a missing
+  label.
+- **Dates** (:mod:`crmlab.data.dates`): one format for the whole column, given
+  by ``date_format=`` or inferred from its values, ``dayfirst=`` to settle a
+  column that reads both day-first and month-first (otherwise an error); dates
+  without a day (``2021``, ``2021-03``) are refused.
+- **Ids**: an integer-typed id column (pandas, Polars, Parquet, Spark) gives
+  ``int64`` ids; any other column gives text ids, stripped (a CSV's ``007``
+  stays ``007``; a float column whose values are whole numbers reads ``1``,
+  not ``1.0``). Ids are ordered naturally: integers by value, text ids that are
+  all plain digits by their numeric value (``2``, ``007``, ``7``, ``10``),
+  other text ids as text (:func:`id_sort_keys`).
+- **Columns**: a column name written twice (in a header, a Parquet schema or a
+  DataFrame), or two columns mapped to one canonical name, is an error, never
+  a silent choice of one of them.
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
 import glob
+import gzip
 import os
+import re
 import warnings
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow.parquet as pq
 
 with warnings.catch_warnings():
     # pandera imports pyspark.pandas when PySpark is installed (the optional Spark engine), and
     # PySpark warns on import that it does not yet fully support pandas 3: not about crmlab's use.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
     import pandera.pandas as pa
-from pandas.tseries.api import guess_datetime_format
 
+from crmlab.data.dates import SAMPLE_ROWS, SAMPLE_SIZE, infer_date_format, parse_date_column
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+from crmlab.data.missing import MISSING_VALUES, missing_cells, missing_expr
 from crmlab.datalog import record_data_file
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
@@ -54,9 +84,13 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
 TSV_SUFFIXES = (".tsv", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
+#: Bytes read from the start of a CSV/TSV file (decompressed) to tell that it is UTF-8 text.
+SNIFF_BYTES = 65_536
+
 _finite = pa.Check(lambda s: np.isfinite(s), error="not finite")
 
-#: The value checks of the canonical table, applied after type coercion.
+#: The value checks of the canonical table, applied after type coercion (text ids; integer ids
+#: are checked by the same schema with ``customer_id`` an integer column).
 TRANSACTIONS_SCHEMA = pa.DataFrameSchema(
     {
         "customer_id": pa.Column(str, pa.Check.str_length(min_value=1), nullable=False),
@@ -69,6 +103,7 @@ TRANSACTIONS_SCHEMA = pa.DataFrameSchema(
     strict=True,
     name="transactions",
 )
+_INTEGER_ID_SCHEMA = TRANSACTIONS_SCHEMA.update_column("customer_id", dtype="Int64", checks=[])
 
 # How pandera's check names read to a person.
 _CHECK_MESSAGES = {
@@ -87,8 +122,56 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _read_file(path: Path) -> pd.DataFrame:
-    """Read a file with every value as found (CSV cells as strings), or raise DataError."""
+def _refuse_duplicates(names: Iterable[Any], source: str, where: str = "the header") -> None:
+    """DataError naming each column name (compared stripped) that appears more than once."""
+    counts = Counter(str(name).strip() for name in names)
+    twice = [name for name, n in counts.items() if n > 1]
+    if twice:
+        raise DataError(
+            source,
+            [
+                Problem(f"the column name appears {counts[name]} times in {where}: crmlab cannot tell which to read; rename or drop the copies", column=name)
+                for name in twice
+            ],
+        )
+
+
+def _check_text_file(path: Path, source: str, suffix: str, n_bytes: int = SNIFF_BYTES) -> None:
+    """DataError unless the start of a CSV/TSV file (decompressed, for .gz) is UTF-8 text.
+
+    A binary file under a .csv name (a spreadsheet, a Parquet or a zip file) would otherwise be
+    split into nonsense cells; a damaged gzip file would raise the decompressor's own error.
+    """
+    try:
+        opener = gzip.open if suffix.endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            head = handle.read(n_bytes)
+    except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError; a truncated stream an EOFError
+        raise DataError(source, [Problem(f"cannot read as {suffix}: not a complete gzip file ({_first_line(exc)})")]) from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(source, [Problem("not a UTF-8 text file (UTF-16, as some spreadsheets save text): save it as UTF-8 CSV")])
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise DataError(
+            source,
+            [Problem(f"not a text file: binary data (a NUL byte at byte {nul}); a {suffix} file must be UTF-8 text, one purchase a line")],
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise DataError(source, [Problem(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")]) from None
+
+
+def _read_file(path: Path, na_values: Iterable[str] | None = MISSING_VALUES) -> pd.DataFrame:
+    """Read a file with every value as found (CSV cells as strings), or raise DataError.
+
+    Cells missing by :mod:`crmlab.data.missing` (empty, or one of ``na_values`` once stripped)
+    become nulls; ``na_values=None`` keeps every cell as written, for a reader that applies the
+    rule itself to show what was written. A header naming a column twice, a file that is not
+    UTF-8 text, a damaged gzip file and a row the parser cannot split (more cells than the
+    header, an unclosed quote) are DataErrors naming the file, and the row where there is one
+    (1 = the first row under the header).
+    """
     source = str(path)
     if not path.exists():
         raise DataError(source, [Problem("file not found")])
@@ -105,27 +188,54 @@ def _read_file(path: Path) -> pd.DataFrame:
         raise DataError(source, [Problem("file is empty")])
     try:
         if suffix in PARQUET_SUFFIXES:
+            _refuse_duplicates(pq.read_schema(path).names, source, "the Parquet schema")
             frame = pd.read_parquet(path)
         else:
-            sep = "\t" if suffix in TSV_SUFFIXES else ","
-            # Strings everywhere: coercion below reports each bad cell with its value.
+            _check_text_file(path, source, suffix)
+            # Strings everywhere, as written: coercion reports each bad cell with its value.
+            options = {"sep": "\t" if suffix in TSV_SUFFIXES else ",", "dtype": str, "keep_default_na": False, "skipinitialspace": True}
+            header = pd.read_csv(path, header=None, nrows=1, **options)  # the names as written (read_csv renames copies)
+            _refuse_duplicates(header.iloc[0].tolist() if len(header) else [], source)
             # A row with more cells than the header is an error, not silently truncated.
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True, index_col=False)
+                frame = pd.read_csv(path, index_col=False, **options)
+    except DataError:
+        raise
     except UnicodeDecodeError as exc:
-        raise DataError(source, [Problem(f"not a UTF-8 text file ({exc.reason})")]) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise DataError(source, [Problem("file is empty")]) from exc
+        raise DataError(source, [Problem(f"not a UTF-8 text file ({exc.reason})")]) from None
+    except pd.errors.EmptyDataError:
+        raise DataError(source, [Problem("file is empty")]) from None
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        raise DataError(source, [Problem(f"cannot parse as {suffix} ({exc})")]) from exc
+        located = csv_layout_error(path)  # the rows, counted line by line, instead of the parser's "line 3"
+        if located is not None:
+            raise located from None
+        raise DataError(source, [Problem(f"cannot parse as {suffix} ({_first_line(exc)})")]) from None
+    except EOFError as exc:  # a gzip stream cut short after the part checked above
+        raise DataError(source, [Problem(f"cannot read as {suffix}: not a complete gzip file ({_first_line(exc)})")]) from None
     except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError) on non-Parquet
-        raise DataError(source, [Problem(f"cannot read as {suffix} ({exc})")]) from exc
-    return frame
+        raise DataError(source, [Problem(f"cannot read as {suffix} ({_first_line(exc)})")]) from None
+    return frame if na_values is None else _null_missing(frame, na_values)
+
+
+def _null_missing(frame: pd.DataFrame, na_values: Iterable[str]) -> pd.DataFrame:
+    """The frame with its missing text cells (:func:`~crmlab.data.missing.missing_cells`) as nulls."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.mask(missing_cells(values, na_values))
+    return out
 
 
 def _apply_mapping(frame: pd.DataFrame, columns: Mapping[str, str] | None, source: str) -> pd.DataFrame:
+    """The frame with its column names stripped and renamed by ``columns`` (yours → canonical).
+
+    A name the data holds twice, a mapping to a non-canonical name or from a column the data
+    lacks, and two columns that would get the same name are DataErrors.
+    """
     frame = frame.rename(columns=lambda c: str(c).strip())
+    _refuse_duplicates(frame.columns, source, "the data")
     if not columns:
         return frame
     problems = []
@@ -143,6 +253,18 @@ def _apply_mapping(frame: pd.DataFrame, columns: Mapping[str, str] | None, sourc
             )
     if problems:
         raise DataError(source, problems)
+    sources: dict[str, list[str]] = {}
+    for name in frame.columns:
+        sources.setdefault(columns.get(name, name), []).append(name)
+    clashes = {target: names for target, names in sources.items() if len(names) > 1}
+    if clashes:
+        raise DataError(
+            source,
+            [
+                Problem(f"columns {' and '.join(map(repr, names))} would both be {target!r}: map only one of them with columns=", column=target)
+                for target, names in clashes.items()
+            ],
+        )
     return frame.rename(columns=dict(columns))
 
 
@@ -155,58 +277,95 @@ def _as_string(values: pd.Series) -> pd.Series:
     return out.astype("str")
 
 
-def _coerce(frame: pd.DataFrame, labels: pd.Index, date_format: str | None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Coerce each canonical column to its type; report every value that does not convert."""
+def _is_integer_ids(values: pd.Series) -> bool:
+    """Whether an id column is integer-typed (its ids stay integers): numpy or nullable ints, not booleans."""
+    return pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _shown(message: str, value: Any) -> Problem:
+    """A problem showing the value as written; a null (None, NaN, NA) as "missing value (None)"."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return Problem(f"{message} (None)")  # None, NaN, NA or NaT: one word in every engine
+    return Problem(message, value=value)
+
+
+def _coerce(
+    frame: pd.DataFrame,
+    labels: pd.Index,
+    *,
+    date_format: str | None,
+    dayfirst: bool | None,
+    na_values: Iterable[str],
+    source: str,
+) -> tuple[pd.DataFrame, list[Problem], set[str]]:
+    """Coerce each canonical column to its type; report every value that does not convert.
+
+    Returns the coerced frame, the problems, and the columns whose problems are all reported
+    (a whole-column date problem): the schema's checks of those are not repeated.
+    """
     problems: list[Problem] = []
-    out = {}
+    done_columns: set[str] = set()
+    out: dict[str, pd.Series] = {}
+    missing = {column: missing_cells(frame[column], na_values).to_numpy() for column in frame.columns}
 
-    def report(column: str, raw: pd.Series, converted: pd.Series, what: str) -> None:
-        bad = raw.notna() & converted.isna()
-        if isinstance(raw.dtype, pd.StringDtype) or raw.dtype == object:
-            bad &= raw.astype("str").str.strip().ne("")
-        for pos in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(what, row=labels[pos], column=column, value=raw.iloc[pos]))
+    def report(positions: np.ndarray, column: str, what: str, raw: pd.Series) -> None:
+        for pos in positions:
+            problem = _shown(what, raw.iloc[pos])
+            problems.append(Problem(problem.message, row=labels[pos], column=column, value=problem.value))
 
-    for column in ("customer_id", "channel", "category"):
+    # A missing id, date or amount: an error showing what was written ("missing value ('NA')").
+    for column in REQUIRED_COLUMNS:
+        report(np.flatnonzero(missing[column]), column, "missing value", frame[column])
+
+    ids = frame["customer_id"]
+    if _is_integer_ids(ids):
+        if pd.api.types.is_unsigned_integer_dtype(ids) and (ids > np.iinfo(np.int64).max).any():
+            problems.append(Problem("integer ids above the int64 range (9223372036854775807)", column="customer_id"))
+            done_columns.add("customer_id")
+            ids = ids.where(ids <= np.iinfo(np.int64).max, 0)
+        out["customer_id"] = ids.astype("Int64")
+    else:
+        out["customer_id"] = _as_string(ids).mask(missing["customer_id"])
+    for column in ("channel", "category"):
         if column in frame:
-            out[column] = _as_string(frame[column])
-    if "date" in frame:
-        raw = frame["date"]
-        if pd.api.types.is_datetime64_any_dtype(raw):
-            dates = raw.dt.tz_convert(None) if getattr(raw.dt, "tz", None) is not None else raw
-        else:
-            text = raw.astype("str").str.strip() if not pd.api.types.is_numeric_dtype(raw) else raw.astype("str")
-            fmt = date_format
-            if fmt is None:
-                first = text[raw.notna() & text.ne("")]
-                fmt = guess_datetime_format(first.iloc[0]) if len(first) else None
-            # Dates with a UTC offset ('Z', '+02:00'): the instant in UTC, without a time zone.
-            dates = pd.to_datetime(text, errors="coerce", format=fmt, utc=bool(fmt and "%z" in fmt))
-            if getattr(dates.dt, "tz", None) is not None:
-                dates = dates.dt.tz_convert(None)
-            report("date", raw, dates, "unparseable date")
-        # The canonical dates are datetime64[ns], 1677-09-21 00:12 to 2262-04-11 23:47 (pandas reads more).
-        outside = (dates.notna() & ((dates < pd.Timestamp.min) | (dates > pd.Timestamp.max))).to_numpy()
-        for pos in np.flatnonzero(outside):
-            what = "date outside the supported range (1677-09-21 00:12 to 2262-04-11 23:47, datetime64[ns])"
-            problems.append(Problem(what, row=labels[pos], column="date", value=raw.iloc[pos]))
-        out["date"] = dates.mask(outside).astype("datetime64[ns]")
+            out[column] = _as_string(frame[column]).mask(missing[column])
+
+    raw = frame["date"]
+    try:
+        dates, unparseable = parse_date_column(
+            raw.mask(missing["date"]) if not pd.api.types.is_datetime64_any_dtype(raw) else raw,
+            column="date", source=source, date_format=date_format, dayfirst=dayfirst,
+        )
+    except DataError as err:  # the whole column (ambiguous day/month order, dates without a day)
+        problems += err.problems
+        done_columns.add("date")
+        dates, unparseable = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]"), pd.Series(False, index=raw.index)
+    report(np.flatnonzero(unparseable.to_numpy()), "date", "unparseable date", raw)
+    # The canonical dates are datetime64[ns], 1677-09-21 00:12 to 2262-04-11 23:47 (pandas reads more).
+    outside = (dates.notna() & ((dates < pd.Timestamp.min) | (dates > pd.Timestamp.max))).to_numpy()
+    report(np.flatnonzero(outside), "date", "date outside the supported range (1677-09-21 00:12 to 2262-04-11 23:47, datetime64[ns])", raw)
+    out["date"] = dates.mask(outside).astype("datetime64[ns]")
+
     for column in ("amount", "quantity"):
         if column in frame:
             raw = frame[column]
-            numbers = pd.to_numeric(raw, errors="coerce") if not pd.api.types.is_numeric_dtype(raw) else raw
-            report(column, raw, numbers, "not a number")
+            if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+                numbers = raw
+            else:
+                numbers = pd.to_numeric(raw.mask(missing[column]).astype(object), errors="coerce")
+                report(np.flatnonzero(~missing[column] & numbers.isna().to_numpy()), column, "not a number", raw)
             out[column] = numbers.astype("float64")
     ordered = {c: out[c] for c in CANONICAL_COLUMNS if c in out}
-    return pd.DataFrame(ordered, index=frame.index), problems
+    return pd.DataFrame(ordered, index=frame.index), problems, done_columns
 
 
-def _schema_problems(frame: pd.DataFrame, labels: pd.Index, already: set[tuple[Any, str]]) -> list[Problem]:
+def _schema_problems(frame: pd.DataFrame, labels: pd.Index, already: set[tuple[Any, str]], done_columns: set[str]) -> list[Problem]:
     """Run the pandera schema and translate its failure cases into Problems."""
+    schema = _INTEGER_ID_SCHEMA if _is_integer_ids(frame["customer_id"]) else TRANSACTIONS_SCHEMA
     try:
         with warnings.catch_warnings():  # pandera's first validation imports pyspark.pandas (see the import above)
             warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
-            TRANSACTIONS_SCHEMA.validate(frame, lazy=True)
+            schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
@@ -215,12 +374,19 @@ def _schema_problems(frame: pd.DataFrame, labels: pd.Index, already: set[tuple[A
     for case in cases.itertuples(index=False):
         pos = case.index
         row = labels[int(pos)] if pos is not None and not pd.isna(pos) else None
-        if (row, case.column) in already:  # already reported as unconvertible
+        if (row, case.column) in already or case.column in done_columns:  # already reported
             continue
         message = _CHECK_MESSAGES.get(str(case.check), str(case.check))
         value = None if pd.isna(case.failure_case) else case.failure_case
         problems.append(Problem(message, row=row, column=case.column, value=value))
     return problems
+
+
+def _row_order(p: Problem) -> tuple:
+    """Problems in row order, whole-column ones first."""
+    if p.row is None:
+        return (0, "")
+    return (1, f"{p.row:020d}") if isinstance(p.row, (int, np.integer)) else (1, str(p.row))
 
 
 def validate_transactions(
@@ -229,6 +395,8 @@ def validate_transactions(
     source: str = "DataFrame",
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
+    na_values: Iterable[str] = MISSING_VALUES,
     row_labels: pd.Index | None = None,
 ) -> pd.DataFrame:
     """Coerce and check a raw frame into the canonical transactions table, or raise DataError.
@@ -242,22 +410,35 @@ def validate_transactions(
     columns : mapping, optional
         The user's column names → canonical names, e.g. ``{"cust": "customer_id"}``.
     date_format : str, optional
-        A strftime format for the dates (e.g. ``"%Y%m%d"``); default: inferred,
-        and every date must then follow the same format.
+        A strftime format for the dates (e.g. ``"%Y%m%d"``); default: inferred
+        from the column (:mod:`crmlab.data.dates`), one format for every date.
+    dayfirst : bool, optional
+        For inferred dates that read both day-first and month-first
+        (``01/03/2021``): True for day-first, False for month-first; unset, such
+        a column is an error.
+    na_values : iterable of str
+        Cell texts read as missing, once stripped (default
+        :data:`~crmlab.data.missing.MISSING_VALUES`); empty cells are missing
+        whatever the list.
     row_labels : pandas.Index, optional
         How to name rows in messages; default the frame's index.
 
     Returns
     -------
     pandas.DataFrame
-        The canonical columns present, sorted by customer_id and date, with a
-        fresh RangeIndex.
+        The canonical columns present, sorted by customer_id (in natural
+        order, see the module's note on ids) and date, with a fresh RangeIndex.
 
     >>> raw = pd.DataFrame({"cust": ["b", "a"], "day": ["2021-01-02", "2021-01-01"], "amount": ["5", "7.5"]})
     >>> validate_transactions(raw, columns={"cust": "customer_id", "day": "date"})
       customer_id       date  amount
     0           a 2021-01-01     7.5
     1           b 2021-01-02     5.0
+    >>> validate_transactions(raw.assign(cust=["NA", "a"]), columns={"cust": "customer_id", "day": "date"})
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: DataFrame: 1 problem
+      row 0, column 'customer_id': missing value ('NA')
     """
     frame = _apply_mapping(frame, columns, source)
     labels = frame.index if row_labels is None else row_labels
@@ -271,13 +452,52 @@ def validate_transactions(
     if len(frame) == 0:
         raise DataError(source, [Problem("no rows")])
     frame = frame[[c for c in CANONICAL_COLUMNS if c in frame.columns]]
-    coerced, problems = _coerce(frame.reset_index(drop=True), pd.Index(labels), date_format)
+    coerced, problems, done_columns = _coerce(
+        frame.reset_index(drop=True), pd.Index(labels), date_format=date_format, dayfirst=dayfirst, na_values=na_values, source=source
+    )
     already = {(p.row, p.column) for p in problems}
-    problems += _schema_problems(coerced, pd.Index(labels), already)
+    problems += _schema_problems(coerced, pd.Index(labels), already, done_columns)
     if problems:
-        problems.sort(key=lambda p: (str(p.row) if not isinstance(p.row, (int, np.integer)) else f"{p.row:020d}"))
+        problems.sort(key=_row_order)
         raise DataError(source, problems[: 10 * MAX_PROBLEMS_SHOWN], n_problems=len(problems))
-    return coerced.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
+    if _is_integer_ids(coerced["customer_id"]):
+        coerced["customer_id"] = coerced["customer_id"].astype("int64")
+    return _sorted_by_customer(coerced)
+
+
+def _sorted_by_customer(frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical frame sorted by customer (natural order, :func:`id_sort_keys`) then date, a fresh index."""
+    ids = frame["customer_id"]
+    first = ids.iloc[0] if len(ids) else None
+    if isinstance(first, str) and first.isascii() and first.isdigit() and ids.str.fullmatch("[0-9]+").all():
+        bare = ids.str.lstrip("0")
+        keys = pd.DataFrame({"_n": bare.str.len(), "_v": bare, "_id": ids, "_d": frame["date"]})
+        order = keys.sort_values(["_n", "_v", "_id", "_d"], kind="stable").index
+        return frame.loc[order].reset_index(drop=True)
+    return frame.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def id_sort_keys(ids: pl.Series, column: str = "customer_id") -> list[pl.Expr]:
+    """Polars sort keys that put customer ids in their natural order.
+
+    Integer ids sort by value; text ids that are all plain digits (ASCII 0-9) by
+    their numeric value, of any length (leading zeros stripped; equal values by
+    their text, so ``007`` comes before ``7``); any other text ids as text. The
+    summary and the readers order customers by this one rule.
+
+    >>> ids = pl.Series("customer_id", ["10", "2", "7", "007"])
+    >>> pl.DataFrame(ids).sort(id_sort_keys(ids))["customer_id"].to_list()
+    ['2', '007', '7', '10']
+    >>> ids = pl.Series("customer_id", ["b10", "b2"])
+    >>> pl.DataFrame(ids).sort(id_sort_keys(ids))["customer_id"].to_list()
+    ['b10', 'b2']
+    """
+    col = pl.col(column)
+    first = ids[0] if ids.dtype == pl.String and ids.len() > 0 else None
+    if first is not None and first.isascii() and first.isdigit() and ids.str.contains(r"^[0-9]+$").all():
+        bare = col.str.strip_chars_start("0")
+        return [bare.str.len_bytes(), bare, col]
+    return [col]
 
 
 def read_transactions(
@@ -285,6 +505,8 @@ def read_transactions(
     *,
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
+    na_values: Iterable[str] = MISSING_VALUES,
 ) -> pd.DataFrame:
     """Read transactions from a CSV/TSV/Parquet file or a DataFrame into the canonical table.
 
@@ -292,8 +514,12 @@ def read_transactions(
     ``date`` and ``amount``, and optionally ``channel``, ``quantity`` and
     ``category``; other columns are dropped. Bad input raises
     :class:`~crmlab.data.DataError` listing every problem found (file, row,
-    column, value): missing columns, unparseable dates, non-numeric, negative or
-    missing amounts, empty files, unknown file types, files not found.
+    column, value): missing columns, columns named twice, missing ids, dates or
+    amounts (showing what was written), unparseable or ambiguous dates,
+    non-numeric or negative amounts, empty, binary or damaged files, rows the
+    parser cannot split, unknown file types, files not found. The rules for
+    missing cells, dates and ids are the module's (the same in
+    :func:`scan_transactions` and the Spark reader).
 
     Parameters
     ----------
@@ -304,14 +530,24 @@ def read_transactions(
         Your column names → canonical ones, e.g.
         ``{"CustomerID": "customer_id", "InvoiceDate": "date", "Revenue": "amount"}``.
     date_format : str, optional
-        strftime format of the dates when they are text (default: inferred).
+        strftime format of the dates when they are text (default: inferred from
+        the column, one format for all; see :mod:`crmlab.data.dates`).
+    dayfirst : bool, optional
+        Settles inferred dates that read both ways (``01/03/2021``): True reads
+        them day-first (1 March), False month-first (3 January). Unset, such a
+        column is an error.
+    na_values : iterable of str
+        Cell texts read as missing once stripped (default
+        :data:`~crmlab.data.missing.MISSING_VALUES`: ``NA``, ``N/A``, ``NULL``,
+        ``None``, ``NaN``, …); empty cells are missing whatever the list. Pass
+        ``na_values=()`` to keep a channel called ``NA``.
 
     Returns
     -------
     pandas.DataFrame
-        Sorted by ``customer_id`` then ``date``. Row numbers in errors are
-        1-based data rows of the file (the first row under the header is row 1),
-        or index labels for a DataFrame.
+        Sorted by ``customer_id`` (natural order) then ``date``. Row numbers in
+        errors are 1-based data rows of the file (the first row under the
+        header is row 1), or index labels for a DataFrame.
 
     Examples
     --------
@@ -323,20 +559,24 @@ def read_transactions(
     ...
     crmlab.data.errors.DataError: .../tx.csv: 1 problem
       row 2, column 'amount': negative value (-2.0)
+    >>> _ = path.write_text("customer_id,date,amount\\nA,05/01/2021,10\\nA,01/02/2021,2\\n")
+    >>> read_transactions(path, dayfirst=True)["date"].dt.strftime("%d %b").tolist()
+    ['05 Jan', '01 Feb']
     """
+    options = {"columns": columns, "date_format": date_format, "dayfirst": dayfirst, "na_values": na_values}
     if isinstance(source, pl.LazyFrame):
         source = source.collect()
     if isinstance(source, pl.DataFrame):
         source = source.to_pandas()
     if isinstance(source, pd.DataFrame):
-        return validate_transactions(source, columns=columns, date_format=date_format)
+        return validate_transactions(source, **options)
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"read_transactions takes a file path or a DataFrame, not {type(source).__name__}")
     path = Path(source)
-    frame = _read_file(path)
+    frame = _read_file(path, na_values=None)  # cells as written: the missing rule is applied in _coerce
     record_data_file(path)
     rows = pd.RangeIndex(1, len(frame) + 1)
-    return validate_transactions(frame, source=str(source), columns=columns, date_format=date_format, row_labels=rows)
+    return validate_transactions(frame, source=str(source), row_labels=rows, **options)
 
 
 def scan_transactions(
@@ -344,6 +584,8 @@ def scan_transactions(
     *,
     columns: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
+    na_values: Iterable[str] = MISSING_VALUES,
     validate: bool = True,
     strip_ids: bool = True,
 ) -> pl.LazyFrame:
@@ -361,23 +603,33 @@ def scan_transactions(
     located by a second pass over the lines and reported with its row number,
     instead of the parser's own error. Over a glob, a problem names its file
     and its row within that file (``row 2 of exports/p2.csv``); a glob that
-    matches nothing, or Parquet parts with different schemas, is a DataError
-    naming the pattern. Values are coerced as :func:`read_transactions` does:
-    ids and labels stripped, integral float ids as integers, integer dates
-    read as their digits (yyyymmdd), dates with a UTC offset as the instant
-    in UTC. pandas frames go through :func:`read_transactions` (pandera).
+    matches nothing, Parquet parts with different schemas, a folder, a binary
+    or damaged file and a column named twice are DataErrors naming the input.
 
-    ``strip_ids=False`` leaves the surrounding whitespace of customer ids
-    (with ``validate=False`` only): for a computation that groups by
-    customer and strips the ids of its one-row-per-customer result instead
-    of every row.
+    Values are read by the module's rules, as :func:`read_transactions` reads
+    them: missing cells (``na_values``), one date format for the column
+    (``date_format``, ``dayfirst``; integer dates as their digits, e.g.
+    yyyymmdd; dates with a UTC offset as the instant in UTC), integer ids kept
+    as integers, text ids and labels stripped (integral float ids as
+    integers' text). The date format is inferred from the first rows; only
+    when they admit both a day-first and a month-first reading (and
+    ``dayfirst`` is unset) does a streaming pass over the date column count
+    which reads more. pandas frames go through :func:`read_transactions`
+    (pandera).
+
+    ``strip_ids=False`` leaves text ids as found (with ``validate=False``
+    only): for a computation that groups by customer and applies the id rules
+    (stripping, missing markers) to its one-row-per-customer result instead of
+    every row.
 
     >>> lf = scan_transactions(pd.DataFrame({"customer_id": ["a"], "date": ["2021-01-01"], "amount": [3.0]}))
     >>> lf.collect().columns
     ['customer_id', 'date', 'amount']
     """
+    na_values = tuple(na_values)
     if isinstance(source, pd.DataFrame):
-        return pl.from_pandas(read_transactions(source, columns=columns, date_format=date_format)).lazy()
+        frame = read_transactions(source, columns=columns, date_format=date_format, dayfirst=dayfirst, na_values=na_values)
+        return pl.from_pandas(frame).lazy()
     csv_sep, is_glob, scan_files = None, False, None
     if isinstance(source, (pl.DataFrame, pl.LazyFrame)):
         raw, text, first_row = source.lazy(), "DataFrame", 0
@@ -388,26 +640,45 @@ def scan_transactions(
         text, first_row = str(source), 1
         suffix = _suffix(path)
         is_glob = any(ch in text for ch in "*?[")
+        files = [path]
         if not is_glob:
             if not path.exists():
                 raise DataError(text, [Problem("file not found")])
+            if path.is_dir():
+                raise DataError(text, [Problem(f"is a folder, not a file; for the files in it, pass a glob such as {str(path / ('*' + (suffix or '.parquet')))!r}")])
             if path.stat().st_size == 0:
                 raise DataError(text, [Problem("file is empty")])
             record_data_file(path)
-        elif "://" not in text and not glob.glob(text, recursive=True):
-            raise DataError(text, [Problem("no file matches the pattern")])
+        elif "://" not in text:
+            files = [Path(f) for f in sorted(glob.glob(text, recursive=True)) if os.path.isfile(f)]
+            if not files:
+                raise DataError(text, [Problem("no file matches the pattern")])
         if suffix in PARQUET_SUFFIXES:
             scan_files = functools.partial(pl.scan_parquet, text)
         elif suffix in CSV_SUFFIXES + TSV_SUFFIXES:
             csv_sep = "\t" if suffix in TSV_SUFFIXES else ","
-            scan_files = functools.partial(pl.scan_csv, text, separator=csv_sep, infer_schema=False)
+            if "://" not in text:
+                for file in files:  # the start of each file: a binary or damaged file named as such
+                    _check_text_file(file, str(file) if is_glob else text, suffix, SNIFF_BYTES if len(files) == 1 else 8192)
+            # Empty cells as "" (as pandas reads them), so that messages show what was written.
+            scan_files = functools.partial(pl.scan_csv, text, separator=csv_sep, infer_schema=False, empty_string_is_null=False)
         else:
             raise DataError(text, [Problem(f"unsupported file type {suffix or '(none)'!r} for a lazy scan (CSV or Parquet)")])
         raw = scan_files()
     try:
         names = raw.collect_schema().names()
+    except pl.exceptions.DuplicateError as exc:
+        raise _duplicate_error(text, exc) from None
+    except pl.exceptions.ComputeError as exc:
+        raise _read_error(text, csv_sep, exc) from None
     except pl.exceptions.PolarsError as exc:
         raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
+    except OSError as exc:
+        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
+    if csv_sep is not None:
+        # Polars renames a header's copies ("amount", "amount_duplicated_0"): a name written twice.
+        copies = [m.group(1) for m in map(re.compile(r"^(.*)_duplicated_\d+$").match, names) if m and m.group(1) in names]
+        _refuse_duplicates([*names, *copies], text)
     frame = _apply_mapping(pd.DataFrame(columns=names), columns, text)  # checks the mapping only
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
@@ -415,8 +686,12 @@ def scan_transactions(
     keep = [c for c in CANONICAL_COLUMNS if c in frame.columns]
     renamed = raw.rename(dict(columns or {})).select(keep)
     try:
-        casts = _lazy_casts(renamed, date_format, strip_ids)
+        casts = _lazy_casts(renamed, text, date_format=date_format, dayfirst=dayfirst, na_values=na_values, strip_ids=strip_ids)
+    except pl.exceptions.ComputeError as exc:
+        raise _read_error(text, csv_sep, exc) from None
     except pl.exceptions.PolarsError as exc:
+        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
+    except OSError as exc:
         raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
     typed = renamed.with_columns(casts)
     if validate:
@@ -427,56 +702,122 @@ def scan_transactions(
             return scanned.drop("_file"), scanned.with_columns(casts)
 
         try:
-            _check_lazy(renamed, typed, text, first_row, with_files if is_glob and scan_files is not None else None)
+            _check_lazy(renamed, typed, text, first_row, with_files if is_glob and scan_files is not None else None, na_values)
         except pl.exceptions.ComputeError as exc:
-            if csv_sep is None:
-                raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
-            raise _csv_layout_error(text, csv_sep, len(names), exc) from None
+            raise _read_error(text, csv_sep, exc) from None
         except pl.exceptions.SchemaError as exc:
             what = "the files do not all have the same columns and types" if is_glob else "cannot read"
             raise DataError(text, [Problem(f"{what} ({_first_line(exc)})")]) from None
         except pl.exceptions.PolarsError as exc:
             raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
+        except OSError as exc:  # e.g. a gzip file cut short after its start
+            raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
     return typed
 
 
-def _first_line(exc: Exception) -> str:
+def _read_error(source: str, csv_sep: str | None, exc: Exception) -> DataError:
+    """A parser failure as a DataError: for a CSV, the rows it cannot split, counted line by line."""
+    if csv_sep is not None:
+        located = csv_layout_error(source)
+        if located is not None:
+            return located
+    return DataError(source, [Problem(f"cannot read ({_first_line(exc)})")])
+
+
+def _duplicate_error(source: str, exc: Exception) -> DataError:
+    """Polars' DuplicateError (a Parquet schema naming a column twice) as a DataError naming the column."""
+    found = re.search(r"name '([^']*)'", str(exc))
+    if found:
+        return DataError(source, [Problem("the column name appears more than once in the data: crmlab cannot tell which to read", column=found.group(1))])
+    return DataError(source, [Problem(f"a column name appears more than once ({_first_line(exc)})")])
+
+
+def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _lazy_casts(renamed: pl.LazyFrame, date_format: str | None, strip_ids: bool) -> list[pl.Expr]:
-    """The lazy reader's casts to the canonical types, matching :func:`read_transactions`'s coercions.
+def _chrono(fmt: str) -> str:
+    """A pandas (strftime) date format as Polars' (chrono's): '%z' also reads 'Z', '.%f' is '%.f'."""
+    return fmt.replace("%z", "%#z").replace(".%f", "%.f")
 
-    As the pandas reader (``_coerce``): ids and labels as stripped strings, integral floats as
-    integer strings ('1', not '1.0'); numeric dates read as their digits (20210131 with the
-    format inferred from the first, e.g. ``%Y%m%d``); dates with a UTC offset (text or a
-    time-zone-aware column) as the instant in UTC without a time zone.
+
+def _strptime(text: pl.Expr, fmt: str) -> pl.Expr:
+    """Text dates read in one format: naive datetimes (ns), an offset's instant in UTC; null where it does not read."""
+    date = text.str.strptime(pl.Datetime("ns"), format=_chrono(fmt), strict=False, exact=True)
+    if "%z" in fmt:  # the instant in UTC, without a time zone (as pandas with utc=True)
+        date = date.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return date
+
+
+def _lazy_date_text(dtype: pl.DataType) -> pl.Expr:
+    """The date column as stripped text, numbers as their digits (a whole float as an integer), as pandas'."""
+    col = pl.col("date")
+    if dtype.is_float():
+        return pl.when(col % 1 == 0).then(col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(col.cast(pl.String))
+    if dtype.is_numeric():
+        return col.cast(pl.String)
+    if dtype == pl.Boolean:
+        return col.cast(pl.String)
+    return col.str.strip_chars()
+
+
+def _lazy_date(renamed: pl.LazyFrame, dtype: pl.DataType, source: str, date_format: str | None, dayfirst: bool | None, na_values: tuple[str, ...]) -> pl.Expr:
+    """The lazy reader's date column, by the lab's one date policy (:mod:`crmlab.data.dates`).
+
+    The candidate formats come from the sample :func:`crmlab.data.dates.date_sample` takes (the
+    first rows); only when there are several does a streaming pass over the column count the rows
+    each reads (and where a day-first and a month-first reading differ), for
+    :func:`~crmlab.data.dates.choose_date_format`.
     """
-    schema = renamed.collect_schema()
-    date_type = schema["date"]
-    date_text = pl.col("date").cast(pl.String) if date_type.is_numeric() else pl.col("date")
+    col = pl.col("date")
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        # as read_transactions does with pandas: the instant in UTC, without a time zone
+        return col.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("ns"))
+    if isinstance(dtype, (pl.Datetime, pl.Date)):
+        return col.cast(pl.Datetime("ns"), strict=False)
+    if not (dtype == pl.String or dtype.is_numeric() or dtype == pl.Boolean):
+        return col.cast(pl.Datetime("ns"), strict=False)  # any other type: Polars' cast, or its error
+    text = _lazy_date_text(dtype)
+    def count_reads(candidates: list[str], pairs: list[tuple[str, str]]) -> tuple[dict, dict]:
+        row = renamed.select(  # one streaming pass over the date column
+            *[_strptime(text, f).is_not_null().sum().alias(f"n{i}") for i, f in enumerate(candidates)],
+            *[(_strptime(text, a) != _strptime(text, b)).fill_null(False).sum().alias(f"d{k}") for k, (a, b) in enumerate(pairs)],
+        ).collect(engine="streaming").row(0)
+        return dict(zip(candidates, row[: len(candidates)])), dict(zip(pairs, row[len(candidates) :]))
+
+    def example(a: str, b: str) -> Any:
+        return renamed.select(text.filter(_strptime(text, a) != _strptime(text, b)).first()).collect().item()
 
     fmt = date_format
-    if fmt is None and (date_type == pl.String or date_type.is_numeric()):
-        # Infer the format from the first date, as pandas does in read_transactions,
-        # so both readers read "01/02/2021" the same way and reject the same mixtures.
-        first = renamed.select(date_text.drop_nulls().str.strip_chars().first()).collect().item()
-        fmt = guess_datetime_format(first) if first else None
+    if fmt is None:
+        present = text.filter(~missing_expr(text, na_values))
+        sample: list[str] = []
+        for part in (renamed.head(SAMPLE_ROWS), renamed):  # the first rows; the whole column if they hold no date
+            sample = part.select(present.unique(maintain_order=True).head(SAMPLE_SIZE)).collect(engine="streaming").to_series().to_list()
+            if sample:
+                break
+        fmt = infer_date_format(sample, dayfirst=dayfirst, column="date", source=source, count_reads=count_reads, example=example)
+    if fmt is None:
+        return pl.lit(None, dtype=pl.Datetime("ns"))  # nothing reads: every present date is unparseable
+    return _strptime(text, fmt)
 
-    if date_type == pl.String or date_type.is_numeric():
-        offset = fmt is not None and "%z" in fmt
-        # Polars' %z does not read "Z" (UTC), pandas' does; %#z reads both "Z" and "+02:00".
-        pl_fmt = fmt.replace("%z", "%#z") if offset else fmt
-        if pl_fmt is not None:  # pandas' ".%f" (a fraction of up to 9 digits) is chrono's "%.f"
-            pl_fmt = pl_fmt.replace(".%f", "%.f")
-        date = date_text.str.strip_chars().str.strptime(pl.Datetime("ns"), format=pl_fmt, strict=False, exact=True)
-        if offset:  # the instant in UTC, without a time zone (as pandas with utc=True)
-            date = date.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    elif isinstance(date_type, pl.Datetime) and date_type.time_zone is not None:
-        # as read_transactions does with pandas: the instant in UTC, without a time zone
-        date = pl.col("date").dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("ns"))
-    else:
-        date = pl.col("date").cast(pl.Datetime("ns"), strict=False)
+
+def _lazy_casts(
+    renamed: pl.LazyFrame,
+    source: str,
+    *,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    na_values: tuple[str, ...] = MISSING_VALUES,
+    strip_ids: bool = True,
+) -> list[pl.Expr]:
+    """The lazy reader's casts to the canonical types, matching :func:`read_transactions`'s coercions.
+
+    As the pandas reader (``_coerce``): integer ids as Int64; other ids and labels as stripped
+    strings, integral floats as integer strings ('1', not '1.0'), missing cells (``na_values``) as
+    nulls; the dates by :func:`_lazy_date`; amounts and quantities as floats.
+    """
+    schema = renamed.collect_schema()
 
     def as_string(column: str, strip: bool = True) -> pl.Expr:
         col = pl.col(column)
@@ -488,15 +829,23 @@ def _lazy_casts(renamed: pl.LazyFrame, date_format: str | None, strip_ids: bool)
             out = col.cast(pl.Int64).cast(pl.String) if integral else col.cast(pl.String)
         else:
             out = col.cast(pl.String)
-        return out.str.strip_chars() if strip else out
+        if not strip:
+            return out
+        return pl.when(missing_expr(out, na_values)).then(None).otherwise(out.str.strip_chars())
 
+    def as_number(column: str) -> pl.Expr:
+        col = pl.col(column)  # text stripped, as pandas reads ' 5' and '5 '
+        return (col.str.strip_chars() if schema[column] == pl.String else col).cast(pl.Float64, strict=False).alias(column)
+
+    id_type = schema["customer_id"]
+    ids = pl.col("customer_id").cast(pl.Int64, strict=False) if id_type.is_integer() else as_string("customer_id", strip_ids)
     casts = [
-        as_string("customer_id", strip_ids).alias("customer_id"),
-        date.alias("date"),
-        pl.col("amount").cast(pl.Float64, strict=False),
+        ids.alias("customer_id"),
+        _lazy_date(renamed, schema["date"], source, date_format, dayfirst, na_values).alias("date"),
+        as_number("amount"),
     ]
     casts += [as_string(c).alias(c) for c in ("channel", "category") if c in schema]
-    casts += [pl.col("quantity").cast(pl.Float64, strict=False)] if "quantity" in schema else []
+    casts += [as_number("quantity")] if "quantity" in schema else []
     return casts
 
 
@@ -562,14 +911,21 @@ def _csv_layout_error(source: str, sep: str, n_fields: int, exc: Exception | Non
     return DataError(source, problems, n_problems=max(n_bad, len(problems)))
 
 
-def required_column_checks() -> dict[tuple[str, str], pl.Expr]:
+
+
+def required_column_checks(text_ids: bool = True) -> dict[tuple[str, str], pl.Expr]:
     """The lazy reader's checks of the required columns after casting: (column, message) → true where bad.
+
+    ``text_ids=False`` for integer ids (only a null is missing).
 
     >>> sorted({column for column, _ in required_column_checks()})
     ['amount', 'customer_id', 'date']
     """
+    missing_id = pl.col("customer_id").is_null()
+    if text_ids:
+        missing_id = missing_id | (pl.col("customer_id") == "")
     return {
-        ("customer_id", "missing value"): pl.col("customer_id").is_null() | (pl.col("customer_id") == ""),
+        ("customer_id", "missing value"): missing_id,
         ("date", "unparseable or missing date"): pl.col("date").is_null(),
         ("amount", "missing or non-numeric amount"): pl.col("amount").is_null() | pl.col("amount").is_nan(),
         ("amount", "negative value"): pl.col("amount") < 0,
@@ -577,7 +933,7 @@ def required_column_checks() -> dict[tuple[str, str], pl.Expr]:
     }
 
 
-def bad_required_row() -> pl.Expr:
+def bad_required_row(text_ids: bool = True) -> pl.Expr:
     """True for a row failing any of :func:`required_column_checks` (null-safe), to count bad rows in a query.
 
     Lets a computation over the canonical columns count problems in its own pass over the data
@@ -588,19 +944,31 @@ def bad_required_row() -> pl.Expr:
     ...     bad_required_row().fill_null(True)).to_series().to_list()
     [True, True]
     """
-    return pl.any_horizontal(*[expr.fill_null(True) for expr in required_column_checks().values()])
+    return pl.any_horizontal(*[expr.fill_null(True) for expr in required_column_checks(text_ids).values()])
 
 
-def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str, first_row: int = 1, file_scan=None) -> None:
+def _check_lazy(
+    raw: pl.LazyFrame,
+    typed: pl.LazyFrame,
+    source: str,
+    first_row: int = 1,
+    file_scan: Callable[[], tuple[pl.LazyFrame, pl.LazyFrame]] | None = None,
+    na_values: Iterable[str] = MISSING_VALUES,
+) -> None:
     """One streaming pass for problems; on any, collect the first offending rows into a DataError.
 
     ``file_scan`` (for a glob): a function returning the raw and typed scans with a ``_file``
     column, so that each problem names its file and its row within that file.
     """
-    checks = required_column_checks()
+    checks = required_column_checks(typed.collect_schema()["customer_id"] == pl.String)
     if "quantity" in typed.collect_schema():
+        raw_quantity = pl.col("raw_quantity")
+        # a quantity written but not read (a missing marker is a missing quantity, not a bad one)
+        written = raw_quantity.is_not_null()
+        if raw.collect_schema()["quantity"] == pl.String:
+            written = ~missing_expr(raw_quantity, na_values)
         checks[("quantity", "non-numeric, negative or non-finite quantity")] = (
-            pl.col("raw_quantity").is_not_null() & pl.col("quantity").is_null()
+            written & pl.col("quantity").is_null()
         ) | (pl.col("quantity") < 0) | pl.col("quantity").is_nan() | pl.col("quantity").is_infinite()
     joined = pl.concat([typed, raw.select(pl.all().name.prefix("raw_"))], how="horizontal").with_row_index("row", offset=first_row)
     # One pass: the problem counts and the number of rows together.
@@ -624,14 +992,13 @@ def _check_lazy(raw: pl.LazyFrame, typed: pl.LazyFrame, source: str, first_row: 
     for (i, ((column, message), expr)) in enumerate(checks.items()):
         if counts.item(0, i):
             if offsets is None:
-                bad = joined.filter(expr).select("row", f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
-                problems += [Problem(message, row=r, column=column, value=v) for r, v in bad.iter_rows()]
+                bad = joined.filter(expr).select("row", pl.lit(None).alias("_file"), f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
             else:
                 bad = joined.filter(expr).select("row", "_file", f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
-                problems += [
-                    Problem(message, row=_FileRow(r - offsets[f] + first_row, f), column=column, value=v)
-                    for r, f, v in bad.iter_rows()
-                ]
+            for r, f, v in bad.iter_rows():
+                row = r if offsets is None else _FileRow(r - offsets[f] + first_row, f)
+                shown = _shown(message, v)  # a missing id shows what was written: ('NA'), (''), (None)
+                problems.append(Problem(shown.message, row=row, column=column, value=shown.value))
     problems.sort(key=_problem_order)
     raise DataError(source, problems, n_problems=total)
 
