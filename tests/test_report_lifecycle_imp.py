@@ -270,6 +270,14 @@ def test_other_lifecycle_sentences_follow_their_frames():
         "A spell in exploration lasts longest")
     text = str(phase_text.survival_sentence(_survival({"exploration": 0.6, "commitment": 0.3}), period="month"))
     assert "60.0% of the customers who entered exploration have not dissolved, against 30.0% for commitment" in text
+    # commitment's entrants leave observation before 12 months: the phases are compared where all are observed
+    short = pd.concat([_survival({"exploration": 0.4}),
+                       pd.DataFrame({"entry_phase": "commitment", "k": [0, 9, 12], "at_risk": [5, 2, 0],
+                                     "survival": [1.0, 0.8, np.nan]})])
+    short = pd.concat([short, pd.DataFrame({"entry_phase": "exploration", "k": [9], "at_risk": [9], "survival": [0.5]})])
+    assert str(phase_text.survival_sentence(short, period="month")).startswith(
+        "9 months after entering a phase, 80.0% of the customers who entered commitment have not dissolved, "
+        "against 50.0% for exploration")
     raised = str(phase_text.what_if_sentence(_what_if({"commitment": 100.0}, lower=False), reduction=0.2))
     assert "raises the probability of dissolution" in raised and "lowers the probability" not in raised
     planted = pd.DataFrame({"estimate": [1.0, 1.1, 0.2], "ci_low": [np.nan, 0.9, -0.1], "ci_high": [np.nan, 1.3, 0.5],
@@ -400,6 +408,11 @@ def test_imp_sentences_name_what_the_tables_hold():
     text = str(imp_text.impact_sentence("A–B ends", ripple, actors=20, disconnected_pairs=3))
     assert "rises from 0.0100 at the relationship itself to 0.0500 at 2 steps" in text
     assert "3 pairs of firms can no longer reach each other" in text
+    table = imp_text.broker_table(found.assign(across_groups=[10.0, 8.0, 5.0], share_across=[0.5, 0.6, 0.4]))
+    assert "Planted broker" in table.cells.columns
+    users = imp_text.broker_table(found.assign(across_groups=[10.0, 8.0, 5.0], share_across=[0.5, 0.6, 0.4],
+                                               planted=False))
+    assert "Planted broker" not in users.cells.columns and "planted" not in (users.caption or "")
     recovery = pd.DataFrame([[5, 5]])
     recovery.attrs.update(matched=5, actors=10, communities=1, clusters=2)
     assert "fewer communities than there are clusters" in str(imp_text.community_sentence(recovery, modularity=0.1))

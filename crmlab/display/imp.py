@@ -272,13 +272,26 @@ def community_sentence(recovery: pd.DataFrame, *, modularity: float) -> Markdown
 
 
 def broker_table(recovery: pd.DataFrame) -> Table:
-    """The top brokers between groups beside the planted ones (:func:`~crmlab.theories.imp.broker_recovery`)."""
+    """The top brokers between groups beside the planted ones (:func:`~crmlab.theories.imp.broker_recovery`);
+    without planted brokers (the user's data), the top brokers alone.
+
+    >>> found = pd.DataFrame({"actor": ["X"], "rank": [1], "across_groups": [32.0], "share_across": [0.8],
+    ...                       "planted": [False], "found": [True]})
+    >>> print(broker_table(found))
+    The top brokers between groups (representative, gatekeeper, liaison)
+    Actor  Rank  Brokered paths between groups  Share of its brokerage between groups
+    X         1                             32                                  80.0%
+    """
     frame = recovery.rename(columns={"across_groups": "paths_across"})
+    planted = bool(frame["planted"].any())
+    if not planted:
+        frame = frame.drop(columns=["planted", "found"])
     return table(frame, integer=["rank", "paths_across"], percent=["share_across"],
                  labels={"actor": "Actor", "rank": "Rank", "paths_across": "Brokered paths between groups",
                          "share_across": "Share of its brokerage between groups", "planted": "Planted broker",
                          "found": "Among the top"}, top=None,
-                 caption="Brokers between groups (representative, gatekeeper, liaison): found and planted")
+                 caption=("Brokers between groups (representative, gatekeeper, liaison): found and planted" if planted
+                          else "The top brokers between groups (representative, gatekeeper, liaison)"))
 
 
 def broker_sentence(recovery: pd.DataFrame) -> Markdown:

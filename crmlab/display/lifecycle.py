@@ -16,7 +16,7 @@ A spell in expansion lasts longest (mean 6.60 months), in commitment shortest (m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -329,22 +329,34 @@ def survival_table(survival: pd.DataFrame, *, period: str = "period") -> Table:
 
 
 def survival_sentence(survival: pd.DataFrame, *, period: str = "period") -> Markdown:
-    """Which phase's entrants are most often still there (not dissolved) at the last k of :func:`~crmlab.theories.lifecycle.phase_survival`.
+    """Which phase's entrants are most often still there (not dissolved), from :func:`~crmlab.theories.lifecycle.phase_survival`,
+    at the longest k at which every phase's entrants are still observed.
 
     >>> survival = pd.DataFrame({"entry_phase": ["exploration", "commitment"], "k": [12, 12], "at_risk": [100, 10],
     ...                          "survival": [0.22, 0.48]})
     >>> print(survival_sentence(survival, period="month"))
     12 months after entering a phase, 48.0% of the customers who entered commitment have not dissolved, against 22.0% for exploration.
     """
-    k = int(survival["k"].max())
-    last = survival[survival["k"] == k].set_index("entry_phase")["survival"].dropna()
-    last = last.reindex([p for p in _ACTIVE + ("awareness",) if p in last.index])
+    k, last = _common_horizon(survival, _ACTIVE + ("awareness",))
+    if last.empty:
+        return markdown("No phase's entrants are observed long enough to compare their survival.")
     last = last.sort_values(ascending=False, kind="stable")
     best, rest = last.index[0], last.iloc[1:]
     others = join_list([f"{percent(v)} for {p}" for p, v in rest.items()])
     return markdown("{k} {period}s after entering a phase, {v} of the customers who entered {p} have not dissolved"
                     "{against}.", k=integer(k), period=period, v=percent(last.iloc[0]), p=best,
                     against=f", against {others}" if len(rest) else "")
+
+
+def _common_horizon(survival: pd.DataFrame, phases: Sequence[str]) -> tuple[int, pd.Series]:
+    """The longest k at which the entrants of every one of ``phases`` (those present) are still observed, and their
+    survival then: a comparison at one horizon, not at the last k of each phase."""
+    wide = survival.pivot(index="k", columns="entry_phase", values="survival")
+    wide = wide[[p for p in phases if p in wide.columns]].dropna()
+    if wide.empty:
+        return 0, pd.Series(dtype=float)
+    k = int(wide.index.max())
+    return k, wide.loc[k]
 
 
 def _state_label(k: int, n: int) -> str:
@@ -659,8 +671,7 @@ def _commitment_bullet(spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd
     else:
         spell = (f"its spells are neither the longest nor the shortest (mean {_periods(means['commitment'], period)}; "
                  f"{means.idxmax()} {_periods(means.max(), period)})")
-    k = int(survival["k"].max())
-    last = survival[survival["k"] == k].set_index("entry_phase")["survival"].reindex(list(_ACTIVE)).dropna()
+    k, last = _common_horizon(survival, _ACTIVE)
     if "commitment" in last.index:
         rank = last.rank(ascending=False, method="min")["commitment"]
         word = "the most" if rank == 1 else "the fewest" if rank == len(last) else "fewer than in " + last.idxmax()
