@@ -81,6 +81,11 @@ def test_phase_counts_recount_the_customers_of_each_period(world):
         assert n == len(set(rows["customer_id"]))
     assert counts.groupby("period").sum().max() <= phases["customer_id"].nunique()
     assert set(phase_counts(phases)["phase"]) == set(PHASES)  # zeros kept, so every phase has a row
+    from crmlab import plots
+
+    drawn = [np.asarray(plots.plot_phase_shares(frame).axes[0].collections[0].get_paths()[0].vertices)
+             for frame in (phase_counts(phases), phases)]  # a phases frame is counted by phase_counts first
+    np.testing.assert_array_equal(drawn[0], drawn[1])
 
 
 def test_phase_reach_by_hand_and_against_the_customers_histories(world):
