@@ -518,7 +518,8 @@ def test_imp_figures(world):
     assert len(bars) == min(10, len(impact.affected_actors))
     roles = brokerage_roles(bonds, w.communities.to_dict())
     assert len(plots.plot_brokerage_roles(roles, top=5).axes[0].patches) == 5 * len(BROKERAGE_ROLES)
-    assert plots.plot_position_map(position_table(bonds), highlight=w.brokers).axes[0].get_xlabel() == "betweenness"
+    assert plots.plot_position_map(position_table(bonds), highlight=w.brokers).axes[0].get_xlabel() == (
+        "Betweenness (share of shortest paths through the actor)")
 
 
 def test_network_tables_report_every_table_at_once(tmp_path):

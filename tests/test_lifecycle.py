@@ -17,6 +17,7 @@ from crmlab.theories.lifecycle import (
     dissolution_initiators,
     hmm_phase_agreement,
     lower_cost_to_serve,
+    phase_counts,
     phase_survival,
     phase_transition_matrix,
     relationship_phases,
@@ -187,7 +188,7 @@ def test_lifecycle_figures_draw_the_data(world):
     from crmlab import plots
 
     _, phases = world
-    fig = plots.plot_phase_shares(phases)
+    fig = plots.plot_phase_shares(phase_counts(phases))
     polys = fig.axes[0].collections
     assert len(polys) == len(PHASES)
     probs = phase_transition_matrix(phases)["probability"].dropna(how="all")

@@ -12,16 +12,26 @@ is connected to others.
 - The ARA model (actors, resources, activities): :func:`build_network`,
   :func:`layer_view`, :func:`layer_graph`.
 - Relationship strength and history: :func:`relationship_strength`,
-  :func:`strength_over_time`, :func:`dependence`.
+  :func:`strength_over_time`, :func:`key_dyads`, :func:`dependence`,
+  :func:`asymmetry_distribution`.
 - Network position: :func:`centrality_table`, :func:`structural_holes`,
   :func:`brokerage_roles`, :func:`network_communities`, :func:`network_horizon`,
-  :func:`horizon_sizes`, :func:`horizon_graph`, :func:`position_table`.
+  :func:`horizon_sizes`, :func:`horizon_graph`, :func:`position_table`,
+  :func:`brokerage_across_groups`, :func:`broker_positions`.
 - Connected relationships (Anderson, Håkansson & Johanson 1994):
-  :func:`relationship_change_impact`, :func:`supplier_switch`.
-- Ground truth: :func:`simulate_b2b_network` (planted communities and brokers).
+  :func:`relationship_change_impact`, :func:`supplier_switch`,
+  :func:`switch_parties`, :func:`impact_by_distance`.
+- Ground truth: :func:`simulate_b2b_network` (planted communities and brokers),
+  :func:`community_recovery` and :func:`broker_recovery` (found beside planted).
 """
 
-from crmlab.theories.imp.connected import ConnectedRelationshipsImpact, relationship_change_impact, supplier_switch
+from crmlab.theories.imp.connected import (
+    ConnectedRelationshipsImpact,
+    impact_by_distance,
+    relationship_change_impact,
+    supplier_switch,
+    switch_parties,
+)
 from crmlab.theories.imp.data import (
     ACTIVITY_LINK_COLUMNS,
     ACTOR_COLUMNS,
@@ -35,9 +45,14 @@ from crmlab.theories.imp.data import (
 )
 from crmlab.theories.imp.network import LAYERS, build_network, layer_graph, layer_view
 from crmlab.theories.imp.position import (
+    ACROSS_GROUPS,
     BROKERAGE_ROLES,
+    broker_positions,
+    broker_recovery,
+    brokerage_across_groups,
     brokerage_roles,
     centrality_table,
+    community_recovery,
     horizon_graph,
     horizon_sizes,
     network_communities,
@@ -46,9 +61,18 @@ from crmlab.theories.imp.position import (
     structural_holes,
 )
 from crmlab.theories.imp.simulate import SimulatedB2BNetwork, simulate_b2b_network
-from crmlab.theories.imp.strength import STRENGTH_COMPONENTS, dependence, dyad_key, relationship_strength, strength_over_time
+from crmlab.theories.imp.strength import (
+    STRENGTH_COMPONENTS,
+    asymmetry_distribution,
+    dependence,
+    dyad_key,
+    key_dyads,
+    relationship_strength,
+    strength_over_time,
+)
 
 __all__ = [
+    "ACROSS_GROUPS",
     "ACTIVITY_LINK_COLUMNS",
     "ACTOR_COLUMNS",
     "BROKERAGE_ROLES",
@@ -58,13 +82,20 @@ __all__ = [
     "RESOURCE_TIE_COLUMNS",
     "STRENGTH_COMPONENTS",
     "SimulatedB2BNetwork",
+    "asymmetry_distribution",
+    "broker_positions",
+    "broker_recovery",
+    "brokerage_across_groups",
     "brokerage_roles",
     "build_network",
     "centrality_table",
+    "community_recovery",
     "dependence",
     "dyad_key",
     "horizon_graph",
     "horizon_sizes",
+    "impact_by_distance",
+    "key_dyads",
     "layer_graph",
     "layer_view",
     "network_communities",
@@ -81,4 +112,5 @@ __all__ = [
     "strength_over_time",
     "structural_holes",
     "supplier_switch",
+    "switch_parties",
 ]

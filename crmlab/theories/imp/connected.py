@@ -32,7 +32,8 @@ import pandas as pd
 
 from crmlab.theories.imp.position import _simple, centrality_table, horizon_sizes, structural_holes
 
-__all__ = ["ConnectedRelationshipsImpact", "relationship_change_impact", "supplier_switch"]
+__all__ = ["ConnectedRelationshipsImpact", "impact_by_distance", "relationship_change_impact", "supplier_switch",
+           "switch_parties"]
 
 _MEASURES = ("degree", "weighted_degree", "betweenness", "eigenvector", "constraint", "effective_size", "horizon")
 
@@ -180,3 +181,59 @@ def supplier_switch(graph: nx.Graph, customer: Any, old_supplier: Any, new_suppl
         after.add_edge(customer, new_supplier, **{key: amount})
     what = f"{customer} switches from {old_supplier} to {new_supplier}"
     return _impact(before, after, [(customer, old_supplier), (customer, new_supplier)], what, weight=weight, k=k, tol=tol)
+
+
+def impact_by_distance(affected: pd.DataFrame, *, measure: str = "betweenness", tol: float = 1e-6) -> pd.DataFrame:
+    """How far a change ripples: the affected actors at each distance from it, and how much they changed.
+
+    Takes ``affected_actors`` of a scenario (:func:`relationship_change_impact`,
+    :func:`supplier_switch`); one row per ``distance`` (steps to the changed
+    relationship; unreachable actors, NaN, last) with ``actors`` (any
+    position measure changed), ``changed`` (``measure`` changed by more than
+    ``tol``), and ``mean_abs_change`` and ``max_abs_change`` of ``measure``.
+
+    >>> affected = pd.DataFrame({"distance": [0, 1, 1, 2], "betweenness_change": [-0.5, 0.2, -0.1, 0.0]})
+    >>> impact_by_distance(affected).to_numpy().round(3).tolist()
+    [[0.0, 1.0, 1.0, 0.5, 0.5], [1.0, 2.0, 2.0, 0.15, 0.2], [2.0, 1.0, 0.0, 0.0, 0.0]]
+    """
+    change = affected[f"{measure}_change"].abs()
+    groups = change.groupby(affected["distance"], dropna=False)
+    table = pd.DataFrame({"actors": groups.size(), "changed": groups.agg(lambda s: int((s > tol).sum())),
+                          "mean_abs_change": groups.mean(), "max_abs_change": groups.max()})
+    return table.rename_axis("distance").reset_index()
+
+
+def switch_parties(bonds: nx.Graph, strength: pd.DataFrame, actors: pd.DataFrame, position: pd.DataFrame) -> tuple:
+    """The parties of an illustrative supplier switch: a customer, its strongest supplier, and the best-connected other.
+
+    The customer–supplier relationship is the strongest of :func:`~crmlab.theories.imp.relationship_strength`
+    between a ``customer`` and a ``supplier`` (``actors``' ``type``); the new
+    supplier is the supplier with the highest eigenvector centrality in
+    ``position`` that is not already tied to the customer, from the
+    customer's ``country`` when there is one there. Returns (customer, old
+    supplier, new supplier).
+
+    >>> G = nx.Graph([("C1", "S1"), ("S1", "S2"), ("S2", "C2"), ("S3", "C2")])
+    >>> strength = pd.DataFrame({"actor_a": ["C1", "S1"], "actor_b": ["S1", "S2"], "strength": [0.9, 0.5]})
+    >>> actors = pd.DataFrame({"actor_id": ["C1", "C2", "S1", "S2", "S3"], "type": ["customer", "customer", "supplier", "supplier", "supplier"],
+    ...                        "country": ["SE", "SE", "SE", "DE", "SE"]})
+    >>> position = pd.DataFrame({"eigenvector": [0.1, 0.2, 0.5, 0.9, 0.3]}, index=["C1", "C2", "S1", "S2", "S3"])
+    >>> switch_parties(G, strength, actors, position)
+    ('C1', 'S1', 'S3')
+    """
+    kind = actors.set_index("actor_id")["type"]
+    country = actors.set_index("actor_id")["country"] if "country" in actors.columns else None
+    a, b = strength["actor_a"].map(kind), strength["actor_b"].map(kind)
+    supply = strength[((a == "customer") & (b == "supplier")) | ((a == "supplier") & (b == "customer"))]
+    if supply.empty:
+        raise ValueError("switch_parties: no relationship between a customer and a supplier")
+    tie = supply.nlargest(1, "strength").iloc[0]
+    customer, old = (tie["actor_a"], tie["actor_b"]) if kind[tie["actor_a"]] == "customer" else (tie["actor_b"], tie["actor_a"])
+    suppliers = position[(kind.reindex(position.index) == "supplier") & (position.index != old)
+                         & ~position.index.isin(list(bonds[customer]))]
+    if suppliers.empty:
+        raise ValueError(f"switch_parties: no other supplier that {customer} is not already tied to")
+    if country is not None:
+        local = suppliers[country.reindex(suppliers.index) == country[customer]]
+        suppliers = local if len(local) else suppliers
+    return customer, old, suppliers["eigenvector"].idxmax()

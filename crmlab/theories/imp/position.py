@@ -19,7 +19,11 @@ layer), each returning a tidy frame indexed by actor:
 - :func:`network_horizon`, :func:`horizon_sizes`, :func:`horizon_graph` —
   who is reachable within k steps (the network horizon of Anderson, Håkansson &
   Johanson 1994; Holmen & Pedersen 2003);
-- :func:`position_table` — the lot in one frame.
+- :func:`position_table` — the lot in one frame;
+- :func:`brokerage_across_groups`, :func:`broker_positions` — who brokers
+  between groups, and how brokers' positions compare with the other firms';
+  :func:`broker_recovery`, :func:`community_recovery` — what was found beside
+  what a synthetic world planted.
 """
 
 from __future__ import annotations
@@ -32,9 +36,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ACROSS_GROUPS",
     "BROKERAGE_ROLES",
+    "broker_positions",
+    "broker_recovery",
+    "brokerage_across_groups",
     "brokerage_roles",
     "centrality_table",
+    "community_recovery",
     "horizon_graph",
     "horizon_sizes",
     "network_communities",
@@ -45,6 +54,9 @@ __all__ = [
 
 #: Gould & Fernandez's roles, for a two-step path a → b → c (b the broker) with no tie a → c.
 BROKERAGE_ROLES = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
+
+#: The roles in which the broker links different groups (a and c in different groups).
+ACROSS_GROUPS = ("representative", "gatekeeper", "liaison")
 
 
 def _simple(graph: nx.Graph) -> nx.Graph:
@@ -313,3 +325,100 @@ def position_table(graph: nx.Graph, *, groups: Mapping[Any, Any] | str | None = 
     if groups is not None:
         parts.append(brokerage_roles(graph, groups).add_prefix("brokerage_"))
     return pd.concat(parts, axis=1)
+
+
+def brokerage_across_groups(roles: pd.DataFrame) -> pd.DataFrame:
+    """Each actor's brokerage between different groups: representative + gatekeeper + liaison paths.
+
+    Of Gould & Fernandez's (1989) roles, these three link groups (the two ends
+    a and c of the path a → b → c are in different groups); coordinator and
+    itinerant paths stay within one group. Takes :func:`brokerage_roles`;
+    returns, indexed by actor, ``across_groups`` (paths), ``total`` (all
+    brokered paths) and ``share_across`` (across / total; NaN without any
+    brokerage).
+
+    >>> roles = pd.DataFrame({"coordinator": [3, 0], "itinerant": [0, 0], "representative": [1, 0], "gatekeeper": [1, 0],
+    ...                       "liaison": [2, 0], "total": [7, 0]}, index=pd.Index(["b", "x"], name="actor"))
+    >>> brokerage_across_groups(roles).loc["b"].tolist()
+    [4.0, 7.0, 0.5714285714285714]
+    """
+    across = roles[list(ACROSS_GROUPS)].sum(axis=1)
+    total = roles["total"]
+    return pd.DataFrame({"across_groups": across.astype(float), "total": total.astype(float),
+                         "share_across": across / total.where(total > 0)}, index=roles.index)
+
+
+def broker_recovery(roles: pd.DataFrame, planted: list, *, n: int | None = None) -> pd.DataFrame:
+    """The actors who broker most between groups, beside the brokers a synthetic world planted.
+
+    Actors are ranked by :func:`brokerage_across_groups` (most paths first,
+    ties by name); the top ``n`` (default: as many as were planted) are
+    ``found``. Returns one row per actor found or planted, in rank order:
+    ``actor``, ``rank``, ``across_groups``, ``share_across``, ``planted``, ``found``.
+
+    >>> roles = pd.DataFrame({"representative": [5, 1, 4], "gatekeeper": [5, 1, 0], "liaison": [0, 0, 0],
+    ...                       "total": [12, 6, 4]}, index=pd.Index(["b1", "x", "b2"], name="actor"))
+    >>> broker_recovery(roles, ["b1", "x"])[["actor", "rank", "planted", "found"]].to_numpy().tolist()
+    [['b1', 1, True, True], ['b2', 2, False, True], ['x', 3, True, False]]
+    """
+    across = brokerage_across_groups(roles).rename_axis("actor").reset_index()
+    across["key"] = across["actor"].astype(str)
+    across = across.sort_values(["across_groups", "key"], ascending=[False, True], kind="stable").drop(columns="key")
+    across["rank"] = np.arange(1, len(across) + 1)
+    n = len(planted) if n is None else int(n)
+    wanted = set(planted)
+    across["planted"] = across["actor"].isin(wanted)
+    across["found"] = across["rank"] <= n
+    table = across[across["planted"] | across["found"]]
+    return table[["actor", "rank", "across_groups", "share_across", "planted", "found"]].reset_index(drop=True)
+
+
+def community_recovery(found: pd.Series, planted: pd.Series) -> pd.DataFrame:
+    """Found communities (rows) against planted clusters (columns): actors in each, and how many were placed right.
+
+    Each found community is matched to the planted cluster most of its actors
+    come from; an actor is placed right when its planted cluster is its
+    community's match. ``attrs``: ``matched`` (actors placed right),
+    ``actors``, ``communities`` and ``clusters`` (their numbers) — a purity
+    of matched / actors (Manning, Raghavan & Schütze 2008, §16.3).
+
+    >>> found = pd.Series([0, 0, 0, 1, 1, 1], index=list("abcdef"))
+    >>> planted = pd.Series(["P", "P", "Q", "Q", "Q", "Q"], index=list("abcdef"))
+    >>> table = community_recovery(found, planted)
+    >>> table.to_numpy().tolist(), table.attrs["matched"]
+    ([[2, 1], [0, 3]], 5)
+    """
+    planted = planted.reindex(found.index)
+    table = pd.crosstab(found.rename("found_community"), planted.rename("planted_cluster"))
+    table.attrs.update(matched=int(table.max(axis=1).sum()), actors=int(table.to_numpy().sum()),
+                       communities=int(table.shape[0]), clusters=int(table.shape[1]))
+    return table
+
+
+def broker_positions(position: pd.DataFrame, brokers: list, *, roles: pd.DataFrame | None = None,
+                     measures: tuple[str, ...] = ("constraint", "effective_size", "betweenness")) -> pd.DataFrame:
+    """The median position of the brokers beside that of the other actors.
+
+    Takes :func:`position_table` (or any frame indexed by actor with the
+    ``measures``); rows ``brokers`` and ``others`` with ``actors`` and the
+    median of each measure. With ``roles`` (:func:`brokerage_roles`),
+    ``share_across`` is the share of the group's brokered paths that run
+    between groups (:data:`ACROSS_GROUPS`, pooled over the group's actors).
+    Burt (1992) expects brokers across structural holes to have lower
+    constraint and a larger effective size.
+
+    >>> position = pd.DataFrame({"constraint": [0.2, 0.4, 0.5], "effective_size": [6.0, 3.0, 2.0], "betweenness": [0.3, 0.1, 0.0]},
+    ...                         index=["b", "x", "y"])
+    >>> broker_positions(position, ["b"]).loc[:, ["actors", "constraint"]].to_numpy().tolist()
+    [[1.0, 0.2], [2.0, 0.45]]
+    """
+    is_broker = position.index.isin(list(brokers))
+    across = None if roles is None else brokerage_across_groups(roles).reindex(position.index)
+    rows = {}
+    for name, mask in (("brokers", is_broker), ("others", ~is_broker)):
+        part = position.loc[mask, list(measures)]
+        rows[name] = {"actors": float(mask.sum()), **part.median().to_dict()}
+        if across is not None:
+            total = across.loc[mask, "total"].sum()
+            rows[name]["share_across"] = across.loc[mask, "across_groups"].sum() / total if total > 0 else np.nan
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("group")

@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["STRENGTH_COMPONENTS", "dependence", "dyad_key", "relationship_strength", "strength_over_time"]
+__all__ = ["STRENGTH_COMPONENTS", "asymmetry_distribution", "dependence", "dyad_key", "key_dyads",
+           "relationship_strength", "strength_over_time"]
 
 #: The components of relationship strength, in the order of the ``weights`` mapping.
 STRENGTH_COMPONENTS = ("frequency", "recency", "duration", "adaptation")
@@ -203,3 +204,52 @@ def dependence(episodes: pd.DataFrame, *, measure: str = "value", as_of: Any = N
     dyads["more_dependent"] = np.where(close | dyads["power_asymmetry"].isna(), "balanced",
                                        np.where(dyads["power_asymmetry"] > 0, dyads["actor_a"], dyads["actor_b"]))
     return dyads
+
+
+def asymmetry_distribution(power: pd.DataFrame, *, bounds: Sequence[float] = (0.05, 0.2, 0.5)) -> pd.DataFrame:
+    """How unequal dependence is across dyads: dyads by band of the absolute power asymmetry.
+
+    Takes :func:`dependence`. The gap |dependence_a − dependence_b| is a
+    difference of two shares (0 to 1); ``bounds`` cut it into bands
+    [0, 0.05], (0.05, 0.2], (0.2, 0.5], (0.5, 1] by default, the first being
+    the nearly symmetric dyads. Returns ``low``, ``high``, ``dyads`` and
+    ``share`` per band; ``attrs["median_gap"]`` is the median gap and
+    ``attrs["dyads"]`` the number of dyads with a gap.
+
+    >>> power = pd.DataFrame({"power_asymmetry": [0.01, -0.1, 0.3, -0.6, 0.04]})
+    >>> table = asymmetry_distribution(power)
+    >>> table["dyads"].tolist(), table.attrs["median_gap"]
+    ([2, 1, 1, 1], 0.1)
+    """
+    gap = power["power_asymmetry"].abs().dropna()
+    edges = [0.0, *sorted(float(b) for b in bounds), 1.0]
+    if edges[1] <= 0 or edges[-2] >= 1:
+        raise ValueError(f"bounds must lie strictly between 0 and 1, got {list(bounds)}")
+    bands = pd.cut(gap, edges, include_lowest=True)
+    counts = bands.value_counts(sort=False)
+    table = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "dyads": counts.to_numpy().astype(int)})
+    table["share"] = table["dyads"] / len(gap) if len(gap) else np.nan
+    table.attrs.update(median_gap=float(gap.median()) if len(gap) else np.nan, dyads=int(len(gap)))
+    return table
+
+
+def key_dyads(strength: pd.DataFrame, actor: Any) -> pd.DataFrame:
+    """Three relationships worth following over time: the strongest, ``actor``'s strongest, and the quietest rich one.
+
+    Takes :func:`relationship_strength`. "Quietest rich" is the relationship
+    with the longest silence (``recency_days``) among those with at least the
+    median number of episodes: a rich history that has gone quiet. Returns
+    the rows, labelled in ``role``, without repeats (a dyad that is two of
+    these keeps its first role).
+
+    >>> strength = pd.DataFrame({"actor_a": ["A", "A", "B"], "actor_b": ["B", "C", "C"], "strength": [0.9, 0.5, 0.2],
+    ...                          "n_episodes": [10, 8, 9], "recency_days": [1.0, 20.0, 90.0]})
+    >>> key_dyads(strength, "C")[["actor_a", "actor_b", "role"]].to_numpy().tolist()
+    [['A', 'B', 'strongest'], ['A', 'C', 'strongest of C'], ['B', 'C', 'quietest of the rich']]
+    """
+    rich = strength[strength["n_episodes"] >= strength["n_episodes"].median()]
+    own = strength[(strength["actor_a"] == actor) | (strength["actor_b"] == actor)]
+    picks = pd.concat([strength.nlargest(1, "strength").assign(role="strongest"),
+                       own.nlargest(1, "strength").assign(role=f"strongest of {actor}"),
+                       rich.nlargest(1, "recency_days").assign(role="quietest of the rich")])
+    return picks.drop_duplicates(["actor_a", "actor_b"]).reset_index(drop=True)

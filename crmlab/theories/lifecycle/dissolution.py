@@ -21,6 +21,9 @@ This module measures:
   projected share dissolved after ``horizon`` periods is reported too. The
   logit is an association estimated from the data, not an experiment: the
   what-if is as causal as the data allow.
+- **the planted effect recovered**: on a synthetic world,
+  :func:`planted_cost_effect` sets the planted cost effect beside the logit's
+  estimate of it;
 - **who ended it**: with termination records (initiator customer, firm or
   both), the shares of unilateral and bilateral dissolution.
 """
@@ -35,8 +38,9 @@ import statsmodels.api as sm
 
 from crmlab.clv.markov import MarkovCLV
 from crmlab.theories.lifecycle.phases import PHASES
+from crmlab.theories.lifecycle.simulate import SimulatedLifecycle
 
-__all__ = ["cost_to_serve", "dissolution_by_cost", "dissolution_initiators", "lower_cost_to_serve"]
+__all__ = ["cost_to_serve", "dissolution_by_cost", "dissolution_initiators", "lower_cost_to_serve", "planted_cost_effect"]
 
 ACTIVE = ("exploration", "expansion", "commitment")
 
@@ -62,6 +66,19 @@ def cost_to_serve(
     return out
 
 
+def _active_and_next(data: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Which periods (sorted by customer and ``t``) are active with a next period, and the phase of the next."""
+    nxt = data.groupby("customer_id")["phase"].shift(-1)
+    return data["phase"].isin(ACTIVE) & nxt.notna(), nxt
+
+
+def _exit_logit(events: pd.DataFrame, regressor: str) -> object:
+    """Logit of ``exit`` on ``events[regressor]`` (named ``cost_to_serve`` when it is the cost) and phase dummies."""
+    X = pd.get_dummies(events["phase"], drop_first=True, dtype=float)
+    X.insert(0, "cost_to_serve" if regressor == "cost" else regressor, events[regressor])
+    return sm.Logit(events["exit"], sm.add_constant(X)).fit(disp=False)
+
+
 def _exit_events(costed: pd.DataFrame) -> pd.DataFrame:
     """Active customer-periods with the customer's cost-to-serve ratio so far and whether dissolution follows.
 
@@ -71,8 +88,7 @@ def _exit_events(costed: pd.DataFrame) -> pd.DataFrame:
     more cost — and would make busy customers look costly.)
     """
     data = costed.sort_values(["customer_id", "t"])
-    nxt = data.groupby("customer_id")["phase"].shift(-1)
-    active = data["phase"].isin(ACTIVE) & nxt.notna()
+    active, nxt = _active_and_next(data)
     cum_cost = data.groupby("customer_id")["cost_to_serve"].cumsum()
     cum_margin = data.groupby("customer_id")["gross_margin"].cumsum()
     ratio = (cum_cost / cum_margin.where(cum_margin > 0)).fillna(cum_cost)
@@ -93,10 +109,51 @@ def dissolution_by_cost(costed: pd.DataFrame, *, bands: int = 4) -> tuple[pd.Dat
     events["band"] = pd.qcut(events["cost"].rank(method="first"), bands, labels=[f"Q{i + 1}" for i in range(bands)])
     table = events.groupby("band", observed=True).agg(mean_cost=("cost", "mean"), periods=("exit", "size"),
                                                       dissolution_rate=("exit", "mean")).reset_index()
-    X = pd.get_dummies(events["phase"], drop_first=True, dtype=float)
-    X.insert(0, "cost_to_serve", events["cost"])
-    result = sm.Logit(events["exit"], sm.add_constant(X)).fit(disp=False)
-    return table, result
+    return table, _exit_logit(events, "cost")
+
+
+def planted_cost_effect(costed: pd.DataFrame, world: SimulatedLifecycle, *, level: float = 0.95) -> pd.DataFrame:
+    """The cost effect planted in a synthetic world beside the logit's estimates of it.
+
+    :func:`~crmlab.theories.lifecycle.simulate_relationships` multiplies each
+    customer's probability of moving into dissolution by exp(b · (intensity −
+    mean intensity)), intensity being the customer's contacts per order and b
+    its ``cost_effect``. For small exit probabilities the logit slope of exit
+    on the intensity is close to b (the logit works on the odds, p / (1 − p),
+    so it comes out slightly above b). The logit of
+    :func:`dissolution_by_cost` (exit on the phase and a cost regressor) is
+    fitted with the planted intensity as the regressor twice: on the exits of
+    the world's true phases (what the estimator gives when the phases are
+    known) and on the exits of the rule-based phases of ``costed`` (what the
+    report can see). Rows: ``planted``, ``true_phases``, ``rule_phases``;
+    columns ``estimate``, ``ci_low``, ``ci_high`` (``level`` Wald interval),
+    ``p`` and ``exits`` (next-period dissolutions the logit saw).
+
+    >>> from crmlab.theories.lifecycle import activity_panel, relationship_phases, simulate_relationships
+    >>> world = simulate_relationships(300, 18, cost_effect=1.0, rng=3)
+    >>> phases = relationship_phases(activity_panel(world.transactions, world.interactions))
+    >>> table = planted_cost_effect(cost_to_serve(phases), world)
+    >>> table.index.tolist(), float(table.loc["planted", "estimate"]), bool(table.loc["true_phases", "estimate"] > 0)
+    (['planted', 'true_phases', 'rule_phases'], 1.0, True)
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    rows = {"planted": {"estimate": float(world.cost_effect), "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
+                        "exits": np.nan}}
+    for name, frame in (("true_phases", world.truth), ("rule_phases", costed)):
+        data = frame.sort_values(["customer_id", "t"])
+        active, nxt = _active_and_next(data)
+        events = pd.DataFrame({"phase": data.loc[active, "phase"],
+                               "intensity": data.loc[active, "customer_id"].map(world.intensity).to_numpy(dtype=float),
+                               "exit": (nxt[active] == "dissolution").astype(int)})
+        if events["exit"].nunique() < 2 or events["intensity"].isna().any():
+            raise ValueError(f"planted_cost_effect: the {name.replace('_', ' ')} give no exits and stays "
+                             "of the world's customers to fit")
+        fit = _exit_logit(events, "intensity")
+        low, high = fit.conf_int(alpha=1 - level).loc["intensity"]
+        rows[name] = {"estimate": float(fit.params["intensity"]), "ci_low": float(low), "ci_high": float(high),
+                      "p": float(fit.pvalues["intensity"]), "exits": int(events["exit"].sum())}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def lower_cost_to_serve(

@@ -38,7 +38,7 @@ class RelationshipHMM:
 
     After :meth:`fit`: ``rates_`` (purchases per period in each state,
     ascending), ``transition_matrix_``, ``initial_distribution_``,
-    ``log_likelihood_``, ``model_`` (the hmmlearn model).
+    ``log_likelihood_``, and :attr:`summary` (the states as one table).
     """
 
     n_states: int = 3
@@ -93,6 +93,29 @@ class RelationshipHMM:
         self.converged_ = bool(converged)
         self._column = column
         return self
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The fitted states, least active first, one row each (``state`` 0, 1, …).
+
+        ``purchases_per_period`` (the state's Poisson rate λₖ),
+        ``initial_share`` (πₖ, the share of customers who start in it),
+        ``p_stay`` (aₖₖ, the probability of staying from one period to the next)
+        and ``expected_stay`` = 1 / (1 − aₖₖ), the mean number of periods a
+        visit to the state lasts (the geometric sojourn time of a Markov chain).
+
+        >>> panel = pd.DataFrame({"customer_id": ["a"] * 6 + ["b"] * 6, "t": list(range(6)) * 2,
+        ...                       "orders": [3, 4, 3, 0, 0, 0, 0, 0, 0, 0, 4, 3]})
+        >>> summary = RelationshipHMM(2, rng=1).fit(panel).summary
+        >>> summary.columns.tolist(), bool(summary["purchases_per_period"].is_monotonic_increasing)
+        (['state', 'purchases_per_period', 'initial_share', 'p_stay', 'expected_stay'], True)
+        """
+        stay = np.diag(self.transition_matrix_.to_numpy())
+        with np.errstate(divide="ignore"):
+            expected = np.where(stay < 1, 1 / (1 - stay), np.inf)
+        return pd.DataFrame({"state": np.arange(len(stay)), "purchases_per_period": self.rates_.to_numpy(),
+                             "initial_share": self.initial_distribution_.to_numpy(), "p_stay": stay,
+                             "expected_stay": expected})
 
     def decode(self, panel: pd.DataFrame) -> pd.Series:
         """Most likely state of each customer-period (Viterbi), in the rate order (0 = lowest)."""

@@ -41,8 +41,12 @@ from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import ProblemLog
 
 __all__ = [
+    "DEVELOPMENT",
     "PHASES",
     "activity_panel",
+    "phase_counts",
+    "phase_reach",
+    "phase_recovery",
     "phase_survival",
     "phase_transition_matrix",
     "relationship_phases",
@@ -51,6 +55,10 @@ __all__ = [
 
 #: The five phases of Dwyer, Schurr & Oh (1987), in order.
 PHASES = ("awareness", "exploration", "expansion", "commitment", "dissolution")
+
+#: The phases of development, from the least to the most developed (dissolution ends a relationship, it
+#: does not develop it).
+DEVELOPMENT = PHASES[:-1]
 
 
 def activity_panel(
@@ -256,17 +264,26 @@ def _alive_probability(data: pd.DataFrame, model: Any, period_length: float) -> 
     return out
 
 
-def phase_transition_matrix(phases: pd.DataFrame, *, states: Sequence[str] = PHASES) -> pd.DataFrame:
+def phase_transition_matrix(phases: pd.DataFrame, *, states: Sequence[str] = PHASES,
+                            observed_only: bool = False) -> pd.DataFrame:
     """Counts and probabilities of moving between phases from one period to the next.
 
     Returns a frame with a MultiIndex column (``"count"``/``"probability"``,
     phase) — rows: phase in period t, columns: phase in t+1; probabilities are
     row shares (maximum likelihood; Anderson & Goodman 1957). Periods with
-    ``phase == "none"`` are left out.
+    ``phase == "none"`` are left out. With ``observed_only`` the phases that
+    no customer-period is in (e.g. awareness in data without contacts before
+    the first purchase) are left out of the rows and the columns.
+
+    >>> phases = pd.DataFrame({"customer_id": "a", "t": [0, 1, 2], "phase": ["exploration", "exploration", "expansion"]})
+    >>> phase_transition_matrix(phases, observed_only=True)["count"].to_numpy().tolist()
+    [[1, 1], [0, 0]]
     """
     from crmlab.clv.markov import estimate_transition_matrix
 
     data = phases[phases["phase"] != "none"]
+    if observed_only:
+        states = [s for s in states if s in set(data["phase"])]
     probs = estimate_transition_matrix(data, period="t", state="phase", states=list(states))
     counts = probs.attrs["counts"]
     return pd.concat({"count": counts, "probability": probs}, axis=1)
@@ -315,3 +332,83 @@ def phase_survival(phases: pd.DataFrame, *, horizon: int = 12) -> pd.DataFrame:
                 surv *= 1 - ended / at_risk
             rows.append({"entry_phase": phase, "k": k, "at_risk": at_risk, "survival": surv if at_risk else np.nan})
     return pd.DataFrame(rows)
+
+
+def phase_counts(phases: pd.DataFrame, *, states: Sequence[str] = PHASES) -> pd.DataFrame:
+    """Customers in each relationship phase in each calendar period: the spread of the base over the phases.
+
+    One row per period (``period``) and phase (``phase``, in Dwyer, Schurr &
+    Oh's order), with ``customers`` (zeros included). Customer-periods before
+    a customer's first contact (``phase == "none"``) are not counted.
+
+    >>> phases = pd.DataFrame({"customer_id": ["a", "a", "b"], "period": pd.PeriodIndex(["2021-01", "2021-02", "2021-02"], freq="M"),
+    ...                        "phase": ["exploration", "expansion", "exploration"]})
+    >>> phase_counts(phases, states=["exploration", "expansion"])["customers"].tolist()
+    [1, 0, 1, 1]
+    """
+    data = phases[phases["phase"] != "none"]
+    counts = data.groupby(["period", "phase"]).size()
+    periods = sorted(data["period"].unique())
+    index = pd.MultiIndex.from_product([periods, list(states)], names=["period", "phase"])
+    return counts.reindex(index, fill_value=0).astype(int).rename("customers").reset_index()
+
+
+def phase_reach(phases: pd.DataFrame) -> pd.DataFrame:
+    """How far relationships developed: customers who ever reached each phase, and whose furthest phase it is.
+
+    The phases of development are ordered as Dwyer, Schurr & Oh (1987) order
+    them (:data:`DEVELOPMENT`: awareness, exploration, expansion,
+    commitment); a customer's furthest phase is the most developed one they
+    were ever in, whatever came after (a committed customer who later
+    dissolved got as far as commitment). One row per phase of development:
+    ``customers_reached`` and ``share_reached`` (ever in the phase),
+    ``customers_furthest`` and ``share_furthest`` (the phase is as far as
+    they got), shares of all customers with a phase (their number in
+    ``attrs["customers"]``).
+
+    >>> phases = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b"],
+    ...                        "phase": ["exploration", "commitment", "dissolution", "exploration", "dissolution"]})
+    >>> phase_reach(phases).set_index("phase").loc[["exploration", "commitment"], ["customers_reached", "customers_furthest"]].to_numpy().tolist()
+    [[2, 1], [1, 1]]
+    """
+    data = phases[phases["phase"].isin(DEVELOPMENT)]
+    customers = phases.loc[phases["phase"] != "none", "customer_id"].nunique()
+    rank = data["phase"].map({p: k for k, p in enumerate(DEVELOPMENT)})
+    furthest = rank.groupby(data["customer_id"]).max().map(dict(enumerate(DEVELOPMENT)))
+    reached = data.groupby("phase")["customer_id"].nunique()
+    table = pd.DataFrame({"phase": list(DEVELOPMENT)})
+    table["customers_reached"] = table["phase"].map(reached).fillna(0).astype(int)
+    table["share_reached"] = table["customers_reached"] / customers if customers else np.nan
+    table["customers_furthest"] = table["phase"].map(furthest.value_counts()).fillna(0).astype(int)
+    table["share_furthest"] = table["customers_furthest"] / customers if customers else np.nan
+    table.attrs["customers"] = int(customers)
+    return table
+
+
+def phase_recovery(phases: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """How well the rules recover known phases: the true phase (rows) against the rules' phase (columns).
+
+    ``truth`` holds the planted phase of each ``customer_id`` and ``t`` (as
+    :func:`~crmlab.theories.lifecycle.simulate_relationships` returns it);
+    customer-periods are matched on both. Cells are row shares (of the
+    customer-periods truly in a phase, the share the rules put in each phase);
+    ``attrs["agreement"]`` is the share of all matched customer-periods where
+    the two agree and ``attrs["periods"]`` their number. Rows and columns are
+    in Dwyer, Schurr & Oh's order, phases absent from both left out.
+
+    >>> truth = pd.DataFrame({"customer_id": "a", "t": [0, 1, 2, 3], "phase": ["exploration", "expansion", "expansion", "commitment"]})
+    >>> rules = truth.assign(phase=["exploration", "exploration", "expansion", "commitment"])
+    >>> table = phase_recovery(rules, truth)
+    >>> table.loc["expansion"].tolist(), table.attrs["agreement"]
+    ([0.5, 0.5, 0.0], 0.75)
+    """
+    merged = phases[["customer_id", "t", "phase"]].merge(truth[["customer_id", "t", "phase"]], on=["customer_id", "t"],
+                                                         suffixes=("", "_true"))
+    merged = merged[(merged["phase"] != "none") & (merged["phase_true"] != "none")]
+    table = pd.crosstab(merged["phase_true"], merged["phase"], normalize="index")
+    present = [p for p in PHASES if p in table.index or p in table.columns]
+    table = table.reindex(index=[p for p in present if p in table.index], columns=present, fill_value=0.0)
+    table = table.rename_axis(index="true_phase", columns="rule_phase")
+    table.attrs["agreement"] = float((merged["phase"] == merged["phase_true"]).mean()) if len(merged) else np.nan
+    table.attrs["periods"] = int(len(merged))
+    return table

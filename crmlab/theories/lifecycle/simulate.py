@@ -41,13 +41,16 @@ DEFAULT_TRANSITIONS = pd.DataFrame(
 @dataclass(frozen=True)
 class SimulatedLifecycle:
     """``transactions`` and ``interactions`` (canonical tables), ``terminations`` (customer_id,
-    date, initiator), ``truth`` (customer_id, t, phase), ``intensity`` (per customer)."""
+    date, initiator), ``truth`` (customer_id, t, phase), ``intensity`` (per customer); the planted
+    ``cost_effect`` and ``initiator_shares`` (the probabilities of who ends a relationship)."""
 
     transactions: pd.DataFrame
     interactions: pd.DataFrame
     terminations: pd.DataFrame
     truth: pd.DataFrame
     intensity: pd.Series
+    cost_effect: float = 0.0
+    initiator_shares: Mapping[str, float] | None = None
 
 
 def simulate_relationships(
@@ -134,5 +137,7 @@ def simulate_relationships(
     terminations.insert(1, "date", starts[terminations["t"].to_numpy(dtype=int)] if len(terminations) else pd.Series(dtype="datetime64[ns]"))
     terminations = terminations.drop(columns="t")
     truth_frame = pd.DataFrame(truth, columns=["customer_id", "t", "phase"])
+    total = sum(shares.values())
     return SimulatedLifecycle(transactions, interactions, terminations, truth_frame,
-                              pd.Series(intensity, index=[f"R{i + 1:05d}" for i in range(n)], name="contacts_per_order"))
+                              pd.Series(intensity, index=[f"R{i + 1:05d}" for i in range(n)], name="contacts_per_order"),
+                              float(cost_effect), {k: v / total for k, v in shares.items()})

@@ -1,0 +1,717 @@
+"""What the relationship-phase report says: sentences generated from its frames, and its reader tables.
+
+Every sentence about the data on the page of Dwyer, Schurr & Oh's (1987)
+phases is made here from the frames of :mod:`crmlab.theories.lifecycle`, so
+that it follows the numbers: a phase is called the longest only when its spells
+are, the cost to serve is said to drive dissolution only when the logit's slope
+is positive and significant. Each function takes the frame(s) a table of the
+page shows and returns Markdown (values escaped) or a reader :class:`Table`.
+
+>>> spells = pd.DataFrame({"phase": ["exploration", "expansion", "commitment"], "spells": [10, 5, 2],
+...                        "mean_periods": [6.4, 6.6, 4.1], "median_periods": [7.0, 6.0, 4.0],
+...                        "share_of_periods": [0.8, 0.15, 0.05]})
+>>> print(spell_sentence(spells, period="month"))
+A spell in expansion lasts longest (mean 6.60 months), in commitment shortest (mean 4.10 months).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab.display.numbers import integer, money, number, p_value, percent
+from crmlab.display.tables import Table, table
+from crmlab.display.text import Markdown, compare, join_list, markdown
+
+__all__ = [
+    "ALPHA",
+    "band_table",
+    "cost_logit_table",
+    "cost_sentence",
+    "data_description",
+    "hmm_sentence",
+    "hmm_tables",
+    "initiator_sentence",
+    "initiator_table",
+    "missing_phase_note",
+    "period_name",
+    "planted_cost_sentence",
+    "planted_cost_table",
+    "reach_sentence",
+    "reach_table",
+    "reading_the_phases",
+    "recovery_sentence",
+    "recovery_table",
+    "spell_sentence",
+    "spell_table",
+    "survival_sentence",
+    "survival_table",
+    "transition_count_table",
+    "transition_sentence",
+    "what_if_sentence",
+    "what_if_table",
+]
+
+#: The significance level below which a slope counts as evidence in a generated sentence.
+ALPHA = 0.05
+
+_ACTIVE = ("exploration", "expansion", "commitment")
+_PERIOD_NAMES = {"M": "month", "Q": "quarter", "Y": "year", "A": "year", "W": "week", "D": "day"}
+
+
+def period_name(periods: Any) -> str:
+    """The reader's word for one period of a phase panel: "month", "quarter", … ("period" when unknown).
+
+    Takes a pandas frequency ("M", "Q", "W-SUN") or a Series of pandas Periods.
+
+    >>> period_name("M"), period_name("Q"), period_name(pd.Series(pd.period_range("2021-01", periods=2, freq="W"))), period_name(3)
+    ('month', 'quarter', 'week', 'period')
+    """
+    if isinstance(periods, pd.Series):
+        if not isinstance(periods.dtype, pd.PeriodDtype):
+            return "period"
+        periods = periods.dt.freq.freqstr
+    if not isinstance(periods, str):
+        return "period"
+    code = periods.split("-")[0].lstrip("0123456789").upper()[:1]
+    return _PERIOD_NAMES.get(code, "period")
+
+
+def _periods(n: float, period: str) -> str:
+    return f"{number(float(n), 2)} {period}s" if n != 1 else f"1 {period}"
+
+
+def data_description(source: str, *, customers: int, customer_periods: int, first: Any, last: Any,
+                     period: str = "month") -> Markdown:
+    """What the page ran on, chosen by the data source: CDNOW, a synthetic world with planted phases, or the user's file.
+
+    >>> print(data_description("cdnow", customers=2357, customer_periods=40131, first="1997-01", last="1998-06"))
+    **Data.** The CDNOW sample: 2,357 customers who first bought from the online music retailer CDNOW in the first quarter of 1997, a 1/10 sample of that cohort (Fader, Hardie & Lee 2005), with no record of contacts outside purchases; 40,131 customer-months from 1997-01 to 1998-06.
+    >>> print(data_description("shop.csv", customers=12, customer_periods=60, first="2021-01", last="2021-05").text)
+    **Data.** The transactions in shop\\.csv: 12 customers; 60 customer-months from 2021\\-01 to 2021\\-05.
+    """
+    if source == "cdnow":
+        what = Markdown("The CDNOW sample: {n} customers who first bought from the online music retailer CDNOW in "
+                        "the first quarter of 1997, a 1/10 sample of that cohort (Fader, Hardie & Lee 2005), with no "
+                        "record of contacts outside purchases".format(n=integer(customers)))
+    elif source == "cdnow_full":
+        what = Markdown("The full CDNOW cohort: {n} customers who first bought from CDNOW in the first quarter of 1997 "
+                        "(Fader, Hardie & Lee 2005), with no record of contacts outside purchases"
+                        .format(n=integer(customers)))
+    elif source == "synthetic":
+        what = Markdown("A synthetic world of {n} customers whose phases, contacts, cost to serve and dissolutions are "
+                        "simulated, so that the true phase of every customer-period is known".format(n=integer(customers)))
+    else:
+        what = markdown("The transactions in {file}: {n} customers", file=str(source), n=integer(customers))
+    return markdown("**Data.** {what}; {cp} customer-{period}s from {first} to {last}.", what=what,
+                    cp=integer(customer_periods), period=period, first=str(first), last=str(last))
+
+
+def missing_phase_note(phases: pd.DataFrame) -> Markdown | None:
+    """A note for the phases no customer-period is in, with the reason read from the data; None when every phase occurs.
+
+    Awareness needs a contact before the first purchase: the note says
+    whether the data hold no contacts at all or none before a first purchase.
+
+    >>> phases = pd.DataFrame({"customer_id": ["a", "a"], "contacts": [0, 0], "orders": [1, 0],
+    ...                        "phase": ["exploration", "exploration"]})
+    >>> print(missing_phase_note(phases))
+    No customer-period is in awareness, expansion, commitment or dissolution. Awareness needs a contact before the first purchase, and these data record no contacts at all (purchases only). The empty phases are left out of the tables and figures below.
+    """
+    from crmlab.theories.lifecycle import PHASES
+
+    seen = set(phases["phase"])
+    empty = [p for p in PHASES if p not in seen]
+    if not empty:
+        return None
+    reasons = []
+    if "awareness" in empty and "contacts" in phases.columns:
+        if phases["contacts"].sum() == 0:
+            reasons.append("Awareness needs a contact before the first purchase, and these data record no contacts "
+                           "at all (purchases only).")
+        else:
+            reasons.append("Awareness needs a contact before the first purchase, and no customer's contacts come "
+                           "before their first purchase in these data.")
+    which = "phase is" if len(empty) == 1 else "phases are"
+    return markdown("No customer-period is in {empty}. {why}The empty {which} left out of the tables and figures below.",
+                    empty=join_list(empty, "or"), why=Markdown(" ".join(reasons) + (" " if reasons else "")),
+                    which=Markdown(which))
+
+
+def reach_sentence(reach: pd.DataFrame, spells: pd.DataFrame) -> Markdown:
+    """Where the customer-periods are, and how far relationships got, from :func:`~crmlab.theories.lifecycle.phase_reach`
+    and :func:`~crmlab.theories.lifecycle.time_in_phase`.
+
+    >>> reach = pd.DataFrame({"phase": ["awareness", "exploration", "expansion", "commitment"],
+    ...                       "customers_reached": [0, 10, 3, 1], "share_reached": [0, 1, 0.3, 0.1],
+    ...                       "customers_furthest": [0, 7, 2, 1], "share_furthest": [0, 0.7, 0.2, 0.1]})
+    >>> spells = pd.DataFrame({"phase": ["exploration", "expansion", "commitment", "dissolution"],
+    ...                        "share_of_periods": [0.45, 0.13, 0.01, 0.41]})
+    >>> print(reach_sentence(reach, spells))
+    Exploration holds the largest share of customer-periods (45.0%), commitment the smallest (1.0%). Most relationships never get past exploration: of 10 customers, 7 (70.0%) got no further, and 1 (10.0%) reached commitment.
+    """
+    shares = spells.set_index("phase")["share_of_periods"]
+    largest, smallest = shares.idxmax(), shares.idxmin()
+    first = f"{largest.capitalize()} holds the largest share of customer-periods ({percent(shares.max())})"
+    if smallest != largest:
+        first += f", {smallest} the smallest ({percent(shares.min())})"
+    total, stuck, committed = _reach_counts(reach)
+    most = ("Most relationships never get past exploration: of {n} customers, {k} got no further"
+            if 2 * stuck > total else "Most relationships get past exploration: of {n} customers, only {k} got no further")
+    return markdown("{first}. {most}, and {c} reached commitment.", first=Markdown(first),
+                    most=Markdown(most.format(n=integer(total), k=_count_share(stuck, total))),
+                    c=Markdown(_count_share(committed, total)))
+
+
+def _reach_counts(reach: pd.DataFrame) -> tuple[int, int, int]:
+    """All customers, those who got no further than exploration, and those who reached commitment."""
+    rows = reach.set_index("phase")
+    total = int(reach.attrs.get("customers", rows["customers_furthest"].sum()))
+    stuck = int(rows.reindex(["awareness", "exploration"])["customers_furthest"].fillna(0).sum())
+    committed = int(rows["customers_reached"].get("commitment", 0))
+    return total, stuck, committed
+
+
+def _count_share(n: float, total: float) -> str:
+    """"7 (70.0%)": a count and its share of ``total``."""
+    return f"{integer(n)} ({percent(n / total)})" if total else integer(n)
+
+
+def reach_table(reach: pd.DataFrame) -> Table:
+    """How far relationships developed (:func:`~crmlab.theories.lifecycle.phase_reach`), phases no one reached left out.
+
+    >>> reach = pd.DataFrame({"phase": ["awareness", "exploration"], "customers_reached": [0, 10], "share_reached": [0.0, 1.0],
+    ...                       "customers_furthest": [0, 10], "share_furthest": [0.0, 1.0]})
+    >>> print(reach_table(reach))
+    How far relationships developed
+    Phase        Customers who reached it  Share of customers  Got no further  Share of customers who got no further
+    exploration                        10              100.0%              10                                 100.0%
+    """
+    frame = reach[reach["customers_reached"] > 0].reset_index(drop=True)
+    return table(frame, integer=["customers_reached", "customers_furthest"], percent=["share_reached", "share_furthest"],
+                 labels={"customers_reached": "Customers who reached it", "share_reached": "Share of customers",
+                         "customers_furthest": "Got no further",
+                         "share_furthest": "Share of customers who got no further"},
+                 top=None, caption="How far relationships developed")
+
+
+def spell_table(spells: pd.DataFrame, *, period: str = "period") -> Table:
+    """Spells in each phase (:func:`~crmlab.theories.lifecycle.time_in_phase`): count, mean and median length, share of periods.
+
+    >>> spells = pd.DataFrame({"phase": ["commitment"], "spells": [58], "mean_periods": [4.121], "median_periods": [4.0],
+    ...                        "share_of_periods": [0.006]})
+    >>> print(spell_table(spells, period="month"))
+    Time in each phase
+    Phase       Spells  Mean spell (months)  Median spell (months)  Share of customer-months
+    commitment      58                 4.12                      4                      0.6%
+    """
+    return table(spells, integer=["spells"], number=["mean_periods", "median_periods"], percent=["share_of_periods"],
+                 digits={"mean_periods": 2}, top=None, caption="Time in each phase",
+                 labels={"mean_periods": f"Mean spell ({period}s)", "median_periods": f"Median spell ({period}s)",
+                         "share_of_periods": f"Share of customer-{period}s"})
+
+
+def transition_count_table(counts: pd.DataFrame, *, period: str = "period") -> Table:
+    """The counted moves between phases (the ``"count"`` block of
+    :func:`~crmlab.theories.lifecycle.phase_transition_matrix`): rows the phase in a period, columns the next.
+
+    >>> counts = pd.DataFrame([[15125, 775], [81, 4500]], index=["exploration", "expansion"], columns=["exploration", "expansion"])
+    >>> print(transition_count_table(counts, period="month"))
+    Customers moving from a phase (rows) to the phase of the next month (columns)
+    From         To exploration  To expansion
+    exploration          15,125           775
+    expansion                81         4,500
+    """
+    frame = counts.copy()
+    frame.columns = [f"To {c}" for c in frame.columns]
+    frame = frame.rename_axis(index="From").reset_index()
+    frame["From"] = frame["From"].astype(str)
+    return table(frame, integer=list(frame.columns[1:]), top=None,
+                 caption=f"Customers moving from a phase (rows) to the phase of the next {period} (columns)")
+
+
+def band_table(bands: pd.DataFrame) -> Table:
+    """Dissolution by band of the cost-to-serve ratio (the table of :func:`~crmlab.theories.lifecycle.dissolution_by_cost`).
+
+    >>> bands = pd.DataFrame({"band": ["Q1"], "mean_cost": [0.116], "periods": [5675], "dissolution_rate": [0.078]})
+    >>> print(band_table(bands))
+    Dissolution in the next period by cost-to-serve band
+    Band  Mean cost-to-serve ratio  Active customer-periods  Dissolution rate
+    Q1                       0.116                    5,675              7.8%
+    """
+    return table(bands, text=["band"], number=["mean_cost"], integer=["periods"], percent=["dissolution_rate"], top=None,
+                 labels={"mean_cost": "Mean cost-to-serve ratio", "periods": "Active customer-periods"},
+                 caption="Dissolution in the next period by cost-to-serve band")
+
+
+def recovery_table(recovery: pd.DataFrame) -> Table:
+    """The planted phase (rows) against the rules' phase (columns), row shares (:func:`~crmlab.theories.lifecycle.phase_recovery`).
+
+    >>> recovery = pd.DataFrame([[0.75, 0.25]], index=pd.Index(["exploration"], name="true_phase"), columns=["exploration", "expansion"])
+    >>> print(recovery_table(recovery))
+    Planted phase (rows) against the rules' phase (columns), share of the planted phase's customer-periods
+    Planted phase  Rules: exploration  Rules: expansion
+    exploration                 75.0%             25.0%
+    """
+    frame = recovery.copy()
+    frame.columns = [f"Rules: {c}" for c in frame.columns]
+    frame = frame.rename_axis(index="Planted phase").reset_index()
+    return table(frame, text=["Planted phase"], percent=list(frame.columns[1:]), top=None,
+                 caption="Planted phase (rows) against the rules' phase (columns), share of the planted phase's "
+                         "customer-periods")
+
+
+def transition_sentence(probability: pd.DataFrame, *, period: str = "period") -> Markdown:
+    """For each phase, the share that stays from one period to the next and the most common move out.
+
+    Takes the ``"probability"`` block of :func:`~crmlab.theories.lifecycle.phase_transition_matrix`.
+
+    >>> P = pd.DataFrame([[0.87, 0.04, 0.09], [0.02, 0.90, 0.08], [0.02, 0.0, 0.98]],
+    ...                  index=["exploration", "expansion", "dissolution"], columns=["exploration", "expansion", "dissolution"])
+    >>> print(transition_sentence(P, period="month"))
+    From one month to the next, 87.0% of customers in exploration stay there, and the most common move is to dissolution (9.0%); in expansion 90.0% stay, most often moving to dissolution (8.0%); in dissolution 98.0% stay, most often moving to exploration (2.0%).
+    """
+    parts = []
+    for phase, row in probability.dropna(how="all").iterrows():
+        stay = float(row.get(phase, 0.0))
+        moves = row.drop(phase, errors="ignore").astype(float)
+        moves = moves[moves > 0]
+        move = (f"the most common move is to {moves.idxmax()} ({percent(moves.max())})" if not parts else
+                f"most often moving to {moves.idxmax()} ({percent(moves.max())})") if len(moves) else (
+            "no customer leaves it" if not parts else "none leave")
+        if not parts:
+            parts.append(f"From one {period} to the next, {percent(stay)} of customers in {phase} stay there, and {move}")
+        else:
+            parts.append(f"in {phase} {percent(stay)} stay, {move}")
+    return markdown("{s}.", s="; ".join(parts))
+
+
+def spell_sentence(spells: pd.DataFrame, *, period: str = "period") -> Markdown:
+    """Which active phase's spells last longest and shortest (mean periods), from :func:`~crmlab.theories.lifecycle.time_in_phase`.
+
+    >>> spells = pd.DataFrame({"phase": ["exploration", "expansion", "commitment"], "mean_periods": [2.0, 6.5, 9.1]})
+    >>> print(spell_sentence(spells, period="month"))
+    A spell in commitment lasts longest (mean 9.10 months), in exploration shortest (mean 2.00 months).
+    """
+    means = spells.set_index("phase")["mean_periods"].reindex(list(_ACTIVE)).dropna()
+    if means.empty:
+        return markdown("No customer is in an active phase.")
+    longest, shortest = means.idxmax(), means.idxmin()
+    if len(means) == 1 or number(means.max(), 2) == number(means.min(), 2):
+        return markdown("Spells in {p} last {m} on average.", p=join_list(means.index),
+                        m=_periods(means.max(), period))
+    return markdown("A spell in {a} lasts longest (mean {x}), in {b} shortest (mean {y}).", a=longest, b=shortest,
+                    x=_periods(means.max(), period), y=_periods(means.min(), period))
+
+
+def survival_table(survival: pd.DataFrame, *, period: str = "period") -> Table:
+    """The share of customers not dissolved k periods after entering each phase: one row per k, one column per phase.
+
+    >>> survival = pd.DataFrame({"entry_phase": ["expansion", "expansion", "commitment", "commitment"], "k": [0, 1, 0, 1],
+    ...                          "at_risk": [5, 4, 2, 2], "survival": [1.0, 0.8, 1.0, 1.0]})
+    >>> print(survival_table(survival, period="month"))
+    Not dissolved k months after entering the phase
+    Months after entry  Expansion  Commitment
+                     0     100.0%      100.0%
+                     1      80.0%      100.0%
+    """
+    from crmlab.theories.lifecycle import PHASES
+
+    wide = survival.pivot(index="k", columns="entry_phase", values="survival")
+    wide = wide[[p for p in PHASES if p in wide.columns]]
+    wide.columns = [str(c).capitalize() for c in wide.columns]
+    return table(wide.reset_index().rename(columns={"k": f"{period.capitalize()}s after entry"}),
+                 integer=[f"{period.capitalize()}s after entry"], percent=list(wide.columns), top=None,
+                 caption=f"Not dissolved k {period}s after entering the phase")
+
+
+def survival_sentence(survival: pd.DataFrame, *, period: str = "period") -> Markdown:
+    """Which phase's entrants are most often still there (not dissolved), from :func:`~crmlab.theories.lifecycle.phase_survival`,
+    at the longest k at which every phase's entrants are still observed.
+
+    >>> survival = pd.DataFrame({"entry_phase": ["exploration", "commitment"], "k": [12, 12], "at_risk": [100, 10],
+    ...                          "survival": [0.22, 0.48]})
+    >>> print(survival_sentence(survival, period="month"))
+    12 months after entering a phase, 48.0% of the customers who entered commitment have not dissolved, against 22.0% for exploration.
+    """
+    k, last = _common_horizon(survival, _ACTIVE + ("awareness",))
+    if last.empty:
+        return markdown("No phase's entrants are observed long enough to compare their survival.")
+    last = last.sort_values(ascending=False, kind="stable")
+    best, rest = last.index[0], last.iloc[1:]
+    others = join_list([f"{percent(v)} for {p}" for p, v in rest.items()])
+    return markdown("{k} {period}s after entering a phase, {v} of the customers who entered {p} have not dissolved"
+                    "{against}.", k=integer(k), period=period, v=percent(last.iloc[0]), p=best,
+                    against=f", against {others}" if len(rest) else "")
+
+
+def _common_horizon(survival: pd.DataFrame, phases: Sequence[str]) -> tuple[int, pd.Series]:
+    """The longest k at which the entrants of every one of ``phases`` (those present) are still observed, and their
+    survival then: a comparison at one horizon, not at the last k of each phase."""
+    wide = survival.pivot(index="k", columns="entry_phase", values="survival")
+    wide = wide[[p for p in phases if p in wide.columns]].dropna()
+    if wide.empty:
+        return 0, pd.Series(dtype=float)
+    k = int(wide.index.max())
+    return k, wide.loc[k]
+
+
+def _state_label(k: int, n: int) -> str:
+    """Reader label of HMM state k (0-based, by rate): "1 (least active)" … "n (most active)"."""
+    if k == 0:
+        return "1 (least active)"
+    if k == n - 1:
+        return f"{n} (most active)"
+    return str(k + 1)
+
+
+def hmm_tables(summary: pd.DataFrame, transitions: pd.DataFrame, agreement: pd.DataFrame, *,
+               period: str = "period") -> tuple[Table, Table, Table]:
+    """Reader tables of a fitted :class:`~crmlab.theories.lifecycle.RelationshipHMM`: its states (:attr:`summary`),
+    its transition matrix and the rule phases against the states (:func:`~crmlab.theories.lifecycle.hmm_phase_agreement`).
+
+    >>> summary = pd.DataFrame({"state": [0, 1], "purchases_per_period": [0.02, 1.2], "initial_share": [1e-112, 1.0],
+    ...                         "p_stay": [0.99, 0.8], "expected_stay": [100.0, 5.0]})
+    >>> P = pd.DataFrame([[0.99, 0.01], [0.2, 0.8]])
+    >>> agreement = pd.DataFrame([[0.9, 0.1]], index=pd.Index(["exploration"], name="phase"), columns=[0, 1])
+    >>> states, moves, phases = hmm_tables(summary, P, agreement, period="month")
+    >>> print(states)
+    Hidden states, least active first
+    State                 Purchases per month  Initial share  Stays to the next month  Mean stay (months)
+    1 (least active)                     0.02           0.0%                    99.0%                 100
+    2 (most active)                      1.20         100.0%                    80.0%                   5
+    >>> print(moves.cells.columns.tolist())
+    ['From state', 'To 1 (least active)', 'To 2 (most active)']
+    """
+    n = len(summary)
+    names = [_state_label(int(k), n) for k in summary["state"]]
+    states = summary.assign(state=names)
+    states_table = table(states, percent=["initial_share", "p_stay"], number=["purchases_per_period", "expected_stay"],
+                         text=["state"], top=None, caption="Hidden states, least active first",
+                         labels={"purchases_per_period": f"Purchases per {period}",
+                                 "initial_share": "Initial share", "p_stay": f"Stays to the next {period}",
+                                 "expected_stay": f"Mean stay ({period}s)"})
+    moves = pd.DataFrame(np.asarray(transitions, dtype=float), columns=[f"To {s}" for s in names])
+    moves.insert(0, "From state", names)
+    moves_table = table(moves, percent=list(moves.columns[1:]), top=None,
+                        caption=f"Moves between hidden states from one {period} to the next")
+    shares = agreement.copy()
+    shares.columns = [f"State {_state_label(int(k), n)}" for k in shares.columns]
+    shares = shares.rename_axis(index="Rule phase").reset_index()
+    agreement_table = table(shares, percent=list(shares.columns[1:]), top=None,
+                            caption="Rule phases against hidden states (share of each phase's customer-periods)")
+    return states_table, moves_table, agreement_table
+
+
+def hmm_sentence(summary: pd.DataFrame, agreement: pd.DataFrame, *, period: str = "period") -> Markdown:
+    """The hidden states' purchase rates and, for each rule phase, the state that holds most of its periods.
+
+    >>> summary = pd.DataFrame({"state": [0, 1, 2], "purchases_per_period": [0.02, 0.56, 1.21]})
+    >>> agreement = pd.DataFrame([[0.77, 0.09, 0.14], [0.13, 0.86, 0.01]], index=["exploration", "commitment"], columns=[0, 1, 2])
+    >>> print(hmm_sentence(summary, agreement, period="month"))
+    The hidden states buy 0.020, 0.560 and 1.21 times a month on average. Most periods of exploration fall in state 1 (least active) (77.0%), of commitment in state 2 (86.0%).
+    """
+    n = len(summary)
+    rates = join_list([number(float(r)) for r in summary["purchases_per_period"]])
+    parts = []
+    for phase, row in agreement.iterrows():
+        row = row.astype(float)
+        state = f"state {_state_label(int(row.idxmax()), n)} ({percent(row.max())})"
+        parts.append(f"Most periods of {phase} fall in {state}" if not parts else f"of {phase} in {state}")
+    return markdown("The hidden states buy {rates} times a {period} on average. {which}.", rates=rates, period=period,
+                    which=", ".join(parts))
+
+
+def cost_logit_table(logit: Any) -> Table:
+    """The logit of next-period dissolution (:func:`~crmlab.theories.lifecycle.dissolution_by_cost`) as a reader table:
+    estimate, standard error, odds ratio, 95% interval of the odds ratio and p for each regressor."""
+    params, se, p = logit.params, logit.bse, logit.pvalues
+    ci = np.exp(logit.conf_int())
+    phases = [c for c in params.index if c not in ("const", "cost_to_serve")]
+    baseline = sorted(set(_ACTIVE) - set(phases))
+    names = {"const": "Intercept", "cost_to_serve": "Cost-to-serve ratio"}
+    names.update({c: f"In {c} (vs {join_list(baseline, 'or')})" for c in phases})
+    frame = pd.DataFrame({"regressor": [names.get(c, c) for c in params.index], "estimate": params.to_numpy(),
+                          "se": se.to_numpy(), "odds_ratio": np.exp(params.to_numpy()),
+                          "or_low": ci[0].to_numpy(), "or_high": ci[1].to_numpy(), "p": p.to_numpy()})
+    return table(frame, text=["regressor"], number=["estimate", "se", "odds_ratio", "or_low", "or_high"],
+                 labels={"or_low": "95% CI low (odds ratio)", "or_high": "95% CI high (odds ratio)"}, top=None,
+                 caption="Logit of dissolution in the next period")
+
+
+def cost_sentence(bands: pd.DataFrame, logit: Any, *, alpha: float = ALPHA) -> Markdown:
+    """What the cost-to-serve bands and the logit say about dissolution, the direction read from the numbers.
+
+    >>> bands = pd.DataFrame({"band": ["Q1", "Q2"], "mean_cost": [0.1, 0.6], "periods": [50, 50], "dissolution_rate": [0.08, 0.10]})
+    >>> class Fit: params = pd.Series({"cost_to_serve": 0.53}); pvalues = pd.Series({"cost_to_serve": 2e-7})
+    >>> print(cost_sentence(bands, Fit()))
+    The dissolution rate is 8.0% in the band of active customer-periods with the lowest cost-to-serve ratios (Q1) and 10.0% in the band with the highest (Q2). The logit slope of dissolution on the ratio is 0.530 (p < 0.001): customers who cost more to serve per unit of margin leave more often.
+    """
+    low, high = bands.iloc[0], bands.iloc[-1]
+    slope, p = float(logit.params["cost_to_serve"]), float(logit.pvalues["cost_to_serve"])
+    first = (f"The dissolution rate is {percent(low['dissolution_rate'])} in the band of active customer-periods with "
+             f"the lowest cost-to-serve ratios ({low['band']}) and {percent(high['dissolution_rate'])} in the band with "
+             f"the highest ({high['band']})")
+    if p >= alpha:
+        verdict = (f"the cost to serve does not predict dissolution in these data (at the {percent(alpha, 0)} level)")
+    elif slope > 0:
+        verdict = "customers who cost more to serve per unit of margin leave more often"
+    else:
+        verdict = "customers who cost more to serve per unit of margin leave less often"
+    return markdown("{first}. The logit slope of dissolution on the ratio is {b} (p {p}): {verdict}.",
+                    first=Markdown(first), b=number(slope, 3), p=Markdown(_p_phrase(p)), verdict=Markdown(verdict))
+
+
+def _p_phrase(p: float) -> str:
+    """"< 0.001" or "= 0.023": a p-value after the letter p."""
+    text = p_value(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def what_if_table(what_if: pd.DataFrame, *, reduction: float, unit: str = "$", period: str = "period") -> Table:
+    """The cost-to-serve what-if (:func:`~crmlab.theories.lifecycle.lower_cost_to_serve`) before and after, side by side."""
+    horizon = next(c for c in what_if.columns if c.startswith("dissolved_after_") and c.endswith("_before"))
+    h = horizon[len("dissolved_after_"): -len("_before")]
+    columns = {"phase": "Phase", "p_dissolution_before": f"P(dissolution next {period}), now",
+               "p_dissolution_after": "… after", "clv_before": "CLV, now", "clv_after": "CLV after",
+               f"dissolved_after_{h}_before": f"Dissolved after {h} {period}s, now",
+               f"dissolved_after_{h}_after": "… after"}
+    columns["p_dissolution_after"] = f"P(dissolution next {period}), cost −{percent(reduction, 0)}"
+    columns["clv_after"] = f"CLV, cost −{percent(reduction, 0)}"
+    columns[f"dissolved_after_{h}_after"] = f"Dissolved after {h} {period}s, cost −{percent(reduction, 0)}"
+    frame = what_if[list(columns)].rename(columns=columns)
+    return table(frame, text=["Phase"], money=[columns["clv_before"], columns["clv_after"]], unit=unit,
+                 percent=[v for k, v in columns.items() if k.startswith(("p_", "dissolved"))], top=None,
+                 caption=f"What lowering the cost to serve by {percent(reduction, 0)} is worth, by starting phase")
+
+
+def what_if_sentence(what_if: pd.DataFrame, *, reduction: float, unit: str = "$") -> Markdown:
+    """What the what-if changes, phase by phase, with the direction of each change read from the numbers.
+
+    >>> what_if = pd.DataFrame({"phase": ["exploration", "commitment"], "p_dissolution_before": [0.087, 0.054],
+    ...                         "p_dissolution_after": [0.084, 0.052], "clv_before": [75.65, 115.78], "clv_after": [81.21, 123.22]})
+    >>> print(what_if_sentence(what_if, reduction=0.2))
+    Lowering the cost to serve by 20% lowers the probability of dissolution next period in exploration (8.7% → 8.4%) and commitment (5.4% → 5.2%), and raises the CLV of a customer in exploration ($75.65 → $81.21) and commitment ($115.78 → $123.22).
+    """
+    rows = what_if[what_if["phase"].isin(_ACTIVE)].set_index("phase")
+
+    def moves(before: str, after: str, fmt: Any) -> str:
+        groups: dict[str, list[str]] = {"raises": [], "lowers": [], "leaves unchanged": []}
+        for phase, row in rows.iterrows():
+            word = compare(row[after], row[before], "raises", "lowers", "leaves unchanged", tolerance=1e-12)
+            groups[word].append(f"{phase} ({fmt(row[before])} → {fmt(row[after])})")
+        return groups
+
+    risk = moves("p_dissolution_before", "p_dissolution_after", percent)
+    value = moves("clv_before", "clv_after", lambda v: money(v, unit))
+    parts = []
+    for groups, what in ((risk, "the probability of dissolution next period in"), (value, "the CLV of a customer in")):
+        for word in ("lowers", "raises", "leaves unchanged"):
+            if groups[word]:
+                parts.append(f"{word} {what} {join_list(groups[word])}")
+    what = ", and ".join(parts) if len(parts) == 2 else join_list(parts)
+    return markdown("Lowering the cost to serve by {r} {what}.", r=percent(reduction, 0), what=what)
+
+
+def planted_cost_table(planted: pd.DataFrame) -> Table:
+    """The planted cost effect beside the logit's estimates (:func:`~crmlab.theories.lifecycle.planted_cost_effect`)."""
+    names = {"planted": "Planted in the synthetic world", "true_phases": "Logit estimate, exits of the true phases",
+             "rule_phases": "Logit estimate, exits of the rules' phases"}
+    frame = planted.rename(index=names).rename_axis("effect").reset_index()
+    return table(frame, text=["effect"], number=["estimate", "ci_low", "ci_high"], integer=["exits"], digits={
+        "estimate": 2, "ci_low": 2, "ci_high": 2}, labels={"effect": "Effect of one more contact per order",
+                                                          "estimate": "Log-odds slope", "ci_low": "95% CI low",
+                                                          "ci_high": "95% CI high", "exits": "Dissolutions seen"},
+                 top=None, caption="The cost effect: planted and estimated")
+
+
+def planted_cost_sentence(planted: pd.DataFrame) -> Markdown:
+    """Whether the logit recovers the planted cost effect, read from the intervals.
+
+    >>> planted = pd.DataFrame({"estimate": [1.0, 1.17, 0.69], "ci_low": [np.nan, 1.04, 0.58], "ci_high": [np.nan, 1.30, 0.80],
+    ...                         "p": [np.nan, 1e-70, 1e-35]}, index=["planted", "true_phases", "rule_phases"])
+    >>> print(planted_cost_sentence(planted))
+    The world was built with a cost effect of 1.00 (each extra contact per order multiplies the chance of dissolving by 2.72). Fitted on the true phases, the logit finds 1.17 (95% CI 1.04 to 1.30), above the planted value (the logit's odds run slightly above a probability multiplier); on the rules' phases 0.69 (95% CI 0.58 to 0.80), below the planted value. Both find the planted direction.
+    """
+    truth = float(planted.loc["planted", "estimate"])
+    parts = []
+    signs = []
+    for name, what in (("true_phases", "Fitted on the true phases, the logit finds"), ("rule_phases", "on the rules' phases")):
+        row = planted.loc[name]
+        if row["ci_low"] <= truth <= row["ci_high"]:
+            verdict = "an interval that covers the planted value"
+        elif row["ci_low"] > truth:
+            verdict = "above the planted value" + (" (the logit's odds run slightly above a probability multiplier)"
+                                                   if name == "true_phases" and truth > 0 else "")
+        else:
+            verdict = "below the planted value"
+        parts.append(f"{what} {number(row['estimate'], 2)} (95% CI {number(row['ci_low'], 2)} to "
+                     f"{number(row['ci_high'], 2)}), {verdict}")
+        signs.append(row["ci_low"] > 0 if truth > 0 else row["ci_high"] < 0 if truth < 0
+                     else row["ci_low"] <= 0 <= row["ci_high"])
+    found = {(True, True): "Both find the planted direction.", (False, False): "Neither finds the planted direction.",
+             (True, False): "Only the fit on the true phases finds the planted direction.",
+             (False, True): "Only the fit on the rules' phases finds the planted direction."}[tuple(signs)]
+    if truth == 0:
+        found = found.replace("find the planted direction", "find no effect, as planted").replace(
+            "finds the planted direction", "finds no effect, as planted")
+    return markdown("The world was built with a cost effect of {b} (each extra contact per order multiplies the "
+                    "chance of dissolving by {m}). {fits}. {found}", b=number(truth, 2), m=number(np.exp(truth), 2),
+                    fits=Markdown("; ".join(parts)), found=Markdown(found))
+
+
+def initiator_table(initiators: pd.DataFrame, planted: Mapping[str, float] | None = None) -> Table:
+    """Who ended the relationships (:func:`~crmlab.theories.lifecycle.dissolution_initiators`), with the planted
+    probabilities beside the shares when the world is synthetic."""
+    frame = initiators[["initiator", "kind", "dissolutions", "share"]].copy()
+    if planted:
+        frame["planted_share"] = frame["initiator"].map(dict(planted))
+    return table(frame, integer=["dissolutions"], percent=["share"] + (["planted_share"] if planted else []),
+                 labels={"initiator": "Ended by", "kind": "Dissolution", "planted_share": "Planted probability"},
+                 top=None, caption="Who ended the relationships")
+
+
+def initiator_sentence(initiators: pd.DataFrame) -> Markdown:
+    """The share of unilateral and bilateral dissolutions, and who ends most.
+
+    >>> table = pd.DataFrame({"initiator": ["customer", "firm", "both"], "dissolutions": [402, 188, 110],
+    ...                       "kind": ["unilateral", "unilateral", "bilateral"], "share": [0.574, 0.269, 0.157]})
+    >>> print(initiator_sentence(table))
+    Of 700 recorded dissolutions, 590 (84.3%) were unilateral and 110 (15.7%) bilateral; the customer ended the most (57.4%).
+    """
+    total = int(initiators["dissolutions"].sum())
+    if total == 0:
+        return markdown("No dissolution was recorded with its initiator.")
+    uni = int(initiators.loc[initiators["kind"] == "unilateral", "dissolutions"].sum())
+    by = initiators.set_index("initiator")["dissolutions"]
+    subject = {"customer": "the customer", "firm": "the firm", "both": "both sides together"}
+    most = [subject.get(w, str(w)) for w in by.index[by == by.max()]]
+    return markdown("Of {n} recorded dissolutions, {u} were unilateral and {b} bilateral; {who} {verb} the most ({top}).",
+                    n=integer(total), u=_count_share(uni, total), b=_count_share(total - uni, total),
+                    who=join_list(most), verb=Markdown("ended" if len(most) == 1 else "each ended"),
+                    top=percent(by.max() / total))
+
+
+def recovery_sentence(recovery: pd.DataFrame) -> Markdown:
+    """How well the rules recover the planted phases (:func:`~crmlab.theories.lifecycle.phase_recovery`).
+
+    >>> recovery = pd.DataFrame([[0.78, 0.13, 0.0], [0.34, 0.66, 0.0], [0.04, 0.33, 0.63]],
+    ...                         index=["exploration", "expansion", "commitment"], columns=["exploration", "expansion", "commitment"])
+    >>> recovery.attrs.update(agreement=0.75, periods=24000)
+    >>> print(recovery_sentence(recovery))
+    The rules give the planted phase in 75.0% of 24,000 customer-periods. Best recovered: exploration (78.0% of its periods); least: commitment (63.0%), read most often as expansion (33.0%).
+    """
+    diagonal = pd.Series({p: float(recovery.loc[p, p]) if p in recovery.columns else 0.0 for p in recovery.index})
+    best, worst = diagonal.idxmax(), diagonal.idxmin()
+    wrong = recovery.loc[worst].drop(worst, errors="ignore").astype(float)
+    instead = f", read most often as {wrong.idxmax()} ({percent(wrong.max())})" if len(wrong) and wrong.max() > 0 else ""
+    return markdown("The rules give the planted phase in {a} of {n} customer-periods. Best recovered: {b} ({bv} of its "
+                    "periods); least: {w} ({wv}){instead}.", a=percent(recovery.attrs["agreement"]),
+                    n=integer(recovery.attrs["periods"]), b=best, bv=percent(diagonal[best]), w=worst,
+                    wv=percent(diagonal[worst]), instead=instead)
+
+
+def reading_the_phases(reach: pd.DataFrame, spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd.DataFrame,
+                       logit: Any, *, reduction: float, unit: str = "$", period: str = "period",
+                       min_silence: int = 3, dissolution_factor: float = 3.0, alpha: float = ALPHA) -> Markdown:
+    """The closing bullets of the phase report, each stating only what its frame shows.
+
+    - how far relationships got (:func:`~crmlab.theories.lifecycle.phase_reach`);
+    - commitment: its share of customer-periods, how long its spells last
+      against the other active phases (:func:`~crmlab.theories.lifecycle.time_in_phase`),
+      how many of its entrants stay undissolved
+      (:func:`~crmlab.theories.lifecycle.phase_survival`) and what a customer
+      in it is worth (:func:`~crmlab.theories.lifecycle.lower_cost_to_serve`), each ranked;
+    - the cost to serve: the logit's sign and p-value, and the what-if's
+      direction;
+    - how dissolution is read, in the rule's own thresholds (``min_silence``,
+      ``dissolution_factor``: the parameters of :func:`~crmlab.theories.lifecycle.relationship_phases`).
+    """
+    bullets = [_reach_bullet(reach), _commitment_bullet(spells, survival, what_if, unit, period),
+               markdown("Dissolution is read only after a silence long enough to be unusual {emph}: at least {m} "
+                        "{period}s and {f} times the customer's mean gap between purchases. The rules trade a few "
+                        "{period}s of delay for few false alarms.", emph=Markdown("*for that customer*"),
+                        m=integer(min_silence), period=period, f=number(float(dissolution_factor))),
+               _cost_bullet(what_if, logit, reduction, unit, alpha)]
+    return Markdown("\n".join(f"* {b.text}" for b in bullets), "\n".join(f"* {b.plain}" for b in bullets))
+
+
+def _reach_bullet(reach: pd.DataFrame) -> Markdown:
+    total, stuck, _ = _reach_counts(reach)
+    beyond = total - stuck
+    if 2 * stuck > total:
+        return markdown("Most relationships never leave exploration: of {n} customers, {s} got no further. Turning "
+                        "trials into expansion is where relationship marketing has most to win here.",
+                        n=integer(total), s=_count_share(stuck, total))
+    return markdown("Most relationships develop beyond exploration: of {n} customers, {b} reached expansion or "
+                    "commitment and {s} got no further.", n=integer(total), b=_count_share(beyond, total),
+                    s=_count_share(stuck, total))
+
+
+def _commitment_bullet(spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd.DataFrame, unit: str,
+                       period: str) -> Markdown:
+    shares = spells.set_index("phase")["share_of_periods"]
+    if "commitment" not in shares.index:
+        return markdown("No customer reached commitment, so the data say nothing about how long it lasts or what it "
+                        "is worth.")
+    active = shares.reindex(list(_ACTIVE)).dropna()
+    rarity = ("the rarest active phase" if active.idxmin() == "commitment" else
+              "the most common active phase" if active.idxmax() == "commitment" else "neither the rarest nor the "
+              "most common active phase")
+    means = spells.set_index("phase")["mean_periods"].reindex(list(_ACTIVE)).dropna()
+    order = means.rank(ascending=False, method="min")
+    if order["commitment"] == 1:
+        spell = f"its spells are the longest of the active phases (mean {_periods(means['commitment'], period)})"
+    elif order["commitment"] == len(means):
+        spell = (f"yet its spells are the shortest of the active phases (mean {_periods(means['commitment'], period)}, "
+                 f"against {_periods(means.max(), period)} in {means.idxmax()})")
+    else:
+        spell = (f"its spells are neither the longest nor the shortest (mean {_periods(means['commitment'], period)}; "
+                 f"{means.idxmax()} {_periods(means.max(), period)})")
+    k, last = _common_horizon(survival, _ACTIVE)
+    if "commitment" in last.index:
+        rank = last.rank(ascending=False, method="min")["commitment"]
+        word = "the most" if rank == 1 else "the fewest" if rank == len(last) else "fewer than in " + last.idxmax()
+        stay = (f"{percent(last['commitment'])} of those who enter it have not dissolved {integer(k)} {period}s later, "
+                f"{word} of any phase" if rank in (1, len(last)) else
+                f"{percent(last['commitment'])} of those who enter it have not dissolved {integer(k)} {period}s later, "
+                f"{word} ({percent(last.max())})")
+    else:
+        stay = "its survival is not observed"
+    values = what_if.set_index("phase")["clv_before"].reindex(list(_ACTIVE)).dropna()
+    if "commitment" in values.index:
+        top = values.idxmax() == "commitment"
+        worth = (f"a customer in it is worth {money(values['commitment'], unit)}, the most of any phase" if top else
+                 f"a customer in it is worth {money(values['commitment'], unit)}, less than one in {values.idxmax()} "
+                 f"({money(values.max(), unit)})")
+    else:
+        worth = "its value is not estimated"
+    return markdown("Commitment holds {s} of customer-periods, {rarity}; {spell}. {stay}; {worth}.",
+                    s=percent(shares["commitment"]), rarity=rarity, spell=spell, stay=stay[0].upper() + stay[1:],
+                    worth=worth)
+
+
+def _cost_bullet(what_if: pd.DataFrame, logit: Any, reduction: float, unit: str, alpha: float) -> Markdown:
+    slope, p = float(logit.params["cost_to_serve"]), float(logit.pvalues["cost_to_serve"])
+    rows = what_if[what_if["phase"].isin(_ACTIVE)]
+    fewer = bool((rows["p_dissolution_after"] < rows["p_dissolution_before"]).all())
+    richer = bool((rows["clv_after"] > rows["clv_before"]).all())
+    effect = Markdown(("lowering it by {r} lowers the probability of dissolution in every active phase" if fewer else
+                       "lowering it by {r} does not lower the probability of dissolution in every active phase")
+                      .format(r=percent(reduction, 0))
+                      + (" and raises the value of a customer in each" if richer else
+                         "; the value of a customer does not rise in every phase"))
+    if p < alpha and slope > 0:
+        return markdown("Customers who cost more to serve leave more often (logit slope {b}, p {p}); {effect} — Dwyer "
+                        "et al.'s point made measurable. The logit is an association in the data, so the what-if is "
+                        "as causal as the data allow.", b=number(slope, 3), p=Markdown(_p_phrase(p)), effect=effect)
+    if p < alpha:
+        return markdown("Here customers who cost more to serve leave *less* often (logit slope {b}, p {p}), against "
+                        "Dwyer et al.'s expectation; {effect}. The logit is an association in the data, not a cause.",
+                        b=number(slope, 3), p=Markdown(_p_phrase(p)), effect=effect)
+    return markdown("The cost to serve does not predict dissolution in these data (logit slope {b}, p {p}); {effect}, "
+                    "through the cost saved more than through relationships kept.", b=number(slope, 3),
+                    p=Markdown(_p_phrase(p)), effect=effect)

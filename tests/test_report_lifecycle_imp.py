@@ -1,0 +1,547 @@
+"""The pages of Dwyer's relationship phases and of the IMP networks: every conclusion follows its numbers.
+
+What each test checks against is said in it: hand-worked frames, brute-force
+recounts of the frames a function summarises, closed forms, synthetic worlds
+with known truth, the CDNOW data on which the page once contradicted its own
+table, and — for the executed pages — the tables shown on the same page, read
+back with an independent HTML parser (BeautifulSoup). The generated sentences
+are checked on frames built so that the answer flips (commitment longest, then
+shortest; brokers less, then more constrained; …).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from crmlab.display import imp as imp_text
+from crmlab.display import lifecycle as phase_text
+from crmlab.theories.imp import (
+    asymmetry_distribution,
+    broker_positions,
+    broker_recovery,
+    brokerage_across_groups,
+    brokerage_roles,
+    build_network,
+    community_recovery,
+    impact_by_distance,
+    key_dyads,
+    layer_graph,
+    network_communities,
+    relationship_change_impact,
+    simulate_b2b_network,
+    switch_parties,
+)
+from crmlab.theories.lifecycle import (
+    DEVELOPMENT,
+    PHASES,
+    RelationshipHMM,
+    activity_panel,
+    cost_to_serve,
+    dissolution_by_cost,
+    lower_cost_to_serve,
+    phase_counts,
+    phase_reach,
+    phase_recovery,
+    phase_survival,
+    phase_transition_matrix,
+    planted_cost_effect,
+    relationship_phases,
+    simulate_relationships,
+    time_in_phase,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = "<img src=x onerror=alert(4)>"
+
+
+@pytest.fixture(scope="module")
+def world():
+    """A synthetic lifecycle world with a planted cost effect, its rule phases and their costs."""
+    sim = simulate_relationships(600, 24, cost_effect=1.0, rng=11)
+    phases = relationship_phases(activity_panel(sim.transactions, sim.interactions))
+    return sim, phases, cost_to_serve(phases)
+
+
+# ----- lifecycle frames ------------------------------------------------------------------------
+
+
+def test_phase_counts_recount_the_customers_of_each_period(world):
+    """Brute force: for each period and phase, the distinct customers in it, counted with a Python set."""
+    _, phases, _ = world
+    counts = phase_counts(phases).set_index(["period", "phase"])["customers"]
+    for (period, phase), n in counts.sample(40, random_state=1).items():
+        rows = phases[(phases["period"] == period) & (phases["phase"] == phase)]
+        assert n == len(set(rows["customer_id"]))
+    assert counts.groupby("period").sum().max() <= phases["customer_id"].nunique()
+    assert set(phase_counts(phases)["phase"]) == set(PHASES)  # zeros kept, so every phase has a row
+    from crmlab import plots
+
+    drawn = [np.asarray(plots.plot_phase_shares(frame).axes[0].collections[0].get_paths()[0].vertices)
+             for frame in (phase_counts(phases), phases)]  # a phases frame is counted by phase_counts first
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+
+
+def test_phase_reach_by_hand_and_against_the_customers_histories(world):
+    """Hand-worked: a explores, commits, dissolves (furthest: commitment); b only explores.
+    Synthetic: the furthest phases partition the customers, and nobody gets further than the most
+    developed phase they were ever in (recounted customer by customer)."""
+    phases = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b"],
+                           "phase": ["exploration", "commitment", "dissolution", "exploration", "dissolution"]})
+    reach = phase_reach(phases).set_index("phase")
+    assert reach.loc["commitment", ["customers_reached", "customers_furthest"]].tolist() == [1, 1]
+    assert reach.loc["exploration", ["customers_reached", "customers_furthest"]].tolist() == [2, 1]
+    assert reach.loc["expansion", "customers_reached"] == 0 and reach.attrs["customers"] == 2
+    _, phases, _ = world
+    reach = phase_reach(phases).set_index("phase")
+    assert reach["customers_furthest"].sum() == phases["customer_id"].nunique()
+    rank = {p: k for k, p in enumerate(DEVELOPMENT)}
+    furthest = phases[phases["phase"].isin(DEVELOPMENT)].groupby("customer_id")["phase"].agg(
+        lambda s: max(s, key=rank.get))
+    assert reach["customers_furthest"].to_dict() == {p: int((furthest == p).sum()) for p in DEVELOPMENT}
+
+
+def test_phase_recovery_agrees_with_a_direct_comparison(world):
+    """The agreement is the share of customer-periods whose rule phase equals the planted one,
+    recounted directly; each row of the table sums to one."""
+    sim, phases, _ = world
+    recovery = phase_recovery(phases, sim.truth)
+    merged = phases.merge(sim.truth, on=["customer_id", "t"], suffixes=("", "_true"))
+    assert recovery.attrs["agreement"] == pytest.approx((merged["phase"] == merged["phase_true"]).mean())
+    assert recovery.attrs["periods"] == len(merged)
+    np.testing.assert_allclose(recovery.sum(axis=1), 1.0)
+
+
+def test_transitions_leave_out_phases_nobody_is_in():
+    """Purchases only (CDNOW-like): no awareness, so the observed matrix has no awareness row or column,
+    and its counts are the full matrix's without them."""
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": pd.to_datetime(["2021-01-05", "2021-03-01", "2021-01-20"]),
+                       "amount": [1.0, 2.0, 3.0]})
+    phases = relationship_phases(activity_panel(tx, observation_end="2021-12-31"))
+    full = phase_transition_matrix(phases)["count"]
+    seen = phase_transition_matrix(phases, observed_only=True)["count"]
+    assert "awareness" not in seen.index and "awareness" not in seen.columns
+    pd.testing.assert_frame_equal(seen, full.loc[seen.index, seen.columns])
+    note = phase_text.missing_phase_note(phases)
+    assert "awareness" in str(note) and "no contacts at all" in str(note)
+
+
+def test_hmm_summary_gives_the_geometric_stay_of_each_state():
+    """Closed form: a Markov chain stays in state k for 1 / (1 − a_kk) periods on average; the rates
+    are the fitted ones, lowest first."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for c in range(60):
+        active = rng.random() < 0.5
+        for t in range(12):
+            rows.append((f"c{c}", t, int(rng.poisson(3.0 if active and t < 6 else 0.1))))
+    panel = pd.DataFrame(rows, columns=["customer_id", "t", "orders"])
+    hmm = RelationshipHMM(2, rng=1).fit(panel)
+    summary = hmm.summary
+    stay = np.diag(hmm.transition_matrix_.to_numpy())
+    np.testing.assert_allclose(summary["expected_stay"], 1 / (1 - stay))
+    np.testing.assert_allclose(summary["purchases_per_period"], hmm.rates_)
+    assert summary["purchases_per_period"].is_monotonic_increasing
+
+
+def test_the_planted_cost_effect_is_recovered_on_the_true_phases():
+    """Synthetic truth: a world built with a cost effect of 1 gives a logit slope near 1 on its true
+    phases (the odds run slightly above a probability multiplier) and a positive one on the rules'
+    phases; a world built without one gives an interval that covers 0 on the true phases."""
+    for effect in (1.0, 0.0):
+        sim = simulate_relationships(800, 24, cost_effect=effect, rng=5)
+        phases = relationship_phases(activity_panel(sim.transactions, sim.interactions))
+        table = planted_cost_effect(cost_to_serve(phases), sim)
+        assert table.loc["planted", "estimate"] == effect
+        true = table.loc["true_phases"]
+        if effect:
+            assert abs(true["estimate"] - effect) < 0.35 and table.loc["rule_phases", "ci_low"] > 0
+        else:
+            assert true["ci_low"] < 0 < true["ci_high"]
+    assert sim.initiator_shares == pytest.approx({"customer": 0.6, "firm": 0.25, "both": 0.15})
+
+
+# ----- lifecycle sentences ----------------------------------------------------------------------
+
+
+def _spells(means: dict[str, float], shares: dict[str, float] | None = None) -> pd.DataFrame:
+    shares = shares or {"exploration": 0.45, "expansion": 0.13, "commitment": 0.01, "dissolution": 0.41}
+    return pd.DataFrame({"phase": list(means), "spells": 10, "mean_periods": list(means.values()),
+                         "median_periods": list(means.values()), "share_of_periods": [shares[p] for p in means]})
+
+
+def _survival(last: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame([{"entry_phase": p, "k": k, "at_risk": 10, "survival": 1.0 if k == 0 else v}
+                         for p, v in last.items() for k in (0, 12)])
+
+
+def _what_if(clv: dict[str, float], lower: bool = True) -> pd.DataFrame:
+    rows = []
+    for p, v in clv.items():
+        before = 0.08
+        rows.append({"phase": p, "p_dissolution_after": before * (0.9 if lower else 1.1), "p_dissolution_before": before,
+                     "clv_after": v * 1.07, "clv_before": v, "dissolved_after_24_after": 0.5,
+                     "dissolved_after_24_before": 0.52})
+    return pd.DataFrame(rows)
+
+
+class _Logit:
+    def __init__(self, slope: float, p: float):
+        self.params = pd.Series({"cost_to_serve": slope})
+        self.pvalues = pd.Series({"cost_to_serve": p})
+
+
+def _reach(furthest: dict[str, int]) -> pd.DataFrame:
+    total = sum(furthest.values())
+    frame = pd.DataFrame({"phase": list(DEVELOPMENT)})
+    frame["customers_furthest"] = frame["phase"].map(furthest).fillna(0).astype(int)
+    frame["customers_reached"] = [total, total, furthest.get("expansion", 0) + furthest.get("commitment", 0),
+                                  furthest.get("commitment", 0)]
+    frame["share_reached"] = frame["customers_reached"] / total
+    frame["share_furthest"] = frame["customers_furthest"] / total
+    frame.attrs["customers"] = total
+    return frame
+
+
+def _closing(means, last, clv, *, furthest=None, slope=0.5, p=1e-6, lower=True):
+    return str(phase_text.reading_the_phases(_reach(furthest or {"exploration": 70, "expansion": 28, "commitment": 2}),
+                                             _spells(means), _survival(last), _what_if(clv, lower), _Logit(slope, p),
+                                             reduction=0.2, period="month"))
+
+
+def test_the_commitment_bullet_follows_the_spells_survival_and_value():
+    """Flipped frames: commitment with the longest spells, then with the shortest (as on CDNOW); the
+    most survivors, then the fewest; the most valuable, then not."""
+    means_long = {"exploration": 6.4, "expansion": 6.6, "commitment": 9.1}
+    means_short = {"exploration": 6.4, "expansion": 6.6, "commitment": 4.1}
+    text = _closing(means_long, {"exploration": 0.2, "expansion": 0.4, "commitment": 0.7},
+                    {"exploration": 75.0, "expansion": 86.0, "commitment": 116.0})
+    assert "spells are the longest of the active phases (mean 9.10 months)" in text
+    assert "70.0% of those who enter it have not dissolved 12 months later, the most of any phase" in text
+    assert "worth $116.00, the most of any phase" in text
+    text = _closing(means_short, {"exploration": 0.2, "expansion": 0.4, "commitment": 0.1},
+                    {"exploration": 175.0, "expansion": 86.0, "commitment": 116.0})
+    assert "spells are the shortest of the active phases (mean 4.10 months, against 6.60 months in expansion)" in text
+    assert "longest" not in text and "stay longest" not in text
+    assert "the fewest of any phase" in text and "less than one in exploration ($175.00)" in text
+
+
+def test_the_reach_and_cost_bullets_follow_their_numbers():
+    """Flipped frames: most customers stuck in exploration, then most beyond it; the logit slope positive
+    and significant, negative and significant, then not significant; the what-if lowering, then not."""
+    means = {"exploration": 6.4, "expansion": 6.6, "commitment": 4.1}
+    last = {"exploration": 0.2, "expansion": 0.4, "commitment": 0.5}
+    clv = {"exploration": 75.0, "expansion": 86.0, "commitment": 116.0}
+    assert "Most relationships never leave exploration: of 100 customers, 70 (70.0%)" in _closing(means, last, clv)
+    beyond = _closing(means, last, clv, furthest={"exploration": 30, "expansion": 50, "commitment": 20})
+    assert "Most relationships develop beyond exploration: of 100 customers, 70 (70.0%) reached" in beyond
+    assert "never leave" not in beyond
+    assert "Customers who cost more to serve leave more often (logit slope 0.500, p < 0.001)" in _closing(means, last, clv)
+    assert "leave *less* often" in _closing(means, last, clv, slope=-0.5)
+    unclear = _closing(means, last, clv, p=0.4, lower=False)
+    assert "does not predict dissolution in these data (logit slope 0.500, p = 0.400)" in unclear
+    assert "does not lower the probability of dissolution in every active phase" in unclear
+
+
+def test_the_cdnow_page_says_commitment_has_the_shortest_spells():
+    """The issue's case, on the CDNOW data (Fader, Hardie & Lee 2005 sample): the closing bullet names
+    commitment's spells as the shortest exactly when the spells frame does (its argmin, computed here)."""
+    from crmlab.data import load_transactions
+
+    phases = relationship_phases(activity_panel(load_transactions("cdnow"), observation_end="1998-06-30"))
+    spells = time_in_phase(phases)
+    costed = cost_to_serve(phases)
+    _, logit = dissolution_by_cost(costed)
+    what_if = lower_cost_to_serve(costed, 0.2)
+    text = str(phase_text.reading_the_phases(phase_reach(phases), spells, phase_survival(phases), what_if, logit,
+                                             reduction=0.2, period="month"))
+    active = spells.set_index("phase")["mean_periods"].reindex(["exploration", "expansion", "commitment"])
+    assert active.idxmin() == "commitment"
+    assert f"spells are the shortest of the active phases (mean {active['commitment']:.2f} months" in text
+    assert "Most relationships never leave exploration" in text  # 69% of CDNOW's customers never got further
+
+
+def test_other_lifecycle_sentences_follow_their_frames():
+    """Flipped frames for the single sentences: spells, survival, the what-if, the planted cost effect."""
+    assert str(phase_text.spell_sentence(_spells({"exploration": 2.0, "commitment": 9.0}), period="month")).startswith(
+        "A spell in commitment lasts longest")
+    assert str(phase_text.spell_sentence(_spells({"exploration": 9.0, "commitment": 2.0}), period="month")).startswith(
+        "A spell in exploration lasts longest")
+    text = str(phase_text.survival_sentence(_survival({"exploration": 0.6, "commitment": 0.3}), period="month"))
+    assert "60.0% of the customers who entered exploration have not dissolved, against 30.0% for commitment" in text
+    # commitment's entrants leave observation before 12 months: the phases are compared where all are observed
+    short = pd.concat([_survival({"exploration": 0.4}),
+                       pd.DataFrame({"entry_phase": "commitment", "k": [0, 9, 12], "at_risk": [5, 2, 0],
+                                     "survival": [1.0, 0.8, np.nan]})])
+    short = pd.concat([short, pd.DataFrame({"entry_phase": "exploration", "k": [9], "at_risk": [9], "survival": [0.5]})])
+    assert str(phase_text.survival_sentence(short, period="month")).startswith(
+        "9 months after entering a phase, 80.0% of the customers who entered commitment have not dissolved, "
+        "against 50.0% for exploration")
+    raised = str(phase_text.what_if_sentence(_what_if({"commitment": 100.0}, lower=False), reduction=0.2))
+    assert "raises the probability of dissolution" in raised and "lowers the probability" not in raised
+    planted = pd.DataFrame({"estimate": [1.0, 1.1, 0.2], "ci_low": [np.nan, 0.9, -0.1], "ci_high": [np.nan, 1.3, 0.5],
+                            "p": [np.nan, 1e-9, 0.2]}, index=["planted", "true_phases", "rule_phases"])
+    text = str(phase_text.planted_cost_sentence(planted))
+    assert "1.10 (95% CI 0.90 to 1.30), an interval that covers the planted value" in text
+    assert "Only the fit on the true phases finds the planted direction." in text
+
+
+def test_currency_and_file_names_in_lifecycle_sentences_are_escaped():
+    """The currency and a file name are parameters: in the Markdown they are text, never a tag."""
+    text = phase_text.what_if_sentence(_what_if({"commitment": 100.0}), reduction=0.2, unit=HOSTILE)
+    assert "<img" not in text.text and "&lt;img" in text.text
+    assert "<img" not in phase_text.data_description(HOSTILE, customers=1, customer_periods=1, first="a", last="b").text
+
+
+# ----- IMP frames -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def network():
+    w = simulate_b2b_network(4, 10, 4, rng=8)
+    bonds = layer_graph(build_network(w.actors, w.episodes, w.resource_ties, w.activity_links), "bond")
+    return w, bonds
+
+
+def test_brokerage_across_groups_and_the_broker_ranking_recount_the_roles(network):
+    """Brute force: the across-group paths are the sum of the three across-group role columns, and
+    the top brokers are the actors with the most of them (sorted here by Python)."""
+    w, bonds = network
+    roles = brokerage_roles(bonds, w.communities.to_dict())
+    across = brokerage_across_groups(roles)
+    for actor in list(roles.index)[:10]:
+        assert across.loc[actor, "across_groups"] == sum(roles.loc[actor, r] for r in ("representative", "gatekeeper",
+                                                                                       "liaison"))
+    found = broker_recovery(roles, w.brokers)
+    by_hand = sorted(roles.index, key=lambda v: (-across.loc[v, "across_groups"], str(v)))[: len(w.brokers)]
+    assert found.loc[found["found"], "actor"].tolist() == by_hand
+    assert set(found.loc[found["planted"], "actor"]) == set(w.brokers)
+
+
+def test_community_recovery_counts_the_firms_in_their_clusters_community(network):
+    """Purity recounted firm by firm: a firm is matched when its planted cluster is the majority
+    cluster of its Louvain community."""
+    w, bonds = network
+    found = network_communities(bonds, rng=2)
+    recovery = community_recovery(found, w.communities)
+    majority = {c: w.communities[found[found == c].index].mode().iloc[0] for c in found.unique()}
+    matched = sum(w.communities[v] == majority[found[v]] for v in found.index)
+    assert recovery.attrs["matched"] == matched and recovery.attrs["actors"] == len(found)
+
+
+def test_broker_positions_are_the_medians_of_each_group():
+    """Hand-worked medians; the brokerage share pools the paths of the group's actors."""
+    position = pd.DataFrame({"constraint": [0.2, 0.3, 0.4, 0.5], "effective_size": [6.0, 5.0, 3.0, 2.0],
+                             "betweenness": [0.3, 0.2, 0.1, 0.0]}, index=["b1", "b2", "x", "y"])
+    roles = pd.DataFrame({"representative": [2, 1, 0, 0], "gatekeeper": [2, 1, 0, 1], "liaison": [0, 0, 0, 0],
+                          "total": [4, 4, 2, 2]}, index=position.index)
+    table = broker_positions(position, ["b1", "b2"], roles=roles)
+    assert table.loc["brokers", "constraint"] == pytest.approx(0.25) and table.loc["others", "constraint"] == 0.45
+    assert table.loc["brokers", "share_across"] == pytest.approx(6 / 8)
+    assert table.loc["others", "share_across"] == pytest.approx(1 / 4)
+
+
+def test_impact_by_distance_on_the_path_where_a_tie_ends():
+    """Hand-worked on the path A–B–C–D–E: ending C–D leaves C and D (distance 0) and B, E (1) and A (2);
+    betweenness changes are recounted from the scenario's own before/after frames."""
+    path = nx.path_graph(list("ABCDE"))
+    nx.set_edge_attributes(path, 1.0, "weight")
+    impact = relationship_change_impact(path, "C", "D")
+    table = impact_by_distance(impact.affected_actors).set_index("distance")
+    change = impact.position_change["betweenness"].abs()
+    assert table.loc[0, "actors"] == 2 and table.loc[0, "max_abs_change"] == pytest.approx(change[["C", "D"]].max())
+    assert table["actors"].sum() == len(impact.affected_actors)
+    assert table["changed"].sum() == int((change > 1e-6).sum())
+
+
+def test_asymmetry_bands_key_dyads_and_switch_parties_by_hand():
+    power = pd.DataFrame({"power_asymmetry": [0.0, 0.05, -0.051, 0.2, 0.7, np.nan]})
+    table = asymmetry_distribution(power)
+    assert table["dyads"].tolist() == [2, 2, 0, 1] and table.attrs["dyads"] == 5
+    strength = pd.DataFrame({"actor_a": ["A", "A", "B"], "actor_b": ["B", "C", "C"], "strength": [0.9, 0.5, 0.2],
+                             "n_episodes": [10, 8, 9], "recency_days": [1.0, 20.0, 90.0]})
+    assert key_dyads(strength, "A")["role"].tolist() == ["strongest", "quietest of the rich"]  # A–B is both strongest
+    G = nx.Graph([("C1", "S1"), ("S2", "C2")])
+    actors = pd.DataFrame({"actor_id": ["C1", "C2", "S1", "S2"], "type": ["customer", "customer", "supplier", "supplier"],
+                           "country": ["SE", "DE", "SE", "DE"]})
+    position = pd.DataFrame({"eigenvector": [0.1, 0.2, 0.5, 0.9]}, index=["C1", "C2", "S1", "S2"])
+    supply = pd.DataFrame({"actor_a": ["C1", "C2"], "actor_b": ["S1", "S2"], "strength": [0.9, 0.4]})
+    assert switch_parties(G, supply, actors, position) == ("C1", "S1", "S2")  # no other supplier in SE
+
+
+# ----- IMP sentences ----------------------------------------------------------------------------
+
+
+def test_imp_closing_bullets_follow_their_frames():
+    """Flipped frames: few, then most dyads balanced; brokers less, then more constrained; a change
+    reaching far, then only its neighbours; a quiet relationship losing strength, then not."""
+    history = pd.DataFrame({"actor_a": "A", "actor_b": "B", "period": ["q1", "q2", "q3"], "strength": [0.4, 0.6, 0.5]})
+    key = pd.DataFrame({"actor_a": ["A"], "actor_b": ["B"], "role": ["quietest of the rich"]})
+    unequal = asymmetry_distribution(pd.DataFrame({"power_asymmetry": [0.01, 0.3, 0.4, 0.5, 0.6]}))
+    balanced = asymmetry_distribution(pd.DataFrame({"power_asymmetry": [0.01, 0.02, 0.03, 0.5]}))
+    open_ = pd.DataFrame({"actors": [4.0, 40.0], "constraint": [0.2, 0.3], "share_across": [0.7, 0.2]},
+                         index=["brokers", "others"])
+    closed = open_.assign(constraint=[0.4, 0.3])
+    far = pd.DataFrame({"distance": [0, 1, 2, 3], "actors": [2, 3, 4, 5], "changed": [2, 3, 1, 1]})
+    near = pd.DataFrame({"distance": [0, 1, 2], "actors": [2, 3, 4], "changed": [2, 3, 0]})
+    text = str(imp_text.what_the_network_tells(history, key, unequal, open_, far, near))
+    assert "Dependence is rarely symmetric (20.0% of relationships nearly balanced)" in text
+    assert "less constrained (median 0.200 against 0.300)" in text
+    assert "up to 3 steps away, switching supplier up to 1 steps away" in text
+    assert "decays when the interaction stops (A – B fell from 0.600 to 0.500)" in text
+    flat = history.assign(strength=[0.4, 0.5, 0.6])
+    text = str(imp_text.what_the_network_tells(flat, key, balanced, closed, near, near))
+    assert "Dependence is mostly balanced here (75.0%" in text and "rarely symmetric" not in text
+    assert "not the open one the theory expects" in text and "less constrained" not in text
+    assert "Here the changes stay close" in text and "has not yet lost strength" in text
+
+
+def test_imp_sentences_name_what_the_tables_hold():
+    """Brokers found and missed, communities against clusters, the ripple and its fading."""
+    found = pd.DataFrame({"actor": ["X", "BR-1", "BR-2"], "rank": [1, 2, 5], "planted": [False, True, True],
+                          "found": [True, True, False]})
+    assert str(imp_text.broker_sentence(found)) == ("1 of the 2 planted brokers (BR-1) is among the 2 actors with the "
+                                                   "most brokerage between groups; also there: X. Not found: BR-2 (rank 5).")
+    ripple = pd.DataFrame({"distance": [0, 1, 2], "actors": [2, 4, 6], "changed": [2, 4, 3],
+                           "mean_abs_change": [0.01, 0.02, 0.05], "max_abs_change": [0.02, 0.03, 0.06]})
+    text = str(imp_text.impact_sentence("A–B ends", ripple, actors=20, disconnected_pairs=3))
+    assert "rises from 0.0100 at the relationship itself to 0.0500 at 2 steps" in text
+    assert "3 pairs of firms can no longer reach each other" in text
+    table = imp_text.broker_table(found.assign(across_groups=[10.0, 8.0, 5.0], share_across=[0.5, 0.6, 0.4]))
+    assert "Planted broker" in table.cells.columns
+    users = imp_text.broker_table(found.assign(across_groups=[10.0, 8.0, 5.0], share_across=[0.5, 0.6, 0.4],
+                                               planted=False))
+    assert "Planted broker" not in users.cells.columns and "planted" not in (users.caption or "")
+    recovery = pd.DataFrame([[5, 5]])
+    recovery.attrs.update(matched=5, actors=10, communities=1, clusters=2)
+    assert "fewer communities than there are clusters" in str(imp_text.community_sentence(recovery, modularity=0.1))
+
+
+# ----- the executed pages -----------------------------------------------------------------------
+
+
+def _hostile_network(folder: Path) -> Path:
+    """A small synthetic network written as the four tables, with one broker renamed to a script tag."""
+    w = simulate_b2b_network(3, 8, 2, rng=3)
+    rename = {"BR-1": HOSTILE}
+    for name, frame in (("actors", w.actors), ("episodes", w.episodes), ("resource_ties", w.resource_ties),
+                        ("activity_links", w.activity_links)):
+        frame.replace(rename).to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """The two notebooks executed by the report pipeline on hostile inputs: a transactions file whose name
+    is a tag and a currency that is one (lifecycle), an actor id that is one (IMP)."""
+    from crmlab.reports import run_reports
+
+    tmp = tmp_path_factory.mktemp("pages")
+    sim = simulate_relationships(250, 18, rng=2)
+    tx_file = tmp / f"{HOSTILE}.csv"
+    sim.transactions.to_csv(tx_file, index=False)
+    folder = tmp / "network"
+    folder.mkdir()
+    _hostile_network(folder)
+    config = tmp / "reports.toml"
+    config.write_text(f'''
+[[run]]
+name = "lifecycle_hostile"
+notebook = "{ROOT / 'notebooks' / '03_relationship_lifecycle.ipynb'}"
+[run.parameters]
+source = {tx_file.as_posix()!r}
+currency = "{HOSTILE}"
+
+[[run]]
+name = "imp_hostile"
+notebook = "{ROOT / 'notebooks' / '04_imp_networks.ipynb'}"
+[run.parameters]
+source = {folder.as_posix()!r}
+n_brokers = 2
+''', encoding="utf-8")
+    results = run_reports(config, output_dir=tmp / "out", jobs=2, progress=False)
+    failed = {r.name: r.error for r in results if r.status != "succeeded"}
+    assert not failed, failed
+    return {r.name: BeautifulSoup((tmp / "out" / r.name / f"{r.name}.html").read_text("utf-8"), "html.parser")
+            for r in results}
+
+
+def _live(soup: BeautifulSoup) -> list:
+    """Elements that could run a script: an event handler, a script, or an image that is not an inline figure."""
+    handlers = [t for t in soup.find_all(True) if any(a.lower().startswith("on") for a in t.attrs)]
+    images = [t for t in soup.find_all("img") if not str(t.get("src", "")).startswith("data:image/png;base64,")]
+    scripts = [t for t in soup.find_all("script") if HOSTILE in t.get_text() or "alert(4)" in t.get_text()]
+    return handlers + images + scripts
+
+
+def _table(soup: BeautifulSoup, caption: str) -> pd.DataFrame:
+    """The reader table with this caption, as text cells under its headers."""
+    node = soup.find("caption", string=re.compile(re.escape(caption))).find_parent("table")
+    headers = [th.get_text() for th in node.find("thead").find_all("th")]
+    rows = [[td.get_text() for td in tr.find_all(["td", "th"])] for tr in node.find("tbody").find_all("tr")]
+    return pd.DataFrame(rows, columns=headers)
+
+
+def _closing_text(soup: BeautifulSoup, heading: str) -> str:
+    return soup.find(lambda t: t.name == "h2" and heading in t.get_text()).find_next("ul").get_text(" ")
+
+
+def _value(text: str) -> float:
+    return float(text.replace(",", "").replace("%", "").replace("< ", ""))
+
+
+def test_hostile_parameters_and_data_come_out_inert(pages):
+    """A file name, a currency and an actor id that are tags show as text on the pages, and no element
+    of either page can run a script (read by BeautifulSoup)."""
+    for name, soup in pages.items():
+        assert not _live(soup), (name, _live(soup)[:3])
+        assert HOSTILE in soup.get_text(), name  # the value is shown, as text
+
+
+def test_the_lifecycle_page_concludes_what_its_tables_show(pages):
+    """The closing bullets against the page's own tables: the longest or shortest spells, the share of
+    customers stuck in exploration, and the sign of the cost logit."""
+    soup = pages["lifecycle_hostile"]
+    closing = _closing_text(soup, "Reading the phases")
+    spells = _table(soup, "Time in each phase").set_index("Phase")
+    means = spells.filter(like="Mean spell").iloc[:, 0].map(_value).reindex(["exploration", "expansion", "commitment"])
+    if means.idxmax() == "commitment":
+        assert "spells are the longest" in closing
+    elif means.idxmin() == "commitment":
+        assert "spells are the shortest" in closing
+    reach = _table(soup, "How far relationships developed").set_index("Phase")
+    stuck = reach.reindex(["awareness", "exploration"])["Got no further"].dropna().map(_value).sum()
+    total = _value(reach.loc["exploration", "Customers who reached it"])
+    assert ("Most relationships never leave exploration" in closing) == (2 * stuck > total)
+    logit = _table(soup, "Logit of dissolution").set_index("Regressor").loc["Cost-to-serve ratio"]
+    slope, p = _value(logit["Estimate"]), _value(logit["p"])
+    if p < 0.05:
+        assert ("leave more often" in closing) == (slope > 0)
+    else:
+        assert "does not predict dissolution" in closing
+
+
+def test_the_imp_page_concludes_what_its_tables_show(pages):
+    """The closing bullets against the page's own tables: balanced dyads, the brokers' constraint, and how
+    far the ended relationship's effect reaches."""
+    soup = pages["imp_hostile"]
+    closing = _closing_text(soup, "What the network view tells")
+    bands = _table(soup, "How unequal dependence is")
+    balanced = _value(bands["Share"].iloc[0]) / 100
+    if balanced < 0.25:
+        assert "Dependence is rarely symmetric" in closing
+    elif balanced >= 0.5:
+        assert "Dependence is mostly balanced" in closing
+    groups = _table(soup, "Brokers and the other firms").set_index("")
+    less = _value(groups.loc["Brokers", "Median constraint"]) < _value(groups.loc["Other firms", "Median constraint"])
+    assert ("are less constrained" in closing) == less
+    ripple = _table(soup, "How far the change ripples")
+    moved = ripple[ripple["Firms whose betweenness changed"].map(_value) > 0]["Steps from the change"]
+    far = int(max(_value(d) for d in moved if d != "unreachable"))
+    assert f"ending one changed the betweenness of firms up to {far} steps away" in closing or far < 2
