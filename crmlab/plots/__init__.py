@@ -58,6 +58,7 @@ from crmlab.plots.nordic import (
 )
 from crmlab.plots.trust_commitment import (
     plot_path_diagram,
+    plot_path_recovery,
 )
 from crmlab.plots.value_and_loyalty import (
     plot_budget_allocation,
@@ -99,6 +100,7 @@ __all__ = [
     "plot_cohort_retention_curves",
     "plot_interpurchase_histogram",
     "plot_path_diagram",
+    "plot_path_recovery",
     "plot_phase_shares",
     "plot_retention_rate",
     "plot_score_distributions",
