@@ -53,6 +53,7 @@ from crmlab.plots.imp import (
     plot_relationship_history,
 )
 from crmlab.plots.nordic import (
+    plot_quality_recovery,
     plot_score_distributions,
     plot_triplet_profiles,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "plot_path_diagram",
     "plot_path_recovery",
     "plot_phase_shares",
+    "plot_quality_recovery",
     "plot_retention_rate",
     "plot_score_distributions",
     "plot_survival_curves",
