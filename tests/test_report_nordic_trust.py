@@ -419,3 +419,28 @@ def test_the_trust_commitment_page_on_a_hostile_file_is_inert_and_follows_what_r
     assert "True β" not in text and "planted" not in text
     assert "The latent-variable SEM did not run: it was turned off" in text
     assert "as the SEM comparison shows" not in text
+
+
+def test_a_conclusion_without_a_fitted_logit_says_why_and_claims_no_prediction():
+    alpha = pd.DataFrame({"dimension": ["value"], "cronbach_alpha": [0.8]})
+    corr = pd.DataFrame(np.eye(3), index=nordic_show.DIMENSIONS, columns=nordic_show.DIMENSIONS)
+    dia = pd.DataFrame({"firm_response_rate": [0.5], "customer_response_rate": [0.5], "firm_latency_hours": [1.0],
+                        "customer_latency_hours": [2.0]})
+    text = str(nordic_show.conclusions(alpha, corr, None, dia, odds_problem="the outcome does not vary"))
+    assert "cannot be said here: the logit of next-period activity could not be fitted (the outcome does not vary)" in text
+    assert "predicts whether the customer stays" not in text
+
+
+def test_flagged_respondents_are_numbered_as_data_rows_of_the_file(tmp_path):
+    """The flagged table numbers a file's respondents as the house rule for errors says: 1 for the first data row
+    under the header (counted here by hand in the file written)."""
+    from crmlab.theories.trust_commitment import read_survey, validate_survey
+
+    survey = simulate_kmv_survey(20, rng=2).responses
+    survey.iloc[4, 0] = 9  # data row 5 of the file, outside the 1–7 scale
+    path = tmp_path / "survey.csv"
+    survey.to_csv(path, index=False)
+    raw = read_survey(path)
+    assert path.read_text().splitlines()[5].startswith("9,")  # line 0 is the header
+    cells = tc_show.flagged_table(validate_survey(raw, on_invalid="flag")).cells
+    assert cells.columns.tolist() == ["Data row", "Problems"] and cells.iloc[0, 0] == "5"

@@ -543,13 +543,13 @@ def dialogue_sentence(dialogue: pd.DataFrame) -> Markdown:
 
 
 def conclusions(alpha: pd.DataFrame, correlations: pd.DataFrame, odds: pd.DataFrame | None, dialogue: pd.DataFrame,
-                quality: pd.DataFrame | None = None) -> Markdown:
+                quality: pd.DataFrame | None = None, *, odds_problem: str = "") -> Markdown:
     """The closing section of the report: one bullet per finding, each generated from the results it states.
 
     ``alpha`` (:func:`~crmlab.theories.nordic.subindicator_alpha`),
     ``correlations`` (:func:`~crmlab.theories.nordic.dimension_correlations`),
     ``odds`` (:func:`~crmlab.theories.nordic.predictive_validity`, ``None``
-    when the outcome could not be modelled), ``dialogue``
+    when the logit could not be fitted, with ``odds_problem`` saying why), ``dialogue``
     (:func:`~crmlab.theories.nordic.dialogue_scores`), ``quality``
     (:func:`quality_correlations`, a synthetic world only).
     """
@@ -567,8 +567,9 @@ def conclusions(alpha: pd.DataFrame, correlations: pd.DataFrame, odds: pd.DataFr
     said = dialogue_sentence(dialogue).plain
     bullets.append(markdown("Dialogue is measurable: {text}", text=said[:1].lower() + said[1:]))
     if odds is None:
-        bullets.append(markdown("Whether the indices predict that a customer stays cannot be said: the next-period "
-                                "activity does not vary in this log."))
+        bullets.append(markdown("Whether the indices predict that a customer stays cannot be said here: the logit of "
+                                "next-period activity could not be fitted{why}.",
+                                why=f" ({odds_problem})" if odds_problem else ""))
     else:
         rows = odds.set_index("index")
         helps = rows[(rows["p"] < 0.05) & (rows["odds_ratio"] > 1)].index.tolist()

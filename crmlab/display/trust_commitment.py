@@ -167,12 +167,18 @@ def survey_sentence(source: str | os.PathLike[str], *, n_respondents: int, n_fla
 def flagged_table(survey: pd.DataFrame, top: int = 10) -> Table:
     """The respondents :func:`~crmlab.theories.trust_commitment.validate_survey` flagged, with what is wrong.
 
+    A survey read without an id column is numbered by its data rows, 1 for
+    the first row under the CSV header (as a :class:`~crmlab.data.DataError`
+    names them); a named index (``respondent``) is shown as it is.
+
     >>> survey = pd.DataFrame({"trust_1": [5, 9], "invalid": [False, True], "problems": ["", "trust_1: outside the scale 1–7"]})
     >>> print(flagged_table(survey))
-    Respondent  Problems
-    1           trust_1: outside the scale 1–7
+    Data row  Problems
+    2         trust_1: outside the scale 1–7
     """
     flagged = survey.loc[survey["invalid"].astype(bool), ["problems"]]
+    if isinstance(survey.index, pd.RangeIndex) and survey.index.name is None:
+        flagged = flagged.set_axis(flagged.index + 1 - survey.index.start).rename_axis("data_row")
     flagged = flagged.rename_axis(flagged.index.name or "respondent").reset_index()
     return table(flagged, text=list(flagged.columns), top=top)
 
