@@ -171,7 +171,7 @@ def test_nordic_figures_draw_the_profiles(world_profile):
     ax = plots.plot_triplet_profiles(segments).axes[0]
     heights = sorted(round(p.get_height(), 9) for p in ax.patches)
     assert heights == sorted(round(v, 9) for v in segments.to_numpy().ravel())
-    assert plots.plot_score_distributions(profile).axes[0].get_ylabel() == "standardised score"
+    assert plots.plot_score_distributions(profile).axes[0].get_ylabel() == "standardised score (SDs from the mean)"
 
 
 def test_reply_ids_compare_by_value(tmp_path):

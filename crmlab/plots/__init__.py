@@ -53,11 +53,13 @@ from crmlab.plots.imp import (
     plot_relationship_history,
 )
 from crmlab.plots.nordic import (
+    plot_quality_recovery,
     plot_score_distributions,
     plot_triplet_profiles,
 )
 from crmlab.plots.trust_commitment import (
     plot_path_diagram,
+    plot_path_recovery,
 )
 from crmlab.plots.value_and_loyalty import (
     plot_budget_allocation,
@@ -99,7 +101,9 @@ __all__ = [
     "plot_cohort_retention_curves",
     "plot_interpurchase_histogram",
     "plot_path_diagram",
+    "plot_path_recovery",
     "plot_phase_shares",
+    "plot_quality_recovery",
     "plot_retention_rate",
     "plot_score_distributions",
     "plot_survival_curves",

@@ -1,6 +1,8 @@
 """Figures of the Nordic School's triplet: interaction, dialogue and value.
 
-Each takes a frame of :mod:`crmlab.theories.nordic`.
+Each takes a frame of :mod:`crmlab.theories.nordic` (or of
+:mod:`crmlab.display.nordic`) and draws it. The indices are means of
+z-standardised sub-indicators, so their unit is a standard deviation (SD).
 """
 
 from __future__ import annotations
@@ -11,22 +13,32 @@ import pandas as pd
 from crmlab.plots._style import Figure, finish, plt, seaborn
 
 __all__ = [
+    "plot_quality_recovery",
     "plot_score_distributions",
     "plot_triplet_profiles",
 ]
 
+_INDEX_UNIT = "SDs from the mean"
+
 
 def plot_score_distributions(profile: pd.DataFrame, columns: tuple[str, ...] = ("interaction", "dialogue", "value", "triplet")) -> Figure:
-    """Distributions (violins) of standardised scores over customer-periods.
+    """Distributions (violins with quartiles) of the standardised indices over customer-periods.
 
     Takes :func:`crmlab.theories.nordic.triplet_profile`.
+
+    >>> profile = pd.DataFrame({"interaction": [-1.0, 0.0, 1.0], "dialogue": [0.5, 0.0, -0.5], "value": [0.1, 0.2, 0.3],
+    ...                         "triplet": [0.0, 0.1, 0.2]})
+    >>> plot_score_distributions(profile).axes[0].get_ylabel()
+    'standardised score (SDs from the mean)'
     """
     sns = seaborn()
     long = profile[list(columns)].melt(var_name="score", value_name="standardised").dropna()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    sns.violinplot(long, x="score", y="standardised", ax=ax, inner="quartile", cut=0)
+    long["score"] = long["score"].str.capitalize()
+    fig, ax = plt.subplots(figsize=(9, 5))
+    sns.violinplot(long, x="score", y="standardised", ax=ax, inner="quartile", cut=0, color="C0")
     ax.axhline(0, color="0.6", lw=0.8)
-    ax.set_ylabel("standardised score")
+    ax.set_xlabel("index (over customer-periods)")
+    ax.set_ylabel(f"standardised score ({_INDEX_UNIT})")
     ax.set_title("Interaction, dialogue and value scores")
     return finish(fig)
 
@@ -34,17 +46,46 @@ def plot_score_distributions(profile: pd.DataFrame, columns: tuple[str, ...] = (
 def plot_triplet_profiles(profiles: pd.DataFrame) -> Figure:
     """Mean interaction, dialogue and value index per segment (grouped bars).
 
-    Takes a frame indexed by segment with columns ``interaction``, ``dialogue``, ``value``.
+    Takes a frame indexed by segment with columns ``interaction``, ``dialogue``, ``value``
+    (e.g. :func:`crmlab.display.nordic.segment_profiles` indexed by ``segment``).
+
+    >>> segments = pd.DataFrame({"interaction": [-0.6, 0.2], "dialogue": [-1.0, 0.2], "value": [-0.4, 0.1]},
+    ...                         index=pd.Index(["low", "high"], name="segment"))
+    >>> ax = plot_triplet_profiles(segments).axes[0]
+    >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('segment', ['Interaction', 'Dialogue', 'Value'])
     """
     data = profiles[["interaction", "dialogue", "value"]]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 5))
     x = np.arange(len(data))
     width = 0.8 / 3
     for k, column in enumerate(data.columns):
-        ax.bar(x + (k - 1) * width, data[column], width, label=column)
+        ax.bar(x + (k - 1) * width, data[column], width, label=column.capitalize())
     ax.set_xticks(x, data.index.astype(str))
     ax.axhline(0, color="0.6", lw=0.8)
-    ax.set_ylabel("mean standardised index")
+    ax.set_xlabel(str(data.index.name) if data.index.name else "segment")
+    ax.set_ylabel(f"mean index ({_INDEX_UNIT})")
     ax.set_title("Triplet profile by segment")
     ax.legend()
+    return finish(fig)
+
+
+def plot_quality_recovery(customers: pd.DataFrame, column: str = "triplet") -> Figure:
+    """Each customer's mean ``column`` index against their planted latent relationship quality (a synthetic world).
+
+    Takes :func:`crmlab.display.nordic.customer_profiles` with ``quality``.
+
+    >>> customers = pd.DataFrame({"quality": [-1.0, 0.0, 1.0], "triplet": [-0.5, 0.1, 0.4]})
+    >>> ax = plot_quality_recovery(customers).axes[0]
+    >>> ax.collections[0].get_offsets().tolist()
+    [[-1.0, -0.5], [0.0, 0.1], [1.0, 0.4]]
+    """
+    data = customers[["quality", column]].dropna()
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    ax.scatter(data["quality"], data[column], s=12, alpha=0.5, color="C0")
+    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
+    ax.set_xlabel("planted latent relationship quality (SDs from the mean)")
+    ax.set_ylabel(f"mean {column} index per customer ({_INDEX_UNIT})")
+    ax.set_title(f"{column.capitalize()} score against the planted relationship quality")
     return finish(fig)

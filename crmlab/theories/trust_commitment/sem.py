@@ -4,7 +4,7 @@ The OLS path analysis on scale scores ignores measurement error, which
 attenuates the paths (the more, the less reliable the scales). A full SEM
 estimates each construct as a latent variable measured by its items and the
 structural paths between the latents, by maximum likelihood, with the usual
-fit indices: CFI and TLI (≥ 0.95 good), RMSEA (≤ 0.06) and SRMR (≤ 0.08)
+fit indices: CFI (Bentler 1990) and TLI (≥ 0.95 good), RMSEA (≤ 0.06) and SRMR (≤ 0.08)
 (Hu & Bentler 1999). Estimation uses semopy (Igolkina & Meshcheryakov 2020),
 installed with ``pip install crmlab[sem]``; nothing else in crmlab needs it.
 """
@@ -22,7 +22,7 @@ import pandas as pd
 from crmlab.theories.trust_commitment.paths import PathModel, kmv_model
 from crmlab.theories.trust_commitment.survey import construct_items
 
-__all__ = ["SEMResult", "fit_sem", "sem_description"]
+__all__ = ["SEMResult", "comparative_fit_index", "fit_sem", "sem_description"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,21 @@ def _srmr(sample: np.ndarray, implied: np.ndarray) -> float:
     resid = (sample - implied) / np.outer(d, d)
     low = np.tril_indices_from(resid)
     return float(np.sqrt(np.mean(resid[low] ** 2)))
+
+
+def comparative_fit_index(chi2: float, df: float, chi2_baseline: float, df_baseline: float) -> float:
+    """Bentler's (1990) CFI = 1 − max(χ² − df, 0) / max(χ²_b − df_b, χ² − df, 0), in [0, 1].
+
+    The noncentralities of the model and of the baseline (independence) model
+    are cut at zero, so a model whose χ² is below its degrees of freedom has
+    CFI = 1, not more (semopy's ``CFI`` omits the cut: 1 − (χ² − df)/(χ²_b − df_b)).
+
+    >>> comparative_fit_index(541.998, 571, 6400.29, 630), round(comparative_fit_index(700.0, 571, 6400.29, 630), 4)
+    (1.0, 0.9776)
+    """
+    model = max(chi2 - df, 0.0)
+    baseline = max(chi2_baseline - df_baseline, model)
+    return 1.0 if baseline == 0 else 1.0 - model / baseline
 
 
 def fit_sem(
@@ -88,7 +103,8 @@ def fit_sem(
     implied = sem.calc_sigma()[0]
     fit = pd.Series(
         {
-            "CFI": float(stats["CFI"]),
+            "CFI": comparative_fit_index(float(stats["chi2"]), float(stats["DoF"]), float(stats["chi2 Baseline"]),
+                                         float(stats["DoF Baseline"])),
             "TLI": float(stats["TLI"]),
             "RMSEA": float(stats["RMSEA"]),
             "SRMR": _srmr(sample, implied),

@@ -1,0 +1,446 @@
+"""The Nordic triplet and trust–commitment reports: sentences true to their numbers, reader tables, legible figures.
+
+What each test checks against is said in it: small frames built so the answer
+flips (the sentence must flip with it), the comparison recomputed here from
+the frame the sentence was made from, synthetic worlds with a planted truth
+(simulate_kmv_survey's paths and loadings, simulate_interactions' latent
+quality), closed forms (Bentler's CFI, Jöreskog's composite reliability), a
+second implementation (scipy's Spearman correlation, semopy's CFI where the
+two definitions coincide), matplotlib's own text extents for overlapping
+labels, and an independent HTML parser (BeautifulSoup) on the executed pages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from scipy import stats
+
+from crmlab import plots
+from crmlab.display import nordic as nordic_show
+from crmlab.display import trust_commitment as tc_show
+from crmlab.theories.nordic import (
+    dialogue_scores,
+    interaction_scores,
+    read_interactions,
+    simulate_interactions,
+    triplet_profile,
+    value_scores,
+)
+from crmlab.theories.trust_commitment import (
+    DEFAULT_PATHS,
+    KMV_LAYERS,
+    compare_path_models,
+    kmv_model,
+    reliability_table,
+    rival_model,
+    scale_scores,
+    simulate_kmv_survey,
+)
+from crmlab.theories.trust_commitment.sem import comparative_fit_index
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = "<img src=x onerror=alert(4)>"
+
+
+@pytest.fixture(scope="module")
+def kmv_world():
+    """A synthetic KMV survey (known paths, loading 0.8) and the KMV and rival models fitted to it."""
+    survey = simulate_kmv_survey(400, rng=42)
+    scores = scale_scores(survey.responses)
+    kmv, rival = kmv_model().fit(scores), rival_model().fit(scores)
+    return survey, scores, kmv, rival
+
+
+def _comparison(aic_kmv, aic_rival, bic_kmv, bic_rival, r2_kmv=0.184, r2_rival=0.194):
+    return pd.DataFrame({"model": ["KMV model", "rival model"], "hypothesised_paths": [13, 29], "supported": [13, 7],
+                         "share_supported": [1.0, 7 / 29], "parameters": [27, 60],
+                         "mean_r2_outcomes": [r2_kmv, r2_rival], "log_likelihood": [-3666.7, -3652.0],
+                         "AIC": [aic_kmv, aic_rival], "BIC": [bic_kmv, bic_rival]})
+
+
+# ----- trust and commitment: the sentences follow the numbers -------------------------------------------------
+
+
+def test_the_sem_sentence_and_the_conclusion_follow_what_ran(kmv_world):
+    """With SEM results the text states the fit and the attenuation the frame shows; without them it says the SEM did
+    not run and how to install it, and never cites an SEM comparison (the issue's headline contradiction)."""
+    _, _, kmv, rival = kmv_world
+    sem_like = kmv.table[["predictor", "outcome", "std_estimate"]].assign(std_estimate=lambda f: f["std_estimate"] * 1.2)
+    fit = pd.Series({"CFI": 0.99, "TLI": 0.99, "RMSEA": 0.03, "SRMR": 0.04, "chi2": 600.0, "df": 571.0})
+    paths = tc_show.sem_path_frame(kmv.table, sem_like, DEFAULT_PATHS)
+    larger = int((paths["sem"].abs() > paths["ols"].abs()).sum())  # recomputed here: 13, all larger by construction
+    ran = str(tc_show.sem_sentence(paths, fit))
+    assert larger == 13 and f"for {larger} of 13 paths" in ran and "attenuates" in ran and "did not run" not in ran
+    assert "well by every cut-off" in ran
+    missed = str(tc_show.sem_sentence(paths, pd.concat([fit.drop("RMSEA"), pd.Series({"RMSEA": 0.09})])))
+    assert "misses" in missed and "RMSEA" in missed and "well by every" not in missed
+    smaller = tc_show.sem_path_frame(kmv.table, sem_like.assign(std_estimate=kmv.table["std_estimate"] * 0.8))
+    assert "not attenuated here" in str(tc_show.sem_sentence(smaller, fit))
+
+    skipped = tc_show.sem_sentence(None, skipped="not installed")
+    assert "did not run" in str(skipped) and "pip install 'crmlab[sem]'" in skipped.text
+    assert "turned off" in str(tc_show.sem_sentence(None, skipped="turned off"))
+
+    reliability = pd.DataFrame({"construct": ["trust"], "cronbach_alpha": [0.8], "composite_reliability": [0.8],
+                                "ave": [0.6], "min_item_total": [0.6]})
+    indirect = kmv.effects()
+    types = tc_show.mediation_types(indirect.assign(ci_low=0.01, ci_high=0.2, significant=True), rival.table,
+                                    claimed=indirect)
+    comparison = compare_path_models(kmv, rival)
+    with_sem = str(tc_show.conclusions(reliability, kmv.table, types, comparison, paths))
+    without = tc_show.conclusions(reliability, kmv.table, types, comparison, None, sem_skipped="not installed")
+    assert "as the SEM comparison shows" in with_sem and "larger in size for 13 of 13" in with_sem
+    assert "as the SEM comparison shows" not in str(without) and "did not run" in str(without)
+    assert "pip install 'crmlab[sem]'" in without.text
+    assert "does not show it" in str(tc_show.conclusions(reliability, kmv.table, types, comparison, smaller))
+
+
+def test_the_hypotheses_sentence_names_exactly_the_unsupported_hypotheses():
+    """A world where H5 (communication → trust) is planted at 0: the sentence lists exactly the hypotheses the table
+    does not support (recomputed here from sign and p), each with its reason, and the truth beside the estimates."""
+    truth = dict(DEFAULT_PATHS) | {("communication", "trust"): 0.0}
+    survey = simulate_kmv_survey(300, paths=truth, rng=7)
+    table = kmv_model().fit(scale_scores(survey.responses)).table
+    supported = (np.sign(table["std_estimate"]) == table["expected_sign"]) & (table["p"] < 0.05)
+    failed = sorted(table.loc[~supported, "hypothesis"])
+    assert "H5" in failed  # the planted zero is not found
+    text = str(tc_show.hypotheses_sentence(table, truth))
+    assert text.startswith(f"{int(supported.sum())} of 13 hypotheses are supported")
+    named = sorted(re.findall(r"(H\d+), [a-z ]+→", text.split("Not supported: ")[1].split(". The strongest")[0]))
+    assert named == failed
+    covered = int(((table["ci_low"] <= [truth[(p, o)] for p, o in zip(table["predictor"], table["outcome"])])
+                   & ([truth[(p, o)] for p, o in zip(table["predictor"], table["outcome"])] <= table["ci_high"])).sum())
+    assert f"covers the true value for {covered} of 13" in text
+    # the reasons flip with the numbers: a wrong sign, and a significant right sign
+    one = pd.DataFrame({"outcome": ["trust"], "predictor": ["communication"], "hypothesis": ["H5"], "expected_sign": [1],
+                        "std_estimate": [-0.3], "p": [0.001], "ci_low": [-0.4], "ci_high": [-0.2], "r_squared": [0.1],
+                        "supported": [False]})
+    assert "expected positive, estimated negative)" in str(tc_show.hypotheses_sentence(one))
+    held = one.assign(std_estimate=0.3, ci_low=0.2, ci_high=0.4, supported=True)
+    assert str(tc_show.hypotheses_sentence(held)).startswith("1 of 1 hypothesis is supported")
+
+
+@pytest.mark.parametrize(("aic", "bic", "words"), [
+    ((7387.5, 7424.0), (7495.2, 7663.5), "Both AIC (7,387.5 against 7,424.0) and BIC (7,495.2 against 7,663.5) are lower for the KMV model"),
+    ((7430.0, 7424.0), (7700.0, 7663.5), "are lower for the rival model"),
+    ((7430.0, 7424.0), (7495.2, 7663.5), "The criteria disagree: AIC (7,430.0 against 7,424.0) prefers the rival model"),
+])
+def test_the_rival_sentence_prefers_the_model_the_criteria_prefer(aic, bic, words):
+    """Lower AIC/BIC is better (Akaike 1974; Schwarz 1978): the sentence names the model with the lower values."""
+    assert words in str(tc_show.rival_sentence(_comparison(aic[0], aic[1], bic[0], bic[1])))
+
+
+def test_the_rival_sentence_says_more_variance_only_when_there_is():
+    same = str(tc_show.rival_sentence(_comparison(1, 2, 1, 2, r2_kmv=0.184, r2_rival=0.194)))
+    more = str(tc_show.rival_sentence(_comparison(1, 2, 1, 2, r2_kmv=0.184, r2_rival=0.284)))
+    assert "explains about the same variance" in same and "explains more variance" in more and "28.4% against 18.4%" in more
+
+
+def test_mediation_types_follow_zhao_lynch_and_chen():
+    """The five cells of Zhao, Lynch & Chen's (2010) figure 2, each built here from its definition."""
+    cases = {  # cause: (indirect significant, indirect sign, direct p, direct sign) → type
+        "a": (True, 1, 0.5, 1, "indirect-only"), "b": (True, 1, 0.01, 1, "complementary"),
+        "c": (True, 1, 0.01, -1, "competitive"), "d": (False, 1, 0.01, 1, "direct-only"), "e": (False, 1, 0.5, 1, "no-effect")}
+    indirect = pd.DataFrame({"cause": list(cases), "outcome": "y", "indirect": [0.1 * c[1] for c in cases.values()],
+                             "ci_low": 0.0, "ci_high": 0.2, "significant": [c[0] for c in cases.values()]})
+    paths = pd.DataFrame({"predictor": list(cases), "outcome": "y", "std_estimate": [0.1 * c[3] for c in cases.values()],
+                          "p": [c[2] for c in cases.values()]})
+    claimed = pd.DataFrame({"cause": ["a", "b"], "outcome": "y", "indirect": [0.1, 0.1]})
+    types = tc_show.mediation_types(indirect, paths, claimed=claimed, causes=list(cases), outcomes=["y"])
+    assert types["mediation"].tolist() == [c[4] for c in cases.values()]
+    assert types["as_claimed"].tolist() == [True, False, False, False, True]
+    text = str(tc_show.mediation_sentence(types))
+    assert "1 (20.0%) are mediated by trust and commitment alone" in text
+    assert "full mediation for the 2 pairs it links through trust and commitment: the data agree for 1 of 2 (50.0%), half of them" in text
+    assert "no effect for the other 3: the data agree for 1 of 3 (33.3%), fewer than half" in text
+
+
+def test_mediation_in_a_world_of_full_mediation_is_mostly_indirect_only():
+    """The synthetic survey is generated by the KMV model (full mediation): with many respondents the rival model's
+    direct paths vanish and the classification agrees with the KMV claims for most pairs."""
+    scores = scale_scores(simulate_kmv_survey(1500, rng=11, loading=0.9).responses)
+    kmv, rival = kmv_model().fit(scores), rival_model().fit(scores)
+    types = tc_show.mediation_types(rival.indirect_effects(n_boot=200, rng=1), rival.table, claimed=kmv.effects())
+    assert len(types) == 25 and types["as_claimed"].mean() >= 0.8
+    assert set(types.loc[types["kmv_claim"] == "no-effect", ["cause", "outcome"]].itertuples(index=False, name=None)) == {
+        (c, o) for c in ("termination_costs", "relationship_benefits") for o in ("functional_conflict", "uncertainty")}
+
+
+def test_the_reliability_sentence_flips_at_the_thresholds_and_states_the_planted_truth():
+    """Loadings 0.9 and 0.45 planted: all scales pass, then all fail (α, CR < 0.7, AVE < 0.5); the true CR is
+    Jöreskog's (kλ)² / ((kλ)² + k(1 − λ²)), written here by hand."""
+    good = reliability_table(simulate_kmv_survey(400, loading=0.9, rng=3).responses)
+    text = str(tc_show.reliability_sentence(good, loading=0.9, items_per_construct=3))
+    assert text.startswith("All 12 scales meet every rule") and "the constructs are distinct" in text
+    true_cr = (3 * 0.9) ** 2 / ((3 * 0.9) ** 2 + 3 * (1 - 0.81))
+    assert f"true AVE is 0.810 and the true CR of 3 items {true_cr:.3f}" in text
+    weak = reliability_table(simulate_kmv_survey(400, loading=0.45, rng=3).responses)
+    failing = int((weak[["cronbach_alpha", "composite_reliability"]].min(axis=1) < 0.7).sum())
+    text = str(tc_show.reliability_sentence(weak))
+    assert failing == 12 and text.startswith("12 of 12 scales fall short") and "AVE below 0.5 for" in text
+
+
+def test_reader_tables_show_labels_formats_and_the_truth(kmv_world):
+    survey, _, kmv, _ = kmv_world
+    cells = tc_show.path_table(kmv.table, survey.paths).cells
+    assert cells["Hypothesis"].tolist() == [f"H{k}" for k in range(1, 14)] and list(cells.index) == list(range(13))
+    assert (cells["p"] == "< 0.001").sum() == (kmv.table["p"] < 0.001).sum()
+    h1 = kmv.table.set_index("hypothesis").loc["H1"]
+    assert cells.iloc[0]["True β"] == f"{DEFAULT_PATHS[('termination_costs', 'commitment')]:.3f}"
+    assert cells.iloc[0]["β"] == f"{h1['std_estimate']:.3f}" and cells.iloc[0]["Path"] == (
+        "Relationship termination costs → relationship commitment")
+    html = tc_show.path_table(kmv.table, survey.paths).to_html()
+    assert not re.search(r"\d[eE][-+]\d", html) and "std_estimate" not in html
+    assert set(cells["Supported"]) <= {"yes", "no"} and set(cells["Expected sign"]) <= {"+", "−"}
+
+
+def test_the_correlation_check_sentence_follows_the_difference():
+    raw = pd.DataFrame({"std_estimate": [0.243, -0.372], "se": [0.048, 0.047]})
+    assert "equal those of the raw data to three decimals" in str(tc_show.correlation_check_sentence(raw, raw + 1e-9))
+    assert "differ from those of the raw data by up to 0.010" in str(
+        tc_show.correlation_check_sentence(raw, raw.assign(std_estimate=[0.253, -0.372])))
+
+
+def test_cfi_is_bentlers_bounded_index():
+    """Bentler (1990): CFI = 1 − max(χ² − df, 0) / max(χ²_b − df_b, χ² − df, 0); where χ² > df it equals the
+    unbounded 1 − (χ² − df)/(χ²_b − df_b) that semopy reports (a second implementation), else it is 1."""
+    assert comparative_fit_index(541.998, 571, 6400.29, 630) == 1.0
+    assert comparative_fit_index(700.0, 571, 6400.29, 630) == pytest.approx(1 - (700 - 571) / (6400.29 - 630))
+    assert comparative_fit_index(50.0, 10, 40.0, 20) == 0.0
+    semopy = pytest.importorskip("semopy")
+    from crmlab.theories.trust_commitment import fit_sem
+
+    result = fit_sem(simulate_kmv_survey(250, loading=0.6, rng=5).responses)
+    reported = semopy.calc_stats(result.model).T.iloc[:, 0]
+    assert 0 <= result.fit["CFI"] <= 1
+    if reported["chi2"] > reported["DoF"]:
+        assert result.fit["CFI"] == pytest.approx(reported["CFI"])
+    else:
+        assert result.fit["CFI"] == 1.0
+
+
+# ----- the Nordic triplet: the sentences follow the numbers ---------------------------------------------------
+
+
+def _odds(ors, ps):
+    return pd.DataFrame({"index": ["interaction", "dialogue", "value"], "odds_ratio": ors,
+                         "ci_low": [o * 0.8 for o in ors], "ci_high": [o * 1.2 for o in ors], "p": ps})
+
+
+def test_the_prediction_sentence_follows_the_odds_ratios():
+    every = str(nordic_show.prediction_sentence(_odds([1.5, 1.6, 1.7], [0.001, 0.0001, 0.01])))
+    assert every.startswith("Interaction, dialogue and value predict whether a customer is active")
+    assert "1.50 (interaction" in every and "1.70 (value, 95% CI 1.36 to 2.04, p = 0.010)" in every
+    mixed = str(nordic_show.prediction_sentence(_odds([1.5, 0.6, 1.02], [0.001, 0.001, 0.8])))
+    assert mixed.startswith("Interaction predicts whether") and "Dialogue predicts that a customer is less likely" in mixed
+    assert "Value does not (odds ratio 1.02, 95% CI 0.82 to 1.22, p = 0.800)" in mixed
+    none = str(nordic_show.prediction_sentence(_odds([1.1, 0.9, 1.02], [0.3, 0.4, 0.8])))
+    assert none.startswith("Interaction, dialogue and value do not predict whether a customer is active")
+    claims = {str(nordic_show.conclusions(pd.DataFrame({"dimension": ["value"], "cronbach_alpha": [0.8]}),
+                                          pd.DataFrame(np.eye(3), index=nordic_show.DIMENSIONS, columns=nordic_show.DIMENSIONS),
+                                          _odds(o, p), pd.DataFrame({"firm_response_rate": [0.5],
+                                                                     "customer_response_rate": [0.5],
+                                                                     "firm_latency_hours": [1.0],
+                                                                     "customer_latency_hours": [2.0]})))
+              for o, p in [([1.5, 1.6, 1.7], [0.001] * 3), ([1.5, 0.6, 1.02], [0.001, 0.001, 0.8]), ([1.1, 0.9, 1.0], [0.5] * 3)]}
+    assert any("Each index predicts whether the customer stays" in c for c in claims)
+    assert any("Only interaction predicts whether the customer stays" in c for c in claims)
+    assert any("No index predicts whether the customer stays" in c for c in claims)
+
+
+@pytest.mark.parametrize(("alphas", "starts"), [
+    ([0.71, 0.8, 0.9], "The sub-indicators of interaction, dialogue and value hang together"),
+    ([0.69, 0.8, 0.9], "The sub-indicators of dialogue and value hang together (α = 0.80 and 0.90); those of interaction do not (α = 0.69"),
+    ([0.02, 0.14, -0.02], "The sub-indicators of interaction, dialogue and value do not (α = 0.02, 0.14 and -0.02"),
+])
+def test_the_alpha_sentence_flips_at_seven_tenths(alphas, starts):
+    alpha = pd.DataFrame({"dimension": list(nordic_show.DIMENSIONS), "cronbach_alpha": alphas})
+    assert str(nordic_show.reliability_sentence(alpha)).startswith(starts)
+
+
+def test_the_correlation_sentence_flips_at_its_thresholds():
+    def corr(ab, ac, bc):
+        return pd.DataFrame([[1, ab, ac], [ab, 1, bc], [ac, bc, 1]], index=nordic_show.DIMENSIONS, columns=nordic_show.DIMENSIONS)
+
+    distinct = str(nordic_show.correlation_sentence(corr(0.5, 0.39, 0.08)))
+    assert "positively related (r from 0.08, dialogue and value, to 0.50, interaction and dialogue)" in distinct
+    assert "none of them measures the same thing" in distinct
+    same = str(nordic_show.correlation_sentence(corr(0.9, 0.39, 0.08)))
+    assert "interaction and dialogue (r = 0.90) move almost as one" in same
+    assert "not all positively related" in str(nordic_show.correlation_sentence(corr(0.5, -0.2, 0.1)))
+
+
+def test_the_dialogue_sentence_says_who_answers_more_and_faster():
+    def dia(firm, cust, firm_h, cust_h):
+        return pd.DataFrame({"firm_response_rate": [firm], "customer_response_rate": [cust],
+                             "firm_latency_hours": [firm_h], "customer_latency_hours": [cust_h]})
+
+    assert str(nordic_show.dialogue_sentence(dia(0.7, 0.4, 10, 30))).endswith("the firm answers more often and faster.")
+    assert str(nordic_show.dialogue_sentence(dia(0.3, 0.4, 40, 30))).endswith("the firm answers less often and more slowly.")
+
+
+@pytest.fixture(scope="module")
+def nordic_world():
+    world = simulate_interactions(300, 8, rng=42)
+    log = read_interactions(world.log)
+    profile = triplet_profile(interaction_scores(log), dialogue_scores(log), value_scores(log))
+    return world, log, profile
+
+
+def test_segments_and_recovery_of_the_planted_quality(nordic_world):
+    """Segments cut by the planted quality have rising mean quality and equal sizes; the Spearman correlations equal
+    scipy's (a second implementation) and the triplet recovers the quality (synthetic world, known truth)."""
+    world, _, profile = nordic_world
+    customers = nordic_show.customer_profiles(profile, world.quality)
+    segments = nordic_show.segment_profiles(customers, 3)
+    assert segments["basis"].eq("quality").all() and np.all(np.diff(segments["quality"]) > 0)
+    assert segments["customers"].max() - segments["customers"].min() <= 1 and segments["customers"].sum() == len(customers)
+    rho = nordic_show.quality_correlations(customers).set_index("index")["spearman"]
+    assert rho["triplet"] == pytest.approx(stats.spearmanr(customers["triplet"], customers["quality"],
+                                                           nan_policy="omit").statistic)
+    assert rho["triplet"] > 0.6
+    text = str(nordic_show.quality_sentence(nordic_show.quality_correlations(customers)))
+    assert f"ρ = {rho['triplet']:.2f}" in text and f"{rho.drop('triplet').idxmax()} follows the quality most closely" in text
+    by_triplet = nordic_show.segment_profiles(customers.drop(columns="quality"), 4)
+    assert by_triplet["segment"].tolist() == ["S1", "S2", "S3", "S4"] and "triplet score" in str(
+        nordic_show.segment_sentence(by_triplet))
+
+
+def test_the_segment_sentence_follows_the_segment_means():
+    rising = pd.DataFrame({"segment": ["low", "medium", "high"], "basis": "triplet", "interaction": [-1, 0, 1.0],
+                           "dialogue": [-1, 0, 1.0], "value": [-1, 0, 1.0]})
+    assert "every index rises at every step" in str(nordic_show.segment_sentence(rising))
+    bent = rising.assign(dialogue=[-1, 0.5, 0.2])
+    assert "interaction and value rise at every step; dialogue does not (-1.00, 0.50, 0.20)" in str(
+        nordic_show.segment_sentence(bent))
+    assert "No index rises" in str(nordic_show.segment_sentence(rising.assign(interaction=[1, 0, -1.0], dialogue=[0, 0, 0.0],
+                                                                              value=[0, -1, 1.0])))
+
+
+def test_the_indicator_table_writes_each_sub_indicator_in_its_unit(nordic_world):
+    _, log, _ = nordic_world
+    inter, dia, val = interaction_scores(log), dialogue_scores(log), value_scores(log)
+    cells = nordic_show.indicator_table(inter, dia, val, unit="€").cells.set_index("Sub-indicator")
+    assert cells.loc["Benefit", "Mean"] == f"€{val['benefit'].mean():,.2f}"
+    assert cells.loc["Breadth", "Mean"] == f"{100 * inter['breadth'].mean():.1f}%"
+    assert cells.loc["Firm latency (hours)", "In the triplet"] == "less is better"
+    assert "…" not in "".join(cells["Definition"]) and "acts" not in cells.index
+
+
+# ----- figures ------------------------------------------------------------------------------------------------
+
+
+def test_the_path_diagram_numbers_do_not_overlap(kmv_world):
+    """Every path's number is drawn, and no two numbers (nor a number and a construct's box) overlap, by matplotlib's
+    own extents of the drawn texts at the figure's size — the overlap a reader saw on the page."""
+    _, _, kmv, _ = kmv_world
+    with mpl.rc_context({"figure.dpi": 100}):
+        fig = plots.plot_path_diagram(kmv.table, layers=KMV_LAYERS, title="KMV model")
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        texts = fig.axes[0].texts
+        labels = [t for t in texts if t.get_gid() == "path-label"]
+        boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in texts
+                 if t.get_gid() != "path-label" and t.get_bbox_patch() is not None]
+        extents = [t.get_window_extent(renderer) for t in labels]
+    assert sorted(t.get_text() for t in labels) == sorted(f"{v:+.2f}" for v in kmv.table["std_estimate"])
+    for a, b in itertools.combinations(extents, 2):
+        assert not a.overlaps(b), (a, b)
+    for label, extent in zip(labels, extents, strict=True):
+        assert not any(extent.overlaps(box) for box in boxes), label.get_text()
+    assert fig.get_size_inches()[0] * 100 <= 1280
+
+
+def test_the_recovery_figures_draw_their_frames(kmv_world, nordic_world):
+    _, _, kmv, _ = kmv_world
+    frame = tc_show.sem_path_frame(kmv.table, None, DEFAULT_PATHS)
+    ax = plots.plot_path_recovery(frame).axes[0]
+    assert len(ax.collections) == 1  # the SEM did not run: OLS only
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), frame[["true_path", "ols"]].to_numpy())
+    assert ax.get_xlabel() == "true path (standardised β)" and ax.get_title()
+    world, _, profile = nordic_world
+    customers = nordic_show.customer_profiles(profile, world.quality)
+    ax = plots.plot_quality_recovery(customers).axes[0]
+    assert len(ax.collections[0].get_offsets()) == customers[["quality", "triplet"]].dropna().shape[0]
+    assert "SDs" in ax.get_xlabel() and "SDs" in ax.get_ylabel() and ax.get_title()
+
+
+# ----- the pages, executed with hostile values ----------------------------------------------------------------
+
+
+def _with_handlers(soup: BeautifulSoup) -> list:
+    return [tag for tag in soup.find_all(True) if any(a.startswith("on") for a in tag.attrs)]
+
+
+def _run(tmp_path: Path, name: str, overrides: dict) -> BeautifulSoup:
+    from crmlab.reports import run_reports
+
+    results = run_reports(ROOT / "reports.toml", only=[name], output_dir=tmp_path / "reports", overrides=overrides,
+                          jobs=1, progress=False)
+    assert results[0].status == "succeeded", results[0].error
+    return BeautifulSoup((tmp_path / "reports" / name / f"{name}.html").read_text("utf-8"), "html.parser")
+
+
+def test_the_nordic_page_on_a_hostile_file_is_inert_and_says_what_it_ran_on(tmp_path):
+    """A log file whose name is markup and a markup unit: both shown as text, no live tag; the prose is chosen by the
+    source (no planted quality on a user's file)."""
+    path = tmp_path / f"{HOSTILE}.csv"
+    simulate_interactions(200, 6, rng=5).log.to_csv(path, index=False)
+    page = _run(tmp_path, "nordic_triplet_synthetic", {"source": str(path), "value_unit": HOSTILE})
+    body = page.find("body")
+    assert body.find("img", src=lambda s: not str(s).startswith("data:")) is None and not _with_handlers(body)
+    text = " ".join(body.get_text(" ").split())
+    assert f"The data are the interaction log {HOSTILE}.csv" in text
+    assert f"249.61 {HOSTILE}" in " ".join(td.get_text() for td in body.find_all("td"))  # the unit, as text
+    assert "synthetic interaction log" not in text and "Planted quality" not in text
+    assert "What the triplet tells a relationship manager" in text
+
+
+def test_the_trust_commitment_page_on_a_hostile_file_is_inert_and_follows_what_ran(tmp_path):
+    """A survey file whose name is markup, the SEM turned off: no live tag, no true paths on a user's file, and the
+    conclusion says the SEM did not run instead of citing an SEM comparison."""
+    path = tmp_path / f"{HOSTILE}.csv"
+    simulate_kmv_survey(250, reverse_items=["opportunistic_behavior_3"], rng=5).responses.to_csv(path)
+    page = _run(tmp_path, "trust_commitment_synthetic", {"source": str(path), "use_sem": False, "n_boot": 200})
+    body = page.find("body")
+    assert body.find("img", src=lambda s: not str(s).startswith("data:")) is None and not _with_handlers(body)
+    text = " ".join(body.get_text(" ").split())
+    assert f"The data are the survey file {HOSTILE}.csv" in text
+    assert "True β" not in text and "planted" not in text
+    assert "The latent-variable SEM did not run: it was turned off" in text
+    assert "as the SEM comparison shows" not in text
+
+
+def test_a_conclusion_without_a_fitted_logit_says_why_and_claims_no_prediction():
+    alpha = pd.DataFrame({"dimension": ["value"], "cronbach_alpha": [0.8]})
+    corr = pd.DataFrame(np.eye(3), index=nordic_show.DIMENSIONS, columns=nordic_show.DIMENSIONS)
+    dia = pd.DataFrame({"firm_response_rate": [0.5], "customer_response_rate": [0.5], "firm_latency_hours": [1.0],
+                        "customer_latency_hours": [2.0]})
+    text = str(nordic_show.conclusions(alpha, corr, None, dia, odds_problem="the outcome does not vary"))
+    assert "cannot be said here: the logit of next-period activity could not be fitted (the outcome does not vary)" in text
+    assert "predicts whether the customer stays" not in text
+
+
+def test_flagged_respondents_are_numbered_as_data_rows_of_the_file(tmp_path):
+    """The flagged table numbers a file's respondents as the house rule for errors says: 1 for the first data row
+    under the header (counted here by hand in the file written)."""
+    from crmlab.theories.trust_commitment import read_survey, validate_survey
+
+    survey = simulate_kmv_survey(20, rng=2).responses
+    survey.iloc[4, 0] = 9  # data row 5 of the file, outside the 1–7 scale
+    path = tmp_path / "survey.csv"
+    survey.to_csv(path, index=False)
+    raw = read_survey(path)
+    assert path.read_text().splitlines()[5].startswith("9,")  # line 0 is the header
+    cells = tc_show.flagged_table(validate_survey(raw, on_invalid="flag")).cells
+    assert cells.columns.tolist() == ["Data row", "Problems"] and cells.iloc[0, 0] == "5"
