@@ -5,18 +5,21 @@ the answer flips (the strategy that wins, the direction of an effect, the
 largest generation): the sentence must follow the numbers, so it cannot
 contradict them. What each test checks against is said in it: hand-made frames
 whose answer is known, frames computed independently with pandas and NumPy,
-the lab's own models on seeded synthetic worlds with planted truth, and the
-term names statsmodels itself gives.
+the lab's own models on seeded synthetic worlds with planted truth, the term
+names statsmodels itself gives, and an HTML parser (BeautifulSoup) reading the
+pages the report pipeline writes.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from bs4 import BeautifulSoup
 
 from crmlab.display import markdown
 from crmlab.display import referral as ref
@@ -326,3 +329,71 @@ def test_obligation_sentence_reads_the_verdict_from_the_interval():
     assert "no evidence that debtors give back" in ref.obligation_sentence(_odds(0.8, 1.3), reference=reference).plain
     top = ref.obligation_sentence(_odds(4.3, 4.8, family=0.5), reference=reference).plain
     assert top.endswith("Business pairs exchange favours most often.")
+
+
+# ----- the pages, executed with hostile parameters -----------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Small runs of the two notebooks, with a hostile value in every parameter they display as text.
+PAGES = {
+    "value_and_loyalty_synthetic": {"n_customers": 500, "n_units": 150, "n_boot": 100, "n_simulations": 100,
+                                    "n_stakeholders": 20, "currency": HOSTILE},
+    "referrals_and_guanxi_synthetic": {"n_customers": 500, "n_people": 40, "n_ledger_periods": 12, "currency": HOSTILE,
+                                       "adoption_period": HOSTILE},
+}
+
+
+#: The closing section of each page.
+CLOSING = {"value_and_loyalty_synthetic": "What the plan tells a loyalty manager",
+           "referrals_and_guanxi_synthetic": "What referrals and guanxi tell a relationship manager"}
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_SCIENTIFIC = re.compile(r"\d[eE][-+]?\d")
+
+
+def _inert(soup: BeautifulSoup) -> None:
+    """The hostile value is shown as text and nowhere became a live tag or event handler."""
+    live = [tag for tag in soup.find_all(True) if any(attr.lower().startswith("on") for attr in tag.attrs)]
+    assert not live, live[:3]
+    assert not soup.find_all("img", src="x")
+    assert HOSTILE in soup.get_text()  # shown as text, where the page names its currency
+
+
+def _reader_tables(soup: BeautifulSoup) -> None:
+    """No object reprs; every table with reader labels, no scientific notation, no "12.000" counts, no index column."""
+    assert not re.search(r"\b[A-Z]\w*World\(|object at 0x|\bnan\b|\bNaN\b", soup.get_text(" "))
+    tables = soup.find_all("table")
+    assert len(tables) >= 8
+    for table in tables:
+        headers = [th.get_text(strip=True) for th in table.select("thead th")]
+        assert not [h for h in headers if _SNAKE.match(h)], headers
+        rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.select("tbody tr")]
+        assert not [c for row in rows for c in row if _SCIENTIFIC.search(c)], rows
+        for column in zip(*rows):  # a column of counts written "12.000"
+            numeric = [c for c in column if re.fullmatch(r"-?[\d,]+(\.\d+)?", c)]
+            assert not numeric or not all(re.fullmatch(r"-?[\d,]+\.0+", c) for c in numeric), column
+        assert not table.select("tbody th")  # no 0, 1, 2 … index column
+
+
+def _closing_from_the_page(soup: BeautifulSoup, heading: str) -> None:
+    """Every number of the closing section's sentences appears in the sections above it: none is typed in."""
+    title = next(h for h in soup.find_all(["h1", "h2"]) if heading in h.get_text())
+    closing = " ".join(el.get_text(" ") for el in title.find_all_next(["li"]))
+    above = " ".join(el.get_text(" ") for el in title.find_all_previous(["p", "td", "li"]))
+    numbers = set(re.findall(r"\d[\d,]*\.\d+%?|\d[\d,]{3,}", closing))
+    assert numbers and not [n for n in numbers if n not in above], sorted(n for n in numbers if n not in above)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_executed_with_hostile_parameters_is_inert_readable_and_concludes_from_its_numbers(name, tmp_path):
+    # One execution per page (the notebook run is the slow part); the page read by an HTML parser.
+    from crmlab.reports import run_reports
+
+    [result] = run_reports(ROOT / "reports.toml", only=[name], output_dir=tmp_path, overrides=PAGES[name], jobs=1,
+                           progress=False)
+    assert result.status == "succeeded", result.error
+    soup = BeautifulSoup(next(tmp_path.glob(f"**/{name}.html")).read_text(encoding="utf-8"), "html.parser")
+    _inert(soup)
+    _reader_tables(soup)
+    _closing_from_the_page(soup, CLOSING[name])
