@@ -172,7 +172,7 @@ def test_guanxi_figures_draw():
     fig = plots.plot_guanxi_network(circles, community_ties(graph, communities))
     ax = fig.axes[0]
     assert len(ax.collections[0].get_offsets()) == len(circles)  # one disc per circle
-    assert sorted(ax.collections[0].get_sizes()) == sorted(1400 + 3600 * circles["people"] / circles["people"].max())
+    assert sorted(ax.collections[0].get_sizes()) == sorted(2200 + 3800 * circles["people"] / circles["people"].max())
     assert plots.plot_reciprocity_by_tie(dyad_balances(ledger)).axes[0].get_ylabel() == "reciprocity of the pair"
     table, _ = obligation_test(obligation_panel(ledger))
     ax = plots.plot_odds_ratios(table, reference={"tie_type": "business"}).axes[0]

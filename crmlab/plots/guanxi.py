@@ -45,7 +45,7 @@ def plot_guanxi_network(communities: pd.DataFrame, ties: pd.DataFrame, *, seed: 
     density = communities["internal_density"].astype(float)
     largest = max(float(communities["people"].max()), 1.0)
     xy = np.array([pos[c] for c in communities.index])
-    dots = ax.scatter(xy[:, 0], xy[:, 1], s=1400 + 3600 * communities["people"] / largest, c=density, cmap=cmap,
+    dots = ax.scatter(xy[:, 0], xy[:, 1], s=2200 + 3800 * communities["people"] / largest, c=density, cmap=cmap,
                       vmin=0, vmax=1, edgecolors="0.2", linewidths=1, zorder=2)
     for (x, y), (community, row) in zip(xy, communities.iterrows(), strict=True):
         ax.annotate(f"circle {community}\n{row['people']} people\n{row['internal_ties']} ties inside\nmostly "
@@ -54,8 +54,8 @@ def plot_guanxi_network(communities: pd.DataFrame, ties: pd.DataFrame, *, seed: 
     bar.set_label("density of the ties inside the circle (share of its pairs tied)")
     for n in sorted({max(1, round(widest / 4)), max(1, round(widest))}):
         ax.plot([], [], color="0.45", lw=0.5 + 6 * n / widest, alpha=0.55, label=f"{n} ties between two circles")
-    ax.legend(loc="lower left", fontsize=9, frameon=False)
-    ax.margins(0.12)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=9, frameon=False)
+    ax.margins(0.2)
     ax.set_axis_off()
     ax.set_title(title)
     return finish(fig)
