@@ -175,8 +175,9 @@ def plot_response_curves(grid: pd.DataFrame, allocation: pd.DataFrame | None = N
     handles = [plt.Line2D([], [], color=colour[s], lw=2, label=str(s)) for s in segments]
     for ax in axes.flat[len(actions):]:
         ax.set_axis_off()
-    fig.legend(handles=handles, title="segment", loc="lower right" if len(actions) % columns else "upper right",
-               bbox_to_anchor=(0.97, 0.12) if len(actions) % columns else None, fontsize=10)
+    spare = axes.flat[len(actions)] if len(actions) < axes.size else None  # an empty panel holds the legend
+    (spare or axes.flat[len(actions) - 1]).legend(handles=handles, title="segment", fontsize=10,
+                                                  loc="center" if spare is not None else "best")
     fig.suptitle(title)
     return finish(fig)
 
