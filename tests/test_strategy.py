@@ -580,6 +580,9 @@ def test_figures_draw_the_result_frames(world):
     np.testing.assert_allclose(sorted(p.get_width() for p in ax.patches), sorted(gaps["value_gap"]))
     plan = allocate_budget(CURVES, 200.0)
     ax = plots.plot_budget_allocation(plan.table, plan.by_action()).axes[0]
+    # the earlier signature draws the same totals, from the function by_action() calls
+    right = [p.get_width() for p in plots.plot_budget_allocation(plan.table).axes[1].patches]
+    assert right == [p.get_width() for p in plots.plot_budget_allocation(plan.table, plan.by_action()).axes[1].patches]
     heights = {}
     for patch in ax.patches:
         x = round(patch.get_x() + patch.get_width() / 2, 6)

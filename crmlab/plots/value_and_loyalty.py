@@ -105,15 +105,21 @@ def plot_mediation(table: pd.DataFrame, *, cause: str = "satisfaction", mediator
     return finish(fig)
 
 
-def plot_budget_allocation(table: pd.DataFrame, by_action: pd.DataFrame, *, unit: str | None = "$",
+def plot_budget_allocation(table: pd.DataFrame, by_action: pd.DataFrame | None = None, *, unit: str | None = "$",
                            title: str = "The optimal loyalty budget") -> Figure:
     """Spend per segment, stacked by action (left), and spend against incremental CLV per action with its
     ROI (right, one row per action).
 
     Takes ``BudgetAllocation.table`` (one row per ``segment`` × ``action`` with its ``spend``) and
     ``BudgetAllocation.by_action()`` (``action``, ``spend``, ``incremental_clv``, ``roi``) of
-    :func:`crmlab.strategy.allocate_budget`; ``unit`` is the currency of the axes.
+    :func:`crmlab.strategy.allocate_budget`; ``unit`` is the currency of the axes. Without
+    ``by_action`` (the earlier signature) the totals per action are those of
+    :func:`crmlab.strategy.incremental_clv_and_roi` on the table, the function ``by_action()`` calls.
     """
+    if by_action is None:
+        from crmlab.strategy.budget import incremental_clv_and_roi
+
+        by_action = incremental_clv_and_roi(table, table["spend"], by="action")
     spend = table.pivot(index="segment", columns="action", values="spend")
     spend = spend.reindex(index=pd.unique(table["segment"]), columns=pd.unique(table["action"])).fillna(0.0)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
