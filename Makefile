@@ -1,5 +1,5 @@
 # crmlab's single entry point. Needs only python3 (with venv and pip) and make.
-#   make reports   install into .venv and regenerate every report into reports/
+#   make reports   install into .venv (with the sem extra) and regenerate every report into reports/
 #   make test      install with the dev extra and run the test suite
 #   make lab       JupyterLab on the project's kernel
 PYTHON ?= python3
@@ -12,9 +12,10 @@ KERNEL := crmlab
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Stamps re-run the install when pyproject.toml changes.
+# Stamps re-run the install when pyproject.toml changes. The reports need the sem
+# extra: the trust-commitment report fits its latent-variable SEM with semopy.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[sem]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (crmlab)"
 	touch $@
 

@@ -2,7 +2,9 @@
 
 ``crmlab reports`` executes the notebooks configured in ``reports.toml`` into
 ``reports/`` (see :mod:`crmlab.reports`). Exit codes: 0 when every run
-succeeded, 1 when any run failed, 2 for a config or parameter error.
+succeeded, 1 when any run failed, 2 for a config, parameter or output-folder
+error (nothing ran), 128 + N when signal N stopped the run (130 for Ctrl-C,
+143 for SIGTERM; the last good reports are kept).
 """
 
 from __future__ import annotations
@@ -29,13 +31,26 @@ app = typer.Typer(
 EXIT_CONFIG_ERROR = 2
 
 
+#: What a ``--set`` value starting with each of these characters is meant to be in TOML.
+STRUCTURED_VALUE_KINDS = {"{": "an inline table", "[": "an array", '"': "a quoted string", "'": "a quoted string"}
+
+
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Parse a ``--set KEY=VALUE``; the value is a TOML literal when it parses as one, else a string.
+
+    A value that starts like a TOML inline table, array or quoted string
+    (``{``, ``[``, ``"``, ``'``) must parse as one: ``columns={CustomerID=``
+    is a :class:`~crmlab.reports.ParameterError`, not the string
+    ``"{CustomerID="``, so a typo cannot run a report on a wrong value.
 
     >>> parse_assignment("n=3"), parse_assignment("rate=0.05"), parse_assignment("flag=true")
     (('n', 3), ('rate', 0.05), ('flag', True))
     >>> parse_assignment("rates=[0.05, 0.1]"), parse_assignment("source=cdnow")
     (('rates', [0.05, 0.1]), ('source', 'cdnow'))
+    >>> parse_assignment("columns={CustomerID=")
+    Traceback (most recent call last):
+    ...
+    crmlab.reports.config.ParameterError: --set columns: '{CustomerID=' looks like an inline table but does not parse as TOML (invalid value at the end of the value)
     """
     from crmlab.reports.config import ParameterError, normalise_value
 
@@ -43,13 +58,43 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not sep or not key.isidentifier():
         raise ParameterError(f"--set expects KEY=VALUE with KEY a Python name, got {text!r}")
+    prefix = "value = "
+    kind = STRUCTURED_VALUE_KINDS.get(raw.strip()[:1])
     try:
-        parsed = tomllib.loads(f"value = {raw}")
-    except tomllib.TOMLDecodeError:
-        return key, raw
+        parsed = tomllib.loads(prefix + raw)
+    except tomllib.TOMLDecodeError as exc:
+        if kind is None:
+            return key, raw
+        problem = _toml_problem(str(exc), len(prefix))
+        raise ParameterError(
+            f"--set {key}: {raw.strip()!r} looks like {kind} but does not parse as TOML ({problem})"
+        ) from None
     if list(parsed) != ["value"]:  # e.g. a newline smuggling in a second key
+        if kind is not None:
+            raise ParameterError(f"--set {key}: {raw.strip()!r} holds more than one TOML value")
         return key, raw
     return key, normalise_value(parsed["value"])
+
+
+def _toml_problem(message: str, offset: int) -> str:
+    """tomllib's error message with its position counted in the value, not in ``value = <value>``.
+
+    >>> _toml_problem("Invalid value (at line 1, column 12)", 8)
+    'invalid value at character 4 of the value'
+    >>> _toml_problem("Unclosed array (at end of document)", 8)
+    'unclosed array at the end of the value'
+    """
+    what, _, where = message.partition(" (at ")
+    where = where.rstrip(")")
+    if where == "end of document":
+        place = "at the end of the value"
+    elif where.startswith("line 1, column "):
+        place = f"at character {int(where.removeprefix('line 1, column ')) - offset} of the value"
+    elif where:
+        place = f"at {where} of the value"
+    else:
+        place = ""
+    return f"{what[:1].lower()}{what[1:]} {place}".strip()
 
 
 def _fail(message: str) -> typer.Exit:
@@ -96,11 +141,19 @@ def reports_command(
     ] = None,
     kernel: Annotated[str | None, typer.Option("--kernel", help="Jupyter kernel.", show_default="the config's kernel")] = None,
     list_runs: Annotated[bool, typer.Option("--list", help="List the configured runs and exit.")] = False,
-    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar (on a terminal).")
+    ] = True,
 ) -> None:
     """Execute the notebooks of reports.toml into reports/ (HTML page, executed notebook, provenance)."""
-    from crmlab.reports import ReportsError, load_config, run_reports
+    from functools import partial
 
+    from rich.console import Console
+
+    from crmlab.reports import ReportsError, load_config, run_reports
+    from crmlab.reports.runner import ReportsInterrupted
+
+    console = Console(highlight=False, soft_wrap=True)
     try:
         overrides = dict(parse_assignment(a) for a in assignments or [])
         cfg = load_config(config)
@@ -115,50 +168,69 @@ def reports_command(
             output_dir=output,
             kernel_name=kernel,
             progress=progress,
+            on_finished=partial(_print_result, console),
+            console=console,  # the bar and the runs' lines on one terminal, so they do not overwrite each other
         )
     except ReportsError as exc:
         raise _fail(str(exc)) from None
-    _print_summary(results, Path(output) if output is not None else cfg.root / "reports")
+    except ReportsInterrupted as exc:
+        whose = "its reports are" if len(exc.stopped) == 1 else "their reports are"
+        stopped = f": stopped {', '.join(exc.stopped)} ({whose} left as they were)" if exc.stopped else ""
+        typer.echo(f"crmlab: interrupted by {exc.signal_name}{stopped}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    out = Path(output) if output is not None else cfg.root / "reports"
+    console.print(f"index: {_escape(_shown(out / 'index.html'))}")
     if not all(r.succeeded for r in results):
         raise typer.Exit(1)
 
 
 def _print_runs(runs: list[Any], overrides: dict[str, Any]) -> None:
-    """The ``--list`` table: name, notebook, parameters (with overrides), description."""
-    from rich.console import Console
-    from rich.table import Table
+    """The ``--list`` text: per run its full name and notebook, description, then one parameter a line.
 
-    table = Table("Run")
-    table.add_column("Notebook", overflow="fold")
-    table.add_column("Parameters", overflow="fold")
-    table.add_column("Description")
-    for run in runs:
+    Laid out as blocks rather than a table so that names are never cut and
+    the text reads at 80 columns; continuation lines are indented.
+    """
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    indent = "    "
+    for i, run in enumerate(runs):
         params = {**run.parameters, **overrides}
-        shown = "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in params.items())
-        table.add_row(run.name, run.notebook.as_posix(), shown, run.description or "")
-    Console(highlight=False).print(table)
+        details = [Text(run.description, style="dim")] if run.description else []
+        details += [Text(f"{k} = {json.dumps(v, ensure_ascii=False)}") for k, v in params.items()]
+        if i:
+            console.print()
+        console.print(Text.assemble((run.name, "bold"), "  ", (run.notebook.as_posix(), "cyan")))
+        for detail in details:
+            for line in detail.wrap(console, max(console.width - len(indent), 20)):
+                line.rstrip()
+                console.print(Text.assemble(indent, line), no_wrap=True, overflow="ignore")
 
 
-def _print_summary(results: list[Any], out: Path) -> None:
-    """One line per run and where the index is."""
-    from rich.console import Console
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _escape(text: str) -> str:
     from rich.markup import escape
 
-    def shown(path: Path) -> str:
-        try:
-            return str(path.resolve().relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
+    return escape(text)
 
-    console = Console(highlight=False, soft_wrap=True)
-    for r in results:
-        if r.succeeded:
-            where = shown(r.output / f"{r.name}.html")
-            console.print(f"[green]succeeded[/] {escape(r.name)} ({r.duration:.1f} s): {escape(where)}")
-        else:
-            where = shown(r.output / f"{r.name}.ipynb")
-            console.print(f"[red]failed[/]    {escape(r.name)}: {escape(r.error or '')} (see {escape(where)})")
-    console.print(f"index: {escape(shown(out / 'index.html'))}")
+
+def _print_result(console: Any, result: Any) -> None:
+    """One line for a finished run: where its page is, or its error and where the traceback is."""
+    name = _escape(result.name)
+    if result.succeeded:
+        where = _shown(result.output / f"{result.name}.html")
+        console.print(f"[green]succeeded[/] {name} ({result.duration:.1f} s): {_escape(where)}")
+    else:
+        where = _shown(result.output / f"{result.name}.ipynb")
+        console.print(f"[red]failed[/]    {name}: {_escape(result.error or '')} (see {_escape(where)})")
 
 
 if __name__ == "__main__":  # pragma: no cover

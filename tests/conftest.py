@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +14,64 @@ from statsmodels.tools.numdiff import approx_hess3
 
 from crmlab.customers import transaction_summary
 from crmlab.data import CDNOW_CONVENTIONS, load_cdnow
+from crmlab.reports import RunResult, load_config, run_reports
+
+REPORTS_CONFIG = Path(__file__).resolve().parents[1] / "reports.toml"
+
+#: Small parameters per notebook, so the suite stays quick (each must be a parameter of that notebook).
+SMALL = {
+    "01_customer_base.ipynb": {"n_customers": 300},
+    "02_customer_value.ipynb": {"n_customers": 300},
+    "03_relationship_lifecycle.ipynb": {"n_customers": 300},
+    "04_imp_networks.ipynb": {"actors_per_community": 8},
+    "05_nordic_triplet.ipynb": {"n_customers": 300},
+    "06_trust_commitment.ipynb": {"n_respondents": 250, "n_boot": 200},
+    "07_value_and_loyalty.ipynb": {"n_customers": 600, "n_units": 150, "n_boot": 200, "n_simulations": 200, "n_stakeholders": 20},
+    "08_referrals_and_guanxi.ipynb": {"n_customers": 600, "n_people": 50, "n_ledger_periods": 12},
+    "09_portfolio_and_kam.ipynb": {"n_accounts": 80, "n_draws": 100, "n_key": 10},
+    "10_relationship_audit.ipynb": {"n_synthetic": 240},
+}
+
+
+def _execute_reports(reports: Path) -> list[RunResult]:
+    """Every configured run on the small parameters, all into the one folder ``reports``."""
+    runs = load_config(REPORTS_CONFIG).runs
+    results = []
+    for notebook, overrides in SMALL.items():
+        names = [run.name for run in runs if run.notebook.name == notebook]
+        if names:
+            results += run_reports(
+                REPORTS_CONFIG, only=names, output_dir=reports, overrides=overrides, jobs=2, progress=False
+            )
+    return results
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory) -> tuple[Path, list[RunResult]]:
+    """Every configured report executed on the small parameters: ``(folder, results)``, the reports
+    (index and one folder per run) in ``folder / "reports"``.
+
+    The notebooks run once per test session: under pytest-xdist, the first worker to need them
+    executes them while holding a file lock, and the other workers read its results, so the
+    notebook, page and browser tests share one execution."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    try:
+        import fcntl
+    except ImportError:  # no file locks (Windows): each worker runs its own
+        worker = None
+    if worker is None:
+        base = tmp_path_factory.mktemp("executed")
+        return base, _execute_reports(base / "reports")
+    base = tmp_path_factory.getbasetemp().parent / "executed"
+    with open(base.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / "results.json"
+        if not done.is_file():
+            base.mkdir(exist_ok=True)
+            results = _execute_reports(base / "reports")
+            done.write_text(json.dumps([{**vars(r), "output": str(r.output)} for r in results]))
+    results = [RunResult(**{**r, "output": Path(r["output"])}) for r in json.loads(done.read_text())]
+    return base, results
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ of a failing run) are covered in test_reports.py.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -114,3 +115,131 @@ def test_reports_is_a_subcommand_of_a_group() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     assert "reports" in result.stdout
+
+
+# --- hostile input: each is exit 2 with one line, and nothing runs -------------
+
+
+def snapshot_tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes), to check a report is byte-identical."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def good_report(project: Path) -> Path:
+    """A hand-made last good report of run 'good' (no kernel needed)."""
+    folder = project / "reports" / "good"
+    folder.mkdir(parents=True)
+    (folder / "good.html").write_text("<p>the last good report</p>")
+    (folder / "good.ipynb").write_text("{}")
+    (folder / "provenance.json").write_text('{"run": "good", "status": "succeeded"}')
+    return folder
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("crmlab: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("{CustomerID=", "looks like an inline table but does not parse as TOML (invalid value at the end of the value)"),
+        ('{CustomerID="customer_id"', "looks like an inline table but does not parse as TOML (unclosed inline table"),
+        ("[1, 2", "looks like an array but does not parse as TOML (unclosed array"),
+        ("[1,,2]", "looks like an array but does not parse as TOML (invalid value at character 4 of the value)"),
+        ('"data/tiny.csv', "looks like a quoted string but does not parse as TOML (unterminated string"),
+        ("'data/tiny.csv", "looks like a quoted string but does not parse as TOML"),
+        ("{a = 1}\nb = 2", "holds more than one TOML value"),
+    ],
+)
+def test_malformed_set_value_is_an_error_and_the_good_report_stays(project: Path, value: str, why: str) -> None:
+    # The issue's case: a table cut short used to become the string "{CustomerID=" and the run
+    # replaced the good report. Expected messages follow TOML 1.0 (tomllib) on the same text.
+    reports = project / "reports"
+    before = snapshot_tree(good_report(project).parent)
+    args = ["reports", "-c", str(project / "reports.toml"), "--only", "good", "--set", f"source={value}", "--no-progress"]
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, "--set source: ", why)
+    assert snapshot_tree(reports) == before  # nothing ran, nothing was written
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('columns={CustomerID="customer_id", InvoiceDate="date"}', {"CustomerID": "customer_id", "InvoiceDate": "date"}),
+        ("rates = [0.05, 0.1] ", [0.05, 0.1]),
+        ("note='a literal \\ string'", "a literal \\ string"),
+    ],
+)
+def test_well_formed_structured_values_still_parse(text: str, expected: object) -> None:
+    assert parse_assignment(text)[1] == expected
+
+
+def test_list_reads_at_80_columns_with_full_run_names() -> None:
+    from rich.cells import cell_len
+
+    from crmlab.reports import load_config
+
+    config = Path(__file__).resolve().parents[1] / "reports.toml"
+    result = runner.invoke(app, ["reports", "-c", str(config), "--list"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    assert not any(line.endswith(" ") for line in lines)
+    for run in load_config(config).runs:  # each name whole at the start of its own line
+        assert any(line.split()[:1] == [run.name] for line in lines), run.name
+        assert f"{run.notebook.as_posix()}" in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["a file", "under a file", "read-only"])
+def test_output_folder_that_cannot_be_written_is_one_line_exit_2(project: Path, tmp_path: Path, kind: str) -> None:
+    if kind == "a file":
+        output = tmp_path / "out.txt"
+        output.write_text("not a folder")
+        why = f"output folder {output}: exists and is not a folder"
+    elif kind == "under a file":
+        (tmp_path / "out.txt").write_text("not a folder")
+        output = tmp_path / "out.txt" / "reports"
+        why = f"output folder {output}: cannot create it ({tmp_path / 'out.txt'} is a file)"
+    elif os.geteuid() != 0:
+        output = tmp_path / "readonly"
+        output.mkdir()
+        output.chmod(0o555)
+        why = f"output folder {output}: cannot write there (Permission denied)"
+    elif Path("/sys/kernel").is_dir():  # root writes through permissions; sysfs takes no new folder from anyone
+        output = Path("/sys/kernel/crmlab-reports")
+        why = f"output folder {output}: cannot create it ("
+    else:
+        pytest.skip("no folder that root cannot write to")
+    args = ["reports", "-c", str(project / "reports.toml"), "--only", "good", "-o", str(output), "--no-progress"]
+    result = runner.invoke(app, args)
+    assert_one_line_error(result, why)
+    if output.is_dir():
+        assert list(output.iterdir()) == []  # no lock, no temporary folder left behind
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"customer_id,date,amount\nsecret-first-bytes,2020-01-01,3\n", "not a Jupyter notebook (not JSON: expecting value at line 1, column 1)"),
+        (b"\x89PNG\r\n\x1a\nsecret-first-bytes\xff", "not a Jupyter notebook (not UTF-8 text)"),
+        (b'{"secret-first-bytes": 1}', "not a Jupyter notebook (JSON without an integer 'nbformat' version)"),
+        (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"secret-first-bytes": 1}]}', "not a valid Jupyter notebook ("),
+        (None, "a folder, not a notebook"),
+    ],
+)
+def test_notebook_path_that_is_not_a_notebook_is_one_line_exit_2(project: Path, content: bytes | None, why: str) -> None:
+    target = project / "data" / "orders"
+    if content is None:
+        target.mkdir()
+    else:
+        target.write_bytes(content)
+    (project / "wrong.toml").write_text('[[run]]\nname = "wrong"\nnotebook = "data/orders"\n')
+    result = runner.invoke(app, ["reports", "-c", str(project / "wrong.toml"), "--no-progress"])
+    assert_one_line_error(result, f"wrong.toml: run 'wrong' (data/orders): {why}")
+    assert "secret-first-bytes" not in result.stderr  # the file's content is not echoed
+    assert not (project / "reports").exists()

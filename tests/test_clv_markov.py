@@ -161,3 +161,78 @@ def test_more_invalid_inputs():
         MarkovCLV.from_retention(0.5, margin=1, discount_rate=0.1).value(2.5)
     with pytest.raises(ValueError, match="purchase_probabilities"):
         MarkovCLV.from_recency([0.3, 1.2], margin=1, marketing_cost=0.1, discount_rate=0.1)
+
+
+def _brute_force_optimum(chain):
+    """Second implementation: the value of every one of the 2^k stationary policies (market in a
+    subset S of the states, stop elsewhere: V_S = (I − P_SS/(1+d))^−1 R_S, 0 outside S), and the
+    best of them state by state (Pfeifer & Carraway 2000: stopping makes the customer worth 0)."""
+    import itertools
+
+    P, R = chain.transition_matrix.to_numpy(), chain.rewards.to_numpy()
+    M = P / (1 + chain.discount_rate)
+    k = len(R)
+    best, values = np.full(k, -np.inf), {}
+    for subset in itertools.product([False, True], repeat=k):
+        S = np.array(subset)
+        v = np.zeros(k)
+        if S.any():
+            v[S] = np.linalg.solve(np.eye(S.sum()) - M[np.ix_(S, S)], R[S])
+        values[subset] = v
+        best = np.maximum(best, v)
+    return best, values
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_optimal_stopping_policy_is_the_best_of_all_policies(seed):
+    """Brute force over all 2^k policies on random 5-state chains (seeded), with marketing costs
+    in most states: policy iteration finds the state-by-state best value, the policy it returns
+    attains it, and it is never below 0 nor below marketing for ever."""
+    rng = np.random.default_rng(seed)
+    k = 5
+    P = rng.dirichlet(np.ones(k) * 0.7, size=k)
+    R = np.where(rng.random(k) < 0.4, rng.uniform(5, 30, k), -rng.uniform(0.5, 6, k))
+    chain = MarkovCLV(P, R, 0.05 + 0.2 * rng.random())
+    policy = chain.optimal_policy()
+    best, values = _brute_force_optimum(chain)
+    np.testing.assert_allclose(policy["value"].to_numpy(), best, atol=1e-9)
+    np.testing.assert_allclose(values[tuple(policy["market"])], best, atol=1e-9)
+    assert (policy["value"] >= -1e-12).all()
+    assert (policy["value"] >= policy["value_marketed"] - 1e-9).all()
+
+
+def test_stopping_at_lapsed_states_by_hand():
+    """Closed form: recency chain p = (0.3, 0.1, 0.02), M = 40, K = 4, d = 0.2. Marketing the lapsed
+    states for ever is worth less than 0; stopping after one period without a purchase gives
+    V_1 = 36 + 0.3 V_1 / 1.2, i.e. V_1 = 48, and the lapsed states are worth 0."""
+    chain = MarkovCLV.from_recency([0.3, 0.1, 0.02], margin=40, marketing_cost=4, discount_rate=0.2)
+    policy = chain.optimal_policy()
+    assert policy["market"].tolist() == [True, False, False, False]
+    np.testing.assert_allclose(policy["value"].to_numpy(), [48.0, 0, 0, 0])
+    assert (policy["value_marketed"].iloc[1:3] < 0).all()
+    # With nothing to lose (no marketing cost) every recency state is worth marketing to.
+    free = MarkovCLV.from_recency([0.3, 0.1, 0.02], margin=40, marketing_cost=0, discount_rate=0.2).optimal_policy()
+    assert free["market"].tolist()[:3] == [True, True, True]
+    np.testing.assert_allclose(free["value"], free["value_marketed"])
+
+
+def test_finite_horizon_policy_by_brute_force_and_its_limit():
+    """Brute force over every period-by-period policy of a 3-state chain for 3 periods (2^9), and
+    the finite-horizon optimum tends to the infinite one."""
+    import itertools
+
+    P = np.array([[0.5, 0.5, 0.0], [0.2, 0.5, 0.3], [0.05, 0.0, 0.95]])
+    R = np.array([20.0, -3.0, -2.0])
+    chain = MarkovCLV(P, R, 0.1)
+    M = P / 1.1
+    best = np.full(3, -np.inf)
+    for flat in itertools.product([False, True], repeat=9):
+        plan = np.array(flat).reshape(3, 3)
+        v = np.zeros(3)
+        for t in (2, 1, 0):  # periods t = 0, 1, 2 (horizon 2), solved backwards
+            v = np.where(plan[t], R + (M @ v if t < 2 else 0), 0.0)
+        best = np.maximum(best, v)
+    np.testing.assert_allclose(chain.optimal_policy(2)["value"].to_numpy(), best)
+    np.testing.assert_allclose(chain.optimal_policy(300)["value"], chain.optimal_policy()["value"], atol=1e-8)
+    with pytest.raises(ValueError, match="timing"):
+        MarkovCLV(P, R, 0.1, timing="end").optimal_policy()

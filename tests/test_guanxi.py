@@ -75,13 +75,13 @@ def test_bad_ledgers_are_named_by_row_and_column(tmp_path):
         read_favour_ledger(bad)
     text = str(info.value)
     assert "row 0, column 'receiver': a favour to oneself ('Li')" in text
-    assert "row 1, column 'value': must be a number > 0 (0)" in text
+    assert "row 1, column 'value': must be positive (0)" in text  # the lab's one wording of a bound
     assert "row 2, column 'date': unparseable or missing date ('someday')" in text
     assert "row 3, column 'tie_type': must be one of family, clan, friendship, business ('rival')" in text
     assert "row 4, column 'giver': missing giver" in text
     path = tmp_path / "favours.csv"
     LEDGER.assign(value=["100", "forty", "30", "30", "50", "80"]).to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"favours.csv: 1 problem\n  row 2, column 'value': must be a number > 0 \('forty'\)"):
+    with pytest.raises(DataError, match=r"favours.csv: 1 problem\n  row 2, column 'value': not a number \('forty'\)"):
         read_favour_ledger(path)
     with pytest.raises(DataError, match="column 'tie_type': missing column"):
         read_favour_ledger(LEDGER.drop(columns="tie_type"))
@@ -193,6 +193,24 @@ def test_guanxi_positions_weighted_effective_size_is_burts():
     positions = guanxi_positions(graph)
     assert positions.loc["G", "effective_size"] == pytest.approx(5.47, abs=0.005)
     assert positions.loc["A", "effective_size"] == pytest.approx(2.47, abs=0.005)
+
+
+def test_day_first_ledgers_keep_their_dates_and_order(tmp_path):
+    """Known truth of a hand-made file: 13/02/2021, 01/03/2021 and 25/03/2021 are 13 Feb, 1 Mar and
+    25 Mar, so the favours stay in file order (per-value parsing read 01/03/2021 as 3 January and moved
+    Wang's favour first). A ledger that reads both ways is refused, naming file and column; dayfirst=True
+    reads it. A None giver is shown as written."""
+    path = tmp_path / "favours.csv"
+    LEDGER.iloc[:3].assign(date=["13/02/2021", "01/03/2021", "25/03/2021"]).to_csv(path, index=False)
+    ledger = read_favour_ledger(path)
+    assert ledger["giver"].tolist() == ["Li", "Wang", "Li"]
+    assert ledger["date"].dt.strftime("%d %b").tolist() == ["13 Feb", "01 Mar", "25 Mar"]
+    LEDGER.iloc[:3].assign(date=["01/03/2021", "05/04/2021", "07/06/2021"]).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"favours.csv: 1 problem\n  column 'date': ambiguous dates: .*dayfirst=True"):
+        read_favour_ledger(path)
+    assert read_favour_ledger(path, dayfirst=True)["date"].dt.strftime("%d %b").tolist() == ["01 Mar", "05 Apr", "07 Jun"]
+    with pytest.raises(DataError, match=r"row 0, column 'giver': missing giver \(None\)"):
+        read_favour_ledger(LEDGER.assign(giver=pd.Series([None, "Wang", "Li", "Zhao", "Wang", "Chen"], dtype=object)))
 
 
 def test_louvain_circles_recover_the_planted_clans():

@@ -76,7 +76,7 @@ def test_bad_tables_are_named_by_file_row_and_column(tmp_path):
     text = str(info.value)
     assert text.startswith(f"{path}: 2 problems")
     assert "row 2, column 'actor_id': duplicate actor id ('S1')" in text
-    assert "row 3, column 'size': must be ≥ 0 (-3.0)" in text
+    assert "row 3, column 'size': negative value ('-3')" in text  # the lab's one wording, the value as written
 
     ep = EPISODES.astype({"value": object})
     ep.loc[0, ["partner_id", "initiator"]] = ["X9", "S1"]
@@ -519,3 +519,32 @@ def test_imp_figures(world):
     roles = brokerage_roles(bonds, w.communities.to_dict())
     assert len(plots.plot_brokerage_roles(roles, top=5).axes[0].patches) == 5 * len(BROKERAGE_ROLES)
     assert plots.plot_position_map(position_table(bonds), highlight=w.brokers).axes[0].get_xlabel() == "betweenness"
+
+
+def test_network_tables_report_every_table_at_once(tmp_path):
+    """Definition (the README's promise): the problems of every table of a folder come back in one
+    DataError, each starting with its file's name — a bad actor, a bad episode date and a link to an
+    unknown actor (checked against the ids the faulty actors table holds) — not the first table's only."""
+    actors = ACTORS.astype({"size": object})
+    actors.loc[2, "size"] = -3
+    actors.to_csv(tmp_path / "actors.csv", index=False)
+    EPISODES.assign(date=["2022-01-01", "2022-03-01", "2022-13-45", "2022-06-01", "2022-09-01", "2022-10-01"]).to_csv(
+        tmp_path / "episodes.csv", index=False)
+    RESOURCES.to_csv(tmp_path / "resource_ties.csv", index=False)
+    ACTIVITIES.assign(downstream_id=["D1", "NOBODY"]).to_csv(tmp_path / "activity_links.csv", index=False)
+    with pytest.raises(DataError) as info:
+        read_network_tables(tmp_path)
+    err = info.value
+    assert err.source == str(tmp_path) and err.n_problems == 3
+    assert str(err).splitlines()[1:] == [
+        "  actors.csv: row 3, column 'size': negative value ('-3')",
+        "  episodes.csv: row 3, column 'date': unparseable or missing date ('2022-13-45')",
+        "  activity_links.csv: row 2, column 'downstream_id': unknown actor (not in the actors table) ('NOBODY')",
+    ]
+    ACTORS.to_csv(tmp_path / "actors.csv", index=False)
+    EPISODES.assign(date=["01/01/2022", "01/03/2022", "31/12/2022", "01/06/2022", "01/09/2022", "01/10/2022"]).to_csv(
+        tmp_path / "episodes.csv", index=False)
+    ACTIVITIES.to_csv(tmp_path / "activity_links.csv", index=False)
+    tables = read_network_tables(tmp_path)  # day-first dates: 31/12 fixes the order of the whole column
+    assert tables["episodes"]["date"].max() == pd.Timestamp("2022-12-31")
+    assert tables["episodes"]["date"].dt.month.tolist() == [1, 3, 6, 9, 10, 12]

@@ -63,6 +63,26 @@ def test_bad_panels_and_thresholds_are_rejected():
                        observation_end="2020-03-31")
 
 
+#: Day-first dates only one reading fits (13 Feb, 1 Mar, 25 Mar 2021), and dates that read both ways.
+DAY_FIRST_DATES = ["13/02/2021", "01/03/2021", "25/03/2021"]
+AMBIGUOUS_DATES = ["01/03/2021", "05/04/2021", "07/06/2021"]
+
+
+def test_activity_panel_reads_day_first_dates():
+    """Known truth: the lifecycle panel's periods come from dates read day-first as a whole column; an
+    ambiguous column is refused naming it; dayfirst=True chooses."""
+    tx = pd.DataFrame({"customer_id": "a", "date": DAY_FIRST_DATES, "amount": [1.0, 2.0, 3.0]})
+    panel = activity_panel(tx, freq="M")
+    assert panel.loc[panel["orders"] > 0, "period"].astype(str).tolist() == ["2021-02", "2021-03"]
+    assert panel["orders"].tolist() == [1, 2]
+    with pytest.raises(DataError, match=r"transactions: 1 problem\n  column 'date': ambiguous dates.*dayfirst=True"):
+        activity_panel(tx.assign(date=AMBIGUOUS_DATES))
+    panel = activity_panel(tx.assign(date=AMBIGUOUS_DATES), dayfirst=True)
+    assert panel.loc[panel["orders"] > 0, "period"].astype(str).tolist() == ["2021-03", "2021-04", "2021-06"]
+    with pytest.raises(DataError, match=r"row 2, column 'date': unparseable or missing date \('someday'\)"):
+        activity_panel(tx.assign(date=["13/02/2021", "01/03/2021", "someday"]))
+
+
 @pytest.fixture(scope="module")
 def world():
     sim = simulate_relationships(800, 24, cost_effect=1.0, rng=3)

@@ -172,3 +172,25 @@ def test_nordic_figures_draw_the_profiles(world_profile):
     heights = sorted(round(p.get_height(), 9) for p in ax.patches)
     assert heights == sorted(round(v, 9) for v in segments.to_numpy().ravel())
     assert plots.plot_score_distributions(profile).axes[0].get_ylabel() == "standardised score"
+
+
+def test_reply_ids_compare_by_value(tmp_path):
+    """Definition: act ids are compared by value. A log whose act_id is integers and whose reply_to is a
+    float column (NaN for no reply, 1.0 for act 1) is valid, as a frame and as the CSV pandas writes from
+    it (reply_to "1.0"); the replies point at acts 1 and 3. A reversed satisfaction scale is refused."""
+    log = SMALL.assign(act_id=[1, 2, 3, 4, 5, 6], reply_to=[np.nan, 1.0, np.nan, 3.0, np.nan, np.nan])
+    assert log["reply_to"].dtype == float
+    read = read_interactions(log)
+    assert read.set_index("act_id").loc[["2", "4"], "reply_to"].tolist() == ["1", "3"]
+    path = tmp_path / "acts.csv"
+    log.to_csv(path, index=False)
+    assert "1.0" in path.read_text()
+    pd.testing.assert_frame_equal(read_interactions(path).reset_index(drop=True), read.reset_index(drop=True),
+                                  check_dtype=False)
+    pd.testing.assert_frame_equal(dialogue_scores(read_interactions(path)), dialogue_scores(read_interactions(SMALL)))
+    with pytest.raises(DataError, match=r"row 1, column 'reply_to': reply to an unknown act \(7.0\)"):
+        read_interactions(log.assign(reply_to=[np.nan, 7.0, np.nan, 3.0, np.nan, np.nan]))
+    with pytest.raises(DataError, match=r"row 0, column 'act_id': missing act id \(None\)"):
+        read_interactions(log.assign(act_id=pd.Series([None, 2, 3, 4, 5, 6], dtype=object)))
+    with pytest.raises(ValueError, match=r"satisfaction_scale must be \(lowest, highest\) with lowest < highest, got \(5, 1\)"):
+        read_interactions(SMALL, satisfaction_scale=(5, 1))

@@ -3,6 +3,8 @@
 Checked against what a reader of the report must see: every configured run
 succeeds on the bundled data, the HTML page shows figures and no code, and the
 provenance names the data file read with its sha256 (computed here independently).
+The execution (the ``executed`` fixture, with the small parameters) is in
+``conftest.py``, shared with the page and browser tests.
 """
 
 from __future__ import annotations
@@ -11,40 +13,11 @@ import hashlib
 import json
 from pathlib import Path
 
-import pytest
-
 from crmlab.data.cdnow import cdnow_path
-from crmlab.reports import load_config, run_reports
+from crmlab.reports import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "reports.toml"
-
-
-#: Small parameters per notebook, so the suite stays quick (each must be a parameter of that notebook).
-SMALL = {
-    "01_customer_base.ipynb": {"n_customers": 300},
-    "02_customer_value.ipynb": {"n_customers": 300},
-    "03_relationship_lifecycle.ipynb": {"n_customers": 300},
-    "04_imp_networks.ipynb": {"actors_per_community": 8},
-    "05_nordic_triplet.ipynb": {"n_customers": 300},
-    "06_trust_commitment.ipynb": {"n_respondents": 250, "n_boot": 200},
-    "07_value_and_loyalty.ipynb": {"n_customers": 600, "n_units": 150, "n_boot": 200, "n_simulations": 200, "n_stakeholders": 20},
-    "08_referrals_and_guanxi.ipynb": {"n_customers": 600, "n_people": 50, "n_ledger_periods": 12},
-    "09_portfolio_and_kam.ipynb": {"n_accounts": 80, "n_draws": 100, "n_key": 10},
-    "10_relationship_audit.ipynb": {"n_synthetic": 240},
-}
-
-
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    runs = load_config(CONFIG).runs
-    results = []
-    for notebook, overrides in SMALL.items():
-        names = [run.name for run in runs if run.notebook.name == notebook]
-        if names:
-            results += run_reports(CONFIG, only=names, output_dir=out / notebook, overrides=overrides, jobs=2, progress=False)
-    return out, results
 
 
 def _page(out, name):

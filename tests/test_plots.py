@@ -7,7 +7,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from crmlab import plots
-from crmlab.customers import cohort_retention, compare_churn_scenarios, interpurchase_times, retention_rate
+from crmlab.customers import (
+    cohort_retention,
+    compare_churn_scenarios,
+    interpurchase_distribution,
+    interpurchase_times,
+    retention_rate,
+)
+from crmlab.customers.projection import pooled_retention_curve
+from crmlab.display.value import clv_summary
 
 TX = pd.DataFrame({
     "customer_id": ["a", "a", "a", "b", "b", "c"],
@@ -36,13 +44,14 @@ def test_retention_plot_keeps_rates_above_one_visible():
 
 def test_other_figures_draw_their_data():
     gaps = interpurchase_times(TX)
-    ax = plots.plot_interpurchase_histogram(gaps, clip_quantile=1.0).axes[0]
+    ax = plots.plot_interpurchase_histogram(gaps, interpurchase_distribution(TX), clip_quantile=1.0).axes[0]
     assert sum(p.get_height() for p in ax.patches) == len(gaps)
     projection = compare_churn_scenarios(0, 100, {"5%": 0.05, "10%": 0.10}, 5)
     ax = plots.plot_base_projection(projection).axes[0]
     assert max(np.max(line.get_ydata()) for line in ax.lines if len(line.get_ydata())) == projection["customers_end"].max()
     assert isinstance(plots.plot_retention_rate(retention_rate(TX)), Figure)
-    assert isinstance(plots.plot_cohort_retention_curves(cohort_retention(TX)), Figure)
+    cohorts = cohort_retention(TX)
+    assert isinstance(plots.plot_cohort_retention_curves(cohorts, pooled_retention_curve(cohorts)), Figure)
 
 
 def test_every_figure_lives_in_its_area_module_and_is_exported_from_the_package():
@@ -79,6 +88,10 @@ def test_importing_the_figures_does_not_import_seaborn_or_networkx():
 def test_clv_histogram_marks_the_mean_and_median_of_all_values():
     # Checked against pandas' own mean and median, the top value left out of the bars only.
     values = pd.Series([1.0, 2.0, 3.0, 4.0, 1000.0])
-    ax = plots.plot_clv_distribution(values, clip_quantile=0.8).axes[0]
+    ax = plots.plot_clv_distribution(values, clv_summary(values), clip_quantile=0.8).axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [f"mean {values.mean():,.2f}", f"median {values.median():,.2f}"]
     assert sum(p.get_height() for p in ax.patches) == 4
+    # the summary's mean and median are what is drawn (the figure does not compute them)
+    ax = plots.plot_clv_distribution(values, pd.DataFrame({"mean": [7.0], "median": [3.0]}), currency="€").axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["mean €7.00", "median €3.00"]
+    assert [line.get_xdata()[0] for line in ax.lines] == [7.0, 3.0]

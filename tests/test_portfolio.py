@@ -172,8 +172,8 @@ def test_bad_inputs_are_named_by_row_and_column(tmp_path):
         read_accounts(path)
     text = str(err.value)
     assert "accounts.csv: 3 problems" in text
-    assert "row 2, column 'revenue': must be ≥ 0 (-3.0)" in text
-    assert "row 3, column 'share_of_wallet': outside 0–1 (1.4)" in text
+    assert "row 2, column 'revenue': negative value ('-3')" in text  # the lab's one wording, the value as written
+    assert "row 3, column 'share_of_wallet': outside the scale 0–1 ('1.4')" in text
     assert "row 4, column 'account_id': duplicate account_id ('A')" in text
     with pytest.raises(DataError, match="column 'revenue': missing column"):
         read_accounts(pd.DataFrame({"account_id": ["a"]}))
@@ -182,7 +182,7 @@ def test_bad_inputs_are_named_by_row_and_column(tmp_path):
     with pytest.raises(DataError) as err:
         read_unit_terms(bad)
     assert "row 0, column 'price': not a number ('ten')" in str(err.value)
-    assert "row 1, column 'service_level': outside 0–1 (1.2)" in str(err.value)
+    assert "row 1, column 'service_level': outside the scale 0–1 (1.2)" in str(err.value)
     with pytest.raises(DataError, match="missing value"):
         read_ties(pd.DataFrame({"account_id": ["a"], "actor_id": [None], "relation": ["supplier"]}))
 

@@ -79,7 +79,7 @@ def test_bad_referral_logs_are_named_by_row_and_column(tmp_path):
     assert "row 1, column 'referred_id': a customer cannot refer themselves ('a')" in text
     assert "row 4, column 'date': unparseable or missing date ('2024-13-40')" in text
     assert "row 3, column 'date': the referrer recommended someone before being acquired themselves" in text
-    assert "row 4, column 'reward': must be ≥ 0 (-5)" in text
+    assert "row 4, column 'reward': negative value (-5)" in text  # the lab's one wording of a bound
     assert info.value.n_problems == 4
     twice = pd.concat([TREE, TREE.iloc[[2]].assign(referrer_id="c")], ignore_index=True)
     with pytest.raises(DataError, match="row 5, column 'referred_id': customer referred more than once"):
@@ -109,7 +109,7 @@ def test_adoption_counts_and_service_logs_are_checked(tmp_path):
     with pytest.raises(DataError) as info:
         read_adoptions(path)
     text = str(info.value)
-    assert "row 2, column 'adoptions': must be ≥ 0 ('-1')" in text  # the value as found in the file
+    assert "row 2, column 'adoptions': negative value ('-1')" in text  # the value as found in the file
     assert "row 3, column 'period': duplicate period ('2')" in text
     assert "row 3, column 'adoptions': not a whole number" in text
     assert "row 4, column 'adoptions': not a number ('x')" in text
@@ -391,3 +391,23 @@ def test_referral_figures_draw(world):
     chart = p_chart(MONTGOMERY_7_1, 50)
     ax = plots.plot_control_chart(chart).axes[0]
     assert len(ax.collections[0].get_offsets()) == 2   # the two out-of-control samples
+
+
+def test_missing_and_numeric_ids_are_shown_as_written(tmp_path):
+    """Definition: a missing id shows what the cell holds (None, or the marker 'NA'), and ids are compared
+    by value: a referrer written 7 (a whole-number column) is the customer referred as "7"."""
+    log = TREE.astype({"referrer_id": object})
+    log.loc[1, "referrer_id"] = None
+    log.loc[2, "referrer_id"] = "NA"
+    with pytest.raises(DataError) as info:
+        read_referrals(log)
+    text = str(info.value)
+    assert "row 1, column 'referrer_id': missing customer id (None)" in text
+    assert "row 2, column 'referrer_id': missing customer id ('NA')" in text
+    numeric = pd.DataFrame({"referrer_id": [1, 7], "referred_id": ["7", "8.0"], "date": ["2024-01-01", "2024-02-01"]})
+    assert referral_chain(read_referrals(numeric), "8") == ["1", "7", "8"]
+    path = tmp_path / "referrals.csv"
+    TREE.assign(date=["01/01/2024", "01/03/2024", "01/02/2024", "01/04/2024", "15/01/2024"]).to_csv(path, index=False)
+    # day-first join dates: d was acquired on 1 Feb and referred e on 1 Apr (per-value parsing read
+    # 01/04/2024 as 4 January and called it a referral before d was acquired)
+    assert read_referrals(path).set_index("referred_id").loc["e", "date"] == pd.Timestamp("2024-04-01")

@@ -8,13 +8,25 @@ or works on hand-made run folders.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager
 from typer.testing import CliRunner
 
 from crmlab.cli import app
@@ -22,7 +34,15 @@ from crmlab.reports import ConfigError, ParameterError, load_config, run_reports
 from crmlab.reports.config import notebook_parameters
 from crmlab.reports.index import collect_index, write_index
 from crmlab.reports.provenance import write_provenance
-from crmlab.reports.runner import _finalize, _Job, _swap_in
+from crmlab.reports.runner import (
+    LOCK_NAME,
+    _finalize,
+    _Job,
+    _kernel_config,
+    _kernel_manager_class,
+    _locked_output,
+    _swap_in,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reports"
 FLAKY_OK = 'name = "flaky"\nnotebook = "notebooks/flaky.ipynb"\n[run.parameters]\nfail = false'
@@ -183,6 +203,8 @@ def test_good_run_writes_page_notebook_and_provenance(project: Path) -> None:
     executed = nbformat.read(result.output / "good.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "scale = 3" in injected[0].source
+    python3 = KernelSpecManager().get_kernel_spec("python3")  # the kernel it ran on, as installed
+    assert executed.metadata.kernelspec == {"name": "python3", "display_name": python3.display_name, "language": "python"}
 
     page = (result.output / "good.html").read_text()
     assert "data:image/png;base64," in page  # the figure, embedded
@@ -329,3 +351,249 @@ def test_error_excerpt_strips_colours_and_machine_paths(tmp_path: Path) -> None:
     assert lines[-1] == "KeyError: 'missing in ./data/x.csv'"
     assert "\x1b" not in error["traceback"] and sys.prefix not in error["traceback"]
     assert (error["cell_index"], error["exec_count"]) == (4, 4)
+
+
+# --- the run as a command: signals, a quiet terminal, the kernel recorded ----
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Environment variable that marks every process a subprocess run starts (inherited down to the kernels).
+RUN_MARK = "CRMLAB_TEST_RUN_MARK"
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """An empty temporary folder with a short path (a Unix socket's path, under it, has ~100 bytes)."""
+    folder = Path(tempfile.mkdtemp(prefix="crmlab-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def crmlab_command(project: Path, *args: str, mark: str, tmp: Path, **popen: object) -> subprocess.Popen:
+    """``crmlab reports`` in a subprocess, as a terminal or a CI runner starts it, with ``TMPDIR=tmp``."""
+    env = {
+        **os.environ,
+        RUN_MARK: mark,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        "TMPDIR": str(tmp),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "crmlab.cli", "reports", "-c", str(project / "reports.toml"), *args],
+        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen,
+    )
+
+
+def marked_processes(mark: str) -> list[psutil.Process]:
+    """Live processes (zombies excluded) whose environment carries the mark: everything a run started."""
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if process.environ().get(RUN_MARK) == mark and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+    return found
+
+
+def wait_for(condition, timeout: float, what: str, proc: subprocess.Popen | None = None):
+    """Poll ``condition`` until it is truthy; fail after ``timeout`` seconds, or when ``proc`` exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"crmlab exited ({proc.returncode}) before {what}: {proc.communicate()[1]}")
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+SLEEPY_TOML = '[[run]]\nname = "sleepy"\nnotebook = "notebooks/sleepy.ipynb"\n[run.parameters]\nmarker = "{marker}"\n'
+
+
+@pytest.mark.parametrize(
+    ("signame", "to_group"),
+    [("SIGTERM", False), ("SIGINT", True)],  # timeout / CI runner / kill; a terminal's Ctrl-C (the whole group)
+)
+def test_signal_stops_kernels_and_workers_and_keeps_the_good_report(
+    project: Path, short_tmp: Path, signame: str, to_group: bool
+) -> None:
+    # Truth: the process table. Every process the run starts inherits RUN_MARK in its environment
+    # (forkserver, resource tracker, workers, kernels), so survivors are found even once orphaned.
+    signum = getattr(signal, signame)
+    marker = project / "kernel-started"
+    cell = nbformat.v4.new_code_cell('marker = ""', metadata={"tags": ["parameters"]})
+    sleep = nbformat.v4.new_code_cell(
+        "import pathlib, time\npathlib.Path(marker).write_text('up')\ntime.sleep(600)"
+    )
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell, sleep]), project / "notebooks" / "sleepy.ipynb")
+    (project / "reports.toml").write_text(SLEEPY_TOML.format(marker=marker.as_posix()))
+    reports = project / "reports"
+    make_attempt(reports / "sleepy", "sleepy", "succeeded", "2024-01-01T00:00:00+00:00")
+    good_before = snapshot(reports / "sleepy")
+    crashed = reports / ".tmp-sleepy-0badc0de"  # an earlier run died with a half-written notebook here
+    crashed.mkdir()
+    (crashed / "sleepy.ipynb").write_text('{"cells": [')
+
+    mark = uuid.uuid4().hex
+    proc = crmlab_command(project, "--no-progress", mark=mark, tmp=short_tmp, start_new_session=True)
+    try:
+        wait_for(marker.exists, 120, "the kernel to run the notebook", proc)
+        assert len(marked_processes(mark)) >= 3  # at least the command, a worker and the kernel
+        sent = time.monotonic()
+        if to_group:
+            os.killpg(proc.pid, signum)
+        else:
+            proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+        assert proc.returncode == 128 + signum  # non-zero: the shell's code for "ended by this signal"
+        assert took < 15, f"took {took:.1f} s to stop"
+        assert stderr == f"crmlab: interrupted by {signame}: stopped sleepy (its reports are left as they were)\n"
+        wait_for(lambda: not marked_processes(mark), 15, "every process of the run to be gone")
+    finally:
+        for survivor in marked_processes(mark):
+            with contextlib.suppress(psutil.Error):
+                survivor.kill()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert snapshot(reports / "sleepy") == good_before  # byte-identical
+    assert leftovers(reports) == []  # the crashed run's folder went too
+    assert list(short_tmp.iterdir()) == []  # no kernel connection file, no private folder left
+    index = json.loads((reports / "index.json").read_text())
+    assert [(r["name"], r["status"]) for r in index["runs"]] == [("sleepy", "succeeded")]
+
+
+def test_command_reports_each_run_once_without_kernel_noise_and_records_the_kernel(
+    project: Path, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A kernelspec of our own, so the name and display name recorded can only come from the kernel run.
+    kernels = project / "share" / "jupyter" / "kernels" / "crmlab-test"
+    kernels.mkdir(parents=True)
+    python3 = KernelSpecManager().get_kernel_spec("python3")
+    spec = {**python3.to_dict(), "argv": [sys.executable, *python3.argv[1:]], "display_name": "Python (crmlab test)"}
+    (kernels / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(project / "share" / "jupyter"))
+    proc = crmlab_command(project, "--only", "good", "--kernel", "crmlab-test", mark=uuid.uuid4().hex, tmp=short_tmp)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert stderr == ""  # no "[IPKernelApp] WARNING | Kernel is running over TCP without encryption"
+    lines = stdout.splitlines()  # the run once (no second line from a progress bar), then the index
+    assert len(lines) == 2 and lines[0].startswith("succeeded good (") and lines[0].endswith("reports/good/good.html")
+    assert lines[1] == "index: reports/index.html"
+
+    source = nbformat.read(project / "notebooks" / "good.ipynb", as_version=4)
+    assert source.metadata.kernelspec.name == "python3"  # what the source says...
+    executed = nbformat.read(project / "reports" / "good" / "good.ipynb", as_version=4)
+    assert executed.metadata.kernelspec == {  # ...and what the report ran on
+        "name": "crmlab-test",
+        "display_name": "Python (crmlab test)",
+        "language": "python",
+    }
+    assert json.loads((project / "reports" / "good" / "provenance.json").read_text())["kernel"] == "crmlab-test"
+
+
+def test_kernel_talks_over_curvezmq_and_its_stderr_goes_to_the_run_log(tmp_path: Path) -> None:
+    # Checked at the source: the connection info jupyter_client hands the kernel, and what the
+    # kernel process writes to its file descriptor 2 (below Python, as a crash dump would).
+    import asyncio
+
+    import zmq
+    from jupyter_client import KernelManager
+
+    if "transport_encryption" not in KernelManager.class_trait_names() or not zmq.has("curve"):
+        pytest.skip("this jupyter_client or pyzmq cannot encrypt kernel traffic")
+    log = tmp_path / "kernel.log"
+
+    async def run_kernel() -> dict:
+        km = _kernel_manager_class()(kernel_name="python3", config=_kernel_config(log))
+        await km.start_kernel()
+        kc = km.client()
+        try:
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=120)
+            reply = await kc.execute_interactive("import os; os.write(2, b'written-to-fd-2\\n')", timeout=120)
+            assert reply["content"]["status"] == "ok"
+            return km.get_connection_info()
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            await km.cleanup_resources()  # as nbclient does after every run
+
+    info = asyncio.run(run_kernel())
+    assert info.get("curve_publickey") and info.get("curve_secretkey")  # the kernel's sockets are encrypted
+    text = log.read_text()
+    assert "written-to-fd-2" in text  # the kernel's stderr went to the log, not to the terminal
+    assert "without encryption" not in text
+
+
+def test_a_dead_kernel_s_last_words_are_in_the_failed_run_s_error(project: Path) -> None:
+    # The kernel process writes below Python (fd 2) and dies: nbclient sees only a dead kernel.
+    cell = nbformat.v4.new_code_cell("import os\nos.write(2, b'last words of the kernel\\n')\nos._exit(3)")
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), project / "notebooks" / "dies.ipynb")
+    (project / "reports.toml").write_text('[[run]]\nname = "dies"\nnotebook = "notebooks/dies.ipynb"\n')
+    [result] = run_reports(project / "reports.toml", progress=False)
+    assert result.status == "failed" and result.error.startswith("DeadKernelError")
+    error = json.loads((result.output / "provenance.json").read_text())["error"]
+    assert "last words of the kernel" in error["kernel_stderr"]
+    assert sorted(p.name for p in result.output.iterdir()) == ["dies.html", "dies.ipynb", "provenance.json"]  # log gone
+
+
+# --- the output folder: leftovers of a crash, one run at a time --------------
+
+
+def test_leftovers_of_a_crashed_run_are_cleaned_and_a_report_left_aside_comes_back(project: Path) -> None:
+    reports = project / "reports"
+    (reports / ".tmp-good-0badc0de").mkdir(parents=True)
+    (reports / ".tmp-good-0badc0de" / "good.ipynb").write_text('{"cells": [')  # half-written
+    # flaky: the crash came between the two renames of a swap, so its good report is only aside.
+    make_attempt(reports / ".old-flaky-0123abcd", "flaky", "succeeded", "2024-01-01T00:00:00+00:00")
+    aside = snapshot(reports / ".old-flaky-0123abcd")
+    # steady: the swap had finished; the backup is stale.
+    make_attempt(reports / "steady", "steady", "succeeded", "2024-01-02T00:00:00+00:00")
+    make_attempt(reports / ".old-steady-4567cdef", "steady", "succeeded", "2024-01-01T00:00:00+00:00")
+    current = snapshot(reports / "steady")
+    with _locked_output(reports, "reports"):
+        pass
+    assert sorted(p.name for p in reports.iterdir() if p.name != LOCK_NAME) == ["flaky", "steady"]
+    assert snapshot(reports / "flaky") == aside and snapshot(reports / "steady") == current
+
+
+def test_a_second_run_on_the_same_output_folder_is_refused(project: Path) -> None:
+    reports = project / "reports"
+    with _locked_output(reports, "reports"):  # what a running crmlab reports holds
+        (reports / ".tmp-good-0badc0de").mkdir()  # that run's folder, which must survive
+        with pytest.raises(ConfigError, match=r"output folder .*reports: another crmlab reports is writing there"):
+            run_reports(project / "reports.toml", only=["good"], progress=False)
+        assert (reports / ".tmp-good-0badc0de").is_dir()
+
+
+# --- packaging of the reports ------------------------------------------------
+
+
+def test_notebooks_name_the_kernel_that_make_installs() -> None:
+    # Two sources that must agree: the notebooks' metadata and the Makefile's ipykernel install line.
+    makefile = (ROOT / "Makefile").read_text()
+    kernel = re.search(r"^KERNEL\s*:?=\s*(\S+)", makefile, re.M)[1]
+    display = re.search(r"ipykernel install .*--name \$\(KERNEL\) --display-name \"([^\"]+)\"", makefile)[1]
+    assert (kernel, display) == ("crmlab", "Python (crmlab)")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        spec = json.loads(path.read_text(encoding="utf-8"))["metadata"]["kernelspec"]
+        assert (spec["name"], spec["display_name"], spec["language"]) == (kernel, display, "python"), path.name
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_reports_installs_the_sem_extra_and_make_test_the_dev_extra() -> None:
+    # The trust-commitment report fits its SEM with semopy: `make reports` must install it.
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(req.startswith("semopy") for req in extras["sem"]) and any(req.startswith("semopy") for req in extras["dev"])
+
+    def dry_run(target: str) -> str:  # -n: print the commands, run none; -B: as if nothing were installed
+        return subprocess.run(
+            ["make", "-n", "-B", "-C", str(ROOT), target], capture_output=True, text=True, check=True
+        ).stdout
+
+    installs = [line for line in dry_run("reports").splitlines() if "pip install" in line]
+    assert any("-e '.[sem]'" in line for line in installs), installs
+    test_installs = [line for line in dry_run("test").splitlines() if "pip install" in line]
+    assert any("-e '.[dev]'" in line for line in test_installs), test_installs

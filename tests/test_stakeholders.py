@@ -160,7 +160,7 @@ def test_bad_stakeholder_ratings_are_named(tmp_path):
         read_stakeholder_ratings(path)
     text = str(err.value)
     assert text.startswith(str(path))
-    assert "row 2, column 'trust': outside 1–7 (9.0)" in text
+    assert "row 2, column 'trust': outside the scale 1–7 ('9')" in text
     assert "row 2, column 'satisfaction': not a number ('high')" in text
 
 

@@ -517,7 +517,7 @@ def test_bad_value_surveys_are_named():
     with pytest.raises(DataError) as err:
         read_value_survey(survey)
     assert "row 1, column 'expectation_speed': not a number ('fast')" in str(err.value)
-    assert "row 0, column 'perception_speed': outside the scale [1, 7] (8)" in str(err.value)
+    assert "row 0, column 'perception_speed': outside the scale 1–7 (8)" in str(err.value)
     with pytest.raises(DataError, match="column 'expectation_price': an expectation without its perception"):
         read_value_survey(pd.DataFrame({"satisfaction": [5], "expectation_speed": [4], "perception_speed": [5],
                                         "expectation_price": [3]}))

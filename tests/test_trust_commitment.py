@@ -250,3 +250,15 @@ def test_read_survey_and_path_diagram(tmp_path):
     labels = [t.get_text() for t in fig.axes[0].texts]
     for value in table["std_estimate"]:
         assert f"{value:+.2f}" in labels
+
+
+def test_a_scale_that_is_not_lowest_to_highest_is_refused():
+    """Definition: a Likert scale runs from its lowest to its highest whole point. scale=(7, 1) used to
+    flag every answer as outside it; a reversed, degenerate, non-numeric or fractional scale is refused.
+    The missing-answer markers of the lab's one rule are missing answers, not words."""
+    survey = pd.DataFrame({"trust_1": [5, 6], "trust_2": [4, "NA"]}, index=["r1", "r2"])
+    for scale in [(7, 1), (4, 4), ("1", "7"), (1, 7.5), (1, 5, 7)]:
+        with pytest.raises(ValueError, match="scale must"):
+            validate_survey(survey, scale=scale)
+    flagged = validate_survey(survey, on_invalid="flag")
+    assert flagged["problems"].tolist() == ["", "trust_2: missing answer"]

@@ -17,6 +17,17 @@ period on (t = 1, 2, …), i.e. V_end = P/(1+d) · V_start.
 The two-state chain "active with retention r / lost for good" with reward m
 while active reproduces the retention formula m(1+d)/(1+d−r) of
 :func:`crmlab.clv.simple_clv` (``timing="start"``).
+
+Marketing to a lapsed customer for ever can cost more than it brings back: a
+state whose reward is a marketing cost, visited again and again, makes the
+infinite-horizon value negative. Pfeifer & Carraway's (2000) point is the
+policy of *when to stop*: in each state the firm may stop marketing, which
+makes the customer a former customer (an absorbing state worth 0), and a state
+is worth marketing to only if its value with marketing exceeds 0, the value of
+stopping. :meth:`MarkovCLV.optimal_policy` finds that policy by policy
+iteration (Howard 1960) — or by backward induction for a finite horizon —
+and the value of a customer under it, which is never below 0 nor below the
+value of marketing for ever.
 """
 
 from __future__ import annotations
@@ -182,6 +193,67 @@ class MarkovCLV:
                 term = M @ term
         return pd.Series(v, index=self.states, name="clv")
 
+    # ----- when to stop marketing ------------------------------------------------------------------
+    def optimal_policy(self, horizon: int | None = None) -> pd.DataFrame:
+        """The policy of when to stop marketing, and the value of a customer under it (Pfeifer & Carraway 2000).
+
+        In each state the firm either markets (earns the state's reward R_i,
+        the customer moves by P) or stops (the customer becomes a former
+        customer: an absorbing state worth 0). The optimal values solve
+
+            V*_i = max(0, R_i + Σ_j P_ij V*_j / (1+d)),
+
+        found by policy iteration (Howard 1960: evaluate the states marketed
+        to, market where R + P V / (1+d) > 0, repeat until the policy is
+        stable) for the infinite horizon, and by backward induction
+        V*_T = max(0, R), V*_{t} = max(0, R + P V*_{t+1}/(1+d)) for a
+        ``horizon`` T (the policy of the first period is returned). The
+        convention is Pfeifer & Carraway's (``timing="start"``).
+
+        Returns one row per state: ``reward``, ``value_marketed`` (marketing
+        for ever, :meth:`value`, NaN where that diverges), ``market`` (whether the
+        optimal policy markets in the state) and ``value`` (the optimal value,
+        ≥ 0 and ≥ ``value_marketed``).
+
+        >>> chain = MarkovCLV.from_recency([0.4, 0.25, 0.05], margin=40, marketing_cost=4, discount_rate=0.2)
+        >>> policy = chain.optimal_policy()
+        >>> policy["market"].tolist()   # stop after two periods without a purchase
+        [True, True, False, False]
+        >>> policy["value"].round(2).tolist(), policy["value_marketed"].round(2).tolist()
+        ([60.44, 8.59, 0.0, 0.0], [59.6, 7.47, -1.52, 0.0])
+        """
+        if self.timing != "start":
+            raise ValueError("optimal_policy uses Pfeifer & Carraway's convention: make the chain with timing='start'")
+        P = self.transition_matrix.to_numpy()
+        R = self.rewards.to_numpy()
+        M = P / (1 + self.discount_rate)
+        scale = max(1.0, float(np.max(np.abs(R))))
+        if horizon is not None:
+            horizon = check_argument(horizon, "horizon", at_least=0, whole=True, infinite=True, scalar=True)
+        if horizon is None or np.isinf(horizon):
+            market = np.zeros(len(R), dtype=bool)  # start from stopping everywhere: always worth 0
+            for _ in range(10 * len(R) + 10):
+                v = _policy_value(M, R, market)
+                better = R + M @ v > _TOLERANCE * scale
+                if np.array_equal(better, market):
+                    break
+                market = better
+            else:  # pragma: no cover - policy iteration ends in at most 2^k steps, in practice a few
+                raise RuntimeError("policy iteration did not settle")
+        else:
+            v = np.maximum(R, 0.0)
+            market = R > _TOLERANCE * scale
+            for _ in range(int(horizon)):
+                q = R + M @ v
+                market = q > _TOLERANCE * scale
+                v = np.where(market, q, 0.0)
+        try:
+            always = self.value(horizon).to_numpy()
+        except ValueError:
+            always = np.full(len(R), np.nan)
+        return pd.DataFrame({"reward": R, "value_marketed": always, "market": market, "value": v},
+                            index=pd.Index(self.states, name="state"))
+
     def expected_value(self, initial: Any, horizon: int | None = None) -> float:
         """Value of a customer (or base) with starting distribution ``initial`` over the states
         (a vector, or a mapping state → share or count)."""
@@ -215,6 +287,17 @@ class MarkovCLV:
 
     def __repr__(self) -> str:
         return f"<MarkovCLV: {len(self.states)} states, d = {self.discount_rate}, timing = {self.timing!r}>"
+
+
+def _policy_value(M: np.ndarray, R: np.ndarray, market: np.ndarray) -> np.ndarray:
+    """Value of marketing in the states ``market`` and stopping elsewhere: V_S = (I − M_SS)^−1 R_S, 0 elsewhere."""
+    v = np.zeros_like(R)
+    if market.any():
+        M_s = M[np.ix_(market, market)]
+        if np.max(np.abs(np.linalg.eigvals(M_s))) >= 1 - 1e-12:
+            raise ValueError("the value of marketing diverges (no discounting on a recurrent marketed state); give a horizon")
+        v[market] = np.linalg.solve(np.eye(int(market.sum())) - M_s, R[market])
+    return v
 
 
 def _reaches_reward(P: np.ndarray, R: np.ndarray) -> np.ndarray:

@@ -7,43 +7,66 @@ cell at once in a :class:`~crmlab.data.DataError` naming the file (or
 ``"DataFrame"``), the row (1-based under a CSV header) and the column.
 
 Readers with checks of their own (interaction logs, referral logs, favour
-ledgers, network tables) share the two pieces underneath: :func:`load_table`
-(a file or a DataFrame, with the file recorded for report provenance) and
-:class:`ProblemLog` (every problem collected, a bounded list shown).
+ledgers, network tables) and the strategy checks share the pieces underneath:
+:func:`load_table` (a file or a DataFrame, with the file recorded for report
+provenance) and :class:`ProblemLog` (every problem collected, a bounded list
+shown, with typed readers of ids, labels, numbers and dates). So every table
+of the lab follows the same rules: one missing-cell rule
+(:mod:`crmlab.data.missing`), ids compared by value (:mod:`crmlab.data.ids`),
+one date policy (:mod:`crmlab.data.dates`) and one wording for numbers out of
+bounds (:func:`bounds_message`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from crmlab.data.dates import parse_date_column
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.transactions import _as_string, _read_file
+from crmlab.data.ids import clean_ids
+from crmlab.data.missing import missing_cells
+from crmlab.data.transactions import _read_file
 from crmlab.datalog import record_data_file
 
-__all__ = ["Column", "ProblemLog", "load_table", "read_table"]
+__all__ = ["Column", "ProblemLog", "bounds_message", "check_scale", "load_table", "read_table"]
 
 Kind = Literal["id", "text", "number", "integer", "date"]
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real) or not np.isfinite(float(value)):
+        raise TypeError
+    return float(value)
 
 
 @dataclass(frozen=True)
 class Column:
     """One declared column: its name, kind, and the values it may take.
 
-    ``kind`` is ``"id"`` (non-empty string), ``"text"`` (string), ``"number"``
-    (finite float), ``"integer"`` (whole number) or ``"date"``. ``low`` and
-    ``high`` bound numbers (inclusive); ``choices`` lists the allowed strings
-    (compared lower-cased and stripped). An optional column absent from the data
-    is added as missing values; a ``nullable`` column may hold missing values.
+    ``kind`` is ``"id"`` (an id compared by value, :func:`crmlab.data.ids.clean_ids`),
+    ``"text"`` (a label, cleaned the same way), ``"number"`` (finite float),
+    ``"integer"`` (whole number) or ``"date"`` (read by the lab's date policy,
+    :mod:`crmlab.data.dates`). ``low`` and ``high`` bound numbers (inclusive);
+    ``positive`` asks for numbers > 0; ``choices`` lists the allowed strings
+    (compared lower-cased and stripped). An optional column absent from the
+    data is added as missing values; a ``nullable`` column may hold missing
+    values (:mod:`crmlab.data.missing`). Bounds that are not numbers, or a
+    ``low`` above ``high``, are a ValueError.
 
     >>> Column("revenue", "number", low=0)
-    Column(name='revenue', kind='number', required=True, nullable=False, low=0, high=None, choices=None)
+    Column(name='revenue', kind='number', required=True, nullable=False, low=0, high=None, choices=None, positive=False)
+    >>> Column("trust", "number", low=7, high=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'trust': the low bound (7) is above the high bound (1)
     """
 
     name: str
@@ -53,12 +76,59 @@ class Column:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] | None = None
+    positive: bool = False
+
+    def __post_init__(self) -> None:
+        for bound in ("low", "high"):
+            value = getattr(self, bound)
+            if value is not None:
+                try:
+                    _number(value)
+                except TypeError:
+                    raise ValueError(f"column {self.name!r}: the {bound} bound must be a finite number, got {value!r}") from None
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"column {self.name!r}: the low bound ({self.low:g}) is above the high bound ({self.high:g})")
 
 
-def _bounds_message(column: Column) -> str:
-    if column.low is not None and column.high is not None:
-        return f"outside {column.low}–{column.high}"
-    return f"must be ≥ {column.low}" if column.low is not None else f"must be ≤ {column.high}"
+def bounds_message(low: float | None = None, high: float | None = None, *, positive: bool = False) -> str:
+    """The one wording of a number outside its bounds, in every reader and check of the lab.
+
+    >>> bounds_message(0), bounds_message(1), bounds_message(positive=True), bounds_message(high=1), bounds_message(1, 7)
+    ('negative value', 'must be ≥ 1', 'must be positive', 'must be ≤ 1', 'outside the scale 1–7')
+    """
+    if positive:
+        return "must be positive"
+    if low is not None and high is not None:
+        return f"outside the scale {low:g}–{high:g}"
+    if low is not None:
+        return "negative value" if low == 0 else f"must be ≥ {low:g}"
+    return f"must be ≤ {high:g}"
+
+
+def check_scale(scale: Any, *, name: str = "scale", whole: bool = False) -> tuple[float, float]:
+    """``(low, high)`` of a rating scale, refused (ValueError) unless two finite numbers with low < high.
+
+    A reversed scale (``(7, 1)``) or a degenerate one (``(4, 4)``) would flag
+    every answer instead of checking it; ``whole`` asks for whole-number ends
+    (Likert scale points).
+
+    >>> check_scale((1, 7))
+    (1, 7)
+    >>> check_scale((7, 1))
+    Traceback (most recent call last):
+    ...
+    ValueError: scale must be (lowest, highest) with lowest < highest, got (7, 1)
+    """
+    try:
+        low, high = scale
+        numbers = _number(low), _number(high)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be two finite numbers (lowest, highest), got {scale!r}") from None
+    if numbers[0] >= numbers[1]:
+        raise ValueError(f"{name} must be (lowest, highest) with lowest < highest, got {scale!r}")
+    if whole and not all(n.is_integer() for n in numbers):
+        raise ValueError(f"{name} must have whole-number ends (scale points), got {scale!r}")
+    return low, high
 
 
 def load_table(
@@ -108,7 +178,10 @@ class ProblemLog:
 
     All problems are counted; the first :data:`~crmlab.data.errors.MAX_PROBLEMS_SHOWN`
     are kept with their row, column and value (from ``values``, default the
-    table's own column). :meth:`raise_if_any` raises them as one DataError.
+    table's own column, so a value is shown as written; a cell holding
+    ``None`` shows ``(None)``). The typed readers :meth:`ids`, :meth:`labels`,
+    :meth:`numbers` and :meth:`dates` convert a column by the lab's rules and
+    report its bad cells. :meth:`raise_if_any` raises them as one DataError.
 
     >>> log = ProblemLog(pd.DataFrame({"value": [1, -2]}))
     >>> log.report(pd.Series([False, True]), "value", "must be ≥ 0")
@@ -119,8 +192,9 @@ class ProblemLog:
       row 1, column 'value': must be ≥ 0 (-2)
     """
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, source: str = "DataFrame"):
         self.frame = frame
+        self.source = source
         self.problems: list[Problem] = []
         self.total = 0
 
@@ -130,13 +204,94 @@ class ProblemLog:
         self.total += len(rows)
         for r in rows[: max(0, MAX_PROBLEMS_SHOWN - len(self.problems))]:
             value = values.at[r]
-            self.problems.append(Problem(message, row=r, column=column, value=value.item() if isinstance(value, np.generic) else value))
+            value = value.item() if isinstance(value, np.generic) else value
+            # Problem leaves out a value of None; a cell that holds None still shows what it holds.
+            self.problems.append(Problem(f"{message} (None)" if value is None else message, row=r, column=column, value=value))
 
     __call__ = report
 
-    def raise_if_any(self, source: str) -> None:
+    def add(self, problems: Iterable[Problem]) -> None:
+        """Problems found elsewhere (e.g. a whole-column problem), counted with the rest."""
+        for problem in problems:
+            self.total += 1
+            if len(self.problems) < MAX_PROBLEMS_SHOWN:
+                self.problems.append(problem)
+
+    def missing(self, column: str) -> pd.Series:
+        """True where a cell of ``column`` is missing (:func:`crmlab.data.missing.missing_cells`)."""
+        return missing_cells(self.frame[column])
+
+    def ids(self, column: str, *, required: bool = True, message: str = "missing id") -> pd.Series:
+        """``column`` as ids compared by value (:func:`crmlab.data.ids.clean_ids`); a missing id reported when ``required``."""
+        ids, missing = clean_ids(self.frame[column])
+        if required:
+            self.report(missing, column, message)
+        return ids
+
+    def labels(self, column: str, *, required: bool = True, lower: bool = False, message: str = "missing value") -> pd.Series:
+        """``column`` as text labels (stripped, whole numbers as digits; lower-cased if ``lower``), None where missing."""
+        labels = self.ids(column, required=required, message=message)
+        return labels.map(str.lower, na_action="ignore") if lower else labels
+
+    def numbers(self, column: Column) -> pd.Series:
+        """``column`` as floats (NaN where missing or bad), every bad cell reported with the value as written.
+
+        Missing cells (unless ``nullable``), non-numbers, infinities, fractions
+        in an ``"integer"`` column and numbers outside the bounds, worded by
+        :func:`bounds_message`.
+        """
+        name = column.name
+        raw = self.frame[name]
+        missing = missing_cells(raw)
+        values = pd.to_numeric(raw.mask(missing), errors="coerce").astype(float)
+        if not column.nullable:
+            self.report(missing, name, "missing value")
+        self.report(~missing & values.isna(), name, "not a number")
+        infinite = np.isinf(values)
+        self.report(infinite, name, "not a finite number")
+        finite = values.notna() & ~infinite
+        if column.kind == "integer":
+            self.report(finite & (values % 1 != 0), name, "not a whole number")
+        if column.positive:
+            self.report(finite & (values <= 0), name, bounds_message(positive=True))
+        if column.low is not None or column.high is not None:
+            outside = pd.Series(False, index=values.index)
+            if column.low is not None:
+                outside |= values < column.low
+            if column.high is not None:
+                outside |= values > column.high
+            self.report(finite & outside, name, bounds_message(column.low, column.high))
+        return values.mask(infinite)
+
+    def dates(
+        self,
+        column: str,
+        *,
+        date_format: str | None = None,
+        dayfirst: bool | None = None,
+        required: bool = True,
+        message: str = "unparseable or missing date",
+    ) -> pd.Series:
+        """``column`` read by the lab's one date policy (:func:`crmlab.data.dates.parse_date_column`).
+
+        Each unparseable value is reported with its row (and each missing one
+        when ``required``); an ambiguous day-first/month-first column or dates
+        without a day are one problem of the column, and its dates are NaT.
+        """
+        raw = self.frame[column]
+        missing = raw.isna() if pd.api.types.is_datetime64_any_dtype(raw) else missing_cells(raw)
+        try:
+            dates, unparseable = parse_date_column(raw.mask(missing), column=column, source=self.source,
+                                                   date_format=date_format, dayfirst=dayfirst)
+        except DataError as exc:
+            self.add(exc.problems)
+            return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        self.report(unparseable | (missing & required), column, message)
+        return dates
+
+    def raise_if_any(self, source: str | None = None) -> None:
         if self.total:
-            raise DataError(source, self.problems, n_problems=self.total)
+            raise DataError(self.source if source is None else source, self.problems, n_problems=self.total)
 
 
 def read_table(
@@ -146,15 +301,21 @@ def read_table(
     what: str = "table",
     unique: Sequence[str] | None = None,
     rename: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     """A checked table from a CSV/TSV/Parquet path or a DataFrame.
 
     Every problem is collected before one :class:`~crmlab.data.DataError` is
     raised: missing required columns, no rows, missing values in a
-    non-nullable column, values that do not convert to the column's kind,
-    numbers out of bounds, labels outside ``choices``, and duplicate keys
-    (``unique``: the columns that identify a row). Columns not declared are
-    kept as they are. ``rename`` maps the user's column names to the declared ones.
+    non-nullable column (:mod:`crmlab.data.missing`), values that do not
+    convert to the column's kind, numbers out of bounds, labels outside
+    ``choices``, and duplicate keys (``unique``: the columns that identify a
+    row). Ids and labels are compared by value (:mod:`crmlab.data.ids`); dates
+    are read by the lab's one date policy (:mod:`crmlab.data.dates`:
+    ``date_format=`` or ``dayfirst=`` choose the format of an ambiguous
+    column). Columns not declared are kept as they are. ``rename`` maps the
+    user's column names to the declared ones.
 
     >>> cols = (Column("account_id", "id"), Column("revenue", "number", low=0))
     >>> read_table(pd.DataFrame({"account_id": ["a", "b"], "revenue": ["10", "2.5"]}), cols)
@@ -165,41 +326,27 @@ def read_table(
     Traceback (most recent call last):
     ...
     crmlab.data.errors.DataError: DataFrame: 1 problem
-      row 0, column 'revenue': must be ≥ 0 (-1.0)
+      row 0, column 'revenue': negative value (-1)
     """
     name, frame = load_table(source, what=what, required=[c.name for c in columns if c.required], rename=rename)
-    log = ProblemLog(frame)
-    report = log.report
+    log = ProblemLog(frame, name)
 
     out = frame.copy()
     for col in columns:
         if col.name not in frame.columns:
             out[col.name] = np.nan if col.kind in ("number", "integer") else (pd.NaT if col.kind == "date" else None)
             continue
-        raw = frame[col.name]
-        textual = raw.dtype == object or pd.api.types.is_string_dtype(raw)
-        blank = raw.isna() | (raw.astype(str).str.strip() == "") if textual else raw.isna()
-        if not col.nullable:
-            report(blank, col.name, "missing value", raw)
         if col.kind in ("id", "text"):
-            values = _as_string(raw)
-            values[blank] = None
+            values = log.ids(col.name, required=not col.nullable, message="missing value")
             if col.choices is not None:
-                values = values.str.strip().str.lower()
-                report(~blank & ~values.isin(col.choices), col.name, f"must be one of {', '.join(col.choices)}", raw)
+                values = values.map(str.lower, na_action="ignore")
+                log.report(values.notna() & ~values.isin(col.choices), col.name, f"must be one of {', '.join(col.choices)}")
         elif col.kind == "date":
-            values = pd.to_datetime(raw, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(raw) else raw
-            report(~blank & values.isna(), col.name, "unparseable date", raw)
+            if not col.nullable:
+                log.report(log.missing(col.name), col.name, "missing value")
+            values = log.dates(col.name, date_format=date_format, dayfirst=dayfirst, required=False, message="unparseable date")
         else:
-            values = pd.to_numeric(raw, errors="coerce").astype(float)
-            bad = ~blank & (values.isna() | ~np.isfinite(values.fillna(0)))
-            report(bad, col.name, "not a number", raw)
-            ok = ~blank & ~bad
-            if col.kind == "integer":
-                report(ok & (values % 1 != 0), col.name, "not a whole number", raw)
-            if col.low is not None or col.high is not None:
-                outside = ((values < col.low) if col.low is not None else False) | ((values > col.high) if col.high is not None else False)
-                report(ok & outside, col.name, _bounds_message(col), values)
+            values = log.numbers(col)
         out[col.name] = values
     if unique:
         key = list(unique)
@@ -207,7 +354,7 @@ def read_table(
         # a row missing a required key is already reported as missing.
         required = [c.name for c in columns if c.name in key and not c.nullable]
         dup = out.duplicated(key, keep="first") & out[required].notna().all(axis=1)
-        report(dup, key[-1], f"duplicate {' × '.join(key)}", out[key[-1]])
-    log.raise_if_any(name)
+        log.report(dup, key[-1], f"duplicate {' × '.join(key)}", out[key[-1]])
+    log.raise_if_any()
     declared = [c.name for c in columns]
     return out[declared + [c for c in out.columns if c not in declared]].reset_index(drop=True)

@@ -8,6 +8,7 @@ size, resolution) is set by :func:`crmlab.display.report_style`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 import matplotlib.pyplot as plt
@@ -60,12 +61,15 @@ def finish(fig: Figure) -> Figure:
     return fig
 
 
-def clipped_histogram(ax: Axes, values: pd.Series, *, clip_quantile: float, bins: int, value_format: str) -> None:
-    """A histogram of ``values`` with their mean and median marked; values above the ``clip_quantile``
-    are left out of the drawing (not of the mean and median) so the bulk stays readable.
+def clipped_histogram(ax: Axes, values: pd.Series, *, mean: float, median: float, clip_quantile: float, bins: int,
+                      value_text: Callable[[float], str]) -> None:
+    """A histogram of ``values`` with their ``mean`` and ``median`` (computed by the caller's frame) marked;
+    values above the ``clip_quantile`` are left out of the drawing only, so the bulk stays readable.
+    ``value_text`` writes the mean and median in the legend.
 
     >>> fig, ax = plt.subplots()
-    >>> clipped_histogram(ax, pd.Series([1.0, 2.0, 3.0, 100.0]), clip_quantile=0.75, bins=3, value_format=".1f")
+    >>> clipped_histogram(ax, pd.Series([1.0, 2.0, 3.0, 100.0]), mean=26.5, median=2.5, clip_quantile=0.75, bins=3,
+    ...                   value_text="{:.1f}".format)
     >>> [t.get_text() for t in ax.get_legend().get_texts()], round(sum(p.get_height() for p in ax.patches))
     (['mean 26.5', 'median 2.5'], 3)
     >>> plt.close(fig)
@@ -73,8 +77,8 @@ def clipped_histogram(ax: Axes, values: pd.Series, *, clip_quantile: float, bins
     if len(values):
         upper = values.quantile(clip_quantile)
         seaborn().histplot(values[values <= upper], ax=ax, bins=bins, color="C0")
-        ax.axvline(values.mean(), color="C3", ls="--", label=f"mean {values.mean():{value_format}}")
-        ax.axvline(values.median(), color="C2", ls=":", label=f"median {values.median():{value_format}}")
+        ax.axvline(mean, color="C3", ls="--", label=f"mean {value_text(mean)}")
+        ax.axvline(median, color="C2", ls=":", label=f"median {value_text(median)}")
         ax.legend()
 
 

@@ -31,8 +31,9 @@ def plot_frequency_histogram(table: pd.DataFrame, *, title: str = "Repeat transa
     long = table.melt(id_vars="frequency", var_name="source", value_name="customers")
     fig, ax = plt.subplots(figsize=(8, 4.5))
     sns.barplot(long, x="frequency", y="customers", hue="source", ax=ax)
-    ax.set_xlabel("repeat transactions")
+    ax.set_xlabel("repeat transactions in the calibration period")
     ax.set_ylabel("customers")
+    ax.legend(title=None)
     ax.set_title(title)
     return finish(fig)
 
@@ -77,49 +78,72 @@ def plot_tracking(table: pd.DataFrame, *, calibration_end: float | None = None, 
     return finish(fig)
 
 
-def plot_probability_alive_matrix(matrix: pd.DataFrame, *, title: str | None = None) -> Figure:
-    """Heat map of P(alive) by frequency (rows) and recency (columns).
+def plot_probability_alive_matrix(matrix: pd.DataFrame, *, unit: str = "W", title: str | None = None) -> Figure:
+    """Heat map of P(alive) by frequency (rows) and recency (columns), for a customer observed for T.
 
-    Takes :func:`crmlab.clv.probability_alive_matrix`.
+    Takes :func:`crmlab.clv.probability_alive_matrix`; ``unit`` is the model's
+    time unit (recency t_x is the time from the first to the last purchase).
     """
     sns = seaborn()
-    fig, ax = plt.subplots(figsize=(9, 6))
+    name = UNIT_NAMES.get(unit, unit)
+    fig, ax = plt.subplots(figsize=(10, 6))
     columns = [f"{c:g}" for c in matrix.columns]
-    sns.heatmap(matrix.set_axis(columns, axis=1), ax=ax, vmin=0, vmax=1, cmap="viridis", cbar_kws={"label": "P(alive)"})
-    ax.set_xlabel(f"recency ({matrix.columns.name or 't_x'})")
-    ax.set_ylabel("frequency (repeat transactions)")
-    ax.set_title(title or "Probability that a customer is alive")
+    every = max(1, int(np.ceil(len(columns) / 20)))  # at most about 20 labels, legible at 1,280 px
+    sns.heatmap(matrix.set_axis(columns, axis=1), ax=ax, vmin=0, vmax=1, cmap="viridis", xticklabels=every,
+                yticklabels=max(1, int(np.ceil(len(matrix) / 20))),
+                cbar_kws={"label": "P(alive) (%)", "format": mticker.PercentFormatter(1.0, decimals=0)})
+    ax.set_xlabel(f"recency t_x: time of the last purchase after the first ({name})")
+    ax.set_ylabel("frequency x (repeat transactions)")
+    ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="y", rotation=0)
+    ax.set_title(title or "Probability that a customer is still alive, by frequency and recency")
     return finish(fig)
 
 
-def plot_clv_distribution(clv: pd.Series, *, clip_quantile: float = 0.99, currency: str = "") -> Figure:
-    """Histogram of customer lifetime values with mean and median; the top tail is cut from the drawing only."""
+def plot_clv_distribution(clv: pd.Series, summary: pd.DataFrame | None = None, *, clip_quantile: float = 0.99,
+                          currency: str = "") -> Figure:
+    """Histogram of customer lifetime values with their mean and median; the top tail is cut from the drawing only.
+
+    ``summary`` is the one-row frame of :func:`crmlab.display.value.clv_summary`
+    (``mean``, ``median``) of the same values, as the report shows it (made
+    here by that function when not given); ``currency`` is their unit.
+    """
+    from crmlab.display import money
+    from crmlab.display.value import clv_summary
+
     values = pd.Series(clv).dropna()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    clipped_histogram(ax, values, clip_quantile=clip_quantile, bins=50, value_format=",.2f")
-    ax.set_xlabel(f"customer lifetime value {currency}".strip())
+    row = (clv_summary(values) if summary is None else summary).iloc[0]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    clipped_histogram(ax, values, mean=float(row["mean"]), median=float(row["median"]), clip_quantile=clip_quantile,
+                      bins=50, value_text=lambda v: money(v, unit=currency))
+    ax.set_xlabel(f"customer lifetime value ({currency})" if currency else "customer lifetime value")
     ax.set_ylabel("customers")
-    ax.set_title("Distribution of customer lifetime value")
+    shown = "" if clip_quantile >= 1 else f" (top {1 - clip_quantile:.0%} not drawn)"
+    ax.set_title(f"Distribution of customer lifetime value{shown}")
     return finish(fig)
 
 
-def plot_clv_by_channel(table: pd.DataFrame, *, value: str = "mean_clv") -> Figure:
+def plot_clv_by_channel(table: pd.DataFrame, *, value: str = "mean_clv", currency: str = "") -> Figure:
     """Mean CLV per acquisition channel with its bootstrap confidence interval, and acquisition cost.
 
     Takes :func:`crmlab.clv.clv_by_channel` (columns ``channel``, ``value``,
-    ``value + "_low"``, ``value + "_high"``, optional ``acquisition_cost``).
+    ``value + "_low"``, ``value + "_high"``, optional ``acquisition_cost``);
+    ``currency`` is the unit of the values.
     """
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    from crmlab.display import label
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
     x = np.arange(len(table))
     mean = table[value].to_numpy(dtype=float)
     low, high = table[f"{value}_low"].to_numpy(dtype=float), table[f"{value}_high"].to_numpy(dtype=float)
-    ax.bar(x, mean, color="C0", label=value.replace("_", " "))
+    ax.bar(x, mean, color="C0", label=label(value))
     ax.errorbar(x, mean, yerr=[mean - low, high - mean], fmt="none", ecolor="black", capsize=4, label="95% CI")
     if "acquisition_cost" in table and table["acquisition_cost"].notna().any():
-        ax.scatter(x, table["acquisition_cost"], color="C3", marker="D", zorder=3, label="acquisition cost")
+        ax.scatter(x, table["acquisition_cost"], color="C3", marker="D", s=60, zorder=3, label="acquisition cost")
     ax.set_xticks(x, table["channel"].astype(str))
-    ax.set_ylabel("per customer")
-    ax.set_title("Customer lifetime value by acquisition channel")
+    ax.set_xlabel("acquisition channel")
+    ax.set_ylabel(f"value per customer ({currency})" if currency else "value per customer")
+    ax.set_title("Customer lifetime value by acquisition channel, against acquisition cost")
     ax.legend()
     return finish(fig)
 

@@ -23,88 +23,121 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
     """Heatmap of cohort retention: acquisition cohort × periods since acquisition.
 
     Takes the long frame of :func:`crmlab.customers.cohort_retention` (columns
-    ``cohort``, ``period_number``, ``retention``). Period 0 is the acquisition
-    period (retention 1 by definition).
+    ``cohort``, ``period_number``, ``retention``, and ``cohort_size`` shown
+    beside each cohort). Period 0 is the acquisition period (retention 100% by
+    definition). The colour scale runs from 0% to 100% so that every cell,
+    period 0 included, has its colour on the bar; it is a square-root scale
+    (``PowerNorm``) so that the small shares of later periods stay apart.
     """
+    from matplotlib.colors import PowerNorm
+
     sns = seaborn()
     data = cohorts if max_periods is None else cohorts[cohorts["period_number"] <= max_periods]
     table = data.pivot(index="cohort", columns="period_number", values="retention")
-    table.index = [period_label(c) for c in table.index]
+    if "cohort_size" in data:
+        sizes = data.drop_duplicates("cohort").set_index("cohort")["cohort_size"]
+        table.index = [f"{period_label(c)} (n = {sizes[c]:,})" for c in table.index]
+    else:
+        table.index = [period_label(c) for c in table.index]
     if annotate is None:
         annotate = table.shape[1] <= 24 and table.shape[0] <= 24
-    width = min(3 + 0.6 * table.shape[1], 16)
-    fig, ax = plt.subplots(figsize=(width, max(3.0, 1.5 + 0.4 * table.shape[0])))
-    # Period 0 is 100% by definition: scale the colours to the later periods so they stay readable.
-    later = table.to_numpy()[:, 1:]
-    vmax = float(np.nanmax(later)) if later.size and np.isfinite(later).any() else 1.0
-    sns.heatmap(table, ax=ax, cmap="viridis", vmin=0, vmax=vmax, annot=annotate, fmt=".0%",
-                annot_kws={"size": 7}, cbar_kws={"label": "share of cohort purchasing"})
+    width = min(4 + 0.45 * table.shape[1], 13)
+    fig, ax = plt.subplots(figsize=(width, max(3.5, 1.5 + 0.4 * table.shape[0])))
+    sns.heatmap(table, ax=ax, cmap="viridis", norm=PowerNorm(0.5, vmin=0.0, vmax=1.0), annot=annotate, fmt=".0%",
+                annot_kws={"size": 9}, cbar_kws={"label": "share of the cohort purchasing (%)",
+                                                 "format": mticker.PercentFormatter(1.0, decimals=0)})
+    colorbar = ax.collections[0].colorbar
+    colorbar.set_ticks([0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.tick_params(axis="y", rotation=0)
-    ax.set_xlabel("periods since acquisition")
-    ax.set_ylabel("acquisition cohort")
-    ax.set_title("Cohort retention")
+    ax.set_xlabel("periods since acquisition (0 = the acquisition period)")
+    ax.set_ylabel("acquisition cohort (customers)")
+    ax.set_title("Cohort retention: share of each cohort buying k periods after acquisition")
     return finish(fig)
 
 
-def plot_cohort_retention_curves(cohorts: pd.DataFrame, *, max_periods: int | None = None) -> Figure:
-    """Retention curves by cohort, and their customer-weighted mean (bold)."""
+def plot_cohort_retention_curves(cohorts: pd.DataFrame, pooled: pd.DataFrame, *, max_periods: int | None = None) -> Figure:
+    """Retention curves by cohort (grey), and all cohorts together (bold).
+
+    Takes the long frame of :func:`crmlab.customers.cohort_retention` and the
+    curve of :func:`crmlab.customers.projection.pooled_retention_curve`
+    (``period_number``, ``retention``) computed from it.
+    """
     data = cohorts[cohorts["period_number"] > 0]
+    curve = pooled
     if max_periods is not None:
         data = data[data["period_number"] <= max_periods]
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for cohort, group in data.groupby("cohort", sort=True):
-        ax.plot(group["period_number"], group["retention"], color="0.7", lw=1)
-    pooled = data.groupby("period_number").apply(
-        lambda g: np.average(g["retention"], weights=g["cohort_size"]), include_groups=False
-    )
-    ax.plot(pooled.index, pooled.to_numpy(), color="C0", lw=2.5, label="all cohorts (weighted)")
+        curve = curve[curve["period_number"] <= max_periods]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for k, (_, group) in enumerate(data.groupby("cohort", sort=True)):
+        ax.plot(group["period_number"], group["retention"], color="0.75", lw=1, label="one cohort" if k == 0 else None)
+    ax.plot(curve["period_number"], curve["retention"], color="C0", lw=2.5, label="all cohorts (weighted by size)")
     ax.set_xlabel("periods since acquisition")
-    ax.set_ylabel("share of cohort purchasing")
-    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_ylabel("share of the cohort purchasing (%)")
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(bottom=0)
     ax.set_title("Retention curves by acquisition cohort")
     ax.legend()
     return finish(fig)
 
 
 def plot_retention_rate(rates: pd.DataFrame) -> Figure:
-    """Customer retention rate and churn rate per period.
+    """Customer retention rate and churn rate per period; periods with CRR above 100% marked.
 
     Takes the frame of :func:`crmlab.customers.retention_rate` (columns
     ``period`` and ``retention_rate``; ``churn_rate`` drawn when present).
+    CRR = (E − N) / S exceeds 100% (and churn falls below 0) when more lapsed
+    customers come back than active ones are lost: those periods are ringed
+    and named in the legend, since they are not errors but reactivations.
     """
     data = rates.dropna(subset=["retention_rate"])
     x = [period_label(p) for p in data["period"]]
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(11, 5.5))
     ax.plot(x, data["retention_rate"], marker="o", label="retention rate (CRR)")
     if "churn_rate" in data:
-        ax.plot(x, data["churn_rate"], marker="o", label="churn rate")
+        ax.plot(x, data["churn_rate"], marker="o", label="churn rate (1 − CRR)")
+    above = (data["retention_rate"] > 1).to_numpy()
+    if above.any():
+        ax.scatter([xi for xi, a in zip(x, above) if a], data["retention_rate"][above], s=180, facecolors="none",
+                   edgecolors="C3", linewidths=2, zorder=3,
+                   label=f"CRR > 100%: lapsed customers returning ({int(above.sum())} period{'s' if above.sum() != 1 else ''})")
     # CRR exceeds 100% when lapsed customers return (in E, not in S): keep those points visible.
     top = np.nanmax(data[["retention_rate"] + (["churn_rate"] if "churn_rate" in data else [])].to_numpy(), initial=1.0)
     bottom = min(0.0, float(np.nanmin(data.get("churn_rate", data["retention_rate"]).to_numpy(), initial=0.0)))
-    ax.set_ylim(bottom * 1.05, top * 1.05)
+    ax.set_ylim(bottom * 1.05 - 0.02, top * 1.05)
     ax.axhline(1.0, color="0.6", lw=0.8)
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_ylabel("share of last period's active customers (%)")
     ax.set_xlabel("period")
-    ax.set_title("Customer retention rate, CRR = (E − N) / S")
-    ax.legend()
+    ax.set_title("Customer retention rate, CRR = (E − N) / S, and churn")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False)
+    if len(x) > 24:
+        for k, tick in enumerate(ax.get_xticklabels()):
+            tick.set_visible(k % int(np.ceil(len(x) / 24)) == 0)
     ax.tick_params(axis="x", rotation=45)
     return finish(fig)
 
 
-def plot_interpurchase_histogram(gaps: pd.DataFrame, *, unit: str = "D", clip_quantile: float = 0.99) -> Figure:
+def plot_interpurchase_histogram(gaps: pd.DataFrame, distribution: pd.DataFrame, *, unit: str = "D",
+                                 clip_quantile: float = 0.99) -> Figure:
     """Histogram of interpurchase times with the mean and median marked.
 
     Takes the long frame of :func:`crmlab.customers.interpurchase_times`
-    (column ``ipt``). The longest ``1 - clip_quantile`` gaps are left out of
-    the drawing (not of the statistics) so the bulk stays readable.
+    (column ``ipt``) and the one-row frame of
+    :func:`crmlab.customers.interpurchase_distribution` (``mean``, ``median``)
+    in the same ``unit``. The longest ``1 - clip_quantile`` gaps are left out
+    of the drawing (not of the statistics) so the bulk stays readable.
     """
     ipt = gaps["ipt"].dropna()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    clipped_histogram(ax, ipt, clip_quantile=clip_quantile, bins=40, value_format=".1f")
-    ax.set_xlabel(f"interpurchase time ({UNIT_NAMES.get(unit, unit)})")
-    ax.set_ylabel("number of gaps")
-    ax.set_title("Interpurchase times")
+    row = distribution.iloc[0]
+    name = UNIT_NAMES.get(unit, unit)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    clipped_histogram(ax, ipt, mean=float(row["mean"]), median=float(row["median"]), clip_quantile=clip_quantile,
+                      bins=40, value_text=lambda v: f"{v:,.1f} {name}")
+    ax.set_xlabel(f"interpurchase time ({name})")
+    ax.set_ylabel("number of gaps between purchases")
+    shown = "" if clip_quantile >= 1 else f" (longest {1 - clip_quantile:.0%} not drawn)"
+    ax.set_title(f"Interpurchase times{shown}")
     return finish(fig)
 
 
@@ -118,7 +151,8 @@ def plot_base_projection(projection: pd.DataFrame, *, period_name: str = "year")
     fig, ax = plt.subplots(figsize=(8, 4.5))
     sns.lineplot(projection, x="period", y="customers_end", hue="scenario", marker="o", ax=ax)
     ax.set_xlabel(period_name)
-    ax.set_ylabel("customers at end of period")
+    ax.set_ylabel(f"customers at the end of the {period_name}")
+    ax.yaxis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
     ax.set_title("Customer-base projection under different churn rates")
     ax.set_ylim(bottom=0)
     return finish(fig)

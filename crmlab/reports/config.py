@@ -8,9 +8,15 @@ its folder, which is also the working directory of every notebook run::
     name = "customer_base_cdnow"       # unique, [A-Za-z0-9_-]+
     notebook = "notebooks/01_customer_base.ipynb"
     description = "..."                # optional
+    area = "customer_base"             # optional: the [[area]] it is listed under in the index
     [run.parameters]
     source = "cdnow"
     time_unit = "W"
+
+    [[area]]                           # optional: groups of runs, in reading order
+    name = "customer_base"
+    title = "The customer base"
+    description = "..."                # what its reports teach
 
 :func:`load_config` reads and validates the file; :func:`resolve_parameters`
 checks the parameters of the selected runs against each notebook's
@@ -21,8 +27,10 @@ about unknown parameters).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
+import textwrap
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -71,12 +79,23 @@ class RunConfig(BaseModel):
     name: str = Field(pattern=RUN_NAME_PATTERN)
     notebook: Path
     description: str | None = None
+    area: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("parameters")
     @classmethod
     def _json_friendly(cls, value: dict[str, Any]) -> dict[str, Any]:
         return normalise_value(value)
+
+
+class AreaConfig(BaseModel):
+    """One ``[[area]]`` table: a group of runs on the index page (areas are listed in reading order)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=RUN_NAME_PATTERN)
+    title: str
+    description: str | None = None
 
 
 class ReportsConfig(BaseModel):
@@ -90,6 +109,7 @@ class ReportsConfig(BaseModel):
 
     kernel: str = "python3"
     runs: list[RunConfig] = Field(alias="run")
+    areas: list[AreaConfig] = Field(default_factory=list, alias="area")
 
     _path: Path = PrivateAttr()
 
@@ -162,6 +182,14 @@ def load_config(path: str | Path) -> ReportsConfig:
         seen.add(run.name)
     if not config.runs:
         raise ConfigError(f"{label}: no [[run]] defined")
+    areas = [area.name for area in config.areas]
+    if len(set(areas)) < len(areas):
+        raise ConfigError(f"{label}: duplicate area name {next(a for a in areas if areas.count(a) > 1)!r}")
+    for run in config.runs:
+        if run.area is not None and run.area not in areas:
+            raise ConfigError(
+                f"{label}: run {run.name!r}: unknown area {run.area!r}; declared areas: {', '.join(areas) or 'none'}"
+            )
     config._path = path
     return config
 
@@ -191,6 +219,47 @@ def _describe_validation_error(exc: ValidationError, data: dict[str, Any]) -> st
             what = f"{key}: {err['msg']}" if key else err["msg"]
         messages.append(f"{where}: {what}" if where else what)
     return "; ".join(messages)
+
+
+def notebook_problem(path: Path) -> str | None:
+    """Why ``path`` is not a readable Jupyter notebook, in a few words; ``None`` when it is one.
+
+    A notebook is UTF-8 JSON with an integer ``nbformat`` version that
+    :mod:`nbformat` reads and validates against the notebook format's JSON
+    schema. The reason never quotes the file's content (nbformat's own error
+    echoes its first bytes).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     csv = Path(folder) / "orders.csv"
+    ...     _ = csv.write_text("customer_id,date,amount\\n")
+    ...     notebook_problem(csv)
+    'not a Jupyter notebook (not JSON: expecting value at line 1, column 1)'
+    """
+    import nbformat
+
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        return f"cannot read notebook ({exc.strerror})"
+    except UnicodeDecodeError:
+        return "not a Jupyter notebook (not UTF-8 text)"
+    try:
+        content = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"not a Jupyter notebook (not JSON: {exc.msg[:1].lower()}{exc.msg[1:]} at line {exc.lineno}, column {exc.colno})"
+    if not isinstance(content, dict) or not isinstance(content.get("nbformat"), int):
+        return "not a Jupyter notebook (JSON without an integer 'nbformat' version)"
+    try:
+        nbformat.validate(nbformat.convert(nbformat.reader.reads(text), 4))
+    except nbformat.ValidationError as exc:
+        where = "/".join(str(part) for part in getattr(exc, "path", [])) or "the notebook"
+        reason = textwrap.shorten(str(getattr(exc, "message", exc)), 80, placeholder=" ...")
+        return f"not a valid Jupyter notebook ({where}: {reason})"
+    except Exception as exc:  # nbformat's readers fail in many ways on odd JSON
+        reason = textwrap.shorten(str(exc), 80, placeholder=" ...")
+        return f"not a valid Jupyter notebook ({type(exc).__name__}: {reason})"
+    return None
 
 
 def notebook_parameters(path: Path, kernel_name: str | None = None) -> list[str] | None:
@@ -264,7 +333,7 @@ def resolve_parameters(
     """Final parameters of each run (configured, then ``overrides``), checked against its notebook.
 
     Every parameter must be defined in the notebook's ``parameters`` cell.
-    Raises :class:`ConfigError` for a missing or unreadable notebook and
+    Raises :class:`ConfigError` for a missing file or one that is not a notebook, and
     :class:`ParameterError` naming run, notebook and parameter otherwise; all
     problems are reported together on one line. No kernel is started.
     """
@@ -277,8 +346,15 @@ def resolve_parameters(
         final[run.name] = params
         nb_path = config.notebook_path(run)
         where = f"run {run.name!r} ({run.notebook.as_posix()})"
+        if nb_path.is_dir():
+            missing.append(f"{where}: a folder, not a notebook")
+            continue
         if not nb_path.is_file():
             missing.append(f"{where}: notebook not found")
+            continue
+        problem = notebook_problem(nb_path)
+        if problem is not None:
+            missing.append(f"{where}: {problem}")
             continue
         if not params:
             continue

@@ -2,36 +2,125 @@
 
 Markdown, tables, printed output and figures are kept; code inputs and
 ``In [ ]``/``Out [ ]`` prompts are dropped. Figures are already base64 PNGs
-inside the executed notebook and stay inline, so the page is one
-self-contained file.
+inside the executed notebook and stay inline, and no script is loaded from the
+network (no RequireJS, MathJax or Mermaid: the notebooks use none of them), so
+the page is one self-contained file that reads offline.
+
+The page opens with the header of :mod:`crmlab.reports.page`: a link back to
+the index, the run's description (also the ``<title>``), the data and
+parameters it ran on, the date, the crmlab version and commit, and a table of
+contents of the notebook's h2/h3 headings.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import nbformat
+from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
+from crmlab.reports.page import PAGE_CSS, Heading, notebook_parameter_defaults, page_header
 
-def notebook_to_html(
-    notebook: Path, html: Path, *, title: str | None = None, source_dir: Path | None = None
-) -> Path:
-    """Render the executed ``notebook`` to ``html`` as a code-free reader page.
+#: Where the page header goes in the rendered page (replaced once).
+HEADER_MARKER = "<!-- crmlab:page-header -->"
 
-    ``title`` sets the page title (default: the notebook's file name).
-    ``source_dir`` is the folder of the source notebook, against which relative
-    image links in markdown resolve (default: the executed notebook's folder).
-    Returns the path written.
-    """
-    nb = nbformat.read(notebook, as_version=4)
-    exporter = HTMLExporter(
+#: JupyterLab's page, without scripts from the network, with the header's style and place.
+_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block extra_css -%}<style type="text/css">"""
+    + PAGE_CSS
+    + """</style>{%- endblock extra_css -%}
+{%- block body_header -%}
+{{ super() }}
+"""
+    + HEADER_MARKER
+    + """
+{%- endblock body_header -%}
+"""
+)
+_TEMPLATE_NAME = "crmlab_page.html.j2"
+
+
+def _exporter() -> HTMLExporter:
+    return HTMLExporter(
+        template_name="lab",
+        template_file=_TEMPLATE_NAME,
+        extra_loaders=[jinja2.DictLoader({_TEMPLATE_NAME: _TEMPLATE})],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,  # markdown images too, not just figure outputs
     )
-    resources = {"metadata": {"name": title or notebook.stem, "path": str(source_dir or notebook.parent)}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    html.write_text(body, encoding="utf-8")
+
+
+def page_headings(html: str) -> list[Heading]:
+    """The h2 and h3 headings of the notebook's Markdown in a rendered page, in order, with their ids.
+
+    >>> page_headings('<div class="jp-RenderedMarkdown"><h2 id="A-b">A b<a class="anchor-link" href="#A-b">¶</a></h2></div>')
+    [Heading(level=2, id='A-b', text='A b')]
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    headings = []
+    for cell in soup.select(".jp-RenderedMarkdown"):
+        for tag in cell.find_all(["h2", "h3"]):
+            if not tag.get("id"):
+                continue
+            for anchor in tag.select("a.anchor-link"):
+                anchor.decompose()
+            headings.append(Heading(int(tag.name[1]), str(tag["id"]), tag.get_text(" ", strip=True)))
+    return headings
+
+
+def notebook_to_html(
+    notebook: Path,
+    html: Path,
+    *,
+    title: str | None = None,
+    source_dir: Path | None = None,
+    provenance: dict[str, Any] | None = None,
+    index_href: str = "../index.html",
+) -> Path:
+    """Render the executed ``notebook`` to ``html`` as a code-free reader page with its header.
+
+    ``title`` sets the page title (default: the run's description in
+    ``provenance``, else its name, else the notebook's file name).
+    ``source_dir`` is the folder of the source notebook, against which relative
+    image links in markdown resolve (default: the executed notebook's folder).
+    ``provenance`` is the run's record (:mod:`crmlab.reports.provenance`), whose
+    parameters, data files, times, versions and commit the header shows; without
+    it, the parameters papermill injected are shown. ``index_href`` is the link
+    back to the index. Returns the path written.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    record = provenance or {}
+    run = str(record.get("run") or notebook.stem)
+    title = title or record.get("description") or run
+    nb.metadata["title"] = title  # the template prefers a notebook's own title to the one given
+    resources = {"metadata": {"name": title, "path": str(source_dir or notebook.parent)}}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+
+    papermill = nb.metadata.get("papermill", {})
+    parameters = record.get("parameters")
+    if parameters is None:
+        parameters = dict(papermill.get("parameters", {}))
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    defaults, meanings = notebook_parameter_defaults(cell.source) if cell is not None else ({}, {})
+    header = page_header(
+        title=title,
+        run=run,
+        notebook=str(record.get("notebook") or Path(papermill.get("input_path") or notebook).name),
+        parameters=parameters,
+        defaults=defaults,
+        meanings=meanings,
+        provenance=record,
+        headings=page_headings(body),
+        index_href=index_href,
+    )
+    html.write_text(body.replace(HEADER_MARKER, header, 1), encoding="utf-8")
     return html

@@ -1,10 +1,17 @@
-"""``reports/index.html`` and ``reports/index.json``: the state of every configured run.
+"""``reports/index.html`` and ``reports/index.json``: the lab's front page and the state of every run.
 
-Derived only from the ``provenance.json`` files in ``reports/<run>/`` (the
-last good report) and ``reports/<run>.failed/`` (the last failed attempt);
-the latest attempt is whichever of the two started later. A run is
-"succeeded", "failed" (possibly with an older good report still in place) or
-"never run".
+Derived only from the config and the ``provenance.json`` files in
+``reports/<run>/`` (the last good report) and ``reports/<run>.failed/`` (the
+last failed attempt); the latest attempt is whichever of the two started
+later. A run is "succeeded", "failed" (possibly with an older good report
+still in place) or "never run".
+
+The page opens with what the lab is and the order to read the reports in,
+then lists the runs by area (the ``[[area]]`` tables of ``reports.toml``, in
+their order, each with what its reports teach; runs without an area come
+last). Each run shows its description as the link to its page, its status,
+start and duration, its parameters folded away, the executed notebook as a
+download (open it in JupyterLab), and a failed run's error with its line breaks.
 """
 
 from __future__ import annotations
@@ -17,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from crmlab.reports.config import ReportsConfig
+from crmlab.reports.page import format_duration, format_time, parameter_list
 from crmlab.reports.provenance import format_error, project_relative, read_provenance, utc_now
+
+__all__ = ["collect_index", "format_duration", "format_time", "render_index", "write_index"]
 
 #: File names of the index pages inside the output folder.
 INDEX_HTML = "index.html"
@@ -67,10 +77,10 @@ def _attempt(folder: Path, name: str, output_dir: Path, root: Path) -> dict[str,
 def collect_index(config: ReportsConfig, output_dir: Path) -> dict[str, Any]:
     """The index data: one entry per configured run, in config order.
 
-    Each entry has ``name``, ``notebook``, ``description``, ``status``,
+    Each entry has ``name``, ``notebook``, ``description``, ``area``, ``status``,
     ``parameters`` (of the latest attempt, else as configured), ``latest``
     (the latest attempt or ``None``) and ``last_success`` (the good report in
-    place, or ``None``).
+    place, or ``None``). ``areas`` lists the config's areas in reading order.
     """
     runs = []
     for run in config.runs:
@@ -86,6 +96,7 @@ def collect_index(config: ReportsConfig, output_dir: Path) -> dict[str, Any]:
                 "name": run.name,
                 "notebook": run.notebook.as_posix(),
                 "description": run.description,
+                "area": run.area,
                 "status": status,
                 "parameters": latest["parameters"] if latest else run.parameters,
                 "latest": latest,
@@ -93,7 +104,8 @@ def collect_index(config: ReportsConfig, output_dir: Path) -> dict[str, Any]:
             }
         )
     counts = {s: sum(r["status"] == s for r in runs) for s in (SUCCEEDED, FAILED, NEVER_RUN)}
-    return {"generated": utc_now(), "config": config.path.name, "counts": counts, "runs": runs}
+    areas = [{"name": a.name, "title": a.title, "description": a.description} for a in config.areas]
+    return {"generated": utc_now(), "config": config.path.name, "counts": counts, "areas": areas, "runs": runs}
 
 
 def write_index(config: ReportsConfig, output_dir: Path) -> Path:
@@ -113,129 +125,147 @@ def _write_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def format_duration(seconds: float | None) -> str:
-    """Human duration.
-
-    >>> format_duration(3.21), format_duration(125), format_duration(3725), format_duration(None)
-    ('3.2 s', '2 min 05 s', '1 h 02 min', '')
-    """
-    if seconds is None:
-        return ""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def format_time(iso: str | None) -> str:
-    """ISO 8601 UTC time as ``YYYY-MM-DD HH:MM:SS UTC``.
-
-    >>> format_time("1997-01-01T12:30:05.123+00:00")
-    '1997-01-01 12:30:05 UTC'
-    """
-    if not iso:
-        return ""
-    try:
-        return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        return iso
-
+#: What the lab is, at the top of the index (the areas' own descriptions say what each teaches).
+INTRODUCTION = (
+    "crmlab is a relationship-marketing research lab: the theories of relationship marketing and the "
+    "metrics of customer relationship management as tested, executable models. Each report below is a "
+    "notebook run on bundled data (the CDNOW purchases), on a synthetic world whose truth is known, or on "
+    "your own file, and reads like a short paper: the question, the method and its source, the results "
+    "and what they mean. Each page opens with the data and parameters it ran on; the executed notebook "
+    "(to open in JupyterLab) and the run's provenance.json sit beside it."
+)
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1f2328; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: .2rem; }
-.meta { color: #59636e; margin-top: 0; }
-table { border-collapse: collapse; width: 100%; font-size: .92rem; }
-th, td { text-align: left; vertical-align: top; padding: .5rem .6rem; border-bottom: 1px solid #d1d9e0; }
-th { background: #f6f8fa; font-weight: 600; }
-tr.detail td { border-top: none; padding-top: 0; }
-.desc, .nb, .note { color: #59636e; font-size: .85rem; }
+       margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1f2328; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: .4rem; }
+h2 { font-size: 1.3rem; margin: 2rem 0 .3rem; border-bottom: 1px solid #d1d9e0; padding-bottom: .2rem; }
+.intro { font-size: 1.02rem; }
+.meta, .area-desc, .run-meta, .note { color: #59636e; }
+.meta { font-size: .9rem; }
+.area-desc { margin-top: .2rem; }
+.reading-order { padding-left: 1.4rem; }
+.reading-order li { margin: .1rem 0; }
+ol.runs { list-style: none; margin: .5rem 0 0; padding: 0; }
+li.run { border: 1px solid #d1d9e0; border-radius: 6px; padding: .6rem .9rem; margin: .6rem 0; }
+.run-head { display: flex; gap: .7rem; align-items: baseline; }
+.run-title { flex: 1 1 auto; min-width: 0; font-weight: 600; font-size: 1.02rem; }
+.run-head .badge { flex: none; }
+.run-meta { font-size: .85rem; margin-top: .25rem; overflow-wrap: anywhere; }
+.run-meta > span { white-space: nowrap; }
+.links { font-size: .9rem; margin-top: .25rem; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: .8rem;
          font-weight: 600; white-space: nowrap; }
 .badge.succeeded { background: #dafbe1; color: #116329; }
 .badge.failed { background: #ffebe9; color: #a40e26; }
 .badge.never { background: #eaeef2; color: #59636e; }
-ul.params { list-style: none; margin: 0; padding: 0; }
+details.params { margin-top: .3rem; font-size: .9rem; }
+details.params summary { cursor: pointer; color: #0969da; }
+.crmlab-params { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1rem .8rem; margin: .3rem 0 0; }
+.crmlab-params dt, .crmlab-params dd { margin: 0; }
+.crmlab-params dd { overflow-wrap: anywhere; }
+.crmlab-params .meaning { color: #59636e; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .82rem; }
-.error { background: #fff8f8; border-left: 3px solid #cf222e; padding: .4rem .8rem; }
-.error pre { white-space: pre-wrap; margin: .4rem 0; }
+.error { background: #fff8f8; border-left: 3px solid #cf222e; padding: .4rem .8rem; margin-top: .5rem;
+         font-size: .9rem; }
+.error .what { font-weight: 600; white-space: pre-wrap; overflow-wrap: anywhere; }
+.error pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: .4rem 0; }
 a { color: #0969da; }
+@media (max-width: 640px) { .crmlab-params { grid-template-columns: minmax(0, 1fr); } }
 """
 
 
 def _links(attempt: dict[str, Any] | None, label: str) -> str:
+    """Links to an attempt's page and to its executed notebook (downloaded, not shown as JSON)."""
     if not attempt:
         return ""
     parts = []
     if attempt.get("html"):
         parts.append(f'<a href="{escape(attempt["html"])}">{escape(label)}</a>')
     if attempt.get("notebook"):
-        parts.append(f'<a href="{escape(attempt["notebook"])}">notebook</a>')
+        parts.append(
+            f'<a href="{escape(attempt["notebook"])}" download type="application/x-ipynb+json" '
+            'title="Download the executed notebook, to open in JupyterLab">executed notebook (.ipynb)</a>'
+        )
     return " · ".join(parts)
 
 
-def _parameters(params: dict[str, Any]) -> str:
-    if not params:
-        return '<span class="note">none</span>'
-    items = "".join(
-        f"<li><code>{escape(str(k))} = {escape(json.dumps(v, ensure_ascii=False, default=str))}</code></li>"
-        for k, v in params.items()
-    )
-    return f'<ul class="params">{items}</ul>'
+def _title(run: dict[str, Any]) -> str:
+    """The run's description (else its name), linked to the page a reader should open."""
+    text = escape(run.get("description") or run["name"])
+    good, latest = run["last_success"], run["latest"]
+    page = (good or {}).get("html") or (latest or {}).get("html")
+    return f'<a class="run-title" href="{escape(page)}">{text}</a>' if page else f'<span class="run-title">{text}</span>'
 
 
-def _row(run: dict[str, Any]) -> str:
+def _run(run: dict[str, Any]) -> str:
     status, latest, good = run["status"], run["latest"], run["last_success"]
     badge_class = {SUCCEEDED: "succeeded", FAILED: "failed"}.get(status, "never")
-    status_cell = f'<span class="badge {badge_class}">{escape(status)}</span>'
-    if status == FAILED and good:
-        status_cell += (
-            f'<div class="note">latest attempt failed; the last good report '
-            f"(started {escape(format_time(good.get('started')))}) is kept</div>"
-        )
+    head = f'<div class="run-head">{_title(run)} <span class="badge {badge_class}">{escape(status)}</span></div>'
+    meta = [f"<code>{escape(run['name'])}</code>", escape(run["notebook"])]
+    if latest:
+        meta.append(f"started {escape(format_time(latest.get('started')))}")
+        if latest.get("duration_seconds") is not None:
+            meta.append(f"took {escape(format_duration(latest.get('duration_seconds')))}")
+    html = head + f'<div class="run-meta">{" · ".join(f"<span>{part}</span>" for part in meta)}</div>'
     if status == SUCCEEDED:
-        links = _links(latest, "report")
+        links = _links({**latest, "html": None}, "report") if latest else ""  # the title links to the page
     elif status == FAILED:
         links = "<br>".join(
             part for part in (_links(latest, "failed attempt"), _links(good, "last good report")) if part
         )
     else:
         links = ""
-    name_cell = f"<strong>{escape(run['name'])}</strong>"
-    if run.get("description"):
-        name_cell += f'<div class="desc">{escape(run["description"])}</div>'
-    name_cell += f'<div class="nb">{escape(run["notebook"])}</div>'
-    cells = [
-        name_cell,
-        status_cell,
-        escape(format_time(latest.get("started"))) if latest else "",
-        escape(format_duration(latest.get("duration_seconds"))) if latest else "",
-        _parameters(run["parameters"]),
-        links,
-    ]
-    html = f'<tr id="run-{escape(run["name"])}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n"
+    if links:
+        html += f'<div class="links">{links}</div>'
+    params = run["parameters"] or {}
+    summary = f"Parameters ({len(params)})" if params else "No parameters"
+    html += f'<details class="params"><summary>{summary}</summary>{parameter_list(params)}</details>'
+    if status == FAILED and good:
+        html += (
+            f'<div class="note">The latest attempt failed; the last good report '
+            f"(started {escape(format_time(good.get('started')))}) is kept.</div>"
+        )
     if status == FAILED and latest:
         error = latest.get("error") or {}
-        detail = f"<strong>{escape(format_error(error) or 'unknown error')}</strong>"
+        detail = f'<div class="what">{escape(format_error(error) or "unknown error")}</div>'
         if error.get("traceback"):
             detail += f"<pre>{escape(error['traceback'])}</pre>"
         detail += (
             "<div>Full traceback in the executed notebook: "
             f"<code>{escape(latest.get('notebook_path') or '')}</code></div>"
         )
-        html += f'<tr class="detail"><td colspan="{len(cells)}"><div class="error">{detail}</div></td></tr>\n'
-    return html
+        html += f'<div class="error">{detail}</div>'
+    return f'<li class="run" id="run-{escape(run["name"])}">{html}</li>\n'
+
+
+def _sections(data: dict[str, Any]) -> tuple[str, str]:
+    """The reading order (a list of links to the areas) and one section per area, in order."""
+    areas = data.get("areas") or []
+    known = {area["name"] for area in areas}
+    groups = [(area, [r for r in data["runs"] if r.get("area") == area["name"]]) for area in areas]
+    others = [r for r in data["runs"] if r.get("area") not in known]
+    if others:
+        title = "Other reports" if areas else ""
+        groups.append(({"name": "other", "title": title, "description": None}, others))
+    order, sections = [], []
+    for area, runs in groups:
+        runs_html = "".join(_run(run) for run in runs) or '<li class="note">No runs configured.</li>'
+        anchor = f"area-{escape(area['name'])}"
+        heading = f'<h2 id="{anchor}">{escape(area["title"])}</h2>' if area["title"] else ""
+        desc = f'<p class="area-desc">{escape(area["description"])}</p>' if area.get("description") else ""
+        sections.append(f'<section class="area">{heading}{desc}<ol class="runs">{runs_html}</ol></section>\n')
+        if area["title"]:
+            order.append(f'<li><a href="#{anchor}">{escape(area["title"])}</a> ({len(runs)} report{"s" * (len(runs) != 1)})</li>')
+    reading = f'<p>Read them in this order:</p><ol class="reading-order">{"".join(order)}</ol>' if areas else ""
+    return reading, "".join(sections)
 
 
 def render_index(data: dict[str, Any]) -> str:
     """The index page for :func:`collect_index` data: plain HTML, inline CSS, everything escaped."""
     counts = data["counts"]
     summary = " · ".join(f"{n} {escape(status)}" for status, n in counts.items())
-    rows = "".join(_row(run) for run in data["runs"])
+    reading, sections = _sections(data)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -245,14 +275,15 @@ def render_index(data: dict[str, Any]) -> str:
 <style>{_CSS}</style>
 </head>
 <body>
+<header>
 <h1>crmlab reports</h1>
+<p class="intro">{escape(INTRODUCTION)}</p>
+{reading}
 <p class="meta">{len(data["runs"])} runs configured in <code>{escape(data["config"])}</code>: {summary}.
 Updated {escape(format_time(data["generated"]))}.</p>
-<table>
-<thead><tr><th>Run</th><th>Status</th><th>Started</th><th>Duration</th><th>Parameters</th><th>Report</th></tr></thead>
-<tbody>
-{rows}</tbody>
-</table>
+</header>
+<main>
+{sections}</main>
 </body>
 </html>
 """

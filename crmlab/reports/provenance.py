@@ -1,7 +1,8 @@
 """``provenance.json``: what a report run was made from, and how it went.
 
 One file per run folder, holding the run name, notebook, final parameters,
-status and error excerpt, start/end time (ISO 8601, UTC) and duration, the
+status and error excerpt (with the last lines of the kernel's stderr when it
+wrote any), start/end time (ISO 8601, UTC) and duration, the
 data files the notebook read (path, size, sha256), package versions, the git
 commit of the project and the kernel name. Paths are project-relative; no
 host names or other machine paths are recorded.
@@ -162,6 +163,21 @@ def error_excerpt(exc: BaseException, root: Path) -> dict[str, Any]:
         excerpt["cell_index"] = exc.cell_index
         excerpt["exec_count"] = exc.exec_count
     return excerpt
+
+
+def add_log_excerpt(error: dict[str, Any], key: str, log: str, root: Path) -> dict[str, Any]:
+    """``error`` with the last lines of a process log under ``key`` (ANSI codes and machine paths removed).
+
+    For a failed run the kernel's own stderr can hold what its traceback
+    cannot, e.g. the crash dump of a dead kernel. An empty log adds nothing.
+
+    >>> add_log_excerpt({"ename": "DeadKernelError"}, "kernel_stderr", "Fatal Python error: Aborted\\n", Path("."))
+    {'ename': 'DeadKernelError', 'kernel_stderr': 'Fatal Python error: Aborted'}
+    """
+    lines = strip_ansi(log).rstrip().splitlines()[-TRACEBACK_LINES:]
+    if not lines:
+        return error
+    return {**error, key: scrub_paths("\n".join(lines), root)}
 
 
 def _traceback_excerpt(frames: list[str]) -> str:

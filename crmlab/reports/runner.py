@@ -11,19 +11,43 @@ Each run executes in a worker process into a temporary folder
   ``reports/<run>/`` is left untouched.
 
 The index pages are rewritten after every finished run.
+
+Only one ``crmlab reports`` writes into an output folder at a time (a lock
+file, ``.crmlab-reports.lock``); it first cleans what a crashed run left
+there: ``.tmp-*`` folders are removed and a good report renamed aside
+(``.old-*``) by a swap that never finished is put back.
+
+SIGINT, SIGTERM and SIGHUP (Ctrl-C, ``timeout``, a CI runner, a closed
+terminal) stop the whole run: the workers and their kernels are killed,
+the temporary folders removed, the last good reports kept, and
+:class:`ReportsInterrupted` is raised. The kernels talk to the workers over
+CurveZMQ-encrypted sockets where the kernel supports it, and write their
+process's stderr (jupyter_client's and ipykernel's own messages, a crash
+dump) to a log that a failed run's error quotes, not to the terminal that
+N kernels share. Workers and kernels
+keep their temporary files (the kernels' connection files among them) in a
+private folder that goes when the run ends, even if a kernel was killed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import multiprocessing
 import os
+import re
 import shutil
+import signal
+import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from crmlab.datalog import ENV_VAR as DATA_LOG_ENV_VAR
@@ -32,6 +56,7 @@ from crmlab.reports.config import ConfigError, ReportsConfig, load_config, resol
 from crmlab.reports.index import FAILED, FAILED_SUFFIX, SUCCEEDED, write_index
 from crmlab.reports.provenance import (
     SCHEMA_VERSION,
+    add_log_excerpt,
     describe_data_files,
     error_excerpt,
     format_error,
@@ -45,6 +70,46 @@ from crmlab.reports.provenance import (
 #: Name of the data log inside a run's temporary folder (deleted once read:
 #: it holds absolute paths).
 DATA_LOG_NAME = ".data-files.log"
+#: Name of the kernel's stderr log inside a run's temporary folder (read into
+#: the error of a failed run, then deleted).
+KERNEL_LOG_NAME = ".kernel-stderr.log"
+#: Lock file in the output folder: one ``crmlab reports`` writes there at a time.
+LOCK_NAME = ".crmlab-reports.lock"
+#: Signals that stop a run (those that exist on the platform).
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: Seconds to wait for killed workers and kernels to be gone.
+KILL_TIMEOUT = 10.0
+
+
+class ReportsInterrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) stopped :func:`run_reports`.
+
+    By the time it is raised the workers and kernels are gone, the temporary
+    folders removed and the index rewritten; every report that had not
+    finished keeps its last good version. ``finished`` holds the results of
+    the runs that finished before the signal, ``stopped`` the names of those
+    that did not. A ``KeyboardInterrupt``, so ``except Exception`` lets it through.
+
+    >>> exc = ReportsInterrupted(signal.SIGTERM)
+    >>> exc.signal_name, exc.exit_code
+    ('SIGTERM', 143)
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.finished: list[RunResult] = []
+        self.stopped: list[str] = []
+
+    @property
+    def signal_name(self) -> str:
+        """The signal's name, e.g. ``"SIGTERM"``."""
+        return signal.Signals(self.signum).name
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention for a process ended by a signal: 128 + its number."""
+        return 128 + self.signum
 
 
 @dataclass(frozen=True)
@@ -83,6 +148,7 @@ class _Job:
     versions: dict[str, str | None]
     git: dict[str, Any] | None
     env: dict[str, str] | None = None
+    kernelspec: dict[str, str] | None = None
 
 
 def run_reports(
@@ -94,6 +160,8 @@ def run_reports(
     output_dir: str | os.PathLike[str] | None = None,
     kernel_name: str | None = None,
     progress: bool = True,
+    on_finished: Callable[[RunResult], None] | None = None,
+    console: Any = None,
 ) -> list[RunResult]:
     """Execute the runs of a ``reports.toml`` and return one :class:`RunResult` per run, in config order.
 
@@ -113,67 +181,223 @@ def run_reports(
     kernel_name
         Jupyter kernel to execute with (default: the config's ``kernel``).
     progress
-        Show a progress bar on stderr.
+        Show a progress bar when ``console`` is a terminal (it goes when the runs are done).
+    on_finished
+        Called with each run's result as soon as that run is in place.
+    console
+        The :class:`rich.console.Console` the bar is drawn on (default: one on
+        stderr). What ``on_finished`` prints through it appears above the bar.
 
     Raises
     ------
     ConfigError, ParameterError
-        Before anything runs or any folder is created: invalid config, unknown
-        run name, missing notebook or kernel, or a parameter a notebook does
-        not define. A failing notebook does not raise: its result says "failed".
+        Before anything runs: invalid config, unknown run name, missing
+        notebook or a file that is not one, missing kernel, a parameter a
+        notebook does not define, an output folder that cannot be created or
+        written, or one another run is writing to. A failing notebook does
+        not raise: its result says "failed".
+    ReportsInterrupted
+        SIGINT, SIGTERM or SIGHUP arrived; everything was stopped and cleaned.
     """
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
-    config = load_config(config_path)
-    runs = config.select(only)
-    parameters = resolve_parameters(config, runs, overrides)
-    kernel = kernel_name or config.kernel
-    _check_kernel(kernel)
-    out = Path(output_dir).resolve() if output_dir is not None else config.root / "reports"
-
-    out.mkdir(parents=True, exist_ok=True)
-    versions, git = package_versions(), git_state(config.root)
-    work = []
-    for run in runs:
-        notebook = config.notebook_path(run)
-        tmp = out / f".tmp-{run.name}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()  # not tempfile.mkdtemp, whose folders are private: reports are for reading
-        work.append(
-            _Job(
-                name=run.name,
-                notebook=str(notebook),
-                notebook_rel=project_relative(notebook, config.root)[0],
-                description=run.description,
-                parameters=parameters[run.name],
-                kernel=kernel,
-                root=str(config.root),
-                tmp=str(tmp),
-                versions=versions,
-                git=git,
-                # Workers fork from a server started earlier: give them this process's environment now.
-                env=dict(os.environ),
-            )
-        )
-    workers = min(jobs or os.cpu_count() or 1, len(work))
-    results: dict[str, RunResult] = {}
-    try:
-        if work:
-            _execute_all(work, workers, out, config, results, progress)
-    finally:
-        # Whatever was not moved into place (interrupted runs) goes away.
-        for job in work:
-            shutil.rmtree(job.tmp, ignore_errors=True)
-        write_index(config, out)
+    with _StopSignals() as stop:
+        config = load_config(config_path)
+        runs = config.select(only)
+        parameters = resolve_parameters(config, runs, overrides)
+        kernel = kernel_name or config.kernel
+        kernelspec = _kernelspec(kernel)
+        if output_dir is not None:
+            out, label = Path(output_dir).resolve(), os.fspath(output_dir)
+        else:
+            out = config.root / "reports"
+            label = out.as_posix()
+        results: dict[str, RunResult] = {}
+        work: list[_Job] = []
+        with _locked_output(out, label), _private_temp_dir() as private_tmp:
+            try:
+                versions, git = package_versions(), git_state(config.root)
+                for run in runs:
+                    notebook = config.notebook_path(run)
+                    tmp = _make_tmp(out, run.name, label)
+                    work.append(
+                        _Job(
+                            name=run.name,
+                            notebook=str(notebook),
+                            notebook_rel=project_relative(notebook, config.root)[0],
+                            description=run.description,
+                            parameters=parameters[run.name],
+                            kernel=kernel,
+                            root=str(config.root),
+                            tmp=str(tmp),
+                            versions=versions,
+                            git=git,
+                            # Workers fork from a server started earlier: give them this process's environment now.
+                            env={**os.environ, "TMPDIR": private_tmp, "JUPYTER_RUNTIME_DIR": private_tmp},
+                            kernelspec=kernelspec,
+                        )
+                    )
+                if work:
+                    workers = min(jobs or os.cpu_count() or 1, len(work))
+                    bar = _progress_bar(progress, console)
+                    _execute_all(work, workers, out, config, results, bar, on_finished, stop)
+            except ReportsInterrupted as exc:
+                exc.finished = [results[job.name] for job in work if job.name in results]
+                exc.stopped = [run.name for run in runs if run.name not in results]
+                raise
+            finally:
+                with stop.deferred():
+                    # Whatever was not moved into place (interrupted runs) goes away.
+                    for job in work:
+                        shutil.rmtree(job.tmp, ignore_errors=True)
+                    write_index(config, out)
     return [results[job.name] for job in work if job.name in results]
 
 
-def _check_kernel(kernel: str) -> None:
-    """Fail early (no run started) when the kernel is not installed."""
-    from jupyter_client.kernelspec import KernelSpecManager
+class _StopSignals:
+    """Within the block, SIGINT, SIGTERM and SIGHUP raise :class:`ReportsInterrupted` once.
 
-    specs = KernelSpecManager().find_kernel_specs()
-    if kernel not in specs:
-        raise ConfigError(f"kernel {kernel!r} not found; installed kernels: {', '.join(sorted(specs)) or 'none'}")
+    Later signals are ignored (the run is already stopping). Inside
+    :meth:`deferred`, a signal is held until the critical section ends, so a
+    report is never half moved into place. Handlers are installed only in the
+    main thread (Python delivers signals there) and restored on exit.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._raised = False
+        self._deferring = 0
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is not None:
+            return
+        self.signum = signum
+        if not self._deferring:
+            self._raise()
+
+    def _raise(self) -> None:
+        assert self.signum is not None
+        self._raised = True
+        raise ReportsInterrupted(self.signum)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold a signal that arrives in the block until its end (not raised if the block raises)."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+        if not self._deferring and self.signum is not None and not self._raised:
+            self._raise()
+
+
+@contextlib.contextmanager
+def _locked_output(out: Path, label: str) -> Iterator[None]:
+    """Create the output folder, hold its lock for the block and clean a crashed run's leftovers.
+
+    Raises :class:`ConfigError` (one line naming the folder) when the folder
+    cannot be created or written, or another run holds the lock.
+    """
+    where = f"output folder {label}"
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{where}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in Path(label).parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file" if blocker is not None else exc.strerror
+        raise ConfigError(f"{where}: cannot create it ({reason})") from None
+    try:
+        lock = (out / LOCK_NAME).open("a+b")
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot write there ({exc.strerror})") from None
+    with lock:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks, no guard against a second run
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConfigError(f"{where}: another crmlab reports is writing there") from None
+        try:
+            _clean_leftovers(out)
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot write there ({exc.strerror})") from None
+        yield
+
+
+#: ``.old-<run>-<8 hex>``: a report renamed aside by :func:`_swap_in`.
+_BACKUP = re.compile(r"\.old-(?P<name>.+)-[0-9a-f]{8}")
+
+
+def _clean_leftovers(out: Path) -> None:
+    """Remove the ``.tmp-*`` folders of a crashed run; put back a good report a crashed swap left aside."""
+    for path in out.iterdir():
+        if not path.is_dir():
+            continue
+        backup = _BACKUP.fullmatch(path.name)
+        if path.name.startswith(".tmp-"):
+            shutil.rmtree(path)
+        elif backup is not None:
+            original = out / backup["name"]
+            if original.exists():  # the swap had finished: the backup is stale
+                shutil.rmtree(path)
+            else:  # the crash came between the two renames: this is the last good report
+                path.rename(original)
+
+
+def _make_tmp(out: Path, name: str, label: str) -> Path:
+    """The run's temporary folder ``.tmp-<run>-<random>`` in ``out``."""
+    tmp = out / f".tmp-{name}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()  # not tempfile.mkdtemp, whose folders are private: reports are for reading
+    except OSError as exc:
+        raise ConfigError(f"output folder {label}: cannot write there ({exc.strerror})") from None
+    return tmp
+
+
+@contextlib.contextmanager
+def _private_temp_dir() -> Iterator[str]:
+    """A private temporary folder for the workers and kernels (``TMPDIR``), removed at the end.
+
+    jupyter_client writes each kernel's connection file (ports and keys) with
+    :func:`tempfile.mkstemp`; a kernel killed by a signal cannot delete it,
+    so it goes with this folder instead of piling up in the system's.
+    """
+    private = tempfile.mkdtemp(prefix="crmlab-reports-")
+    try:
+        yield private
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _kernelspec(kernel: str) -> dict[str, str]:
+    """Name, display name and language of an installed kernel; :class:`ConfigError` (no run started) if missing."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    manager = KernelSpecManager()
+    try:
+        spec = manager.get_kernel_spec(kernel)
+    except NoSuchKernel:
+        specs = manager.find_kernel_specs()
+        raise ConfigError(
+            f"kernel {kernel!r} not found; installed kernels: {', '.join(sorted(specs)) or 'none'}"
+        ) from None
+    return {"display_name": spec.display_name, "language": spec.language, "name": kernel}
 
 
 def _execute_all(
@@ -182,44 +406,183 @@ def _execute_all(
     out: Path,
     config: ReportsConfig,
     results: dict[str, RunResult],
-    progress: bool,
+    bar: Any,
+    on_finished: Callable[[RunResult], None] | None,
+    stop: _StopSignals,
 ) -> None:
-    """Run the jobs in a process pool, finalising each as it finishes."""
-    from rich.console import Console
+    """Run the jobs in a process pool, finalising each as it finishes; kill the pool if interrupted."""
     from rich.markup import escape
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    bar = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        disable=not progress,
-    )
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
-    with bar:
-        task = bar.add_task(f"running {len(work)} report{'s' * (len(work) != 1)}", total=len(work))
-        try:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(), initializer=_init_worker)
+    try:
+        with bar:
+            task = bar.add_task(f"running {len(work)} report{'s' * (len(work) != 1)}", total=len(work))
             submitted = time.time()
-            futures: dict[Future[dict[str, Any]], _Job] = {pool.submit(_execute, job): job for job in work}
+            with stop.deferred():  # every worker started is in the pool's table before a signal is handled
+                futures: dict[Future[dict[str, Any]], _Job] = {pool.submit(_execute, job): job for job in work}
             for future in as_completed(futures):
                 job = futures[future]
                 try:
                     record = future.result()
                 except Exception as exc:  # the worker itself died (BrokenProcessPool, ...)
                     record = _record_worker_failure(job, exc, submitted)
-                result = _finalize(job, record, out)
-                results[job.name] = result
-                write_index(config, out)
-                if progress:
-                    mark = "[green]✓[/]" if result.succeeded else "[red]✗[/]"
-                    detail = f"in {result.duration:.1f} s" if result.succeeded else escape(result.error or "")
-                    bar.console.print(f"{mark} {escape(job.name)} {result.status} {detail}")
+                with stop.deferred():
+                    result = _finalize(job, record, out)
+                    results[job.name] = result
+                    write_index(config, out)
+                if on_finished is not None:
+                    on_finished(result)
                 bar.update(task, advance=1, description=f"{escape(job.name)}: {result.status}")
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
+    except BaseException:
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def _progress_bar(progress: bool, console: Any) -> Any:
+    """The run's :class:`rich.progress.Progress`: drawn only on a terminal, gone once the runs are done."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = console or Console(stderr=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not (progress and console.is_terminal),  # a bar in a log file is noise
+        transient=True,  # each run's outcome is reported once, by on_finished
+    )
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes and everything they started (kernels and their children)."""
+    import psutil
+
+    processes = []
+    # CPython's ProcessPoolExecutor keeps its live workers in ``_processes`` (pid -> Process).
+    for pid in list(getattr(pool, "_processes", None) or {}):
+        with contextlib.suppress(psutil.Error):
+            processes.append(psutil.Process(pid))
+    _kill_process_trees(processes)
+
+
+def _kill_process_trees(roots: Iterable[Any], timeout: float = KILL_TIMEOUT) -> None:
+    """Kill each process of ``roots`` (psutil processes) with all its descendants, and wait until they are gone.
+
+    Each process is suspended before its children are listed, so none can
+    start a child that escapes (a worker between fork and exec of a kernel);
+    then all are killed. Waits at most ``timeout`` seconds; zombies count as gone.
+    """
+    import psutil
+
+    frozen: dict[int, Any] = {}
+    pending = list(roots)
+    while pending:
+        process = pending.pop()
+        if process.pid in frozen:
+            continue
+        try:
+            process.suspend()
+            frozen[process.pid] = process
+            pending.extend(process.children())
+        except psutil.Error:  # already gone, or not ours
+            continue
+    for process in frozen.values():
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    deadline = time.monotonic() + timeout
+    alive = list(frozen.values())
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if _is_alive(p)]
+        if alive:
+            time.sleep(0.02)
+
+
+def _is_alive(process: Any) -> bool:
+    """Whether a psutil process still runs (a zombie does not)."""
+    import psutil
+
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _init_worker() -> None:
+    """Set up a worker process: the main process alone handles SIGINT; SIGTERM and SIGHUP kill its kernel.
+
+    A terminal's Ctrl-C reaches every process of the group, the workers too;
+    the main process stops them all. A SIGTERM or SIGHUP sent to the group
+    (or to the worker) must not orphan the kernel, which runs in a session of
+    its own: the worker kills it before exiting.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in STOP_SIGNALS:
+        if signum != signal.SIGINT:
+            signal.signal(signum, _stop_worker)
+
+
+def _stop_worker(signum: int, frame: FrameType | None) -> None:
+    """Worker's SIGTERM/SIGHUP handler: kill the kernels it started, then exit at once."""
+    import psutil
+
+    _kill_process_trees(psutil.Process().children())
+    os._exit(128 + signum)
+
+
+def _kernel_config(stderr_path: Path) -> Any:
+    """Traitlets config of the kernel a worker starts: its stderr into ``stderr_path``, CurveZMQ where possible.
+
+    ipykernel (7+) warns on every start over plain TCP ("Kernel is running
+    over TCP without encryption"); jupyter_client (8.10+) provisions CurveZMQ
+    keys, when ``KernelManager.transport_encryption`` is ``"auto"``, for the
+    kernels whose spec declares ``supported_encryption: ["curve"]``, as
+    ipykernel's do. Older versions, or a pyzmq without CurveZMQ, keep plain TCP.
+    """
+    import zmq
+    from jupyter_client import KernelManager
+    from traitlets.config import Config
+
+    config = Config({_kernel_manager_class().__name__: {"stderr_path": str(stderr_path)}})
+    if "transport_encryption" in KernelManager.class_trait_names() and zmq.has("curve"):
+        config.KernelManager.transport_encryption = "auto"
+    return config
+
+
+@functools.cache
+def _kernel_manager_class() -> type:
+    """nbclient's kernel manager (jupyter_client's ``AsyncKernelManager``), with the kernel's stderr in a file.
+
+    ``start_kernel(**kw)`` passes its keywords to ``subprocess.Popen``; the
+    file stays open until the manager cleans up, which nbclient always does.
+    Defined on first use so that importing this module does not import jupyter_client.
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import Unicode
+
+    class RunKernelManager(AsyncKernelManager):  # type: ignore[misc, valid-type]
+        """An ``AsyncKernelManager`` whose kernel writes its process's stderr to ``stderr_path``."""
+
+        stderr_path = Unicode("", config=True, help="File (appended) for the kernel's stderr; '' to inherit it.")
+        _stderr_file: Any = None
+
+        async def start_kernel(self, **kw: Any) -> None:
+            if self.stderr_path and "stderr" not in kw:
+                self._stderr_file = open(self.stderr_path, "ab")  # noqa: SIM115 (closed in cleanup_resources)
+                kw["stderr"] = self._stderr_file
+            await super().start_kernel(**kw)
+
+        async def cleanup_resources(self, restart: bool = False) -> None:
+            await super().cleanup_resources(restart=restart)
+            if self._stderr_file is not None and not restart:
+                self._stderr_file.close()
+                self._stderr_file = None
+
+    return RunKernelManager
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -231,7 +594,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # Only takes effect when this process starts its fork server (first pool).
-        context.set_forkserver_preload(["crmlab.reports.runner", "crmlab.reports.html", "papermill"])
+        context.set_forkserver_preload(["crmlab.reports.runner", "crmlab.reports.html", "papermill", "psutil"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -249,7 +612,8 @@ def _execute(job: _Job) -> dict[str, Any]:
     if job.env is not None:
         os.environ.clear()
         os.environ.update(job.env)
-    log = tmp / DATA_LOG_NAME
+        tempfile.tempdir = None  # found again from TMPDIR: the run's private folder
+    log, kernel_log = tmp / DATA_LOG_NAME, tmp / KERNEL_LOG_NAME
     # Inherited by the kernel, so crmlab's readers log the files they open.
     os.environ[DATA_LOG_ENV_VAR] = str(log)
     # A non-interactive MPLBACKEND (e.g. Agg in CI) would keep figures out of the report.
@@ -265,29 +629,69 @@ def _execute(job: _Job) -> dict[str, Any]:
             str(executed),
             parameters=job.parameters,
             kernel_name=job.kernel,
+            language=(job.kernelspec or {}).get("language"),  # for a notebook without kernelspec metadata
             cwd=job.root,
             progress_bar=False,
             log_output=False,
+            kernel_manager_class=_kernel_manager_class(),
+            config=_kernel_config(kernel_log),
         )
     except Exception as exc:  # PapermillExecutionError, dead kernel, timeout, ...
         error = error_excerpt(exc, root)
     finally:
         os.environ.pop(DATA_LOG_ENV_VAR, None)
     duration, finished = time.perf_counter() - t0, utc_now()
+    data_files = describe_data_files(read_data_log(log), root)
+    log.unlink(missing_ok=True)
+    try:
+        _record_kernelspec(executed, job.kernelspec, job.notebook_rel)
+    except Exception as exc:
+        error = error or error_excerpt(exc, root)
+    if error is not None:
+        error = add_log_excerpt(error, "kernel_stderr", _read_log(kernel_log), root)
+    kernel_log.unlink(missing_ok=True)
 
     if executed.is_file():
-        try:
-            notebook_to_html(
-                executed, tmp / f"{job.name}.html", title=job.name, source_dir=Path(job.notebook).parent
-            )
+        try:  # the page's header shows the provenance, so the record is made first
+            page = _record(job, error=error, started=started, finished=finished, duration=duration, data_files=data_files)
+            notebook_to_html(executed, tmp / f"{job.name}.html", source_dir=Path(job.notebook).parent, provenance=page)
         except Exception as exc:
             if error is None:  # a report without its page is not a good report
                 error = error_excerpt(exc, root)
-    data_files = describe_data_files(read_data_log(log), root)
-    log.unlink(missing_ok=True)
     record = _record(job, error=error, started=started, finished=finished, duration=duration, data_files=data_files)
     write_provenance(tmp, record)
     return record
+
+
+def _read_log(path: Path) -> str:
+    """A log file's text ('' when missing); undecodable bytes replaced."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _record_kernelspec(executed: Path, kernelspec: dict[str, str] | None, notebook_rel: str | None = None) -> None:
+    """Write the kernel a notebook ran on into its ``kernelspec`` metadata.
+
+    Papermill keeps the source notebook's kernelspec, so a report executed
+    on ``crmlab`` would say ``python3`` and open on the wrong kernel. Papermill's
+    absolute input and output paths (this machine's folders) become the
+    project-relative notebook and the report's own file name.
+    """
+    import nbformat
+
+    if not executed.is_file():
+        return
+    nb = nbformat.read(executed, as_version=4)
+    if kernelspec is not None:
+        nb.metadata["kernelspec"] = dict(kernelspec)
+    papermill_meta = nb.metadata.get("papermill")
+    if papermill_meta is not None:
+        if notebook_rel is not None:
+            papermill_meta["input_path"] = notebook_rel
+        papermill_meta["output_path"] = executed.name
+    nbformat.write(nb, executed)
 
 
 def _record(

@@ -1,34 +1,26 @@
-"""Input checks shared by the strategy modules: every bad cell named by source, row and column."""
+"""Input checks shared by the strategy modules: every bad cell named by source, row and column.
+
+Files are read by :func:`crmlab.data.tables.load_table` and numbers checked by
+:class:`crmlab.data.tables.ProblemLog`, so a strategy input reads and words its
+problems like every other table of the lab (one wording for a negative value,
+:func:`crmlab.data.tables.bounds_message`).
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlab.data import tables
 from crmlab.data.errors import DataError, Problem
+from crmlab.data.tables import Column, ProblemLog, check_scale
 
 
 def plain(value: Any) -> Any:
     """A numpy scalar as the Python value it holds (so messages show ``-2``, not ``np.int64(-2)``)."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def read_table(source: Any) -> tuple[pd.DataFrame, str]:
-    """A DataFrame as given, or a CSV/TSV/Parquet file read by :func:`crmlab.data.tables.load_table`
-    (which records the file for report provenance); returns the frame and its source name.
-
-    Rows of a file are numbered from 1 (the first row under the header), those of a DataFrame by
-    their index label, as :class:`~crmlab.data.DataError` does.
-    """
-    if not isinstance(source, (str, os.PathLike, pd.DataFrame)):
-        raise TypeError(f"expected a DataFrame or a CSV/Parquet path, got {type(source).__name__}")
-    name, frame = tables.load_table(source)
-    return frame, name
 
 
 def check_numeric(
@@ -44,6 +36,11 @@ def check_numeric(
     """The named columns as floats; raise one DataError listing every missing, non-numeric,
     infinite, negative (``nonnegative``), non-positive (``positive``) or out-of-``bounds`` cell.
 
+    Each column is checked as a :class:`crmlab.data.tables.Column` of kind
+    ``"number"`` by :meth:`crmlab.data.tables.ProblemLog.numbers` (missing
+    cells by :mod:`crmlab.data.missing`); values are shown as given. A
+    ``bounds`` that is not (lowest, highest) with lowest < highest is a ValueError.
+
     >>> check_numeric(pd.DataFrame({"spend": [1, -2]}), ["spend"], nonnegative=["spend"])
     Traceback (most recent call last):
     ...
@@ -51,35 +48,15 @@ def check_numeric(
       row 1, column 'spend': negative value (-2)
     """
     columns = list(columns)
-    problems: list[Problem] = []
-    missing_columns = [c for c in columns if c not in frame.columns]
-    if missing_columns:
-        raise DataError(source, [Problem(f"missing column (columns present: {list(frame.columns)})", column=c) for c in missing_columns])
+    check_columns(frame, columns, source=source)
+    low, high = check_scale(bounds, name="bounds") if bounds is not None else (None, None)
+    log = ProblemLog(frame, source)
     out = frame.copy()
     for column in columns:
-        raw = frame[column]
-        values = pd.to_numeric(raw, errors="coerce").astype(float)
-        for row, value in raw[values.isna() & raw.notna()].items():
-            problems.append(Problem("not a number", row=row, column=column, value=plain(value)))
-        if column not in allow_missing:
-            for row in raw.index[raw.isna()]:
-                problems.append(Problem("missing value", row=row, column=column))
-        finite = values.dropna()
-        for row, value in finite[~np.isfinite(finite)].items():
-            problems.append(Problem("not a finite number", row=row, column=column, value=value))
-        if column in nonnegative:
-            for row, value in finite[finite < 0].items():
-                problems.append(Problem("negative value", row=row, column=column, value=plain(raw[row])))
-        if column in positive:
-            for row, value in finite[finite <= 0].items():
-                problems.append(Problem("must be positive", row=row, column=column, value=plain(raw[row])))
-        if bounds is not None:
-            low, high = bounds
-            for row, value in finite[(finite < low) | (finite > high)].items():
-                problems.append(Problem(f"outside the scale [{low:g}, {high:g}]", row=row, column=column, value=plain(raw[row])))
-        out[column] = values
-    if problems:
-        raise DataError(source, problems)
+        spec = Column(column, "number", nullable=column in allow_missing, positive=column in positive,
+                      low=low if bounds is not None else (0 if column in nonnegative else None), high=high)
+        out[column] = log.numbers(spec)
+    log.raise_if_any()
     return out
 
 

@@ -46,7 +46,8 @@ import statsmodels.formula.api as smf
 from scipy import optimize
 
 from crmlab.data.errors import DataError, Problem
-from crmlab.strategy._checks import as_generator, check_columns, check_flags, check_labels, check_numeric, read_table
+from crmlab.data.tables import load_table
+from crmlab.strategy._checks import as_generator, check_columns, check_flags, check_labels, check_numeric
 
 __all__ = [
     "ACTIONS",
@@ -92,7 +93,7 @@ def check_response_curves(curves: Any, *, source: str = "DataFrame") -> pd.DataF
       row 0, column 'max_spend': negative value (-5.0)
     """
     if not isinstance(curves, pd.DataFrame):
-        curves, source = read_table(curves)
+        source, curves = load_table(curves, what="response curves")
     check_columns(curves, ["segment", "action", "ceiling", "rate"], source=source)
     table = curves.copy()
     if "form" not in table.columns:

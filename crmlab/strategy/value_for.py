@@ -31,7 +31,8 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from crmlab.data.errors import DataError, Problem
-from crmlab.strategy._checks import check_columns, check_numeric, read_table
+from crmlab.data.tables import load_table
+from crmlab.strategy._checks import check_columns, check_numeric
 
 __all__ = [
     "attributes_of",
@@ -63,9 +64,9 @@ def read_value_survey(source: Any, *, scale: tuple[float, float] = (1, 7), attri
     Traceback (most recent call last):
     ...
     crmlab.data.errors.DataError: DataFrame: 1 problem
-      row 1, column 'satisfaction': outside the scale [1, 7] (9)
+      row 1, column 'satisfaction': outside the scale 1–7 (9)
     """
-    frame, name = read_table(source)
+    name, frame = load_table(source, what="value survey")
     attrs = list(attributes) if attributes is not None else attributes_of(frame)
     lonely = [c for c in frame.columns if str(c).startswith(("expectation_", "perception_"))
               and str(c).split("_", 1)[1] not in attrs]

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from crmlab.data.tables import ProblemLog, load_table
-from crmlab.data.transactions import _as_string
+from crmlab.data.tables import Column, ProblemLog, load_table
 
 __all__ = ["FAVOUR_COLUMNS", "TIE_TYPES", "read_favour_ledger"]
 
@@ -30,7 +28,13 @@ _ALIASES = {"kin": "family", "friend": "friendship", "friends": "friendship", "c
             "clan/community": "clan", "native place": "clan", "classmate": "friendship", "work": "business"}
 
 
-def read_favour_ledger(source: Any, *, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_favour_ledger(
+    source: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+) -> pd.DataFrame:
     """The canonical favour ledger from a CSV/Parquet path or a DataFrame, checked.
 
     Guanxi (關係) are the personal ties through which people tied by family,
@@ -42,7 +46,11 @@ def read_favour_ledger(source: Any, *, columns: Mapping[str, str] | None = None)
     number, a tie type other than family, clan, friendship or business
     (common synonyms such as "friend", "kin", "community" are mapped), a
     duplicate ``favour_id``. ``columns`` maps your column names to the canonical
-    ones. Rows come back sorted by date.
+    ones. Names and favour ids are compared by value (:mod:`crmlab.data.ids`),
+    missing cells follow :mod:`crmlab.data.missing`, and dates the lab's one
+    date policy (:mod:`crmlab.data.dates`): one format for the whole column,
+    a column that reads as well day-first as month-first is refused unless
+    ``dayfirst=`` or ``date_format=`` says which. Rows come back sorted by date.
 
     Sources: Hwang, K.-K. (1987), "Face and Favor: The Chinese Power Game",
     American Journal of Sociology 92(4), 944–974; Luo, Y. (1997), "Guanxi:
@@ -57,32 +65,25 @@ def read_favour_ledger(source: Any, *, columns: Mapping[str, str] | None = None)
     Traceback (most recent call last):
     ...
     crmlab.data.errors.DataError: DataFrame: 2 problems
-      row 0, column 'value': must be a number > 0 (-5)
+      row 0, column 'value': must be positive (-5)
       row 0, column 'tie_type': must be one of family, clan, friendship, business ('cousin')
     """
     name, frame = load_table(source, what="favour ledger", required=REQUIRED, rename=columns)
-    report = ProblemLog(frame)
+    report = ProblemLog(frame, name)
     ledger = pd.DataFrame(index=frame.index)
     for column in ("giver", "receiver"):
-        ledger[column] = _as_string(frame[column])
-        blank = frame[column].isna() | (ledger[column].str.len() == 0)
-        ledger.loc[blank, column] = None
-        report(blank, column, f"missing {column}")
+        ledger[column] = report.ids(column, message=f"missing {column}")
     report(ledger["giver"].notna() & (ledger["giver"] == ledger["receiver"]), "receiver", "a favour to oneself")
-    raw = frame["date"]
-    ledger["date"] = raw if pd.api.types.is_datetime64_any_dtype(raw) else pd.to_datetime(raw, errors="coerce", format="mixed")
-    report(ledger["date"].isna(), "date", "unparseable or missing date")
-    ledger["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
-    report(~(ledger["value"] > 0) | ~np.isfinite(ledger["value"].fillna(0)), "value", "must be a number > 0")
-    tie = frame["tie_type"].astype("string").str.strip().str.lower()
-    tie = tie.map(lambda v: _ALIASES.get(v, v) if isinstance(v, str) else v)
-    ledger["tie_type"] = tie.astype(object)
-    report(~tie.isin(TIE_TYPES).fillna(False).astype(bool), "tie_type", f"must be one of {', '.join(TIE_TYPES)}")
+    ledger["date"] = report.dates("date", date_format=date_format, dayfirst=dayfirst)
+    ledger["value"] = report.numbers(Column("value", positive=True))
+    tie = report.labels("tie_type", lower=True, message="missing tie type").map(lambda v: _ALIASES.get(v, v), na_action="ignore")
+    ledger["tie_type"] = tie
+    report(tie.notna() & ~tie.isin(TIE_TYPES), "tie_type", f"must be one of {', '.join(TIE_TYPES)}")
     if "favour_id" in frame.columns:
-        ledger["favour_id"] = _as_string(frame["favour_id"])
-        report(frame["favour_id"].notna() & ledger["favour_id"].duplicated(keep="first"), "favour_id", "duplicate favour id")
+        ledger["favour_id"] = report.ids("favour_id", required=False)
+        report(ledger["favour_id"].notna() & ledger["favour_id"].duplicated(keep="first"), "favour_id", "duplicate favour id")
     else:
         ledger["favour_id"] = [f"F{i + 1:06d}" for i in range(len(frame))]
-    ledger["kind"] = frame["kind"].astype("string").astype(object) if "kind" in frame.columns else None
-    report.raise_if_any(name)
+    ledger["kind"] = report.labels("kind", required=False) if "kind" in frame.columns else None
+    report.raise_if_any()
     return ledger[list(FAVOUR_COLUMNS)].sort_values(["date", "favour_id"], kind="stable").reset_index(drop=True)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.data.errors import DataError, Problem
+from crmlab.data.tables import ProblemLog
 
 __all__ = [
     "PHASES",
@@ -58,13 +59,19 @@ def activity_panel(
     *,
     freq: str = "M",
     observation_end: Any = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     """Customer × period activity from the first contact or purchase to the end of observation.
 
     Columns: ``customer_id``, ``period`` (pandas Period), ``t`` (0, 1, … from the
     customer's first event), ``orders`` (purchase records), ``spend``,
     ``contacts`` (interaction records; 0 without ``interactions``). Periods
-    without activity are included with zeros.
+    without activity are included with zeros. The ``date`` columns are read by
+    the lab's one date policy (:mod:`crmlab.data.dates`): one format for a
+    whole column, a column that reads as well day-first as month-first
+    refused unless ``dayfirst=`` or ``date_format=`` says which; each
+    unparseable or missing date is named by its row.
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "a"], "date": pd.to_datetime(["2021-01-10", "2021-03-02"]), "amount": [5.0, 7.0]})
     >>> panel = activity_panel(tx)
@@ -80,26 +87,25 @@ def activity_panel(
             raise DataError(name, [Problem("missing column", column=c) for c in missing])
     if len(transactions) == 0:
         raise DataError("transactions", [Problem("no transactions")])
+    dates = {}
     for name, frame in (("transactions", transactions), ("interactions", interactions)):
         if frame is None:
             continue
-        dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
-        bad = frame.index[dates.isna()]
-        if len(bad):
-            raise DataError(name, [Problem("unparseable or missing date", row=r, column="date", value=frame.at[r, "date"]) for r in bad[:20]],
-                            n_problems=len(bad))
+        log = ProblemLog(frame, name)
+        dates[name] = log.dates("date", date_format=date_format, dayfirst=dayfirst)
+        log.raise_if_any()
     amounts = pd.to_numeric(transactions["amount"], errors="coerce")
     bad = transactions.index[amounts.isna() | (amounts < 0)]
     if len(bad):
         raise DataError("transactions", [Problem("amount must be a number ≥ 0", row=r, column="amount", value=transactions.at[r, "amount"]) for r in bad[:20]],
                         n_problems=len(bad))
     tx = pd.DataFrame({"customer_id": transactions["customer_id"].astype(str).to_numpy(),
-                       "period": pd.to_datetime(transactions["date"]).dt.to_period(freq).to_numpy(),
+                       "period": dates["transactions"].dt.to_period(freq).to_numpy(),
                        "orders": 1, "spend": transactions["amount"].astype(float).to_numpy(), "contacts": 0})
     parts = [tx]
     if interactions is not None and len(interactions):
         parts.append(pd.DataFrame({"customer_id": interactions["customer_id"].astype(str).to_numpy(),
-                                   "period": pd.to_datetime(interactions["date"]).dt.to_period(freq).to_numpy(),
+                                   "period": dates["interactions"].dt.to_period(freq).to_numpy(),
                                    "orders": 0, "spend": 0.0, "contacts": 1}))
     events = pd.concat(parts, ignore_index=True)
     agg = events.groupby(["customer_id", "period"], sort=True)[["orders", "spend", "contacts"]].sum()

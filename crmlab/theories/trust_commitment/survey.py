@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+from crmlab.data.missing import MISSING_VALUES, missing_cells
+from crmlab.data.tables import check_scale
 
 __all__ = ["KMV_CONSTRUCTS", "construct_items", "read_survey", "scale_scores", "validate_survey"]
 
@@ -62,17 +64,30 @@ def construct_items(columns: Iterable[str], constructs: Mapping[str, Sequence[st
 def read_survey(path: str | os.PathLike[str], *, index_col: str | None = None) -> pd.DataFrame:
     """Read a survey CSV (one row per respondent, items as columns); check it with :func:`validate_survey`.
 
-    An unreadable or empty file raises a :class:`~crmlab.data.DataError` naming it.
+    Missing answers are the cells of the lab's one rule (:mod:`crmlab.data.missing`);
+    without ``index_col`` respondents are numbered from 1 (the first row under
+    the header), the row numbers :func:`validate_survey` names. An unreadable
+    or empty file raises a :class:`~crmlab.data.DataError` naming it.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "kmv.csv"
+    >>> _ = path.write_text("trust_1,trust_2\\n5,NA\\n6,7\\n")
+    >>> read_survey(path)
+       trust_1  trust_2
+    1        5      NaN
+    2        6      7.0
     """
     from crmlab.datalog import record_data_file
 
     try:
-        frame = pd.read_csv(path, index_col=index_col)
+        frame = pd.read_csv(path, index_col=index_col, keep_default_na=False, na_values=list(MISSING_VALUES))
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataError(str(path), [Problem(f"cannot read the survey: {exc}")]) from None
     if frame.empty:
         raise DataError(str(path), [Problem("no respondents")])
     record_data_file(path)  # for report provenance
+    if index_col is None:
+        frame.index = pd.RangeIndex(1, len(frame) + 1)
     return frame
 
 
@@ -88,8 +103,12 @@ def validate_survey(
     """Check a Likert survey and return it with reverse-coded items recoded.
 
     Problems looked for: missing item columns, non-numeric or non-integer
-    answers, answers outside ``scale``, missing answers, and *constant
-    responders* (the same answer to every item, straight-lining). With
+    answers, answers outside ``scale``, missing answers (empty cells and the
+    markers of :mod:`crmlab.data.missing`), and *constant responders* (the
+    same answer to every item, straight-lining). ``scale`` is (lowest,
+    highest) scale point, whole numbers with lowest < highest: a reversed,
+    degenerate or non-numeric scale is a ValueError, not a survey whose every
+    answer is flagged. With
     ``on_invalid="raise"`` a :class:`~crmlab.data.DataError` lists them by
     row and column; with ``"flag"`` the survey is returned with a boolean
     column ``invalid`` and a ``problems`` column describing each flagged row
@@ -98,7 +117,7 @@ def validate_survey(
     """
     if on_invalid not in ("raise", "flag"):
         raise ValueError(f"on_invalid must be 'raise' or 'flag', got {on_invalid!r}")
-    low, high = scale
+    low, high = check_scale(scale, whole=True)
     mapping = construct_items(survey.columns, constructs)
     if not mapping:
         raise DataError(source, [Problem("no construct items found (columns named <construct>_<k>)")])
@@ -108,7 +127,9 @@ def validate_survey(
     missing += [r for r in reverse if r not in items]
     if missing:
         raise DataError(source, [Problem("missing item column" if m in items else "reverse-coded item is not an item of a construct", column=m) for m in missing])
-    data = survey[items].apply(pd.to_numeric, errors="coerce")
+    raw = survey[items]
+    missing_answer = raw.apply(missing_cells)
+    data = raw.mask(missing_answer).apply(pd.to_numeric, errors="coerce")
     problems: list[Problem] = []
     row_problems: dict[Any, list[str]] = {}
 
@@ -116,13 +137,12 @@ def validate_survey(
         row_problems.setdefault(row, []).append(f"{column}: {message}" if column else message)
         problems.append(Problem(message, row=row, column=column, value=value))
 
-    raw = survey[items]
     for column in items:
         col = data[column]
-        bad_type = col.isna() & raw[column].notna()
+        bad_type = col.isna() & ~missing_answer[column]
         for row in col.index[bad_type]:
             add(row, column, "not a number", raw.at[row, column])
-        for row in col.index[raw[column].isna()]:
+        for row in col.index[missing_answer[column]]:
             add(row, column, "missing answer", None)
         outside = col.notna() & ((col < low) | (col > high))
         for row in col.index[outside]:

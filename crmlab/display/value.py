@@ -1,0 +1,494 @@
+"""The value of the customer as readers see it: parameter tables beside their reference, and generated conclusions.
+
+Every sentence here is built from a computed frame (a model comparison, a
+holdout comparison, a CLV summary, a channel table, a Markov policy), so that
+it cannot contradict the table printed beside it; comparisons say "about
+equally" within a stated tolerance instead of inventing a winner. Reference
+values are the published CDNOW estimates (Fader, Hardie & Lee 2005a, 2005b)
+or, on a synthetic base, the planted truth.
+
+>>> comparison = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "AIC": [19172.9, 19198.0]})
+>>> holdout = pd.DataFrame({"frequency": ["0", "1", "all"], "n_customers": [80, 20, 100],
+...                         "actual": [0.2, 1.0, 0.36], "BG/NBD": [0.25, 0.9, 0.38], "Pareto/NBD": [0.1, 1.2, 0.32]})
+>>> print(model_choice_sentences(comparison, holdout).plain)
+By AIC the BG/NBD fits the calibration period best (Pareto/NBD: ΔAIC 25.1, essentially no support, Burnham & Anderson 2002). In the holdout period the customers made 0.360 transactions each; the BG/NBD forecast 0.380 (+5.6%), the Pareto/NBD 0.320 (-11.1%). By the mean absolute error over the frequency groups the BG/NBD forecasts best (0.060 transactions per customer against 0.120).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab.display.labels import label
+from crmlab.display.numbers import integer, money, number, percent
+from crmlab.display.text import Markdown, compare, join_list, markdown, plural
+
+__all__ = [
+    "MODEL_NAMES",
+    "PUBLISHED_ESTIMATES",
+    "channel_sentences",
+    "clv_summary",
+    "concentration_sentence",
+    "holdout_errors",
+    "markov_sentences",
+    "markov_value_table",
+    "model_choice_sentences",
+    "parameter_table",
+    "planted_reference",
+    "published_reference",
+    "probability_alive_sentence",
+    "reference_sentence",
+    "spend_sentence",
+]
+
+#: Reader names of the lab's transaction and spend models.
+MODEL_NAMES: dict[str, str] = {
+    "BetaGeo": "BG/NBD",
+    "ParetoNBD": "Pareto/NBD",
+    "ModifiedBetaGeo": "MBG/NBD",
+    "BetaGeoBetaBinom": "BG/BB",
+    "GammaGamma": "Gamma-Gamma",
+}
+
+#: The CDNOW estimates as printed: BG/NBD (Fader, Hardie & Lee 2005a, "Counting your customers the easy way",
+#: Marketing Science 24(2)), Pareto/NBD and Gamma-Gamma (Fader, Hardie & Lee 2005b, "RFM and CLV", JMR 42(4)).
+PUBLISHED_ESTIMATES: dict[str, dict[str, str]] = {
+    "BG/NBD": {"r": "0.243", "alpha": "4.414", "a": "0.793", "b": "2.426"},
+    "Pareto/NBD": {"r": "0.553", "alpha": "10.58", "s": "0.606", "beta": "11.67"},
+    "Gamma-Gamma": {"p": "6.25", "q": "3.74", "gamma": "15.44"},
+}
+
+#: Burnham & Anderson (2002, §2.6): support for a model ΔAIC behind the best.
+_AIC_SUPPORT = ((2.0, "substantial support"), (4.0, "some support"), (10.0, "considerably less support"),
+                (np.inf, "essentially no support"))
+
+
+def _name(model: str) -> str:
+    return MODEL_NAMES.get(model, model)
+
+
+def published_reference(source: str, calibration_end: str, freq: str = "D", time_unit: str = "W") -> dict | None:
+    """The published estimates to set beside crmlab's, when the run is the papers' own set-up, else None.
+
+    Fader, Hardie & Lee (2005a, 2005b) fit the CDNOW 1/10 sample calibrated
+    to 1997-09-30 (week 39), one transaction per day, in weeks; on any other
+    data or set-up there is nothing published to compare with.
+
+    >>> sorted(published_reference("cdnow", "1997-09-30")), published_reference("cdnow", "1997-12-31")
+    (['BG/NBD', 'Gamma-Gamma', 'Pareto/NBD'], None)
+    """
+    same = str(source) == "cdnow" and str(calibration_end) == "1997-09-30" and freq == "D" and time_unit == "W"
+    return PUBLISHED_ESTIMATES if same else None
+
+
+def planted_reference(channels: pd.DataFrame, model: str = "BG/NBD") -> dict[str, dict[str, float]]:
+    """The planted parameters of a synthetic world as references: ``"{model}, {channel}"`` → r, α, a, b for each
+    channel, and ``"Gamma-Gamma"`` → p, q, γ when every channel shares them (``SimulatedWorld.channels``).
+
+    >>> channels = pd.DataFrame({"channel": ["x"], "r": [0.2], "alpha": [4.0], "a": [0.8], "b": [2.4],
+    ...                          "p_spend": [6.0], "q": [3.7], "gamma": [15.0]})
+    >>> planted_reference(channels)
+    {'BG/NBD, x': {'r': 0.2, 'alpha': 4.0, 'a': 0.8, 'b': 2.4}, 'Gamma-Gamma': {'p': 6.0, 'q': 3.7, 'gamma': 15.0}}
+    """
+    out: dict[str, dict[str, float]] = {}
+    for _, row in channels.iterrows():
+        out[f"{model}, {row['channel']}"] = {k: float(row[k]) for k in ("r", "alpha", "a", "b")}
+    spend = channels[["p_spend", "q", "gamma"]].drop_duplicates()
+    if len(spend) == 1:
+        out["Gamma-Gamma"] = {"p": float(spend["p_spend"].iloc[0]), "q": float(spend["q"].iloc[0]),
+                              "gamma": float(spend["gamma"].iloc[0])}
+    return out
+
+
+def parameter_table(models: Mapping[str, Any], reference: Mapping[str, Mapping[str, Any]] | None = None,
+                    reference_name: str = "reference") -> pd.DataFrame:
+    """The fitted parameters of several models in one long frame, beside a reference value where there is one.
+
+    One row per model and parameter: ``model``, ``parameter`` (its symbol,
+    α for ``alpha``), ``estimate``, ``se``, ``ci_low``, ``ci_high`` (the 95%
+    Wald interval of the model's ``summary``) and, with ``reference`` (model →
+    parameter → value), a column named ``reference_name`` holding the reference
+    as given (a published value keeps its printed digits) and ``inside_ci``:
+    whether the reference lies in the interval.
+
+    >>> class Fitted:
+    ...     summary = pd.DataFrame({"coef": [0.2426, 4.4136], "se(coef)": [0.0126, 0.3782],
+    ...                             "lower 95%": [0.218, 3.672], "upper 95%": [0.267, 5.155]},
+    ...                            index=pd.Index(["r", "alpha"], name="parameter"))
+    >>> parameter_table({"BG/NBD": Fitted()}, {"BG/NBD": {"r": "0.243", "alpha": "4.414"}}, "published")
+        model parameter  estimate      se  ci_low  ci_high published  inside_ci
+    0  BG/NBD         r    0.2426  0.0126   0.218    0.267     0.243       True
+    1  BG/NBD         α    4.4136  0.3782   3.672    5.155     4.414       True
+    """
+    rows = []
+    for name, model in models.items():
+        summary = model.summary
+        for parameter, row in summary.iterrows():
+            entry = {"model": name, "parameter": label(parameter), "estimate": float(row["coef"]),
+                     "se": float(row["se(coef)"]), "ci_low": float(row["lower 95%"]), "ci_high": float(row["upper 95%"])}
+            if reference is not None:
+                value = reference.get(name, {}).get(parameter)
+                entry[reference_name] = value
+                entry["inside_ci"] = (None if value is None else
+                                      bool(entry["ci_low"] <= float(value) <= entry["ci_high"]))
+            rows.append(entry)
+    return pd.DataFrame(rows)
+
+
+def reference_sentence(table: pd.DataFrame, reference_name: str, *, printed: bool = False) -> Markdown:
+    """How the estimates of :func:`parameter_table` stand to their reference, counted.
+
+    With ``printed`` (published values), an estimate agrees when it rounds to
+    the value as printed; otherwise the count is of references inside the
+    95% interval, and the parameter furthest outside it (in standard errors)
+    is named.
+
+    >>> table = pd.DataFrame({"model": ["m", "m"], "parameter": ["r", "α"], "estimate": [0.2426, 4.0],
+    ...                       "se": [0.01, 0.1], "ci_low": [0.22, 3.8], "ci_high": [0.26, 4.2],
+    ...                       "planted": [0.243, 4.414], "inside_ci": [True, False]})
+    >>> print(reference_sentence(table, "planted").plain)
+    The planted value lies inside the 95% confidence interval of the estimate for 1 of 2 parameters; the furthest outside is α of m (planted 4.41, estimated 4.00, 4.1 standard errors away).
+    """
+    known = table[table[reference_name].notna()] if reference_name in table else table.iloc[0:0]
+    if known.empty:
+        return markdown("There is no {what} value to compare the estimates with.", what=reference_name)
+    if printed:
+        agree = [round(est, len(str(ref).split(".")[1]) if "." in str(ref) else 0) == float(ref)
+                 for est, ref in zip(known["estimate"], known[reference_name], strict=True)]
+        models = join_list(dict.fromkeys(known["model"]))
+        if all(agree):
+            return markdown("The {models} estimates equal the published ones to every digit printed "
+                            "({n} of {n} parameters).", models=models, n=len(known))
+        missed = known[~np.array(agree)]
+        return markdown("The estimates equal the published ones to the digits printed for {k} of {n} parameters; "
+                        "they differ for {which}.", k=int(sum(agree)), n=len(known),
+                        which=join_list(f"{p} of {m}" for m, p in zip(missed["model"], missed["parameter"], strict=True)))
+    inside = known["inside_ci"].astype(bool)
+    text = markdown("The {what} value lies inside the 95% confidence interval of the estimate for {k} of {n}",
+                    what=reference_name, k=int(inside.sum()), n=plural(len(known), "parameter"))
+    if inside.all():
+        return Markdown(text.text + ".", text.plain + ".")
+    out = known[~inside]
+    distance = (out[reference_name].astype(float) - out["estimate"]).abs() / out["se"].replace(0, np.nan)
+    worst = out.loc[distance.idxmax()] if distance.notna().any() else out.iloc[0]
+    tail = markdown("; the furthest outside is {p} of {m} ({what} {ref}, estimated {est}, {z} standard errors away).",
+                    p=worst["parameter"], m=worst["model"], what=reference_name, ref=number(float(worst[reference_name])),
+                    est=number(float(worst["estimate"]), digits=max(2, _digits(worst[reference_name]))),
+                    z=number(float(distance.max()), digits=1))
+    return Markdown(text.text + tail.text, text.plain + tail.plain)
+
+
+def _digits(value: Any) -> int:
+    from crmlab.display.numbers import decimals_for
+
+    return decimals_for([float(value)])
+
+
+def holdout_errors(holdout: pd.DataFrame) -> pd.DataFrame:
+    """How well each model forecast the holdout period, from :func:`crmlab.clv.holdout_comparison`.
+
+    One row per model column: ``forecast`` and ``actual`` (mean holdout
+    transactions per customer, the ``"all"`` row), ``relative_error`` =
+    forecast / actual − 1, and ``mae``, the mean absolute error of the group
+    means weighted by the customers in each calibration-frequency group
+    (Σ n_g |forecast_g − actual_g| / Σ n_g).
+
+    >>> holdout = pd.DataFrame({"frequency": ["0", "1", "all"], "n_customers": [80, 20, 100],
+    ...                         "actual": [0.2, 1.0, 0.36], "m": [0.25, 0.9, 0.38]})
+    >>> holdout_errors(holdout).round(4)
+      model  actual  forecast  relative_error   mae
+    0     m    0.36      0.38          0.0556  0.06
+    """
+    groups = holdout[holdout["frequency"].astype(str) != "all"]
+    overall = holdout[holdout["frequency"].astype(str) == "all"].iloc[0]
+    weights = groups["n_customers"].to_numpy(dtype=float)
+    rows = []
+    for column in [c for c in holdout.columns if c not in ("frequency", "n_customers", "actual")]:
+        gap = np.abs(groups[column].to_numpy(dtype=float) - groups["actual"].to_numpy(dtype=float))
+        rows.append({"model": column, "actual": float(overall["actual"]), "forecast": float(overall[column]),
+                     "relative_error": float(overall[column]) / float(overall["actual"]) - 1,
+                     "mae": float(np.sum(weights * gap) / weights.sum())})
+    return pd.DataFrame(rows)
+
+
+def model_choice_sentences(comparison: pd.DataFrame, holdout: pd.DataFrame, *, tolerance: float = 0.10) -> Markdown:
+    """Which purchase model to prefer, from the fit (AIC) and the holdout forecasts.
+
+    ``comparison`` is :func:`crmlab.clv.compare_models` (``model``, ``AIC``),
+    ``holdout`` :func:`crmlab.clv.holdout_comparison`. The AIC sentence names
+    the best model and the support of the others by ΔAIC (Burnham & Anderson
+    2002: ≤ 2 substantial, ≤ 4 some, ≤ 10 considerably less, more: essentially
+    none). The holdout sentence gives each model's forecast against the
+    actual mean, then the best by mean absolute error (:func:`holdout_errors`);
+    models within ``tolerance`` (relative) of the best forecast "about equally
+    well".
+    """
+    fit = comparison.assign(delta=comparison["AIC"] - comparison["AIC"].min()).sort_values("delta")
+    best = fit.iloc[0]
+    parts = []
+    if len(fit) > 1:
+        others = "; ".join(f"{_name(m)}: ΔAIC {number(d, digits=1)}, "
+                           f"{next(text for limit, text in _AIC_SUPPORT if d <= limit)}"
+                           for m, d in zip(fit["model"].iloc[1:], fit["delta"].iloc[1:], strict=True))
+        parts.append(markdown("By AIC the {best} fits the calibration period best ({others}, Burnham & Anderson 2002).",
+                              best=_name(best["model"]), others=others))
+    else:
+        parts.append(markdown("Only the {best} was fitted.", best=_name(best["model"])))
+    errors = holdout_errors(holdout)
+    forecasts = ", ".join(f"the {_name(m)}{' forecast' if k == 0 else ''} {number(f, digits=3)} "
+                          f"({'+' if e >= 0 else ''}{percent(e)})" for k, (m, f, e) in
+                          enumerate(zip(errors["model"], errors["forecast"], errors["relative_error"], strict=True)))
+    parts.append(markdown(" In the holdout period the customers made {actual} transactions each; {forecasts}.",
+                          actual=number(float(errors["actual"].iloc[0]), digits=3),
+                          forecasts=forecasts))
+    if len(errors) > 1:
+        ranked = errors.sort_values("mae")
+        top = ranked.iloc[0]
+        close = ranked[ranked["mae"] <= top["mae"] * (1 + tolerance)]
+        if len(close) == len(ranked):
+            parts.append(markdown(" By the mean absolute error over the frequency groups they forecast about equally "
+                                  "well ({maes} transactions per customer).",
+                                  maes=join_list(f"{_name(m)} {number(v, digits=3)}" for m, v in
+                                                 zip(ranked["model"], ranked["mae"], strict=True))))
+        else:
+            rest = ranked.iloc[len(close):]
+            parts.append(markdown(" By the mean absolute error over the frequency groups the {best} forecasts best "
+                                  "({mae} transactions per customer against {rest}).",
+                                  best=join_list(_name(m) for m in close["model"]), mae=number(top["mae"], digits=3),
+                                  rest=join_list(number(v, digits=3) for v in rest["mae"])))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+def probability_alive_sentence(matrix: pd.DataFrame, *, unit: str = "weeks") -> Markdown:
+    """What the P(alive) matrix says about frequent buyers gone quiet and one-time buyers, read off its cells.
+
+    ``matrix`` is :func:`crmlab.clv.probability_alive_matrix` (rows: frequency,
+    columns: recency). Compares the most frequent buyer whose last purchase
+    was recent with one whose last purchase was early, and gives the
+    one-purchase customer's P(alive) at the same early recency.
+
+    >>> m = pd.DataFrame([[0.05, 0.9], [0.6, 0.95], [np.nan, np.nan]], index=pd.Index([10, 1, 0], name="frequency"),
+    ...                  columns=pd.Index([2.0, 30.0], name="recency"))
+    >>> print(probability_alive_sentence(m).plain)
+    A customer with 10 repeat purchases is alive with probability 90.0% if the last came at week 30, and 5.0% if it came at week 2: frequent buyers who have gone quiet are probably gone. One with a single repeat purchase at week 2 keeps 60.0%.
+    """
+    frequent = int(matrix.index.max())
+    row = matrix.loc[frequent].dropna()
+    early, late = row.index.min(), row.index.max()
+    p_late, p_early = float(row[late]), float(row[early])
+    verdict = {"lower": "frequent buyers who have gone quiet are probably gone",
+               "higher": "here a long silence does not lower it",
+               "about the same": "recency makes little difference here"}[compare(p_early, p_late, tolerance=0.05)]
+    text = markdown("A customer with {n} repeat purchases is alive with probability {late_p} if the last came at "
+                    "{late}, and {early_p} if it came at {early}: {verdict}.",
+                    n=frequent, late_p=percent(p_late), late=_time(late, unit), early_p=percent(p_early),
+                    early=_time(early, unit), verdict=verdict)
+    if 1 in matrix.index and early in matrix.columns and not np.isnan(matrix.loc[1, early]):
+        one = markdown(" One with a single repeat purchase at {early} keeps {p}.", early=_time(early, unit),
+                       p=percent(float(matrix.loc[1, early])))
+        text = Markdown(text.text + one.text, text.plain + one.plain)
+    return text
+
+
+def _time(value: float, unit: str) -> str:
+    """A point in model time: "week 38", "day 3" (or "38 units" for an unknown unit)."""
+    singular = {"weeks": "week", "days": "day", "months": "month"}.get(unit)
+    return f"{singular} {number(value)}" if singular else f"{number(value)} {unit}"
+
+
+def spend_sentence(correlation: float, *, published: float | None = None, threshold: float = 0.3) -> Markdown:
+    """Whether spend per transaction is independent enough of frequency for the Gamma-Gamma model.
+
+    The model assumes it (Fader, Hardie & Lee 2005b, who report 0.11 on CDNOW):
+    |correlation| below ``threshold`` is called small.
+
+    >>> print(spend_sentence(0.11, published=0.11).plain)
+    The correlation between a customer's number of repeat purchases and mean spend is 0.11 (Fader, Hardie & Lee 2005b report 0.11 on CDNOW): small, so the Gamma-Gamma assumption that spend does not depend on frequency is reasonable.
+    >>> print(spend_sentence(-0.45).plain)
+    The correlation between a customer's number of repeat purchases and mean spend is -0.45: not small, so the Gamma-Gamma assumption that spend does not depend on frequency is doubtful here.
+    """
+    note = "" if published is None else f" (Fader, Hardie & Lee 2005b report {number(published, digits=2)} on CDNOW)"
+    verdict = ("small, so the Gamma-Gamma assumption that spend does not depend on frequency is reasonable"
+               if abs(correlation) < threshold else
+               "not small, so the Gamma-Gamma assumption that spend does not depend on frequency is doubtful here")
+    return markdown("The correlation between a customer's number of repeat purchases and mean spend is {r}{note}: "
+                    "{verdict}.", r=number(correlation, digits=2), note=Markdown(note), verdict=verdict)
+
+
+def clv_summary(clv: pd.Series, *, top: float = 0.10) -> pd.DataFrame:
+    """The distribution of customer lifetime values in one row: count, total, mean, median and the top share.
+
+    ``top_customers`` = the ⌈top·n⌉ most valuable customers (at least 1),
+    ``top_share`` = their share of the total value (a point of the Lorenz
+    curve, Lorenz 1905).
+
+    >>> clv_summary(pd.Series([1.0, 1.0, 2.0, 4.0, 2.0, 10.0, 0.0, 0.0, 0.0, 0.0]))
+       n_customers  total  mean  median  top  top_customers  top_share
+    0           10   20.0   2.0     1.0  0.1              1        0.5
+    """
+    values = pd.Series(clv, dtype=float).dropna()
+    ranked = values.sort_values(ascending=False)
+    k = max(1, int(np.ceil(top * len(ranked) - 1e-9)))
+    total = float(ranked.sum())
+    return pd.DataFrame({"n_customers": [len(ranked)], "total": [total], "mean": [float(ranked.mean())],
+                         "median": [float(ranked.median())], "top": [top], "top_customers": [k],
+                         "top_share": [float(ranked.head(k).sum()) / total if total else np.nan]})
+
+
+def concentration_sentence(summary: pd.DataFrame, *, currency: str = "$") -> Markdown:
+    """How concentrated the value is, from :func:`clv_summary`: the top share, and the mean against the median.
+
+    >>> print(concentration_sentence(clv_summary(pd.Series([1.0, 1, 2, 4, 2, 10, 0, 0, 0, 0]))).plain)
+    The base is worth $20.00 in all. The top 10% of customers (1) hold 50.0% of it, five times their share of the customers: value is concentrated, the case for treating customers differently. The mean customer is worth $2.00, the median one $1.00.
+    >>> print(concentration_sentence(clv_summary(pd.Series([5.0] * 10))).plain)
+    The base is worth $50.00 in all. The top 10% of customers (1) hold 10.0% of it, about their share of the customers: value is spread evenly. The mean customer is worth $5.00, the median one $5.00.
+    """
+    row = summary.iloc[0]
+    ratio = row["top_share"] / (row["top_customers"] / row["n_customers"])
+    if ratio <= 1.25:
+        how, verdict = "about their share of the customers", "value is spread evenly"
+    else:
+        words = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 6: "six times", 7: "seven times",
+                 8: "eight times", 9: "nine times", 10: "ten times"}
+        rounded = int(round(ratio))
+        how = f"{words.get(rounded, number(ratio, digits=1) + ' times')} their share of the customers"
+        if rounded < 2:
+            how = f"{number(ratio, digits=1)} times their share of the customers"
+        verdict = "value is concentrated, the case for treating customers differently"
+    return markdown("The base is worth {total} in all. The top {top} of customers ({k}) hold {share} of it, {how}: "
+                    "{verdict}. The mean customer is worth {mean}, the median one {median}.",
+                    total=money(row["total"], unit=currency), top=percent(row["top"], digits=0),
+                    k=integer(row["top_customers"]), share=percent(row["top_share"]), how=how, verdict=verdict,
+                    mean=money(row["mean"], unit=currency), median=money(row["median"], unit=currency))
+
+
+def channel_sentences(channels: pd.DataFrame, *, currency: str = "$") -> Markdown:
+    """Which acquisition channels pay, from :func:`crmlab.clv.clv_by_channel` with acquisition costs.
+
+    A channel pays when its customers' mean CLV exceeds their acquisition
+    cost: said only when the whole 95% interval of the net value is above 0
+    ("pays"), or below ("does not pay"); otherwise "cannot be told apart from
+    break-even". LTV/CAC is mean CLV / cost.
+
+    >>> channels = pd.DataFrame({"channel": ["referral", "social"], "mean_clv": [30.0, 8.0],
+    ...                          "acquisition_cost": [6.0, 9.0], "net_value_low": [20.0, -3.0],
+    ...                          "net_value_high": [28.0, 0.5], "ltv_cac": [5.0, 0.89]})
+    >>> print(channel_sentences(channels).plain)
+    Referral brings the most valuable customers (mean CLV $30.00) and social the least ($8.00). LTV/CAC: referral 5.00, social 0.89. Referral pays (its customers are worth more than they cost, with 95% confidence); social cannot be told apart from break-even.
+    """
+    ranked = channels.sort_values("mean_clv", ascending=False)
+    first, last = ranked.iloc[0], ranked.iloc[-1]
+    parts = [markdown("{best} brings the most valuable customers (mean CLV {v}) and {worst} the least ({w}).",
+                      best=first["channel"], v=money(first["mean_clv"], unit=currency), worst=last["channel"],
+                      w=money(last["mean_clv"], unit=currency))]
+    if "acquisition_cost" in ranked:
+        ratios = ", ".join(f"{c} {number(r, digits=2)}" for c, r in zip(ranked["channel"], ranked["ltv_cac"], strict=True))
+        parts.append(markdown(" LTV/CAC: {ratios}.", ratios=ratios))
+        verdicts = []
+        for _, row in ranked.iterrows():
+            if row["net_value_low"] > 0:
+                verdicts.append((row["channel"], "pays (its customers are worth more than they cost, with 95% confidence)"))
+            elif row["net_value_high"] < 0:
+                verdicts.append((row["channel"], "does not pay (its customers are worth less than they cost, "
+                                                 "with 95% confidence)"))
+            else:
+                verdicts.append((row["channel"], "cannot be told apart from break-even"))
+        text = "; ".join(f"{c} {v}" for c, v in verdicts)
+        parts.append(markdown(" {text}.", text=text))
+    text, plain = "".join(p.text for p in parts), "".join(p.plain for p in parts)
+    return Markdown(_capitalised(text), _capitalised(plain))
+
+
+def _capitalised(text: str) -> str:
+    """The sentence with a capital first letter, and after each ". " and "; " that starts a clause with a name."""
+    import re
+
+    text = text[:1].upper() + text[1:]
+    return re.sub(r"(\. )([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+def markov_value_table(chain: Any, horizon: int) -> pd.DataFrame:
+    """The value of a customer in each state of a :class:`crmlab.clv.MarkovCLV`, three ways.
+
+    One row per state: ``reward`` per period, ``value_horizon`` (marketed for
+    ``horizon`` more periods), ``value_marketed`` (marketed for ever),
+    ``policy`` ("market" or "stop", the optimal policy of
+    :meth:`~crmlab.clv.MarkovCLV.optimal_policy`) and ``value_optimal``
+    (the value under that policy; Pfeifer & Carraway 2000).
+
+    A recency chain whose last state is open (lapsed customers can come back):
+
+    >>> from crmlab.clv import MarkovCLV
+    >>> P = [[0.3, 0.7, 0.0], [0.1, 0.0, 0.9], [0.02, 0.0, 0.98]]
+    >>> chain = MarkovCLV(P, [36, -4, -4], 0.03, states=["recency 1", "recency 2", "recency 3+"])
+    >>> markov_value_table(chain, 8).round(2)
+            state  reward  value_horizon  value_marketed  policy  value_optimal
+    0   recency 1    36.0          34.92          -38.62  market          51.78
+    1   recency 2    -4.0         -19.70          -93.25  market           1.03
+    2  recency 3+    -4.0         -24.30          -97.85    stop           0.00
+    """
+    policy = chain.optimal_policy()
+    return pd.DataFrame({
+        "state": list(chain.states),
+        "reward": chain.rewards.to_numpy(),
+        "value_horizon": chain.value(horizon).to_numpy(),
+        "value_marketed": policy["value_marketed"].to_numpy(),
+        "policy": np.where(policy["market"].to_numpy(), "market", "stop"),
+        "value_optimal": policy["value"].to_numpy(),
+    })
+
+
+def markov_sentences(values: pd.DataFrame, *, horizon: int, period: str = "period", currency: str = "$",
+                     transition_matrix: pd.DataFrame | None = None) -> Markdown:
+    """Why the values of :func:`markov_value_table` differ, and what the optimal stopping policy is worth.
+
+    Explains negative values of marketing for ever (a lapsed state costs the
+    marketing every period it is visited, and the customer keeps coming back
+    to it), the gap with the ``horizon`` values, and the policy of when to stop
+    (Pfeifer & Carraway 2000). With the chain's ``transition_matrix`` the
+    most lapsed state's chance of buying again (moving to the first state) is
+    given too.
+
+    >>> values = pd.DataFrame({"state": ["recency 1", "recency 2"], "reward": [36.0, -4.0],
+    ...                        "value_horizon": [10.0, 1.0], "value_marketed": [-5.0, -8.0],
+    ...                        "policy": ["market", "stop"], "value_optimal": [48.0, 0.0]})
+    >>> print(markov_sentences(values, horizon=8, period="quarter").plain)
+    Marketing to every customer for ever is worth less than nothing in 2 of 2 states, while over 8 quarters it is worth more than nothing in 2: a lapsed customer costs the marketing in every quarter they stay lapsed, so the costs of the distant future outweigh the margins of the near one. The firm should not market for ever: the optimal policy (Pfeifer & Carraway 2000) markets to recency 1 and stops marketing to recency 2 (stopping makes them former customers, worth 0). Under it a customer in recency 1 is worth $48.00 instead of -$5.00.
+    """
+    v = values.set_index("state")
+    negative = int((v["value_marketed"] < 0).sum())
+    positive_h = int((v["value_horizon"] > 0).sum())
+    parts = []
+    if negative:
+        parts.append(markdown(
+            "Marketing to every customer for ever is worth less than nothing in {neg} of {n} states, while over "
+            "{h} {period}s it is worth more than nothing in {pos}: a lapsed customer costs the marketing in every "
+            "{period} they stay lapsed, so the costs of the distant future outweigh the margins of the near one.",
+            neg=negative, n=len(v), h=horizon, period=period, pos=positive_h))
+        if transition_matrix is not None:
+            last, first = v.index[-1], v.index[0]
+            parts.append(markdown(" A customer in {last} buys again with probability {p} a {period} but costs {cost} "
+                                  "every {period} marketed; {stay} stay there.", last=last,
+                                  p=percent(float(transition_matrix.loc[last, first])), period=period,
+                                  cost=money(-float(v.loc[last, "reward"]), unit=currency),
+                                  stay=percent(float(transition_matrix.loc[last, last]))))
+    else:
+        parts.append(markdown("Marketing to every customer for ever is worth something in every state."))
+    market = [s for s in v.index if v.loc[s, "policy"] == "market"]
+    stop = [s for s in v.index if v.loc[s, "policy"] == "stop" and (v.loc[s, "reward"] != 0 or v.loc[s, "value_marketed"] != 0)]
+    if stop:
+        parts.append(markdown(" The firm should not market for ever: the optimal policy (Pfeifer & Carraway 2000) "
+                              "markets to {market} and stops marketing to {stop} (stopping makes them former "
+                              "customers, worth 0).", market=join_list(market) or "no state", stop=join_list(stop)))
+    else:
+        parts.append(markdown(" The optimal policy (Pfeifer & Carraway 2000) markets in every state: no state is "
+                              "worth giving up."))
+    first = v.index[0]
+    if v.loc[first, "value_optimal"] > v.loc[first, "value_marketed"] + 1e-9:
+        parts.append(markdown(" Under it a customer in {s} is worth {opt} instead of {always}.", s=first,
+                              opt=money(v.loc[first, "value_optimal"], unit=currency),
+                              always=money(v.loc[first, "value_marketed"], unit=currency)))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))

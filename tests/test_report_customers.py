@@ -1,0 +1,307 @@
+"""The customer-base and customer-value pages: generated sentences that follow their numbers, titles chosen
+by the data source, the README's own-data command, and parameters that cannot become live HTML.
+
+What each test checks against is said in it: small frames built by hand where the answer flips (the
+sentence must flip with it), the frames' own numbers recomputed here with NumPy/pandas, closed forms
+(steady state A / c, the retention CLV), the README's command run as written, and the HTML pages
+parsed with an independent parser (BeautifulSoup).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from crmlab.clv import MarkovCLV
+from crmlab.customers import retention_rate
+from crmlab.customers.projection import churn_scenario_summary, pooled_retention_curve
+from crmlab.data import load_transactions, simulate_transactions
+from crmlab.display import customers as base
+from crmlab.display import value as say
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = "<img src=x onerror=alert(4)>"
+
+
+def _percents(text: str) -> list[float]:
+    return [float(v) / 100 for v in re.findall(r"(-?[\d.]+)%", text)]
+
+
+# ----- the customer base ------------------------------------------------------------------------
+
+
+def _rates(crr: list[float]) -> pd.DataFrame:
+    S = [0] + [100] * len(crr)
+    E = [100] + [round(100 * c) for c in crr]
+    return pd.DataFrame({"period": [f"2024-{m:02d}" for m in range(1, len(crr) + 2)], "S": S,
+                         "N": [100] + [0] * len(crr), "E": E, "retention_rate": [np.nan, *[e / 100 for e in E[1:]]]})
+
+
+def test_retention_sentence_counts_the_periods_above_100_percent_and_flips_without_them():
+    # Hand-built frames: two months above 100% (reactivations), then none.
+    with_returns = base.retention_sentences(_rates([0.8, 1.1, 0.9, 1.3])).plain
+    assert "In 2 months (2024-03 and 2024-05) CRR is above 100%" in with_returns
+    assert "came back" in with_returns
+    without = base.retention_sentences(_rates([0.8, 0.9, 0.7])).plain
+    assert "CRR stays below 100% in every month" in without and "above 100%" not in without
+
+
+def test_retention_sentence_states_the_numbers_of_the_cdnow_frame():
+    # Recomputed with pandas from the frame the page shows: pooled CRR Σ(E − N)/ΣS, extremes, months > 100%.
+    rates = retention_rate(load_transactions("cdnow"), freq="M")
+    text = base.retention_sentences(rates).plain
+    valid = rates.dropna(subset=["retention_rate"])
+    pooled = (valid["E"] - valid["N"]).sum() / valid["S"].sum()
+    assert f"{100 * pooled:.1f}%" in text
+    assert f"{100 * valid['retention_rate'].max():.1f}% in {valid.loc[valid['retention_rate'].idxmax(), 'period']}" in text
+    above = int((valid["retention_rate"] > 1).sum())
+    assert above > 0 and f"In {above} months" in text
+
+
+@pytest.mark.parametrize(("late", "word"), [(0.30, "more often than"), (0.10, "less often than"),
+                                            (0.205, "about as often as")])
+def test_cohort_sentence_follows_which_cohort_buys_again_more(late, word):
+    # Hand-built cohorts: the latest cohort's first-period retention above, below or within 1 point of 20%.
+    cohorts = pd.DataFrame({"cohort": ["a", "a", "b", "b"], "period_number": [0, 1, 0, 1],
+                            "cohort_size": [100, 100, 200, 200], "n_active": [100, 20, 200, round(200 * late)],
+                            "retention": [1.0, 0.2, 1.0, round(200 * late) / 200]})
+    pooled = pooled_retention_curve(cohorts)
+    text = base.cohort_sentences(cohorts, pooled).plain
+    assert word in text
+    # the pooled share is Σ active / Σ size, computed by hand
+    assert f"{100 * (20 + round(200 * late)) / 300:.1f}% bought again 1 month after acquisition" in text
+
+
+def test_pooled_retention_is_the_size_weighted_mean_of_the_cohorts():
+    # Second implementation: numpy's weighted average of the cohorts' retention, by cohort size.
+    cohorts = pd.DataFrame({"cohort": ["a"] * 3 + ["b"] * 2, "period_number": [0, 1, 2, 0, 1],
+                            "cohort_size": [10, 10, 10, 1000, 1000], "n_active": [10, 9, 5, 1000, 100],
+                            "retention": [1.0, 0.9, 0.5, 1.0, 0.1]})
+    pooled = pooled_retention_curve(cohorts).set_index("period_number")["retention"]
+    assert pooled[1] == pytest.approx(np.average([0.9, 0.1], weights=[10, 1000]))
+    assert pooled[2] == pytest.approx(0.5) and 0 not in pooled.index
+
+
+@pytest.mark.parametrize(("cv", "mean", "word", "tail"), [(1.6, 80.0, "more irregular than", "long tail"),
+                                                          (0.5, 30.0, "more regular than", "quick repeat"),
+                                                          (1.05, 41.0, "about as irregular as", "close to")])
+def test_interpurchase_sentence_compares_cv_with_a_poisson_process_and_mean_with_median(cv, mean, word, tail):
+    # Hand-built one-row frames around CV = 1 (a Poisson process) and mean = median = 40.
+    row = pd.DataFrame({"n_gaps": [50], "n_customers": [20], "mean": [mean], "median": [40.0], "cv": [cv], "p90": [99.0]})
+    text = base.interpurchase_sentence(row).plain
+    assert word in text and tail in text
+
+
+def test_churn_scenario_sentence_follows_the_closed_forms_whatever_the_order():
+    # Closed forms: N_10 = A(1 − (1 − c)^10)/c, steady state A/c, CLV m·r/(1 + d − r).
+    for order in ({"low": 0.05, "high": 0.2}, {"high": 0.2, "low": 0.05}):
+        summary = churn_scenario_summary(1000, order, 10, margin=100, discount_rate=0.1)
+        text = base.churn_scenario_sentences(summary, periods=10).plain
+        low, high = 1000 * (1 - 0.95**10) / 0.05, 1000 * (1 - 0.8**10) / 0.2
+        assert f"the firm with 5% churn has {low:,.0f}" in text and f"20% churn {high:,.0f}" in text
+        assert "20,000 and 5,000 customers (4.0 times as many)" in text
+        assert f"${100 * 0.95 / 0.15:,.2f} to the first" in text
+
+
+def test_planted_truth_sentence_sets_alive_against_active():
+    # Hand-built worlds: alive customers outnumber the last month's buyers, then not.
+    alive = pd.DataFrame({"alive_at_end": [True] * 8 + [False] * 2})
+    rates = pd.DataFrame({"period": ["2021-12"], "S": [5], "N": [0], "E": [3], "retention_rate": [0.6]})
+    assert "but only 3 (30.0%)" in base.alive_sentence(alive, rates).plain
+    rates["E"] = 9
+    assert "but only" not in base.alive_sentence(alive, rates).plain
+
+
+def test_the_title_and_data_sentence_are_chosen_by_the_source():
+    overview = base.base_overview(pd.DataFrame({"customer_id": ["a"], "amount": [1.0],
+                                                "date": pd.to_datetime(["2024-01-01"])}), "2024-02-01")
+    assert "of CDNOW" in base.report_title("cdnow", "The customer base", "x").plain
+    titles = [base.report_title(s, "The customer base", "x").plain for s in ("synthetic", "data/my orders.csv")]
+    assert "CDNOW" not in " ".join(titles) and "my orders.csv" in titles[1]
+    assert "CDNOW" not in base.data_sentence("shop.csv", overview).plain
+    assert "Fader, Hardie & Lee" in base.data_sentence("cdnow", overview).plain
+
+
+# ----- the value of the customer ---------------------------------------------------------------------
+
+
+def _holdout(forecasts: dict[str, list[float]]) -> pd.DataFrame:
+    actual = [0.2, 1.0]
+    n = [80, 20]
+    rows = {"frequency": ["0", "1", "all"], "n_customers": [*n, 100],
+            "actual": [*actual, np.average(actual, weights=n)]}
+    for name, values in forecasts.items():
+        rows[name] = [*values, np.average(values, weights=n)]
+    return pd.DataFrame(rows)
+
+
+def test_model_choice_sentence_follows_aic_and_the_holdout_errors():
+    # Hand-built comparisons: the AIC winner and the holdout winner each flip; equal errors tie.
+    comparison = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "AIC": [100.0, 130.0]})
+    text = say.model_choice_sentences(comparison, _holdout({"BG/NBD": [0.25, 0.9], "Pareto/NBD": [0.4, 0.6]})).plain
+    assert text.startswith("By AIC the BG/NBD fits") and "essentially no support" in text
+    assert "the BG/NBD forecasts best" in text
+    comparison["AIC"] = [101.5, 100.0]
+    text = say.model_choice_sentences(comparison, _holdout({"BG/NBD": [0.4, 0.6], "Pareto/NBD": [0.25, 0.9]})).plain
+    assert text.startswith("By AIC the Pareto/NBD fits") and "ΔAIC 1.5, substantial support" in text
+    assert "the Pareto/NBD forecasts best" in text
+    text = say.model_choice_sentences(comparison, _holdout({"BG/NBD": [0.25, 1.0], "Pareto/NBD": [0.15, 1.0]})).plain
+    assert "about equally well" in text
+
+
+def test_holdout_errors_are_the_customer_weighted_mean_absolute_errors():
+    # Recomputed by hand: |0.25 − 0.2|·80 + |0.9 − 1.0|·20 over 100 customers = 0.06.
+    errors = say.holdout_errors(_holdout({"m": [0.25, 0.9]}))
+    assert errors.loc[0, "mae"] == pytest.approx(0.06)
+    assert errors.loc[0, "relative_error"] == pytest.approx(0.38 / 0.36 - 1)
+
+
+def test_concentration_sentence_states_the_top_share_of_the_values():
+    # Recomputed with numpy: the top 10% of 1,000 seeded lognormal values and their share of the total.
+    values = pd.Series(np.random.default_rng(3).lognormal(1.0, 1.5, 1000))
+    summary = say.clv_summary(values)
+    top = np.sort(values.to_numpy())[::-1][:100].sum() / values.sum()
+    text = say.concentration_sentence(summary).plain
+    assert f"hold {100 * top:.1f}% of it" in text and "value is concentrated" in text
+    assert f"the median one ${np.median(values):,.2f}" in text
+    even = say.concentration_sentence(say.clv_summary(pd.Series(np.full(50, 3.0)))).plain
+    assert "spread evenly" in even and "concentrated" not in even
+
+
+def test_channel_sentence_says_pays_only_when_the_interval_says_so():
+    # Hand-built channel tables: net value intervals above 0, below 0 and across 0.
+    channels = pd.DataFrame({"channel": ["referral", "search", "social"], "mean_clv": [20.0, 13.0, 7.0],
+                             "acquisition_cost": [6.0, 12.0, 9.0], "net_value_low": [10.0, -1.0, -3.0],
+                             "net_value_high": [18.0, 3.0, -0.5], "ltv_cac": [20 / 6, 13 / 12, 7 / 9]})
+    text = say.channel_sentences(channels).plain
+    assert "Referral pays" in text and "search cannot be told apart" in text and "social does not pay" in text
+    assert "LTV/CAC: referral 3.33, search 1.08, social 0.78" in text
+    assert text.startswith("Referral brings the most valuable customers (mean CLV $20.00) and social the least")
+
+
+def test_probability_alive_sentence_flips_with_the_matrix():
+    # Hand-built matrices: P(alive) low after an early last purchase, then (implausibly) high.
+    columns = pd.Index([1.0, 38.0], name="recency")
+    gone = pd.DataFrame([[0.01, 0.95], [0.3, 0.9]], index=pd.Index([20, 1], name="frequency"), columns=columns)
+    assert "probably gone" in say.probability_alive_sentence(gone).plain
+    staying = pd.DataFrame([[0.95, 0.96], [0.9, 0.9]], index=gone.index, columns=columns)
+    assert "recency makes little difference" in say.probability_alive_sentence(staying).plain
+
+
+def test_published_estimates_are_matched_to_the_digits_printed():
+    # The published CDNOW estimates (Fader, Hardie & Lee 2005a): an estimate that rounds to them agrees, one that
+    # does not is named.
+    table = pd.DataFrame({"model": ["BG/NBD"] * 2, "parameter": ["r", "α"], "estimate": [0.2426, 4.4136],
+                          "se": [0.01, 0.4], "ci_low": [0.2, 3.6], "ci_high": [0.3, 5.2], "published": ["0.243", "4.414"]})
+    assert "to every digit printed (2 of 2 parameters)" in say.reference_sentence(table, "published", printed=True).plain
+    table.loc[1, "estimate"] = 4.4
+    assert "differ for α of BG/NBD" in say.reference_sentence(table, "published", printed=True).plain
+    assert say.published_reference("cdnow", "1997-09-30") is say.PUBLISHED_ESTIMATES
+    assert say.published_reference("synthetic", "1997-09-30") is None
+
+
+def test_planted_parameters_are_recovered_on_a_synthetic_world():
+    # Ground truth: a seeded one-channel world with the CDNOW parameters; the BG/NBD fitted to it has the
+    # planted values inside its 95% intervals, and the sentence counts them.
+    from crmlab.clv import BetaGeo
+    from crmlab.customers import transaction_summary
+
+    world = simulate_transactions(3000, channels={"all": {"share": 1.0}}, rng=11)
+    summary = transaction_summary(world.transactions, observation_end=world.end, freq="D", time_unit="W")
+    truth = say.parameter_table({"BG/NBD, all": BetaGeo().fit(summary)}, say.planted_reference(world.channels),
+                                "planted")
+    assert truth["inside_ci"].all()
+    assert "for 4 of 4 parameters." in say.reference_sentence(truth, "planted").plain
+
+
+def test_markov_sentences_explain_negative_values_and_the_stop_policy():
+    # Closed form: P&C recency chain with a marketing cost high enough to make lapsed states negative.
+    P = [[0.3, 0.7, 0.0], [0.1, 0.0, 0.9], [0.02, 0.0, 0.98]]
+    chain = MarkovCLV(P, [36, -4, -4], 0.03, states=["recency 1", "recency 2", "recency 3+"])
+    values = say.markov_value_table(chain, 8)
+    text = say.markov_sentences(values, horizon=8, transition_matrix=chain.transition_matrix).plain
+    assert "worth less than nothing in 3 of 3 states" in text
+    assert "stops marketing to recency 3+" in text and "buys again with probability 2.0%" in text
+    assert f"worth ${values.loc[0, 'value_optimal']:,.2f} instead of -${-values.loc[0, 'value_marketed']:,.2f}" in text
+    # Without a marketing cost nothing is negative and the policy markets everywhere.
+    free = say.markov_value_table(MarkovCLV(P, [36, 0, 0], 0.03, states=list(values["state"])), 8)
+    text = say.markov_sentences(free, horizon=8).plain
+    assert "worth something in every state" in text and "markets in every state" in text
+
+
+# ----- the pages: the README's own-data command, and hostile parameters ----------------------------------
+
+
+def _orders(n: int = 200, seed: int = 5) -> pd.DataFrame:
+    return simulate_transactions(n, acquisition_end="2020-06-30", rng=seed).transactions[["customer_id", "date", "amount"]]
+
+
+def _readme_command() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Running on your own data", 1)[1].split("\n## ", 1)[0]
+    block = re.findall(r"```bash\n(.*?)```", section, re.S)[-1]
+    return shlex.split(block.replace("\\\n", " "))
+
+
+def _page_text(html: Path) -> BeautifulSoup:
+    return BeautifulSoup(html.read_text(), "html.parser")
+
+
+def _assert_inert(soup: BeautifulSoup) -> None:
+    for tag in soup.find_all(True):
+        assert not [a for a in tag.attrs if a.lower().startswith("on")], tag
+    assert all(img.get("src", "").startswith("data:image/png") for img in soup.find_all("img"))
+
+
+def test_the_readme_own_data_command_runs_as_written(tmp_path):
+    # The README's command, run verbatim in a copy of the project's layout (config, notebooks, the command's
+    # .venv/bin/crmlab) with an orders file named and shaped as the README says.
+    command = _readme_command()
+    assert command[0] == ".venv/bin/crmlab" and "source=exports/orders.csv" in command
+    (tmp_path / "exports").mkdir()
+    orders = _orders().rename(columns={"customer_id": "CustomerID", "date": "InvoiceDate", "amount": "Revenue"})
+    orders.to_csv(tmp_path / "exports" / "orders.csv", index=False)
+    (tmp_path / "reports.toml").write_text((ROOT / "reports.toml").read_text())
+    (tmp_path / "notebooks").symlink_to(ROOT / "notebooks")
+    shim = tmp_path / ".venv" / "bin" / "crmlab"
+    shim.parent.mkdir(parents=True)
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c "from crmlab.cli import app; app()" "$@"\n')
+    shim.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    soup = _page_text(tmp_path / "reports" / "customer_base_cdnow" / "customer_base_cdnow.html")
+    title = soup.find("h1").get_text()
+    assert "orders.csv" in title and "CDNOW" not in title
+    assert "the file orders.csv" in soup.get_text() and "CustomerID → customer_id" in soup.get_text()
+
+
+@pytest.mark.parametrize(("run", "overrides"), [
+    ("customer_base_cdnow", {}),
+    ("customer_value_cdnow", {"calibration_end": "", "observation_end": "", "n_customers": 300, "n_boot": 200}),
+])
+def test_a_hostile_file_name_and_currency_stay_inert_on_the_page(tmp_path, run, overrides):
+    # A file named like an HTML tag and a currency that is one: the page (parsed by BeautifulSoup) shows
+    # them as text, with no element carrying an event handler and no image but the figures.
+    from crmlab.reports import run_reports
+
+    path = tmp_path / f"{HOSTILE}.csv"
+    _orders().to_csv(path, index=False)
+    results = run_reports(ROOT / "reports.toml", only=[run], output_dir=tmp_path / "out", progress=False, jobs=1,
+                          overrides={"source": str(path), "currency": HOSTILE, **overrides})
+    assert results[0].status == "succeeded", results[0].error
+    soup = _page_text(tmp_path / "out" / run / f"{run}.html")
+    _assert_inert(soup)
+    assert HOSTILE in soup.find("h1").get_text()
+    assert f"{HOSTILE}.csv" in soup.get_text()
+    assert any(cell.get_text().endswith(f" {HOSTILE}") for cell in soup.find_all("td"))  # money in that "currency"
