@@ -21,12 +21,13 @@ __all__ = [
 ]
 
 
-def plot_value_gaps(table: pd.DataFrame, *, value: str = "value_gap", title: str = "Perceived − expected value per touchpoint") -> Figure:
+def plot_value_gaps(table: pd.DataFrame, *, value: str = "value_gap", title: str = "Perceived − expected value per touchpoint",
+                    ylabel: str | None = None) -> Figure:
     """Horizontal bars of the gap perceived − expected per row (touchpoint or attribute), with its interval.
 
     Takes :func:`crmlab.strategy.touchpoint_value_gaps` (``value_gap``, ``ci_low``, ``ci_high``) or
     :func:`crmlab.strategy.disconfirmation_summary` with ``value="mean_gap"``. Red bars fall short
-    of expectations, blue ones exceed them.
+    of expectations, blue ones exceed them; ``ylabel`` names the rows ("touchpoint", "attribute").
     """
     data = table.sort_values(value)
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.5))
@@ -38,6 +39,8 @@ def plot_value_gaps(table: pd.DataFrame, *, value: str = "value_gap", title: str
     ax.set_yticks(y, [words(v) for v in data.index])
     ax.axvline(0, color="0.4", lw=0.8)
     ax.set_xlabel("perceived − expected (scale points)")
+    if ylabel:
+        ax.set_ylabel(ylabel)
     ax.set_title(title)
     return finish(fig)
 
