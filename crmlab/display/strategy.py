@@ -31,6 +31,7 @@ __all__ = [
     "attribute_gap_sentence",
     "budget_sentence",
     "co_creation_sentence",
+    "correlation_strength",
     "customer_value_sentence",
     "loyal_customers_sentence",
     "amount",
