@@ -31,6 +31,7 @@ from crmlab.strategy import (
     read_value_survey,
     relationship_depth,
     response,
+    response_curve_grid,
     satisfaction_regression,
     segment_profile,
     share_of_wallet,
@@ -195,6 +196,24 @@ def test_response_forms_and_roi_hand_worked():
     by_segment = incremental_clv_and_roi(CURVES, [50.0, 0.0, 100.0], by="segment").set_index("segment")
     assert by_segment.loc["core", "incremental_clv"] == pytest.approx(f[0])
     assert by_segment.loc["core", "roi"] == pytest.approx((f[0] - 50) / 50)
+
+
+def test_response_curve_grid_follows_the_closed_forms():
+    """Closed form: the grid holds c(1 − e^(−k·s)) for the exponential curves and c·k·s/(1 + k·s) for the
+    hyperbolic one at evenly spaced spends from 0 to the maximum, curve by curve in the table's order;
+    a maximum spend of 0 or a single point is refused."""
+    grid = response_curve_grid(CURVES, 300.0, n_points=4)
+    assert grid[["segment", "action"]].drop_duplicates().values.tolist() == CURVES[["segment", "action"]].values.tolist()
+    spends = np.array([0.0, 100.0, 200.0, 300.0])
+    for (_, curve), (_, part) in zip(CURVES.iterrows(), grid.groupby(["segment", "action"], sort=False), strict=True):
+        c, k = curve["ceiling"], curve["rate"]
+        hyperbolic = curve.get("form", "exponential") == "hyperbolic"
+        expected = c * k * spends / (1 + k * spends) if hyperbolic else c * (1 - np.exp(-k * spends))
+        np.testing.assert_allclose(part["spend"], spends)
+        np.testing.assert_allclose(part["incremental_clv"], expected)
+    for bad in ({"max_spend": 0.0}, {"max_spend": 100.0, "n_points": 1}):
+        with pytest.raises(ValueError):
+            response_curve_grid(CURVES, **bad)
 
 
 def test_loyalty_response_curves_hand_worked():
@@ -560,14 +579,17 @@ def test_figures_draw_the_result_frames(world):
     ax = plots.plot_value_gaps(gaps).axes[0]
     np.testing.assert_allclose(sorted(p.get_width() for p in ax.patches), sorted(gaps["value_gap"]))
     plan = allocate_budget(CURVES, 200.0)
-    ax = plots.plot_budget_allocation(plan.table).axes[0]
+    ax = plots.plot_budget_allocation(plan.table, plan.by_action()).axes[0]
+    # the earlier signature draws the same totals, from the function by_action() calls
+    right = [p.get_width() for p in plots.plot_budget_allocation(plan.table).axes[1].patches]
+    assert right == [p.get_width() for p in plots.plot_budget_allocation(plan.table, plan.by_action()).axes[1].patches]
     heights = {}
     for patch in ax.patches:
         x = round(patch.get_x() + patch.get_width() / 2, 6)
         heights[x] = heights.get(x, 0.0) + patch.get_height()
     np.testing.assert_allclose(sorted(heights.values()), sorted(plan.by_segment()["spend"]))
-    ax = plots.plot_response_curves(CURVES, plan.table).axes[0]
-    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    fig = plots.plot_response_curves(response_curve_grid(CURVES, 400.0), plan.table)
+    dots = [line for ax in fig.axes for line in ax.lines if line.get_marker() == "o"]
     np.testing.assert_allclose(sorted(float(d.get_xdata()[0]) for d in dots), sorted(plan.table["spend"]))
     sims = simulate_retention_strategies([0.3] * 50, 10.0, proactive_contacts=10, proactive_cost=1.0, proactive_success=0.5,
                                          voice_rate=0.5, reactive_cost=2.0, reactive_success=0.5, n_simulations=50, rng=1)

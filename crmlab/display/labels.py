@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ABBREVIATIONS", "LABELS", "label"]
+__all__ = ["ABBREVIATIONS", "LABELS", "label", "term_label"]
 
 #: Labels of the lab's constructs, by the column name its frames use.
 LABELS: dict[str, str] = {
@@ -118,3 +118,61 @@ def label(name: Any, unit: str | None = None, labels: Mapping[str, str] | None =
     if _BRACKETED.search(text):
         return f"{text[:-1]}, {unit})"
     return f"{text} ({unit})"
+
+
+_CATEGORY_TERM = re.compile(r"^C\(\s*(\w+)\s*(?:,[^)]*)?\)\[T\.(.+)\]$")  # C(tie_type)[T.family]
+_FUNCTION_TERM = re.compile(r"^(?:np\.|numpy\.)?(log1p|log|sqrt|exp)\(\s*(\w+)\s*\)$")  # np.log1p(frequency)
+_FUNCTION_TEXT = {"log1p": "log(1 + {})", "log": "log({})", "sqrt": "√{}", "exp": "exp({})"}
+
+
+def _interaction_parts(term: str) -> list[str]:
+    """The parts of an interaction term ``a:b``, split at the colons outside brackets."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(term):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == ":" and depth == 0:
+            parts.append(term[start:position])
+            start = position + 1
+    return parts + [term[start:]]
+
+
+def term_label(term: Any, labels: Mapping[str, str] | None = None, reference: Mapping[str, str] | None = None) -> str:
+    """The reader label of a model term as statsmodels' formulas (patsy) name it.
+
+    - a level of a categorical, ``C(tie_type)[T.family]`` → "Tie type: family", with
+      " (vs business)" when ``reference`` gives the variable's reference level;
+    - a transformed variable, ``np.log1p(frequency)`` → "log(1 + frequency)" (also ``log``,
+      ``sqrt``, ``exp``);
+    - an interaction ``a:b`` → the labels of its parts joined by " × ";
+    - anything else, "Intercept" included, by :func:`label`.
+
+    A variable inside a term is written as ``labels`` says, else with spaces for underscores.
+
+    >>> term_label("C(tie_type)[T.family]", reference={"tie_type": "business"})
+    'Tie type: family (vs business)'
+    >>> term_label("np.log1p(frequency)"), term_label("time_since_last", {"time_since_last": "Weeks since last purchase"})
+    ('log(1 + frequency)', 'Weeks since last purchase')
+    >>> term_label("indebted:C(tie_type)[T.clan]"), term_label("Intercept")
+    ('Indebted × Tie type: clan', 'Intercept')
+    """
+    text = str(term)
+    labels = dict(labels or {})
+    if text in labels:
+        return str(labels[text])
+    parts = _interaction_parts(text)
+    if len(parts) > 1:
+        return " × ".join(term_label(part, labels, reference) for part in parts)
+    category = _CATEGORY_TERM.match(text)
+    if category:
+        variable, level = category.groups()
+        name = label(variable, None, labels)
+        base = (reference or {}).get(variable)
+        return f"{name}: {level}" + (f" (vs {base})" if base is not None else "")
+    function = _FUNCTION_TERM.match(text)
+    if function:
+        name, variable = function.groups()
+        return _FUNCTION_TEXT[name].format(labels.get(variable, variable.replace("_", " ")))
+    return label(text, None, labels)

@@ -29,7 +29,7 @@ import pandas as pd
 
 from crmlab.display.numbers import integer, number, percent
 
-__all__ = ["Markdown", "compare", "escape_markdown", "join_list", "markdown", "plural", "rank_phrase", "share"]
+__all__ = ["Markdown", "bullet_list", "compare", "escape_markdown", "join_list", "markdown", "plural", "rank_phrase", "share"]
 
 # Backslash-escapable punctuation that Markdown (CommonMark §2.4) could read as markup.
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$^])")
@@ -192,3 +192,17 @@ def rank_phrase(values: pd.Series | Mapping[Any, float], superlative: str, what:
     verb = "has" if len(winners) == 1 else "have"
     value = f"{shown} {unit}".strip()
     return f"{join_list(winners)} {verb} the {superlative} {what} ({value})"
+
+
+def bullet_list(items: Iterable[Any]) -> Markdown:
+    """Sentences as a Markdown bullet list, one item each: a conclusion made of generated sentences.
+
+    A :class:`Markdown` item is inserted as it is; anything else is a value and is escaped.
+
+    >>> print(bullet_list([markdown("**Trust** grows {word}", word="<fast>"), "a_b"]).text)
+    * **Trust** grows &lt;fast&gt;
+    * a\\_b
+    """
+    entries = list(items)
+    template = "\n".join(f"* {{item{k}}}" for k in range(len(entries)))
+    return markdown(template, **{f"item{k}": entry for k, entry in enumerate(entries)})

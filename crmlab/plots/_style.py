@@ -18,7 +18,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["Figure", "UNIT_NAMES", "clipped_histogram", "finish", "mticker", "period_label", "plt", "seaborn"]
+__all__ = ["Figure", "UNIT_NAMES", "clipped_histogram", "finish", "full_ticks", "mticker", "period_label", "plt", "seaborn",
+           "with_unit", "words"]
 
 #: Reader names of the time units of the lab's frames.
 UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months"}
@@ -79,3 +80,34 @@ def clipped_histogram(ax: Axes, values: pd.Series, *, mean: float, median: float
         ax.axvline(mean, color="C3", ls="--", label=f"mean {value_text(mean)}")
         ax.axvline(median, color="C2", ls=":", label=f"median {value_text(median)}")
         ax.legend()
+
+
+def words(value: object) -> str:
+    """A label of the data as words on a figure: ``relationship_deepening`` → "relationship deepening".
+
+    >>> words("call_centre"), words(3)
+    ('call centre', '3')
+    """
+    return str(value).replace("_", " ")
+
+
+def with_unit(text: str, unit: str | None) -> str:
+    """An axis label with its unit in brackets, or alone when there is none.
+
+    >>> with_unit("spend", "$"), with_unit("spend", None)
+    ('spend ($)', 'spend')
+    """
+    return f"{text} ({unit})" if unit else text
+
+
+def full_ticks(ax: Axes, axis: str = "y") -> None:
+    """Write an axis's ticks in full with thousands separators (12,500; never 1.25e4 or an offset).
+
+    >>> fig, ax = plt.subplots()
+    >>> full_ticks(ax, "x")
+    >>> [ax.xaxis.get_major_formatter()(v) for v in (25000.0, 7.5, 0.0)]
+    ['25,000', '7.5', '0']
+    >>> plt.close(fig)
+    """
+    formatter = mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2g}")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(formatter)

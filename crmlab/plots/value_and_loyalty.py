@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.plots._style import Figure, finish, plt
+from crmlab.plots._style import Figure, finish, full_ticks, plt, with_unit, words
 
 __all__ = [
     "plot_budget_allocation",
@@ -21,12 +21,13 @@ __all__ = [
 ]
 
 
-def plot_value_gaps(table: pd.DataFrame, *, value: str = "value_gap", title: str = "Perceived − expected value per touchpoint") -> Figure:
+def plot_value_gaps(table: pd.DataFrame, *, value: str = "value_gap", title: str = "Perceived − expected value per touchpoint",
+                    ylabel: str | None = None) -> Figure:
     """Horizontal bars of the gap perceived − expected per row (touchpoint or attribute), with its interval.
 
     Takes :func:`crmlab.strategy.touchpoint_value_gaps` (``value_gap``, ``ci_low``, ``ci_high``) or
     :func:`crmlab.strategy.disconfirmation_summary` with ``value="mean_gap"``. Red bars fall short
-    of expectations, blue ones exceed them.
+    of expectations, blue ones exceed them; ``ylabel`` names the rows ("touchpoint", "attribute").
     """
     data = table.sort_values(value)
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.5))
@@ -35,23 +36,25 @@ def plot_value_gaps(table: pd.DataFrame, *, value: str = "value_gap", title: str
     ax.barh(y, data[value], color=colors)
     if {"ci_low", "ci_high"} <= set(data.columns):
         ax.errorbar(data[value], y, xerr=[data[value] - data["ci_low"], data["ci_high"] - data[value]], fmt="none", ecolor="black", capsize=3)
-    ax.set_yticks(y, data.index.astype(str))
+    ax.set_yticks(y, [words(v) for v in data.index])
     ax.axvline(0, color="0.4", lw=0.8)
     ax.set_xlabel("perceived − expected (scale points)")
+    if ylabel:
+        ax.set_ylabel(ylabel)
     ax.set_title(title)
     return finish(fig)
 
 
-def plot_six_markets(markets: pd.DataFrame, *, title: str = "The six markets: relationship score and emphasis") -> Figure:
+def plot_six_markets(markets: pd.DataFrame, *, title: str = "The six markets: relationship score (0–100) and emphasis (0–10, ×10)") -> Figure:
     """Spider diagram of the six markets (Christopher, Payne & Ballantyne 1991): the relationship
     score (0–100) of each market and, when present, the current and desired emphasis (0–10, drawn ×10).
 
     Takes :func:`crmlab.theories.stakeholders.six_markets_map`.
     """
-    labels = [str(m).replace("_", " / ") if m == "supplier_alliance" else str(m) for m in markets.index]
+    labels = ["supplier / alliance" if m == "supplier_alliance" else words(m) for m in markets.index]
     angles = np.linspace(0, 2 * np.pi, len(markets), endpoint=False)
     closed = np.append(angles, angles[0])
-    fig, ax = plt.subplots(figsize=(6.5, 6.5), subplot_kw={"projection": "polar"})
+    fig, ax = plt.subplots(figsize=(7.5, 7.8), subplot_kw={"projection": "polar"})
     series = [("relationship_score", 1.0, "relationship score", "C0", "-")]
     if "current_emphasis" in markets.columns:
         series += [("current_emphasis", 10.0, "current emphasis (×10)", "C1", "--"),
@@ -63,8 +66,9 @@ def plot_six_markets(markets: pd.DataFrame, *, title: str = "The six markets: re
             ax.fill(closed, np.nan_to_num(np.append(values, values[0])), color=color, alpha=0.15)
     ax.set_xticks(angles, labels)
     ax.set_ylim(0, 100)
-    ax.set_title(title, pad=20)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.95, 1.12), fontsize=8)
+    ax.set_rlabel_position(90)
+    ax.set_title(title, pad=28)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=10, frameon=False)
     return finish(fig)
 
 
@@ -104,72 +108,105 @@ def plot_mediation(table: pd.DataFrame, *, cause: str = "satisfaction", mediator
     return finish(fig)
 
 
-def plot_budget_allocation(table: pd.DataFrame, *, title: str = "Optimal budget split") -> Figure:
-    """Spend per segment, stacked by action (left), and incremental CLV against spend per action
-    with its ROI (right).
+def plot_budget_allocation(table: pd.DataFrame, by_action: pd.DataFrame | None = None, *, unit: str | None = "$",
+                           title: str = "The optimal loyalty budget") -> Figure:
+    """Spend per segment, stacked by action (left), and spend against incremental CLV per action with its
+    ROI (right, one row per action).
 
-    Takes ``BudgetAllocation.table`` of :func:`crmlab.strategy.allocate_budget` (columns
-    ``segment``, ``action``, ``spend``, ``incremental_clv``).
+    Takes ``BudgetAllocation.table`` (one row per ``segment`` × ``action`` with its ``spend``) and
+    ``BudgetAllocation.by_action()`` (``action``, ``spend``, ``incremental_clv``, ``roi``) of
+    :func:`crmlab.strategy.allocate_budget`; ``unit`` is the currency of the axes. Without
+    ``by_action`` (the earlier signature) the totals per action are those of
+    :func:`crmlab.strategy.incremental_clv_and_roi` on the table, the function ``by_action()`` calls.
     """
-    spend = table.pivot_table(index="segment", columns="action", values="spend", aggfunc="sum", fill_value=0.0, sort=False)
-    by_action = table.groupby("action", sort=False)[["spend", "incremental_clv"]].sum()
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+    if by_action is None:
+        from crmlab.strategy.budget import incremental_clv_and_roi
+
+        by_action = incremental_clv_and_roi(table, table["spend"], by="action")
+    spend = table.pivot(index="segment", columns="action", values="spend")
+    spend = spend.reindex(index=pd.unique(table["segment"]), columns=pd.unique(table["action"])).fillna(0.0)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
     bottom = np.zeros(len(spend))
     for k, action in enumerate(spend.columns):
-        axes[0].bar(spend.index.astype(str), spend[action], bottom=bottom, label=str(action), color=f"C{k}")
+        axes[0].bar(spend.index.astype(str), spend[action], bottom=bottom, label=words(action), color=f"C{k}")
         bottom += spend[action].to_numpy()
-    axes[0].set_ylabel("spend")
+    axes[0].set_xlabel("segment")
+    axes[0].set_ylabel(with_unit("spend", unit))
+    full_ticks(axes[0])
     axes[0].set_title("Spend per segment and action")
-    axes[0].legend(fontsize=8)
-    x = np.arange(len(by_action))
-    axes[1].bar(x - 0.2, by_action["spend"], 0.4, label="spend", color="0.6")
-    axes[1].bar(x + 0.2, by_action["incremental_clv"], 0.4, label="incremental CLV", color="C0")
-    for i, (s, v) in enumerate(zip(by_action["spend"], by_action["incremental_clv"], strict=True)):
-        if s > 0:
-            axes[1].annotate(f"ROI {(v - s) / s:.1f}", (i + 0.2, v), ha="center", va="bottom", fontsize=8)
-    axes[1].set_xticks(x, by_action.index.astype(str), rotation=20)
-    axes[1].set_title("Incremental CLV and ROI per action")
-    axes[1].legend()
+    axes[0].legend(title="action", fontsize=9)
+    data = by_action.iloc[::-1]
+    y = np.arange(len(data))
+    axes[1].barh(y + 0.2, data["spend"], 0.4, label="spend", color="0.6")
+    axes[1].barh(y - 0.2, data["incremental_clv"], 0.4, label="incremental CLV", color="C0")
+    for i, (value, roi) in enumerate(zip(data["incremental_clv"], data["roi"], strict=True)):
+        text = "not funded" if pd.isna(roi) else f"ROI {100 * roi:,.0f}%"
+        axes[1].annotate(text, (value, i - 0.2), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+    axes[1].set_yticks(y, [words(a) for a in data["action"]])
+    axes[1].set_xlabel(with_unit("amount", unit))
+    full_ticks(axes[1], "x")
+    axes[1].set_xlim(0, 1.25 * max(float(data[["spend", "incremental_clv"]].to_numpy().max()), 1e-9))
+    axes[1].set_title("Spend, incremental CLV and ROI per action")
+    axes[1].legend(loc="lower right")
     fig.suptitle(title)
     return finish(fig)
 
 
-def plot_response_curves(curves: pd.DataFrame, allocation: pd.DataFrame | None = None, *, max_spend: float | None = None) -> Figure:
-    """The concave response curves, incremental CLV against spend, one line per segment × action,
-    with the optimal spend of each marked when ``allocation`` (``BudgetAllocation.table``) is given.
+def plot_response_curves(grid: pd.DataFrame, allocation: pd.DataFrame | None = None, *, unit: str | None = "$",
+                         title: str = "Response curves per action (dots: the optimal spends)") -> Figure:
+    """The concave response curves, incremental CLV against spend, one panel per action and one line per segment
+    (a segment keeps its colour in every panel), with the optimal spend of each marked when ``allocation``
+    (``BudgetAllocation.table``: ``segment``, ``action``, ``spend``, ``incremental_clv``) is given.
 
-    The curves are drawn with :func:`crmlab.strategy.response`.
+    Takes :func:`crmlab.strategy.response_curve_grid` (``segment``, ``action``, ``spend``,
+    ``incremental_clv``); ``unit`` is the currency of the axes.
     """
-    from crmlab.strategy.budget import response
-
-    top = max_spend if max_spend is not None else (
-        3 * float(allocation["spend"].max()) if allocation is not None and allocation["spend"].max() > 0 else float(3 / curves["rate"].min()))
-    grid = np.linspace(0, top, 200)
-    values = np.array([response(curves, np.full(len(curves), g)) for g in grid])  # grid × curves
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for k, (_, curve) in enumerate(curves.reset_index(drop=True).iterrows()):
-        ax.plot(grid, values[:, k], color=f"C{k % 10}", lw=1.2, label=f"{curve['segment']} · {curve['action']}")
-        if allocation is not None:
-            row = allocation[(allocation["segment"] == curve["segment"]) & (allocation["action"] == curve["action"])]
-            if len(row):
-                ax.plot(row["spend"], row["incremental_clv"], "o", color=f"C{k % 10}")
-    ax.set_xlabel("spend")
-    ax.set_ylabel("incremental CLV")
-    ax.set_title("Response curves (dots: the optimal spends)")
-    ax.legend(fontsize=7, ncol=2)
+    actions = list(pd.unique(grid["action"]))
+    segments = list(pd.unique(grid["segment"]))
+    colour = {segment: f"C{k % 10}" for k, segment in enumerate(segments)}
+    columns = min(3, len(actions))
+    rows = int(np.ceil(len(actions) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(12, 3.4 * rows + 0.8), sharex=True, sharey=True, squeeze=False)
+    for ax, action in zip(axes.flat, actions):
+        for segment, curve in grid[grid["action"] == action].groupby("segment", sort=False):
+            ax.plot(curve["spend"], curve["incremental_clv"], color=colour[segment], lw=1.6, label=str(segment))
+            if allocation is not None:
+                row = allocation[(allocation["segment"] == segment) & (allocation["action"] == action)]
+                if len(row):
+                    ax.plot(row["spend"], row["incremental_clv"], "o", color=colour[segment], ms=7)
+        ax.set_title(words(action).capitalize())
+        full_ticks(ax, "x")
+        full_ticks(ax, "y")
+    for ax in axes[-1]:
+        ax.set_xlabel(with_unit("spend", unit))
+    for ax in axes[:, 0]:
+        ax.set_ylabel(with_unit("incremental CLV", unit))
+    handles = [plt.Line2D([], [], color=colour[s], lw=2, label=str(s)) for s in segments]
+    for ax in axes.flat[len(actions):]:
+        ax.set_axis_off()
+    spare = axes.flat[len(actions)] if len(actions) < axes.size else None  # an empty panel holds the legend
+    (spare or axes.flat[len(actions) - 1]).legend(handles=handles, title="segment", fontsize=10,
+                                                  loc="center" if spare is not None else "best")
+    fig.suptitle(title)
     return finish(fig)
 
 
-def plot_retention_strategies(simulation: pd.DataFrame) -> Figure:
+def plot_retention_strategies(simulation: pd.DataFrame, *, unit: str | None = "$",
+                              title: str = "Proactive against reactive retention (mean ± 1 s.d. over the simulations)") -> Figure:
     """Proactive against reactive retention: customers saved and net value (mean ± 1 s.d. over the
-    simulations) per strategy. Takes :func:`crmlab.strategy.simulate_retention_strategies`."""
+    simulations) per strategy. Takes :func:`crmlab.strategy.simulate_retention_strategies`; ``unit`` is
+    the currency of the net value."""
     data = simulation.set_index("strategy")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
     axes[0].bar(data.index, data["saved"], yerr=data["saved_sd"], color=["0.6", "C0", "C1"][: len(data)], capsize=4)
     axes[0].set_ylabel("customers saved per period")
     axes[0].set_title("Customers saved")
     axes[1].bar(data.index, data["net_value"], yerr=data["net_value_sd"], color=["0.6", "C0", "C1"][: len(data)], capsize=4)
     axes[1].axhline(0, color="0.4", lw=0.8)
-    axes[1].set_ylabel("CLV saved − cost")
+    axes[1].set_ylabel(with_unit("CLV saved − cost per period", unit))
+    full_ticks(axes[1])
     axes[1].set_title("Net value")
+    for ax in axes:
+        ax.set_xlabel("strategy")
+    fig.suptitle(title)
     return finish(fig)

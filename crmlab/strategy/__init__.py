@@ -36,6 +36,7 @@ from crmlab.strategy.budget import (
     loyalty_response_curves,
     marginal_response,
     response,
+    response_curve_grid,
     simulate_retention_strategies,
 )
 from crmlab.strategy.key_accounts import (
@@ -112,6 +113,7 @@ __all__ = [
     "relationship_depth",
     "relationship_interdependencies",
     "response",
+    "response_curve_grid",
     "satisfaction_regression",
     "segment_profile",
     "select_key_accounts",

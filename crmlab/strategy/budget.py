@@ -64,6 +64,7 @@ __all__ = [
     "loyalty_response_curves",
     "marginal_response",
     "response",
+    "response_curve_grid",
     "simulate_retention_strategies",
 ]
 
@@ -146,6 +147,30 @@ def response(curves: pd.DataFrame, spend: Any) -> np.ndarray:
     c, k, hyperbolic = _curve_arrays(table)
     s = _check_spend(spend, len(table))
     return np.where(hyperbolic, c * k * s / (1 + k * s), c * -np.expm1(-k * s))
+
+
+def response_curve_grid(curves: pd.DataFrame, max_spend: float, *, n_points: int = 101) -> pd.DataFrame:
+    """Each response curve evaluated at ``n_points`` spends from 0 to ``max_spend``, as a tidy frame to draw.
+
+    One row per curve and spend: ``segment``, ``action``, ``spend`` and ``incremental_clv`` = f(s)
+    (:func:`response`, the forms of the module docstring). A ``max_spend`` that is not a finite
+    amount above 0, or fewer than two points, raises ``ValueError``.
+
+    >>> curves = pd.DataFrame({"segment": ["a"], "action": ["retention"], "ceiling": [100.0], "rate": [0.01]})
+    >>> response_curve_grid(curves, 200.0, n_points=3)[["spend", "incremental_clv"]].round(2).to_numpy().tolist()
+    [[0.0, 0.0], [100.0, 63.21], [200.0, 86.47]]
+    """
+    table = check_response_curves(curves)
+    top = float(max_spend)
+    if not np.isfinite(top) or top <= 0:
+        raise ValueError(f"max_spend must be a finite amount above 0, got {max_spend!r}")
+    if int(n_points) != n_points or n_points < 2:
+        raise ValueError(f"n_points must be a whole number ≥ 2, got {n_points!r}")
+    grid = np.linspace(0.0, top, int(n_points))
+    values = np.array([response(table, s) for s in grid])  # spends × curves
+    return pd.DataFrame({"segment": np.repeat(table["segment"].to_numpy(), len(grid)),
+                         "action": np.repeat(table["action"].to_numpy(), len(grid)),
+                         "spend": np.tile(grid, len(table)), "incremental_clv": values.T.ravel()})
 
 
 def marginal_response(curves: pd.DataFrame, spend: Any) -> np.ndarray:
