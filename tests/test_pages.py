@@ -59,8 +59,6 @@ TABLES_TO_FIX = {
     "trust_commitment_synthetic": "p-values in scientific notation, df as 571.0, snake_case headers",
     "value_and_loyalty_synthetic": "p-values in scientific notation, formula terms as row labels, NaN ROI, snake_case headers",
     "referrals_and_guanxi_synthetic": "p-values in scientific notation, counts as 609.0, NaN cells, snake_case headers",
-    "portfolio_and_kam_synthetic": "n as 80.0, definitions cut short, snake_case headers",
-    "relationship_audit_cdnow": "indicator definitions cut short, degrees as 13.0, NaN, snake_case headers",
 }
 
 
