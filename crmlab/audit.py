@@ -35,9 +35,13 @@ import pandas as pd
 from crmlab.data.errors import DataError, Problem
 
 __all__ = [
+    "ALIVE_BANDS",
     "FACES",
+    "INDICATOR_KINDS",
+    "PHASE_DEFINITIONS",
     "LENS_FACE",
     "audit_scorecard",
+    "complete_periods",
     "customer_base_indicators",
     "global_account_indicators",
     "key_account_indicators",
@@ -47,7 +51,10 @@ __all__ = [
     "loyalty_indicators",
     "loyalty_plan",
     "network_indicators",
+    "phase_alive_agreement",
+    "phase_alive_crosstab",
     "portfolio_indicators",
+    "retention_history",
     "triplet_indicators",
     "value_indicators",
 ]
@@ -74,13 +81,20 @@ LENS_FACE = {
     "business network": "collaborative",
 }
 
-COLUMNS = ["lens", "indicator", "value", "definition"]
+COLUMNS = ["lens", "indicator", "value", "definition", "kind"]
+
+#: How each indicator's value is written for readers (a kind of :data:`crmlab.display.KINDS`):
+#: counts, shares, money and measurements share the one ``value`` column of a block.
+INDICATOR_KINDS = ("integer", "percent", "money", "number")
 
 
-def _rows(lens: str, rows: list[tuple[str, Any, str]]) -> pd.DataFrame:
-    out = pd.DataFrame(rows, columns=["indicator", "value", "definition"])
+def _rows(lens: str, rows: list[tuple[str, Any, str, str]]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["indicator", "value", "definition", "kind"])
     out.insert(0, "lens", lens)
     out["value"] = out["value"].astype(float)
+    unknown = sorted(set(out["kind"]) - set(INDICATOR_KINDS))
+    if unknown:
+        raise ValueError(f"unknown indicator kind(s) {unknown}; the kinds are {list(INDICATOR_KINDS)}")
     return out
 
 
@@ -114,19 +128,65 @@ def customer_base_indicators(
     >>> float(customer_base_indicators(summary, retention, ipt, observation_end="2021-02-15").loc[2, "value"])
     0.8
     """
-    periods = retention.dropna(subset=["S"])
+    recent = complete_periods(retention, observation_end).tail(last)
+    crr = _pooled_crr(recent)
+    return _rows("customer base", [
+        ("customers", len(summary), "customers with at least one purchase", "integer"),
+        ("repeat buyers (share)", float((summary["frequency"] > 0).mean()), "share of customers who bought again", "percent"),
+        ("retention rate (CRR)", crr, f"Σ(E − N) / ΣS over the last {len(recent)} complete periods: the share of the "
+         "customers active at the start of a period who are still active at its end", "percent"),
+        ("churn rate", 1 - crr, "1 − CRR", "percent"),
+        ("median interpurchase time", float(ipt["median"].iloc[0]), "median time between a customer's purchases", "number"),
+    ])
+
+
+def complete_periods(retention: pd.DataFrame, observation_end: Any = None) -> pd.DataFrame:
+    """The periods of a :func:`~crmlab.customers.retention_rate` table that have a CRR and end by ``observation_end``.
+
+    A period without customers at its start (S = 0 or missing) has no CRR; a
+    period that ends after ``observation_end`` (the data stop inside it) is
+    not complete. Both are left out.
+
+    >>> rates = pd.DataFrame({"period": pd.period_range("2021-01", periods=3, freq="M"), "S": [0, 10, 8]})
+    >>> complete_periods(rates, "2021-03-15")["period"].astype(str).tolist()
+    ['2021-02']
+    """
+    periods = retention[retention["S"].fillna(0) > 0]
     if observation_end is not None and isinstance(periods["period"].dtype, pd.PeriodDtype):
         ends = periods["period"].dt.end_time.dt.normalize()
         periods = periods[ends <= pd.Timestamp(observation_end).normalize()]
-    recent = periods.tail(last)
-    crr = float((recent["E"] - recent["N"]).sum() / recent["S"].sum()) if recent["S"].sum() > 0 else np.nan
-    return _rows("customer base", [
-        ("customers", len(summary), "customers with at least one purchase"),
-        ("repeat buyers (share)", float((summary["frequency"] > 0).mean()), "share of customers who bought again"),
-        ("retention rate (CRR)", crr, f"Σ(E − N) / ΣS over the last {len(recent)} periods"),
-        ("churn rate", 1 - crr, "1 − CRR"),
-        ("median interpurchase time", float(ipt["median"].iloc[0]), "median time between a customer's purchases"),
-    ])
+    return periods
+
+
+def _pooled_crr(periods: pd.DataFrame) -> float:
+    return float((periods["E"] - periods["N"]).sum() / periods["S"].sum()) if periods["S"].sum() > 0 else np.nan
+
+
+def retention_history(retention: pd.DataFrame, *, last: int = 3, observation_end: Any = None) -> pd.DataFrame:
+    """The recent customer retention rate against the data's own history: a benchmark from the same data.
+
+    Pools CRR = Σ(E − N) / ΣS (Kumar & Reinartz 2018) over the ``last``
+    complete periods (:func:`complete_periods`), as
+    :func:`customer_base_indicators` reports it, and over the complete periods
+    before them. Returns one row per span (``span`` = "recent", "earlier"):
+    ``first`` and ``last`` period, ``periods``, ``S`` (customers at the
+    starts), ``retained`` (Σ(E − N)) and ``retention_rate``. An empty earlier
+    span has a missing rate.
+
+    >>> rates = pd.DataFrame({"period": pd.period_range("2021-01", periods=4, freq="M"),
+    ...                       "S": [10, 10, 10, 10], "N": [0, 0, 0, 0], "E": [9, 8, 7, 6]})
+    >>> retention_history(rates, last=2)[["span", "periods", "retention_rate"]].values.tolist()
+    [['recent', 2, 0.65], ['earlier', 2, 0.85]]
+    """
+    periods = complete_periods(retention, observation_end)
+    spans = {"recent": periods.tail(last), "earlier": periods.iloc[: max(len(periods) - last, 0)]}
+    rows = []
+    for span, part in spans.items():
+        rows.append({"span": span, "first": part["period"].iloc[0] if len(part) else None,
+                     "last": part["period"].iloc[-1] if len(part) else None, "periods": len(part),
+                     "S": int(part["S"].sum()), "retained": int((part["E"] - part["N"]).sum()),
+                     "retention_rate": _pooled_crr(part) if len(part) else np.nan})
+    return pd.DataFrame(rows)
 
 
 def value_indicators(values: pd.DataFrame, *, top: float = 0.1, alive_threshold: float = 0.5) -> pd.DataFrame:
@@ -149,12 +209,26 @@ def value_indicators(values: pd.DataFrame, *, top: float = 0.1, alive_threshold:
     clv = values["clv"].astype(float).sort_values(ascending=False)
     k = max(1, int(np.ceil(top * len(clv))))
     return _rows("customer value", [
-        ("total CLV", clv.sum(), "sum of the customers' lifetime values"),
-        ("mean CLV", clv.mean(), "mean customer lifetime value"),
-        (f"CLV share of the top {top:.0%}", clv.head(k).sum() / clv.sum(), "share of total CLV held by the most valuable customers"),
-        ("mean P(alive)", alive.mean(), "mean probability that a customer is still active"),
-        ("customers likely lost", (alive < alive_threshold).mean(), f"share with P(alive) < {alive_threshold:g}"),
+        ("total CLV", clv.sum(), "sum of the customers' lifetime values", "money"),
+        ("mean CLV", clv.mean(), "mean customer lifetime value", "money"),
+        (f"CLV share of the top {top:.0%}", clv.head(k).sum() / clv.sum(), "share of total CLV held by the most valuable customers",
+         "percent"),
+        ("mean P(alive)", alive.mean(), "mean probability that a customer is still active", "percent"),
+        ("customers likely lost", (alive < alive_threshold).mean(),
+         f"share with P(alive) < {alive_threshold:.0%}: the model's probability that the customer still buys "
+         "(a forecast of activity, not the relationship phase)", "percent"),
     ])
+
+
+#: What each phase's share in the audit counts (the rules of :func:`crmlab.theories.lifecycle.relationship_phases`).
+PHASE_DEFINITIONS = {
+    "awareness": "share of customers in contact but without a purchase yet, in the last period",
+    "exploration": "share of customers in their trial purchases (or just back after a silence), in the last period",
+    "expansion": "share of customers buying more in the last periods than in those before, in the last period",
+    "commitment": "share of customers buying steadily in the recent periods, in the last period",
+    "dissolution": "share of customers whose silence at the last period is unusual for them (longer than 3 × their "
+                   "own mean gap between purchases, by default): a rule on the past, not a forecast",
+}
 
 
 def lifecycle_indicators(phases: pd.DataFrame) -> pd.DataFrame:
@@ -170,7 +244,117 @@ def lifecycle_indicators(phases: pd.DataFrame) -> pd.DataFrame:
     now = phases[phases["period"] == phases["period"].max()]
     order = ["awareness", "exploration", "expansion", "commitment", "dissolution"]
     shares = now["phase"].value_counts(normalize=True).reindex(order, fill_value=0.0)
-    return _rows("relationship phases", [(p, shares[p], "share of customers in this phase in the last period") for p in order])
+    return _rows("relationship phases", [(p, shares[p], PHASE_DEFINITIONS[p], "percent") for p in order])
+
+
+#: The P(alive) bands of :func:`phase_alive_crosstab`: lower edges, the last band closed at 100%.
+ALIVE_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _last_phase_and_alive(phases: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's phase in the last period beside the model's P(alive) (and frequency, where given)."""
+    alive_column = next((c for c in ("probability_alive", "p_alive") if c in values.columns), None)
+    problems = [Problem("missing column", column=c) for c in ("customer_id", "period", "phase") if c not in phases.columns]
+    if problems:
+        raise DataError("phases", problems)
+    if alive_column is None:
+        raise DataError("values", [Problem("missing column", column="probability_alive")])
+    now = phases[phases["period"] == phases["period"].max()].set_index("customer_id")["phase"].astype(str)
+    alive = values[alive_column].astype(float)
+    missing = now.index.difference(alive.index)
+    if len(missing):
+        raise DataError("values", [Problem("customer of the phases without a P(alive)", column="customer_id", value=c)
+                                   for c in missing[:20]])
+    out = pd.DataFrame({"phase": now, "probability_alive": alive.reindex(now.index)})
+    if "frequency" in values.columns:
+        out["frequency"] = values["frequency"].reindex(now.index)
+    return out
+
+
+def phase_alive_crosstab(phases: pd.DataFrame, values: pd.DataFrame, *, bands: tuple[float, ...] = ALIVE_BANDS) -> pd.DataFrame:
+    """Customers by relationship phase in the last period × band of P(alive): two lenses on one base, side by side.
+
+    The phase rules (Dwyer, Schurr & Oh 1987, as measured by
+    :func:`~crmlab.theories.lifecycle.relationship_phases`) classify the
+    customer's *past*: dissolution is a silence unusual for that customer. The
+    BG/NBD model's P(alive) (Fader, Hardie & Lee 2005) is a *forecast*: the
+    probability that the customer has not dropped out. They answer different
+    questions, so the cross-tabulation shows where they agree instead of
+    setting one share against the other.
+
+    Takes :func:`~crmlab.theories.lifecycle.relationship_phases` (``customer_id``,
+    ``period``, ``phase``) and a frame indexed by customer with
+    ``probability_alive`` (or ``p_alive``), e.g. :func:`~crmlab.clv.customer_value_table`.
+    ``bands`` are the edges of the P(alive) bands (left-closed, the last one
+    closed at both ends). Returns one row per phase present (in the order of
+    the phases), a column of customers per band labelled "0–25%" …, and
+    ``customers`` (the row total).
+
+    >>> phases = pd.DataFrame({"customer_id": ["a", "b", "c", "a", "b", "c"], "period": [1, 1, 1, 2, 2, 2],
+    ...                        "phase": ["exploration"] * 3 + ["dissolution", "dissolution", "commitment"]})
+    >>> values = pd.DataFrame({"probability_alive": [0.1, 1.0, 0.9]}, index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> phase_alive_crosstab(phases, values, bands=(0, 0.5, 1))
+             phase  P(alive) 0–50%  P(alive) 50–100%  customers
+    0   commitment               0                 1          1
+    1  dissolution               1                 1          2
+    """
+    edges = np.asarray(bands, dtype=float)
+    if edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0 or edges[-1] > 1:
+        raise ValueError(f"bands must rise strictly within [0, 1], got {bands!r}")
+    data = _last_phase_and_alive(phases, values)
+    names = [f"P(alive) {lo:.0%}–{hi:.0%}".replace("%–", "–") for lo, hi in zip(edges[:-1], edges[1:])]
+    band = pd.cut(data["probability_alive"], edges, labels=names, right=False, include_lowest=True)
+    band = band.where(data["probability_alive"] < edges[-1], names[-1])  # P(alive) = 1 in the last band
+    order = ["awareness", "exploration", "expansion", "commitment", "dissolution"]
+    present = [p for p in order if p in set(data["phase"])] + sorted(set(data["phase"]) - set(order))
+    counts = pd.crosstab(data["phase"], pd.Categorical(band, categories=names)).reindex(index=present, columns=names,
+                                                                                      fill_value=0)
+    counts = counts.astype(int)
+    counts["customers"] = counts.sum(axis=1)
+    counts.columns.name = None
+    return counts.rename_axis("phase").reset_index()
+
+
+def phase_alive_agreement(phases: pd.DataFrame, values: pd.DataFrame, *, alive_threshold: float = 0.5) -> pd.DataFrame:
+    """Where the dissolution phase and a low P(alive) agree: customers flagged by both lenses, by one, by neither.
+
+    The two flags of the audit: *in dissolution* by the phase rules in the
+    last period, and *likely lost*, P(alive) < ``alive_threshold``, by the
+    BG/NBD model (as :func:`value_indicators` counts them). Each row is one
+    combination (``both``, ``phase only``, ``model only``, ``neither``) with
+    ``customers``, their ``share`` of the base, and — where ``values`` has the
+    customers' ``frequency`` (repeat purchases) — ``one_time_buyers``, the
+    customers of the row who never bought again. BG/NBD lets a customer drop
+    out only just after a repeat purchase, so a one-time buyer has P(alive) = 1
+    however long the silence (Fader, Hardie & Lee 2005, eq. 11): the usual
+    reason a customer is in dissolution by the rules but not likely lost by
+    the model.
+
+    >>> phases = pd.DataFrame({"customer_id": list("abcd"), "period": 1,
+    ...                        "phase": ["dissolution", "dissolution", "commitment", "exploration"]})
+    >>> values = pd.DataFrame({"probability_alive": [0.2, 1.0, 0.3, 0.9], "frequency": [3, 0, 5, 1]},
+    ...                       index=pd.Index(list("abcd"), name="customer_id"))
+    >>> phase_alive_agreement(phases, values)
+             flag  customers  share  one_time_buyers
+    0        both          1   0.25                0
+    1  phase only          1   0.25                1
+    2  model only          1   0.25                0
+    3     neither          1   0.25                0
+    """
+    if not 0 < alive_threshold < 1:
+        raise ValueError(f"alive_threshold must be in (0, 1), got {alive_threshold!r}")
+    data = _last_phase_and_alive(phases, values)
+    dissolved = (data["phase"] == "dissolution").to_numpy()
+    lost = (data["probability_alive"] < alive_threshold).to_numpy()
+    masks = {"both": dissolved & lost, "phase only": dissolved & ~lost, "model only": ~dissolved & lost,
+             "neither": ~dissolved & ~lost}
+    rows = []
+    for flag, mask in masks.items():
+        row = {"flag": flag, "customers": int(mask.sum()), "share": float(mask.mean()) if len(mask) else np.nan}
+        if "frequency" in data:
+            row["one_time_buyers"] = int((data["frequency"].to_numpy()[mask] == 0).sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def triplet_indicators(interaction: pd.DataFrame, dialogue: pd.DataFrame, value: pd.DataFrame) -> pd.DataFrame:
@@ -188,12 +372,14 @@ def triplet_indicators(interaction: pd.DataFrame, dialogue: pd.DataFrame, value:
     [3.0, 0.75, 0.5, 0.75, 6.0, 4.0]
     """
     return _rows("Nordic triplet", [
-        ("acts per customer-period", interaction["intensity"].mean(), "interaction: mean number of acts"),
-        ("completed episodes (share)", interaction["completion"].mean(), "interaction: episodes that produced an outcome"),
-        ("two-wayness", dialogue["two_wayness"].mean(), "dialogue: share of acts the customer initiated"),
-        ("firm response rate", dialogue["firm_response_rate"].mean(), "dialogue: customer acts the firm answered"),
-        ("firm latency (hours, median)", dialogue["firm_latency_hours"].median(), "dialogue: time to answer the customer"),
-        ("satisfaction", value["satisfaction"].mean(), "value: mean rating of the acts"),
+        ("acts per customer-period", interaction["intensity"].mean(), "interaction: mean number of acts", "number"),
+        ("completed episodes (share)", interaction["completion"].mean(), "interaction: episodes that produced an outcome",
+         "percent"),
+        ("two-wayness", dialogue["two_wayness"].mean(), "dialogue: share of acts the customer initiated", "percent"),
+        ("firm response rate", dialogue["firm_response_rate"].mean(), "dialogue: customer acts the firm answered", "percent"),
+        ("firm latency (hours, median)", dialogue["firm_latency_hours"].median(), "dialogue: time to answer the customer",
+         "number"),
+        ("satisfaction", value["satisfaction"].mean(), "value: mean rating of the acts", "number"),
     ])
 
 
@@ -213,9 +399,11 @@ def kmv_indicators(model: Any) -> pd.DataFrame:
     table = model.table
     r2 = table.groupby("outcome")["r_squared"].first()
     return _rows("trust and commitment", [
-        ("hypotheses supported (share)", table["supported"].mean(), f"of the {len(table)} paths, significant with the expected sign"),
-        ("commitment explained (R²)", r2.get("commitment", np.nan), "variance of commitment explained by its antecedents and trust"),
-        ("trust explained (R²)", r2.get("trust", np.nan), "variance of trust explained by its antecedents"),
+        ("hypotheses supported (share)", table["supported"].mean(),
+         f"of the {len(table)} paths, significant with the expected sign", "percent"),
+        ("commitment explained (R²)", r2.get("commitment", np.nan),
+         "variance of commitment explained by its antecedents and trust", "percent"),
+        ("trust explained (R²)", r2.get("trust", np.nan), "variance of trust explained by its antecedents", "percent"),
     ])
 
 
@@ -238,12 +426,13 @@ def loyalty_indicators(plan: Any, loyal: pd.DataFrame, *, top: float = 0.2) -> p
     retention = by_action.get("retention", 0.0) / plan.total_spend if plan.total_spend > 0 else np.nan
     return _rows("loyalty plan", [
         (f"loyalty value of the top {top:.0%}", loyal["cumulative_share"].iloc[k - 1],
-         "share of CLV × P(alive) × share of wallet held by the most loyal customers"),
-        ("budget", plan.budget, "the loyalty budget to allocate"),
-        ("budget spent", plan.total_spend, "spend of the optimal plan (less when more spend would not pay)"),
-        ("incremental CLV", plan.total_incremental_clv, "CLV the plan adds, by the response curves"),
-        ("ROI", plan.roi, "(incremental CLV − spend) / spend"),
-        ("share of spend on retention", retention, "retention against up-/cross-selling, deepening and win-back"),
+         "share of CLV × P(alive) × share of wallet held by the most loyal customers", "percent"),
+        ("budget", plan.budget, "the loyalty budget to allocate", "money"),
+        ("budget spent", plan.total_spend, "spend of the optimal plan (less when more spend would not pay)", "money"),
+        ("incremental CLV", plan.total_incremental_clv, "CLV the plan adds, by the response curves", "money"),
+        ("ROI", plan.roi, "(incremental CLV − spend) / spend", "percent"),
+        ("share of spend on retention", retention, "retention against up-/cross-selling, deepening and win-back",
+         "percent"),
     ])
 
 
@@ -343,17 +532,20 @@ def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None
 
     between = positions[[c for c in ("brokerage_gatekeeper", "brokerage_representative", "brokerage_liaison")
                          if c in positions.columns]].sum(axis=1)
-    rows = [("actors", graph.number_of_nodes(), "firms in the network"),
-            ("relationships", graph.number_of_edges(), "pairs of firms with a bond"),
-            ("density", nx.density(graph), "share of all possible bonds that exist"),
-            ("communities", positions["community"].nunique(), "densely tied groups (Louvain)"),
-            ("brokers between groups", (between > 0).sum(), "actors bridging groups (gatekeeper, representative, liaison)")]
+    rows = [("actors", graph.number_of_nodes(), "firms in the network", "integer"),
+            ("relationships", graph.number_of_edges(), "pairs of firms with a bond", "integer"),
+            ("density", nx.density(graph), "share of all possible bonds that exist", "percent"),
+            ("communities", positions["community"].nunique(), "densely tied groups (Louvain)", "integer"),
+            ("brokers between groups", (between > 0).sum(), "actors bridging groups (gatekeeper, representative, liaison)",
+             "integer")]
     if focal is not None:
         if focal not in positions.index:
             raise KeyError(f"focal actor {focal!r} is not in the network")
         rank = positions["betweenness"].rank(ascending=False, method="min")[focal]
-        rows += [("focal firm: betweenness rank", rank, "1 = the actor most often on shortest paths between others"),
-                 ("focal firm: constraint", positions.loc[focal, "constraint"], "Burt's constraint: 1 = no structural holes")]
+        rows += [("focal firm: betweenness rank", rank, "1 = the actor most often on shortest paths between others",
+                  "integer"),
+                 ("focal firm: constraint", positions.loc[focal, "constraint"], "Burt's constraint: 1 = no structural holes",
+                  "number")]
     return _rows("business network", rows)
 
 
@@ -376,17 +568,19 @@ def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, depe
     0.5
     """
     share = portfolio.groupby(portfolio["cell"].astype(str))["revenue"].sum() / portfolio["revenue"].sum()
-    rows = [(f"revenue in '{c}' accounts", share.get(c, 0.0), f"share of revenue from accounts in the {c} cell")
+    rows = [(f"revenue in '{c}' accounts", share.get(c, 0.0), f"share of revenue from accounts in the {c} cell", "percent")
             for c in ("key", "develop", "maintain", "reduce")]
-    rows += [("HHI (points)", concentration["hhi_points"], "Σ revenue share² × 10,000; above 2,500 is highly concentrated"),
-             ("equivalent number of accounts", concentration["equivalent_number"], "1 / HHI"),
-             ("top-5 share", concentration["top_5_share"], "share of revenue from the five largest accounts"),
-             ("accounts at dependence risk", dependence["at_risk"].sum(), "accounts above the dependence threshold")]
+    rows += [("HHI (points)", concentration["hhi_points"], "Σ revenue share² × 10,000; above 2,500 is highly concentrated",
+              "integer"),
+             ("equivalent number of accounts", concentration["equivalent_number"], "1 / HHI", "number"),
+             ("top-5 share", concentration["top_5_share"], "share of revenue from the five largest accounts", "percent"),
+             ("accounts at dependence risk", dependence["at_risk"].sum(), "accounts above the dependence threshold",
+              "integer")]
     if interdependencies is not None:
         shared = interdependencies[interdependencies["shared_actors"] > 0]
         tied = set(shared["account_a"]) | set(shared["account_b"])
         rows.append(("accounts sharing a supplier (share)", len(tied) / len(portfolio),
-                     "accounts exposed with at least one other through a common supplier"))
+                     "accounts exposed with at least one other through a common supplier", "percent"))
     return _rows("account portfolio", rows)
 
 
@@ -410,10 +604,10 @@ def key_account_indicators(selection: pd.DataFrame, frequency: pd.DataFrame, acc
         raise DataError("accounts", [Problem("key account not in the accounts", column="account_id", value=a) for a in unknown])
     f = frequency["selection_frequency"]
     return _rows("key accounts", [
-        ("key accounts", len(key), "accounts selected on the stated criteria"),
-        ("revenue share of key accounts", revenue[list(key)].sum() / revenue.sum(), "their share of total revenue"),
-        ("robust key accounts", (f >= 0.9).sum(), "selected under ≥ 90% of the random weightings"),
-        ("borderline accounts", ((f > 0.1) & (f < 0.9)).sum(), "selected under 10–90% of the random weightings"),
+        ("key accounts", len(key), "accounts selected on the stated criteria", "integer"),
+        ("revenue share of key accounts", revenue[list(key)].sum() / revenue.sum(), "their share of total revenue", "percent"),
+        ("robust key accounts", (f >= 0.9).sum(), "selected under ≥ 90% of the random weightings", "integer"),
+        ("borderline accounts", ((f > 0.1) & (f < 0.9)).sum(), "selected under 10–90% of the random weightings", "integer"),
     ])
 
 
@@ -429,18 +623,20 @@ def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame) -> pd.
     [2.0, 0.5, 1.0]
     """
     return _rows("global accounts", [
-        ("global accounts", (value["n_units"] >= 2).sum(), "accounts served by two or more units"),
+        ("global accounts", (value["n_units"] >= 2).sum(), "accounts served by two or more units", "integer"),
         ("coordination missing (share)",
          summary.groupby("account_id")["coordination_missing"].any().mean() if len(summary) else np.nan,
-         "share of global accounts with a unit out of line on price, terms or service (any product)"),
-        ("hidden global accounts", value["hidden_global"].sum(), "in the firm's top accounts but in no unit's"),
+         "share of global accounts with a unit out of line on price, terms or service (any product)", "percent"),
+        ("hidden global accounts", value["hidden_global"].sum(), "in the firm's top accounts but in no unit's", "integer"),
     ])
 
 
 def audit_scorecard(*blocks: pd.DataFrame, faces: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Stack indicator blocks into one scorecard ordered by the four faces of CRM (:data:`FACES`).
 
-    Each block has ``lens``, ``indicator``, ``value`` and ``definition``; its
+    Each block has ``lens``, ``indicator``, ``value``, ``definition`` and
+    ``kind`` (how the value is written: :data:`INDICATOR_KINDS`; "number"
+    where a block of your own has none); its
     face comes from :data:`LENS_FACE` (or ``faces``, lens → face, for lenses of
     your own). An unknown lens or face is an error rather than a silent gap.
 
@@ -450,7 +646,10 @@ def audit_scorecard(*blocks: pd.DataFrame, faces: Mapping[str, str] | None = Non
     [['strategic', 'account portfolio'], ['analytical', 'customer value']]
     """
     mapping = {**LENS_FACE, **(faces or {})}
-    card = pd.concat([b[COLUMNS] for b in blocks], ignore_index=True) if blocks else pd.DataFrame(columns=COLUMNS)
+    # Blocks of your own may come without a kind: their values are written as plain numbers.
+    card = (pd.concat([b.reindex(columns=COLUMNS) for b in blocks], ignore_index=True) if blocks
+            else pd.DataFrame(columns=COLUMNS))
+    card["kind"] = card["kind"].astype(object).where(card["kind"].notna(), "number")
     unknown = sorted(set(card["lens"]) - set(mapping))
     if unknown:
         raise ValueError(f"lens(es) {unknown} have no face of CRM; pass faces={{lens: face}}")

@@ -12,8 +12,8 @@ Checked against something independent of the code under test:
 - every page the notebooks produce on the tests' small parameters (the
   ``executed`` fixture of ``conftest.py``, shared with ``test_notebooks.py``):
   title, back link, header with source and parameters, table of contents and
-  figures must pass; the table checks are expected to fail, in
-  :data:`TABLES_TO_FIX`, until each notebook's tables are reformatted.
+  figures, and tables a reader can read (no scientific notation, no "N.000"
+  counts, no snake_case headers, Python values or cut-short cells).
 """
 
 from __future__ import annotations
@@ -43,20 +43,6 @@ CONFIG = ROOT / "reports.toml"
 RUNS = {run.name: run for run in load_config(CONFIG).runs}
 #: A 1×1 PNG, the figure of the hand-made notebooks.
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-
-#: Pages whose tables a reader still stumbles on (scientific notation, "N.000" counts, snake_case
-#: headers, Python values, cut-short cells). Remove a run from here when its notebook's tables are
-#: fixed: the test is strict, so it fails as soon as the page passes.
-TABLES_TO_FIX = {
-    "lifecycle_synthetic": "HMM shares in scientific notation, snake_case headers, median periods as 1.0",
-    "lifecycle_cdnow": "HMM initial shares in scientific notation, snake_case headers",
-    "imp_networks_synthetic": "degrees and horizons as 8.0, betweenness in scientific notation, snake_case headers",
-    "nordic_triplet_synthetic": "snake_case headers (cronbach_alpha, odds_ratio, ci_low, ci_high)",
-    "trust_commitment_synthetic": "p-values in scientific notation, df as 571.0, snake_case headers",
-    "portfolio_and_kam_synthetic": "n as 80.0, definitions cut short, snake_case headers",
-    "relationship_audit_cdnow": "indicator definitions cut short, degrees as 13.0, NaN, snake_case headers",
-}
-
 
 def _code(notebook: Path) -> str:
     nb = nbformat.read(notebook, as_version=4)
@@ -460,15 +446,7 @@ def test_generated_page_shows_the_notebooks_figures(executed, name: str) -> None
         assert BeautifulSoup(html, "html.parser").select('img[src^="data:image/png;base64,"]')
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=TABLES_TO_FIX[n]))
-        if n in TABLES_TO_FIX
-        else n
-        for n in RUNS
-    ],
-)
+@pytest.mark.parametrize("name", RUNS)
 def test_generated_page_tables_read_well(executed, name: str) -> None:
     _, html = _generated(executed, name)
     assert reader_page_problems(html) == []

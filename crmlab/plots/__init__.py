@@ -20,6 +20,7 @@ module                     figures of
 :mod:`.referral`           referrals, Bass diffusion, control charts
 :mod:`.guanxi`             guanxi networks
 :mod:`.accounts`           account portfolio, key and global accounts
+:mod:`.audit`              the relationship audit: windowed retention, phase × P(alive)
 ========================== =====================================================
 """
 
@@ -85,11 +86,17 @@ from crmlab.plots.accounts import (
     plot_gam_deviations,
     plot_portfolio_matrix,
 )
+from crmlab.plots.audit import (
+    plot_phase_alive,
+    plot_windowed_retention,
+)
 
 __all__ = [
     "plot_concentration_curve",
     "plot_gam_deviations",
     "plot_portfolio_matrix",
+    "plot_phase_alive",
+    "plot_windowed_retention",
     "plot_base_projection",
     "plot_clv_by_channel",
     "plot_clv_distribution",

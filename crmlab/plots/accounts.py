@@ -1,12 +1,14 @@
 """Figures of the account portfolio (Fiocca 1982), revenue concentration, and key and global accounts.
 
-Each takes a frame of :mod:`crmlab.strategy.portfolio` or :mod:`crmlab.strategy.key_accounts`.
+Each takes frames computed by :mod:`crmlab.strategy.portfolio` or
+:mod:`crmlab.strategy.key_accounts` and draws them; the numbers a figure writes
+(cut-offs, shares) are those of the frames, so they match the report's tables.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from crmlab.plots._style import Figure, finish, mticker, plt, seaborn
 
@@ -16,76 +18,147 @@ __all__ = [
     "plot_portfolio_matrix",
 ]
 
+#: The colour of each portfolio cell.
+CELL_COLOURS = {"key": "tab:green", "develop": "tab:blue", "maintain": "tab:orange", "reduce": "tab:gray"}
 
-def plot_portfolio_matrix(portfolio: pd.DataFrame, *, label: int = 10) -> Figure:
+
+def _overlaps(box, boxes) -> bool:
+    return any(box.overlaps(other) for other in boxes)
+
+
+def _place_labels(ax: Axes, points: pd.DataFrame, *, fontsize: float = 9) -> list:
+    """Write ``points["text"]`` beside each point (``x``, ``y``) where it overlaps no other label.
+
+    Labels are placed one by one (in the order of the rows): the first of a
+    ring of positions around the point, at growing distance, whose box
+    overlaps no label placed before and stays inside the axes; a label moved
+    away from its point gets a thin leader line. Returns the text artists.
+
+    >>> fig, ax = plt.subplots()
+    >>> texts = _place_labels(ax, pd.DataFrame({"x": [0.5, 0.5], "y": [0.5, 0.5], "text": ["A0001", "A0002"]}))
+    >>> renderer = fig.canvas.get_renderer()
+    >>> bool(texts[0].get_window_extent(renderer).overlaps(texts[1].get_window_extent(renderer)))
+    False
+    >>> plt.close(fig)
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    placed, boxes = [], []
+    directions = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
+    for row in points.itertuples(index=False):
+        text = None
+        for distance in (4, 10, 18, 28, 40, 55):
+            for dx, dy in directions:
+                candidate = ax.annotate(
+                    str(row.text), (row.x, row.y), xytext=(dx * distance, dy * distance), textcoords="offset points",
+                    fontsize=fontsize, ha="left" if dx > 0 else ("right" if dx < 0 else "center"),
+                    va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+                    arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.6} if distance > 10 else None)
+                box = candidate.get_window_extent(renderer)
+                inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+                if inside and not _overlaps(box, boxes):
+                    text = candidate
+                    break
+                candidate.remove()
+            if text is not None:
+                break
+        if text is None:  # nowhere free: the nearest place, rather than no label
+            text = ax.annotate(str(row.text), (row.x, row.y), xytext=(4, 4), textcoords="offset points", fontsize=fontsize)
+        boxes.append(text.get_window_extent(renderer))
+        placed.append(text)
+    return placed
+
+
+def plot_portfolio_matrix(portfolio: pd.DataFrame, cutoffs: pd.Series, *, label: int = 10) -> Figure:
     """The account portfolio (Fiocca 1982): attractiveness × relationship strength, coloured by cell.
 
-    Takes :func:`crmlab.strategy.portfolio.portfolio_matrix`; point size follows revenue, the
-    dashed lines are the median cut-offs, and the ``label`` largest accounts are named.
+    Takes :func:`crmlab.strategy.portfolio.portfolio_matrix` and the cut-offs
+    it classified with, :func:`crmlab.strategy.portfolio.portfolio_cutoffs`
+    (drawn as the dashed lines). Point area follows revenue; the ``label``
+    largest accounts are named, their labels placed so that none overlaps another.
     """
-    colours = {"key": "tab:green", "develop": "tab:blue", "maintain": "tab:orange", "reduce": "tab:gray"}
-    fig, ax = plt.subplots(figsize=(7.5, 6))
-    size = 20 + 300 * portfolio["revenue"] / portfolio["revenue"].max() if "revenue" in portfolio else 40
-    for cell, colour in colours.items():
+    fig, ax = plt.subplots(figsize=(10, 7.5))
+    has_revenue = "revenue" in portfolio
+    size = 20 + 300 * portfolio["revenue"] / portfolio["revenue"].max() if has_revenue else pd.Series(40.0, portfolio.index)
+    for cell, colour in CELL_COLOURS.items():
         part = portfolio["cell"].astype(str) == cell
-        ax.scatter(portfolio.loc[part, "strength"], portfolio.loc[part, "attractiveness"],
-                   s=size[part] if not np.isscalar(size) else size, c=colour, alpha=0.6, label=cell, edgecolor="white")
-    ax.axvline(portfolio["strength"].median(), color="0.5", ls="--", lw=0.8)
-    ax.axhline(portfolio["attractiveness"].median(), color="0.5", ls="--", lw=0.8)
-    if "revenue" in portfolio and label:
-        for _, row in portfolio.nlargest(label, "revenue").iterrows():
-            ax.annotate(str(row["account_id"]), (row["strength"], row["attractiveness"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel("relationship strength (scaled score)")
-    ax.set_ylabel("account attractiveness (scaled score)")
-    ax.set_title("Account portfolio")
-    ax.legend(title="cell", loc="lower right")
-    return finish(fig)
+        ax.scatter(portfolio.loc[part, "strength"], portfolio.loc[part, "attractiveness"], s=size[part], c=colour,
+                   alpha=0.6, label=f"{cell} ({int(part.sum())} accounts)", edgecolor="white")
+    ax.axvline(cutoffs["strength"], color="0.4", ls="--", lw=0.9)
+    ax.axhline(cutoffs["attractiveness"], color="0.4", ls="--", lw=0.9)
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.08)
+    ax.set_xlabel("relationship strength (weighted score of min–max scaled criteria, 0–1)")
+    ax.set_ylabel("account attractiveness (weighted score, 0–1)")
+    ax.set_title(f"Account portfolio: cut at attractiveness {cutoffs['attractiveness']:.2f} "
+                 f"and strength {cutoffs['strength']:.2f} (dashed)")
+    ax.legend(title="cell (point area: revenue)", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    if has_revenue and label:
+        top = portfolio.nlargest(label, "revenue")
+        _place_labels(ax, pd.DataFrame({"x": top["strength"], "y": top["attractiveness"], "text": top["account_id"]}))
+    plt.close(fig)
+    return fig
 
 
-def plot_concentration_curve(revenue: pd.Series | np.ndarray, *, title: str = "Revenue concentration") -> Figure:
+def plot_concentration_curve(curve: pd.DataFrame, concentration: pd.Series, *,
+                             title: str = "Revenue concentration: share of revenue held by the largest accounts") -> Figure:
     """Cumulative share of revenue against the share of accounts, largest first (a Pareto curve).
 
-    The diagonal is a portfolio of equal accounts; the further the curve bows above it, the more
-    the firm depends on few accounts (see :func:`crmlab.strategy.portfolio.concentration`).
+    Takes :func:`crmlab.strategy.portfolio.concentration_curve` and
+    :func:`crmlab.strategy.portfolio.concentration` of the same revenue; each
+    ``top_k_share`` of the latter is marked on the curve with its value, so the
+    figure shows the shares of the report's concentration table. The diagonal
+    is a portfolio of equal accounts.
     """
-    v = np.sort(np.asarray(revenue, dtype=float))[::-1]
-    cum = np.concatenate([[0.0], np.cumsum(v) / v.sum()])
-    share = np.linspace(0, 1, len(cum))
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.plot(share, cum, lw=2, label="accounts, largest first")
+    fig, ax = plt.subplots(figsize=(9, 6))
+    ax.plot(curve["account_share"], curve["revenue_share"], lw=2, label="accounts, largest first")
     ax.plot([0, 1], [0, 1], color="0.6", ls="--", lw=0.8, label="equal accounts")
-    for q in (0.1, 0.2):
-        k = int(np.ceil(q * len(v)))
-        ax.plot(share[k], cum[k], "o", color="C1", ms=5)
-        ax.annotate(f"top {q:.0%}: {cum[k]:.0%} of revenue", (share[k], cum[k]), xytext=(10, -15),
-                    textcoords="offset points", fontsize=8)
+    n = int(concentration["n"])
+    tops = sorted((int(key[len("top_"):-len("_share")]), float(value)) for key, value in concentration.items()
+                  if key.startswith("top_") and key.endswith("_share"))
+    for k, (top, share) in enumerate(tops):
+        x = top / n
+        ax.plot(x, share, "o", color="C1", ms=6)
+        ax.annotate(f"largest {top:,} ({x:.0%} of accounts): {share:.1%} of revenue", (x, share),
+                    xytext=(14, -18 - 16 * k), textcoords="offset points", fontsize=10,
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.6})
     ax.xaxis.set_major_formatter(mticker.PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
-    ax.set_xlabel("share of accounts")
-    ax.set_ylabel("cumulative share of revenue")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(f"share of accounts, largest first (%, of {n:,})")
+    ax.set_ylabel("cumulative share of revenue (%)")
     ax.set_title(title)
     ax.legend(loc="lower right")
     return finish(fig)
 
 
-def plot_gam_deviations(deviations: pd.DataFrame) -> Figure:
-    """Where coordination of global accounts is missing: account × unit, coloured by the terms out of line.
+def plot_gam_deviations(out_of_line: pd.DataFrame) -> Figure:
+    """Where coordination of global accounts is missing: account × unit, coloured by the number of terms out of line.
 
-    Takes the deviations of :func:`crmlab.strategy.key_accounts.gam_consistency`.
+    Takes :func:`crmlab.strategy.key_accounts.terms_out_of_line` (``account_id``,
+    ``unit``, ``n_terms``, ``terms``); each cell names the terms.
     """
+    from crmlab.display import label
+
     sns = seaborn()
-    fig, ax = plt.subplots(figsize=(7, max(3.0, 1.2 + 0.3 * deviations["account_id"].nunique())))
-    if deviations.empty:
-        ax.text(0.5, 0.5, "every unit in line", ha="center", va="center")
+    accounts = out_of_line["account_id"].nunique()
+    fig, ax = plt.subplots(figsize=(9, max(3.5, 1.6 + 0.4 * accounts)))
+    if out_of_line.empty:
+        ax.text(0.5, 0.5, "every unit in line with the others", ha="center", va="center", fontsize=12)
         ax.set_axis_off()
     else:
-        table = deviations.groupby(["account_id", "unit"])["term"].agg(lambda t: ", ".join(sorted(t))).unstack()
-        counts = deviations.pivot_table(index="account_id", columns="unit", values="term", aggfunc="count").reindex_like(table)
-        sns.heatmap(counts.fillna(0), annot=table.fillna(""), fmt="", cmap="Reds", vmin=0, vmax=3, cbar=False,
-                    linewidths=0.5, linecolor="0.9", ax=ax, annot_kws={"size": 7})
+        names = out_of_line.assign(terms=out_of_line["terms"].map(
+            lambda t: "\n".join(label(term).lower() for term in t.split(", "))))
+        counts = names.pivot(index="account_id", columns="unit", values="n_terms")
+        text = names.pivot(index="account_id", columns="unit", values="terms").reindex_like(counts)
+        sns.heatmap(counts.fillna(0), annot=text.fillna(""), fmt="", cmap="Reds", vmin=0, vmax=3, linewidths=0.5,
+                    linecolor="0.9", ax=ax, annot_kws={"size": 9},
+                    cbar_kws={"label": "terms out of line (count)", "ticks": [0, 1, 2, 3]})
         ax.set_xlabel("serving unit")
         ax.set_ylabel("global account")
         ax.tick_params(axis="y", rotation=0)
-    ax.set_title("Terms out of line with the other units")
+    ax.set_title("Terms out of line with the other units (price, payment days, service level)")
     return finish(fig)

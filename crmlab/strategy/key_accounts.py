@@ -33,6 +33,7 @@ __all__ = [
     "read_unit_terms",
     "select_key_accounts",
     "selection_sensitivity",
+    "terms_out_of_line",
 ]
 
 #: One row per account × serving unit (country) × product: the terms that unit gives the account.
@@ -216,6 +217,28 @@ def gam_consistency(
                "units_out_of_line", "coordination_missing"]
     return (dev.sort_values(["account_id", "product", "unit", "term"], kind="stable").reset_index(drop=True),
             pd.DataFrame(summary, columns=columns))
+
+
+def terms_out_of_line(deviations: pd.DataFrame) -> pd.DataFrame:
+    """The deviations of :func:`gam_consistency` per global account × unit: how many terms, and which.
+
+    One row per account and unit with any term out of line (over all
+    products): ``account_id``, ``unit``, ``n_terms`` (distinct terms out of
+    line) and ``terms`` (their names, sorted, comma-separated), sorted by
+    account and unit.
+
+    >>> dev = pd.DataFrame({"account_id": ["A", "A", "B"], "product": "all", "unit": ["US", "US", "DE"],
+    ...                     "term": ["price", "payment_days", "price"]})
+    >>> terms_out_of_line(dev).values.tolist()
+    [['A', 'US', 2, 'payment_days, price'], ['B', 'DE', 1, 'price']]
+    """
+    columns = ["account_id", "unit", "n_terms", "terms"]
+    if deviations.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = deviations.groupby(["account_id", "unit"], sort=True)["term"]
+    out = grouped.agg(n_terms="nunique", terms=lambda t: ", ".join(sorted(set(t)))).reset_index()
+    out["n_terms"] = out["n_terms"].astype(int)
+    return out[columns]
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:

@@ -10,7 +10,8 @@ sector rivals; Anderson, Håkansson & Johanson 1994).
 - :func:`read_accounts` — the account table, checked;
 - :func:`composite_score` — a weighted additive score of min–max scaled criteria;
 - :func:`portfolio_matrix` — attractiveness × relationship strength, classified into Fiocca's four cells;
-- :func:`concentration` — Herfindahl–Hirschman index, equivalent number of accounts, top-k shares;
+- :func:`portfolio_cutoffs` — where each axis of the matrix is cut into low and high;
+- :func:`concentration` — Herfindahl–Hirschman index, equivalent number of accounts, top-k shares, and :func:`concentration_curve`;
 - :func:`dependence_risk` — each account's share of the seller's revenue against the seller's share of the account's wallet;
 - :func:`relationship_interdependencies` — pairs of accounts tied through shared suppliers or a common sector.
 """
@@ -34,7 +35,9 @@ __all__ = [
     "TIE_COLUMNS",
     "composite_score",
     "concentration",
+    "concentration_curve",
     "dependence_risk",
+    "portfolio_cutoffs",
     "portfolio_matrix",
     "read_accounts",
     "read_ties",
@@ -179,17 +182,59 @@ def portfolio_matrix(
     for axis in ("attractiveness", "strength"):
         if out[axis].nunique() < 2:
             warnings.warn(f"every account has the same {axis}: the portfolio cannot separate them on it", stacklevel=2)
+    cuts = portfolio_cutoffs(out, cutoff)
     if cutoff == "median":
-        high_a = out["attractiveness"] > out["attractiveness"].median()
-        high_s = out["strength"] > out["strength"].median()
-    elif isinstance(cutoff, (int, float)) and 0 <= cutoff <= 1:
-        high_a, high_s = out["attractiveness"] >= cutoff, out["strength"] >= cutoff
+        high_a, high_s = out["attractiveness"] > cuts["attractiveness"], out["strength"] > cuts["strength"]
     else:
-        raise ValueError(f"cutoff must be 'median' or a number in [0, 1], got {cutoff!r}")
+        high_a, high_s = out["attractiveness"] >= cuts["attractiveness"], out["strength"] >= cuts["strength"]
     cells = [PORTFOLIO_CELLS[(bool(a), bool(s))] for a, s in zip(high_a, high_s)]
     out["cell"] = pd.Categorical([c for c, _ in cells], categories=["key", "develop", "maintain", "reduce"])
     out["strategy"] = [s for _, s in cells]
     return out
+
+
+def portfolio_cutoffs(portfolio: pd.DataFrame, cutoff: float | str = "median") -> pd.Series:
+    """The cut-off on each axis of :func:`portfolio_matrix`: where an account turns from low to high.
+
+    ``"median"``: the portfolio's median score on the axis (an account is high
+    strictly above it); a number in [0, 1]: that score on both axes (high at
+    or above it). Takes a frame with ``attractiveness`` and ``strength``
+    (the scores of :func:`portfolio_matrix`); the matrix classifies with these
+    cut-offs, so a figure that draws them draws the lines the cells were cut at.
+
+    >>> pm = pd.DataFrame({"attractiveness": [0.0, 0.2, 1.0], "strength": [0.5, 0.7, 0.1]})
+    >>> portfolio_cutoffs(pm).to_dict(), portfolio_cutoffs(pm, 0.6).to_dict()
+    ({'attractiveness': 0.2, 'strength': 0.5}, {'attractiveness': 0.6, 'strength': 0.6})
+    """
+    if cutoff == "median":
+        return pd.Series({axis: float(portfolio[axis].median()) for axis in ("attractiveness", "strength")}, name="cutoff")
+    if isinstance(cutoff, (int, float)) and not isinstance(cutoff, bool) and 0 <= cutoff <= 1:
+        return pd.Series({"attractiveness": float(cutoff), "strength": float(cutoff)}, name="cutoff")
+    raise ValueError(f"cutoff must be 'median' or a number in [0, 1], got {cutoff!r}")
+
+
+def concentration_curve(values: Sequence[float] | pd.Series) -> pd.DataFrame:
+    """The concentration (Pareto) curve: the cumulative share of revenue held by the k largest accounts.
+
+    One row per k = 0 … n: ``accounts`` (k), ``account_share`` (k / n) and
+    ``revenue_share`` (the share of the total held by the k largest, the
+    concentration ratio CR_k of :func:`concentration`). A portfolio of equal
+    accounts lies on the diagonal; the further the curve bows above it, the
+    more the seller depends on few accounts (Lorenz 1905, drawn from the top).
+
+    >>> concentration_curve([50, 30, 20])
+       accounts  account_share  revenue_share
+    0         0       0.000000            0.0
+    1         1       0.333333            0.5
+    2         2       0.666667            0.8
+    3         3       1.000000            1.0
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size == 0 or not np.all(np.isfinite(v)) or np.any(v < 0) or v.sum() <= 0:
+        raise DataError("values", [Problem("a concentration curve needs finite, non-negative values with a positive sum")])
+    s = np.sort(v)[::-1] / v.sum()
+    k = np.arange(v.size + 1)
+    return pd.DataFrame({"accounts": k, "account_share": k / v.size, "revenue_share": np.concatenate([[0.0], np.cumsum(s)])})
 
 
 def concentration(values: Sequence[float] | pd.Series, *, top: Sequence[int] = (1, 3, 5)) -> pd.Series:

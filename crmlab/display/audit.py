@@ -1,0 +1,282 @@
+"""The relationship audit as readers see it: the title chosen by the data, indicator tables and generated sentences.
+
+Each judgement of the audit is generated from its numbers against a stated
+benchmark (the data's own history, a published threshold) rather than written
+as fixed prose: the retention rate is compared with the earlier periods of the
+same data (:func:`retention_sentences`), the dissolution phase and P(alive) are
+reconciled customer by customer (:func:`phase_alive_sentences`), and the
+closing bullets per face of CRM are built from the scorecard
+(:func:`management_sentences`).
+
+>>> print(report_title("CDNOW", "cdnow").plain)
+# Relationship audit of CDNOW: the four faces of CRM on its 1997–98 transactions
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from crmlab.display.numbers import integer, money, number, percent
+from crmlab.display.portfolio import bullet_list
+from crmlab.display.tables import Table, table
+from crmlab.display.text import Markdown, compare, join_list, markdown, plural
+
+__all__ = [
+    "bullet_list",
+    "indicator_table",
+    "management_sentences",
+    "phase_alive_sentences",
+    "report_title",
+    "retention_sentences",
+    "source_name",
+]
+
+#: Reader names of the period aliases.
+PERIODS = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
+
+
+def source_name(source: str | os.PathLike[str]) -> str:
+    """What the audit calls a lens's data: the bundled data set, synthetic companion data, or the file's name.
+
+    >>> source_name("cdnow"), source_name("synthetic"), source_name("data/interactions.csv")
+    ('the CDNOW sample (Fader, Hardie & Lee 2005)', 'synthetic companion data', "the company's data (interactions.csv)")
+    """
+    key = str(source)
+    bundled = {"cdnow": "the CDNOW sample (Fader, Hardie & Lee 2005)",
+               "cdnow_full": "the full CDNOW cohort (Fader, Hardie & Lee 2005)",
+               "synthetic": "synthetic companion data"}
+    return bundled.get(key, f"the company's data ({Path(key).name or key})")
+
+
+def report_title(company: str, transactions: str | os.PathLike[str]) -> Markdown:
+    """The audit's title: the company named (escaped) and what its transactions are.
+
+    >>> print(report_title("<img src=x onerror=alert(4)>", "synthetic").text)
+    # Relationship audit of &lt;img src=x onerror=alert\\(4\\)&gt;: the four faces of CRM on a synthetic customer base
+    >>> print(report_title("Shop", "exports/orders.csv").plain)
+    # Relationship audit of Shop: the four faces of CRM on its transactions in orders.csv
+    """
+    key = str(transactions)
+    if key in ("cdnow", "cdnow_full"):
+        what = "its 1997–98 transactions"
+    elif key == "synthetic":
+        what = "a synthetic customer base"
+    else:
+        what = markdown("its transactions in {name}", name=Path(key).name or key)
+    return markdown("# Relationship audit of {company}: the four faces of CRM on {what}", company=company,
+                    what=what if isinstance(what, Markdown) else Markdown(what))
+
+
+def indicator_table(block: pd.DataFrame, *, currency: str = "$", caption: str | None = None,
+                    columns: tuple[str, ...] = ("indicator", "value", "definition")) -> Table:
+    """An indicator block of :mod:`crmlab.audit` as a reader table: each value written by its ``kind``.
+
+    >>> block = pd.DataFrame({"lens": "customer base", "indicator": ["customers", "retention rate (CRR)"],
+    ...                       "value": [2357.0, 0.924], "definition": ["customers", "Σ(E − N) / ΣS"],
+    ...                       "kind": ["integer", "percent"]})
+    >>> print(indicator_table(block))
+    Indicator              Value  Definition
+    customers              2,357  customers
+    retention rate (CRR)   92.4%  Σ(E − N) / ΣS
+    """
+    kinds = list(block["kind"]) if "kind" in block else ["number"] * len(block)
+    return table(block[list(columns)].reset_index(drop=True), row_kinds={"value": kinds}, unit=currency, top=None,
+                 caption=caption, text=[c for c in columns if c != "value"])
+
+
+def retention_sentences(history: pd.DataFrame, *, window: int, freq: str = "M", customers: int | None = None,
+                        tolerance: float = 0.01) -> Markdown:
+    """The recent retention rate judged against the data's own earlier periods, from :func:`crmlab.audit.retention_history`.
+
+    Higher, lower or about the same (within ``tolerance``, absolute) as the
+    earlier periods; the sentence says whom CRR counts: with an activity
+    ``window`` of w periods the customers active at the start of a period are
+    those who bought in the w periods before, which may be a small part of the
+    ``customers`` ever acquired.
+
+    >>> history = pd.DataFrame({"span": ["recent", "earlier"], "first": ["1998-04", "1997-02"],
+    ...                         "last": ["1998-06", "1998-03"], "periods": [3, 14], "S": [1111, 11501],
+    ...                         "retained": [1027, 9528], "retention_rate": [0.924, 0.828]})
+    >>> print(retention_sentences(history, window=3, customers=2357).plain)
+    Over the last 3 complete months (1998-04 to 1998-06), 92.4% of the customers active at the start of a month (a purchase in the 3 months before) were still active at its end: higher than the 82.8% of the earlier months (1997-02 to 1998-03). The active customers are few beside the 2,357 acquired: 370 at the start of a recent month, on average.
+    """
+    spans = history.set_index("span")
+    recent, earlier = spans.loc["recent"], spans.loc["earlier"]
+    period = PERIODS.get(freq, freq)
+    if not recent["periods"]:
+        return markdown("No complete {period} with active customers: the retention rate cannot be measured.", period=period)
+    span = (f"the last complete {period} ({recent['first']})" if recent["periods"] == 1 else
+            f"the last {integer(recent['periods'])} complete {period}s ({recent['first']} to {recent['last']})")
+    active = f"a purchase in the {integer(window)} {period}s before" if window > 1 else f"a purchase in the {period} before"
+    first = markdown("Over {span}, {rate} of the customers active at the start of a {period} ({active}) were still "
+                     "active at its end", span=span, rate=percent(recent["retention_rate"]), period=period, active=active)
+    if earlier["periods"] and not pd.isna(earlier["retention_rate"]):
+        word = compare(recent["retention_rate"], earlier["retention_rate"], tolerance=tolerance)
+        against = (f"{word} as" if word == "about the same" else f"{word} than")
+        second = markdown(": {against} the {rate} of the earlier {period}s ({start} to {end}).", against=against,
+                          rate=percent(earlier["retention_rate"]), period=period, start=earlier["first"], end=earlier["last"])
+    else:
+        second = markdown(". The data have no earlier complete {period} to compare it with.", period=period)
+    parts = [first, second]
+    if customers:
+        mean_active = recent["S"] / recent["periods"]
+        size = "few beside" if mean_active < 0.5 * customers else "most of"
+        parts.append(markdown(" The active customers are {size} the {n} acquired: {k} at the start of a recent {period}, "
+                              "on average.", size=size, n=integer(customers), k=integer(mean_active), period=period))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+def phase_alive_sentences(agreement: pd.DataFrame, *, alive_threshold: float = 0.5) -> Markdown:
+    """Where the dissolution phase and a low P(alive) agree and why they differ, from :func:`crmlab.audit.phase_alive_agreement`.
+
+    The reason given for customers in dissolution whom the model keeps alive
+    is the one the numbers support: when most of them never bought again, the
+    BG/NBD assumption that a customer drops out only after a repeat purchase
+    (so a one-time buyer has P(alive) = 1); otherwise that the model weighs a
+    long silence against a high past frequency.
+
+    >>> agreement = pd.DataFrame({"flag": ["both", "phase only", "model only", "neither"],
+    ...                           "customers": [367, 1218, 64, 708], "share": [0.156, 0.517, 0.027, 0.300],
+    ...                           "one_time_buyers": [0, 1218, 0, 0]})
+    >>> print(phase_alive_sentences(agreement).plain)
+    The phase rules put 1,585 of 2,357 customers (67.2%) in dissolution; the model gives 431 (18.3%) a P(alive) below 50%. They measure different things — an unusual silence in the past against the probability of still buying — and agree on 1,075 (45.6%): 367 flagged by both, 708 by neither. 1,218 customers are in dissolution but kept alive by the model: all of them never bought again, and BG/NBD lets a customer drop out only after a repeat purchase, so a one-time buyer keeps P(alive) = 100% however long the silence. 64 customers are likely lost by the model without being in dissolution by the phase rules.
+    """
+    rows = agreement.set_index("flag")
+    n = int(rows["customers"].sum())
+    dissolved = int(rows.loc["both", "customers"] + rows.loc["phase only", "customers"])
+    lost = int(rows.loc["both", "customers"] + rows.loc["model only", "customers"])
+    agree = int(rows.loc["both", "customers"] + rows.loc["neither", "customers"])
+
+    def part(k: int) -> str:
+        return f"{integer(k)} ({percent(k / n)})" if n else integer(k)
+
+    parts = [markdown("The phase rules put {d} of {n} customers ({dp}) in dissolution; the model gives {l} a P(alive) "
+                      "below {t}. They measure different things — an unusual silence in the past against the "
+                      "probability of still buying — and agree on {a}: {both} flagged by both, {neither} by neither.",
+                      d=integer(dissolved), n=integer(n), dp=percent(dissolved / n) if n else "–", l=part(lost),
+                      t=percent(alive_threshold, 0), a=part(agree), both=integer(rows.loc["both", "customers"]),
+                      neither=integer(rows.loc["neither", "customers"]))]
+    phase_only = int(rows.loc["phase only", "customers"])
+    if phase_only:
+        once = int(rows.loc["phase only"].get("one_time_buyers", np.nan)) if "one_time_buyers" in rows else None
+        if once is not None and once >= 0.5 * phase_only:
+            how = "all of them" if once == phase_only else f"{integer(once)} of them ({percent(once / phase_only)})"
+            why = markdown(" {k} {are} in dissolution but kept alive by the model: {how} never bought again, and BG/NBD "
+                           "lets a customer drop out only after a repeat purchase, so a one-time buyer keeps P(alive) = "
+                           "100% however long the silence.", k=plural(phase_only, "customer"),
+                           are="is" if phase_only == 1 else "are", how=how)
+        else:
+            why = markdown(" {k} {are} in dissolution but kept alive by the model, which weighs their silence against "
+                           "their past frequency and finds it not yet unusual for a customer of their pace.",
+                           k=plural(phase_only, "customer"), are="is" if phase_only == 1 else "are")
+        parts.append(why)
+    model_only = int(rows.loc["model only", "customers"])
+    if model_only:
+        parts.append(markdown(" {k} {are} likely lost by the model without being in dissolution by the phase rules.",
+                              k=plural(model_only, "customer"), are="is" if model_only == 1 else "are"))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+def _value(card: pd.DataFrame, lens: str, indicator: str) -> float | None:
+    hit = card[(card["lens"] == lens) & (card["indicator"] == indicator)]
+    return None if hit.empty or pd.isna(hit["value"].iloc[0]) else float(hit["value"].iloc[0])
+
+
+def _tag(card: pd.DataFrame, lens: str) -> str:
+    hit = card.loc[card["lens"] == lens, "data"] if "data" in card else pd.Series(dtype=object)
+    return " (synthetic companion data)" if len(hit) and hit.iloc[0] == "synthetic" else ""
+
+
+def management_sentences(card: pd.DataFrame, *, retention: Markdown | None = None, reconciliation: Markdown | None = None,
+                         currency: str = "$") -> Markdown:
+    """The closing bullets of the audit, one per face of CRM, each sentence built from the scorecard's numbers.
+
+    ``card`` is :func:`crmlab.audit.audit_scorecard` with a ``data`` column
+    ("company" or "synthetic"); lenses on synthetic companion data are marked
+    so. A lens missing from the card is left out of its bullet. ``retention``
+    and ``reconciliation`` are the sentences of :func:`retention_sentences` and
+    :func:`phase_alive_sentences`, repeated in the operational bullet.
+
+    >>> card = pd.DataFrame({"lens": ["loyalty plan"] * 3, "indicator": ["budget", "budget spent", "ROI"],
+    ...                      "value": [5000.0, 540.0, 0.52], "data": "company"})
+    >>> print(management_sentences(card).plain)
+    * **Strategic.** The optimal loyalty plan spends $540.00 of the $5,000.00 budget (more would not pay by the response curves) and returns 52.0% on it: it pays.
+    """
+    bullets = []
+    strategic = []
+    top = card[(card["lens"] == "customer value") & card["indicator"].str.startswith("CLV share of the top")]
+    if len(top):
+        strategic.append(markdown("The {what} of customers hold {share} of the customers' lifetime value{tag}.",
+                                  what=top["indicator"].iloc[0].removeprefix("CLV share of the "),
+                                  share=percent(top["value"].iloc[0]), tag=_tag(card, "customer value")))
+    budget, spent, roi = (_value(card, "loyalty plan", k) for k in ("budget", "budget spent", "ROI"))
+    if budget is not None and spent is not None and roi is not None:
+        spend = ("the whole budget" if spent >= budget - 0.005 else
+                 f"{money(spent, currency)} of the {money(budget, currency)} budget (more would not pay by the response curves)")
+        verdict = "it pays" if roi > 0 else "it does not pay"
+        strategic.append(markdown("The optimal loyalty plan spends {spend} and returns {roi} on it: {verdict}{tag}.",
+                                  spend=spend, roi=percent(roi), verdict=verdict, tag=_tag(card, "loyalty plan")))
+    n_key, key_share, robust = (_value(card, "key accounts", k) for k in
+                                ("key accounts", "revenue share of key accounts", "robust key accounts"))
+    hhi = _value(card, "account portfolio", "HHI (points)")
+    if n_key is not None and key_share is not None:
+        sure = "" if robust is None else f"; {integer(robust)} of them are key whatever the weights"
+        band = "" if hhi is None else (f"; revenue is {'unconcentrated' if hhi < 1500 else 'moderately concentrated' if hhi < 2500 else 'highly concentrated'} "
+                                       f"(HHI {integer(hhi)} points)")
+        strategic.append(markdown("The {k} key accounts bring {share} of account revenue{sure}{band}{tag}.",
+                                  k=integer(n_key), share=percent(key_share), sure=sure, band=band,
+                                  tag=_tag(card, "key accounts")))
+    if strategic:
+        bullets.append(markdown("**Strategic.** {s}", s=Markdown(" ".join(s.text for s in strategic),
+                                                                   " ".join(s.plain for s in strategic))))
+    operational = [s for s in (retention, reconciliation) if s is not None]
+    missing = _value(card, "global accounts", "coordination missing (share)")
+    n_global = _value(card, "global accounts", "global accounts")
+    if missing is not None and n_global:
+        operational.append(markdown("{k} of the {n} global accounts have a unit out of line on price, payment days or "
+                                    "service{tag}.", k=integer(round(missing * n_global)), n=integer(n_global),
+                                    tag=_tag(card, "global accounts")))
+    if operational:
+        bullets.append(markdown("**Operational.** {s}", s=Markdown(" ".join(s.text for s in operational),
+                                                                      " ".join(s.plain for s in operational))))
+    analytical = []
+    alive, lost = _value(card, "customer value", "mean P(alive)"), _value(card, "customer value", "customers likely lost")
+    if alive is not None and lost is not None:
+        analytical.append(markdown("The BG/NBD model gives the customers a mean P(alive) of {alive}; {lost} are likely "
+                                   "lost (P(alive) below 50%){tag}.", alive=percent(alive), lost=percent(lost),
+                                   tag=_tag(card, "customer value")))
+    supported = _value(card, "trust and commitment", "hypotheses supported (share)")
+    r2 = _value(card, "trust and commitment", "commitment explained (R²)")
+    if supported is not None:
+        holds = "holds" if supported >= 0.5 else "does not hold"
+        explained = "" if r2 is None else f", and explains {percent(r2)} of the variance of commitment"
+        analytical.append(markdown("The trust–commitment model {holds} on {share} of its paths{explained}{tag}.",
+                                   holds=holds, share=percent(supported), explained=explained,
+                                   tag=_tag(card, "trust and commitment")))
+    if analytical:
+        bullets.append(markdown("**Analytical.** {s}", s=Markdown(" ".join(s.text for s in analytical),
+                                                                     " ".join(s.plain for s in analytical))))
+    collaborative = []
+    response, latency = _value(card, "Nordic triplet", "firm response rate"), _value(card, "Nordic triplet",
+                                                                                      "firm latency (hours, median)")
+    if response is not None:
+        late = "" if latency is None else f", after a median {number(latency)} hours"
+        collaborative.append(markdown("The firm answers {rate} of its customers' acts{late}; {rest} go unanswered{tag}.",
+                                      rate=percent(response), late=late, rest=percent(1 - response),
+                                      tag=_tag(card, "Nordic triplet")))
+    brokers, actors = _value(card, "business network", "brokers between groups"), _value(card, "business network", "actors")
+    if brokers is not None and actors:
+        collaborative.append(markdown("{k} of the {n} firms of the network broker between its groups{tag}.",
+                                      k=integer(brokers), n=integer(actors), tag=_tag(card, "business network")))
+    constraint = _value(card, "business network", "focal firm: constraint")
+    if constraint is not None:
+        collaborative.append(markdown("The company's own constraint is {c} (1 = no structural holes around it).",
+                                      c=number(constraint)))
+    if collaborative:
+        bullets.append(markdown("**Collaborative.** {s}", s=Markdown(" ".join(s.text for s in collaborative),
+                                                                        " ".join(s.plain for s in collaborative))))
+    return bullet_list(bullets)

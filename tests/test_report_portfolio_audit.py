@@ -1,0 +1,300 @@
+"""The portfolio and audit pages: sentences that follow their frames, the computations behind them, the figures.
+
+Checked against something independent of the code under test:
+
+- generated sentences against small hand-built frames where the answer flips
+  (higher against lower retention, power held or not, concentrated or not, one-time
+  buyers or not behind the phase/P(alive) disagreement);
+- the phase × P(alive) reconciliation against a hand-counted base and against its own
+  cross-tabulation (two computations that must add up);
+- the concentration curve against :func:`concentration`'s concentration ratios (a second
+  implementation), the portfolio cut-offs against the cells :func:`portfolio_matrix` assigns;
+- figures against the frames they are given (cut-off lines, marked shares, label boxes);
+- the executed pages (small parameters, the ``executed`` fixture): each closing
+  comparison re-derived from the numbers printed on the same page, and a hostile
+  ``company`` / ``currency`` shown as inert text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from crmlab import audit, plots
+from crmlab.data import DataError
+from crmlab.display import audit as say_audit
+from crmlab.display import portfolio as say
+from crmlab.strategy.account_world import simulate_accounts
+from crmlab.strategy.key_accounts import terms_out_of_line
+from crmlab.strategy.portfolio import concentration, concentration_curve, portfolio_cutoffs, portfolio_matrix
+
+# --- generated sentences follow their numbers ---------------------------------------------------
+
+
+def _history(recent: float, earlier: float, earlier_periods: int = 5) -> pd.DataFrame:
+    return pd.DataFrame({"span": ["recent", "earlier"], "first": ["2021-10", "2021-05"], "last": ["2021-12", "2021-09"],
+                         "periods": [3, earlier_periods], "S": [300, 500], "retained": [0, 0],
+                         "retention_rate": [recent, earlier]})
+
+
+@pytest.mark.parametrize(("recent", "earlier", "word"), [(0.92, 0.83, "higher than"), (0.70, 0.83, "lower than"),
+                                                         (0.832, 0.83, "about the same as")])
+def test_retention_is_judged_against_the_earlier_periods_not_fixed_prose(recent, earlier, word):
+    text = say_audit.retention_sentences(_history(recent, earlier), window=3, customers=1000).plain
+    assert f"{word} the {earlier:.1%}" in text and f"{recent:.1%}" in text
+    assert "low" not in text.replace("lower", "")  # no fixed judgement
+
+
+def test_retention_without_history_says_so():
+    text = say_audit.retention_sentences(_history(0.9, np.nan, earlier_periods=0), window=1).plain
+    assert "no earlier complete month" in text and "than" not in text
+
+
+def _agreement(phase_only_once: int) -> pd.DataFrame:
+    return pd.DataFrame({"flag": ["both", "phase only", "model only", "neither"], "customers": [10, 50, 5, 35],
+                         "share": [0.1, 0.5, 0.05, 0.35], "one_time_buyers": [0, phase_only_once, 0, 0]})
+
+
+def test_the_disagreement_is_explained_by_one_time_buyers_only_when_they_are_most_of_it():
+    mostly = say_audit.phase_alive_sentences(_agreement(45)).plain
+    assert "45 of them (90.0%) never bought again" in mostly and "BG/NBD" in mostly
+    few = say_audit.phase_alive_sentences(_agreement(5)).plain
+    assert "never bought again" not in few and "past frequency" in few
+    # the counts of the sentence are those of the frame: 60 in dissolution, 15 likely lost, 45 agree
+    assert "60 of 100 customers (60.0%) in dissolution" in few and "15 (15.0%) a P(alive)" in few
+    assert "agree on 45 (45.0%)" in few
+
+
+@pytest.mark.parametrize(("points", "word"), [(900.0, "unconcentrated"), (2000.0, "moderately concentrated"),
+                                              (3000.0, "highly concentrated")])
+def test_concentration_words_follow_the_guidelines_bands(points, word):
+    conc = pd.Series({"n": 10.0, "hhi_points": points, "equivalent_number": 10_000 / points, "top_5_share": 0.6})
+    assert say.concentration_sentence(conc).plain.startswith(f"Revenue is {word}: an HHI of {points:,.0f} points")
+
+
+def test_dependence_names_who_holds_the_power_only_when_the_numbers_say_so():
+    risk = pd.DataFrame({"account_id": ["a", "b"], "seller_dependence": [0.6, 0.4], "asymmetry": [-0.2, -0.5],
+                         "at_risk": [True, False]})
+    assert "No account holds the power" in say.dependence_sentences(risk, threshold=0.5).plain
+    flipped = say.dependence_sentences(risk.assign(asymmetry=[0.3, -0.5]), threshold=0.5).plain
+    assert "1 account holds the power" in flipped and flipped.endswith(": a.")
+    nobody = say.dependence_sentences(risk.assign(at_risk=False), threshold=0.7).plain
+    assert nobody.startswith("No account brings 70.0% of revenue or more")
+
+
+def test_cell_sentence_ranks_the_cells_by_their_share():
+    cells = pd.DataFrame({"cell": ["key", "develop", "maintain", "reduce"], "accounts": [5, 5, 5, 5],
+                          "share_of_revenue": [0.4, 0.3, 0.2, 0.1]})
+    assert say.cell_sentences(cells).plain.startswith("Key accounts bring the largest share of revenue, 40.0%")
+    flipped = cells.assign(share_of_revenue=[0.1, 0.2, 0.3, 0.4])
+    assert say.cell_sentences(flipped).plain.startswith("Reduce accounts bring the largest share of revenue, 40.0%")
+
+
+def test_key_account_sentence_counts_robust_and_borderline_accounts():
+    key = pd.DataFrame({"account_id": list("abcd"), "key": [True, True, False, False]})
+    acc = pd.DataFrame({"account_id": list("abcd"), "revenue": [40.0, 30.0, 20.0, 10.0]})
+    robust = pd.DataFrame({"account_id": list("abcd"), "selection_frequency": [1.0, 0.95, 0.05, 0.0]})
+    text = say.key_account_sentences(key, robust, acc).plain
+    assert "bring 70.0% of revenue" in text and "2 of them (a and b) are key" in text and "no account is borderline" in text
+    shaky = say.key_account_sentences(key, robust.assign(selection_frequency=[1.0, 0.5, 0.5, 0.0]), acc).plain
+    assert "1 of them (a) is key" in shaky and "2 accounts are borderline" in shaky and "b and c" in shaky
+
+
+def test_gam_sentence_counts_false_alarms_against_the_planted_cells():
+    summary = pd.DataFrame({"account_id": ["A", "B"], "coordination_missing": [True, True]})
+    deviations = pd.DataFrame({"account_id": ["A", "B"], "unit": ["US", "DE"], "term": ["price", "payment_days"]})
+    value = pd.DataFrame({"account_id": ["A", "B", "C"], "n_units": [2, 3, 1], "hidden_global": False})
+    planted = pd.DataFrame({"account_id": ["A"], "unit": ["US"], "term": ["price"]})
+    text = say.gam_sentences(summary, deviations, value, planted=planted).plain
+    assert "2 of the 2 global accounts (100.0%) have a unit out of line (1 price and 1 payment days)" in text
+    assert "found: 1 of 1, with 1 false alarm" in text and "No hidden global account" in text
+
+
+# --- the computations behind the pages -----------------------------------------------------------
+
+
+def _phases_and_values():
+    """Six customers by hand: phase in the last period (period 2), P(alive), repeat purchases."""
+    phases = pd.DataFrame({"customer_id": list("abcdef") * 2, "period": [1] * 6 + [2] * 6,
+                           "phase": ["exploration"] * 6 + ["dissolution", "dissolution", "dissolution", "commitment",
+                                                           "expansion", "exploration"]})
+    values = pd.DataFrame({"probability_alive": [0.1, 1.0, 1.0, 0.3, 0.8, 0.6], "frequency": [4, 0, 0, 6, 2, 1]},
+                          index=pd.Index(list("abcdef"), name="customer_id"))
+    return phases, values
+
+
+def test_phase_alive_reconciliation_counted_by_hand():
+    phases, values = _phases_and_values()
+    agreement = audit.phase_alive_agreement(phases, values).set_index("flag")
+    # both: a; phase only: b, c (never bought again); model only: d; neither: e, f
+    assert agreement["customers"].to_dict() == {"both": 1, "phase only": 2, "model only": 1, "neither": 2}
+    assert agreement.loc["phase only", "one_time_buyers"] == 2
+    crosstab = audit.phase_alive_crosstab(phases, values).set_index("phase")
+    assert crosstab.loc["dissolution"].to_dict() == {"P(alive) 0–25%": 1, "P(alive) 25–50%": 0, "P(alive) 50–75%": 0,
+                                                     "P(alive) 75–100%": 2, "customers": 3}
+    # the two frames are two counts of one base: the crosstab's low bands of dissolution are "both"
+    assert crosstab["customers"].sum() == agreement["customers"].sum() == 6
+    low = ["P(alive) 0–25%", "P(alive) 25–50%"]
+    assert crosstab.loc["dissolution", low].sum() == agreement.loc["both", "customers"]
+    assert crosstab.drop(index="dissolution")[low].to_numpy().sum() == agreement.loc["model only", "customers"]
+
+
+def test_phase_alive_refuses_customers_without_a_probability():
+    phases, values = _phases_and_values()
+    with pytest.raises(DataError, match="without a P\\(alive\\)"):
+        audit.phase_alive_agreement(phases, values.drop(index="f"))
+
+
+def test_retention_history_pools_each_span_by_hand():
+    rates = pd.DataFrame({"period": pd.period_range("2021-01", periods=6, freq="M"), "S": [0, 10, 20, 10, 10, 10],
+                          "N": [5, 0, 0, 0, 0, 0], "E": [5, 9, 16, 8, 7, 9]})
+    history = audit.retention_history(rates, last=2, observation_end="2021-05-31").set_index("span")
+    # June is not complete; the recent span is April–May, (8 + 7) / 20; the earlier February–March, (9 + 16) / 30
+    assert history.loc["recent", "retention_rate"] == pytest.approx(15 / 20)
+    assert history.loc["earlier", "retention_rate"] == pytest.approx(25 / 30)
+    assert str(history.loc["earlier", "first"]) == "2021-02"
+
+
+def test_concentration_curve_agrees_with_the_concentration_ratios():
+    revenue = np.random.default_rng(3).lognormal(5, 1, 57)
+    curve = concentration_curve(revenue)
+    conc = concentration(revenue, top=(1, 5, 20))
+    for k in (1, 5, 20):
+        assert curve.loc[curve["accounts"] == k, "revenue_share"].item() == pytest.approx(conc[f"top_{k}_share"])
+    assert curve["revenue_share"].iloc[-1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("cutoff", ["median", 0.4])
+def test_cutoffs_separate_the_cells_the_matrix_assigns(cutoff):
+    pm = portfolio_matrix(simulate_accounts(80, rng=5).accounts, cutoff=cutoff)
+    cuts = portfolio_cutoffs(pm, cutoff)
+    high_a = pm["cell"].astype(str).isin(["key", "develop"])
+    assert (pm.loc[high_a, "attractiveness"] >= cuts["attractiveness"]).all()
+    assert (pm.loc[~high_a, "attractiveness"] <= cuts["attractiveness"]).all()
+    high_s = pm["cell"].astype(str).isin(["key", "maintain"])
+    assert (pm.loc[high_s, "strength"] >= cuts["strength"]).all()
+    assert (pm.loc[~high_s, "strength"] <= cuts["strength"]).all()
+
+
+# --- the figures draw the frames they are given --------------------------------------------------
+
+
+def test_portfolio_figure_draws_the_numeric_cutoff_and_labels_without_overlap():
+    pm = portfolio_matrix(simulate_accounts(120, rng=7).accounts, cutoff=0.3)
+    fig = plots.plot_portfolio_matrix(pm, portfolio_cutoffs(pm, 0.3), label=12)
+    ax = fig.axes[0]
+    verticals = [line.get_xdata()[0] for line in ax.lines if line.get_xdata()[0] == line.get_xdata()[1]]
+    assert verticals == [pytest.approx(0.3)]  # not the median (a different place on this portfolio)
+    assert pm["strength"].median() != pytest.approx(0.3, abs=0.01)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()  # the figure is closed in pyplot: draw it off-screen
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert len(boxes) == 12
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_concentration_figure_marks_the_shares_of_the_table():
+    revenue = pd.Series(np.random.default_rng(4).lognormal(5, 1, 40))
+    conc = concentration(revenue, top=(4, 8))
+    fig = plots.plot_concentration_curve(concentration_curve(revenue), conc)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == [f"largest 4 (10% of accounts): {conc['top_4_share']:.1%} of revenue",
+                     f"largest 8 (20% of accounts): {conc['top_8_share']:.1%} of revenue"]
+
+
+def test_gam_figure_counts_the_terms_of_the_frame():
+    deviations = pd.DataFrame({"account_id": ["A", "A", "B"], "product": "all", "unit": ["US", "US", "DE"],
+                               "term": ["price", "payment_days", "service_level"]})
+    grid = terms_out_of_line(deviations)
+    ax = plots.plot_gam_deviations(grid).axes[0]
+    assert sorted(t.get_text() for t in ax.texts if t.get_text()) == ["payment days\nprice", "service level"]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+
+
+def test_audit_figures_are_titled_with_what_they_show():
+    from crmlab.customers import retention_rate
+    from crmlab.data import load_cdnow
+
+    fig = plots.plot_windowed_retention(retention_rate(load_cdnow(), freq="M", window=3), window=3, freq="M")
+    assert "a purchase in the last 3 months" in fig.axes[0].get_title()
+    phases, values = _phases_and_values()
+    crosstab = audit.phase_alive_crosstab(phases, values)
+    ax = plots.plot_phase_alive(crosstab).axes[0]
+    bands = crosstab.drop(columns=["phase", "customers"]).to_numpy().ravel()
+    assert sorted(int(t.get_text()) for t in ax.texts) == sorted(bands.tolist())
+
+
+# --- the executed pages: closing sentences against the numbers on the same page -----------------
+
+
+def _page_text(executed, name: str) -> tuple[str, BeautifulSoup]:
+    base, _ = executed
+    html = (base / "reports" / name / f"{name}.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    return " ".join(soup.get_text(" ").split()), soup
+
+
+def _table(soup: BeautifulSoup, caption: str) -> pd.DataFrame:
+    found = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text(strip=True) == caption)
+    head = [th.get_text(strip=True) for th in found.find("thead").find_all("th")]
+    rows = [[td.get_text(strip=True) for td in tr.find_all(["td", "th"])] for tr in found.find("tbody").find_all("tr")]
+    return pd.DataFrame(rows, columns=head)
+
+
+def _pct(text: str) -> float:
+    return float(text.rstrip("%").replace(",", "")) / 100
+
+
+def test_audit_page_closing_comparisons_hold_on_its_own_numbers(executed):
+    text, soup = _page_text(executed, "relationship_audit_cdnow")
+    history = _table(soup, "Retention now and before").set_index("Periods")
+    recent, earlier = (_pct(history.loc[k, "Retention rate (CRR)"]) for k in ("last 3 complete periods",
+                                                                              "earlier complete periods"))
+    said = re.search(r"were still active at its end: (higher than|lower than|about the same as) the ([\d.]+%)", text)
+    word = "about the same as" if abs(recent - earlier) <= 0.01 else ("higher than" if recent > earlier else "lower than")
+    assert said.group(1) == word and _pct(said.group(2)) == pytest.approx(earlier)
+    assert "low retention" not in text.lower()
+    flags = _table(soup, "Where the two flags agree").set_index("Flagged")["Customers"].str.replace(",", "").astype(int)
+    dissolved = flags["in dissolution and likely lost"] + flags["in dissolution, not likely lost"]
+    assert f"The phase rules put {dissolved:,} of {flags.sum():,} customers" in text
+    phases = _table(soup, "Customers by phase in the last period").set_index("Indicator")
+    assert _pct(phases.loc["dissolution", "Value"]) == pytest.approx(dissolved / flags.sum(), abs=0.0005)
+
+
+def test_portfolio_page_closing_sentences_hold_on_its_own_numbers(executed):
+    text, soup = _page_text(executed, "portfolio_and_kam_synthetic")
+    cells = _table(soup, "Accounts and revenue per cell")
+    top = cells.loc[cells["Share of revenue"].map(_pct).idxmax()]
+    assert f"{top['Cell'].capitalize()} accounts bring the largest share of revenue, {top['Share of revenue']}" in text
+    measures = _table(soup, "Concentration of revenue").set_index("Measure")
+    points = int(measures.loc["HHI (points)", "Value"].replace(",", ""))
+    word = "unconcentrated" if points < 1500 else "moderately concentrated" if points < 2500 else "highly concentrated"
+    assert f"Revenue is {word}: an HHI of {points:,} points" in text
+    assert "Against the planted truth" in text and "Planted inconsistencies found" in text
+
+
+def test_hostile_parameters_come_out_inert(tmp_path):
+    """company and currency are shown on the pages: an HTML payload in them must stay text."""
+    from pathlib import Path
+
+    from crmlab.reports import run_reports
+
+    hostile = "<img src=x onerror=alert(4)>"
+    config = Path(__file__).resolve().parents[1] / "reports.toml"
+    small = {"n_synthetic": 240}
+    results = run_reports(config, only=["relationship_audit_cdnow"], output_dir=tmp_path,
+                          overrides={**small, "company": hostile, "currency": hostile}, jobs=1, progress=False)
+    results += run_reports(config, only=["portfolio_and_kam_synthetic"], output_dir=tmp_path,
+                           overrides={"n_accounts": 60, "n_draws": 50, "n_key": 8, "currency": hostile}, jobs=1,
+                           progress=False)
+    assert [r.status for r in results] == ["succeeded", "succeeded"], [r.error for r in results]
+    for name in ("relationship_audit_cdnow", "portfolio_and_kam_synthetic"):
+        soup = BeautifulSoup((tmp_path / name / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+        assert not soup.find_all(attrs={"onerror": True}), name
+        assert not [img for img in soup.find_all("img") if img.get("src") == "x"], name
+        assert hostile in soup.get_text(), name  # shown, as text
