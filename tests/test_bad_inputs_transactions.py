@@ -301,3 +301,18 @@ def test_observation_end_with_a_utc_offset_ends_on_the_day_as_written(tmp_path) 
     path.write_text(ORDERS)
     summary = transaction_summary(path, observation_end="2021-02-02T23:30:00-05:00")
     assert summary["T"].to_dict() == {"A": 28.0, "B": 0.0}
+
+
+def test_the_readme_example_is_what_the_reader_says(tmp_path, monkeypatch) -> None:
+    # The README's "What crmlab refuses" shows this file's error; the file is rebuilt from the rows it names.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## What crmlab refuses, and how it tells you"):]
+    shown = section.split("```\n")[1].strip()
+    monkeypatch.chdir(tmp_path)
+    Path("exports").mkdir()
+    Path("exports/orders.csv").write_text(
+        HEADER + "C17,2024-03-01,19.90\nNA,2024-03-02,5.00\nC18,2024-03-02,twelve\nC19,2024-13-45,7.50\n"
+    )
+    with pytest.raises(DataError) as info:
+        read_transactions("exports/orders.csv")
+    assert f"crmlab.data.errors.DataError: {info.value}" == shown
