@@ -604,3 +604,16 @@ def test_make_reports_installs_the_sem_extra_and_make_test_the_dev_extra() -> No
     assert any("-e '.[sem]'" in line for line in installs), installs
     test_installs = [line for line in dry_run("test").splitlines() if "pip install" in line]
     assert any("-e '.[dev]'" in line for line in test_installs), test_installs
+
+
+def test_a_run_given_other_data_is_titled_by_its_page_not_its_configured_description():
+    """Definition: a configured description names the configured data ("Customer base of CDNOW"); when a
+    data parameter is overridden, the run is described by the notebook's own generated title instead,
+    and only then."""
+    from types import SimpleNamespace
+
+    from crmlab.reports.runner import _description
+
+    run = SimpleNamespace(description="Customer base of CDNOW", parameters={"source": "cdnow", "freq": "M"})
+    assert _description(run, {"source": "cdnow", "freq": "W"}) == "Customer base of CDNOW"
+    assert _description(run, {"source": "exports/orders.csv", "freq": "M"}) is None

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.display.numbers import integer, money, number, percent
-from crmlab.display.text import Markdown, compare, join_list, markdown, plural
+from crmlab.display.text import Markdown, bullet_list, compare, join_list, markdown, plural
 
 __all__ = [
     "PERIOD_NAMES",
@@ -346,14 +346,3 @@ def alive_sentence(customers: pd.DataFrame, rates: pd.DataFrame, *, freq: str = 
                     "{active} ({bp}) bought in the last {period} ({which}): {verdict}.", but=but,
                     alive=f"{integer(alive)} of {integer(n)}", ap=percent(alive / n), active=integer(active),
                     bp=percent(active / n), period=period, which=str(last["period"]), verdict=verdict)
-
-
-
-def bullet_list(sentences: Sequence[Markdown]) -> Markdown:
-    """Generated sentences as a Markdown bullet list (a report's closing section).
-
-    >>> print(bullet_list([markdown("a {x}", x="<b>"), markdown("c")]).text)
-    * a &lt;b&gt;
-    * c
-    """
-    return Markdown("\n".join(f"* {s.text}" for s in sentences), "\n".join(f"* {s.plain}" for s in sentences))

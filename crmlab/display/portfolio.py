@@ -25,7 +25,7 @@ import pandas as pd
 
 from crmlab.display.labels import label
 from crmlab.display.numbers import integer, number, percent
-from crmlab.display.text import Markdown, join_list, markdown, plural, share
+from crmlab.display.text import Markdown, bullet_list, join_list, markdown, plural, share
 
 __all__ = [
     "CELL_ORDER",
@@ -71,17 +71,6 @@ def report_title(source: str | os.PathLike[str]) -> Markdown:
     # The relationship portfolio of &lt;img src=x onerror=alert\\(4\\)&gt;\\.csv: key accounts and global accounts
     """
     return markdown("# The relationship portfolio of {name}: key accounts and global accounts", name=data_name(source))
-
-
-def bullet_list(sentences: Sequence[Markdown | str]) -> Markdown:
-    """Sentences as a Markdown bullet list (each already escaped Markdown, or fixed prose).
-
-    >>> print(bullet_list([markdown("**Key.** {n} accounts.", n=3), "Fixed prose."]).plain)
-    * **Key.** 3 accounts.
-    * Fixed prose.
-    """
-    items = [s if isinstance(s, Markdown) else Markdown(s) for s in sentences]
-    return Markdown("\n".join(f"* {s.text}" for s in items), "\n".join(f"* {s.plain}" for s in items))
 
 
 def data_sentence(source: str | os.PathLike[str], accounts: pd.DataFrame, terms: pd.DataFrame | None,

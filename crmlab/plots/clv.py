@@ -100,19 +100,17 @@ def plot_probability_alive_matrix(matrix: pd.DataFrame, *, unit: str = "W", titl
     return finish(fig)
 
 
-def plot_clv_distribution(clv: pd.Series, summary: pd.DataFrame | None = None, *, clip_quantile: float = 0.99,
+def plot_clv_distribution(clv: pd.Series, summary: pd.DataFrame, *, clip_quantile: float = 0.99,
                           currency: str = "") -> Figure:
     """Histogram of customer lifetime values with their mean and median; the top tail is cut from the drawing only.
 
     ``summary`` is the one-row frame of :func:`crmlab.display.value.clv_summary`
-    (``mean``, ``median``) of the same values, as the report shows it (made
-    here by that function when not given); ``currency`` is their unit.
+    (``mean``, ``median``) of the same values, as the report shows it;
+    ``currency`` is their unit.
     """
     from crmlab.display import money
-    from crmlab.display.value import clv_summary
-
     values = pd.Series(clv).dropna()
-    row = (clv_summary(values) if summary is None else summary).iloc[0]
+    row = summary.iloc[0]
     fig, ax = plt.subplots(figsize=(9, 4.5))
     clipped_histogram(ax, values, mean=float(row["mean"]), median=float(row["median"]), clip_quantile=clip_quantile,
                       bins=50, value_text=lambda v: money(v, unit=currency))

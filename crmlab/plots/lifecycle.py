@@ -25,14 +25,8 @@ def plot_phase_shares(counts: pd.DataFrame, *, title: str = "Customers by relati
     Takes :func:`crmlab.theories.lifecycle.phase_counts` (columns ``period``,
     ``phase`` and ``customers``), phases stacked in the order given there;
     a phase with no customer in any period is left out of the drawing and
-    of the legend. A frame of phases (:func:`~crmlab.theories.lifecycle.relationship_phases`,
-    no ``customers`` column) is first counted by ``phase_counts``, so that
-    callers written for the earlier signature draw the same tested counts.
+    of the legend.
     """
-    if "customers" not in counts.columns:
-        from crmlab.theories.lifecycle import phase_counts
-
-        counts = phase_counts(counts)
     table = counts.pivot(index="period", columns="phase", values="customers")
     order = [p for p in pd.unique(counts["phase"]) if table[p].sum() > 0]
     table = table[order]

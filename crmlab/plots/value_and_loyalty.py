@@ -108,21 +108,15 @@ def plot_mediation(table: pd.DataFrame, *, cause: str = "satisfaction", mediator
     return finish(fig)
 
 
-def plot_budget_allocation(table: pd.DataFrame, by_action: pd.DataFrame | None = None, *, unit: str | None = "$",
+def plot_budget_allocation(table: pd.DataFrame, by_action: pd.DataFrame, *, unit: str | None = "$",
                            title: str = "The optimal loyalty budget") -> Figure:
     """Spend per segment, stacked by action (left), and spend against incremental CLV per action with its
     ROI (right, one row per action).
 
     Takes ``BudgetAllocation.table`` (one row per ``segment`` × ``action`` with its ``spend``) and
     ``BudgetAllocation.by_action()`` (``action``, ``spend``, ``incremental_clv``, ``roi``) of
-    :func:`crmlab.strategy.allocate_budget`; ``unit`` is the currency of the axes. Without
-    ``by_action`` (the earlier signature) the totals per action are those of
-    :func:`crmlab.strategy.incremental_clv_and_roi` on the table, the function ``by_action()`` calls.
+    :func:`crmlab.strategy.allocate_budget`; ``unit`` is the currency of the axes.
     """
-    if by_action is None:
-        from crmlab.strategy.budget import incremental_clv_and_roi
-
-        by_action = incremental_clv_and_roi(table, table["spend"], by="action")
     spend = table.pivot(index="segment", columns="action", values="spend")
     spend = spend.reindex(index=pd.unique(table["segment"]), columns=pd.unique(table["action"])).fillna(0.0)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [1, 1.25]})
@@ -145,9 +139,10 @@ def plot_budget_allocation(table: pd.DataFrame, by_action: pd.DataFrame | None =
     axes[1].set_yticks(y, [words(a) for a in data["action"]])
     axes[1].set_xlabel(with_unit("amount", unit))
     full_ticks(axes[1], "x")
-    axes[1].set_xlim(0, 1.25 * max(float(data[["spend", "incremental_clv"]].to_numpy().max()), 1e-9))
+    axes[1].set_xlim(0, 1.3 * max(float(data[["spend", "incremental_clv"]].to_numpy().max()), 1e-9))
     axes[1].set_title("Spend, incremental CLV and ROI per action")
-    axes[1].legend(loc="lower right")
+    # under the panel: inside it, the legend covers the ROI of the lowest action
+    axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     fig.suptitle(title)
     return finish(fig)
 

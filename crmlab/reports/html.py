@@ -14,6 +14,8 @@ contents of the notebook's h2/h3 headings.
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +77,34 @@ def page_headings(html: str) -> list[Heading]:
                 anchor.decompose()
             headings.append(Heading(int(tag.name[1]), str(tag["id"]), tag.get_text(" ", strip=True)))
     return headings
+
+
+def notebook_heading(notebook: Path) -> str | None:
+    """The first level-1 Markdown heading of an executed notebook, as plain text (None if it has none).
+
+    Looked for in Markdown cells and in Markdown outputs (a title generated from the data),
+    in order; Markdown escapes and HTML entities are undone, since the result is text.
+
+    >>> import tempfile
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Intro"),
+    ...     nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data",
+    ...         data={"text/markdown": "# Customer base of orders\\.csv &lt;2024&gt;"})])])
+    >>> path = Path(tempfile.mkdtemp()) / "run.ipynb"
+    >>> nbformat.write(nb, path)
+    >>> notebook_heading(path)
+    'Customer base of orders.csv <2024>'
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        texts = [cell.source] if cell.cell_type == "markdown" else [
+            out.get("data", {}).get("text/markdown", "") for out in cell.get("outputs", [])
+        ]
+        for text in texts:
+            text = "".join(text) if isinstance(text, list) else str(text)
+            match = re.search(r"^#[ \t]+(.+?)[ \t#]*$", text, flags=re.MULTILINE)
+            if match:
+                return html_lib.unescape(re.sub(r"\\(.)", r"\1", match.group(1))).strip()
+    return None
 
 
 def notebook_to_html(

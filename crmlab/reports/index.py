@@ -62,6 +62,7 @@ def _attempt(folder: Path, name: str, output_dir: Path, root: Path) -> dict[str,
         notebook_path = rel + notebook.name
     return {
         "status": record.get("status"),
+        "description": record.get("description"),
         "folder": folder.name,
         "started": record.get("started"),
         "finished": record.get("finished"),
@@ -95,7 +96,8 @@ def collect_index(config: ReportsConfig, output_dir: Path) -> dict[str, Any]:
             {
                 "name": run.name,
                 "notebook": run.notebook.as_posix(),
-                "description": run.description,
+                # what the latest attempt ran on: a run given other data is titled by its own page
+                "description": (latest or {}).get("description") or run.description,
                 "area": run.area,
                 "status": status,
                 "parameters": latest["parameters"] if latest else run.parameters,
