@@ -405,6 +405,20 @@ def wait_for(condition, timeout: float, what: str, proc: subprocess.Popen | None
     pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
+@contextlib.contextmanager
+def none_left_running(proc: subprocess.Popen, mark: str) -> Iterator[subprocess.Popen]:
+    """The block, then (passed or failed) every process of the run still alive killed: the command and the marked ones."""
+    try:
+        yield proc
+    finally:
+        for survivor in marked_processes(mark):
+            with contextlib.suppress(psutil.Error):
+                survivor.kill()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 SLEEPY_TOML = '[[run]]\nname = "sleepy"\nnotebook = "notebooks/sleepy.ipynb"\n[run.parameters]\nmarker = "{marker}"\n'
 
 
@@ -434,7 +448,7 @@ def test_signal_stops_kernels_and_workers_and_keeps_the_good_report(
 
     mark = uuid.uuid4().hex
     proc = crmlab_command(project, "--no-progress", mark=mark, tmp=short_tmp, start_new_session=True)
-    try:
+    with none_left_running(proc, mark):
         wait_for(marker.exists, 120, "the kernel to run the notebook", proc)
         assert len(marked_processes(mark)) >= 3  # at least the command, a worker and the kernel
         sent = time.monotonic()
@@ -448,13 +462,6 @@ def test_signal_stops_kernels_and_workers_and_keeps_the_good_report(
         assert took < 15, f"took {took:.1f} s to stop"
         assert stderr == f"crmlab: interrupted by {signame}: stopped sleepy (its reports are left as they were)\n"
         wait_for(lambda: not marked_processes(mark), 15, "every process of the run to be gone")
-    finally:
-        for survivor in marked_processes(mark):
-            with contextlib.suppress(psutil.Error):
-                survivor.kill()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert snapshot(reports / "sleepy") == good_before  # byte-identical
     assert leftovers(reports) == []  # the crashed run's folder went too
     assert list(short_tmp.iterdir()) == []  # no kernel connection file, no private folder left

@@ -137,7 +137,9 @@ def load_table(
     """``(name, frame)`` of a CSV/TSV/Parquet path or a DataFrame, with its required columns and at least one row.
 
     A file is read with every cell as found (CSV cells as strings, so each bad
-    value can be reported as written), recorded for report provenance, and its
+    value can be reported as written; a missing cell too, ``NA`` or empty, since
+    the readers apply :mod:`crmlab.data.missing` themselves), recorded for
+    report provenance, and its
     rows numbered from 1 under the header; a DataFrame keeps its index labels.
     Column names are stripped, then renamed by ``rename`` (yours → canonical).
     Missing required columns, an empty table, a missing or unreadable file and
@@ -154,7 +156,7 @@ def load_table(
     """
     if isinstance(source, (str, os.PathLike)):
         name = str(source)
-        frame = _read_file(Path(source))
+        frame = _read_file(Path(source), na_values=None)
         record_data_file(source)
         frame.index = pd.RangeIndex(1, len(frame) + 1)
     elif isinstance(source, pd.DataFrame):
