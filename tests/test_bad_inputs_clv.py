@@ -108,7 +108,7 @@ BAD_SUMMARIES = [
                  id="negative-frequency"),
     pytest.param(BetaGeo, summary(frequency=[2.5, 0, 1]), "row ann, column 'frequency': frequency is not a whole number (2.5)",
                  id="fractional-frequency"),
-    pytest.param(BetaGeo, summary(frequency=["two", 0, 1]), "column 'frequency': not numeric", id="frequency-in-words"),
+    pytest.param(BetaGeo, summary(frequency=["two", 0, 1]), "column 'frequency': not numeric ('two')", id="frequency-in-words"),
     pytest.param(BetaGeo, summary(T=[38.0, np.nan, 25.0]), "row bob, column 'T': missing or infinite value (nan)", id="NaN-T"),
     pytest.param(BetaGeo, summary(T=[38.0, np.inf, 25.0]), "row bob, column 'T': missing or infinite value (inf)", id="infinite-T"),
     pytest.param(BetaGeo, summary(T=[38.0, -1.0, 25.0]), "row bob, column 'T': T must be positive (-1.0)", id="negative-T"),

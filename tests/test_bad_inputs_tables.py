@@ -153,7 +153,7 @@ BAD_TABLES = [
         ": 5 problems\n", "row 2, column 'commitment_1': not a whole scale point (2.5)",
         "row 2, column 'commitment_2': not a number ('x')", "row 2, column 'trust_1': outside the scale 1–7 (9.0)",
         "row 1, column 'trust_2': missing answer", "row 3: constant responder (the same answer to every item) (4.0)"),
-    bad("survey-without-respondents", read_survey, SURVEY, ": 1 problem\n  no respondents"),
+    bad("survey-without-respondents", read_survey, SURVEY, ": 1 problem\n  no rows in the survey"),
     bad("survey-reversed-scale", lambda path: validate_survey(read_survey(path), scale=(7, 1)), SURVEY + "5,6,6,7\n",
         "scale must be (lowest, highest) with lowest < highest, got (7, 1)", error=ValueError),
     bad("survey-missing-item-column",
@@ -259,3 +259,17 @@ def test_ids_are_compared_by_value() -> None:
     # 8.0 and "8" are one customer, so 8's referral of 9 comes after 8 joined (through 7), as it must.
     log = read_referrals(pd.DataFrame({"referrer_id": [7, 8.0], "referred_id": ["8", "9"], "date": ["2024-01-01", "2024-02-01"]}))
     assert log[["referrer_id", "referred_id"]].values.tolist() == [["7", "8"], ["8", "9"]]
+
+
+@pytest.mark.parametrize("sep, what", [("\t", "tab-separated"), (";", "semicolon-separated")])
+def test_a_file_with_another_separator_is_named_as_such(tmp_path, sep, what):
+    """Hand-made files: a tab- or semicolon-separated file named .csv reads as one column whose name holds
+    the separators; every reader says so in one line instead of listing each missing column."""
+    from crmlab.data import read_transactions, scan_transactions
+    from crmlab.theories.guanxi import read_favour_ledger
+
+    path = tmp_path / "export.csv"
+    path.write_text(sep.join(["customer_id", "date", "amount"]) + "\n" + sep.join(["A", "2021-01-05", "10"]) + "\n")
+    for read in (read_transactions, lambda p: scan_transactions(p).collect(), read_favour_ledger):
+        with pytest.raises(DataError, match=rf"export.csv: 1 problem\n  the header is one column holding .*: the file seems {what}"):
+            read(path)

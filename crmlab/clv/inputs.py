@@ -185,7 +185,7 @@ def as_columns(
         try:
             arr = np.asarray(value, dtype=float).reshape(-1)
         except (TypeError, ValueError):
-            problems.append(Problem("not numeric", column=name))
+            problems.append(Problem("not numeric", column=name, value=_first_non_number(value)))
             continue
         columns[name] = arr
     if problems:
@@ -302,3 +302,13 @@ def compress(columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[di
     grouped = frame.groupby(keys, sort=True, as_index=False)["_w"].sum()
     grouped = grouped[grouped["_w"] > 0]
     return {k: grouped[k].to_numpy(dtype=float) for k in columns}, grouped["_w"].to_numpy(dtype=float)
+
+
+def _first_non_number(values: Any) -> Any:
+    """The first value of a column that does not read as a number (for the message), or None."""
+    for value in np.asarray(values, dtype=object).reshape(-1):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return value
+    return None

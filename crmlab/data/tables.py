@@ -33,7 +33,7 @@ from crmlab.data.dates import parse_date_column
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.data.ids import clean_ids
 from crmlab.data.missing import missing_cells
-from crmlab.data.transactions import _read_file
+from crmlab.data.transactions import _read_file, separator_hint
 from crmlab.datalog import record_data_file
 
 __all__ = ["Column", "ProblemLog", "bounds_message", "check_scale", "load_table", "read_table"]
@@ -169,6 +169,8 @@ def load_table(
     missing = [c for c in required if c not in frame.columns]
     if missing:
         have = ", ".join(map(str, frame.columns)) or "(none)"
+        if hint := separator_hint(frame.columns):
+            raise DataError(name, [Problem(hint)])
         raise DataError(name, [Problem(f"missing column of the {what} (the data has: {have})", column=c) for c in missing])
     if frame.empty:
         raise DataError(name, [Problem(f"no rows in the {what}")])

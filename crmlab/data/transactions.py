@@ -162,6 +162,23 @@ def _check_text_file(path: Path, source: str, suffix: str, n_bytes: int = SNIFF_
         raise DataError(source, [Problem(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")]) from None
 
 
+def separator_hint(columns: Iterable[Any]) -> str:
+    """A hint when a file read as comma-separated has one column whose name holds tabs or semicolons.
+
+    >>> separator_hint([chr(9).join(["customer_id", "date", "amount"])])
+    'the header is one column holding tabs: the file seems tab-separated (name it .tsv)'
+    >>> separator_hint(["customer_id", "date"])
+    ''
+    """
+    names = [str(c) for c in columns]
+    if len(names) != 1:
+        return ""
+    for sep, what, fix in (("\t", "tabs", "tab-separated (name it .tsv)"), (";", "semicolons", "semicolon-separated (save it with commas)")):
+        if sep in names[0]:
+            return f"the header is one column holding {what}: the file seems {fix}"
+    return ""
+
+
 def _read_file(path: Path, na_values: Iterable[str] | None = MISSING_VALUES) -> pd.DataFrame:
     """Read a file with every value as found (CSV cells as strings), or raise DataError.
 
@@ -444,6 +461,8 @@ def validate_transactions(
     labels = frame.index if row_labels is None else row_labels
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
+        if hint := separator_hint(frame.columns):
+            raise DataError(source, [Problem(hint)])
         have = ", ".join(map(str, frame.columns)) or "(none)"
         raise DataError(
             source,
@@ -682,6 +701,8 @@ def scan_transactions(
     frame = _apply_mapping(pd.DataFrame(columns=names), columns, text)  # checks the mapping only
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
+        if hint := separator_hint(names):
+            raise DataError(text, [Problem(hint)])
         raise DataError(text, [Problem(f"missing required column (the data has: {', '.join(names)})", column=c) for c in missing])
     keep = [c for c in CANONICAL_COLUMNS if c in frame.columns]
     renamed = raw.rename(dict(columns or {})).select(keep)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.missing import MISSING_VALUES, missing_cells
+from crmlab.data.missing import missing_cells
 from crmlab.data.tables import check_scale
 
 __all__ = ["KMV_CONSTRUCTS", "construct_items", "read_survey", "scale_scores", "validate_survey"]
@@ -77,17 +77,20 @@ def read_survey(path: str | os.PathLike[str], *, index_col: str | None = None) -
     1        5      NaN
     2        6      7.0
     """
-    from crmlab.datalog import record_data_file
+    from crmlab.data.tables import load_table
 
-    try:
-        frame = pd.read_csv(path, index_col=index_col, keep_default_na=False, na_values=list(MISSING_VALUES))
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(str(path), [Problem(f"cannot read the survey: {exc}")]) from None
-    if frame.empty:
-        raise DataError(str(path), [Problem("no respondents")])
-    record_data_file(path)  # for report provenance
-    if index_col is None:
-        frame.index = pd.RangeIndex(1, len(frame) + 1)
+    # The lab's file loader: missing, empty, binary or damaged files, folders, duplicated headers
+    # and rows the parser cannot split are DataErrors naming the file and row; rows count from 1.
+    _, frame = load_table(path, what="survey")
+    for column in frame.columns:  # answers as numbers where every answer is one; others as written
+        missing = missing_cells(frame[column])
+        numbers = pd.to_numeric(frame[column].mask(missing), errors="coerce")
+        if numbers.notna().sum() == (~missing).sum():
+            frame[column] = numbers
+    if index_col is not None:
+        if index_col not in frame.columns:
+            raise DataError(str(path), [Problem(f"no column {index_col!r} for index_col= (the data has: {', '.join(map(str, frame.columns))})")])
+        return frame.set_index(index_col)
     return frame
 
 
@@ -143,7 +146,8 @@ def validate_survey(
         for row in col.index[bad_type]:
             add(row, column, "not a number", raw.at[row, column])
         for row in col.index[missing_answer[column]]:
-            add(row, column, "missing answer", None)
+            written = raw.at[row, column]
+            add(row, column, "missing answer", None if pd.isna(written) else written)
         outside = col.notna() & ((col < low) | (col > high))
         for row in col.index[outside]:
             add(row, column, f"outside the scale {low}–{high}", float(col[row]))
