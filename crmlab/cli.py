@@ -126,7 +126,7 @@ def reports_command(
         list[str] | None, typer.Option("--only", metavar="NAME", help="Run only this run (repeatable).")
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", min=1, help="Runs at once.", show_default="number of CPUs")
+        int | None, typer.Option("--jobs", "-j", help="Runs at once (at least 1).", show_default="number of CPUs")
     ] = None,
     assignments: Annotated[
         list[str] | None,
@@ -154,6 +154,8 @@ def reports_command(
     from crmlab.reports.runner import ReportsInterrupted
 
     console = Console(highlight=False, soft_wrap=True)
+    if jobs is not None and jobs < 1:
+        raise _fail(f"--jobs must be at least 1, got {jobs}")
     try:
         overrides = dict(parse_assignment(a) for a in assignments or [])
         cfg = load_config(config)

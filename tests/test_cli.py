@@ -243,3 +243,11 @@ def test_notebook_path_that_is_not_a_notebook_is_one_line_exit_2(project: Path, 
     assert_one_line_error(result, f"wrong.toml: run 'wrong' (data/orders): {why}")
     assert "secret-first-bytes" not in result.stderr  # the file's content is not echoed
     assert not (project / "reports").exists()
+
+
+@pytest.mark.parametrize("jobs", ["0", "-2"])
+def test_jobs_below_one_is_one_line_and_exit_2(jobs: str) -> None:
+    """The CLI's contract: a usage error is one line on stderr and exit 2, not a usage box."""
+    result = CliRunner().invoke(app, ["reports", "--jobs", jobs])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"crmlab: error: --jobs must be at least 1, got {jobs}"
