@@ -411,3 +411,13 @@ def test_missing_and_numeric_ids_are_shown_as_written(tmp_path):
     # day-first join dates: d was acquired on 1 Feb and referred e on 1 Apr (per-value parsing read
     # 01/04/2024 as 4 January and called it a referral before d was acquired)
     assert read_referrals(path).set_index("referred_id").loc["e", "date"] == pd.Timestamp("2024-04-01")
+
+
+def test_service_quality_reports_a_bad_count_once():
+    """Hand-made table: a negative interaction count is one problem; it is not also compared with the
+    complaints (which a valid count would exceed)."""
+    from crmlab.theories.referral import read_service_quality
+
+    with pytest.raises(DataError) as info:
+        read_service_quality(pd.DataFrame({"period": ["2024-01", "2024-02"], "interactions": [-3, 10], "complaints": [2, 1]}))
+    assert info.value.n_problems == 1 and "row 0, column 'interactions'" in str(info.value)

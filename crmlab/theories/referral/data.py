@@ -174,7 +174,9 @@ def read_service_quality(
     out["period"] = _periods(frame, report, date_format, dayfirst)
     out["interactions"] = report.numbers(Column("interactions", "integer", low=1))
     out["complaints"] = report.numbers(Column("complaints", "integer", low=0))
-    report(out["complaints"] > out["interactions"], "complaints", "more complaints than interactions")
+    # compared only where both counts are valid: a bad count is already reported by itself
+    both = (out["interactions"] >= 1) & (out["complaints"] >= 0)
+    report(both & (out["complaints"] > out["interactions"]), "complaints", "more complaints than interactions")
     out["satisfaction"] = (report.numbers(Column("satisfaction", nullable=True)) if "satisfaction" in frame.columns
                            else np.nan)
     report.raise_if_any()
