@@ -430,6 +430,9 @@ def test_referral_value_sentence_compares_the_totals_and_the_correlation():
     text = ref.referral_value_sentence(values).plain
     assert "worth more than their own purchases" in text and "positively correlated" in text and "strong" in text
     assert "worth keeping for their referrals" in text
+    uncorrelated = ref.referral_value_sentence(values.assign(crv=[150.0, 160.0, 151.0, 150.5])).plain
+    r = float(np.corrcoef(values["clv"], [150.0, 160.0, 151.0, 150.5])[0, 1])
+    assert f"(r = {r:.3f}, " in uncorrelated  # three decimals, not three significant digits of a tiny r
     fixed = ref.referral_value_sentence(values.assign(clv=150.0), own_value_varies=False).plain
     assert "correlated" not in fixed
 
@@ -461,6 +464,44 @@ def test_complaint_sentence_follows_the_test():
     assert "did not change significantly" in flat and "p = 0.300" in flat
 
 
+def test_a_change_in_rate_is_read_in_percentage_points_and_relative_terms():
+    # The page's case, 5.8% → 3.4%: a change of 2.4 percentage points, a relative fall of 41%, not "-2.4%".
+    change = pd.DataFrame({"p": [0.0583, 0.0344], "change": [np.nan, 0.0344 - 0.0583], "z": [np.nan, -8.19],
+                           "p_value": [np.nan, 1e-16]}, index=["before", "after"])
+    frame = ref.phase_change_frame(change)
+    assert "change" not in frame.columns
+    assert frame.loc["after", "change_points"] == pytest.approx(-2.39)
+    assert frame.loc["after", "relative_change"] == pytest.approx(-0.0239 / 0.0583)
+    text = ref.complaint_rate_sentence(change, change_at=27).plain
+    assert "fell from 5.8% before the improvement in week 27 to 3.4% after it, 2.4 percentage points or 41.0% less" in text
+    rose = ref.complaint_rate_sentence(change.assign(p=[0.0344, 0.0583]), change_at=27).plain
+    assert "rose from 3.4%" in rose and "2.4 percentage points or 69.5% more" in rose
+
+
+def test_western_electric_flags_are_stated_for_the_limits_they_were_computed_on():
+    # Hand-made p-chart counts with a known step at sample 11: one set of limits sees the step as a run (rule 4),
+    # limits per phase see two flat phases; a spike planted after the step is what per-phase limits still flag.
+    from crmlab.theories.referral import before_after_p_chart, p_chart, western_electric_rules
+
+    complaints = np.array([10] * 10 + [5] * 10)
+    def rules(counts: np.ndarray) -> dict[str, pd.DataFrame]:
+        chart, _ = before_after_p_chart(counts, 100, change_at=11)
+        return {"one set": western_electric_rules(p_chart(counts, 100)["z"]), "per phase": western_electric_rules(chart["z"])}
+
+    step = rules(complaints)
+    assert step["one set"]["any"].any() and not step["per phase"]["any"].any()
+    text = ref.rule_flags_sentence(*step.values(), change_at=11).plain
+    assert "they flag none: each phase is in statistical control" in text
+    flagged = [int(k) for k in step["one set"].index[step["one set"]["any"]]]
+    assert f"flag {len(flagged)} weeks ({', '.join(map(str, flagged[:-1]))} and {flagged[-1]})" in text
+    spike = rules(np.where(np.arange(1, 21) == 15, 20, complaints))
+    spiked = ref.rule_flags_sentence(*spike.values(), change_at=11).plain
+    assert "they still flag 1 week (15)" in spiked and "statistical control" not in spiked
+    shown = ref.rule_flags_by_limits(step)
+    assert list(shown["limits"].unique()) == ["one set", "per phase"]
+    assert (shown.loc[shown["limits"] == "per phase", "samples"] == "none").all()
+
+
 def test_satisfaction_signal_sentence_reports_the_charts_first_signals():
     # Against the charts themselves: a simulated drop with a known start, first signals found with pandas.
     weeks, truth = simulate_service_quality(52, improvement_at=27, shift_at=40, rng=42)
@@ -489,9 +530,14 @@ def test_reciprocity_and_renqing_sentences_follow_the_frames():
 
 def test_closure_sentence_compares_transitivity_with_density():
     closed = ref.closure_sentence(pd.Series({"transitivity": 0.3, "density": 0.1}), 4, 0.5).plain
-    assert closed.startswith("Friends of friends are friends") and "3.0 times" in closed
+    assert closed.startswith("Friends of friends are friends more often than chance") and "3.0 times" in closed
     random = ref.closure_sentence(pd.Series({"transitivity": 0.1, "density": 0.1}), 4, 0.1).plain
     assert random.startswith("The network is no more closed than chance")
+    # Above chance but mostly open (the page: 15.9% closed, 84.1% open) against mostly closed.
+    page = ref.closure_sentence(pd.Series({"transitivity": 0.159, "density": 0.088}), 9, 0.586).plain
+    assert "though most are not" in page and "(84.1% stay open)" in page and "1.8 times" in page
+    dense = ref.closure_sentence(pd.Series({"transitivity": 0.7, "density": 0.2}), 3, 0.4).plain
+    assert dense.startswith("Most friends of friends are friends") and "(30.0% stay open)" in dense
 
 
 def _odds(low: float, high: float, family: float = 4.46) -> pd.DataFrame:
