@@ -25,7 +25,7 @@ from crmlab.display import markdown
 from crmlab.display import referral as ref
 from crmlab.display import strategy as say
 from crmlab.display.labels import term_label
-from crmlab.display.models import interval, odds_direction, odds_ratio_table, odds_ratio_text
+from crmlab.display.models import estimates_by_row, interval, odds_direction, odds_ratio_table, odds_ratio_text
 from crmlab.display.text import bullet_list
 from crmlab.strategy import allocate_budget
 from crmlab.theories.referral import cusum_chart, ewma_chart, simulate_service_quality
@@ -81,6 +81,54 @@ def test_bullet_list_keeps_markdown_and_escapes_values():
     assert "<strong>Budget.</strong>" in items._repr_html_()
 
 
+# ----- value and loyalty: one count of the lapsed, tables of estimates ---------------------------
+
+
+def test_a_customer_whose_last_purchase_is_exactly_the_lapse_window_ago_has_lapsed():
+    # Day arithmetic as the second implementation: 2021-07-02 is 182 days (26 weeks) before 2021-12-31, and a
+    # first purchase on 2020-12-22 makes T and recency non-whole weeks whose difference misses 26 by round-off.
+    from crmlab.customers import transaction_summary
+    from crmlab.strategy import lapsed_customers
+
+    tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b"],
+                       "date": pd.to_datetime(["2020-12-22", "2021-03-01", "2021-07-02", "2021-01-05", "2021-07-03"]),
+                       "amount": [10.0, 12.0, 9.0, 20.0, 15.0]})
+    summary = transaction_summary(tx, observation_end="2021-12-31", freq="D", time_unit="W")
+    lapsed = lapsed_customers(summary, lapse_after=26)
+    assert list(lapsed.index) == ["a"] and lapsed.loc["a", "time_since_last"] == 26.0  # b: 181 days, not lapsed
+
+
+def test_the_data_line_and_the_win_back_count_the_same_lapsed_customers():
+    # The configured page's world (3,000 customers, seed 42), where the two counts once differed by two: the world
+    # flags the lapsed by days since the last purchase, the page by T − recency of the RFM summary.
+    from crmlab.customers import transaction_summary
+    from crmlab.strategy import lapsed_customers, simulate_loyalty_world
+
+    world = simulate_loyalty_world(3000, rng=42)
+    summary = transaction_summary(world.transactions, observation_end=world.end, freq="D", time_unit="W")
+    lapsed = lapsed_customers(summary, lapse_after=world.truth["lapse_after"])
+    assert set(lapsed.index) == set(world.win_back["customer_id"])
+
+
+def test_estimates_sit_beside_planted_values_with_the_decimals_of_their_row():
+    # The chain's effects on the configured page: 47.5 beside a planted 50, 1.26 beside 1 (then "50", "1").
+    effects = pd.DataFrame({"estimate": [0.0497, 47.5, 1.26, 2.36, 0.652], "planted": [0.05, 50.0, 1.0, 2.5, 0.714]},
+                           index=pd.Index(["a", "b", "direct", "indirect", "proportion"], name="effect"))
+    cells = estimates_by_row(effects, ["number"] * 4 + ["percent"]).cells
+    assert cells["Planted"].tolist() == ["0.0500", "50.0", "1.00", "2.50", "71.4%"]
+    assert cells["Estimate"].tolist() == ["0.0497", "47.5", "1.26", "2.36", "65.2%"]
+    for estimate, planted in zip(cells["Estimate"], cells["Planted"], strict=True):
+        assert len(estimate.rstrip("%").split(".")[-1]) == len(planted.rstrip("%").split(".")[-1])
+
+
+def test_emphasis_is_written_alike_now_and_wanted():
+    markets = pd.DataFrame({"current_emphasis": [7.0, 3.5], "desired_emphasis": [7.0, 7.0], "emphasis_gap": [0.0, 3.5]},
+                           index=["customer", "influence"])
+    assert say.emphasis_now_and_wanted(markets).tolist() == ["7.0 → 7.0", "3.5 → 7.0"]
+    whole = markets.assign(current_emphasis=[7.0, 4.0], emphasis_gap=[0.0, 3.0])
+    assert say.emphasis_now_and_wanted(whole).tolist() == ["7 → 7", "4 → 7"] and say.emphasis_decimals(whole) == 0
+
+
 # ----- value and loyalty sentences ---------------------------------------------------------------
 
 
@@ -120,13 +168,55 @@ def test_customer_value_sentence_compares_mean_and_median():
     assert "close to the median" in even
 
 
-def test_co_creation_sentence_follows_each_ratio():
-    base = pd.DataFrame({"clv_ratio": [1.3, 1.6], "spearman_rho": [0.04, 0.35]}, index=["ideas", "referrals"])
-    assert "worth more than the other customers for every activity" in say.co_creation_sentence(base).plain
-    assert "are moderate" in say.co_creation_sentence(base).plain
-    assert "worth less" in say.co_creation_sentence(base.assign(clv_ratio=[0.8, 0.9])).plain
-    mixed = say.co_creation_sentence(base.assign(clv_ratio=[0.8, 1.6])).plain
-    assert "for referrals and not for ideas" in mixed
+#: The co-creation table of the configured page: ratios of means above 1, rank correlations negligible but
+#: significant with 3,000 customers, and no slope of the joint regression significant.
+_ASSOCIATION = pd.DataFrame({"clv_ratio": [1.34, 1.26, 1.59, 1.44], "spearman_rho": [0.046, 0.037, 0.059, 0.048],
+                             "p": [0.011, 0.043, 0.001, 0.009]}, index=["reviews", "ideas", "referrals", "community"])
+_SLOPES = pd.DataFrame({"slope": [3.925, 0.061, 0.103, 0.105, 0.065], "p": [0.0, 0.263, 0.285, 0.119, 0.281]},
+                       index=["Intercept", "np.log1p(reviews)", "np.log1p(ideas)", "np.log1p(referrals)", "np.log1p(community)"])
+
+
+def test_co_creation_sentence_claims_worth_only_where_a_test_shows_it():
+    # Hand-made frames whose answer flips: the verdict follows the regression's p-values, never the ratio of means.
+    skewed = pd.Series([10.0, 20.0, 30.0, 300.0])  # mean 3.6 × median
+    text = say.co_creation_sentence(_ASSOCIATION, _SLOPES, clv=skewed).plain
+    assert "worth more" not in text and "no sign of a more valuable customer" in text
+    assert "1.26 (ideas) to 1.59 times (referrals)" in text and "a few customers of high value move these means" in text
+    assert "only negligibly (Spearman ρ from 0.037 to 0.059)" in text and "no slope is significant (p from 0.119 to 0.285)" in text
+    even = say.co_creation_sentence(_ASSOCIATION, _SLOPES, clv=pd.Series([10.0, 11.0, 12.0])).plain
+    assert "move these means" not in even
+    # One slope significant: that activity, and only it, goes with a higher CLV.
+    one = say.co_creation_sentence(_ASSOCIATION, _SLOPES.assign(p=[0.0, 0.263, 0.285, 0.003, 0.281])).plain
+    assert "referrals goes with a higher CLV (slope 0.105, p = 0.003)" in one
+    assert one.endswith("customers who co-create through referrals are worth more.") and "ideas are worth" not in one
+    negative = say.co_creation_sentence(_ASSOCIATION, _SLOPES.assign(slope=[3.9, -0.2, 0.1, 0.1, 0.1],
+                                                                     p=[0.0, 0.01, 0.3, 0.3, 0.3])).plain
+    assert "reviews goes with a lower CLV" in negative and negative.endswith("through reviews are worth less.")
+    # Moderate, significant rank correlations but no slope of its own: no single activity is credited.
+    moderate = say.co_creation_sentence(_ASSOCIATION.assign(spearman_rho=[0.3, 0.35, 0.4, 0.32]), _SLOPES).plain
+    assert "rank with CLV moderately" in moderate and "no one activity stands out" in moderate
+    # Without the regression, a significant, non-negligible rank correlation is the test.
+    alone = say.co_creation_sentence(_ASSOCIATION.assign(spearman_rho=[0.04, 0.04, 0.35, 0.04])).plain
+    assert alone.endswith("customers who co-create through referrals are worth more.")
+    assert "no sign" in say.co_creation_sentence(_ASSOCIATION).plain
+
+
+@pytest.mark.parametrize("effect, worth", [(0.0, False), (0.6, True)])
+def test_co_creation_sentence_recovers_a_planted_effect(effect, worth):
+    # A synthetic world with known truth: referral counts drive log CLV by ``effect`` (none, or strong);
+    # the lab's association and regression feed the sentence, which must find exactly what was planted.
+    rng = np.random.default_rng(5)
+    n = 2000
+    counts = pd.DataFrame({k: rng.poisson(1.0, n) for k in ("reviews", "ideas", "referrals", "community")},
+                          index=[f"c{k}" for k in range(n)])
+    clv = pd.Series(np.exp(3.5 + effect * np.log1p(counts["referrals"]) + rng.normal(0, 1.2, n)), index=counts.index)
+    from crmlab.strategy import co_creation_clv_association
+
+    association, ols = co_creation_clv_association(counts, clv)
+    slopes = pd.DataFrame({"slope": ols.params, "p": ols.pvalues})
+    text = say.co_creation_sentence(association, slopes, clv=clv).plain
+    assert ("through referrals are worth more" in text) is worth, text
+    assert not re.search(r"through (reviews|ideas|community)", text), text
 
 
 def test_loyal_customers_sentence_follows_the_ranking_and_the_truth():
@@ -137,6 +227,22 @@ def test_loyal_customers_sentence_follows_the_ranking_and_the_truth():
     assert "not higher than the rest's" in text and "misses" in text
     other = say.loyal_customers_sentence(loyal, clv=same[::-1].set_axis(loyal.index), engagement=(0.6, -0.1)).plain
     assert "0 of them are also among the 2 with the highest CLV" in other and "finds the engaged customers" in other
+    assert "is not mostly by CLV" in other
+
+
+@pytest.mark.parametrize("overlap, verdict", [(87, "mostly follows CLV"), (60, "follows CLV in part"),
+                                              (30, "is not mostly by CLV")])
+def test_loyal_customers_sentence_grades_the_overlap_with_the_top_by_clv(overlap, verdict):
+    # 1,000 customers, the top 100 by loyalty value; ``overlap`` of them are also the top 100 by CLV (set by hand).
+    ids = [f"c{k:04d}" for k in range(1000)]
+    loyal = pd.DataFrame({"cumulative_share": np.linspace(0.001, 1.0, 1000)}, index=ids)
+    clv = pd.Series(1.0, index=ids)
+    clv[ids[:overlap]] = 100.0
+    clv[ids[500:500 + 100 - overlap]] = 90.0
+    text = say.loyal_customers_sentence(loyal, top_share=0.1, clv=clv).plain
+    assert f"{overlap} of them are also among the 100 with the highest CLV ({overlap:.1f}%)" in text
+    assert verdict in text and f"bring in the other {100 - overlap}" in text
+    assert "not by value alone" not in text
 
 
 def test_win_back_sentence_reads_each_direction_from_its_interval():
@@ -173,6 +279,66 @@ def test_budget_sentence_states_what_the_plan_holds(ceilings):
         assert "stays unspent" not in text
 
 
+#: Two segments share cross-selling, so the leading action's split over segments differs from the segments' split
+#: of the whole budget (the class of error "the core segment 74.2% of it" made).
+SHARED = pd.DataFrame({"segment": ["core", "growth", "core", "lapsed"],
+                       "action": ["cross_selling", "cross_selling", "retention", "win_back"],
+                       "ceiling": [2000.0, 1800.0, 1500.0, 300.0], "rate": [0.01, 0.01, 0.01, 0.01]})
+
+
+def _kkt_level(curves: pd.DataFrame, budget: float) -> float:
+    """The closed-form optimum of exponential curves: the common marginal return μ of the funded pairs.
+
+    f′ᵢ(s) = cᵢkᵢe^(−kᵢs) = μ gives sᵢ = ln(cᵢkᵢ/μ)/kᵢ where cᵢkᵢ > μ; μ = max(1, the μ that spends the
+    budget), found by bisection (the net objective keeps money whose next unit returns less than 1)."""
+    slope = (curves["ceiling"] * curves["rate"]).to_numpy()
+    rate = curves["rate"].to_numpy()
+
+    def spend(mu: float) -> float:
+        return float(np.sum(np.where(slope > mu, np.log(slope / mu) / rate, 0.0)))
+
+    if spend(1.0) <= budget:
+        return 1.0
+    low, high = 1.0, float(slope.max())
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if spend(mid) > budget else (low, mid)
+    return (low + high) / 2
+
+
+def test_budget_sentence_says_which_share_is_of_what():
+    # Shares recomputed from the plan's table with pandas: the leading action's money in its largest segment,
+    # and the leading segment's share of all the money, two different numbers each stated as what it is.
+    plan = allocate_budget(SHARED, 400.0)
+    text = say.budget_sentence(plan).plain
+    table = plan.table
+    cross = table[table["action"] == "cross_selling"]
+    inside = cross["spend"].max() / cross["spend"].sum()
+    by_segment = table.groupby("segment")["spend"].sum()
+    overall = by_segment.max() / table["spend"].sum()
+    assert abs(inside - overall) > 0.05  # the frame tells the two apart
+    assert f"{say.percent(inside)} of it in the core segment" in text, text
+    assert f"By segment, the core segment gets the most: {say.amount(by_segment.max())}, {say.percent(overall)} of the spend" in text
+
+
+@pytest.mark.parametrize("budget, exhausted", [(400.0, True), (5000.0, False)])
+def test_budget_sentence_states_the_optimum_from_the_numbers(budget, exhausted):
+    # Against the closed form (KKT for exponential curves): the common marginal return μ of the funded pairs,
+    # whether the budget is spent, and whether the unfunded first unit returns more than it costs.
+    plan = allocate_budget(SHARED, budget)
+    text = say.budget_sentence(plan).plain
+    mu = _kkt_level(SHARED, budget)
+    funded = int((plan.table["spend"] > 0).sum())
+    assert f"Each of the {funded} funded segment × action pairs returns the same {say.number(mu)}" in text, (mu, text)
+    if exhausted:
+        assert mu > 1 and "more than the unit costs, so the whole budget is spent" in text and "unspent" not in text
+        # win back's first unit returns 3.00: more than it costs, yet less than μ.
+        assert "Win back gets nothing: its first unit of money would return 3.00, more than it costs but less than" in text
+    else:
+        assert mu == 1.0 and "no more than the unit costs" in text and "stays unspent" in text
+        assert "whole budget" not in text
+
+
 def _retention(proactive: float, reactive: float, expected: tuple[float, float] | None = None,
                saved: tuple[float, float] = (14.7, 24.7)) -> pd.DataFrame:
     expected = expected or (proactive, reactive)
@@ -188,6 +354,19 @@ def test_retention_sentence_names_the_strategy_the_numbers_pick():
     assert losing.startswith("Neither strategy pays: reactive retention loses the least")
     disagree = say.retention_sentence(_retention(2316.0, 2320.0, expected=(2330.0, 2310.0))).plain
     assert "rank them the other way" in disagree
+
+
+def test_retention_sentence_compares_costs_in_all_and_per_customer_saved():
+    # The page's case: reactive costs more in all but less per customer saved; then both ways flipped by hand.
+    frame = _retention(2316.0, 4282.0).assign(cost=[0.0, 264.0, 396.14])
+    text = say.retention_sentence(frame).plain
+    assert "It costs more per period ($396.14 against $264.00 for proactive retention) but less per customer saved " \
+           "($16.04 against $17.96)" in text
+    dearer = say.retention_sentence(frame.assign(cost=[0.0, 264.0, 600.0])).plain
+    assert "costs more per period ($600.00 against $264.00 for proactive retention) and more per customer saved" in dearer
+    cheaper = say.retention_sentence(frame.assign(cost=[0.0, 264.0, 200.0])).plain
+    assert "costs less per period" in cheaper and "and less per customer saved" in cheaper
+    assert "wastes less" not in text and "costs" not in say.retention_sentence(_retention(2316.0, 4282.0)).plain
 
 
 def test_retention_winner_matches_the_frame_over_many_seeded_cases():
@@ -251,6 +430,9 @@ def test_referral_value_sentence_compares_the_totals_and_the_correlation():
     text = ref.referral_value_sentence(values).plain
     assert "worth more than their own purchases" in text and "positively correlated" in text and "strong" in text
     assert "worth keeping for their referrals" in text
+    uncorrelated = ref.referral_value_sentence(values.assign(crv=[150.0, 160.0, 151.0, 150.5])).plain
+    r = float(np.corrcoef(values["clv"], [150.0, 160.0, 151.0, 150.5])[0, 1])
+    assert f"(r = {r:.3f}, " in uncorrelated  # three decimals, not three significant digits of a tiny r
     fixed = ref.referral_value_sentence(values.assign(clv=150.0), own_value_varies=False).plain
     assert "correlated" not in fixed
 
@@ -282,6 +464,44 @@ def test_complaint_sentence_follows_the_test():
     assert "did not change significantly" in flat and "p = 0.300" in flat
 
 
+def test_a_change_in_rate_is_read_in_percentage_points_and_relative_terms():
+    # The page's case, 5.8% → 3.4%: a change of 2.4 percentage points, a relative fall of 41%, not "-2.4%".
+    change = pd.DataFrame({"p": [0.0583, 0.0344], "change": [np.nan, 0.0344 - 0.0583], "z": [np.nan, -8.19],
+                           "p_value": [np.nan, 1e-16]}, index=["before", "after"])
+    frame = ref.phase_change_frame(change)
+    assert "change" not in frame.columns
+    assert frame.loc["after", "change_points"] == pytest.approx(-2.39)
+    assert frame.loc["after", "relative_change"] == pytest.approx(-0.0239 / 0.0583)
+    text = ref.complaint_rate_sentence(change, change_at=27).plain
+    assert "fell from 5.8% before the improvement in week 27 to 3.4% after it, 2.4 percentage points or 41.0% less" in text
+    rose = ref.complaint_rate_sentence(change.assign(p=[0.0344, 0.0583]), change_at=27).plain
+    assert "rose from 3.4%" in rose and "2.4 percentage points or 69.5% more" in rose
+
+
+def test_western_electric_flags_are_stated_for_the_limits_they_were_computed_on():
+    # Hand-made p-chart counts with a known step at sample 11: one set of limits sees the step as a run (rule 4),
+    # limits per phase see two flat phases; a spike planted after the step is what per-phase limits still flag.
+    from crmlab.theories.referral import before_after_p_chart, p_chart, western_electric_rules
+
+    complaints = np.array([10] * 10 + [5] * 10)
+    def rules(counts: np.ndarray) -> dict[str, pd.DataFrame]:
+        chart, _ = before_after_p_chart(counts, 100, change_at=11)
+        return {"one set": western_electric_rules(p_chart(counts, 100)["z"]), "per phase": western_electric_rules(chart["z"])}
+
+    step = rules(complaints)
+    assert step["one set"]["any"].any() and not step["per phase"]["any"].any()
+    text = ref.rule_flags_sentence(*step.values(), change_at=11).plain
+    assert "they flag none: each phase is in statistical control" in text
+    flagged = [int(k) for k in step["one set"].index[step["one set"]["any"]]]
+    assert f"flag {len(flagged)} weeks ({', '.join(map(str, flagged[:-1]))} and {flagged[-1]})" in text
+    spike = rules(np.where(np.arange(1, 21) == 15, 20, complaints))
+    spiked = ref.rule_flags_sentence(*spike.values(), change_at=11).plain
+    assert "they still flag 1 week (15)" in spiked and "statistical control" not in spiked
+    shown = ref.rule_flags_by_limits(step)
+    assert list(shown["limits"].unique()) == ["one set", "per phase"]
+    assert (shown.loc[shown["limits"] == "per phase", "samples"] == "none").all()
+
+
 def test_satisfaction_signal_sentence_reports_the_charts_first_signals():
     # Against the charts themselves: a simulated drop with a known start, first signals found with pandas.
     weeks, truth = simulate_service_quality(52, improvement_at=27, shift_at=40, rng=42)
@@ -310,9 +530,14 @@ def test_reciprocity_and_renqing_sentences_follow_the_frames():
 
 def test_closure_sentence_compares_transitivity_with_density():
     closed = ref.closure_sentence(pd.Series({"transitivity": 0.3, "density": 0.1}), 4, 0.5).plain
-    assert closed.startswith("Friends of friends are friends") and "3.0 times" in closed
+    assert closed.startswith("Friends of friends are friends more often than chance") and "3.0 times" in closed
     random = ref.closure_sentence(pd.Series({"transitivity": 0.1, "density": 0.1}), 4, 0.1).plain
     assert random.startswith("The network is no more closed than chance")
+    # Above chance but mostly open (the page: 15.9% closed, 84.1% open) against mostly closed.
+    page = ref.closure_sentence(pd.Series({"transitivity": 0.159, "density": 0.088}), 9, 0.586).plain
+    assert "though most are not" in page and "(84.1% stay open)" in page and "1.8 times" in page
+    dense = ref.closure_sentence(pd.Series({"transitivity": 0.7, "density": 0.2}), 3, 0.4).plain
+    assert dense.startswith("Most friends of friends are friends") and "(30.0% stay open)" in dense
 
 
 def _odds(low: float, high: float, family: float = 4.46) -> pd.DataFrame:

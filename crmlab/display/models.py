@@ -19,7 +19,7 @@ log(1 + frequency)        0.490             0.600           0.110  1.64 (1.32 to
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,10 @@ import pandas as pd
 
 from crmlab.data.errors import DataError, Problem
 from crmlab.display.labels import term_label
-from crmlab.display.numbers import decimals_for, is_missing, number
+from crmlab.display.numbers import decimals_for, integer, is_missing, number, percent
 from crmlab.display.tables import Table, table
 
-__all__ = ["interval", "odds_direction", "odds_ratio_columns", "odds_ratio_table", "odds_ratio_text"]
+__all__ = ["estimates_by_row", "interval", "odds_direction", "odds_ratio_columns", "odds_ratio_table", "odds_ratio_text"]
 
 #: The names statsmodels-based tables of the lab give the interval of an odds ratio and the p-value.
 _LOW, _HIGH, _P = ("ci_low", "or_ci_low"), ("ci_high", "or_ci_high"), ("p_value", "p", "pvalue")
@@ -136,3 +136,44 @@ def odds_ratio_table(
     coefficients = decimals_for(np.append(frame["coefficient"], frame.get("true_coefficient", [])))
     return table(frame, text=["odds_ratio_ci"], digits={"coefficient": coefficients, "true_coefficient": coefficients}, top=None, caption=caption,
                  labels={"odds_ratio_ci": "Odds ratio (95% CI)", "coefficient": "Coefficient"})
+
+
+def estimates_by_row(frame: pd.DataFrame, kinds: Sequence[str] | None = None, **options: Any) -> Table:
+    """A reader table of estimates beside their planted (or true) values, one quantity per row, each row
+    written with one number of decimals across its columns.
+
+    A column of different quantities (a path coefficient of 0.05, another of 47.5) cannot share its
+    decimals, but the numbers of one row are compared with each other: 47.5 beside a planted "50"
+    reads as if the truth were rounded, beside "50.0" it does not. Each row of a ``"number"`` kind
+    takes the decimals that show its values with three significant digits
+    (:func:`~crmlab.display.numbers.decimals_for` over the row); a ``"percent"`` row is written in
+    per cent with one decimal, an ``"integer"`` row as counts. ``kinds`` gives one kind per row
+    (all ``"number"`` by default); ``options`` go to :func:`~crmlab.display.tables.table`.
+
+    >>> effects = pd.DataFrame({"estimate": [0.0497, 47.5, 1.26, 0.652], "planted": [0.05, 50.0, 1.0, 0.714]},
+    ...                        index=pd.Index(["a", "b", "direct", "proportion"], name="effect"))
+    >>> print(estimates_by_row(effects, ["number", "number", "number", "percent"]))
+    Effect      Estimate  Planted
+    a             0.0497   0.0500
+    b               47.5     50.0
+    direct          1.26     1.00
+    proportion     65.2%    71.4%
+    """
+    kinds = list(kinds) if kinds is not None else ["number"] * len(frame)
+    if len(kinds) != len(frame):
+        raise DataError("DataFrame", [Problem(f"estimates_by_row needs one kind per row ({len(frame)}), got {len(kinds)}")])
+    unknown = sorted({k for k in kinds if k not in ("number", "percent", "integer")})
+    if unknown:
+        raise DataError("DataFrame", [Problem(f"a row of estimates is a number, percent or integer, not {k!r}") for k in unknown])
+    cells = pd.DataFrame(index=frame.index, columns=frame.columns, dtype=object)
+    for position, kind in enumerate(kinds):
+        values = frame.iloc[position]
+        if kind == "percent":
+            written = [percent(v) for v in values]
+        elif kind == "integer":
+            written = [integer(v) for v in values]
+        else:
+            digits = decimals_for(values.to_numpy(dtype=float))
+            written = [number(v, digits) for v in values]
+        cells.iloc[position] = written
+    return table(cells, row_kinds={c: ["text"] * len(cells) for c in cells.columns}, **options)

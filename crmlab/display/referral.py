@@ -41,7 +41,10 @@ __all__ = [
     "referral_feed_sentence",
     "referral_value_sentence",
     "renqing_sentence",
+    "phase_change_frame",
     "rule_flags",
+    "rule_flags_by_limits",
+    "rule_flags_sentence",
     "satisfaction_signal_sentence",
 ]
 
@@ -115,7 +118,7 @@ def referral_value_sentence(values: pd.DataFrame, *, unit: str = "$", own_value_
     >>> values = pd.DataFrame({"clv": [200.0, 40.0, 210.0, 30.0], "crv": [190.0, 200.0, 0.0, 0.0],
     ...                        "segment": ["champion", "advocate", "affluent", "miser"]})
     >>> referral_value_sentence(values)
-    The customers' referrals are worth less than their own purchases ($390.00 against $480.00: 44.8% of their total value), and the two are uncorrelated (r = -0.0241, negligible). Advocates bring $200.00 of referral value on average against $40.00 of own value: worth keeping for their referrals.
+    The customers' referrals are worth less than their own purchases ($390.00 against $480.00: 44.8% of their total value), and the two are uncorrelated (r = -0.024, negligible). Advocates bring $200.00 of referral value on average against $40.00 of own value: worth keeping for their referrals.
     """
     clv, crv = float(values["clv"].sum()), float(values["crv"].sum())
     word = "more than" if crv > 1.05 * clv else "less than" if crv < 0.95 * clv else "about as much as"
@@ -127,7 +130,7 @@ def referral_value_sentence(values: pd.DataFrame, *, unit: str = "$", own_value_
         strength = correlation_strength(r)
         relation = "uncorrelated" if strength == "negligible" else f"{'positively' if r > 0 else 'negatively'} correlated"
         first = markdown("{first}, and the two are {relation} (r = {r}, {strength}).", first=first, relation=relation,
-                         r=number(r), strength=strength)
+                         r=number(r, 3), strength=strength)
     else:
         first = markdown("{first}.", first=first)
     advocates = values[values["segment"] == "advocate"]
@@ -223,6 +226,80 @@ def rule_flags(rules: pd.DataFrame) -> pd.DataFrame:
                          "samples": [[int(s) for s in rules.index[rules[c].to_numpy(bool)]] for c in columns]})
 
 
+def rule_flags_by_limits(rules: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The samples each Western Electric rule flags under each set of control limits, one row per limits × rule.
+
+    ``rules`` maps a name of the limits ("one set of limits", "limits per phase") to
+    :func:`crmlab.theories.referral.western_electric_rules` of the chart drawn with them; returns
+    ``limits`` then the columns of :func:`rule_flags`, a rule that flags nothing with "none" for its samples.
+
+    >>> one = pd.DataFrame({"rule_1": [False, True, False]}, index=[1, 2, 3])
+    >>> rule_flags_by_limits({"one set": one, "per phase": one.assign(rule_1=False)}).to_dict("list")
+    {'limits': ['one set', 'per phase'], 'rule': ['One point beyond 3σ', 'One point beyond 3σ'], 'flagged': [1, 0], 'samples': [[2], 'none']}
+    """
+    out = pd.concat([rule_flags(frame).assign(limits=limits) for limits, frame in rules.items()],
+                    ignore_index=True)[["limits", "rule", "flagged", "samples"]]
+    out["samples"] = [samples if samples else "none" for samples in out["samples"]]
+    return out
+
+
+def rule_flags_sentence(one_set: pd.DataFrame, per_phase: pd.DataFrame, *, change_at: int, period: str = "week") -> Markdown:
+    """What the Western Electric rules say on one set of control limits for every sample, and on limits
+    recomputed for each phase of a known process change.
+
+    ``one_set`` and ``per_phase`` are :func:`crmlab.theories.referral.western_electric_rules` of the
+    p-chart with one set of limits and of the before/after chart (a boolean column per rule and
+    ``any``). A shift such as an improvement puts one set of limits off centre on both sides of it,
+    so the rules flag it; limits recomputed after the change (Montgomery 2009, ch. 7) flag only what
+    else moved the process.
+
+    >>> one = pd.DataFrame({"any": [False, True, True, False]}, index=[1, 2, 3, 4])
+    >>> rule_flags_sentence(one, one.assign(any=False), change_at=3)
+    On one set of limits for all 4 weeks the Western Electric rules flag 2 weeks (2 and 3); with limits recomputed from week 3 on they flag none: each phase is in statistical control, and what the one set of limits flags is the change itself.
+    """
+    def flagged(rules: pd.DataFrame) -> list[int]:
+        return [int(s) for s in rules.index[rules["any"].to_numpy(bool)]]
+
+    first, second = flagged(one_set), flagged(per_phase)
+    weeks = markdown("{n} {period}s", n=integer(len(one_set)), period=period)
+    if first:
+        head = markdown("On one set of limits for all {weeks} the Western Electric rules flag {k} ({which})", weeks=weeks,
+                        k=plural(len(first), period), which=join_list(map(str, first)))
+    else:
+        head = markdown("On one set of limits for all {weeks} the Western Electric rules flag no {period}", weeks=weeks,
+                        period=period)
+    if not second:
+        tail = markdown("with limits recomputed from {period} {w} on they flag none: each phase is in statistical "
+                        "control{more}", period=period, w=integer(change_at),
+                        more=", and what the one set of limits flags is the change itself" if first else "")
+    else:
+        tail = markdown("with limits recomputed from {period} {w} on they still flag {k} ({which}): something besides the "
+                        "change moved the process", period=period, w=integer(change_at), k=plural(len(second), period),
+                        which=join_list(map(str, second)))
+    return markdown("{head}; {tail}.", head=head, tail=tail)
+
+
+def phase_change_frame(change: pd.DataFrame) -> pd.DataFrame:
+    """The before/after comparison of a p-chart with its change in percentage points and as a relative change.
+
+    ``change`` is the second frame of :func:`crmlab.theories.referral.before_after_p_chart` (``p``
+    per phase and ``change`` = p_after − p_before, a difference of two shares); the change of a rate
+    is read in percentage points (5.8% → 3.4% is −2.4 points), its relative change is
+    change / p_before (−41%). Returns the frame with ``change_points`` (× 100) and
+    ``relative_change`` in place of ``change``.
+
+    >>> change = pd.DataFrame({"p": [0.058, 0.034], "change": [np.nan, -0.024]}, index=["before", "after"])
+    >>> phase_change_frame(change).round(3).to_dict("list")
+    {'p': [0.058, 0.034], 'change_points': [nan, -2.4], 'relative_change': [nan, -0.414]}
+    """
+    out = change.copy()
+    at = list(out.columns).index("change")
+    points = out.pop("change")
+    out.insert(at, "relative_change", points / float(change["p"].iloc[0]) if float(change["p"].iloc[0]) > 0 else np.nan)
+    out.insert(at, "change_points", 100 * points)
+    return out
+
+
 def complaint_rate_sentence(change: pd.DataFrame, *, change_at: int, period: str = "week",
                             truth: tuple[float, float] | None = None) -> Markdown:
     """Whether the complaint rate fell, rose or held after the improvement, by the two-proportion test of the p-chart's phases.
@@ -234,16 +311,21 @@ def complaint_rate_sentence(change: pd.DataFrame, *, change_at: int, period: str
     >>> change = pd.DataFrame({"p": [0.058, 0.034], "z": [np.nan, -8.19], "p_value": [np.nan, 2.7e-16]},
     ...                       index=["before", "after"])
     >>> complaint_rate_sentence(change, change_at=27, truth=(0.06, 0.035))
-    The complaint rate fell from 5.8% before the improvement in week 27 to 3.4% after it (z = -8.19, p < 0.001; true rates 6.0% and 3.5%).
+    The complaint rate fell from 5.8% before the improvement in week 27 to 3.4% after it, 2.4 percentage points or 41.4% less (z = -8.19, p < 0.001; true rates 6.0% and 3.5%).
     """
     before, after = change.loc["before"], change.loc["after"]
     p = float(after["p_value"])
     word = ("fell" if after["p"] < before["p"] else "rose") if p < ALPHA else "did not change significantly"
     tail = f"; true rates {percent(truth[0])} and {percent(truth[1])}" if truth is not None else ""
     if p < ALPHA:
-        return markdown("The complaint rate {word} from {b} before the improvement in {period} {w} to {a} after it "
-                        "(z = {z}, p {pv}{tail}).", word=word, b=percent(float(before["p"])), period=period,
-                        w=integer(change_at), a=percent(float(after["p"])), z=number(float(after["z"]), 2),
+        points = 100 * abs(float(after["p"]) - float(before["p"]))
+        relative = abs(float(after["p"]) / float(before["p"]) - 1) if float(before["p"]) > 0 else None
+        size = markdown("{points} percentage points{relative} {way}", points=number(points, 1),
+                        relative=f" or {percent(relative)}" if relative is not None else "",
+                        way="less" if word == "fell" else "more")
+        return markdown("The complaint rate {word} from {b} before the improvement in {period} {w} to {a} after it, "
+                        "{size} (z = {z}, p {pv}{tail}).", word=word, b=percent(float(before["p"])), period=period,
+                        w=integer(change_at), a=percent(float(after["p"])), size=size, z=number(float(after["z"]), 2),
                         pv=p_value(p) if p_value(p).startswith("<") else "= " + p_value(p), tail=tail)
     return markdown("The complaint rate {word} after the improvement in {period} {w} ({b} before, {a} after; z = {z}, "
                     "p = {pv}{tail}).", word=word, period=period, w=integer(change_at), b=percent(float(before["p"])),
@@ -346,13 +428,15 @@ def closure_sentence(closure: pd.Series, n_communities: int, modularity: float, 
 
     >>> closure = pd.Series({"transitivity": 0.159, "density": 0.088})
     >>> closure_sentence(closure, 9, 0.586, planted=(10, 0.585))
-    Friends of friends are friends: 15.9% of the connected triples close into triangles, 1.8 times the 8.8% a random network of the same density would close. The Louvain method finds 9 circles (modularity 0.586; the 10 planted clans: 0.585).
+    Friends of friends are friends more often than chance would make them, though most are not: 15.9% of the connected triples close into triangles (84.1% stay open), 1.8 times the 8.8% a random network of the same density would close. The Louvain method finds 9 circles (modularity 0.586; the 10 planted clans: 0.585).
     """
     t, d = float(closure["transitivity"]), float(closure["density"])
     if d > 0 and t > 1.1 * d:
-        first = markdown("Friends of friends are friends: {t} of the connected triples close into triangles, {ratio} times "
-                         "the {d} a random network of the same density would close.", t=percent(t), ratio=number(t / d, 1),
-                         d=percent(d))
+        how = ("Most friends of friends are friends" if t > 0.5 else
+               "Friends of friends are friends more often than chance would make them, though most are not")
+        first = markdown("{how}: {t} of the connected triples close into triangles ({open} stay open), {ratio} times "
+                         "the {d} a random network of the same density would close.", how=how, t=percent(t),
+                         open=percent(1 - t), ratio=number(t / d, 1), d=percent(d))
     else:
         first = markdown("The network is no more closed than chance: {t} of the connected triples close into triangles, "
                          "against a density of ties of {d}.", t=percent(t), d=percent(d))

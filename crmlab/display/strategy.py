@@ -24,7 +24,7 @@ import pandas as pd
 
 from crmlab.display.labels import term_label
 from crmlab.display.models import interval, odds_direction, odds_ratio_columns, odds_ratio_text
-from crmlab.display.numbers import integer, money, number, percent
+from crmlab.display.numbers import decimals_for, integer, money, number, p_value, percent
 from crmlab.display.text import Markdown, join_list, markdown
 
 __all__ = [
@@ -33,6 +33,8 @@ __all__ = [
     "co_creation_sentence",
     "correlation_strength",
     "customer_value_sentence",
+    "emphasis_decimals",
+    "emphasis_now_and_wanted",
     "loyal_customers_sentence",
     "amount",
     "name",
@@ -48,6 +50,9 @@ __all__ = [
 ALPHA = 0.05
 
 _FRACTIONS = {0.5: "half", 0.25: "quarter", 0.2: "fifth", 0.1: "tenth"}
+
+#: How strongly counts rank with a value, by :func:`correlation_strength`.
+_RANK_WORDS = {"negligible": "only negligibly", "weak": "only weakly", "moderate": "moderately", "strong": "strongly"}
 
 
 def name(value: Any) -> str:
@@ -185,34 +190,94 @@ def correlation_strength(rho: float) -> str:
     return "negligible" if size < 0.1 else "weak" if size < 0.3 else "moderate" if size < 0.5 else "strong"
 
 
-def co_creation_sentence(association: pd.DataFrame) -> Markdown:
-    """Whether co-creators are worth more than other customers, activity by activity, and how strongly the counts rank with CLV.
+def _p_range(p: pd.Series) -> str:
+    """P-values as a phrase: "p = 0.043", "p < 0.001", "p from 0.119 to 0.285"."""
+    low, high = p_value(float(p.min())), p_value(float(p.max()))
+    def one(text: str) -> str:
+        return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return one(low) if low == high else f"p from {low.replace('< ', 'below ')} to {high}"
+
+
+def _activity(term: Any) -> str:
+    """The activity a slope of the co-creation regression belongs to: ``np.log1p(referrals)`` → ``referrals``."""
+    text = str(term)
+    return text[len("np.log1p("):-1] if text.startswith("np.log1p(") and text.endswith(")") else text
+
+
+def co_creation_sentence(association: pd.DataFrame, slopes: pd.DataFrame | None = None, *,
+                         clv: pd.Series | None = None) -> Markdown:
+    """Whether co-creators are worth more than other customers, as the tests say: the rank correlations of
+    each activity's count with CLV, and the slopes of the regression that holds the other activities fixed.
 
     ``association`` is :func:`crmlab.strategy.co_creation_clv_association`'s table (per activity:
-    ``clv_ratio`` = mean CLV of co-creators / of the others, ``spearman_rho``).
+    ``clv_ratio`` = mean CLV of co-creators / of the others, ``spearman_rho`` and its ``p``);
+    ``slopes`` the regression it returns, as a frame of ``slope`` and ``p`` by term (log(1 + CLV) on
+    log(1 + count) of every activity, the intercept left out); ``clv`` the customers' CLV, whose
+    skew (mean against median) says how far a ratio of means can be trusted. The ratio of means is
+    stated as a description only: a customer is said to be worth more only where a regression slope
+    is positive at p < 0.05, or, without ``slopes``, where the rank correlation is positive at
+    p < 0.05 and not negligible (Cohen 1988). Association, not causation (Kumar et al. 2010).
 
-    >>> table = pd.DataFrame({"clv_ratio": [1.26, 1.59], "spearman_rho": [0.037, 0.059]}, index=["ideas", "referrals"])
-    >>> co_creation_sentence(table)
-    Co-creators are worth more than the other customers for every activity, from 1.26 times (ideas) to 1.59 times (referrals); the rank correlations of the counts with CLV are negligible (Spearman ρ from 0.037 to 0.059).
+    >>> table = pd.DataFrame({"clv_ratio": [1.26, 1.59], "spearman_rho": [0.037, 0.059], "p": [0.043, 0.001]},
+    ...                      index=["ideas", "referrals"])
+    >>> slopes = pd.DataFrame({"slope": [3.9, 0.10, 0.11], "p": [0.0, 0.285, 0.119]},
+    ...                       index=["Intercept", "np.log1p(ideas)", "np.log1p(referrals)"])
+    >>> co_creation_sentence(table, slopes, clv=pd.Series([10.0, 20.0, 30.0, 300.0]))
+    The mean CLV of co-creators is 1.26 (ideas) to 1.59 times (referrals) that of the others, but a few customers of high value move these means (the mean CLV is 3.6 times the median). The counts rank with CLV only negligibly (Spearman ρ from 0.037 to 0.059), and with every activity in one regression no slope is significant (p from 0.119 to 0.285): co-creation is no sign of a more valuable customer here.
     """
     ratios = association["clv_ratio"].dropna().sort_values()
-    more, less = ratios[ratios > 1], ratios[ratios < 1]
-    if less.empty and len(more) == len(ratios):
-        first = markdown("Co-creators are worth more than the other customers for every activity, from {low} times ({a}) "
-                         "to {high} times ({b})", low=number(float(ratios.iloc[0]), 2), a=name(ratios.index[0]),
-                         high=number(float(ratios.iloc[-1]), 2), b=name(ratios.index[-1]))
-    elif more.empty and len(less) == len(ratios):
-        first = markdown("Co-creators are worth less than the other customers for every activity, from {low} times ({a}) "
-                         "to {high} times ({b})", low=number(float(ratios.iloc[0]), 2), a=name(ratios.index[0]),
-                         high=number(float(ratios.iloc[-1]), 2), b=name(ratios.index[-1]))
+    if ratios.empty:
+        first = Markdown("")
+    elif len(ratios) == 1:
+        first = markdown("The mean CLV of co-creators ({a}) is {r} times that of the others", a=name(ratios.index[0]),
+                         r=number(float(ratios.iloc[0]), 2))
     else:
-        first = markdown("Co-creators are worth more than the other customers for {more} and not for {less}",
-                         more=join_list(map(name, more.index)) or "no activity",
-                         less=join_list(map(name, ratios.index.difference(more.index))))
+        first = markdown("The mean CLV of co-creators is {low} ({a}) to {high} times ({b}) that of the others",
+                         low=number(float(ratios.iloc[0]), 2), a=name(ratios.index[0]),
+                         high=number(float(ratios.iloc[-1]), 2), b=name(ratios.index[-1]))
+    if not ratios.empty and clv is not None:
+        mean, median = float(clv.mean()), float(clv.median())
+        if median > 0 and mean > 1.2 * median:
+            first = markdown("{first}, but a few customers of high value move these means (the mean CLV is {ratio} "
+                             "times the median)", first=first, ratio=number(mean / median, 1))
+    first = markdown("{first}. ", first=first) if not ratios.empty else first
+
     rho = association["spearman_rho"].dropna()
-    strength = correlation_strength(rho.abs().max())
-    return markdown("{first}; the rank correlations of the counts with CLV are {strength} (Spearman ρ from {low} to "
-                    "{high}).", first=first, strength=strength, low=number(float(rho.min())), high=number(float(rho.max())))
+    strength = correlation_strength(rho.abs().max()) if not rho.empty else "negligible"
+    rho_p = association["p"].reindex(rho.index) if "p" in association.columns else pd.Series(np.nan, index=rho.index)
+    values = (f"from {number(float(rho.min()), 3)} to {number(float(rho.max()), 3)}" if len(rho) > 1
+              else f"= {number(float(rho.iloc[0]), 3)}" if len(rho) else "not defined")
+    ranks = markdown("The counts rank with CLV {how} (Spearman ρ {values})", values=values,
+                     how=_RANK_WORDS[strength])
+    # Worth more where a test says so: a significant slope, or (no regression) a significant, non-negligible ρ.
+    if slopes is not None:
+        fit = slopes.drop(index=[t for t in slopes.index if str(t) == "Intercept"]).rename(index=_activity)
+        significant = fit[fit["p"] < ALPHA]
+        if significant.empty:
+            tested = markdown(", and with every activity in one regression no slope is significant ({p})",
+                              p=_p_range(fit["p"]))
+        else:
+            tested = markdown(", and with every activity in one regression {said}, the others held fixed",
+                              said=join_list(f"{name(a)} goes with a {'higher' if r['slope'] > 0 else 'lower'} CLV "
+                                             f"(slope {number(float(r['slope']), 3)}, {_p_range(pd.Series([r['p']]))})"
+                                             for a, r in significant.sort_values("p").iterrows()))
+        more = significant.index[significant["slope"] > 0]
+        less = significant.index[significant["slope"] < 0]
+    else:
+        tested = Markdown("")
+        clear = (rho_p < ALPHA) & (rho.abs() >= 0.1)
+        more, less = rho.index[clear & (rho > 0)], rho.index[clear & (rho < 0)]
+    if len(more) or len(less):
+        said = [f"through {join_list(map(name, group))} are worth {word}" for group, word in ((more, "more"), (less, "less"))
+                if len(group)]
+        verdict = "customers who co-create " + " and those who co-create ".join(said)
+    elif slopes is None and rho_p.isna().all():
+        verdict = "without a test of them, no customer is said to be worth more for co-creating"
+    elif slopes is not None and strength not in ("negligible", "weak") and (rho_p < ALPHA).any():
+        verdict = "co-creators rank higher in value, but no one activity stands out once the others are held fixed"
+    else:
+        verdict = "co-creation is no sign of a more valuable customer here"
+    return markdown("{first}{ranks}{tested}: {verdict}.", first=first, ranks=ranks, tested=tested, verdict=verdict)
 
 
 def loyal_customers_sentence(loyal: pd.DataFrame, *, top_share: float = 0.2, clv: pd.Series | None = None,
@@ -221,13 +286,15 @@ def loyal_customers_sentence(loyal: pd.DataFrame, *, top_share: float = 0.2, clv
     and (a synthetic world) whether they are the engaged ones.
 
     ``loyal`` is :func:`crmlab.strategy.most_loyal_customers` (all customers, most loyal first, with
-    ``cumulative_share``); ``clv`` the customers' CLV (the top by CLV is compared with the top by
-    loyalty value); ``engagement`` the true mean engagement of the top and of the rest.
+    ``cumulative_share``; loyalty value = CLV × P(alive) × share of wallet); ``clv`` the customers'
+    CLV (the top by CLV is compared with the top by loyalty value: an overlap of three quarters or
+    more says the ranking mostly follows CLV, of half or more in part, below half not mostly);
+    ``engagement`` the true mean engagement of the top and of the rest.
 
     >>> loyal = pd.DataFrame({"cumulative_share": [0.3, 0.55, 0.75, 0.9, 1.0]}, index=list("abcde"))
     >>> loyal_customers_sentence(loyal, top_share=0.4, clv=pd.Series({"a": 50.0, "b": 10.0, "c": 90.0, "d": 5.0, "e": 1.0}),
     ...                          engagement=(0.64, -0.18))
-    The most loyal 40.0% of the customers (2 of 5) hold 55.0% of the loyalty value; 1 of them is also among the 2 with the highest CLV, so the ranking is not by value alone. Their true engagement is higher than the rest's (mean 0.64 against -0.18): the ranking finds the engaged customers.
+    The most loyal 40.0% of the customers (2 of 5) hold 55.0% of the loyalty value; 1 of them is also among the 2 with the highest CLV (50.0%): the ranking follows CLV in part, and P(alive) and share of wallet bring in the other 1. Their true engagement is higher than the rest's (mean 0.64 against -0.18): the ranking finds the engaged customers.
     """
     n = len(loyal)
     k = max(int(np.floor(top_share * n)), 1)
@@ -242,9 +309,13 @@ def loyal_customers_sentence(loyal: pd.DataFrame, *, top_share: float = 0.2, clv
         if both == k:
             first = markdown("{first}; they are exactly the {k} customers with the highest CLV", first=first, k=integer(k))
         else:
-            first = markdown("{first}; {both} of them {is_} also among the {k} with the highest CLV, so the ranking is not "
-                             "by value alone", first=first, both=integer(both), is_="is" if both == 1 else "are",
-                             k=integer(k))
+            overlap = both / k
+            how = ("mostly follows CLV" if overlap >= 0.75 else "follows CLV in part" if overlap >= 0.5
+                   else "is not mostly by CLV")
+            first = markdown("{first}; {both} of them {is_} also among the {k} with the highest CLV ({overlap}): the "
+                             "ranking {how}, and P(alive) and share of wallet bring in the other {rest}", first=first,
+                             both=integer(both), is_="is" if both == 1 else "are", k=integer(k), overlap=percent(overlap),
+                             how=how, rest=integer(k - both))
     first = markdown("{first}.", first=first)
     if engagement is None:
         return first
@@ -287,65 +358,106 @@ def win_back_sentence(summary: pd.DataFrame, probabilities: pd.Series, *, labels
 
 
 def budget_sentence(plan: Any, *, unit: str = "$") -> Markdown:
-    """What the optimal loyalty budget buys, where it goes, and why the unfunded actions get nothing.
+    """What the optimal loyalty budget buys, where it goes, what the optimum equalises, and why the unfunded
+    actions get nothing.
 
     ``plan`` is :func:`crmlab.strategy.allocate_budget`'s result (its ``table`` per segment × action
     with ``spend``, ``incremental_clv``, ``marginal_return``; ``by_action()``, ``by_segment()``,
     ``budget``, ``objective``). ROI = (incremental CLV − spend) / spend (Rust, Lemon & Zeithaml
-    2004). At the optimum every funded action returns the same on its last unit of money (Berger &
-    Nasr-Bechwati 2001): an action gets nothing when its first unit returns less than that, or less
-    than it costs when money is left.
+    2004). At the optimum every funded segment × action returns the same on its last unit of money
+    (the KKT condition f′ᵢ(sᵢ) = 1 + λ; Berger & Nasr-Bechwati 2001): when that return is above the
+    unit's cost the whole budget is spent (λ > 0), otherwise the rest is kept; an action gets
+    nothing when its first unit returns less than the funded ones do on their last. Each of these
+    is read from the plan's numbers: the share of the leading action that its largest segment
+    gets, the share of all the spend the leading segment gets, the return on the last unit, the
+    money left.
 
     >>> from crmlab.strategy import allocate_budget
     >>> curves = pd.DataFrame({"segment": ["core", "lapsed"], "action": ["retention", "win_back"],
     ...                        "ceiling": [5000.0, 100.0], "rate": [0.01, 0.005]})
     >>> budget_sentence(allocate_budget(curves, 100.0))
-    The plan spends $100.00 of the $100.00 budget on 1 of the 2 actions and buys $3,161 of incremental CLV, a return of 3,060.6% on the money spent. Retention gets all of it, and the core segment all of it. Win back gets nothing: its first unit of money would return 0.500, less than the 18.4 the funded actions return on their last.
+    The plan spends $100.00 of the $100.00 budget on 1 of the 2 actions and buys $3,161 of incremental CLV, a return of 3,060.6% on the money spent. Retention gets all of it, all in the core segment. Its last unit of money returns 18.4, more than the unit costs, so the whole budget is spent. Win back gets nothing: its first unit of money would return 0.500, less than it costs.
     """
     spent, budget = plan.total_spend, float(plan.budget)
     by_action = plan.by_action()
     if spent <= 0:
         return markdown("The plan spends nothing of the {budget} budget: no action returns more than it costs.",
                         budget=amount(budget, unit))
+    table = plan.table
     funded = by_action[by_action["spend"] > 0].sort_values("spend", ascending=False)
     actions = f"all {integer(len(by_action))}" if len(funded) == len(by_action) else f"{integer(len(funded))} of the {integer(len(by_action))}"
     first = markdown("The plan spends {spent} of the {budget} budget on {actions} actions and buys {gain} of "
                      "incremental CLV, a return of {roi} on the money spent.", spent=amount(spent, unit),
                      budget=amount(budget, unit), actions=actions,
                      gain=amount(plan.total_incremental_clv, unit), roi=percent(plan.roi))
+
+    # Where the money goes: the leading action, how its money splits over segments, then the segments overall.
     top = funded.iloc[0]
     best = funded.sort_values("roi", ascending=False).iloc[0]
     share = float(top["spend"]) / spent
-    where = "all of it" if share > 1 - 1e-9 else f"the most ({amount(float(top['spend']), unit)}, {percent(share)} of the spend)"
+    inside = table[(table["action"] == top["action"]) & (table["spend"] > 0)].sort_values("spend", ascending=False)
     segments = plan.by_segment().sort_values("spend", ascending=False)
-    segment_share = float(segments["spend"].iloc[0]) / spent
-    second = markdown("{action} gets {where}", action=_capital(name(top["action"])), where=where)
+    segments = segments[segments["spend"] > 0]
+    if len(inside) == 1:
+        split = markdown("all in the {segment} segment", segment=name(inside["segment"].iloc[0]))
+    else:
+        split = markdown("{share} of it in the {segment} segment", segment=name(inside["segment"].iloc[0]),
+                         share=percent(float(inside["spend"].iloc[0]) / float(top["spend"])))
+    if share > 1 - 1e-9:
+        second = markdown("{action} gets all of it, {split}", action=_capital(name(top["action"])), split=split)
+    else:
+        second = markdown("{action} gets the most ({spend}, {share} of the spend; {split})",
+                          action=_capital(name(top["action"])), spend=amount(float(top["spend"]), unit),
+                          share=percent(share), split=split)
     if best["action"] != top["action"]:
         second = markdown("{second}; {best} returns the most per unit of money (ROI {roi})", second=second,
                           best=name(best["action"]), roi=percent(float(best["roi"])))
     elif len(funded) > 1:
         second = markdown("{second} and returns the most per unit of money (ROI {roi})", second=second,
                           roi=percent(float(best["roi"])))
-    second = markdown("{second}, and the {segment} segment {gets}.", second=second, segment=name(segments["segment"].iloc[0]),
-                      gets="all of it" if segment_share > 1 - 1e-9 else f"{percent(segment_share)} of it")
+    second = markdown("{second}.", second=second)
+    if len(segments) > 1:
+        second = markdown("{second} By segment, the {segment} segment gets the most: {spend}, {share} of the spend.",
+                          second=second, segment=name(segments["segment"].iloc[0]),
+                          spend=amount(float(segments["spend"].iloc[0]), unit),
+                          share=percent(float(segments["spend"].iloc[0]) / spent))
+
+    # The optimum: the return on the last unit of every funded pair, against the unit's cost and the money left.
+    last = table.loc[table["spend"] > 0, "marginal_return"].astype(float)
+    n_pairs = int((table["spend"] > 0).sum())
+    same = float(last.max() - last.min()) <= 0.01 * max(abs(float(last.mean())), 1.0)
+    level = number(float(last.mean())) if same else f"from {number(float(last.min()))} to {number(float(last.max()))}"
+    if n_pairs == 1:
+        who = markdown("Its last unit of money returns {level}", level=level)
+    else:
+        who = markdown("Each of the {n} funded segment × action pairs returns {same}{level} on its last unit of money",
+                       n=integer(n_pairs), same="the same " if same else "", level=level)
+    left = budget - spent
+    net = plan.objective == "net"
+    if left > 1e-6 * max(budget, 1.0):
+        third = markdown("{who}, no more than the unit costs, so {left} of the budget stays unspent.", who=who,
+                         left=amount(left, unit))
+    elif net and float(last.min()) > 1:
+        third = markdown("{who}, more than the unit costs, so the whole budget is spent.", who=who)
+    else:
+        third = markdown("{who}, and the whole budget is spent.", who=who)
     unfunded = [a for a in by_action["action"] if a not in set(funded["action"])]
     if not unfunded:
-        return markdown("{first} {second}", first=first, second=second)
-    table = plan.table
-    first_unit = table[table["action"].isin(unfunded)].groupby("action", sort=False)["marginal_return"].max()
-    left = budget - spent
-    if left > 1e-6 * max(budget, 1.0) and plan.objective == "net":
-        reason = markdown("{first_unit} on its first unit of money, less than the unit costs", first_unit=number(float(first_unit.max())))
-        third = markdown("{actions} {get} nothing, and {left} stays unspent: the best of them would return {reason}.",
-                         actions=_capital(join_list(map(name, unfunded))), get="gets" if len(unfunded) == 1 else "get",
-                         left=amount(left, unit), reason=reason)
+        return markdown("{first} {second} {third}", first=first, second=second, third=third)
+    first_unit = float(table[table["action"].isin(unfunded)].groupby("action", sort=False)["marginal_return"].max().max())
+    digits = decimals_for([first_unit, float(last.min())])  # 3.00 beside 4.62, not 3
+    if net and first_unit <= 1:
+        why = markdown("less than it costs")
+        digits = None
+    elif net:
+        why = markdown("more than it costs but less than the {last} the funded pairs return on their last",
+                       last=number(float(last.min()), digits))
     else:
-        last = float(table.loc[table["spend"] > 0, "marginal_return"].mean())
-        third = markdown("{actions} {get} nothing: {its} first unit of money would return {first_unit}, less than the "
-                         "{last} the funded actions return on their last.", actions=_capital(join_list(map(name, unfunded))),
-                         get="gets" if len(unfunded) == 1 else "get", its="its" if len(unfunded) == 1 else "their best",
-                         first_unit=number(float(first_unit.max())), last=number(last))
-    return markdown("{first} {second} {third}", first=first, second=second, third=third)
+        why = markdown("less than the {last} the funded pairs return on their last", last=number(float(last.min()), digits))
+    fourth = markdown("{actions} {get} nothing: {its} first unit of money would return {first_unit}, {why}.",
+                      actions=_capital(join_list(map(name, unfunded))), get="gets" if len(unfunded) == 1 else "get",
+                      its="its" if len(unfunded) == 1 else "their best", first_unit=number(first_unit, digits), why=why)
+    return markdown("{first} {second} {third} {fourth}", first=first, second=second, third=third, fourth=fourth)
 
 
 def retention_sentence(simulation: pd.DataFrame, *, unit: str = "$") -> Markdown:
@@ -353,7 +465,8 @@ def retention_sentence(simulation: pd.DataFrame, *, unit: str = "$") -> Markdown
     customers, and whether the closed-form expectations agree with the simulation.
 
     ``simulation`` is :func:`crmlab.strategy.simulate_retention_strategies` (per ``strategy``: ``saved``,
-    ``net_value``, ``expected_net_value``). Ascarza, Iyengar & Schleicher (2016) contrast both.
+    ``net_value``, ``expected_net_value`` and, when given, ``cost``: then what each strategy spends,
+    in all and per customer saved, is compared too). Ascarza, Iyengar & Schleicher (2016) contrast both.
 
     >>> sims = pd.DataFrame({"strategy": ["none", "proactive", "reactive"], "saved": [0.0, 14.7, 24.7],
     ...     "net_value": [0.0, 2316.1, 4281.7], "expected_net_value": [0.0, 2310.6, 4262.1]})
@@ -381,6 +494,8 @@ def retention_sentence(simulation: pd.DataFrame, *, unit: str = "$") -> Markdown
     joint = "and" if w["saved"] >= l_["saved"] else "but"
     first = markdown("{first} {joint} {saved} ({ws} against {ls}).", first=first, joint=joint, saved=saved,
                      ws=number(float(w["saved"]), 1), ls=number(float(l_["saved"]), 1))
+    if "cost" in data.columns:
+        first = markdown("{first} {cost}", first=first, cost=_retention_cost(w, l_, name(lose), unit))
     expected = data["expected_net_value"]
     same = expected.idxmax() == win
     gap = float((data["net_value"] / expected.where(expected != 0) - 1).abs().max())
@@ -392,6 +507,21 @@ def retention_sentence(simulation: pd.DataFrame, *, unit: str = "$") -> Markdown
                           "cannot tell the two apart.", w=name(win), wv=amount(float(expected[win]), unit),
                           lv=amount(float(expected[lose]), unit))
     return markdown("{first} {second}", first=first, second=second)
+
+
+def _retention_cost(win: pd.Series, lose: pd.Series, other: str, unit: str) -> Markdown:
+    """What the strategy with the higher net value spends against the other, in all and per customer saved."""
+    wc, lc = float(win["cost"]), float(lose["cost"])
+    total = "costs more" if wc > lc else "costs less" if wc < lc else "costs as much"
+    first = markdown("It {total} per period ({wc} against {lc} for {other} retention)", total=total,
+                     wc=amount(wc, unit), lc=amount(lc, unit), other=other)
+    if float(win["saved"]) <= 0 or float(lose["saved"]) <= 0:
+        return markdown("{first}.", first=first)
+    wp, lp = wc / float(win["saved"]), lc / float(lose["saved"])
+    per = "more" if wp > lp else "less" if wp < lp else "as much"
+    joint = "and" if (wc > lc) == (wp > lp) or wc == lc or wp == lp else "but"
+    return markdown("{first} {joint} {per} per customer saved ({wp} against {lp}).", first=first, joint=joint, per=per,
+                    wp=amount(wp, unit), lp=amount(lp, unit))
 
 
 #: The rows of :meth:`crmlab.theories.stakeholders.SatisfactionChain.summary_frame`, in order.
@@ -439,6 +569,34 @@ def satisfaction_chain_sentence(effects: pd.DataFrame, indirect: pd.DataFrame, *
                     share=percent(share), total=total, verdict=verdict)
 
 
+def emphasis_decimals(markets: pd.DataFrame) -> int:
+    """The decimals that write every emphasis of the six-markets map exactly (at most 2): 0 for whole
+    numbers, 1 for a scale in halves, so current, desired and gap are written alike.
+
+    >>> emphasis_decimals(pd.DataFrame({"current_emphasis": [7.0, 3.5], "desired_emphasis": [7.0, 7.0]}))
+    1
+    """
+    values = markets[[c for c in ("current_emphasis", "desired_emphasis") if c in markets.columns]].to_numpy(float).ravel()
+    values = values[np.isfinite(values)]
+    return next((d for d in (0, 1) if np.allclose(values, np.round(values, d))), 2)
+
+
+def emphasis_now_and_wanted(markets: pd.DataFrame) -> pd.Series:
+    """The emphasis management gives each market now and wants to give it, as "now → wanted" with one
+    number of decimals (:func:`emphasis_decimals`), so that 7.0 is never written "7" beside 7.00
+    (Christopher, Payne & Ballantyne 1991; ``markets`` is
+    :func:`crmlab.theories.stakeholders.six_markets_map` with ``current_emphasis`` and ``desired_emphasis``).
+
+    >>> emphasis_now_and_wanted(pd.DataFrame({"current_emphasis": [7.0, 3.5], "desired_emphasis": [7.0, 7.0]},
+    ...                                      index=["customer", "influence"])).tolist()
+    ['7.0 → 7.0', '3.5 → 7.0']
+    """
+    digits = emphasis_decimals(markets)
+    return pd.Series([f"{number(float(now), digits)} → {number(float(want), digits)}"
+                      for now, want in zip(markets["current_emphasis"], markets["desired_emphasis"], strict=True)],
+                     index=markets.index, name="emphasis_now_and_wanted")
+
+
 def six_markets_sentence(markets: pd.DataFrame) -> Markdown:
     """The six markets (Christopher, Payne & Ballantyne 1991): where relationships are weakest and strongest,
     and where management most wants to raise its emphasis.
@@ -459,6 +617,7 @@ def six_markets_sentence(markets: pd.DataFrame) -> Markdown:
         return markdown("{first} Management's desired emphasis is nowhere above its current one.", first=first)
     most = gaps.idxmax()
     tail = ", the market whose relationships are weakest" if most == weakest else ""
+    digits = emphasis_decimals(markets)
     return markdown("{first} Management wants to raise its emphasis most on the {most} market (from {now} to {want} of "
-                    "10){tail}.", first=first, most=name(most), now=number(float(markets.loc[most, "current_emphasis"]), 1),
-                    want=number(float(markets.loc[most, "desired_emphasis"]), 1), tail=tail)
+                    "10){tail}.", first=first, most=name(most), now=number(float(markets.loc[most, "current_emphasis"]), digits),
+                    want=number(float(markets.loc[most, "desired_emphasis"]), digits), tail=tail)

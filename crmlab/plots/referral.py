@@ -80,13 +80,14 @@ def plot_value_quadrants(table: pd.DataFrame, *, unit: str | None = None) -> Fig
 
 def plot_control_chart(chart: pd.DataFrame, *, value: str | None = None, flags: pd.Series | None = None,
                        title: str = "Control chart", ylabel: str | None = None, xlabel: str = "sample",
-                       percent: bool = False) -> Figure:
+                       percent: bool = False, flag_label: str = "flagged") -> Figure:
     """A control chart: the statistic per sample with its center line and control limits, flagged points in red.
 
     Takes :func:`crmlab.theories.referral.p_chart` (``value="p"``),
     :func:`~crmlab.theories.referral.ewma_chart` (``value="ewma"``) or
     :func:`~crmlab.theories.referral.before_after_p_chart`; ``flags`` (one bool
-    per sample, e.g. a run rule's ``any``) marks points, by default those outside the limits;
+    per sample, e.g. the Western Electric rules' ``any`` computed on this chart's limits) marks
+    points, by default those outside the limits, under the legend entry ``flag_label``;
     ``percent`` writes the axis of a share (a p-chart) in per cent.
     """
     value = value or ("p" if "p" in chart else "ewma")
@@ -101,7 +102,7 @@ def plot_control_chart(chart: pd.DataFrame, *, value: str | None = None, flags: 
     mark = chart.get("out_of_control", chart.get("signal")) if flags is None else np.asarray(flags, dtype=bool)
     if mark is not None and np.asarray(mark, dtype=bool).any():
         mark = np.asarray(mark, dtype=bool)
-        ax.scatter(chart["sample"][mark], chart[value][mark], color="tab:red", zorder=3, s=30, label="flagged")
+        ax.scatter(chart["sample"][mark], chart[value][mark], color="tab:red", zorder=3, s=30, label=flag_label)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, fontsize=9, frameon=False)
     if percent:
         ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))

@@ -582,6 +582,10 @@ def lapsed_customers(summary: pd.DataFrame, *, lapse_after: float) -> pd.DataFra
     holdout period (``frequency_holdout`` > 0, from :func:`crmlab.customers.transaction_summary`
     with ``calibration_end``). Columns added: ``time_since_last`` and ``reactivated``.
 
+    T and t_x are each a number of days divided by the time unit, so their difference can miss a
+    whole number by round-off (182 days: 53.43 − 27.43 weeks = 25.999…); ``time_since_last`` is
+    rounded to 9 decimals, so a customer whose last purchase is exactly ``lapse_after`` ago has lapsed.
+
     >>> summary = pd.DataFrame({"frequency": [2, 0, 5], "recency": [10.0, 0.0, 39.0], "T": [39.0, 39.0, 39.0],
     ...                         "monetary_value": [20.0, 0.0, 30.0], "frequency_holdout": [1, 0, 3]})
     >>> lapsed_customers(summary, lapse_after=26)[["time_since_last", "reactivated"]].to_numpy().tolist()
@@ -595,7 +599,7 @@ def lapsed_customers(summary: pd.DataFrame, *, lapse_after: float) -> pd.DataFra
     if len(after_end):
         raise DataError("summary", [Problem(f"recency above T ({table.loc[r, 'T']:g}): last purchase after the end of observation",
                                             row=r, column="recency", value=float(table.loc[r, "recency"])) for r in after_end])
-    table["time_since_last"] = table["T"] - table["recency"]
+    table["time_since_last"] = (table["T"] - table["recency"]).round(9)
     out = table[table["time_since_last"] >= lapse_after].copy()
     if "frequency_holdout" in out.columns:
         out["reactivated"] = (out["frequency_holdout"] > 0).astype(float)
