@@ -305,3 +305,17 @@ def test_a_hostile_file_name_and_currency_stay_inert_on_the_page(tmp_path, run, 
     assert HOSTILE in soup.find("h1").get_text()
     assert f"{HOSTILE}.csv" in soup.get_text()
     assert any(cell.get_text().endswith(f" {HOSTILE}") for cell in soup.find_all("td"))  # money in that "currency"
+
+
+# ----- what a reader review found: each sentence and table follows its numbers ---------------------------
+
+
+def test_the_last_recency_state_does_not_overlap_the_one_before():
+    # A customer who bought in the first quarter only, followed for six quarters by hand: recency 1, 2, 3, then
+    # 4 or more quarters since the last purchase, "recency 4+", not a second "recency 3".
+    from crmlab.clv import recency_states
+
+    tx = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2020-01-15"])})
+    panel = recency_states(tx, freq="Q", max_recency=3, observation_end="2021-06-30")
+    assert panel["state"].tolist() == ["recency 1", "recency 2", "recency 3", "recency 4+", "recency 4+", "recency 4+"]
+    assert panel.attrs["states"] == ["recency 1", "recency 2", "recency 3", "recency 4+"]
