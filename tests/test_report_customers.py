@@ -319,3 +319,23 @@ def test_the_last_recency_state_does_not_overlap_the_one_before():
     panel = recency_states(tx, freq="Q", max_recency=3, observation_end="2021-06-30")
     assert panel["state"].tolist() == ["recency 1", "recency 2", "recency 3", "recency 4+", "recency 4+", "recency 4+"]
     assert panel.attrs["states"] == ["recency 1", "recency 2", "recency 3", "recency 4+"]
+
+
+def test_cohort_figures_name_their_periods_and_fit_their_labels():
+    # A monthly world with 24 periods: the axes say months, and every cell label of the heatmap, "100%" included,
+    # leaves a margin in its cell, at most 90% of its width (measured by matplotlib's renderer; at 9 points the
+    # "100%" of a 24-column heatmap filled 97.5% and touched the tick labels).
+    from crmlab.customers import cohort_retention
+    from crmlab.plots import plot_cohort_heatmap, plot_cohort_retention_curves
+
+    tx = simulate_transactions(600, acquisition_end="2020-12-31", rng=3).transactions
+    cohorts = cohort_retention(tx, freq="M")
+    fig = plot_cohort_heatmap(cohorts)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("months since acquisition")
+    n_columns = int(cohorts["period_number"].max()) + 1
+    cell = ax.get_window_extent().width / n_columns
+    assert n_columns == 24 and all(t.get_window_extent().width <= 0.9 * cell for t in ax.texts)
+    assert max(t.get_fontsize() for t in ax.texts) > min(t.get_fontsize() for t in ax.texts)  # only "100%" shrank
+    curves = plot_cohort_retention_curves(cohorts, pooled_retention_curve(cohorts))
+    assert curves.axes[0].get_xlabel() == "months since acquisition"
