@@ -339,3 +339,11 @@ def test_cohort_figures_name_their_periods_and_fit_their_labels():
     assert max(t.get_fontsize() for t in ax.texts) > min(t.get_fontsize() for t in ax.texts)  # only "100%" shrank
     curves = plot_cohort_retention_curves(cohorts, pooled_retention_curve(cohorts))
     assert curves.axes[0].get_xlabel() == "months since acquisition"
+
+
+def test_published_values_kept_as_printed_are_aligned_right():
+    from crmlab.display import table
+
+    frame = pd.DataFrame({"parameter": ["r", "α"], "published": ["0.243", "10.58"]})
+    assert table(frame, align_right=["published"]).left == ("Parameter",)
+    assert table(frame).left == ("Parameter", "Published")
