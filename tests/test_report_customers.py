@@ -310,6 +310,65 @@ def test_a_hostile_file_name_and_currency_stay_inert_on_the_page(tmp_path, run, 
 # ----- what a reader review found: each sentence and table follows its numbers ---------------------------
 
 
+def _summary_with_one_time_buyers() -> pd.DataFrame:
+    return pd.DataFrame({"frequency": [0, 0, 0, 1, 2, 5], "recency": [0.0, 0.0, 0.0, 3.0, 10.5, 20.25],
+                         "T": [30.0] * 6, "monetary_value": [0.0, 0.0, 0.0, 12.0, 30.0, 48.0],
+                         "total_spend": [5.0, 8.0, 9.0, 20.0, 70.0, 250.0]})
+
+
+def test_monetary_value_is_described_over_the_repeat_buyers_only():
+    # Fader & Hardie's convention: monetary value is undefined without a repeat purchase, so the table's mean,
+    # minimum and median are NumPy's over the three repeat buyers, not over all six with $0.00 for the others.
+    summary = _summary_with_one_time_buyers()
+    shown = base.summary_distribution(summary, ["frequency", "monetary_value"]).set_index("statistic")
+    repeat = np.array([12.0, 30.0, 48.0])
+    assert shown.loc["Mean", "monetary_value"] == pytest.approx(repeat.mean())
+    assert shown.loc["Minimum", "monetary_value"] == 12.0 and shown.loc["Median", "monetary_value"] == 30.0
+    assert shown.loc["Mean", "frequency"] == pytest.approx(8 / 6)  # counts keep every customer
+    table = base.summary_table(summary, ["frequency", "monetary_value"])
+    assert "Monetary value, repeat buyers" in table.cells.columns
+    assert table.caption == "Transaction summary of 6 customers (monetary value: the 3 with a repeat purchase)"
+    # Flip: when every customer bought again, the repeat buyers are the whole base and the means agree.
+    everyone = summary[summary["frequency"] > 0]
+    both = base.summary_distribution(everyone, ["monetary_value"]).set_index("statistic")
+    assert both.loc["Mean", "monetary_value"] == pytest.approx(everyone["monetary_value"].mean())
+
+
+def test_counts_are_written_as_counts_with_observed_percentiles():
+    # Hyndman & Fan (1996) definition 1, computed here by hand: the smallest value with at least q·n values at or
+    # below it. Mean and standard deviation keep two decimals; recency and T one.
+    summary = _summary_with_one_time_buyers()
+    values = np.sort(summary["frequency"].to_numpy())
+    by_hand = {q: values[int(np.ceil(q * len(values))) - 1] for q in (0.25, 0.5, 0.75, 0.9)}
+    cells = base.summary_table(summary, ["frequency", "recency", "T"]).cells.set_index("Statistic")
+    assert cells.loc["Median", "Frequency"] == str(by_hand[0.5]) and cells.loc["Maximum", "Frequency"] == "5"
+    assert cells.loc["90th percentile", "Frequency"] == str(by_hand[0.9])
+    assert cells.loc["Mean", "Frequency"] == "1.33" and "." not in cells.loc["25th percentile", "Frequency"]
+    assert cells.loc["Maximum", "Recency (weeks)"] == "20.2" and cells.loc["Mean", "Age (T, weeks)"] == "30.0"
+
+
+def test_planted_channel_sentence_gives_the_mean_dropout_probability_not_a_multiple_of_b():
+    # Closed form E[p] = a/(a+b) of the default channels (b × 2 for referral moves 24.6% to 14.0%, not to half);
+    # then a world where doubling b comes with a larger a, so the "referral" channel drops out most readily.
+    from crmlab.data.simulate import CDNOW_PARAMS, default_channels
+
+    def planted(channels: dict) -> pd.DataFrame:
+        rows = [{"channel": name, "share": spec["share"], "n_customers": 10,
+                 **{k: spec.get(k, CDNOW_PARAMS[k]) for k in ("r", "alpha", "a", "b", "p_spend", "q", "gamma")}}
+                for name, spec in channels.items()]
+        return base.planted_channel_table(pd.DataFrame(rows))
+
+    text = base.planted_channel_sentence(planted(default_channels())).plain
+    a, b = CDNOW_PARAMS["a"], CDNOW_PARAMS["b"]
+    assert f"{100 * a / (a + 2 * b):.1f}%, {100 * a / (a + b):.1f}% and {100 * a / (a + b / 2):.1f}%" in text
+    assert "half" not in text and "Referral customers buy most often and drop out least readily" in text
+    flipped = default_channels()
+    flipped["referral"]["a"] = 4.0  # E[p] = 4 / (4 + 4.852) = 45.2%, above social's 39.5%
+    text = base.planted_channel_sentence(planted(flipped)).plain
+    assert "referral customers drop out most readily" in text and "search customers drop out least readily" in text
+    assert f"{100 * 4.0 / (4.0 + 2 * b):.1f}%" in text
+
+
 def test_the_last_recency_state_does_not_overlap_the_one_before():
     # A customer who bought in the first quarter only, followed for six quarters by hand: recency 1, 2, 3, then
     # 4 or more quarters since the last purchase, "recency 4+", not a second "recency 3".
@@ -319,6 +378,12 @@ def test_the_last_recency_state_does_not_overlap_the_one_before():
     panel = recency_states(tx, freq="Q", max_recency=3, observation_end="2021-06-30")
     assert panel["state"].tolist() == ["recency 1", "recency 2", "recency 3", "recency 4+", "recency 4+", "recency 4+"]
     assert panel.attrs["states"] == ["recency 1", "recency 2", "recency 3", "recency 4+"]
+
+
+def test_the_synthetic_title_names_a_retailer_not_a_customer_base_twice():
+    title = base.report_title("synthetic", "The customer base", "churn").plain
+    assert title == "# The customer base of a synthetic retailer: churn"
+    assert base.report_title("synthetic", "The value of the customers", "CLV").plain.count("customer base") == 0
 
 
 def test_cohort_figures_name_their_periods_and_fit_their_labels():
