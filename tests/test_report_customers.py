@@ -369,6 +369,64 @@ def test_planted_channel_sentence_gives_the_mean_dropout_probability_not_a_multi
     assert f"{100 * 4.0 / (4.0 + 2 * b):.1f}%" in text
 
 
+def test_the_channel_comparison_says_which_world_it_is_on():
+    # Hand-built customers of a world: the sentence names the separate world, its size, channels and dates when
+    # the page's data are others, and the page's own customers (and calibration end) when they are the same.
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "channel": ["search", "social", "search", "referral"],
+                              "first_purchase": pd.to_datetime(["2020-01-02", "2020-03-01", "2020-07-09", "2020-11-30"])})
+    separate = say.channel_world_sentence(customers, observation_end="2021-12-31", data="CDNOW").plain
+    assert "separate synthetic world" in separate and "None of its numbers come from CDNOW" in separate
+    assert "4 customers acquired through 3 channels (referral, search and social) from 2020-01-02 to 2020-11-30" in separate
+    own = say.channel_world_sentence(customers, observation_end="2021-12-31", calibration_end="2021-05-01").plain
+    assert "This page's synthetic world" in own and "separate" not in own and "(to 2021-05-01)" in own
+    channels = pd.DataFrame({"channel": ["referral", "social"], "mean_clv": [30.0, 8.0]})
+    assert say.channel_sentences(channels, world="the separate synthetic world").plain.startswith(
+        "In the separate synthetic world, referral brings")
+
+
+def test_acquisition_sentence_says_when_every_customer_was_acquired_on_one_day():
+    # Hand-built summaries: one acquisition day (T has no spread), then first purchases over a year.
+    one_day = pd.DataFrame({"first_purchase": pd.to_datetime(["2020-01-01"] * 4), "T": [69.43] * 4})
+    text = say.acquisition_sentence(one_day, calibration_end="2021-05-01").plain
+    assert "All 4 customers made their first purchase on the same day, 2020-01-01" in text and "69.4 weeks" in text
+    spread = one_day.assign(first_purchase=pd.to_datetime(["2020-01-01", "2020-04-01", "2020-08-01", "2020-12-31"]),
+                            T=[69.43, 56.43, 39.0, 17.29])
+    text = say.acquisition_sentence(spread, calibration_end="2021-05-01").plain
+    assert "between 2020-01-01 and 2020-12-31" in text and "from 17.3 to 69.4 weeks" in text
+    assert "same day" not in text
+
+
+def test_parameter_intervals_are_log_scale_and_stay_positive():
+    # The delta method by hand: se(ln θ) = se/θ, so the interval is exp(ln θ ± z·se/θ) with z from scipy. The
+    # Pareto/NBD β on CDNOW (11.669, se 6.211) has a Wald low of -0.505; its log-scale interval is positive.
+    from scipy.stats import norm
+
+    class Fitted:
+        summary = pd.DataFrame({"coef": [0.553, 11.669], "se(coef)": [0.048, 6.211]},
+                               index=pd.Index(["r", "beta"], name="parameter"))
+
+    table = say.parameter_table({"Pareto/NBD": Fitted()})
+    z = norm.ppf(0.975)
+    for row, (estimate, se) in zip(table.itertuples(), [(0.553, 0.048), (11.669, 6.211)], strict=True):
+        assert row.ci_low == pytest.approx(np.exp(np.log(estimate) - z * se / estimate))
+        assert row.ci_high == pytest.approx(np.exp(np.log(estimate) + z * se / estimate))
+        assert 0 < row.ci_low < estimate < row.ci_high
+    assert 11.669 - z * 6.211 < 0 < table.loc[1, "ci_low"]
+    with pytest.raises(ValueError, match="positive estimate"):
+        say.log_scale_interval(-1.0, 0.5)
+
+
+def test_holdout_error_sentence_states_its_weighting_and_number():
+    # Hand-built groups where the customer-weighted and the unweighted mean absolute errors differ (0.06 against
+    # 0.075, recomputed with numpy): the sentence prints the weighted one and says it is weighted.
+    holdout = _holdout({"BG/NBD": [0.25, 0.9], "Pareto/NBD": [0.4, 0.6]})
+    text = say.model_choice_sentences(pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "AIC": [1.0, 2.0]}), holdout).plain
+    weighted = np.average([0.05, 0.1], weights=[80, 20])
+    assert "each weighted by its number of customers" in text
+    assert f"best: {weighted:.3f} transactions per customer" in text and f"{np.mean([0.05, 0.1]):.3f}" not in text
+    assert "against 0.240 for the Pareto/NBD" in text
+
+
 def test_the_last_recency_state_does_not_overlap_the_one_before():
     # A customer who bought in the first quarter only, followed for six quarters by hand: recency 1, 2, 3, then
     # 4 or more quarters since the last purchase, "recency 4+", not a second "recency 3".
