@@ -305,3 +305,168 @@ def test_a_hostile_file_name_and_currency_stay_inert_on_the_page(tmp_path, run, 
     assert HOSTILE in soup.find("h1").get_text()
     assert f"{HOSTILE}.csv" in soup.get_text()
     assert any(cell.get_text().endswith(f" {HOSTILE}") for cell in soup.find_all("td"))  # money in that "currency"
+
+
+# ----- what a reader review found: each sentence and table follows its numbers ---------------------------
+
+
+def _summary_with_one_time_buyers() -> pd.DataFrame:
+    return pd.DataFrame({"frequency": [0, 0, 0, 1, 2, 5], "recency": [0.0, 0.0, 0.0, 3.0, 10.5, 20.25],
+                         "T": [30.0] * 6, "monetary_value": [0.0, 0.0, 0.0, 12.0, 30.0, 48.0],
+                         "total_spend": [5.0, 8.0, 9.0, 20.0, 70.0, 250.0]})
+
+
+def test_monetary_value_is_described_over_the_repeat_buyers_only():
+    # Fader & Hardie's convention: monetary value is undefined without a repeat purchase, so the table's mean,
+    # minimum and median are NumPy's over the three repeat buyers, not over all six with $0.00 for the others.
+    summary = _summary_with_one_time_buyers()
+    shown = base.summary_distribution(summary, ["frequency", "monetary_value"]).set_index("statistic")
+    repeat = np.array([12.0, 30.0, 48.0])
+    assert shown.loc["Mean", "monetary_value"] == pytest.approx(repeat.mean())
+    assert shown.loc["Minimum", "monetary_value"] == 12.0 and shown.loc["Median", "monetary_value"] == 30.0
+    assert shown.loc["Mean", "frequency"] == pytest.approx(8 / 6)  # counts keep every customer
+    table = base.summary_table(summary, ["frequency", "monetary_value"])
+    assert "Monetary value, repeat buyers" in table.cells.columns
+    assert table.caption == "Transaction summary of 6 customers (monetary value: the 3 with a repeat purchase)"
+    # Flip: when every customer bought again, the repeat buyers are the whole base and the means agree.
+    everyone = summary[summary["frequency"] > 0]
+    both = base.summary_distribution(everyone, ["monetary_value"]).set_index("statistic")
+    assert both.loc["Mean", "monetary_value"] == pytest.approx(everyone["monetary_value"].mean())
+
+
+def test_counts_are_written_as_counts_with_observed_percentiles():
+    # Hyndman & Fan (1996) definition 1, computed here by hand: the smallest value with at least q·n values at or
+    # below it. Mean and standard deviation keep two decimals; recency and T one.
+    summary = _summary_with_one_time_buyers()
+    values = np.sort(summary["frequency"].to_numpy())
+    by_hand = {q: values[int(np.ceil(q * len(values))) - 1] for q in (0.25, 0.5, 0.75, 0.9)}
+    cells = base.summary_table(summary, ["frequency", "recency", "T"]).cells.set_index("Statistic")
+    assert cells.loc["Median", "Frequency"] == str(by_hand[0.5]) and cells.loc["Maximum", "Frequency"] == "5"
+    assert cells.loc["90th percentile", "Frequency"] == str(by_hand[0.9])
+    assert cells.loc["Mean", "Frequency"] == "1.33" and "." not in cells.loc["25th percentile", "Frequency"]
+    assert cells.loc["Maximum", "Recency (weeks)"] == "20.2" and cells.loc["Mean", "Age (T, weeks)"] == "30.0"
+
+
+def test_planted_channel_sentence_gives_the_mean_dropout_probability_not_a_multiple_of_b():
+    # Closed form E[p] = a/(a+b) of the default channels (b × 2 for referral moves 24.6% to 14.0%, not to half);
+    # then a world where doubling b comes with a larger a, so the "referral" channel drops out most readily.
+    from crmlab.data.simulate import CDNOW_PARAMS, default_channels
+
+    def planted(channels: dict) -> pd.DataFrame:
+        rows = [{"channel": name, "share": spec["share"], "n_customers": 10,
+                 **{k: spec.get(k, CDNOW_PARAMS[k]) for k in ("r", "alpha", "a", "b", "p_spend", "q", "gamma")}}
+                for name, spec in channels.items()]
+        return base.planted_channel_table(pd.DataFrame(rows))
+
+    text = base.planted_channel_sentence(planted(default_channels())).plain
+    a, b = CDNOW_PARAMS["a"], CDNOW_PARAMS["b"]
+    assert f"{100 * a / (a + 2 * b):.1f}%, {100 * a / (a + b):.1f}% and {100 * a / (a + b / 2):.1f}%" in text
+    assert "half" not in text and "Referral customers buy most often and drop out least readily" in text
+    flipped = default_channels()
+    flipped["referral"]["a"] = 4.0  # E[p] = 4 / (4 + 4.852) = 45.2%, above social's 39.5%
+    text = base.planted_channel_sentence(planted(flipped)).plain
+    assert "referral customers drop out most readily" in text and "search customers drop out least readily" in text
+    assert f"{100 * 4.0 / (4.0 + 2 * b):.1f}%" in text
+
+
+def test_the_channel_comparison_says_which_world_it_is_on():
+    # Hand-built customers of a world: the sentence names the separate world, its size, channels and dates when
+    # the page's data are others, and the page's own customers (and calibration end) when they are the same.
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "channel": ["search", "social", "search", "referral"],
+                              "first_purchase": pd.to_datetime(["2020-01-02", "2020-03-01", "2020-07-09", "2020-11-30"])})
+    separate = say.channel_world_sentence(customers, observation_end="2021-12-31", data="CDNOW").plain
+    assert "separate synthetic world" in separate and "None of its numbers come from CDNOW" in separate
+    assert "4 customers acquired through 3 channels (referral, search and social) from 2020-01-02 to 2020-11-30" in separate
+    own = say.channel_world_sentence(customers, observation_end="2021-12-31", calibration_end="2021-05-01").plain
+    assert "This page's synthetic world" in own and "separate" not in own and "(to 2021-05-01)" in own
+    channels = pd.DataFrame({"channel": ["referral", "social"], "mean_clv": [30.0, 8.0]})
+    assert say.channel_sentences(channels, world="the separate synthetic world").plain.startswith(
+        "In the separate synthetic world, referral brings")
+
+
+def test_acquisition_sentence_says_when_every_customer_was_acquired_on_one_day():
+    # Hand-built summaries: one acquisition day (T has no spread), then first purchases over a year.
+    one_day = pd.DataFrame({"first_purchase": pd.to_datetime(["2020-01-01"] * 4), "T": [69.43] * 4})
+    text = say.acquisition_sentence(one_day, calibration_end="2021-05-01").plain
+    assert "All 4 customers made their first purchase on the same day, 2020-01-01" in text and "69.4 weeks" in text
+    spread = one_day.assign(first_purchase=pd.to_datetime(["2020-01-01", "2020-04-01", "2020-08-01", "2020-12-31"]),
+                            T=[69.43, 56.43, 39.0, 17.29])
+    text = say.acquisition_sentence(spread, calibration_end="2021-05-01").plain
+    assert "between 2020-01-01 and 2020-12-31" in text and "from 17.3 to 69.4 weeks" in text
+    assert "same day" not in text
+
+
+def test_parameter_intervals_are_log_scale_and_stay_positive():
+    # The delta method by hand: se(ln θ) = se/θ, so the interval is exp(ln θ ± z·se/θ) with z from scipy. The
+    # Pareto/NBD β on CDNOW (11.669, se 6.211) has a Wald low of -0.505; its log-scale interval is positive.
+    from scipy.stats import norm
+
+    class Fitted:
+        summary = pd.DataFrame({"coef": [0.553, 11.669], "se(coef)": [0.048, 6.211]},
+                               index=pd.Index(["r", "beta"], name="parameter"))
+
+    table = say.parameter_table({"Pareto/NBD": Fitted()})
+    z = norm.ppf(0.975)
+    for row, (estimate, se) in zip(table.itertuples(), [(0.553, 0.048), (11.669, 6.211)], strict=True):
+        assert row.ci_low == pytest.approx(np.exp(np.log(estimate) - z * se / estimate))
+        assert row.ci_high == pytest.approx(np.exp(np.log(estimate) + z * se / estimate))
+        assert 0 < row.ci_low < estimate < row.ci_high
+    assert 11.669 - z * 6.211 < 0 < table.loc[1, "ci_low"]
+    with pytest.raises(ValueError, match="positive estimate"):
+        say.log_scale_interval(-1.0, 0.5)
+
+
+def test_holdout_error_sentence_states_its_weighting_and_number():
+    # Hand-built groups where the customer-weighted and the unweighted mean absolute errors differ (0.06 against
+    # 0.075, recomputed with numpy): the sentence prints the weighted one and says it is weighted.
+    holdout = _holdout({"BG/NBD": [0.25, 0.9], "Pareto/NBD": [0.4, 0.6]})
+    text = say.model_choice_sentences(pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "AIC": [1.0, 2.0]}), holdout).plain
+    weighted = np.average([0.05, 0.1], weights=[80, 20])
+    assert "each weighted by its number of customers" in text
+    assert f"best: {weighted:.3f} transactions per customer" in text and f"{np.mean([0.05, 0.1]):.3f}" not in text
+    assert "against 0.240 for the Pareto/NBD" in text
+
+
+def test_the_last_recency_state_does_not_overlap_the_one_before():
+    # A customer who bought in the first quarter only, followed for six quarters by hand: recency 1, 2, 3, then
+    # 4 or more quarters since the last purchase, "recency 4+", not a second "recency 3".
+    from crmlab.clv import recency_states
+
+    tx = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2020-01-15"])})
+    panel = recency_states(tx, freq="Q", max_recency=3, observation_end="2021-06-30")
+    assert panel["state"].tolist() == ["recency 1", "recency 2", "recency 3", "recency 4+", "recency 4+", "recency 4+"]
+    assert panel.attrs["states"] == ["recency 1", "recency 2", "recency 3", "recency 4+"]
+
+
+def test_the_synthetic_title_names_a_retailer_not_a_customer_base_twice():
+    title = base.report_title("synthetic", "The customer base", "churn").plain
+    assert title == "# The customer base of a synthetic retailer: churn"
+    assert base.report_title("synthetic", "The value of the customers", "CLV").plain.count("customer base") == 0
+
+
+def test_cohort_figures_name_their_periods_and_fit_their_labels():
+    # A monthly world with 24 periods: the axes say months, and every cell label of the heatmap, "100%" included,
+    # leaves a margin in its cell, at most 90% of its width (measured by matplotlib's renderer; at 9 points the
+    # "100%" of a 24-column heatmap filled 97.5% and touched the tick labels).
+    from crmlab.customers import cohort_retention
+    from crmlab.plots import plot_cohort_heatmap, plot_cohort_retention_curves
+
+    tx = simulate_transactions(600, acquisition_end="2020-12-31", rng=3).transactions
+    cohorts = cohort_retention(tx, freq="M")
+    fig = plot_cohort_heatmap(cohorts)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("months since acquisition")
+    n_columns = int(cohorts["period_number"].max()) + 1
+    cell = ax.get_window_extent().width / n_columns
+    assert n_columns == 24 and all(t.get_window_extent().width <= 0.9 * cell for t in ax.texts)
+    assert max(t.get_fontsize() for t in ax.texts) > min(t.get_fontsize() for t in ax.texts)  # only "100%" shrank
+    curves = plot_cohort_retention_curves(cohorts, pooled_retention_curve(cohorts))
+    assert curves.axes[0].get_xlabel() == "months since acquisition"
+
+
+def test_published_values_kept_as_printed_are_aligned_right():
+    from crmlab.display import table
+
+    frame = pd.DataFrame({"parameter": ["r", "α"], "published": ["0.243", "10.58"]})
+    assert table(frame, align_right=["published"]).left == ("Parameter",)
+    assert table(frame).left == ("Parameter", "Published")

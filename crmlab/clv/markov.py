@@ -359,8 +359,9 @@ def recency_states(transactions: pd.DataFrame, *, freq: str = "Q", max_recency: 
     """Each customer's recency state in every period from their first purchase to the end.
 
     State ``"recency 1"`` = bought in this period, ``"recency i"`` = last
-    bought i − 1 periods before this one, and ``"recency {max}+"`` for
-    longer — the states of Pfeifer & Carraway's (2000) recency model, but
+    bought i − 1 periods before this one, and ``"recency {max + 1}+"`` for
+    longer (so the labels do not overlap: with ``max_recency=3`` the states
+    are recency 1, 2, 3 and 4+) — the states of Pfeifer & Carraway's (2000) recency model, but
     with the last one open (customers can come back), so its transition
     probabilities can be estimated from data with
     :func:`estimate_transition_matrix`.
@@ -372,7 +373,7 @@ def recency_states(transactions: pd.DataFrame, *, freq: str = "Q", max_recency: 
 
     >>> tx = pd.DataFrame({"customer_id": ["a", "a"], "date": pd.to_datetime(["2020-01-05", "2020-10-01"])})
     >>> recency_states(tx, freq="Q", max_recency=2)["state"].tolist()
-    ['recency 1', 'recency 2', 'recency 2+', 'recency 1']
+    ['recency 1', 'recency 2', 'recency 3+', 'recency 1']
     """
     max_recency = int(check_argument(max_recency, "max_recency", at_least=1, whole=True, scalar=True))
     for column in ("customer_id", "date"):
@@ -392,7 +393,7 @@ def recency_states(transactions: pd.DataFrame, *, freq: str = "Q", max_recency: 
     last_purchase = panel["period"].where(panel["purchased"]).groupby(panel["customer_id"]).ffill()
     since = (panel["period"] - last_purchase).astype(int) + 1
     labels = [f"recency {i}" for i in range(1, max_recency + 1)]
-    panel["state"] = np.where(since <= max_recency, "recency " + since.astype(str), f"recency {max_recency}+")
+    panel["state"] = np.where(since <= max_recency, "recency " + since.astype(str), f"recency {max_recency + 1}+")
     panel["period_label"] = [str(origin + int(p)) for p in panel["period"]]
-    panel.attrs["states"] = labels + [f"recency {max_recency}+"]
+    panel.attrs["states"] = labels + [f"recency {max_recency + 1}+"]
     return panel[["customer_id", "period", "period_label", "state", "purchased"]]

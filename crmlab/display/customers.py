@@ -36,8 +36,11 @@ __all__ = [
     "data_name",
     "data_sentence",
     "interpurchase_sentence",
+    "planted_channel_sentence",
     "planted_channel_table",
     "reader_describe",
+    "summary_distribution",
+    "summary_table",
     "repeat_sentence",
     "report_title",
     "retention_sentences",
@@ -49,7 +52,7 @@ PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "yea
 _BUNDLED = {
     "cdnow": "CDNOW",
     "cdnow_full": "CDNOW (all 23,570 customers)",
-    "synthetic": "a synthetic customer base",
+    "synthetic": "a synthetic retailer",
 }
 
 
@@ -58,10 +61,14 @@ def _joined(parts: Sequence[Markdown]) -> Markdown:
 
 
 def data_name(source: str | os.PathLike[str]) -> str:
-    """What the report calls its data: "CDNOW", "a synthetic customer base", or the file's name.
+    """What the report calls its data: "CDNOW", "a synthetic retailer", or the file's name.
+
+    The name follows "The customer base of" and "The value of the customers
+    of" in the titles, so a synthetic world is named as the firm it imitates
+    (CDNOW's parameters, a retailer), not as "a synthetic customer base".
 
     >>> data_name("cdnow"), data_name("synthetic"), data_name("exports/orders.csv")
-    ('CDNOW', 'a synthetic customer base', 'orders.csv')
+    ('CDNOW', 'a synthetic retailer', 'orders.csv')
     """
     key = str(source)
     return _BUNDLED.get(key, Path(key).name or key)
@@ -132,29 +139,117 @@ def base_overview(transactions: pd.DataFrame, observation_end: Any) -> pd.DataFr
     })
 
 
-def reader_describe(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+def reader_describe(frame: pd.DataFrame, columns: Sequence[str], *, counts: Sequence[str] = ()) -> pd.DataFrame:
     """The distribution of some columns for readers: one row per statistic (mean, sd, min, quartiles, 90th
     percentile, max), one column per measure, so a reader table formats each measure by its own kind.
 
+    Missing values are left out of each column's statistics (a measure
+    undefined for some rows describes the rest). The percentiles of the
+    ``counts`` columns are observed values, the inverse of the empirical
+    distribution function (Hyndman & Fan 1996, definition 1: the smallest
+    value with at least a share q of the values at or below it), so a count's
+    median is a count; the other columns' percentiles interpolate linearly
+    (definition 7, pandas' default).
+
     >>> reader_describe(pd.DataFrame({"frequency": [0, 1, 2, 9]}), ["frequency"])
-             statistic  frequency
-    0             Mean      3.000
-    1  Standard deviation   4.082
-    2          Minimum      0.000
-    3   25th percentile      0.750
-    4           Median      1.500
-    5   75th percentile      3.750
-    6   90th percentile      6.900
-    7          Maximum      9.000
+                statistic  frequency
+    0                Mean      3.000
+    1  Standard deviation      4.082
+    2             Minimum      0.000
+    3     25th percentile      0.750
+    4              Median      1.500
+    5     75th percentile      3.750
+    6     90th percentile      6.900
+    7             Maximum      9.000
+    >>> reader_describe(pd.DataFrame({"frequency": [0, 1, 2, 9]}), ["frequency"], counts=["frequency"])["frequency"].tolist()
+    [3.0, 4.08248290463863, 0.0, 0.0, 1.0, 2.0, 9.0, 9.0]
     """
     data = frame[list(columns)].astype(float)
-    stats = {
-        "Mean": data.mean(), "Standard deviation": data.std(), "Minimum": data.min(),
-        "25th percentile": data.quantile(0.25), "Median": data.median(), "75th percentile": data.quantile(0.75),
-        "90th percentile": data.quantile(0.90), "Maximum": data.max(),
-    }
-    out = pd.DataFrame(stats).T.reset_index(names="statistic")
-    return out
+    levels = {"25th percentile": 0.25, "Median": 0.5, "75th percentile": 0.75, "90th percentile": 0.90}
+    stats = {"Mean": data.mean(), "Standard deviation": data.std(), "Minimum": data.min()}
+    stats.update({name: data.quantile(q) for name, q in levels.items()})
+    stats["Maximum"] = data.max()
+    out = pd.DataFrame(stats).T
+    for column in counts:
+        values = data[column].dropna().to_numpy()
+        for name, q in levels.items():
+            out.loc[name, column] = np.quantile(values, q, method="inverted_cdf") if values.size else np.nan
+    return out.reset_index(names="statistic")
+
+
+#: The measures of a transaction summary defined only for some customers, and the count that must be above 0:
+#: a mean of the repeat purchases needs a repeat purchase (Fader, Hardie & Lee 2005b).
+DEFINED_WHEN = {"monetary_value": "frequency", "monetary_value_holdout": "frequency_holdout"}
+
+#: The count columns of a transaction summary.
+SUMMARY_COUNTS = ("frequency", "frequency_holdout", "n_purchases")
+
+
+def summary_distribution(summary: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """:func:`reader_describe` of a transaction summary, each measure over the customers it is defined for.
+
+    ``summary`` is :func:`crmlab.customers.transaction_summary`. Monetary value
+    is the mean of a customer's repeat transactions, undefined without one
+    (Fader, Hardie & Lee 2005b); the summary stores 0 there, the ``lifetimes``
+    convention the spend model's input needs, so it is described over the
+    customers with ``frequency`` > 0 only (``monetary_value_holdout`` over
+    those with holdout transactions). Counts get observed percentiles.
+
+    >>> s = pd.DataFrame({"frequency": [0, 0, 1, 3], "monetary_value": [0.0, 0.0, 10.0, 30.0]})
+    >>> summary_distribution(s, ["frequency", "monetary_value"]).iloc[[0, 2, 4]]
+        statistic  frequency  monetary_value
+    0        Mean        1.0            20.0
+    2     Minimum        0.0            10.0
+    4      Median        0.0            20.0
+    """
+    data = summary[list(columns)].copy()
+    for measure, count in DEFINED_WHEN.items():
+        if measure in data and count in summary:
+            data[measure] = data[measure].where(summary[count] > 0)
+    return reader_describe(data, columns, counts=[c for c in columns if c in SUMMARY_COUNTS])
+
+
+def summary_table(summary: pd.DataFrame, columns: Sequence[str], *, unit: str = "weeks", currency: str = "$",
+                  labels: Mapping[str, str] | None = None, caption: str = "Transaction summary") -> Any:
+    """The distribution of a transaction summary as a reader table (:func:`crmlab.display.table`).
+
+    From :func:`summary_distribution`: counts are written as counts (their
+    mean and standard deviation with two decimals), recency and T with one
+    decimal in ``unit``, amounts in ``currency``; the monetary-value column is
+    labelled as the repeat buyers', and the caption says how many customers
+    each column describes.
+
+    >>> s = pd.DataFrame({"frequency": [0, 0, 1, 3], "recency": [0.0, 0.0, 2.0, 5.5], "T": [6.0, 6.0, 6.0, 6.0],
+    ...                   "monetary_value": [0.0, 0.0, 10.0, 30.0]})
+    >>> print(summary_table(s, ["frequency", "recency", "monetary_value"]))
+    Transaction summary of 4 customers (monetary value: the 2 with a repeat purchase)
+    Statistic           Frequency  Recency (weeks)  Monetary value, repeat buyers
+    Mean                     1.00              1.9                         $20.00
+    Standard deviation       1.41              2.6                         $14.14
+    Minimum                     0              0.0                         $10.00
+    25th percentile             0              0.0                         $15.00
+    Median                      0              1.0                         $20.00
+    75th percentile             1              2.9                         $25.00
+    90th percentile             3              4.5                         $28.00
+    Maximum                     3              5.5                         $30.00
+    """
+    from crmlab.display.tables import table
+
+    described = summary_distribution(summary, columns)
+    counts = [c for c in columns if c in SUMMARY_COUNTS]
+    count_rows = ["number", "number"] + ["integer"] * (len(described) - 2)
+    names = {"monetary_value": "Monetary value, repeat buyers",
+             "monetary_value_holdout": "Monetary value in the holdout, customers with holdout transactions",
+             **(labels or {})}
+    defined = [f"{names[m].split(',')[0].lower()}: the {integer(int((summary[c] > 0).sum()))} with a "
+               f"{'repeat purchase' if c == 'frequency' else 'holdout transaction'}"
+               for m, c in DEFINED_WHEN.items() if m in columns and c in summary]
+    title = f"{caption} of {plural(len(summary), 'customer')}" + (f" ({'; '.join(defined)})" if defined else "")
+    money_columns = [c for c in columns if c in ("monetary_value", "monetary_value_holdout", "total_spend")]
+    times = [c for c in columns if c in ("recency", "T")]
+    return table(described, money=money_columns, unit=currency, units={c: unit for c in times},
+                 row_kinds={c: count_rows for c in counts}, digits={**{c: 2 for c in counts}, **{c: 1 for c in times}},
+                 labels=names, caption=title)
 
 
 def repeat_sentence(repeat: pd.DataFrame) -> Markdown:
@@ -322,6 +417,63 @@ def planted_channel_table(channels: pd.DataFrame) -> pd.DataFrame:
     out.insert(4, "dropout_probability", out["a"] / (out["a"] + out["b"]))
     out["mean_spend"] = np.where(out["q"] > 1, out["p_spend"] * out["gamma"] / (out["q"] - 1), np.inf)
     return out.rename(columns={"p_spend": "p"})
+
+
+def planted_channel_sentence(planted: pd.DataFrame) -> Markdown:
+    """How the planted channels differ, from :func:`planted_channel_table`: each channel's mean purchase rate
+    while alive, E[λ] = r/α, and mean dropout probability after a purchase, E[p] = a/(a+b) (Fader, Hardie &
+    Lee 2005a), with the channels that buy most often and drop out least readily named.
+
+    The means are what the parameters imply: doubling b does not halve the dropout probability unless a is
+    small (a = 0.793, b = 2.426 → 4.852 moves E[p] from 24.6% to 14.0%).
+
+    >>> planted = pd.DataFrame({"channel": ["search", "referral", "social"], "purchase_rate": [0.0551, 0.0826, 0.0367],
+    ...                         "dropout_probability": [0.246, 0.140, 0.395]})
+    >>> print(planted_channel_sentence(planted).plain)
+    The channels were planted with different purchase and dropout parameters: while alive, referral customers make 0.083 repeat purchases a week on average, search customers 0.055 and social customers 0.037 (E[λ] = r/α); after each repeat purchase they drop out with mean probability 14.0%, 24.6% and 39.5% (E[p] = a/(a+b)). Referral customers buy most often and drop out least readily, social customers buy least often and drop out most readily.
+    """
+    ranked = planted.sort_values(["purchase_rate", "dropout_probability"], ascending=[False, True])
+    names = [f"{c} customers" for c in ranked["channel"]]
+    if len(ranked) == 1:
+        row = ranked.iloc[0]
+        return markdown("One channel was planted: while alive, its customers make {rate} repeat purchases a week on "
+                        "average (E[λ] = r/α), and after each repeat purchase drop out with mean probability {p} "
+                        "(E[p] = a/(a+b)).", rate=number(row["purchase_rate"], digits=3),
+                        p=percent(row["dropout_probability"]))
+    rates = [f"{names[0]} make {number(ranked['purchase_rate'].iloc[0], digits=3)} repeat purchases a week on average",
+             *(f"{n} {number(r, digits=3)}" for n, r in zip(names[1:], ranked["purchase_rate"].iloc[1:], strict=True))]
+    text = markdown("The channels were planted with different purchase and dropout parameters: while alive, {rates} "
+                    "(E[λ] = r/α); after each repeat purchase they drop out with mean probability {dropouts} "
+                    "(E[p] = a/(a+b)).", rates=join_list(rates),
+                    dropouts=join_list(percent(p) for p in ranked["dropout_probability"]))
+    rate = ranked.set_index("channel")["purchase_rate"].round(3)
+    dropout = ranked.set_index("channel")["dropout_probability"].round(3)
+    if rate.nunique() == 1 and dropout.nunique() == 1:
+        return text
+
+    def who(values: pd.Series, pick: float) -> str:
+        return join_list(f"{c} customers" for c, v in values.items() if v == pick)
+
+    ends = []
+    for best, word_buy, word_drop in ((True, "most", "least"), (False, "least", "most")):
+        buyer = who(rate, rate.max() if best else rate.min())
+        dropper = who(dropout, dropout.min() if best else dropout.max())
+        if rate.nunique() == 1:
+            ends.append(f"{dropper} drop out {word_drop} readily")
+        elif dropout.nunique() == 1:
+            ends.append(f"{buyer} buy {word_buy} often")
+        elif buyer == dropper:
+            ends.append(f"{buyer} buy {word_buy} often and drop out {word_drop} readily")
+        else:
+            ends.append(f"{buyer} buy {word_buy} often, {dropper} drop out {word_drop} readily")
+    end = markdown(" {ends}.", ends="; ".join(ends) if any("," in e for e in ends) else ", ".join(ends))
+    return Markdown(text.text + _capital(end.text), text.plain + _capital(end.plain))
+
+
+def _capital(text: str) -> str:
+    """The text with its first letter (after any leading space) in capitals."""
+    stripped = text.lstrip()
+    return text[: len(text) - len(stripped)] + stripped[:1].upper() + stripped[1:]
 
 
 def alive_sentence(customers: pd.DataFrame, rates: pd.DataFrame, *, freq: str = "M") -> Markdown:

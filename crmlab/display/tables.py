@@ -283,6 +283,7 @@ def table(
     caption: str | None = None,
     index: bool | str | None = None,
     row_labels: bool = False,
+    align_right: Iterable[Any] = (),
 ) -> Table:
     """A reader table of ``frame``: every cell formatted for people, reader labels, no 0, 1, 2 … index.
 
@@ -319,6 +320,9 @@ def table(
         or parameter names: ``monetary_value`` → "Monetary value",
         ``alpha`` → "α"); off by default, since an index of identifiers
         must stay as it is.
+    align_right : column names, optional
+        Text columns aligned right, as numbers are: numbers kept as written
+        (published estimates with the digits printed, "–" where there is none).
 
     >>> frame = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "p_alive": [0.91, 0.5, 0.02],
     ...                       "clv": [1234.5, 80.0, 3.25], "p": [0.2, 0.04, 0.0001]})
@@ -353,7 +357,7 @@ def table(
     shown = frame if top is None else frame.iloc[: int(top)]
     digits, units = dict(digits or {}), dict(units or {})
     cells: dict[str, list[str]] = {}
-    left = []
+    left, right = [], list(align_right)
     for position, name in enumerate(shown.columns):
         values = shown.iloc[:, position]
         if name in row_kinds:
@@ -370,7 +374,7 @@ def table(
             raise DataError("DataFrame", [Problem(f"two columns would both be labelled {header!r}; give one a label "
                                                   "with labels={...}", column=str(name))])
         cells[header] = formatted
-        if kind in ("text", "yes_no"):
+        if kind in ("text", "yes_no") and name not in right:
             left.append(header)
     body = pd.DataFrame(cells, index=pd.RangeIndex(len(shown)), dtype=object)
     rest = n_rows - len(shown)

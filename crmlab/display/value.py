@@ -11,7 +11,7 @@ or, on a synthetic base, the planted truth.
 >>> holdout = pd.DataFrame({"frequency": ["0", "1", "all"], "n_customers": [80, 20, 100],
 ...                         "actual": [0.2, 1.0, 0.36], "BG/NBD": [0.25, 0.9, 0.38], "Pareto/NBD": [0.1, 1.2, 0.32]})
 >>> print(model_choice_sentences(comparison, holdout).plain)
-By AIC the BG/NBD fits the calibration period best (Pareto/NBD: ΔAIC 25.1, essentially no support, Burnham & Anderson 2002). In the holdout period the customers made 0.360 transactions each; the BG/NBD forecast 0.380 (+5.6%), the Pareto/NBD 0.320 (-11.1%). By the mean absolute error over the frequency groups the BG/NBD forecasts best (0.060 transactions per customer against 0.120).
+By AIC the BG/NBD fits the calibration period best (Pareto/NBD: ΔAIC 25.1, essentially no support, Burnham & Anderson 2002). In the holdout period the customers made 0.360 transactions each; the BG/NBD forecast 0.380 (+5.6%), the Pareto/NBD 0.320 (-11.1%). By the mean absolute error over the frequency groups, each weighted by its number of customers, the BG/NBD forecasts best: 0.060 transactions per customer, against 0.120 for the Pareto/NBD.
 """
 
 from __future__ import annotations
@@ -29,10 +29,13 @@ from crmlab.display.text import Markdown, compare, join_list, markdown, plural
 __all__ = [
     "MODEL_NAMES",
     "PUBLISHED_ESTIMATES",
+    "acquisition_sentence",
     "channel_sentences",
+    "channel_world_sentence",
     "clv_summary",
     "concentration_sentence",
     "holdout_errors",
+    "log_scale_interval",
     "markov_sentences",
     "markov_value_table",
     "model_choice_sentences",
@@ -103,32 +106,60 @@ def planted_reference(channels: pd.DataFrame, model: str = "BG/NBD") -> dict[str
     return out
 
 
+def log_scale_interval(estimate: Any, se: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """The Wald interval of a positive parameter computed on the log scale: exp(ln θ̂ ± z·se/θ̂).
+
+    By the delta method the standard error of ln θ̂ is se(θ̂)/θ̂, so the
+    interval θ̂·exp(∓z·se/θ̂) stays positive and is asymmetric, as the
+    likelihood of a rate or shape parameter is; the symmetric θ̂ ± z·se can
+    reach below 0 (Meeker & Escobar 1998, *Statistical Methods for
+    Reliability Data*, on intervals for positive parameters; the usual choice
+    when the parameter was fitted on the log scale, as the lab's BTYD models
+    are). ``z`` is the normal quantile of ``confidence``.
+
+    >>> low, high = log_scale_interval(11.669, 6.211)
+    >>> round(low, 3), round(high, 3)
+    (4.111, 33.121)
+    """
+    from scipy.stats import norm
+
+    estimate, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
+    if np.any(estimate <= 0):
+        raise ValueError(f"log_scale_interval: a log-scale interval needs a positive estimate, got {estimate}")
+    factor = np.exp(norm.ppf(0.5 + confidence / 2) * se / estimate)
+    low, high = estimate / factor, estimate * factor
+    return (float(low), float(high)) if low.ndim == 0 else (low, high)
+
+
 def parameter_table(models: Mapping[str, Any], reference: Mapping[str, Mapping[str, Any]] | None = None,
                     reference_name: str = "reference") -> pd.DataFrame:
     """The fitted parameters of several models in one long frame, beside a reference value where there is one.
 
     One row per model and parameter: ``model``, ``parameter`` (its symbol,
-    α for ``alpha``), ``estimate``, ``se``, ``ci_low``, ``ci_high`` (the 95%
-    Wald interval of the model's ``summary``) and, with ``reference`` (model →
-    parameter → value), a column named ``reference_name`` holding the reference
-    as given (a published value keeps its printed digits) and ``inside_ci``:
-    whether the reference lies in the interval.
+    α for ``alpha``), ``estimate``, ``se`` (the model's ``summary``),
+    ``ci_low``, ``ci_high`` (the 95% interval on the log scale,
+    :func:`log_scale_interval`: every parameter of the lab's purchase and
+    spend models is positive, and a symmetric Wald interval can reach below
+    0) and, with ``reference`` (model → parameter → value), a column named
+    ``reference_name`` holding the reference as given (a published value
+    keeps its printed digits) and ``inside_ci``: whether the reference lies in
+    the interval.
 
     >>> class Fitted:
-    ...     summary = pd.DataFrame({"coef": [0.2426, 4.4136], "se(coef)": [0.0126, 0.3782],
-    ...                             "lower 95%": [0.218, 3.672], "upper 95%": [0.267, 5.155]},
-    ...                            index=pd.Index(["r", "alpha"], name="parameter"))
-    >>> parameter_table({"BG/NBD": Fitted()}, {"BG/NBD": {"r": "0.243", "alpha": "4.414"}}, "published")
-        model parameter  estimate      se  ci_low  ci_high published  inside_ci
-    0  BG/NBD         r    0.2426  0.0126   0.218    0.267     0.243       True
-    1  BG/NBD         α    4.4136  0.3782   3.672    5.155     4.414       True
+    ...     summary = pd.DataFrame({"coef": [0.2426, 11.669], "se(coef)": [0.0126, 6.211]},
+    ...                            index=pd.Index(["r", "beta"], name="parameter"))
+    >>> parameter_table({"Pareto/NBD": Fitted()}, {"Pareto/NBD": {"r": "0.243", "beta": "11.67"}}, "published").round(3)
+            model parameter  estimate     se  ci_low  ci_high published  inside_ci
+    0  Pareto/NBD         r     0.243  0.013   0.219    0.269     0.243       True
+    1  Pareto/NBD         β    11.669  6.211   4.111   33.121     11.67       True
     """
     rows = []
     for name, model in models.items():
         summary = model.summary
-        for parameter, row in summary.iterrows():
+        low, high = log_scale_interval(summary["coef"].to_numpy(dtype=float), summary["se(coef)"].to_numpy(dtype=float))
+        for k, (parameter, row) in enumerate(summary.iterrows()):
             entry = {"model": name, "parameter": label(parameter), "estimate": float(row["coef"]),
-                     "se": float(row["se(coef)"]), "ci_low": float(row["lower 95%"]), "ci_high": float(row["upper 95%"])}
+                     "se": float(row["se(coef)"]), "ci_low": float(low[k]), "ci_high": float(high[k])}
             if reference is not None:
                 value = reference.get(name, {}).get(parameter)
                 entry[reference_name] = value
@@ -214,6 +245,11 @@ def holdout_errors(holdout: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _errors_by_model(errors: pd.DataFrame) -> str:
+    """ "0.107 for the Pareto/NBD and 0.130 for the MBG/NBD": each model's mean absolute error, named."""
+    return join_list(f"{number(v, digits=3)} for the {_name(m)}" for m, v in zip(errors["model"], errors["mae"], strict=True))
+
+
 def model_choice_sentences(comparison: pd.DataFrame, holdout: pd.DataFrame, *, tolerance: float = 0.10) -> Markdown:
     """Which purchase model to prefer, from the fit (AIC) and the holdout forecasts.
 
@@ -249,16 +285,18 @@ def model_choice_sentences(comparison: pd.DataFrame, holdout: pd.DataFrame, *, t
         top = ranked.iloc[0]
         close = ranked[ranked["mae"] <= top["mae"] * (1 + tolerance)]
         if len(close) == len(ranked):
-            parts.append(markdown(" By the mean absolute error over the frequency groups they forecast about equally "
-                                  "well ({maes} transactions per customer).",
+            parts.append(markdown(" By the mean absolute error over the frequency groups, each weighted by its "
+                                  "number of customers, they forecast about equally well ({maes} transactions per customer).",
                                   maes=join_list(f"{_name(m)} {number(v, digits=3)}" for m, v in
                                                  zip(ranked["model"], ranked["mae"], strict=True))))
         else:
             rest = ranked.iloc[len(close):]
-            parts.append(markdown(" By the mean absolute error over the frequency groups the {best} forecasts best "
-                                  "({mae} transactions per customer against {rest}).",
-                                  best=join_list(_name(m) for m in close["model"]), mae=number(top["mae"], digits=3),
-                                  rest=join_list(number(v, digits=3) for v in rest["mae"])))
+            parts.append(markdown(" By the mean absolute error over the frequency groups, each weighted by its "
+                                  "number of customers, the {best} {verb} best: {maes} transactions per customer, "
+                                  "against {rest}.", best=join_list(_name(m) for m in close["model"]),
+                                  verb="forecasts" if len(close) == 1 else "forecast",
+                                  maes=_errors_by_model(close) if len(close) > 1 else number(top["mae"], digits=3),
+                                  rest=_errors_by_model(rest)))
     return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
 
 
@@ -365,24 +403,91 @@ def concentration_sentence(summary: pd.DataFrame, *, currency: str = "$") -> Mar
                     mean=money(row["mean"], unit=currency), median=money(row["median"], unit=currency))
 
 
-def channel_sentences(channels: pd.DataFrame, *, currency: str = "$") -> Markdown:
+def acquisition_sentence(summary: pd.DataFrame, *, calibration_end: Any, unit: str = "weeks") -> Markdown:
+    """When the customers of a calibration summary were acquired, and so how their ages T at the end of
+    calibration spread, from :func:`crmlab.customers.transaction_summary` (``first_purchase``, ``T``).
+
+    A base acquired on one day has one age for all (T's standard deviation is
+    0), which the sentence says rather than leaving a reader to wonder at it.
+
+    >>> s = pd.DataFrame({"first_purchase": pd.to_datetime(["2020-01-01"] * 3), "T": [69.43] * 3})
+    >>> print(acquisition_sentence(s, calibration_end="2021-05-01").plain)
+    All 3 customers made their first purchase on the same day, 2020-01-01, so at the end of calibration (2021-05-01) they are all 69.4 weeks old (T): one cohort, with no spread of ages.
+    >>> s = pd.DataFrame({"first_purchase": pd.to_datetime(["2020-01-01", "2020-06-30", "2020-12-31"]),
+    ...                   "T": [69.43, 43.43, 17.29]})
+    >>> print(acquisition_sentence(s, calibration_end="2021-05-01").plain)
+    The 3 customers made their first purchase between 2020-01-01 and 2020-12-31, so at the end of calibration (2021-05-01) their age T ranges from 17.3 to 69.4 weeks.
+    """
+    first = pd.to_datetime(summary["first_purchase"]).dt.normalize()
+    end = pd.Timestamp(calibration_end).date()
+    if first.min() == first.max():
+        return markdown("All {n} made their first purchase on the same day, {day}, so at the end of calibration "
+                        "({end}) they are all {T} {unit} old (T): one cohort, with no spread of ages.",
+                        n=plural(len(summary), "customer"), day=first.min().date(), end=end,
+                        T=number(float(summary["T"].max()), digits=1), unit=unit)
+    return markdown("The {n} made their first purchase between {first} and {last}, so at the end of calibration "
+                    "({end}) their age T ranges from {low} to {high} {unit}.", n=plural(len(summary), "customer"),
+                    first=first.min().date(), last=first.max().date(), end=end,
+                    low=number(float(summary["T"].min()), digits=1), high=number(float(summary["T"].max()), digits=1),
+                    unit=unit)
+
+
+def channel_world_sentence(customers: pd.DataFrame, *, observation_end: Any, data: str | None = None,
+                           calibration_end: Any = None) -> Markdown:
+    """Which customers the channel comparison is about: this page's own synthetic world, or a separate one
+    drawn for it, whose customers' channels are known, when the page's data are others (``data``, e.g. "CDNOW").
+
+    ``customers`` is ``SimulatedWorld.customers`` (``channel``,
+    ``first_purchase``). With ``data`` None the world is the page's own, and its
+    customers' CLVs are those computed on its calibration period (to
+    ``calibration_end``); otherwise the world is described from its
+    customers, so that a reader does not take its estimates for the data's.
+
+    >>> customers = pd.DataFrame({"channel": ["search", "social", "search"],
+    ...                           "first_purchase": pd.to_datetime(["2020-01-03", "2020-05-01", "2020-12-30"])})
+    >>> print(channel_world_sentence(customers, observation_end="2021-12-31", data="CDNOW").plain)
+    This section runs on a separate synthetic world drawn for it, whose customers' acquisition channels are known: 3 customers acquired through 2 channels (search and social) from 2020-01-03 to 2020-12-30 and observed to 2021-12-31, with the BG/NBD and Gamma-Gamma fitted to its whole observation period. None of its numbers come from CDNOW.
+    >>> print(channel_world_sentence(customers, observation_end="2021-12-31", calibration_end="2021-05-01").plain)
+    This page's synthetic world records the channel each customer came through (2 channels: search and social), so the comparison is of its own 3 customers: their CLVs of the previous section, from the models fitted to the calibration period (to 2021-05-01).
+    """
+    names = sorted(customers["channel"].unique())
+    channels = markdown("{k} ({names})", k=plural(len(names), "channel"), names=join_list(names)).plain
+    if data is None:
+        return markdown("This page's synthetic world records the channel each customer came through ({k}: {names}), "
+                        "so the comparison is of its own {n}: their CLVs of the previous section, from the models "
+                        "fitted to the calibration period (to {end}).", k=plural(len(names), "channel"),
+                        names=join_list(names), n=plural(len(customers), "customer"),
+                        end=pd.Timestamp(calibration_end).date())
+    first = pd.to_datetime(customers["first_purchase"])
+    return markdown("This section runs on a separate synthetic world drawn for it, whose customers' acquisition "
+                    "channels are known: {n} acquired through {channels} from {start} to {stop} and observed to {end}, with the "
+                    "BG/NBD and Gamma-Gamma fitted to its whole observation period. None of its numbers come from "
+                    "{data}.", data=data, n=plural(len(customers), "customer"), channels=channels,
+                    start=first.min().date(), stop=first.max().date(), end=pd.Timestamp(observation_end).date())
+
+
+def channel_sentences(channels: pd.DataFrame, *, currency: str = "$", world: str | None = None) -> Markdown:
     """Which acquisition channels pay, from :func:`crmlab.clv.clv_by_channel` with acquisition costs.
 
     A channel pays when its customers' mean CLV exceeds their acquisition
     cost: said only when the whole 95% interval of the net value is above 0
     ("pays"), or below ("does not pay"); otherwise "cannot be told apart from
-    break-even". LTV/CAC is mean CLV / cost.
+    break-even". LTV/CAC is mean CLV / cost. ``world`` names the customers
+    compared when they are not the page's data ("In the separate synthetic
+    world, referral brings …").
 
     >>> channels = pd.DataFrame({"channel": ["referral", "social"], "mean_clv": [30.0, 8.0],
     ...                          "acquisition_cost": [6.0, 9.0], "net_value_low": [20.0, -3.0],
     ...                          "net_value_high": [28.0, 0.5], "ltv_cac": [5.0, 0.89]})
     >>> print(channel_sentences(channels).plain)
     Referral brings the most valuable customers (mean CLV $30.00) and social the least ($8.00). LTV/CAC: referral 5.00, social 0.89. Referral pays (its customers are worth more than they cost, with 95% confidence); social cannot be told apart from break-even.
+    >>> print(channel_sentences(channels, world="the separate synthetic world").plain[:99])
+    In the separate synthetic world, referral brings the most valuable customers (mean CLV $30.00) and
     """
     ranked = channels.sort_values("mean_clv", ascending=False)
     first, last = ranked.iloc[0], ranked.iloc[-1]
-    parts = [markdown("{best} brings the most valuable customers (mean CLV {v}) and {worst} the least ({w}).",
-                      best=first["channel"], v=money(first["mean_clv"], unit=currency), worst=last["channel"],
+    parts = [markdown("{where}{best} brings the most valuable customers (mean CLV {v}) and {worst} the least ({w}).",
+                      where=markdown("In {world}, ", world=world) if world else "", best=first["channel"], v=money(first["mean_clv"], unit=currency), worst=last["channel"],
                       w=money(last["mean_clv"], unit=currency))]
     if "acquisition_cost" in ranked:
         ratios = ", ".join(f"{c} {number(r, digits=2)}" for c, r in zip(ranked["channel"], ranked["ltv_cac"], strict=True))

@@ -11,12 +11,29 @@ import pandas as pd
 from crmlab.plots._style import Figure, UNIT_NAMES, clipped_histogram, finish, mticker, period_label, plt, seaborn
 
 __all__ = [
+    "cohort_period_name",
     "plot_base_projection",
     "plot_cohort_heatmap",
     "plot_cohort_retention_curves",
     "plot_interpurchase_histogram",
     "plot_retention_rate",
 ]
+
+
+def cohort_period_name(cohorts: pd.DataFrame) -> str:
+    """The reader name of the periods of a cohort frame, read from its cohorts: "months" for monthly
+    ``pandas.Period`` cohorts, "weeks", "quarters", "years", "days"; "periods" when the cohorts do not say.
+
+    >>> cohort_period_name(pd.DataFrame({"cohort": pd.period_range("2020-01", periods=2, freq="M")}))
+    'months'
+    >>> cohort_period_name(pd.DataFrame({"cohort": ["a", "b"]}))
+    'periods'
+    """
+    values = cohorts["cohort"]
+    if not isinstance(values.dtype, pd.PeriodDtype):
+        return "periods"
+    names = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+    return names.get(values.iloc[0].freqstr.split("-")[0] if len(values) else "", "periods")
 
 
 def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None, annotate: bool | None = None) -> Figure:
@@ -27,7 +44,9 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
     beside each cohort). Period 0 is the acquisition period (retention 100% by
     definition). The colour scale runs from 0% to 100% so that every cell,
     period 0 included, has its colour on the bar; it is a square-root scale
-    (``PowerNorm``) so that the small shares of later periods stay apart.
+    (``PowerNorm``) so that the small shares of later periods stay apart. The
+    periods are named by the cohorts' own (months for monthly cohorts), and the
+    percentages are written small enough to fit their cells ("100%" included).
     """
     from matplotlib.colors import PowerNorm
 
@@ -49,10 +68,25 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
     colorbar = ax.collections[0].colorbar
     colorbar.set_ticks([0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.tick_params(axis="y", rotation=0)
-    ax.set_xlabel("periods since acquisition (0 = the acquisition period)")
+    periods = cohort_period_name(data)
+    ax.set_xlabel(f"{periods} since acquisition (0 = the {periods.rstrip('s')} of acquisition)")
     ax.set_ylabel("acquisition cohort (customers)")
-    ax.set_title("Cohort retention: share of each cohort buying k periods after acquisition")
+    ax.set_title(f"Cohort retention: share of each cohort buying k {periods} after acquisition")
+    if annotate and ax.texts:
+        _fit_annotations(fig, ax, table.shape[1])
     return finish(fig)
+
+
+def _fit_annotations(fig: Figure, ax: object, n_columns: int) -> None:
+    """Shrink each heatmap cell label that is wider than 85% of its cell (the "100%" of period 0 in a wide
+    heatmap) until it fits, so that no label runs into its neighbours or the tick labels; the others keep
+    their size."""
+    fig.tight_layout()
+    room = 0.85 * ax.get_window_extent().width / max(n_columns, 1)
+    for text in ax.texts:
+        width = text.get_window_extent().width
+        if width > room:
+            text.set_fontsize(max(5.0, text.get_fontsize() * room / width))
 
 
 def plot_cohort_retention_curves(cohorts: pd.DataFrame, pooled: pd.DataFrame, *, max_periods: int | None = None) -> Figure:
@@ -62,6 +96,7 @@ def plot_cohort_retention_curves(cohorts: pd.DataFrame, pooled: pd.DataFrame, *,
     curve of :func:`crmlab.customers.projection.pooled_retention_curve`
     (``period_number``, ``retention``) computed from it.
     """
+    periods = cohort_period_name(cohorts)
     data = cohorts[cohorts["period_number"] > 0]
     curve = pooled
     if max_periods is not None:
@@ -71,7 +106,7 @@ def plot_cohort_retention_curves(cohorts: pd.DataFrame, pooled: pd.DataFrame, *,
     for k, (_, group) in enumerate(data.groupby("cohort", sort=True)):
         ax.plot(group["period_number"], group["retention"], color="0.75", lw=1, label="one cohort" if k == 0 else None)
     ax.plot(curve["period_number"], curve["retention"], color="C0", lw=2.5, label="all cohorts (weighted by size)")
-    ax.set_xlabel("periods since acquisition")
+    ax.set_xlabel(f"{periods} since acquisition")
     ax.set_ylabel("share of the cohort purchasing (%)")
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
     ax.set_ylim(bottom=0)
