@@ -301,6 +301,127 @@ def test_currency_and_file_names_in_lifecycle_sentences_are_escaped():
     assert "<img" not in phase_text.data_description(HOSTILE, customers=1, customer_periods=1, first="a", last="b").text
 
 
+def _first_clause_extremes(sentence: str) -> tuple[set[str], set[str]]:
+    """The phases a spell sentence's first clause names longest and shortest, ties together (read back with a regex)."""
+    match = re.search(r"(?:a spell|spells) in (.+?) lasts? longest \(.*?\), in (.+?) shortest", sentence, re.IGNORECASE)
+    assert match, sentence
+    return tuple(set(re.split(r", | and ", group)) for group in match.groups())
+
+
+def _ties(series: pd.Series, largest: bool) -> set[str]:
+    return set(series.index[series == (series.max() if largest else series.min())])
+
+
+def test_the_spell_sentence_ranks_every_phase_of_its_table():
+    """The reviewer's case (synthetic page): dissolution's spells are the longest and awareness's the shortest of
+    the table, so the sentence may call commitment longest only in a clause that says it ranks the active phases
+    alone. Brute force on seeded random tables of every subset of phases: the first clause names the table's argmax
+    and argmin (pandas), and a second clause, when there is one, the active phases' argmax and argmin."""
+    table = {"awareness": 1.66, "exploration": 4.00, "expansion": 6.21, "commitment": 10.47, "dissolution": 12.39}
+    text = str(phase_text.spell_sentence(_spells(table, dict.fromkeys(table, 0.2)), period="month"))
+    assert text.startswith("Of the 5 phases in the table, a spell in dissolution lasts longest (mean 12.39 months), "
+                           "in awareness shortest (mean 1.66 months); among the active phases")
+    assert "alone, a spell in commitment lasts longest (mean 10.47 months), in exploration shortest" in text
+    # flipped: commitment and exploration are the extremes of all five, so no second clause is needed
+    flipped = {**table, "awareness": 5.0, "commitment": 13.0}
+    text = str(phase_text.spell_sentence(_spells(flipped, dict.fromkeys(table, 0.2)), period="month"))
+    assert text == ("Of the 5 phases in the table, a spell in commitment lasts longest (mean 13.00 months), in "
+                    "exploration shortest (mean 4.00 months).")
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        phases = [p for p in PHASES if rng.random() < 0.7] or ["exploration"]
+        means = dict(zip(phases, np.round(rng.uniform(1, 15, len(phases)), 2)))
+        series = pd.Series(means)
+        text = str(phase_text.spell_sentence(_spells(means, dict.fromkeys(means, 0.1)), period="month"))
+        if series.nunique() == 1:
+            continue
+        longest, shortest = _first_clause_extremes(text)
+        assert longest == _ties(series, True) and shortest == _ties(series, False), (means, text)
+        active = series.reindex([p for p in ("exploration", "expansion", "commitment") if p in means])
+        if "among the active phases" in text:
+            longest, shortest = _first_clause_extremes(text.split(" alone, ")[1])
+            assert longest == _ties(active, True) and shortest == _ties(active, False), (means, text)
+        else:
+            assert len(active) < 2 or (_ties(active, True) == _ties(series, True)
+                                       and _ties(active, False) == _ties(series, False)), (means, text)
+
+
+def test_the_commitment_bullet_joins_its_clauses_by_what_they_say():
+    """Flipped frames: rare and short (CDNOW) agree ("and"), rare but long contrast ("but"), common and long agree;
+    the "yet" of a rare phase with short spells is gone."""
+    rare = {"exploration": 0.45, "expansion": 0.13, "commitment": 0.01, "dissolution": 0.41}
+    common = {"exploration": 0.10, "expansion": 0.13, "commitment": 0.36, "dissolution": 0.41}
+    last, clv = {"exploration": 0.2, "expansion": 0.4, "commitment": 0.5}, {"exploration": 75.0, "commitment": 116.0}
+
+    def bullet(means, shares):
+        return str(phase_text._commitment_bullet(_spells(means, shares), _survival(last), _what_if(clv), "$", "month"))
+
+    short, long_ = ({"exploration": 6.4, "expansion": 6.6, "commitment": c} for c in (4.1, 9.1))
+    assert "the rarest active phase, and its spells are the shortest" in bullet(short, rare)
+    assert "the rarest active phase, but its spells are the longest" in bullet(long_, rare)
+    assert "the most common active phase, and its spells are the longest" in bullet(long_, common)
+    assert "the most common active phase, but its spells are the shortest" in bullet(short, common)
+    assert not any(" yet " in bullet(m, s) for m in (short, long_) for s in (rare, common))
+
+
+def test_false_alarms_are_counted_against_the_true_phases_and_claimed_nowhere_else(world):
+    """Synthetic truth: the dissolution bullet's shares are the planted phases' customer-periods the rules read as
+    dissolution (false alarms) and the planted dissolution periods they read as another phase, recounted here
+    from the merged frames; flipped, a world without false alarms says 0.0%; without a truth (real data) the bullet
+    states no rate and never says "few false alarms"."""
+    sim, phases, _ = world
+    recovery = phase_recovery(phases, sim.truth)
+    text = str(phase_text.dissolution_reading_sentence(recovery, period="month"))
+    merged = phases.merge(sim.truth, on=["customer_id", "t"], suffixes=("", "_true"))
+    for phase in ("exploration", "expansion", "commitment"):
+        rows = merged[merged["phase_true"] == phase]
+        assert f"{100 * (rows['phase'] == 'dissolution').mean():.1f}% of {phase}'s" in text
+    dissolved = merged[merged["phase_true"] == "dissolution"]
+    assert f"and {100 * (dissolved['phase'] != 'dissolution').mean():.1f}% of the planted dissolution months" in text
+    clean = pd.DataFrame(np.eye(4), index=["exploration", "expansion", "commitment", "dissolution"],
+                         columns=["exploration", "expansion", "commitment", "dissolution"])
+    text = str(phase_text.dissolution_reading_sentence(clean, period="month"))
+    assert "read 0.0% of exploration's customer-months, 0.0% of expansion's and 0.0% of commitment's" in text
+    assert "0.0% of the planted dissolution months as another phase" in text
+    for recovery_ in (None, recovery, clean):
+        closing = str(phase_text.reading_the_phases(_reach({"exploration": 70, "commitment": 30}), _spells(
+            {"exploration": 6.4, "commitment": 4.1}), _survival({"exploration": 0.2, "commitment": 0.5}),
+            _what_if({"commitment": 100.0}), _Logit(0.5, 1e-6), reduction=0.2, period="month", recovery=recovery_))
+        assert "few false alarms" not in closing
+        assert ("cannot be counted here" in closing) == (recovery_ is None)
+        assert ("% of exploration's" in closing) == (recovery_ is not None)
+
+
+def test_hmm_rates_read_the_same_in_table_and_sentence_and_long_stays_are_flagged():
+    """The synthetic page's case: a state buying 0.000000923 times a month is written alike in the table and the
+    sentence. The expected stay 1 / (1 − a_kk) (closed form) past the data's span gets a note naming it; a stay
+    within the span gets none (flipped by the span)."""
+    summary = pd.DataFrame({"state": [0, 1, 2], "purchases_per_period": [9.23e-7, 0.4753, 6.1861],
+                            "initial_share": [0.0, 1.0, 0.0], "p_stay": [1 - 1 / 713.87, 0.82, 1 - 1 / 25.43]})
+    summary["expected_stay"] = 1 / (1 - summary["p_stay"])
+    agreement = pd.DataFrame([[0.9, 0.1, 0.0]], index=["exploration"], columns=[0, 1, 2])
+    states, _, _ = phase_text.hmm_tables(summary, pd.DataFrame(np.eye(3)), agreement, period="month")
+    rates = states.cells["Purchases per month"].tolist()
+    assert rates == ["0.000", "0.475", "6.186"]
+    assert f"buy {rates[0]}, {rates[1]} and {rates[2]} times a month" in str(phase_text.hmm_sentence(summary, agreement,
+                                                                                                 period="month"))
+    assert states.cells["Expected stay (months, geometric)"].tolist() == ["713.9", "5.6", "25.4"]
+    note = str(phase_text.hmm_stay_note(summary, periods=24, period="month"))
+    assert "For state 1 (least active) it is 713.9 months and for state 3 (most active) 25.4 months, past the 24 months" in note
+    assert "state 2" not in note
+    assert phase_text.hmm_stay_note(summary, periods=800, period="month") is None
+
+
+def test_the_cost_model_names_a_contact_cost_only_where_there_are_contacts():
+    """Flipped frames: purchases only (CDNOW) say the contact cost adds nothing; recorded contacts name it."""
+    bare = pd.DataFrame({"orders": [1, 2], "contacts": [0, 0]})
+    text = str(phase_text.cost_model_sentence(bare, margin=0.3, cost_per_order=2.0, cost_per_contact=1.0))
+    assert "$2.00 per order, set against" in text and "record no contacts" in text
+    text = str(phase_text.cost_model_sentence(bare.assign(contacts=[0, 3]), margin=0.3, cost_per_order=2.0,
+                                              cost_per_contact=1.0))
+    assert "$2.00 per order and $1.00 per contact" in text and "no contacts" not in text
+
+
 # ----- IMP frames -------------------------------------------------------------------------------
 
 
@@ -547,3 +668,19 @@ def test_the_imp_page_concludes_what_its_tables_show(pages):
     moved = ripple[ripple["Firms whose betweenness changed"].map(_value) > 0]["Steps from the change"]
     far = int(max(_value(d) for d in moved if d != "unreachable"))
     assert f"ending one changed the betweenness of firms up to {far} steps away" in closing or far < 2
+
+
+def test_the_lifecycle_page_ranks_every_phase_and_counts_no_false_alarms_without_truth(pages):
+    """The page's spell sentence against its own "Time in each phase" table (read back by BeautifulSoup): the phase
+    called longest is the table's longest over every phase shown. On user data (no true phases) the page claims no
+    rate of false alarms, the rules' check says it cannot be made, and the cost model names no contact cost when
+    the transactions record no contacts."""
+    soup = pages["lifecycle_hostile"]
+    spells = _table(soup, "Time in each phase").set_index("Phase")
+    means = spells.filter(like="Mean spell").iloc[:, 0].map(_value)
+    sentence = soup.find(string=re.compile(r"lasts? longest"))
+    longest, shortest = _first_clause_extremes(str(sentence))
+    assert longest == _ties(means, True) and shortest == _ties(means, False)
+    text = soup.get_text(" ")
+    assert "few false alarms" not in text and "cannot be checked against one here" in text
+    assert "record no contacts" in text
