@@ -546,6 +546,130 @@ def test_imp_sentences_name_what_the_tables_hold():
     assert "fewer communities than there are clusters" in str(imp_text.community_sentence(recovery, modularity=0.1))
 
 
+def test_the_dependence_bullet_counts_the_unequal_dyads():
+    """The reviewer's case: 98 of 172 dyads within 5 points, 51 within 20, 23 beyond. The bullet and the sentence give
+    the unequal dyads recounted from the power frame (|A − B| over 0.05 and over 0.2), and never that power "rarely"
+    comes from unequal shares; flipped: none over 20 points, then every dyad balanced."""
+    gaps = [0.01] * 98 + [-0.1] * 51 + [0.3] * 21 + [-0.6] * 2
+    power = pd.DataFrame({"power_asymmetry": gaps})
+    distribution = asymmetry_distribution(power)
+    over5, over20 = int((power["power_asymmetry"].abs() > 0.05).sum()), int((power["power_asymmetry"].abs() > 0.2).sum())
+    assert (over5, over20) == (74, 23)
+    bullet = str(imp_text._dependence_bullet(distribution))
+    assert f"{over5} relationships (43.0%) have a gap over 5 percentage points, {over20} (13.4%) over 20 points" in bullet
+    assert "rarely" not in bullet
+    assert "and 23 relationships (13.4%) have a gap over 20 points" in str(imp_text.asymmetry_sentence(distribution))
+    moderate = asymmetry_distribution(pd.DataFrame({"power_asymmetry": [0.01] * 8 + [0.1] * 2}))
+    assert "2 relationships (20.0%) have a gap over 5 percentage points, though none over 20 points" in str(
+        imp_text._dependence_bullet(moderate))
+    assert "and no relationship has a gap over 20 points" in str(imp_text.asymmetry_sentence(moderate))
+    even = asymmetry_distribution(pd.DataFrame({"power_asymmetry": [0.01, -0.02, 0.0]}))
+    assert "balanced in every relationship here" in str(imp_text._dependence_bullet(even))
+
+
+def test_position_changes_read_alike_in_tables_and_sentences(network):
+    """Changes in betweenness and constraint are written with four decimals in every table and sentence; a change
+    too small for them is "less than 0.0001" in a sentence, never 0.00000903. With the page's threshold
+    (VISIBLE_CHANGE) no firm counted as changed shows a largest change of 0.0000: checked on an ended relationship
+    of a synthetic network, the counts recounted from the scenario's own frame."""
+    ripple = pd.DataFrame({"distance": [0, 5], "actors": [2, 5], "changed": [2, 2],
+                           "mean_abs_change": [0.013373, 0.00000903], "max_abs_change": [0.023886, 0.000023]})
+    text = str(imp_text.impact_sentence("A–B ends", ripple, actors=52, disconnected_pairs=0))
+    assert "falls from 0.0134 at the relationship itself to less than 0.0001 at 5 steps" in text
+    assert imp_text.impact_table(ripple).cells.iloc[:, 3].tolist() == ["0.0134", "0.0000"]
+    _, bonds = network
+    a, b = sorted(bonds.edges)[0]
+    ended = relationship_change_impact(bonds, a, b)
+    table = impact_by_distance(ended.affected_actors, tol=imp_text.VISIBLE_CHANGE)
+    shown = imp_text.impact_table(table).cells.set_index("Steps from the change")
+    for (steps, row), changed in zip(shown.iterrows(), table["changed"]):
+        assert (row["Largest change in betweenness (absolute)"] != "0.0000") == (changed > 0), steps
+    visible = (ended.affected_actors["betweenness_change"].abs() > imp_text.VISIBLE_CHANGE).sum()
+    assert table["changed"].sum() == visible
+    cells = imp_text.affected_actors_table(ended.affected_actors).cells
+    assert all(re.fullmatch(r"-?\d\.\d{4}", v) for v in cells["Change in betweenness"])
+
+
+def test_power_asymmetry_is_shown_in_percentage_points_of_the_shares_beside_it():
+    """Recount: the asymmetry cell is the difference of the two dependence cells, in percentage points."""
+    power = pd.DataFrame({"actor_a": ["SE-05", "DE-01"], "actor_b": ["SE-07", "DE-11"], "dependence_a": [0.036, 0.645],
+                          "dependence_b": [0.633, 0.133], "more_dependent": ["SE-07", "DE-01"]})
+    power["power_asymmetry"] = power["dependence_a"] - power["dependence_b"]
+    cells = imp_text.asymmetric_dyads_table(power).cells
+    column = "Power asymmetry, A − B (percentage points)"
+    assert cells[column].tolist() == ["-59.7", "51.2"]
+    for _, row in cells.iterrows():
+        assert _value(row[column]) == pytest.approx(_value(row["Dependence of A on B"]) - _value(row["Dependence of B on A"]))
+
+
+def test_episode_counts_are_written_as_counts():
+    """Whole quartiles of the episode counts have no ".0"; the mean keeps its decimal; a quartile between two counts
+    keeps its half (flipped by adding a relationship)."""
+    strength = pd.DataFrame({"n_episodes": [2, 6, 14, 25, 57], "frequency_per_year": 1.5, "recency_days": 10.0,
+                             "duration_days": 300.0, "strength": 0.5})
+    cells = imp_text.strength_summary_table(strength).cells.set_index("")["Episodes"]
+    assert cells.tolist() == ["20.8", "6", "14", "25", "57"]
+    more = pd.concat([strength, strength.iloc[[0]].assign(n_episodes=7)])  # median (7 + 14) / 2
+    assert imp_text.strength_summary_table(more).cells.set_index("")["Episodes"]["Median"] == "10.5"
+
+
+def test_the_leading_broker_is_named_with_its_ties():
+    """The synthetic page's case: BR-1 ties BR-3 and BR-4 at 32 paths, DE-05 (not planted) brokers more; flipped:
+    a planted broker ranked above BR-1 leads instead, and without a tie none is named. The leader is the
+    best-ranked planted broker of broker_recovery (recounted from the roles by Python's sort)."""
+    roles = pd.DataFrame({"representative": [28, 16, 16, 16, 15, 1], "gatekeeper": [28, 16, 16, 16, 15, 1],
+                          "liaison": 0, "total": [106, 42, 46, 42, 44, 9]},
+                         index=pd.Index(["DE-05", "BR-1", "BR-3", "BR-4", "BR-2", "X"], name="actor"))
+    planted = ["BR-1", "BR-2", "BR-3", "BR-4"]
+    found = broker_recovery(roles, planted)
+    across = brokerage_across_groups(roles)
+    by_hand = sorted(planted, key=lambda v: (-across.loc[v, "across_groups"], v))[0]
+    assert imp_text.leading_broker(found) == by_hand == "BR-1"
+    text = str(imp_text.leading_broker_sentence(found, across))
+    assert "BR-1, the planted broker with the most brokered paths between groups (32), tied with BR-3 and BR-4" in text
+    assert "DE-05, not a planted broker, brokers more (56)" in text
+    roles.loc["BR-2", ["representative", "gatekeeper"]] = 20
+    found, across = broker_recovery(roles, planted), brokerage_across_groups(roles)
+    assert imp_text.leading_broker(found) == "BR-2"
+    text = str(imp_text.leading_broker_sentence(found, across))
+    assert "is BR-2" in text and "tied" not in text
+    users = broker_recovery(roles, [], n=3)
+    assert imp_text.leading_broker(users) == "DE-05"
+    assert "the actor with the most brokered paths" in str(imp_text.leading_broker_sentence(users, across))
+
+
+def test_communities_and_clusters_are_numbered_from_one(network):
+    """Louvain communities (network_communities, position_table) and the planted clusters are numbered 1, 2, …,
+    so the IMP and audit pages show the same numbers; the reader table shows them as they are."""
+    w, bonds = network
+    found = network_communities(bonds, rng=2)
+    assert sorted(found.unique()) == list(range(1, found.nunique() + 1))
+    assert sorted(w.communities.unique()) == list(range(1, w.communities.nunique() + 1))
+    from crmlab.theories.imp import position_table
+
+    assert position_table(bonds, rng=2)["community"].equals(found)
+    table = imp_text.community_table(community_recovery(found, w.communities)).cells
+    assert table["Louvain community"].tolist() == [str(c) for c in sorted(found.unique())]
+    assert [c for c in table.columns if c.startswith("Cluster")] == [f"Cluster {k}" for k in sorted(w.communities.unique())]
+
+
+def test_the_impact_figure_says_which_firms_it_draws_and_lists_every_distance():
+    """Flipped: with fewer bars than affected firms the title says how many are drawn and the legend still lists
+    every distance at which a firm is affected, marking the ones none of whose firms is drawn; with every firm
+    drawn it says so and marks none."""
+    from crmlab import plots
+
+    affected = pd.DataFrame({"distance": [0, 1, 2, 3, 4], "betweenness_change": [-0.02, 0.01, 0.003, 0.0005, 0.0001]},
+                            index=["A", "B", "C", "D", "E"])
+    ax = plots.plot_connected_impact(affected, top=3, title="Switch").axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["0 steps", "1 step", "2 steps", "3 steps (none drawn)", "4 steps (none drawn)"]
+    assert "the 3 of the 5 firms whose position changed" in ax.get_title()
+    ax = plots.plot_connected_impact(affected, top=15).axes[0]
+    assert not any("none drawn" in t.get_text() for t in ax.get_legend().get_texts())
+    assert "all 5 firms whose position changed" in ax.get_title()
+
+
 # ----- the executed pages -----------------------------------------------------------------------
 
 
@@ -684,3 +808,23 @@ def test_the_lifecycle_page_ranks_every_phase_and_counts_no_false_alarms_without
     text = soup.get_text(" ")
     assert "few false alarms" not in text and "cannot be checked against one here" in text
     assert "record no contacts" in text
+
+
+def test_the_imp_page_names_its_leading_broker_and_counts_unequal_dyads(pages):
+    """Against the page's own tables (BeautifulSoup): the leading broker is the first row of the broker table and
+    every actor listed with its count of brokered paths is named as tied; the closing bullet on dependence states
+    the dyads beyond 5 points as the bands table counts them, or says that none are."""
+    soup = pages["imp_hostile"]
+    brokers = _table(soup, "The top brokers between groups")
+    leader, paths = brokers.iloc[0]["Actor"], brokers.iloc[0]["Brokered paths between groups"]
+    sentence = soup.find(string=re.compile("The leading broker followed below is")).parent.get_text()
+    assert f"is {leader}, the actor with the most brokered paths between groups ({paths})" in sentence
+    for actor in brokers.loc[brokers["Brokered paths between groups"] == paths, "Actor"].iloc[1:]:
+        assert actor in sentence.split("tied with")[1]
+    bands = _table(soup, "How unequal dependence is")
+    counts = bands["Relationships"].map(_value)
+    closing = _closing_text(soup, "What the network view tells")
+    unequal = int(counts.iloc[1:].sum())
+    if 2 * counts.iloc[0] >= counts.sum():  # mostly balanced: the unequal ones are counted
+        assert (f"{unequal} relationship" in closing) if unequal else "balanced in every relationship" in closing
+    assert "rarely comes from" not in closing
