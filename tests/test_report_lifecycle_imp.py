@@ -301,6 +301,127 @@ def test_currency_and_file_names_in_lifecycle_sentences_are_escaped():
     assert "<img" not in phase_text.data_description(HOSTILE, customers=1, customer_periods=1, first="a", last="b").text
 
 
+def _first_clause_extremes(sentence: str) -> tuple[set[str], set[str]]:
+    """The phases a spell sentence's first clause names longest and shortest, ties together (read back with a regex)."""
+    match = re.search(r"(?:a spell|spells) in (.+?) lasts? longest \(.*?\), in (.+?) shortest", sentence, re.IGNORECASE)
+    assert match, sentence
+    return tuple(set(re.split(r", | and ", group)) for group in match.groups())
+
+
+def _ties(series: pd.Series, largest: bool) -> set[str]:
+    return set(series.index[series == (series.max() if largest else series.min())])
+
+
+def test_the_spell_sentence_ranks_every_phase_of_its_table():
+    """The reviewer's case (synthetic page): dissolution's spells are the longest and awareness's the shortest of
+    the table, so the sentence may call commitment longest only in a clause that says it ranks the active phases
+    alone. Brute force on seeded random tables of every subset of phases: the first clause names the table's argmax
+    and argmin (pandas), and a second clause, when there is one, the active phases' argmax and argmin."""
+    table = {"awareness": 1.66, "exploration": 4.00, "expansion": 6.21, "commitment": 10.47, "dissolution": 12.39}
+    text = str(phase_text.spell_sentence(_spells(table, dict.fromkeys(table, 0.2)), period="month"))
+    assert text.startswith("Of the 5 phases in the table, a spell in dissolution lasts longest (mean 12.39 months), "
+                           "in awareness shortest (mean 1.66 months); among the active phases")
+    assert "alone, a spell in commitment lasts longest (mean 10.47 months), in exploration shortest" in text
+    # flipped: commitment and exploration are the extremes of all five, so no second clause is needed
+    flipped = {**table, "awareness": 5.0, "commitment": 13.0}
+    text = str(phase_text.spell_sentence(_spells(flipped, dict.fromkeys(table, 0.2)), period="month"))
+    assert text == ("Of the 5 phases in the table, a spell in commitment lasts longest (mean 13.00 months), in "
+                    "exploration shortest (mean 4.00 months).")
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        phases = [p for p in PHASES if rng.random() < 0.7] or ["exploration"]
+        means = dict(zip(phases, np.round(rng.uniform(1, 15, len(phases)), 2)))
+        series = pd.Series(means)
+        text = str(phase_text.spell_sentence(_spells(means, dict.fromkeys(means, 0.1)), period="month"))
+        if series.nunique() == 1:
+            continue
+        longest, shortest = _first_clause_extremes(text)
+        assert longest == _ties(series, True) and shortest == _ties(series, False), (means, text)
+        active = series.reindex([p for p in ("exploration", "expansion", "commitment") if p in means])
+        if "among the active phases" in text:
+            longest, shortest = _first_clause_extremes(text.split(" alone, ")[1])
+            assert longest == _ties(active, True) and shortest == _ties(active, False), (means, text)
+        else:
+            assert len(active) < 2 or (_ties(active, True) == _ties(series, True)
+                                       and _ties(active, False) == _ties(series, False)), (means, text)
+
+
+def test_the_commitment_bullet_joins_its_clauses_by_what_they_say():
+    """Flipped frames: rare and short (CDNOW) agree ("and"), rare but long contrast ("but"), common and long agree;
+    the "yet" of a rare phase with short spells is gone."""
+    rare = {"exploration": 0.45, "expansion": 0.13, "commitment": 0.01, "dissolution": 0.41}
+    common = {"exploration": 0.10, "expansion": 0.13, "commitment": 0.36, "dissolution": 0.41}
+    last, clv = {"exploration": 0.2, "expansion": 0.4, "commitment": 0.5}, {"exploration": 75.0, "commitment": 116.0}
+
+    def bullet(means, shares):
+        return str(phase_text._commitment_bullet(_spells(means, shares), _survival(last), _what_if(clv), "$", "month"))
+
+    short, long_ = ({"exploration": 6.4, "expansion": 6.6, "commitment": c} for c in (4.1, 9.1))
+    assert "the rarest active phase, and its spells are the shortest" in bullet(short, rare)
+    assert "the rarest active phase, but its spells are the longest" in bullet(long_, rare)
+    assert "the most common active phase, and its spells are the longest" in bullet(long_, common)
+    assert "the most common active phase, but its spells are the shortest" in bullet(short, common)
+    assert not any(" yet " in bullet(m, s) for m in (short, long_) for s in (rare, common))
+
+
+def test_false_alarms_are_counted_against_the_true_phases_and_claimed_nowhere_else(world):
+    """Synthetic truth: the dissolution bullet's shares are the planted phases' customer-periods the rules read as
+    dissolution (false alarms) and the planted dissolution periods they read as another phase, recounted here
+    from the merged frames; flipped, a world without false alarms says 0.0%; without a truth (real data) the bullet
+    states no rate and never says "few false alarms"."""
+    sim, phases, _ = world
+    recovery = phase_recovery(phases, sim.truth)
+    text = str(phase_text.dissolution_reading_sentence(recovery, period="month"))
+    merged = phases.merge(sim.truth, on=["customer_id", "t"], suffixes=("", "_true"))
+    for phase in ("exploration", "expansion", "commitment"):
+        rows = merged[merged["phase_true"] == phase]
+        assert f"{100 * (rows['phase'] == 'dissolution').mean():.1f}% of {phase}'s" in text
+    dissolved = merged[merged["phase_true"] == "dissolution"]
+    assert f"and {100 * (dissolved['phase'] != 'dissolution').mean():.1f}% of the planted dissolution months" in text
+    clean = pd.DataFrame(np.eye(4), index=["exploration", "expansion", "commitment", "dissolution"],
+                         columns=["exploration", "expansion", "commitment", "dissolution"])
+    text = str(phase_text.dissolution_reading_sentence(clean, period="month"))
+    assert "read 0.0% of exploration's customer-months, 0.0% of expansion's and 0.0% of commitment's" in text
+    assert "0.0% of the planted dissolution months as another phase" in text
+    for recovery_ in (None, recovery, clean):
+        closing = str(phase_text.reading_the_phases(_reach({"exploration": 70, "commitment": 30}), _spells(
+            {"exploration": 6.4, "commitment": 4.1}), _survival({"exploration": 0.2, "commitment": 0.5}),
+            _what_if({"commitment": 100.0}), _Logit(0.5, 1e-6), reduction=0.2, period="month", recovery=recovery_))
+        assert "few false alarms" not in closing
+        assert ("cannot be counted here" in closing) == (recovery_ is None)
+        assert ("% of exploration's" in closing) == (recovery_ is not None)
+
+
+def test_hmm_rates_read_the_same_in_table_and_sentence_and_long_stays_are_flagged():
+    """The synthetic page's case: a state buying 0.000000923 times a month is written alike in the table and the
+    sentence. The expected stay 1 / (1 − a_kk) (closed form) past the data's span gets a note naming it; a stay
+    within the span gets none (flipped by the span)."""
+    summary = pd.DataFrame({"state": [0, 1, 2], "purchases_per_period": [9.23e-7, 0.4753, 6.1861],
+                            "initial_share": [0.0, 1.0, 0.0], "p_stay": [1 - 1 / 713.87, 0.82, 1 - 1 / 25.43]})
+    summary["expected_stay"] = 1 / (1 - summary["p_stay"])
+    agreement = pd.DataFrame([[0.9, 0.1, 0.0]], index=["exploration"], columns=[0, 1, 2])
+    states, _, _ = phase_text.hmm_tables(summary, pd.DataFrame(np.eye(3)), agreement, period="month")
+    rates = states.cells["Purchases per month"].tolist()
+    assert rates == ["0.000", "0.475", "6.186"]
+    assert f"buy {rates[0]}, {rates[1]} and {rates[2]} times a month" in str(phase_text.hmm_sentence(summary, agreement,
+                                                                                                 period="month"))
+    assert states.cells["Expected stay (months, geometric)"].tolist() == ["713.9", "5.6", "25.4"]
+    note = str(phase_text.hmm_stay_note(summary, periods=24, period="month"))
+    assert "For state 1 (least active) it is 713.9 months and for state 3 (most active) 25.4 months, past the 24 months" in note
+    assert "state 2" not in note
+    assert phase_text.hmm_stay_note(summary, periods=800, period="month") is None
+
+
+def test_the_cost_model_names_a_contact_cost_only_where_there_are_contacts():
+    """Flipped frames: purchases only (CDNOW) say the contact cost adds nothing; recorded contacts name it."""
+    bare = pd.DataFrame({"orders": [1, 2], "contacts": [0, 0]})
+    text = str(phase_text.cost_model_sentence(bare, margin=0.3, cost_per_order=2.0, cost_per_contact=1.0))
+    assert "$2.00 per order, set against" in text and "record no contacts" in text
+    text = str(phase_text.cost_model_sentence(bare.assign(contacts=[0, 3]), margin=0.3, cost_per_order=2.0,
+                                              cost_per_contact=1.0))
+    assert "$2.00 per order and $1.00 per contact" in text and "no contacts" not in text
+
+
 # ----- IMP frames -------------------------------------------------------------------------------
 
 
@@ -425,6 +546,130 @@ def test_imp_sentences_name_what_the_tables_hold():
     assert "fewer communities than there are clusters" in str(imp_text.community_sentence(recovery, modularity=0.1))
 
 
+def test_the_dependence_bullet_counts_the_unequal_dyads():
+    """The reviewer's case: 98 of 172 dyads within 5 points, 51 within 20, 23 beyond. The bullet and the sentence give
+    the unequal dyads recounted from the power frame (|A − B| over 0.05 and over 0.2), and never that power "rarely"
+    comes from unequal shares; flipped: none over 20 points, then every dyad balanced."""
+    gaps = [0.01] * 98 + [-0.1] * 51 + [0.3] * 21 + [-0.6] * 2
+    power = pd.DataFrame({"power_asymmetry": gaps})
+    distribution = asymmetry_distribution(power)
+    over5, over20 = int((power["power_asymmetry"].abs() > 0.05).sum()), int((power["power_asymmetry"].abs() > 0.2).sum())
+    assert (over5, over20) == (74, 23)
+    bullet = str(imp_text._dependence_bullet(distribution))
+    assert f"{over5} relationships (43.0%) have a gap over 5 percentage points, {over20} (13.4%) over 20 points" in bullet
+    assert "rarely" not in bullet
+    assert "and 23 relationships (13.4%) have a gap over 20 points" in str(imp_text.asymmetry_sentence(distribution))
+    moderate = asymmetry_distribution(pd.DataFrame({"power_asymmetry": [0.01] * 8 + [0.1] * 2}))
+    assert "2 relationships (20.0%) have a gap over 5 percentage points, though none over 20 points" in str(
+        imp_text._dependence_bullet(moderate))
+    assert "and no relationship has a gap over 20 points" in str(imp_text.asymmetry_sentence(moderate))
+    even = asymmetry_distribution(pd.DataFrame({"power_asymmetry": [0.01, -0.02, 0.0]}))
+    assert "balanced in every relationship here" in str(imp_text._dependence_bullet(even))
+
+
+def test_position_changes_read_alike_in_tables_and_sentences(network):
+    """Changes in betweenness and constraint are written with four decimals in every table and sentence; a change
+    too small for them is "less than 0.0001" in a sentence, never 0.00000903. With the page's threshold
+    (VISIBLE_CHANGE) no firm counted as changed shows a largest change of 0.0000: checked on an ended relationship
+    of a synthetic network, the counts recounted from the scenario's own frame."""
+    ripple = pd.DataFrame({"distance": [0, 5], "actors": [2, 5], "changed": [2, 2],
+                           "mean_abs_change": [0.013373, 0.00000903], "max_abs_change": [0.023886, 0.000023]})
+    text = str(imp_text.impact_sentence("A–B ends", ripple, actors=52, disconnected_pairs=0))
+    assert "falls from 0.0134 at the relationship itself to less than 0.0001 at 5 steps" in text
+    assert imp_text.impact_table(ripple).cells.iloc[:, 3].tolist() == ["0.0134", "0.0000"]
+    _, bonds = network
+    a, b = sorted(bonds.edges)[0]
+    ended = relationship_change_impact(bonds, a, b)
+    table = impact_by_distance(ended.affected_actors, tol=imp_text.VISIBLE_CHANGE)
+    shown = imp_text.impact_table(table).cells.set_index("Steps from the change")
+    for (steps, row), changed in zip(shown.iterrows(), table["changed"]):
+        assert (row["Largest change in betweenness (absolute)"] != "0.0000") == (changed > 0), steps
+    visible = (ended.affected_actors["betweenness_change"].abs() > imp_text.VISIBLE_CHANGE).sum()
+    assert table["changed"].sum() == visible
+    cells = imp_text.affected_actors_table(ended.affected_actors).cells
+    assert all(re.fullmatch(r"-?\d\.\d{4}", v) for v in cells["Change in betweenness"])
+
+
+def test_power_asymmetry_is_shown_in_percentage_points_of_the_shares_beside_it():
+    """Recount: the asymmetry cell is the difference of the two dependence cells, in percentage points."""
+    power = pd.DataFrame({"actor_a": ["SE-05", "DE-01"], "actor_b": ["SE-07", "DE-11"], "dependence_a": [0.036, 0.645],
+                          "dependence_b": [0.633, 0.133], "more_dependent": ["SE-07", "DE-01"]})
+    power["power_asymmetry"] = power["dependence_a"] - power["dependence_b"]
+    cells = imp_text.asymmetric_dyads_table(power).cells
+    column = "Power asymmetry, A − B (percentage points)"
+    assert cells[column].tolist() == ["-59.7", "51.2"]
+    for _, row in cells.iterrows():
+        assert _value(row[column]) == pytest.approx(_value(row["Dependence of A on B"]) - _value(row["Dependence of B on A"]))
+
+
+def test_episode_counts_are_written_as_counts():
+    """Whole quartiles of the episode counts have no ".0"; the mean keeps its decimal; a quartile between two counts
+    keeps its half (flipped by adding a relationship)."""
+    strength = pd.DataFrame({"n_episodes": [2, 6, 14, 25, 57], "frequency_per_year": 1.5, "recency_days": 10.0,
+                             "duration_days": 300.0, "strength": 0.5})
+    cells = imp_text.strength_summary_table(strength).cells.set_index("")["Episodes"]
+    assert cells.tolist() == ["20.8", "6", "14", "25", "57"]
+    more = pd.concat([strength, strength.iloc[[0]].assign(n_episodes=7)])  # median (7 + 14) / 2
+    assert imp_text.strength_summary_table(more).cells.set_index("")["Episodes"]["Median"] == "10.5"
+
+
+def test_the_leading_broker_is_named_with_its_ties():
+    """The synthetic page's case: BR-1 ties BR-3 and BR-4 at 32 paths, DE-05 (not planted) brokers more; flipped:
+    a planted broker ranked above BR-1 leads instead, and without a tie none is named. The leader is the
+    best-ranked planted broker of broker_recovery (recounted from the roles by Python's sort)."""
+    roles = pd.DataFrame({"representative": [28, 16, 16, 16, 15, 1], "gatekeeper": [28, 16, 16, 16, 15, 1],
+                          "liaison": 0, "total": [106, 42, 46, 42, 44, 9]},
+                         index=pd.Index(["DE-05", "BR-1", "BR-3", "BR-4", "BR-2", "X"], name="actor"))
+    planted = ["BR-1", "BR-2", "BR-3", "BR-4"]
+    found = broker_recovery(roles, planted)
+    across = brokerage_across_groups(roles)
+    by_hand = sorted(planted, key=lambda v: (-across.loc[v, "across_groups"], v))[0]
+    assert imp_text.leading_broker(found) == by_hand == "BR-1"
+    text = str(imp_text.leading_broker_sentence(found, across))
+    assert "BR-1, the planted broker with the most brokered paths between groups (32), tied with BR-3 and BR-4" in text
+    assert "DE-05, not a planted broker, brokers more (56)" in text
+    roles.loc["BR-2", ["representative", "gatekeeper"]] = 20
+    found, across = broker_recovery(roles, planted), brokerage_across_groups(roles)
+    assert imp_text.leading_broker(found) == "BR-2"
+    text = str(imp_text.leading_broker_sentence(found, across))
+    assert "is BR-2" in text and "tied" not in text
+    users = broker_recovery(roles, [], n=3)
+    assert imp_text.leading_broker(users) == "DE-05"
+    assert "the actor with the most brokered paths" in str(imp_text.leading_broker_sentence(users, across))
+
+
+def test_communities_and_clusters_are_numbered_from_one(network):
+    """Louvain communities (network_communities, position_table) and the planted clusters are numbered 1, 2, …,
+    so the IMP and audit pages show the same numbers; the reader table shows them as they are."""
+    w, bonds = network
+    found = network_communities(bonds, rng=2)
+    assert sorted(found.unique()) == list(range(1, found.nunique() + 1))
+    assert sorted(w.communities.unique()) == list(range(1, w.communities.nunique() + 1))
+    from crmlab.theories.imp import position_table
+
+    assert position_table(bonds, rng=2)["community"].equals(found)
+    table = imp_text.community_table(community_recovery(found, w.communities)).cells
+    assert table["Louvain community"].tolist() == [str(c) for c in sorted(found.unique())]
+    assert [c for c in table.columns if c.startswith("Cluster")] == [f"Cluster {k}" for k in sorted(w.communities.unique())]
+
+
+def test_the_impact_figure_says_which_firms_it_draws_and_lists_every_distance():
+    """Flipped: with fewer bars than affected firms the title says how many are drawn and the legend still lists
+    every distance at which a firm is affected, marking the ones none of whose firms is drawn; with every firm
+    drawn it says so and marks none."""
+    from crmlab import plots
+
+    affected = pd.DataFrame({"distance": [0, 1, 2, 3, 4], "betweenness_change": [-0.02, 0.01, 0.003, 0.0005, 0.0001]},
+                            index=["A", "B", "C", "D", "E"])
+    ax = plots.plot_connected_impact(affected, top=3, title="Switch").axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["0 steps", "1 step", "2 steps", "3 steps (none drawn)", "4 steps (none drawn)"]
+    assert "the 3 of the 5 firms whose position changed" in ax.get_title()
+    ax = plots.plot_connected_impact(affected, top=15).axes[0]
+    assert not any("none drawn" in t.get_text() for t in ax.get_legend().get_texts())
+    assert "all 5 firms whose position changed" in ax.get_title()
+
+
 # ----- the executed pages -----------------------------------------------------------------------
 
 
@@ -547,3 +792,39 @@ def test_the_imp_page_concludes_what_its_tables_show(pages):
     moved = ripple[ripple["Firms whose betweenness changed"].map(_value) > 0]["Steps from the change"]
     far = int(max(_value(d) for d in moved if d != "unreachable"))
     assert f"ending one changed the betweenness of firms up to {far} steps away" in closing or far < 2
+
+
+def test_the_lifecycle_page_ranks_every_phase_and_counts_no_false_alarms_without_truth(pages):
+    """The page's spell sentence against its own "Time in each phase" table (read back by BeautifulSoup): the phase
+    called longest is the table's longest over every phase shown. On user data (no true phases) the page claims no
+    rate of false alarms, the rules' check says it cannot be made, and the cost model names no contact cost when
+    the transactions record no contacts."""
+    soup = pages["lifecycle_hostile"]
+    spells = _table(soup, "Time in each phase").set_index("Phase")
+    means = spells.filter(like="Mean spell").iloc[:, 0].map(_value)
+    sentence = soup.find(string=re.compile(r"lasts? longest"))
+    longest, shortest = _first_clause_extremes(str(sentence))
+    assert longest == _ties(means, True) and shortest == _ties(means, False)
+    text = soup.get_text(" ")
+    assert "few false alarms" not in text and "cannot be checked against one here" in text
+    assert "record no contacts" in text
+
+
+def test_the_imp_page_names_its_leading_broker_and_counts_unequal_dyads(pages):
+    """Against the page's own tables (BeautifulSoup): the leading broker is the first row of the broker table and
+    every actor listed with its count of brokered paths is named as tied; the closing bullet on dependence states
+    the dyads beyond 5 points as the bands table counts them, or says that none are."""
+    soup = pages["imp_hostile"]
+    brokers = _table(soup, "The top brokers between groups")
+    leader, paths = brokers.iloc[0]["Actor"], brokers.iloc[0]["Brokered paths between groups"]
+    sentence = soup.find(string=re.compile("The leading broker followed below is")).parent.get_text()
+    assert f"is {leader}, the actor with the most brokered paths between groups ({paths})" in sentence
+    for actor in brokers.loc[brokers["Brokered paths between groups"] == paths, "Actor"].iloc[1:]:
+        assert actor in sentence.split("tied with")[1]
+    bands = _table(soup, "How unequal dependence is")
+    counts = bands["Relationships"].map(_value)
+    closing = _closing_text(soup, "What the network view tells")
+    unequal = int(counts.iloc[1:].sum())
+    if 2 * counts.iloc[0] >= counts.sum():  # mostly balanced: the unequal ones are counted
+        assert (f"{unequal} relationship" in closing) if unequal else "balanced in every relationship" in closing
+    assert "rarely comes from" not in closing

@@ -11,7 +11,7 @@ of the page shows and returns Markdown (values escaped) or a reader :class:`Tabl
 >>> power = pd.DataFrame({"power_asymmetry": [0.01, -0.3, 0.4, -0.6, 0.25]})
 >>> from crmlab.theories.imp import asymmetry_distribution
 >>> print(asymmetry_sentence(asymmetry_distribution(power)))
-Dependence is rarely symmetric: 1 of 5 relationships (20.0%) is nearly balanced (the two sides' shares of business within 5 percentage points); the median gap is 30.0 percentage points.
+Dependence is rarely symmetric: 1 of 5 relationships (20.0%) is nearly balanced (the two sides' shares of business within 5 percentage points); the median gap is 30.0 percentage points, and 4 relationships (80.0%) have a gap over 20 points.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ __all__ = [
     "horizon_sentence",
     "impact_sentence",
     "impact_table",
+    "leading_broker",
+    "leading_broker_sentence",
     "position_view",
     "strength_summary_table",
     "strongest_table",
@@ -54,6 +56,14 @@ __all__ = [
     "switch_table",
     "what_the_network_tells",
 ]
+
+#: Decimals of a change in a position measure (betweenness, constraint), in every table and sentence.
+CHANGE_DIGITS = 4
+
+#: The smallest change that shows at :data:`CHANGE_DIGITS` decimals: a smaller one is counted as none, so that a
+#: firm counted as changed never shows a change of 0.0000 (pass it as ``tol`` to
+#: :func:`~crmlab.theories.imp.impact_by_distance`).
+VISIBLE_CHANGE = 0.5 * 10.0 ** -CHANGE_DIGITS
 
 #: Reader labels of the IMP frames' columns.
 LABELS = {
@@ -69,7 +79,7 @@ LABELS = {
     "mutual_adaptation": "Mutual adaptation",
     "dependence_a": "Dependence of A on B",
     "dependence_b": "Dependence of B on A",
-    "power_asymmetry": "Power asymmetry (A − B)",
+    "power_asymmetry": "Power asymmetry, A − B (percentage points)",
     "more_dependent": "More dependent",
     "degree": "Partners",
     "weighted_degree": "Weighted degree (sum of strengths)",
@@ -145,7 +155,10 @@ def strength_summary_table(strength: pd.DataFrame) -> Table:
     stats = strength[columns].astype(float).describe().loc[["mean", "25%", "50%", "75%", "max"]]
     stats.index = ["Mean", "25th percentile", "Median", "75th percentile", "Maximum"]
     frame = stats.rename_axis("statistic").reset_index()
-    return table(frame, text=["statistic"], number=columns, digits={"n_episodes": 1, "frequency_per_year": 1,
+    # episodes are counts: a quantile that is a whole count is written as one ("14", not "14.0"), the mean with a decimal
+    episodes = ["number"] + ["integer" if float(v).is_integer() else "number" for v in frame["n_episodes"].iloc[1:]]
+    return table(frame, text=["statistic"], number=columns[1:], row_kinds={"n_episodes": episodes},
+                 digits={"n_episodes": 1, "frequency_per_year": 1,
                                                                      "recency_days": 0, "duration_days": 0,
                                                                      "strength": 3},
                  labels={**LABELS, "statistic": ""}, top=None,
@@ -195,9 +208,30 @@ def asymmetry_sentence(distribution: pd.DataFrame) -> Markdown:
                "Dependence is mostly balanced")
     verb = "is" if balanced == 1 else "are"
     return markdown("{verdict}: {k} of {n} relationships ({s}) {verb} nearly balanced (the two sides' shares of business "
-                    "within {bound} percentage points); the median gap is {gap} percentage points.", verdict=verdict,
+                    "within {bound} percentage points); the median gap is {gap} percentage points{wide}.", verdict=verdict,
                     k=integer(balanced), n=integer(total), s=percent(balanced / total), verb=verb, bound=bound,
-                    gap=number(100 * distribution.attrs["median_gap"], 1))
+                    gap=number(100 * distribution.attrs["median_gap"], 1), wide=_wide_clause(distribution))
+
+
+def _wide_clause(distribution: pd.DataFrame) -> str:
+    """", and 23 relationships (13.4%) have a gap over 20" (or "…, and none has …"), or nothing without such a band."""
+    wide = _wide_gaps(distribution)
+    if wide is None:
+        return ""
+    count, bound = wide
+    if count == 0:
+        return f", and no relationship has a gap over {bound} points"
+    return (f", and {integer(count)} relationship{'s' if count != 1 else ''} "
+            f"({percent(count / distribution.attrs['dyads'])}) {'have' if count != 1 else 'has'} a gap over {bound} points")
+
+
+def _wide_gaps(distribution: pd.DataFrame) -> tuple[int, str] | None:
+    """How many dyads lie beyond the second band's bound, where one side clearly depends more, and that bound in
+    percentage points ("20"); None with fewer than three bands."""
+    if len(distribution) < 3:
+        return None
+    bound = float(distribution["high"].iloc[1])
+    return int(distribution.loc[distribution["low"] >= bound, "dyads"].sum()), number(100 * bound, 0)
 
 
 def asymmetric_dyads_table(power: pd.DataFrame, *, top: int = 5) -> Table:
@@ -205,8 +239,9 @@ def asymmetric_dyads_table(power: pd.DataFrame, *, top: int = 5) -> Table:
     order = power["power_asymmetry"].abs().sort_values(ascending=False, kind="stable").index
     data = power.loc[order].head(int(top))
     frame = data[["actor_a", "actor_b", "dependence_a", "dependence_b", "power_asymmetry", "more_dependent"]]
-    frame = frame.reset_index(drop=True)
-    return table(frame, percent=["dependence_a", "dependence_b"], number=["power_asymmetry"], digits={"power_asymmetry": 3},
+    # the gap of two shares, in the percentage points of the shares beside it and of the asymmetry bands
+    frame = frame.assign(power_asymmetry=100 * frame["power_asymmetry"]).reset_index(drop=True)
+    return table(frame, percent=["dependence_a", "dependence_b"], number=["power_asymmetry"], digits={"power_asymmetry": 1},
                  labels=LABELS, top=None,
                  caption=f"The {integer(len(frame))} most asymmetric relationships (dependence = share of a side's "
                          "business done with the other)")
@@ -230,7 +265,7 @@ def community_table(recovery: pd.DataFrame) -> Table:
     """Found communities (rows) against planted clusters (columns) (:func:`~crmlab.theories.imp.community_recovery`).
 
     >>> from crmlab.theories.imp import community_recovery
-    >>> found = pd.Series([0, 0, 1], index=list("abc")); planted = pd.Series([0, 1, 1], index=list("abc"))
+    >>> found = pd.Series([1, 1, 2], index=list("abc")); planted = pd.Series([1, 2, 2], index=list("abc"))
     >>> print(community_table(community_recovery(found, planted)))
     Louvain communities (rows) against the planted clusters (columns): firms in each
     Louvain community  Cluster 1  Cluster 2
@@ -238,18 +273,11 @@ def community_table(recovery: pd.DataFrame) -> Table:
     2                          0          1
     """
     frame = recovery.copy()
-    frame.columns = [f"Cluster {_number_label(c)}" for c in frame.columns]
-    frame.index = [_number_label(i) for i in frame.index]
+    frame.columns = [f"Cluster {c}" for c in frame.columns]
+    frame.index = [str(i) for i in frame.index]
     frame = frame.rename_axis("Louvain community").reset_index()
     return table(frame, text=["Louvain community"], integer=list(frame.columns[1:]), top=None,
                  caption="Louvain communities (rows) against the planted clusters (columns): firms in each")
-
-
-def _number_label(value: Any) -> str:
-    """Communities and clusters numbered from 1 for readers (the frames number them from 0)."""
-    if isinstance(value, (int, np.integer)):
-        return str(int(value) + 1)
-    return str(value)
 
 
 def community_sentence(recovery: pd.DataFrame, *, modularity: float) -> Markdown:
@@ -317,6 +345,50 @@ def broker_sentence(recovery: pd.DataFrame) -> Markdown:
     if len(missed):
         text += " Not found: " + join_list(f"{a} (rank {integer(r)})" for a, r in zip(missed["actor"], missed["rank"])) + "."
     return markdown("{text}", text=text)
+
+
+def leading_broker(recovery: pd.DataFrame) -> Any:
+    """The broker the page follows through its histories, horizon and scenarios: the best-ranked planted broker of
+    :func:`~crmlab.theories.imp.broker_recovery` (most brokered paths between groups, ties by name), or without
+    planted brokers the best-ranked actor.
+
+    >>> recovery = pd.DataFrame({"actor": ["DE-05", "BR-1", "BR-3"], "rank": [1, 2, 3], "planted": [False, True, True]})
+    >>> leading_broker(recovery)
+    'BR-1'
+    """
+    planted = recovery[recovery["planted"]]
+    rows = planted if len(planted) else recovery
+    return rows.sort_values("rank", kind="stable").iloc[0]["actor"]
+
+
+def leading_broker_sentence(recovery: pd.DataFrame, across: pd.DataFrame) -> Markdown:
+    """Which broker the page follows (:func:`leading_broker`) and why: its brokered paths between groups, the actors
+    tied with it (from ``across``, :func:`~crmlab.theories.imp.brokerage_across_groups` of every actor) and, among
+    planted brokers, the unplanted actors that broker more.
+
+    >>> recovery = pd.DataFrame({"actor": ["DE-05", "BR-1", "BR-3", "BR-4"], "rank": [1, 2, 3, 4],
+    ...                          "planted": [False, True, True, True]})
+    >>> across = pd.DataFrame({"across_groups": [56.0, 32.0, 32.0, 32.0, 5.0]}, index=["DE-05", "BR-1", "BR-3", "BR-4", "X"])
+    >>> print(leading_broker_sentence(recovery, across))
+    The leading broker followed below is BR-1, the planted broker with the most brokered paths between groups (32), tied with BR-3 and BR-4 and ranked first of them by name; DE-05, not a planted broker, brokers more (56).
+    """
+    leader = leading_broker(recovery)
+    paths = across["across_groups"]
+    planted = bool(recovery["planted"].any())
+    who = "the planted broker" if planted else "the actor"
+    text = (f"The leading broker followed below is {leader}, {who} with the most brokered paths between groups "
+            f"({integer(paths[leader])})")
+    tied = sorted((a for a in paths.index[paths == paths[leader]] if a != leader), key=str)
+    if tied:
+        first = all(str(leader) < str(a) for a in tied)
+        text += f", tied with {join_list(tied)}" + (" and ranked first of them by name" if first else "")
+    if planted:
+        ahead = recovery[~recovery["planted"] & (recovery["rank"] < recovery.set_index("actor").loc[leader, "rank"])]
+        if len(ahead):
+            one = len(ahead) == 1
+            text += (f"; {join_list(ahead['actor'])}, {'not a planted broker, brokers' if one else 'not planted brokers, broker'}"
+                     f" more ({join_list(integer(paths[a]) for a in ahead['actor'])})")
+    return markdown("{text}.", text=text)
 
 
 def broker_position_table(positions: pd.DataFrame) -> Table:
@@ -412,7 +484,7 @@ def horizon_sentence(horizon: pd.DataFrame, actor: Any, *, actors: int, k: int, 
 def community_count_sentence(communities: pd.Series) -> Markdown:
     """How many communities Louvain finds (:func:`~crmlab.theories.imp.network_communities`), their sizes and modularity.
 
-    >>> communities = pd.Series([0, 0, 0, 1, 1], index=list("abcde"))
+    >>> communities = pd.Series([1, 1, 1, 2, 2], index=list("abcde"))
     >>> communities.attrs["modularity"] = 0.42
     >>> print(community_count_sentence(communities))
     Louvain finds 2 communities of 3 and 2 firms (modularity 0.420).
@@ -428,11 +500,12 @@ def impact_table(by_distance: pd.DataFrame) -> Table:
     frame = by_distance.copy()
     frame["distance"] = [integer(d) if not pd.isna(d) else "unreachable" for d in frame["distance"]]
     return table(frame, text=["distance"], integer=["actors", "changed"], number=["mean_abs_change", "max_abs_change"],
-                 labels={"distance": "Steps from the change", "actors": "Firms with a changed position measure",
+                 digits=dict.fromkeys(["mean_abs_change", "max_abs_change"], CHANGE_DIGITS), labels={"distance": "Steps from the change", "actors": "Firms with a changed position measure",
                          "changed": "Firms whose betweenness changed",
                          "mean_abs_change": "Mean change in betweenness (absolute)",
                          "max_abs_change": "Largest change in betweenness (absolute)"}, top=None,
-                 caption="How far the change ripples")
+                 caption=f"How far the change ripples (a change in betweenness below {_change(10.0 ** -CHANGE_DIGITS)} "
+                         "counts as none)")
 
 
 def impact_sentence(description: str, by_distance: pd.DataFrame, *, actors: int, disconnected_pairs: int) -> Markdown:
@@ -441,7 +514,7 @@ def impact_sentence(description: str, by_distance: pd.DataFrame, *, actors: int,
     >>> by_distance = pd.DataFrame({"distance": [0, 1, 2, 3], "actors": [2, 11, 17, 10], "changed": [2, 11, 12, 4],
     ...                             "mean_abs_change": [0.013, 0.0036, 0.00038, 0.00039], "max_abs_change": [0.02, 0.02, 0.001, 0.001]})
     >>> print(impact_sentence("the relationship A–B ends", by_distance, actors=52, disconnected_pairs=0))
-    When the relationship A–B ends, a position measure changes for 40 of 52 firms (76.9%), up to 3 steps from the relationship. The betweenness of 29 of them changes; its mean change falls from 0.0130 at the relationship itself to 0.000390 at 3 steps. No pair of firms loses its last path to each other.
+    When the relationship A–B ends, a position measure changes for 40 of 52 firms (76.9%), up to 3 steps from the relationship. The betweenness of 29 of them changes; its mean change falls from 0.0130 at the relationship itself to 0.0004 at 3 steps. No pair of firms loses its last path to each other.
     """
     rows = by_distance.dropna(subset=["distance"])
     affected = int(by_distance["actors"].sum())
@@ -455,7 +528,7 @@ def impact_sentence(description: str, by_distance: pd.DataFrame, *, actors: int,
                        tolerance=0.05, relative=True)
         start = "the relationship itself" if first["distance"] == 0 else f"{integer(first['distance'])} steps"
         text += (f" The betweenness of {integer(moved['changed'].sum())} of them changes; its mean change {fade} from "
-                 f"{number(first['mean_abs_change'])} at {start} to {number(last['mean_abs_change'])} at "
+                 f"{_change(first['mean_abs_change'])} at {start} to {_change(last['mean_abs_change'])} at "
                  f"{integer(last['distance'])} steps.")
     else:
         text += " No firm's betweenness changes."
@@ -465,12 +538,26 @@ def impact_sentence(description: str, by_distance: pd.DataFrame, *, actors: int,
     return markdown("{text}", text=text)
 
 
+def _change(value: float) -> str:
+    """A change in a position measure as its tables show it (:data:`CHANGE_DIGITS` decimals), and "less than 0.0001"
+    for a change too small to show there, rather than a 0.0000 that reads as none.
+
+    >>> _change(0.013373), _change(0.00000903), _change(0.0)
+    ('0.0134', 'less than 0.0001', '0.0000')
+    """
+    shown = number(float(value), CHANGE_DIGITS)
+    if float(value) != 0 and not any(c in "123456789" for c in shown):
+        return f"less than {number(10.0 ** -CHANGE_DIGITS, CHANGE_DIGITS)}"
+    return shown
+
+
 def affected_actors_table(affected: pd.DataFrame, *, top: int = 8) -> Table:
     """The most affected actors of a scenario: distance and the change in each position measure."""
     columns = ["distance", "degree_change", "betweenness_change", "constraint_change", "horizon_change"]
     frame = affected[columns].rename_axis("actor").reset_index()
     return table(frame, integer=["distance", "degree_change", "horizon_change"],
-                 number=["betweenness_change", "constraint_change"], labels=LABELS, top=int(top),
+                 number=["betweenness_change", "constraint_change"],
+                 digits=dict.fromkeys(["betweenness_change", "constraint_change"], CHANGE_DIGITS), labels=LABELS, top=int(top),
                  caption="Firms whose position changes, nearest first")
 
 
@@ -478,7 +565,7 @@ def affected_relationships_table(relationships: pd.DataFrame, *, top: int = 8) -
     """The relationships nearest the change, and how much more (or less) of the network's flow they carry."""
     frame = relationships[["actor_a", "actor_b", "status", "connection_degree", "edge_betweenness_change"]]
     return table(frame.reset_index(drop=True), integer=["connection_degree"], number=["edge_betweenness_change"],
-                 labels=LABELS, top=int(top), caption="Relationships near the change: flow re-routed through them")
+                 digits={"edge_betweenness_change": CHANGE_DIGITS}, labels=LABELS, top=int(top), caption="Relationships near the change: flow re-routed through them")
 
 
 def switch_table(change: pd.DataFrame, parties: Sequence[Any]) -> Table:
@@ -488,6 +575,7 @@ def switch_table(change: pd.DataFrame, parties: Sequence[Any]) -> Table:
     frame = frame.rename_axis("actor").reset_index()
     frame.insert(1, "role", ["customer", "old supplier", "new supplier"])
     return table(frame, integer=["degree", "horizon"], number=["weighted_degree", "betweenness", "constraint"],
+                 digits={"weighted_degree": 3, "betweenness": CHANGE_DIGITS, "constraint": CHANGE_DIGITS},
                  labels={**{k: f"Change in {v[0].lower()}{v[1:]}" for k, v in LABELS.items()}, "actor": "Actor",
                          "role": "Role"}, top=None, caption="Change in the position of the three parties")
 
@@ -550,8 +638,25 @@ def _dependence_bullet(distribution: pd.DataFrame) -> Markdown:
     if total and 2 * balanced < total:
         return markdown("Dependence is more often unequal than balanced ({s} of relationships nearly balanced); the "
                         "share of each side's business says who has power in the dyad.", s=percent(balanced / total))
-    return markdown("Dependence is mostly balanced here ({s} of relationships nearly balanced), so power rarely "
-                    "comes from unequal shares of business.", s=percent(balanced / total) if total else "–")
+    if not total:
+        return markdown("No relationship has business on both sides to compare, so dependence says nothing about power "
+                        "here.")
+    unequal = total - balanced
+    wide = _wide_gaps(distribution)
+    if wide is None:
+        wide = ""
+    else:
+        count, bound = wide
+        wide = (f", {integer(count)} ({percent(count / total)}) over {bound} points" if count else
+                f", though none over {bound} points")
+    if unequal == 0:
+        return markdown("Dependence is balanced in every relationship here (all within {b} percentage points), so "
+                        "unequal shares of business give no side power.", b=number(100 * float(distribution["high"].iloc[0]), 0))
+    return markdown("Dependence is mostly balanced here ({s} of relationships nearly balanced), but not everywhere: "
+                    "{k} relationship{pl} ({u}) {verb} a gap over {b} percentage points{wide}; there the share of each "
+                    "side's business says who has power in the dyad.", s=percent(balanced / total), k=integer(unequal),
+                    pl="s" if unequal != 1 else "", verb="have" if unequal != 1 else "has",
+                    u=percent(unequal / total), b=number(100 * float(distribution["high"].iloc[0]), 0), wide=wide)
 
 
 def _position_bullet(positions: pd.DataFrame) -> Markdown:

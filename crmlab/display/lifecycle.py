@@ -30,13 +30,17 @@ __all__ = [
     "ALPHA",
     "band_table",
     "cost_logit_table",
+    "cost_model_sentence",
     "cost_sentence",
     "data_description",
+    "dissolution_reading_sentence",
     "hmm_sentence",
+    "hmm_stay_note",
     "hmm_tables",
     "initiator_sentence",
     "initiator_table",
     "missing_phase_note",
+    "no_truth_note",
     "period_name",
     "planted_cost_sentence",
     "planted_cost_table",
@@ -57,6 +61,9 @@ __all__ = [
 
 #: The significance level below which a slope counts as evidence in a generated sentence.
 ALPHA = 0.05
+
+#: Decimals of an HMM state's purchase rate, the same in its table and its sentence.
+RATE_DIGITS = 3
 
 _ACTIVE = ("exploration", "expansion", "commitment")
 _PERIOD_NAMES = {"M": "month", "Q": "quarter", "Y": "year", "A": "year", "W": "week", "D": "day"}
@@ -289,22 +296,55 @@ def transition_sentence(probability: pd.DataFrame, *, period: str = "period") ->
     return markdown("{s}.", s="; ".join(parts))
 
 
+def _extreme(means: pd.Series, period: str, *, largest: bool) -> tuple[list[str], str]:
+    """The phases whose mean spell is the longest (or shortest) as the reader sees it (ties named together), and that mean."""
+    shown = _periods(means.max() if largest else means.min(), period)
+    return [str(p) for p, v in means.items() if _periods(v, period) == shown], shown
+
+
+def _longest_shortest(means: pd.Series, period: str) -> str:
+    """"a spell in X lasts longest (mean …), in Y shortest (mean …)" over the phases of ``means``, ties named together."""
+    (longest, most), (shortest, least) = _extreme(means, period, largest=True), _extreme(means, period, largest=False)
+    if most == least:
+        return f"spells in {join_list(means.index)} last {most} on average"
+    head = (f"a spell in {longest[0]} lasts longest (mean {most})" if len(longest) == 1 else
+            f"spells in {join_list(longest)} last longest (each mean {most})")
+    tail = (f"in {shortest[0]} shortest (mean {least})" if len(shortest) == 1 else
+            f"in {join_list(shortest)} shortest (each mean {least})")
+    return f"{head}, {tail}"
+
+
 def spell_sentence(spells: pd.DataFrame, *, period: str = "period") -> Markdown:
-    """Which active phase's spells last longest and shortest (mean periods), from :func:`~crmlab.theories.lifecycle.time_in_phase`.
+    """Which phases' spells last longest and shortest (mean periods), from :func:`~crmlab.theories.lifecycle.time_in_phase`.
+
+    The ranking runs over every phase of the table; when awareness or
+    dissolution is the extreme, a second clause ranks the active phases
+    (exploration, expansion, commitment) alone, and says so.
 
     >>> spells = pd.DataFrame({"phase": ["exploration", "expansion", "commitment"], "mean_periods": [2.0, 6.5, 9.1]})
     >>> print(spell_sentence(spells, period="month"))
     A spell in commitment lasts longest (mean 9.10 months), in exploration shortest (mean 2.00 months).
+    >>> spells = pd.DataFrame({"phase": ["exploration", "expansion", "commitment", "dissolution"],
+    ...                        "mean_periods": [6.40, 6.58, 4.12, 8.56]})
+    >>> print(spell_sentence(spells, period="month"))
+    Of the 4 phases in the table, a spell in dissolution lasts longest (mean 8.56 months), in commitment shortest (mean 4.12 months); among the active phases (exploration, expansion and commitment) alone, a spell in expansion lasts longest (mean 6.58 months), in commitment shortest (mean 4.12 months).
     """
-    means = spells.set_index("phase")["mean_periods"].reindex(list(_ACTIVE)).dropna()
+    from crmlab.theories.lifecycle import PHASES
+
+    means = spells.set_index("phase")["mean_periods"].dropna()
+    means = means.reindex([p for p in PHASES if p in means.index] + [p for p in means.index if p not in PHASES])
     if means.empty:
-        return markdown("No customer is in an active phase.")
-    longest, shortest = means.idxmax(), means.idxmin()
-    if len(means) == 1 or number(means.max(), 2) == number(means.min(), 2):
-        return markdown("Spells in {p} last {m} on average.", p=join_list(means.index),
-                        m=_periods(means.max(), period))
-    return markdown("A spell in {a} lasts longest (mean {x}), in {b} shortest (mean {y}).", a=longest, b=shortest,
-                    x=_periods(means.max(), period), y=_periods(means.min(), period))
+        return markdown("No spell is observed in any phase.")
+    overall = _longest_shortest(means, period)
+    active = means.reindex([p for p in _ACTIVE if p in means.index])
+    if len(means) == len(active) or len(means) == 1:
+        return markdown("{s}.", s=overall[0].upper() + overall[1:])
+    text = f"Of the {integer(len(means))} phases in the table, {overall}"
+    same = all(_extreme(active, period, largest=w) == _extreme(means, period, largest=w) for w in (True, False))
+    if len(active) >= 2 and not same:
+        text += (f"; among the active phases ({join_list(active.index)}) alone, "
+                 f"{_longest_shortest(active, period)}")
+    return markdown("{s}.", s=text)
 
 
 def survival_table(survival: pd.DataFrame, *, period: str = "period") -> Table:
@@ -380,9 +420,9 @@ def hmm_tables(summary: pd.DataFrame, transitions: pd.DataFrame, agreement: pd.D
     >>> states, moves, phases = hmm_tables(summary, P, agreement, period="month")
     >>> print(states)
     Hidden states, least active first
-    State                 Purchases per month  Initial share  Stays to the next month  Mean stay (months)
-    1 (least active)                     0.02           0.0%                    99.0%                 100
-    2 (most active)                      1.20         100.0%                    80.0%                   5
+    State                 Purchases per month  Initial share  Stays to the next month  Expected stay (months, geometric)
+    1 (least active)                    0.020           0.0%                    99.0%                               100.0
+    2 (most active)                     1.200         100.0%                    80.0%                                 5.0
     >>> print(moves.cells.columns.tolist())
     ['From state', 'To 1 (least active)', 'To 2 (most active)']
     """
@@ -391,9 +431,10 @@ def hmm_tables(summary: pd.DataFrame, transitions: pd.DataFrame, agreement: pd.D
     states = summary.assign(state=names)
     states_table = table(states, percent=["initial_share", "p_stay"], number=["purchases_per_period", "expected_stay"],
                          text=["state"], top=None, caption="Hidden states, least active first",
+                         digits={"purchases_per_period": RATE_DIGITS, "expected_stay": 1},
                          labels={"purchases_per_period": f"Purchases per {period}",
                                  "initial_share": "Initial share", "p_stay": f"Stays to the next {period}",
-                                 "expected_stay": f"Mean stay ({period}s)"})
+                                 "expected_stay": f"Expected stay ({period}s, geometric)"})
     moves = pd.DataFrame(np.asarray(transitions, dtype=float), columns=[f"To {s}" for s in names])
     moves.insert(0, "From state", names)
     moves_table = table(moves, percent=list(moves.columns[1:]), top=None,
@@ -415,7 +456,7 @@ def hmm_sentence(summary: pd.DataFrame, agreement: pd.DataFrame, *, period: str 
     The hidden states buy 0.020, 0.560 and 1.21 times a month on average. Most periods of exploration fall in state 1 (least active) (77.0%), of commitment in state 2 (86.0%).
     """
     n = len(summary)
-    rates = join_list([number(float(r)) for r in summary["purchases_per_period"]])
+    rates = join_list([number(float(r), RATE_DIGITS) for r in summary["purchases_per_period"]])
     parts = []
     for phase, row in agreement.iterrows():
         row = row.astype(float)
@@ -423,6 +464,55 @@ def hmm_sentence(summary: pd.DataFrame, agreement: pd.DataFrame, *, period: str 
         parts.append(f"Most periods of {phase} fall in {state}" if not parts else f"of {phase} in {state}")
     return markdown("The hidden states buy {rates} times a {period} on average. {which}.", rates=rates, period=period,
                     which=", ".join(parts))
+
+
+def hmm_stay_note(summary: pd.DataFrame, *, periods: int, period: str = "period") -> Markdown | None:
+    """A note for the hidden states whose expected stay runs past the data's span; None when none does.
+
+    The expected stay of a state is the geometric sojourn time of a Markov
+    chain, 1 / (1 − aₖₖ) periods for a state kept with probability aₖₖ from one
+    period to the next (:attr:`~crmlab.theories.lifecycle.RelationshipHMM.summary`).
+    A stay longer than the ``periods`` the data span was never seen to end: it
+    extrapolates the fitted chain.
+
+    >>> summary = pd.DataFrame({"state": [0, 1, 2], "expected_stay": [713.87, 5.57, 25.43]})
+    >>> print(hmm_stay_note(summary, periods=24, period="month"))
+    The expected stay is the model's geometric mean, 1 / (1 − the chance of staying) months. For state 1 (least active) it is 713.9 months and for state 3 (most active) 25.4 months, past the 24 months the data span: no such stay was seen to end, so these figures extrapolate the fitted chain.
+    >>> hmm_stay_note(summary, periods=1000) is None
+    True
+    """
+    n = len(summary)
+    long = summary[summary["expected_stay"] > periods]
+    if long.empty:
+        return None
+    stays = [f"{'For' if i == 0 else 'for'} state {_state_label(int(k), n)} {'it is ' if i == 0 else ''}"
+             f"{number(float(v), 1)} {period}s" for i, (k, v) in enumerate(zip(long["state"], long["expected_stay"]))]
+    return markdown("The expected stay is the model's geometric mean, 1 / (1 − the chance of staying) {period}s. "
+                    "{stays}, past the {n} {period}s the data span: no such stay was seen to end, so {what} the "
+                    "fitted chain.", period=period, stays=join_list(stays), n=integer(periods),
+                    what="the figure extrapolates" if len(stays) == 1 else "these figures extrapolate")
+
+
+def cost_model_sentence(phases: pd.DataFrame, *, margin: float, cost_per_order: float, cost_per_contact: float,
+                        unit: str = "$") -> Markdown:
+    """The cost model behind the cost-to-serve ratio (:func:`~crmlab.theories.lifecycle.cost_to_serve`), naming only
+    the costs the data can carry: a contact cost only where the data record contacts.
+
+    >>> phases = pd.DataFrame({"orders": [1, 0, 2], "contacts": [0, 0, 0]})
+    >>> print(cost_model_sentence(phases, margin=0.3, cost_per_order=2.0, cost_per_contact=1.0))
+    The cost to serve is $2.00 per order, set against a gross margin of 30% of spend; these data record no contacts, so the $1.00 per contact of the cost model adds nothing here.
+    >>> print(cost_model_sentence(phases.assign(contacts=[2, 1, 0]), margin=0.3, cost_per_order=2.0, cost_per_contact=1.0))
+    The cost to serve is $2.00 per order and $1.00 per contact, set against a gross margin of 30% of spend.
+    """
+    costs = money(float(cost_per_order), unit) + " per order"
+    contacts = "contacts" in phases.columns and float(phases["contacts"].sum()) > 0
+    if contacts:
+        costs += f" and {money(float(cost_per_contact), unit)} per contact"
+    text = f"The cost to serve is {costs}, set against a gross margin of {percent(margin, 0)} of spend"
+    if not contacts:
+        text += (f"; these data record no contacts, so the {money(float(cost_per_contact), unit)} per contact of the "
+                 "cost model adds nothing here")
+    return markdown("{t}.", t=text)
 
 
 def cost_logit_table(logit: Any) -> Table:
@@ -595,6 +685,16 @@ def initiator_sentence(initiators: pd.DataFrame) -> Markdown:
                     top=percent(by.max() / total))
 
 
+def no_truth_note() -> Markdown:
+    """What the page says where the data hold no true phase: the rules cannot be checked, and no error rate is claimed.
+
+    >>> print(no_truth_note())
+    These data hold no true phase of any customer-period, so the rules cannot be checked against one here, and the page claims no rate of false alarms or of dissolutions read late.
+    """
+    return markdown("These data hold no true phase of any customer-period, so the rules cannot be checked against one "
+                    "here, and the page claims no rate of false alarms or of dissolutions read late.")
+
+
 def recovery_sentence(recovery: pd.DataFrame) -> Markdown:
     """How well the rules recover the planted phases (:func:`~crmlab.theories.lifecycle.phase_recovery`).
 
@@ -616,7 +716,8 @@ def recovery_sentence(recovery: pd.DataFrame) -> Markdown:
 
 def reading_the_phases(reach: pd.DataFrame, spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd.DataFrame,
                        logit: Any, *, reduction: float, unit: str = "$", period: str = "period",
-                       min_silence: int = 3, dissolution_factor: float = 3.0, alpha: float = ALPHA) -> Markdown:
+                       min_silence: int = 3, dissolution_factor: float = 3.0, alpha: float = ALPHA,
+                       recovery: pd.DataFrame | None = None) -> Markdown:
     """The closing bullets of the phase report, each stating only what its frame shows.
 
     - how far relationships got (:func:`~crmlab.theories.lifecycle.phase_reach`);
@@ -625,18 +726,62 @@ def reading_the_phases(reach: pd.DataFrame, spells: pd.DataFrame, survival: pd.D
       how many of its entrants stay undissolved
       (:func:`~crmlab.theories.lifecycle.phase_survival`) and what a customer
       in it is worth (:func:`~crmlab.theories.lifecycle.lower_cost_to_serve`), each ranked;
-    - the cost to serve: the logit's sign and p-value, and the what-if's
-      direction;
     - how dissolution is read, in the rule's own thresholds (``min_silence``,
-      ``dissolution_factor``: the parameters of :func:`~crmlab.theories.lifecycle.relationship_phases`).
+      ``dissolution_factor``: the parameters of :func:`~crmlab.theories.lifecycle.relationship_phases`),
+      and — only where the true phases are known (``recovery``, the table of
+      :func:`~crmlab.theories.lifecycle.phase_recovery` on a synthetic world) —
+      how often the rules read an active period as dissolution and a dissolved
+      one as active (:func:`dissolution_reading_sentence`);
+    - the cost to serve: the logit's sign and p-value, and the what-if's
+      direction.
     """
     bullets = [_reach_bullet(reach), _commitment_bullet(spells, survival, what_if, unit, period),
-               markdown("Dissolution is read only after a silence long enough to be unusual {emph}: at least {m} "
-                        "{period}s and {f} times the customer's mean gap between purchases. The rules trade a few "
-                        "{period}s of delay for few false alarms.", emph=Markdown("*for that customer*"),
-                        m=integer(min_silence), period=period, f=number(float(dissolution_factor))),
+               dissolution_reading_sentence(recovery, min_silence=min_silence, dissolution_factor=dissolution_factor,
+                                            period=period),
                _cost_bullet(what_if, logit, reduction, unit, alpha)]
     return Markdown("\n".join(f"* {b.text}" for b in bullets), "\n".join(f"* {b.plain}" for b in bullets))
+
+
+def dissolution_reading_sentence(recovery: pd.DataFrame | None, *, min_silence: int = 3,
+                                 dissolution_factor: float = 3.0, period: str = "period") -> Markdown:
+    """How the rules read dissolution, and — where the true phases are known — what that costs, counted.
+
+    The silence rule of :func:`~crmlab.theories.lifecycle.relationship_phases`
+    waits for a silence of at least ``min_silence`` periods and
+    ``dissolution_factor`` times the customer's mean gap. Against the planted
+    phases of a synthetic world (``recovery``, row shares of
+    :func:`~crmlab.theories.lifecycle.phase_recovery`) its two errors are
+    counted: false alarms (customer-periods of a planted active phase the rules
+    read as dissolution) and dissolutions read late or not at all (planted
+    dissolution periods the rules read as another phase). Real data have no
+    true phase, so with ``recovery=None`` no rate of either error is claimed.
+
+    >>> recovery = pd.DataFrame([[0.776, 0.128, 0.0, 0.096], [0.336, 0.664, 0.0, 0.0], [0.044, 0.327, 0.63, 0.0],
+    ...                          [0.095, 0.073, 0.035, 0.798]], index=["exploration", "expansion", "commitment", "dissolution"],
+    ...                         columns=["exploration", "expansion", "commitment", "dissolution"])
+    >>> print(dissolution_reading_sentence(recovery, period="month").plain)
+    Dissolution is read only after a silence long enough to be unusual for that customer: at least 3 months and 3 times the customer's mean gap between purchases. Against the planted phases, the rules read 9.6% of exploration's customer-months, 0.0% of expansion's and 0.0% of commitment's as dissolution (false alarms), and 20.2% of the planted dissolution months as another phase (a dissolution read late, or not at all).
+    >>> print(dissolution_reading_sentence(None, period="month").plain)
+    Dissolution is read only after a silence long enough to be unusual for that customer: at least 3 months and 3 times the customer's mean gap between purchases. Waiting for that silence reads a dissolution late; these data hold no true phases, so how late, and how often an active customer is wrongly read as gone, cannot be counted here.
+    """
+    rule = markdown("Dissolution is read only after a silence long enough to be unusual {emph}: at least {m} {period}s "
+                    "and {f} times the customer's mean gap between purchases.", emph=Markdown("*for that customer*",
+                                                                                             "for that customer"),
+                    m=integer(min_silence), period=period, f=number(float(dissolution_factor)))
+    if recovery is None:
+        tail = markdown("Waiting for that silence reads a dissolution late; these data hold no true phases, so how "
+                        "late, and how often an active customer is wrongly read as gone, cannot be counted here.")
+    else:
+        read_as = recovery.get("dissolution", pd.Series(0.0, index=recovery.index)).astype(float)
+        active = [p for p in _ACTIVE if p in recovery.index]
+        alarms = [f"{percent(read_as[p])} of {p}'s customer-{period}s" if k == 0 else f"{percent(read_as[p])} of {p}'s"
+                  for k, p in enumerate(active)]
+        text = f"Against the planted phases, the rules read {join_list(alarms)} as dissolution (false alarms)"
+        if "dissolution" in recovery.index:
+            text += (f", and {percent(1 - read_as['dissolution'])} of the planted dissolution {period}s as another "
+                     "phase (a dissolution read late, or not at all)")
+        tail = markdown("{t}.", t=text)
+    return markdown("{rule} {tail}", rule=rule, tail=tail)
 
 
 def _reach_bullet(reach: pd.DataFrame) -> Markdown:
@@ -658,20 +803,25 @@ def _commitment_bullet(spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd
         return markdown("No customer reached commitment, so the data say nothing about how long it lasts or what it "
                         "is worth.")
     active = shares.reindex(list(_ACTIVE)).dropna()
-    rarity = ("the rarest active phase" if active.idxmin() == "commitment" else
-              "the most common active phase" if active.idxmax() == "commitment" else "neither the rarest nor the "
-              "most common active phase")
+    rare, common = active.idxmin() == "commitment", active.idxmax() == "commitment"
+    rarity = ("the rarest active phase" if rare else "the most common active phase" if common else
+              "neither the rarest nor the most common active phase")
     means = spells.set_index("phase")["mean_periods"].reindex(list(_ACTIVE)).dropna()
     order = means.rank(ascending=False, method="min")
-    if order["commitment"] == 1:
+    longest, shortest = order["commitment"] == 1, order["commitment"] == len(means)
+    if longest:
         spell = f"its spells are the longest of the active phases (mean {_periods(means['commitment'], period)})"
-    elif order["commitment"] == len(means):
-        spell = (f"yet its spells are the shortest of the active phases (mean {_periods(means['commitment'], period)}, "
+    elif shortest:
+        spell = (f"its spells are the shortest of the active phases (mean {_periods(means['commitment'], period)}, "
                  f"against {_periods(means.max(), period)} in {means.idxmax()})")
     else:
-        spell = (f"its spells are neither the longest nor the shortest (mean {_periods(means['commitment'], period)}; "
-                 f"{means.idxmax()} {_periods(means.max(), period)})")
-    k, last = _common_horizon(survival, _ACTIVE)
+        spell = (f"its spells are neither the longest nor the shortest of the active phases (mean "
+                 f"{_periods(means['commitment'], period)}; {means.idxmax()} {_periods(means.max(), period)})")
+    # rare and short (or common and long) agree; rare but long (or common but short) is a contrast
+    joint = ("and" if (rare and shortest) or (common and longest) else
+             "but" if (rare and longest) or (common and shortest) else ";")
+    spell = f", {joint} {spell}" if joint != ";" else f"; {spell}"
+    k, last = _common_horizon(survival, _ACTIVE + ("awareness",))
     if "commitment" in last.index:
         rank = last.rank(ascending=False, method="min")["commitment"]
         word = "the most" if rank == 1 else "the fewest" if rank == len(last) else "fewer than in " + last.idxmax()
@@ -681,7 +831,7 @@ def _commitment_bullet(spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd
                 f"{word} ({percent(last.max())})")
     else:
         stay = "its survival is not observed"
-    values = what_if.set_index("phase")["clv_before"].reindex(list(_ACTIVE)).dropna()
+    values = what_if.set_index("phase")["clv_before"].dropna()
     if "commitment" in values.index:
         top = values.idxmax() == "commitment"
         worth = (f"a customer in it is worth {money(values['commitment'], unit)}, the most of any phase" if top else
@@ -689,7 +839,7 @@ def _commitment_bullet(spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd
                  f"({money(values.max(), unit)})")
     else:
         worth = "its value is not estimated"
-    return markdown("Commitment holds {s} of customer-periods, {rarity}; {spell}. {stay}; {worth}.",
+    return markdown("Commitment holds {s} of customer-periods, {rarity}{spell}. {stay}; {worth}.",
                     s=percent(shares["commitment"]), rarity=rarity, spell=spell, stay=stay[0].upper() + stay[1:],
                     worth=worth)
 

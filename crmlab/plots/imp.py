@@ -171,19 +171,31 @@ def plot_connected_impact(affected: pd.DataFrame, *, measure: str = "betweenness
 
     Takes ``affected_actors`` of a connected-relationship scenario
     (:func:`crmlab.theories.imp.relationship_change_impact`,
-    :func:`crmlab.theories.imp.supplier_switch`).
+    :func:`crmlab.theories.imp.supplier_switch`). Only the ``top`` actors with
+    the largest absolute change are drawn, and the title says so; the legend
+    lists every distance at which an actor is affected, in the same colours
+    whatever is drawn, and marks the distances none of whose actors is drawn.
     """
     sns = seaborn()
     data = affected.reindex(affected[measure].abs().sort_values(ascending=False).index).head(int(top)).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(10, 0.4 * len(data) + 1.8))
+    fig, ax = plt.subplots(figsize=(10, 0.4 * len(data) + 2.2))
+    every = affected["distance"].fillna(-1).astype(int)
+    palette = dict(zip(sorted(every.unique()), sns.color_palette("viridis", every.nunique())))
     distance = data["distance"].fillna(-1).astype(int)
-    palette = dict(zip(sorted(distance.unique()), sns.color_palette("viridis", distance.nunique())))
     ax.barh(data.index.astype(str), data[measure], color=[palette[d] for d in distance])
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c, label=f"{d} step{'s' if d != 1 else ''}" if d >= 0 else "unreachable")
-               for d, c in palette.items()]
+    drawn = set(distance)
+
+    def name(d: int) -> str:
+        text = f"{d} step{'s' if d != 1 else ''}" if d >= 0 else "unreachable"
+        return text if d in drawn else f"{text} (none drawn)"
+
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c, label=name(d)) for d, c in palette.items()]
     ax.legend(handles=handles, title="Distance to the change", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.axvline(0, color="0.5", lw=0.8)
+    what = AXIS_LABELS.get(measure, measure.replace("_", " ")).split(" (")[0].lower()
+    shown = (f"all {len(data)} firms whose position changed" if len(data) == len(affected) else
+             f"the {len(data)} of the {len(affected)} firms whose position changed, those with the largest {what}")
     ax.set_xlabel(AXIS_LABELS.get(measure, measure.replace("_", " ")))
     ax.set_ylabel("Actor")
-    ax.set_title(title or "Who is affected by the change (connected relationships)")
+    ax.set_title(f"{title or 'Who is affected by the change (connected relationships)'}\nDrawn: {shown}")
     return finish(fig)

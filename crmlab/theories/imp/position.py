@@ -237,19 +237,21 @@ def network_communities(graph: nx.Graph, *, weight: str | None = "weight", resol
     """Communities of densely tied actors by Louvain modularity optimisation (Blondel et al. 2008).
 
     ``networkx.community.louvain_communities`` with a seed drawn from ``rng``,
-    so the partition is reproducible. Communities are numbered 0, 1, … from the
-    largest; the Series' ``attrs["modularity"]`` holds Newman's modularity of
-    the partition.
+    so the partition is reproducible. Communities are numbered 1, 2, … from the
+    largest (as readers count them, and as :func:`simulate_b2b_network`
+    numbers its planted clusters), so a community has the same number on every
+    page that shows it; the Series' ``attrs["modularity"]`` holds Newman's
+    modularity of the partition.
 
     >>> G = nx.disjoint_union(nx.complete_graph(4), nx.complete_graph(3))
     >>> network_communities(G, rng=1).tolist()
-    [0, 0, 0, 0, 1, 1, 1]
+    [1, 1, 1, 1, 2, 2, 2]
     """
     graph = _simple(graph)
     seed = int(np.random.default_rng(rng).integers(2**31 - 1))
     parts = nx.community.louvain_communities(graph, weight=weight, resolution=resolution, seed=seed)
     parts = sorted(parts, key=lambda p: (-len(p), min(map(str, p))))
-    label = {v: k for k, part in enumerate(parts) for v in part}
+    label = {v: k for k, part in enumerate(parts, start=1) for v in part}
     out = pd.Series([label[v] for v in graph.nodes], index=pd.Index(list(graph.nodes), name="actor"), name="community")
     out.attrs["modularity"] = float(nx.community.modularity(graph, parts, weight=weight, resolution=resolution))
     return out

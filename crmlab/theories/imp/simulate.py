@@ -43,7 +43,8 @@ class SimulatedB2BNetwork:
     """The four tables and the ground truth of :func:`simulate_b2b_network`.
 
     ``actors``, ``episodes``, ``resource_ties``, ``activity_links`` (canonical
-    tables); ``communities`` (actor → planted cluster), ``brokers`` (the planted
+    tables); ``communities`` (actor → planted cluster, numbered 1, 2, … like
+    :func:`~crmlab.theories.imp.network_communities`), ``brokers`` (the planted
     broker ids) and ``relationships`` (each dyad's latent ``episodes_per_year``,
     ``start``, ``end`` and whether it ``dissolved``).
     """
@@ -155,7 +156,7 @@ def simulate_b2b_network(
         resource_ties=pd.DataFrame(resource_rows, columns=["actor_id", "partner_id", "resource", "tie", "weight"]),
         activity_links=pd.DataFrame(activity_rows, columns=["upstream_id", "upstream_activity", "downstream_id",
                                                             "downstream_activity", "weight"]),
-        communities=pd.Series(community, index=pd.Index(ids, name="actor"), name="community"),
+        communities=pd.Series(community_arr + 1, index=pd.Index(ids, name="actor"), name="community"),
         brokers=brokers,
         relationships=relationships.sort_values(["actor_a", "actor_b"], ignore_index=True),
     )
