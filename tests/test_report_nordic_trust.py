@@ -257,14 +257,44 @@ def test_the_prediction_sentence_follows_the_odds_ratios():
     assert any("No index predicts whether the customer stays" in c for c in claims)
 
 
+@pytest.mark.parametrize(("ors", "ps", "user_log", "synthetic"), [
+    ([1.5, 1.6, 1.7], [0.001] * 3, "Each index predicts whether the customer stays, as the Nordic School claims",
+     "Each index predicts whether the customer stays, as it should: this synthetic world was built so that staying"),
+    ([1.5, 0.6, 1.02], [0.001, 0.001, 0.8], "Only interaction predicts whether the customer stays: the Nordic School's",
+     "Only interaction predicts whether the customer stays, although this synthetic world was built so that staying"),
+    ([1.1, 0.9, 1.0], [0.5] * 3, "No index predicts whether the customer stays: the Nordic School's claim",
+     "No index predicts whether the customer stays, although this synthetic world was built so that staying"),
+])
+def test_the_prediction_claim_is_chosen_by_the_source(ors, ps, user_log, synthetic):
+    """simulate_interactions makes staying and every behaviour rise with one latent quality (its code, read here), so
+    on its log a prediction is built in and must not be sold as evidence for the theory; on a user's log it is the
+    finding. The odds ratios flip the claim (all, some, none) under either source."""
+    alpha = pd.DataFrame({"dimension": ["value"], "cronbach_alpha": [0.8]})
+    corr = pd.DataFrame(np.eye(3), index=nordic_show.DIMENSIONS, columns=nordic_show.DIMENSIONS)
+    dia = pd.DataFrame({"firm_response_rate": [0.5], "customer_response_rate": [0.5], "firm_latency_hours": [1.0],
+                        "customer_latency_hours": [2.0]})
+    own = str(nordic_show.conclusions(alpha, corr, _odds(ors, ps), dia))
+    built = str(nordic_show.conclusions(alpha, corr, _odds(ors, ps), dia, synthetic=True))
+    assert user_log in own and "synthetic" not in own
+    assert synthetic in built and "as the Nordic School claims" not in built
+    assert re.search(r"only a real log can test|a real one can", built)
+
+
 @pytest.mark.parametrize(("alphas", "starts"), [
     ([0.71, 0.8, 0.9], "The sub-indicators of interaction, dialogue and value hang together"),
     ([0.69, 0.8, 0.9], "The sub-indicators of dialogue and value hang together (α = 0.80 and 0.90); those of interaction do not (α = 0.69"),
-    ([0.02, 0.14, -0.02], "The sub-indicators of interaction, dialogue and value do not (α = 0.02, 0.14 and -0.02"),
+    ([0.02, 0.14, -0.02], "The sub-indicators of interaction, dialogue and value do not hang together "
+                          "(α = 0.02, 0.14 and -0.02, all below 0.7)"),
+    ([0.02, 0.8, -0.02], "The sub-indicators of dialogue hang together (α = 0.80); those of interaction and value do "
+                         "not (α = 0.02 and -0.02, both below 0.7)"),
 ])
 def test_the_alpha_sentence_flips_at_seven_tenths(alphas, starts):
+    """Nunnally's (1978) 0.7: the dimensions named on each side are those on that side of it, and the sentence's
+    first clause always says what the sub-indicators do or do not do (the reviewer's garbled "… value do not (α")."""
     alpha = pd.DataFrame({"dimension": list(nordic_show.DIMENSIONS), "cronbach_alpha": alphas})
-    assert str(nordic_show.reliability_sentence(alpha)).startswith(starts)
+    text = str(nordic_show.reliability_sentence(alpha))
+    assert text.startswith(starts)
+    assert "hang together" in text.split(";")[0].split("(")[0]
 
 
 def test_the_correlation_sentence_flips_at_its_thresholds():
@@ -404,6 +434,9 @@ def test_the_nordic_page_on_a_hostile_file_is_inert_and_says_what_it_ran_on(tmp_
     assert f"249.61 {HOSTILE}" in " ".join(td.get_text() for td in body.find_all("td"))  # the unit, as text
     assert "synthetic interaction log" not in text and "Planted quality" not in text
     assert "What the triplet tells a relationship manager" in text
+    assert "as the Nordic School claims" in text or "Nordic School's claim" in text  # a finding on a user's log
+    tables = body.find_all("table")
+    assert len(tables) == 6 and all(t.find("caption") for t in tables)
 
 
 def test_the_trust_commitment_page_on_a_hostile_file_is_inert_and_follows_what_ran(tmp_path):
