@@ -129,6 +129,91 @@ def test_the_hypotheses_sentence_names_exactly_the_unsupported_hypotheses():
     assert str(tc_show.hypotheses_sentence(held)).startswith("1 of 1 hypothesis is supported")
 
 
+def test_planted_indirect_effects_are_sums_of_products_of_paths_along_routes():
+    """Wright's (1934) tracing rules, by hand for the default KMV paths: each route's product of paths, summed."""
+    planted = tc_show.planted_indirect_effects(DEFAULT_PATHS).set_index(["cause", "outcome"])["indirect"]
+    p = DEFAULT_PATHS
+    by_hand = {
+        ("opportunistic_behavior", "acquiescence"): p[("opportunistic_behavior", "trust")] * p[("trust", "commitment")]
+        * p[("commitment", "acquiescence")],
+        ("shared_values", "acquiescence"): (p[("shared_values", "commitment")] + p[("shared_values", "trust")]
+                                            * p[("trust", "commitment")]) * p[("commitment", "acquiescence")],
+        ("trust", "cooperation"): p[("trust", "commitment")] * p[("commitment", "cooperation")],
+        ("communication", "uncertainty"): p[("communication", "trust")] * p[("trust", "uncertainty")],
+    }
+    for pair, value in by_hand.items():
+        assert planted[pair] == pytest.approx(value)
+    # no route, no indirect effect; a direct path alone is not one
+    assert ("termination_costs", "uncertainty") not in planted.index and ("communication", "trust") not in planted.index
+
+
+def _types(kinds, claims, truth=None):
+    """A mediation frame by hand: one pair per kind, cause a, b, c … of outcome y, with the KMV model's claims."""
+    causes = list("abcdefgh")[: len(kinds)]
+    frame = pd.DataFrame({"cause": causes, "outcome": "y", "mediation": kinds, "kmv_claim": claims})
+    frame["as_claimed"] = frame["mediation"] == frame["kmv_claim"]
+    return frame if truth is None else frame.assign(true_indirect=truth)
+
+
+def test_the_mediation_conclusion_counts_what_the_mediation_table_shows(kmv_world):
+    """The reviewer's case: the summary said trust and commitment carry the effects of every antecedent to every
+    outcome while the table showed pairs with no effect. Frames built so the counts and the verdict flip; every count
+    is recomputed here from the frame."""
+    _, _, kmv, rival = kmv_world
+    reliability = pd.DataFrame({"construct": ["trust"], "cronbach_alpha": [0.8], "composite_reliability": [0.8],
+                                "ave": [0.6], "min_item_total": [0.6]})
+    comparison = compare_path_models(kmv, rival)
+    linked, unlinked = "indirect-only", "no-effect"
+    types = _types(["indirect-only", "indirect-only", "complementary", "no-effect", "no-effect", "no-effect"],
+                   [linked] * 4 + [unlinked] * 2)
+    carried = int(types["mediation"].isin(["indirect-only", "complementary", "competitive"]).sum())
+    text = str(tc_show.conclusions(reliability, kmv.table, types, comparison))
+    assert carried == 3 and "carry the effect for 3 of the 6 antecedent–outcome pairs (2 fully and 1 partly); 3 show no effect." in text
+    assert "carry effects of" not in text
+    assert "Of the 4 pairs the KMV model links through trust and commitment, 2 are mediated fully and 1 partly" in text
+    assert "carry less than the KMV model claims; effects that bypass them" in text  # 2 of 4 is not most
+    assert "For 1 of them no effect shows once direct paths are allowed (d → y)" in text
+    assert "The 2 pairs it does not link show no effect, as it claims." in text
+    # an unlinked pair with an effect is named; a fourth full mediation makes it most of the linked pairs
+    flipped = types.assign(mediation=["indirect-only"] * 4 + ["indirect-only", "no-effect"])
+    flipped["as_claimed"] = flipped["mediation"] == flipped["kmv_claim"]
+    text = str(tc_show.conclusions(reliability, kmv.table, flipped, comparison))
+    assert "4 are mediated fully — the case for managing trust and commitment" in text
+    assert "1 of the 2 pairs it does not link shows an effect it does not claim (e → y)" in text
+    # a synthetic survey: full mediation was planted, so finding it checks the method, not the theory
+    planted = flipped.assign(true_indirect=[0.1, 0.2, 0.1, 0.05, 0.0, 0.0])
+    text = str(tc_show.conclusions(reliability, kmv.table, planted, comparison))
+    assert "generated with full mediation for all 4" in text and "the case for managing" not in text
+    # the KMV model's own test, beside the rival's no-effect verdict on pair d
+    own = pd.DataFrame({"cause": ["d"], "outcome": ["y"], "indirect": [0.03], "ci_low": [0.01], "ci_high": [0.05]})
+    assert "finds a route for it" in str(tc_show.conclusions(reliability, kmv.table, types, comparison, kmv_indirect=own))
+    assert "finds none of them either" in str(tc_show.conclusions(reliability, kmv.table, types, comparison,
+                                                                  kmv_indirect=own.assign(ci_low=-0.01)))
+
+
+def test_the_two_mediation_tests_are_told_apart_and_the_truth_decides():
+    """Pairs built so each kind of (dis)agreement occurs once: a and d found by both, b only by the KMV model, c only
+    by the rival model, e tested only by the rival (no KMV route). The planted truth flips the verdicts: b's route is
+    real (the rival misses it), c's is not (the rival's false detection)."""
+    kmv = pd.DataFrame({"cause": list("abcd"), "outcome": "y", "indirect": [0.10, 0.03, 0.01, -0.08],
+                        "ci_low": [0.05, 0.01, -0.02, -0.12], "ci_high": [0.15, 0.05, 0.04, -0.04]})
+    types = pd.DataFrame({"cause": list("abcde"), "outcome": "y", "indirect": [0.11, 0.02, 0.06, -0.09, 0.0],
+                          "indirect_ci_low": [0.05, -0.04, 0.01, -0.14, -0.05],
+                          "indirect_ci_high": [0.17, 0.08, 0.11, -0.04, 0.05]})
+    text = str(tc_show.mediation_tests_sentence(kmv, types))
+    assert "inside the KMV model, which has no direct path" in text and "inside the rival model, where every" in text
+    assert "The two agree on 2 of the 4 pairs both test." in text
+    assert "For 1 pair the KMV model's interval excludes 0 and the rival model's does not (b → y); there the rival " \
+           "model's intervals are wider (median width 0.120 against 0.040)" in text
+    assert "For 1 pair the rival model's interval excludes 0 and the KMV model's does not (c → y)" in text
+    assert "The 1 pair the KMV model does not link (e → y) has no route in it" in text and "synthetic" not in text
+    truth = str(tc_show.mediation_tests_sentence(kmv, types.assign(true_indirect=[0.1, 0.03, 0.0, -0.1, 0.0])))
+    assert "the 1 pair that only the KMV model finds has a planted indirect effect (0.030): the rival model's test misses it" in truth
+    assert "the 1 pair that only the rival model finds has no indirect effect planted: the rival model's interval is a false detection" in truth
+    agree = str(tc_show.mediation_tests_sentence(kmv.iloc[[0, 3]], types.iloc[[0, 3]]))
+    assert "The two agree on all 2 pairs both test." in agree and "For " not in agree
+
+
 @pytest.mark.parametrize(("aic", "bic", "words"), [
     ((7387.5, 7424.0), (7495.2, 7663.5), "Both AIC (7,387.5 against 7,424.0) and BIC (7,495.2 against 7,663.5) are lower for the KMV model"),
     ((7430.0, 7424.0), (7700.0, 7663.5), "are lower for the rival model"),
@@ -366,6 +451,55 @@ def test_the_indicator_table_writes_each_sub_indicator_in_its_unit(nordic_world)
     assert "…" not in "".join(cells["Definition"]) and "acts" not in cells.index
 
 
+@pytest.mark.parametrize(("acts", "median"), [([10, 12, 11], "11"), ([10, 11], "10.5")])
+def test_the_levels_table_writes_a_median_count_as_a_count(acts, median):
+    """A median of counts is a count or halfway between two (numpy's median, recomputed here): "11", "10.5", never
+    "11.0" (the reviewer's "Act counts print as 11.0")."""
+    assert f"{np.median(acts):g}" == median
+    n = len(acts)
+    eps = pd.DataFrame({"n_acts": [sum(acts)], "completed": [True]})
+    levels = pd.DataFrame({"n_acts": acts, "n_episodes": [1] * n, "n_sequences": [1] * n, "tenure_days": [1.25] * n})
+    cells = nordic_show.levels_table(eps, pd.DataFrame({"n_episodes": [1] * n}), levels).cells.set_index("Level")
+    assert cells.loc["Acts", "Median"] == median and cells.loc["Episodes", "Median"] == "1"
+    assert cells.loc["Tenure (days)", "Median"] == "1.2" and cells.loc["Acts", "Largest"] == str(max(acts))
+
+
+def test_every_reader_table_of_both_reports_has_a_caption(nordic_world, kmv_world):
+    """Each table the two notebooks show, built from the synthetic worlds, carries a caption above it."""
+    world, log, profile = nordic_world
+    inter, dia, val = interaction_scores(log), dialogue_scores(log), value_scores(log)
+    from crmlab.theories.nordic import (
+        dimension_correlations,
+        episodes,
+        next_period_activity,
+        predictive_validity,
+        relationship_levels,
+        sequences,
+        subindicator_alpha,
+    )
+
+    eps = episodes(log, "2D")
+    segments = nordic_show.segment_profiles(nordic_show.customer_profiles(profile, world.quality), 3)
+    odds, _ = predictive_validity(profile, next_period_activity(log))
+    nordic_tables = [nordic_show.levels_table(eps, sequences(eps, "30D"), relationship_levels(log)),
+                     nordic_show.indicator_table(inter, dia, val), nordic_show.segment_table(segments),
+                     nordic_show.alpha_table(subindicator_alpha(profile)),
+                     nordic_show.correlation_table(dimension_correlations(profile)), nordic_show.odds_table(odds)]
+    survey, scores, kmv, rival = kmv_world
+    indirect = kmv.effects().query("indirect != 0").assign(ci_low=0.01, ci_high=0.2, significant=True)
+    types = tc_show.mediation_types(indirect, rival.table, claimed=indirect, truth=survey.paths)
+    paths = tc_show.sem_path_frame(kmv.table, None, survey.paths)
+    responses = survey.responses.assign(invalid=False, problems="")
+    tc_tables = [tc_show.flagged_table(responses), tc_show.reliability_table(reliability_table(survey.responses)),
+                 tc_show.path_table(kmv.table, survey.paths), tc_show.indirect_effects_table(indirect, survey.paths),
+                 tc_show.comparison_table(compare_path_models(kmv, rival)), tc_show.mediation_table(types),
+                 tc_show.sem_fit_table(pd.Series({"CFI": 0.99, "RMSEA": 0.03})), tc_show.sem_path_table(paths),
+                 tc_show.correlation_check_table(kmv.table, kmv.table)]
+    for shown in nordic_tables + tc_tables:
+        caption = BeautifulSoup(shown.to_html(), "html.parser").find("caption")
+        assert shown.caption and caption is not None and caption.get_text() == shown.caption
+
+
 # ----- figures ------------------------------------------------------------------------------------------------
 
 
@@ -466,6 +600,9 @@ def test_the_trust_commitment_page_on_a_hostile_file_is_inert_and_follows_what_r
     assert "True β" not in text and "planted" not in text
     assert "The latent-variable SEM did not run: it was turned off" in text
     assert "as the SEM comparison shows" not in text
+    assert "The two mediation tables test different things" in text and "True indirect" not in text
+    tables = body.find_all("table")
+    assert len(tables) >= 6 and all(t.find("caption") for t in tables)
 
 
 def test_a_conclusion_without_a_fitted_logit_says_why_and_claims_no_prediction():
