@@ -129,6 +129,91 @@ def test_the_hypotheses_sentence_names_exactly_the_unsupported_hypotheses():
     assert str(tc_show.hypotheses_sentence(held)).startswith("1 of 1 hypothesis is supported")
 
 
+def test_planted_indirect_effects_are_sums_of_products_of_paths_along_routes():
+    """Wright's (1934) tracing rules, by hand for the default KMV paths: each route's product of paths, summed."""
+    planted = tc_show.planted_indirect_effects(DEFAULT_PATHS).set_index(["cause", "outcome"])["indirect"]
+    p = DEFAULT_PATHS
+    by_hand = {
+        ("opportunistic_behavior", "acquiescence"): p[("opportunistic_behavior", "trust")] * p[("trust", "commitment")]
+        * p[("commitment", "acquiescence")],
+        ("shared_values", "acquiescence"): (p[("shared_values", "commitment")] + p[("shared_values", "trust")]
+                                            * p[("trust", "commitment")]) * p[("commitment", "acquiescence")],
+        ("trust", "cooperation"): p[("trust", "commitment")] * p[("commitment", "cooperation")],
+        ("communication", "uncertainty"): p[("communication", "trust")] * p[("trust", "uncertainty")],
+    }
+    for pair, value in by_hand.items():
+        assert planted[pair] == pytest.approx(value)
+    # no route, no indirect effect; a direct path alone is not one
+    assert ("termination_costs", "uncertainty") not in planted.index and ("communication", "trust") not in planted.index
+
+
+def _types(kinds, claims, truth=None):
+    """A mediation frame by hand: one pair per kind, cause a, b, c … of outcome y, with the KMV model's claims."""
+    causes = list("abcdefgh")[: len(kinds)]
+    frame = pd.DataFrame({"cause": causes, "outcome": "y", "mediation": kinds, "kmv_claim": claims})
+    frame["as_claimed"] = frame["mediation"] == frame["kmv_claim"]
+    return frame if truth is None else frame.assign(true_indirect=truth)
+
+
+def test_the_mediation_conclusion_counts_what_the_mediation_table_shows(kmv_world):
+    """The reviewer's case: the summary said trust and commitment carry the effects of every antecedent to every
+    outcome while the table showed pairs with no effect. Frames built so the counts and the verdict flip; every count
+    is recomputed here from the frame."""
+    _, _, kmv, rival = kmv_world
+    reliability = pd.DataFrame({"construct": ["trust"], "cronbach_alpha": [0.8], "composite_reliability": [0.8],
+                                "ave": [0.6], "min_item_total": [0.6]})
+    comparison = compare_path_models(kmv, rival)
+    linked, unlinked = "indirect-only", "no-effect"
+    types = _types(["indirect-only", "indirect-only", "complementary", "no-effect", "no-effect", "no-effect"],
+                   [linked] * 4 + [unlinked] * 2)
+    carried = int(types["mediation"].isin(["indirect-only", "complementary", "competitive"]).sum())
+    text = str(tc_show.conclusions(reliability, kmv.table, types, comparison))
+    assert carried == 3 and "carry the effect for 3 of the 6 antecedent–outcome pairs (2 fully and 1 partly); 3 show no effect." in text
+    assert "carry effects of" not in text
+    assert "Of the 4 pairs the KMV model links through trust and commitment, 2 are mediated fully and 1 partly" in text
+    assert "carry less than the KMV model claims; effects that bypass them" in text  # 2 of 4 is not most
+    assert "For 1 of them no effect shows once direct paths are allowed (d → y)" in text
+    assert "The 2 pairs it does not link show no effect, as it claims." in text
+    # an unlinked pair with an effect is named; a fourth full mediation makes it most of the linked pairs
+    flipped = types.assign(mediation=["indirect-only"] * 4 + ["indirect-only", "no-effect"])
+    flipped["as_claimed"] = flipped["mediation"] == flipped["kmv_claim"]
+    text = str(tc_show.conclusions(reliability, kmv.table, flipped, comparison))
+    assert "4 are mediated fully — the case for managing trust and commitment" in text
+    assert "1 of the 2 pairs it does not link shows an effect it does not claim (e → y)" in text
+    # a synthetic survey: full mediation was planted, so finding it checks the method, not the theory
+    planted = flipped.assign(true_indirect=[0.1, 0.2, 0.1, 0.05, 0.0, 0.0])
+    text = str(tc_show.conclusions(reliability, kmv.table, planted, comparison))
+    assert "generated with full mediation for all 4" in text and "the case for managing" not in text
+    # the KMV model's own test, beside the rival's no-effect verdict on pair d
+    own = pd.DataFrame({"cause": ["d"], "outcome": ["y"], "indirect": [0.03], "ci_low": [0.01], "ci_high": [0.05]})
+    assert "finds a route for it" in str(tc_show.conclusions(reliability, kmv.table, types, comparison, kmv_indirect=own))
+    assert "finds none of them either" in str(tc_show.conclusions(reliability, kmv.table, types, comparison,
+                                                                  kmv_indirect=own.assign(ci_low=-0.01)))
+
+
+def test_the_two_mediation_tests_are_told_apart_and_the_truth_decides():
+    """Pairs built so each kind of (dis)agreement occurs once: a and d found by both, b only by the KMV model, c only
+    by the rival model, e tested only by the rival (no KMV route). The planted truth flips the verdicts: b's route is
+    real (the rival misses it), c's is not (the rival's false detection)."""
+    kmv = pd.DataFrame({"cause": list("abcd"), "outcome": "y", "indirect": [0.10, 0.03, 0.01, -0.08],
+                        "ci_low": [0.05, 0.01, -0.02, -0.12], "ci_high": [0.15, 0.05, 0.04, -0.04]})
+    types = pd.DataFrame({"cause": list("abcde"), "outcome": "y", "indirect": [0.11, 0.02, 0.06, -0.09, 0.0],
+                          "indirect_ci_low": [0.05, -0.04, 0.01, -0.14, -0.05],
+                          "indirect_ci_high": [0.17, 0.08, 0.11, -0.04, 0.05]})
+    text = str(tc_show.mediation_tests_sentence(kmv, types))
+    assert "inside the KMV model, which has no direct path" in text and "inside the rival model, where every" in text
+    assert "The two agree on 2 of the 4 pairs both test." in text
+    assert "For 1 pair the KMV model's interval excludes 0 and the rival model's does not (b → y); there the rival " \
+           "model's intervals are wider (median width 0.120 against 0.040)" in text
+    assert "For 1 pair the rival model's interval excludes 0 and the KMV model's does not (c → y)" in text
+    assert "The 1 pair the KMV model does not link (e → y) has no route in it" in text and "synthetic" not in text
+    truth = str(tc_show.mediation_tests_sentence(kmv, types.assign(true_indirect=[0.1, 0.03, 0.0, -0.1, 0.0])))
+    assert "the 1 pair that only the KMV model finds has a planted indirect effect (0.030): the rival model's test misses it" in truth
+    assert "the 1 pair that only the rival model finds has no indirect effect planted: the rival model's interval is a false detection" in truth
+    agree = str(tc_show.mediation_tests_sentence(kmv.iloc[[0, 3]], types.iloc[[0, 3]]))
+    assert "The two agree on all 2 pairs both test." in agree and "For " not in agree
+
+
 @pytest.mark.parametrize(("aic", "bic", "words"), [
     ((7387.5, 7424.0), (7495.2, 7663.5), "Both AIC (7,387.5 against 7,424.0) and BIC (7,495.2 against 7,663.5) are lower for the KMV model"),
     ((7430.0, 7424.0), (7700.0, 7663.5), "are lower for the rival model"),
@@ -257,14 +342,44 @@ def test_the_prediction_sentence_follows_the_odds_ratios():
     assert any("No index predicts whether the customer stays" in c for c in claims)
 
 
+@pytest.mark.parametrize(("ors", "ps", "user_log", "synthetic"), [
+    ([1.5, 1.6, 1.7], [0.001] * 3, "Each index predicts whether the customer stays, as the Nordic School claims",
+     "Each index predicts whether the customer stays, as it should: this synthetic world was built so that staying"),
+    ([1.5, 0.6, 1.02], [0.001, 0.001, 0.8], "Only interaction predicts whether the customer stays: the Nordic School's",
+     "Only interaction predicts whether the customer stays, although this synthetic world was built so that staying"),
+    ([1.1, 0.9, 1.0], [0.5] * 3, "No index predicts whether the customer stays: the Nordic School's claim",
+     "No index predicts whether the customer stays, although this synthetic world was built so that staying"),
+])
+def test_the_prediction_claim_is_chosen_by_the_source(ors, ps, user_log, synthetic):
+    """simulate_interactions makes staying and every behaviour rise with one latent quality (its code, read here), so
+    on its log a prediction is built in and must not be sold as evidence for the theory; on a user's log it is the
+    finding. The odds ratios flip the claim (all, some, none) under either source."""
+    alpha = pd.DataFrame({"dimension": ["value"], "cronbach_alpha": [0.8]})
+    corr = pd.DataFrame(np.eye(3), index=nordic_show.DIMENSIONS, columns=nordic_show.DIMENSIONS)
+    dia = pd.DataFrame({"firm_response_rate": [0.5], "customer_response_rate": [0.5], "firm_latency_hours": [1.0],
+                        "customer_latency_hours": [2.0]})
+    own = str(nordic_show.conclusions(alpha, corr, _odds(ors, ps), dia))
+    built = str(nordic_show.conclusions(alpha, corr, _odds(ors, ps), dia, synthetic=True))
+    assert user_log in own and "synthetic" not in own
+    assert synthetic in built and "as the Nordic School claims" not in built
+    assert re.search(r"only a real log can test|a real one can", built)
+
+
 @pytest.mark.parametrize(("alphas", "starts"), [
     ([0.71, 0.8, 0.9], "The sub-indicators of interaction, dialogue and value hang together"),
     ([0.69, 0.8, 0.9], "The sub-indicators of dialogue and value hang together (α = 0.80 and 0.90); those of interaction do not (α = 0.69"),
-    ([0.02, 0.14, -0.02], "The sub-indicators of interaction, dialogue and value do not (α = 0.02, 0.14 and -0.02"),
+    ([0.02, 0.14, -0.02], "The sub-indicators of interaction, dialogue and value do not hang together "
+                          "(α = 0.02, 0.14 and -0.02, all below 0.7)"),
+    ([0.02, 0.8, -0.02], "The sub-indicators of dialogue hang together (α = 0.80); those of interaction and value do "
+                         "not (α = 0.02 and -0.02, both below 0.7)"),
 ])
 def test_the_alpha_sentence_flips_at_seven_tenths(alphas, starts):
+    """Nunnally's (1978) 0.7: the dimensions named on each side are those on that side of it, and the sentence's
+    first clause always says what the sub-indicators do or do not do (the reviewer's garbled "… value do not (α")."""
     alpha = pd.DataFrame({"dimension": list(nordic_show.DIMENSIONS), "cronbach_alpha": alphas})
-    assert str(nordic_show.reliability_sentence(alpha)).startswith(starts)
+    text = str(nordic_show.reliability_sentence(alpha))
+    assert text.startswith(starts)
+    assert "hang together" in text.split(";")[0].split("(")[0]
 
 
 def test_the_correlation_sentence_flips_at_its_thresholds():
@@ -336,28 +451,91 @@ def test_the_indicator_table_writes_each_sub_indicator_in_its_unit(nordic_world)
     assert "…" not in "".join(cells["Definition"]) and "acts" not in cells.index
 
 
+@pytest.mark.parametrize(("acts", "median"), [([10, 12, 11], "11"), ([10, 11], "10.5")])
+def test_the_levels_table_writes_a_median_count_as_a_count(acts, median):
+    """A median of counts is a count or halfway between two (numpy's median, recomputed here): "11", "10.5", never
+    "11.0" (the reviewer's "Act counts print as 11.0")."""
+    assert f"{np.median(acts):g}" == median
+    n = len(acts)
+    eps = pd.DataFrame({"n_acts": [sum(acts)], "completed": [True]})
+    levels = pd.DataFrame({"n_acts": acts, "n_episodes": [1] * n, "n_sequences": [1] * n, "tenure_days": [1.25] * n})
+    cells = nordic_show.levels_table(eps, pd.DataFrame({"n_episodes": [1] * n}), levels).cells.set_index("Level")
+    assert cells.loc["Acts", "Median"] == median and cells.loc["Episodes", "Median"] == "1"
+    assert cells.loc["Tenure (days)", "Median"] == "1.2" and cells.loc["Acts", "Largest"] == str(max(acts))
+
+
+def test_every_reader_table_of_both_reports_has_a_caption(nordic_world, kmv_world):
+    """Each table the two notebooks show, built from the synthetic worlds, carries a caption above it."""
+    world, log, profile = nordic_world
+    inter, dia, val = interaction_scores(log), dialogue_scores(log), value_scores(log)
+    from crmlab.theories.nordic import (
+        dimension_correlations,
+        episodes,
+        next_period_activity,
+        predictive_validity,
+        relationship_levels,
+        sequences,
+        subindicator_alpha,
+    )
+
+    eps = episodes(log, "2D")
+    segments = nordic_show.segment_profiles(nordic_show.customer_profiles(profile, world.quality), 3)
+    odds, _ = predictive_validity(profile, next_period_activity(log))
+    nordic_tables = [nordic_show.levels_table(eps, sequences(eps, "30D"), relationship_levels(log)),
+                     nordic_show.indicator_table(inter, dia, val), nordic_show.segment_table(segments),
+                     nordic_show.alpha_table(subindicator_alpha(profile)),
+                     nordic_show.correlation_table(dimension_correlations(profile)), nordic_show.odds_table(odds)]
+    survey, scores, kmv, rival = kmv_world
+    indirect = kmv.effects().query("indirect != 0").assign(ci_low=0.01, ci_high=0.2, significant=True)
+    types = tc_show.mediation_types(indirect, rival.table, claimed=indirect, truth=survey.paths)
+    paths = tc_show.sem_path_frame(kmv.table, None, survey.paths)
+    responses = survey.responses.assign(invalid=False, problems="")
+    tc_tables = [tc_show.flagged_table(responses), tc_show.reliability_table(reliability_table(survey.responses)),
+                 tc_show.path_table(kmv.table, survey.paths), tc_show.indirect_effects_table(indirect, survey.paths),
+                 tc_show.comparison_table(compare_path_models(kmv, rival)), tc_show.mediation_table(types),
+                 tc_show.sem_fit_table(pd.Series({"CFI": 0.99, "RMSEA": 0.03})), tc_show.sem_path_table(paths),
+                 tc_show.correlation_check_table(kmv.table, kmv.table)]
+    for shown in nordic_tables + tc_tables:
+        caption = BeautifulSoup(shown.to_html(), "html.parser").find("caption")
+        assert shown.caption and caption is not None and caption.get_text() == shown.caption
+
+
 # ----- figures ------------------------------------------------------------------------------------------------
 
 
-def test_the_path_diagram_numbers_do_not_overlap(kmv_world):
-    """Every path's number is drawn, and no two numbers (nor a number and a construct's box) overlap, by matplotlib's
-    own extents of the drawn texts at the figure's size — the overlap a reader saw on the page."""
-    _, _, kmv, _ = kmv_world
-    with mpl.rc_context({"figure.dpi": 100}):
-        fig = plots.plot_path_diagram(kmv.table, layers=KMV_LAYERS, title="KMV model")
+def _gap(a, b) -> float:
+    """The distance in pixels between two boxes (0 when they overlap)."""
+    dx, dy = max(b.x0 - a.x1, a.x0 - b.x1, 0.0), max(b.y0 - a.y1, a.y0 - b.y1, 0.0)
+    return float(np.hypot(dx, dy))
+
+
+@pytest.mark.parametrize("seed", [42, 7])
+def test_the_path_diagram_numbers_stand_apart(seed):
+    """Every path's number is drawn, and no two numbers' white boxes come within 8 pixels of each other, nor touch a
+    construct's box, by matplotlib's own extents of the drawn patches in the report's figure style — the crowding
+    a reader saw on the page ("-0.43" over "+0.33" at cooperation). The boxes name the constructs as given."""
+    from crmlab.display import FIGURE_STYLE
+    from crmlab.theories.trust_commitment import KMV_CONSTRUCTS
+
+    kmv = kmv_model().fit(scale_scores(simulate_kmv_survey(400, rng=seed).responses))
+    with mpl.rc_context(FIGURE_STYLE):
+        fig = plots.plot_path_diagram(kmv.table, layers=KMV_LAYERS, labels=KMV_CONSTRUCTS, title="KMV model")
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         renderer = canvas.get_renderer()
         texts = fig.axes[0].texts
         labels = [t for t in texts if t.get_gid() == "path-label"]
-        boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in texts
-                 if t.get_gid() != "path-label" and t.get_bbox_patch() is not None]
-        extents = [t.get_window_extent(renderer) for t in labels]
+        constructs = [t for t in texts if t.get_gid() != "path-label" and t.get_bbox_patch() is not None]
+        boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in constructs]
+        extents = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
     assert sorted(t.get_text() for t in labels) == sorted(f"{v:+.2f}" for v in kmv.table["std_estimate"])
-    for a, b in itertools.combinations(extents, 2):
-        assert not a.overlaps(b), (a, b)
+    for (a, ta), (b, tb) in itertools.combinations(zip(extents, labels, strict=True), 2):
+        assert _gap(a, b) >= 8, (ta.get_text(), tb.get_text(), _gap(a, b))
     for label, extent in zip(labels, extents, strict=True):
         assert not any(extent.overlaps(box) for box in boxes), label.get_text()
+    names = {" ".join(t.get_text().split()) for t in constructs}
+    assert "opportunistic behaviour" in names and "decision-making uncertainty" in names
+    assert not any("behavior" in n for n in names)
     assert fig.get_size_inches()[0] * 100 <= 1280
 
 
@@ -404,6 +582,9 @@ def test_the_nordic_page_on_a_hostile_file_is_inert_and_says_what_it_ran_on(tmp_
     assert f"249.61 {HOSTILE}" in " ".join(td.get_text() for td in body.find_all("td"))  # the unit, as text
     assert "synthetic interaction log" not in text and "Planted quality" not in text
     assert "What the triplet tells a relationship manager" in text
+    assert "as the Nordic School claims" in text or "Nordic School's claim" in text  # a finding on a user's log
+    tables = body.find_all("table")
+    assert len(tables) == 6 and all(t.find("caption") for t in tables)
 
 
 def test_the_trust_commitment_page_on_a_hostile_file_is_inert_and_follows_what_ran(tmp_path):
@@ -419,6 +600,9 @@ def test_the_trust_commitment_page_on_a_hostile_file_is_inert_and_follows_what_r
     assert "True β" not in text and "planted" not in text
     assert "The latent-variable SEM did not run: it was turned off" in text
     assert "as the SEM comparison shows" not in text
+    assert "The two mediation tables test different things" in text and "True indirect" not in text
+    tables = body.find_all("table")
+    assert len(tables) >= 6 and all(t.find("caption") for t in tables)
 
 
 def test_a_conclusion_without_a_fitted_logit_says_why_and_claims_no_prediction():

@@ -13,7 +13,7 @@ numbers it states, so it cannot contradict the tables beside it.
 >>> odds = pd.DataFrame({"index": ["interaction", "dialogue", "value"], "odds_ratio": [1.56, 1.65, 0.97],
 ...                      "ci_low": [1.31, 1.47, 0.80], "ci_high": [1.87, 1.85, 1.18], "p": [1e-6, 1e-17, 0.74]})
 >>> print(prediction_sentence(odds))
-Interaction and dialogue predict whether a customer is active in the next period: each unit of the index (a standard deviation of its sub-indicators) multiplies the odds by 1.56 (interaction, 95% CI 1.31 to 1.87, p < 0.001) and 1.65 (dialogue, 95% CI 1.47 to 1.85, p < 0.001). Value does not (odds ratio 0.97, 95% CI 0.80 to 1.18, p = 0.740).
+Interaction and dialogue predict whether a customer is active in the next period: each unit of the index (a standard deviation of its sub-indicators), the other indices held fixed, multiplies the odds by 1.56 (interaction, 95% CI 1.31 to 1.87, p < 0.001) and 1.65 (dialogue, 95% CI 1.47 to 1.85, p < 0.001). Value does not (odds ratio 0.97, 95% CI 0.80 to 1.18, p = 0.740).
 """
 
 from __future__ import annotations
@@ -146,10 +146,11 @@ def levels_table(episodes: pd.DataFrame, sequences: pd.DataFrame, levels: pd.Dat
     >>> seqs = pd.DataFrame({"n_episodes": [2, 1]})
     >>> levels = pd.DataFrame({"n_acts": [3, 3], "n_episodes": [2, 1], "n_sequences": [1, 1], "tenure_days": [30.5, 0.0]})
     >>> print(levels_table(eps, seqs, levels))
+    Holmlund's levels of interaction: acts, episodes, sequences and relationships
     Level          In all  Completed  Per relationship: mean  Median  Largest
-    Acts                6          –                     3.0     3.0        3
+    Acts                6          –                     3.0       3        3
     Episodes            3      66.7%                     1.5     1.5        2
-    Sequences           2          –                     1.0     1.0        1
+    Sequences           2          –                     1.0       1        1
     Relationships       2          –                       –       –        –
     Tenure (days)       –          –                    15.2    15.2     30.5
     """
@@ -166,10 +167,15 @@ def levels_table(episodes: pd.DataFrame, sequences: pd.DataFrame, levels: pd.Dat
     rows.append({"level": "Tenure (days)", "in_all": np.nan, "completed": np.nan, "mean": float(tenure.mean()),
                  "median": float(tenure.median()), "largest": float(tenure.max())})
     frame = pd.DataFrame(rows)
-    return table(frame, integer=["in_all"], percent=["completed"], number=["mean", "median"],
-                 row_kinds={"largest": ["integer"] * (len(frame) - 1) + ["number"]},
+    # a median of counts is a count, or halfway between two: "11", "1.5", never "11.0"
+    whole = [not pd.isna(v) and float(v).is_integer() for v in frame["median"]]
+    counts = [k < len(per) for k in range(len(frame))]
+    return table(frame, integer=["in_all"], percent=["completed"], number=["mean"],
+                 row_kinds={"median": ["integer" if c and w else "number" for c, w in zip(counts, whole, strict=True)],
+                            "largest": ["integer" if c else "number" for c in counts]},
                  digits={"mean": 1, "median": 1, "largest": 1}, labels={"in_all": "In all", "mean": "Per relationship: mean",
-                                                         "largest": "Largest"}, top=None)
+                                                         "largest": "Largest"}, top=None,
+                 caption="Holmlund's levels of interaction: acts, episodes, sequences and relationships")
 
 
 def levels_sentence(episodes: pd.DataFrame, levels: pd.DataFrame) -> Markdown:
@@ -204,6 +210,7 @@ def indicator_table(interaction: pd.DataFrame, dialogue: pd.DataFrame, value: pd
     >>> inter = pd.DataFrame({"customer_id": ["a", "b"], "period": ["q1", "q1"], "breadth": [0.2, 0.4]})
     >>> val = pd.DataFrame({"customer_id": ["a", "b"], "period": ["q1", "q1"], "benefit": [10.0, 30.0]})
     >>> print(indicator_table(inter, inter.iloc[:, :2], val, unit="€"))
+    The sub-indicators of interaction, dialogue and value over customer-periods
     Dimension    Sub-indicator  Definition                                     In the triplet    Mean  Median      SD
     Interaction  Breadth        share of the log's channels the customer used  more is better   30.0%   30.0%   14.1%
     Value        Benefit        outcome value of the period's acts             more is better  €20.00  €20.00  €14.14
@@ -224,7 +231,8 @@ def indicator_table(interaction: pd.DataFrame, dialogue: pd.DataFrame, value: pd
     frame = pd.DataFrame(rows)
     return table(frame, text=["dimension", "sub_indicator", "definition", "in_the_triplet"],
                  row_kinds={c: kinds for c in ("mean", "median", "sd")}, unit=unit,
-                 labels={"sub_indicator": "Sub-indicator", "sd": "SD"}, top=None)
+                 labels={"sub_indicator": "Sub-indicator", "sd": "SD"}, top=None,
+                 caption="The sub-indicators of interaction, dialogue and value over customer-periods")
 
 
 def customer_profiles(profile: pd.DataFrame, quality: pd.Series | None = None) -> pd.DataFrame:
@@ -279,14 +287,17 @@ def segment_table(segments: pd.DataFrame) -> Table:
     ...     "quality": [-1.1, 1.1], "interaction": [-0.62, 0.19], "dialogue": [-1.05, 0.21], "value": [-0.38, 0.11],
     ...     "triplet": [-0.68, 0.17]})
     >>> print(segment_table(segments))
+    Mean indices of 2 equal segments of customers, cut by planted relationship quality
     Segment  Customers  Planted quality (mean)  Interaction  Dialogue  Value  Triplet
     low              2                   -1.10        -0.62     -1.05  -0.38    -0.68
     high             2                    1.10         0.19      0.21   0.11     0.17
     """
     columns = [c for c in ["segment", "customers", "quality", *DIMENSIONS, "triplet"] if c in segments.columns]
     numbers = [c for c in columns if c not in ("segment", "customers")]
+    basis = "planted relationship quality" if segments["basis"].iloc[0] == "quality" else "mean triplet score"
     return table(segments[columns], integer=["customers"], number=numbers, digits={c: 2 for c in numbers},
-                 labels={"quality": "Planted quality (mean)"}, top=None, index=False)
+                 labels={"quality": "Planted quality (mean)"}, top=None, index=False,
+                 caption=f"Mean indices of {integer(len(segments))} equal segments of customers, cut by {basis}")
 
 
 def segment_sentence(segments: pd.DataFrame) -> Markdown:
@@ -387,12 +398,14 @@ def alpha_table(alpha: pd.DataFrame) -> Table:
 
     >>> alpha = pd.DataFrame({"dimension": ["interaction"], "indicators": [4], "rows": [2394], "cronbach_alpha": [0.0153]})
     >>> print(alpha_table(alpha))
+    Internal consistency of each dimension's standardised sub-indicators
     Dimension    Sub-indicators  Customer-periods (complete)  Cronbach's α
     Interaction               4                        2,394          0.02
     """
     return table(alpha.assign(dimension=alpha["dimension"].map(_index)), integer=["indicators", "rows"], number=["cronbach_alpha"], digits={"cronbach_alpha": 2},
                  labels={"indicators": "Sub-indicators", "rows": "Customer-periods (complete)",
-                         "cronbach_alpha": "Cronbach's α"}, top=None)
+                         "cronbach_alpha": "Cronbach's α"}, top=None,
+                 caption="Internal consistency of each dimension's standardised sub-indicators")
 
 
 def reliability_sentence(alpha: pd.DataFrame) -> Markdown:
@@ -400,7 +413,9 @@ def reliability_sentence(alpha: pd.DataFrame) -> Markdown:
 
     >>> alpha = pd.DataFrame({"dimension": ["interaction", "dialogue", "value"], "cronbach_alpha": [0.015, 0.82, -0.016]})
     >>> print(reliability_sentence(alpha))
-    The sub-indicators of dialogue hang together (α = 0.82); those of interaction and value do not (α = 0.02 and -0.02, below 0.7): each of these is a bundle of different behaviours, to be read and managed sub-indicator by sub-indicator rather than as one score.
+    The sub-indicators of dialogue hang together (α = 0.82); those of interaction and value do not (α = 0.02 and -0.02, both below 0.7): each of these is a bundle of different behaviours, to be read and managed sub-indicator by sub-indicator rather than as one score.
+    >>> print(reliability_sentence(alpha.assign(cronbach_alpha=[0.02, 0.14, -0.02])))
+    The sub-indicators of interaction, dialogue and value do not hang together (α = 0.02, 0.14 and -0.02, all below 0.7): each of these is a bundle of different behaviours, to be read and managed sub-indicator by sub-indicator rather than as one score.
     """
     data = alpha.dropna(subset=["cronbach_alpha"])
     good = data[data["cronbach_alpha"] >= ALPHA_THRESHOLD]
@@ -410,10 +425,12 @@ def reliability_sentence(alpha: pd.DataFrame) -> Markdown:
         parts.append(f"The sub-indicators of {join_list(good['dimension'])} hang together "
                      f"(α = {join_list(number(good['cronbach_alpha'], 2))})")
     if len(weak):
-        start = "those of" if len(good) else "The sub-indicators of"
+        # after a clause that says "hang together", "do not" can stand alone; as the first clause it cannot
+        start, verb = ("those of", "do not") if len(good) else ("The sub-indicators of", "do not hang together")
+        below = {1: "below", 2: "both below"}.get(len(weak), "all below")
         what = "this is" if len(weak) == 1 else "each of these is"
-        parts.append(f"{start} {join_list(weak['dimension'])} do not (α = {join_list(number(weak['cronbach_alpha'], 2))}, "
-                     f"below {number(ALPHA_THRESHOLD, 1)}): {what} a bundle of different behaviours, to be read and "
+        parts.append(f"{start} {join_list(weak['dimension'])} {verb} (α = {join_list(number(weak['cronbach_alpha'], 2))}, "
+                     f"{below} {number(ALPHA_THRESHOLD, 1)}): {what} a bundle of different behaviours, to be read and "
                      "managed sub-indicator by sub-indicator rather than as one score")
     missing = alpha.loc[alpha["cronbach_alpha"].isna(), "dimension"].tolist()
     text = "; ".join(parts) + "." if parts else ""
@@ -427,12 +444,14 @@ def correlation_table(correlations: pd.DataFrame) -> Table:
 
     >>> corr = pd.DataFrame([[1.0, 0.502], [0.502, 1.0]], index=["interaction", "dialogue"], columns=["interaction", "dialogue"])
     >>> print(correlation_table(corr))
+    Pearson's r between the indices
     Index        Interaction  Dialogue
     Interaction         1.00      0.50
     Dialogue            0.50      1.00
     """
     shown = correlations.rename(index=_index, columns=_index).rename_axis("index")
-    return table(shown, number=list(shown.columns), digits={c: 2 for c in shown.columns}, top=None)
+    return table(shown, number=list(shown.columns), digits={c: 2 for c in shown.columns}, top=None,
+                 caption="Pearson's r between the indices")
 
 
 def _pairs(correlations: pd.DataFrame) -> pd.Series:
@@ -476,11 +495,13 @@ def odds_table(odds: pd.DataFrame) -> Table:
 
     >>> odds = pd.DataFrame({"index": ["dialogue"], "odds_ratio": [1.6534], "ci_low": [1.474], "ci_high": [1.854], "p": [7.8e-18]})
     >>> print(odds_table(odds))
+    Logit of next-period activity: odds ratios
     Index     Odds ratio  95% CI low  95% CI high        p
     Dialogue        1.65        1.47         1.85  < 0.001
     """
     return table(odds.assign(index=odds["index"].map(_index)), number=["odds_ratio", "ci_low", "ci_high"], digits={c: 2 for c in ("odds_ratio", "ci_low", "ci_high")},
-                 p_value=["p"], labels={"ci_low": "95% CI low", "ci_high": "95% CI high"}, top=None)
+                 p_value=["p"], labels={"ci_low": "95% CI low", "ci_high": "95% CI high"}, top=None,
+                 caption="Logit of next-period activity: odds ratios")
 
 
 def prediction_sentence(odds: pd.DataFrame, alpha: float = 0.05) -> Markdown:
@@ -499,7 +520,8 @@ def prediction_sentence(odds: pd.DataFrame, alpha: float = 0.05) -> Markdown:
         return _index(join_list(index))
 
     sentences = []
-    unit = "each unit of the index (a standard deviation of its sub-indicators)"
+    unit = "each unit of the index (a standard deviation of its sub-indicators)" + (
+        ", the other indices held fixed," if len(rows) > 1 else "")  # one logit of all indices: adjusted odds ratios
     for group, verb, what in ((significant[significant["odds_ratio"] > 1], "multiplies the odds by",
                                "whether a customer is active in the next period"),
                               (significant[significant["odds_ratio"] < 1], "cuts the odds to",
@@ -542,8 +564,42 @@ def dialogue_sentence(dialogue: pd.DataFrame) -> Markdown:
 # ----- the conclusion ---------------------------------------------------------------------------
 
 
+def _prediction_claim(odds: pd.DataFrame, *, synthetic: bool) -> str:
+    """What the odds ratios say about the Nordic School's claim, chosen by the source.
+
+    On a user's log, indices that predict staying are evidence for the claim that the relationship process creates
+    value. In :func:`~crmlab.theories.nordic.simulate_interactions` staying and the behaviours behind every index
+    were generated to rise with one latent quality, so there the prediction is built in: it checks the indices, not
+    the theory.
+    """
+    rows = odds.set_index("index")
+    helps = rows[(rows["p"] < 0.05) & (rows["odds_ratio"] > 1)].index.tolist()
+    predicts = f"{'predicts' if len(helps) == 1 else 'predict'} whether the customer stays"
+    if synthetic:
+        built = ("this synthetic world was built so that staying and the behaviours behind every index rise with one "
+                 "latent relationship quality")
+        if len(helps) == len(rows):
+            return (f"Each index predicts whether the customer stays, as it should: {built}. This shows that the "
+                    "indices carry that quality; it is not evidence for the Nordic School's claim that the relationship "
+                    "process creates value, which only a real log can test.")
+        if helps:
+            return (f"Only {join_list(helps)} {predicts}, although {built}: the other "
+                    f"{'index carries' if len(rows) - len(helps) == 1 else 'indices carry'} too little of that quality "
+                    "to show it beside the rest. A synthetic log cannot test the Nordic School's claim; a real one can.")
+        return (f"No index predicts whether the customer stays, although {built}: the indices miss the quality that "
+                "drives staying here. A synthetic log cannot test the Nordic School's claim; a real one can.")
+    if len(helps) == len(rows):
+        return ("Each index predicts whether the customer stays, as the Nordic School claims: the relationship "
+                "process, not the single sale, creates value.")
+    if helps:
+        return (f"Only {join_list(helps)} {predicts}: the Nordic School's claim that the whole process creates value "
+                "holds here only in part.")
+    return ("No index predicts whether the customer stays: the Nordic School's claim that the relationship process "
+            "creates value finds no support in this log.")
+
+
 def conclusions(alpha: pd.DataFrame, correlations: pd.DataFrame, odds: pd.DataFrame | None, dialogue: pd.DataFrame,
-                quality: pd.DataFrame | None = None, *, odds_problem: str = "") -> Markdown:
+                quality: pd.DataFrame | None = None, *, odds_problem: str = "", synthetic: bool = False) -> Markdown:
     """The closing section of the report: one bullet per finding, each generated from the results it states.
 
     ``alpha`` (:func:`~crmlab.theories.nordic.subindicator_alpha`),
@@ -551,7 +607,21 @@ def conclusions(alpha: pd.DataFrame, correlations: pd.DataFrame, odds: pd.DataFr
     ``odds`` (:func:`~crmlab.theories.nordic.predictive_validity`, ``None``
     when the logit could not be fitted, with ``odds_problem`` saying why), ``dialogue``
     (:func:`~crmlab.theories.nordic.dialogue_scores`), ``quality``
-    (:func:`quality_correlations`, a synthetic world only).
+    (:func:`quality_correlations`, a synthetic world only). ``synthetic`` says the log is
+    :func:`~crmlab.theories.nordic.simulate_interactions`'s, where staying was built to follow the same latent
+    quality as every index: there the prediction is stated as a check of the indices, not as evidence for the
+    Nordic School's claim.
+
+    >>> alpha = pd.DataFrame({"dimension": ["value"], "cronbach_alpha": [0.8]})
+    >>> corr = pd.DataFrame(np.eye(3) * 0.5 + 0.5, index=list(DIMENSIONS), columns=list(DIMENSIONS))
+    >>> dia = pd.DataFrame({"firm_response_rate": [0.6], "customer_response_rate": [0.4], "firm_latency_hours": [10.0],
+    ...                     "customer_latency_hours": [20.0]})
+    >>> odds = pd.DataFrame({"index": list(DIMENSIONS), "odds_ratio": [1.5, 1.6, 1.7], "ci_low": [1.2, 1.3, 1.4],
+    ...                      "ci_high": [1.9, 2.0, 2.1], "p": [0.001] * 3})
+    >>> "as the Nordic School claims" in str(conclusions(alpha, corr, odds, dia))
+    True
+    >>> "not evidence for the Nordic School's claim" in str(conclusions(alpha, corr, odds, dia, synthetic=True))
+    True
     """
     bullets = []
     pairs = _pairs(correlations).dropna()
@@ -571,18 +641,8 @@ def conclusions(alpha: pd.DataFrame, correlations: pd.DataFrame, odds: pd.DataFr
                                 "next-period activity could not be fitted{why}.",
                                 why=f" ({odds_problem})" if odds_problem else ""))
     else:
-        rows = odds.set_index("index")
-        helps = rows[(rows["p"] < 0.05) & (rows["odds_ratio"] > 1)].index.tolist()
-        if len(helps) == len(rows):
-            claim = ("Each index predicts whether the customer stays, as the Nordic School claims: the relationship "
-                     "process, not the single sale, creates value.")
-        elif helps:
-            claim = (f"Only {join_list(helps)} {'predicts' if len(helps) == 1 else 'predict'} whether the customer "
-                     "stays: the Nordic School's claim that the whole process creates value holds here only in part.")
-        else:
-            claim = ("No index predicts whether the customer stays: the Nordic School's claim that the relationship "
-                     "process creates value finds no support in this log.")
-        bullets.append(markdown("{claim} {detail}", claim=claim, detail=prediction_sentence(odds)))
+        bullets.append(markdown("{claim} {detail}", claim=_prediction_claim(odds, synthetic=synthetic),
+                                detail=prediction_sentence(odds)))
     bullets.append(reliability_sentence(alpha))
     if quality is not None:
         bullets.append(quality_sentence(quality))

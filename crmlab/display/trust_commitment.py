@@ -50,9 +50,11 @@ __all__ = [
     "indirect_effects_table",
     "mediation_sentence",
     "mediation_table",
+    "mediation_tests_sentence",
     "mediation_types",
     "path_label",
     "path_table",
+    "planted_indirect_effects",
     "reliability_sentence",
     "reliability_table",
     "rival_sentence",
@@ -173,6 +175,7 @@ def flagged_table(survey: pd.DataFrame, top: int = 10) -> Table:
 
     >>> survey = pd.DataFrame({"trust_1": [5, 9], "invalid": [False, True], "problems": ["", "trust_1: outside the scale 1–7"]})
     >>> print(flagged_table(survey))
+    Respondents flagged for invalid answers and left out
     Data row  Problems
     2         trust_1: outside the scale 1–7
     """
@@ -180,7 +183,8 @@ def flagged_table(survey: pd.DataFrame, top: int = 10) -> Table:
     if isinstance(survey.index, pd.RangeIndex) and survey.index.name is None:
         flagged = flagged.set_axis(flagged.index + 1 - survey.index.start).rename_axis("data_row")
     flagged = flagged.rename_axis(flagged.index.name or "respondent").reset_index()
-    return table(flagged, text=list(flagged.columns), top=top)
+    return table(flagged, text=list(flagged.columns), top=top,
+                 caption="Respondents flagged for invalid answers and left out")
 
 
 # ----- reliability ------------------------------------------------------------------------------
@@ -192,6 +196,7 @@ def reliability_table(reliability: pd.DataFrame) -> Table:
     >>> rel = pd.DataFrame({"construct": ["trust"], "items": [3], "cronbach_alpha": [0.8234], "composite_reliability": [0.8241],
     ...     "ave": [0.6102], "min_item_total": [0.67], "sqrt_ave": [0.7812], "max_correlation": [0.405], "discriminant_ok": [True]})
     >>> print(reliability_table(rel))
+    Reliability and discriminant validity of the scales
     Construct  Items  Cronbach's α     CR    AVE  Lowest item–total r  √AVE  Highest r with another construct  √AVE > every r
     Trust          3         0.823  0.824  0.610                0.670  0.781                             0.405             yes
     """
@@ -205,7 +210,7 @@ def reliability_table(reliability: pd.DataFrame) -> Table:
               "max_correlation": "Highest r with another construct", "discriminant_ok": "√AVE > every r"}
     measures = [c for c in columns if c in labels and c != "discriminant_ok"]
     return table(frame[columns], integer=["items"], number=measures, digits={c: 3 for c in measures},
-                 labels=labels, top=None)
+                 labels=labels, top=None, caption="Reliability and discriminant validity of the scales")
 
 
 def reliability_sentence(reliability: pd.DataFrame, *, loading: float | None = None,
@@ -288,6 +293,7 @@ def path_table(paths: pd.DataFrame, truth: Mapping[tuple[str, str], float] | Non
     ...     "expected_sign": [1], "estimate": [0.3531], "std_estimate": [0.3441], "se": [0.0476], "t": [7.2],
     ...     "p": [3.3e-12], "ci_low": [0.2506], "ci_high": [0.4377], "r_squared": [0.2004], "supported": [True]})
     >>> print(path_table(paths, truth={("communication", "trust"): 0.45}))
+    Hypothesised paths: OLS regressions on the scale scores, beside the planted paths
     Hypothesis  Path                   Expected sign  B (raw)      β  SE of β        p  β 95% CI low  β 95% CI high  R² of the equation  Supported  True β
     H5          Communication → trust              +    0.353  0.344    0.048  < 0.001         0.251          0.438               0.200        yes   0.450
     """
@@ -301,8 +307,10 @@ def path_table(paths: pd.DataFrame, truth: Mapping[tuple[str, str], float] | Non
     labels = {"estimate": "B (raw)", "std_estimate": "β", "se": "SE of β", "ci_low": "β 95% CI low",
               "ci_high": "β 95% CI high", "r_squared": "R² of the equation", "true_path": "True β",
               "expected_sign": "Expected sign"}
+    caption = "Hypothesised paths: OLS regressions on the scale scores" + (
+        ", beside the planted paths" if truth is not None else "")
     return table(frame[columns], number=coefficients, digits={c: 3 for c in coefficients}, text=["expected_sign"],
-                 p_value=["p"], labels=labels, top=None)
+                 p_value=["p"], labels=labels, top=None, caption=caption)
 
 
 def hypotheses_sentence(paths: pd.DataFrame, truth: Mapping[tuple[str, str], float] | None = None) -> Markdown:
@@ -358,24 +366,64 @@ def hypotheses_sentence(paths: pd.DataFrame, truth: Mapping[tuple[str, str], flo
     return markdown("{text}", text=text)
 
 
-def indirect_effects_table(indirect: pd.DataFrame) -> Table:
-    """Indirect effects (:meth:`~crmlab.theories.trust_commitment.PathModel.indirect_effects`) for readers, by outcome.
+def planted_indirect_effects(truth: Mapping[tuple[str, str], float]) -> pd.DataFrame:
+    """The indirect effects a recursive path model with standardised paths ``truth`` implies: for each cause and
+    outcome, the sum over the routes from one to the other through other variables of the product of the paths on
+    the route (Wright 1934; Bollen 1987: indirect = (I − D)⁻¹ − I − D, with D the direct paths).
+
+    For a synthetic survey (:func:`~crmlab.theories.trust_commitment.simulate_kmv_survey`'s ``paths``) these are the
+    planted indirect effects the bootstrap intervals should cover; a pair with no route has none planted.
+
+    >>> truth = {("a", "m"): 0.5, ("m", "y"): 0.4, ("a", "y"): 0.1}
+    >>> planted_indirect_effects(truth).round(3).to_dict("records")
+    [{'cause': 'a', 'outcome': 'y', 'indirect': 0.2}]
+    """
+    names = list(dict.fromkeys(name for pair in truth for name in pair))
+    idx = {name: k for k, name in enumerate(names)}
+    direct = np.zeros((len(names), len(names)))  # direct[i, j]: the path from j to i
+    for (cause, outcome), value in truth.items():
+        direct[idx[outcome], idx[cause]] = value
+    indirect = np.linalg.inv(np.eye(len(names)) - direct) - np.eye(len(names)) - direct
+    rows = [{"cause": c, "outcome": o, "indirect": float(indirect[idx[o], idx[c]])} for o in names for c in names
+            if abs(indirect[idx[o], idx[c]]) > 1e-12]
+    return pd.DataFrame(rows, columns=["cause", "outcome", "indirect"])
+
+
+def _with_planted_indirect(frame: pd.DataFrame, truth: Mapping[tuple[str, str], float] | None) -> pd.DataFrame:
+    """``frame`` (``cause``, ``outcome``) with the planted indirect effect of each pair (0 where no route was
+    planted), or as it is without a truth."""
+    if truth is None:
+        return frame
+    planted = planted_indirect_effects(truth).set_index(["cause", "outcome"])["indirect"]
+    return frame.assign(true_indirect=[float(planted.get((c, o), 0.0))
+                                       for c, o in zip(frame["cause"], frame["outcome"], strict=True)])
+
+
+def indirect_effects_table(indirect: pd.DataFrame, truth: Mapping[tuple[str, str], float] | None = None) -> Table:
+    """Indirect effects of the KMV model (:meth:`~crmlab.theories.trust_commitment.PathModel.indirect_effects`) for
+    readers, by outcome; ``truth`` (a synthetic survey's paths) adds the planted indirect effect of each pair
+    (:func:`planted_indirect_effects`).
 
     >>> indirect = pd.DataFrame({"cause": ["communication"], "outcome": ["cooperation"], "indirect": [0.131],
     ...                          "ci_low": [0.085], "ci_high": [0.181], "significant": [True]})
     >>> print(indirect_effects_table(indirect))
+    Indirect effects in the KMV model (no direct paths from antecedents to outcomes)
     Cause          Outcome      Indirect effect (β)  95% CI low  95% CI high  Interval excludes 0
     Communication  Cooperation                0.131       0.085        0.181                  yes
     """
     order = {name: k for k, name in enumerate(ANTECEDENTS + ["trust", "commitment"] + OUTCOMES)}
-    frame = indirect.assign(_o=indirect["outcome"].map(order), _c=indirect["cause"].map(order))
+    frame = _with_planted_indirect(indirect, truth)
+    frame = frame.assign(_o=frame["outcome"].map(order), _c=frame["cause"].map(order))
     frame = frame.sort_values(["_o", "_c"], kind="stable")
     frame = frame.assign(cause=frame["cause"].map(construct_label), outcome=frame["outcome"].map(construct_label))
-    columns = ["cause", "outcome", "indirect", "ci_low", "ci_high", "significant"]
+    numbers = ["indirect", "ci_low", "ci_high"] + (["true_indirect"] if truth is not None else [])
+    columns = ["cause", "outcome", *numbers[:3], "significant", *numbers[3:]]
     labels = {"indirect": "Indirect effect (β)", "ci_low": "95% CI low", "ci_high": "95% CI high",
-              "significant": "Interval excludes 0"}
-    return table(frame[columns], number=["indirect", "ci_low", "ci_high"], digits={c: 3 for c in columns[2:5]},
-                 labels=labels, top=None, index=False)
+              "significant": "Interval excludes 0", "true_indirect": "True indirect effect (β)"}
+    caption = "Indirect effects in the KMV model (no direct paths from antecedents to outcomes)" + (
+        ", beside the planted ones" if truth is not None else "")
+    return table(frame[columns], number=numbers, digits={c: 3 for c in numbers}, labels=labels, top=None, index=False,
+                 caption=caption)
 
 
 # ----- mediation --------------------------------------------------------------------------------
@@ -383,7 +431,7 @@ def indirect_effects_table(indirect: pd.DataFrame) -> Table:
 
 def mediation_types(indirect: pd.DataFrame, paths: pd.DataFrame, *, claimed: pd.DataFrame | None = None,
                     causes: list[str] | None = None, outcomes: list[str] | None = None,
-                    alpha: float = ALPHA) -> pd.DataFrame:
+                    alpha: float = ALPHA, truth: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
     """The mediation type of each cause–outcome pair (Zhao, Lynch & Chen 2010, figure 2; :data:`MEDIATION_TYPES`),
     and whether it is the type the KMV model claims.
 
@@ -395,7 +443,8 @@ def mediation_types(indirect: pd.DataFrame, paths: pd.DataFrame, *, claimed: pd.
     pairs the KMV model links through trust and commitment (its own
     ``indirect_effects`` or ``effects()`` with a non-zero ``indirect``): for
     them it claims *indirect-only* (full) mediation, for every other pair *no
-    effect*; ``kmv_claim`` and ``as_claimed`` say so and whether the data agree.
+    effect*; ``kmv_claim`` and ``as_claimed`` say so and whether the data agree. ``truth`` (a synthetic survey's
+    paths) adds ``true_indirect``, the planted indirect effect of each pair (:func:`planted_indirect_effects`).
 
     >>> indirect = pd.DataFrame({"cause": ["shared_values", "communication"], "outcome": ["cooperation"] * 2,
     ...                          "indirect": [0.13, 0.12], "ci_low": [0.08, 0.07], "ci_high": [0.18, 0.17],
@@ -442,7 +491,11 @@ def mediation_types(indirect: pd.DataFrame, paths: pd.DataFrame, *, claimed: pd.
                 row["as_claimed"] = row["kmv_claim"] == kind
             rows.append(row)
     columns = ["cause", "outcome", "indirect", "indirect_ci_low", "indirect_ci_high", "direct", "direct_p", "mediation"]
-    return pd.DataFrame(rows, columns=columns + ([] if routes is None else ["kmv_claim", "as_claimed"]))
+    types = pd.DataFrame(rows, columns=columns + ([] if routes is None else ["kmv_claim", "as_claimed"]))
+    if truth is not None:
+        types = _with_planted_indirect(types, truth)
+        types.insert(5, "true_indirect", types.pop("true_indirect"))
+    return types
 
 
 def mediation_table(types: pd.DataFrame) -> Table:
@@ -452,16 +505,21 @@ def mediation_table(types: pd.DataFrame) -> Table:
     ...     "indirect_ci_low": [0.087], "indirect_ci_high": [0.179], "direct": [0.021], "direct_p": [0.7],
     ...     "mediation": ["indirect-only"], "kmv_claim": ["indirect-only"], "as_claimed": [True]})
     >>> print(mediation_table(types))
+    Mediation in the rival model, where every antecedent may also act directly (Zhao, Lynch & Chen 2010), against the KMV model's claims
     Antecedent     Outcome      Indirect effect (β)  95% CI low  95% CI high  Direct effect (β)  p of the direct effect  Mediation      KMV model claims  As claimed
     Shared values  Cooperation                0.133       0.087        0.179              0.021                   0.700  indirect-only  indirect-only     yes
     """
     frame = types.assign(cause=types["cause"].map(construct_label), outcome=types["outcome"].map(construct_label))
-    numbers = ["indirect", "indirect_ci_low", "indirect_ci_high", "direct"]
+    numbers = [c for c in ("indirect", "indirect_ci_low", "indirect_ci_high", "true_indirect", "direct") if c in frame]
     labels = {"cause": "Antecedent", "indirect": "Indirect effect (β)", "indirect_ci_low": "95% CI low",
-              "indirect_ci_high": "95% CI high", "direct": "Direct effect (β)", "direct_p": "p of the direct effect",
-              "kmv_claim": "KMV model claims", "as_claimed": "As claimed"}
+              "indirect_ci_high": "95% CI high", "true_indirect": "True indirect effect (β)",
+              "direct": "Direct effect (β)", "direct_p": "p of the direct effect", "kmv_claim": "KMV model claims",
+              "as_claimed": "As claimed"}
+    caption = "Mediation in the rival model, where every antecedent may also act directly (Zhao, Lynch & Chen 2010)"
+    if "kmv_claim" in frame:
+        caption += ", against the KMV model's claims"
     return table(frame, number=numbers, digits={c: 3 for c in numbers}, p_value=["direct_p"], labels=labels, top=None,
-                 index=False)
+                 index=False, caption=caption)
 
 
 def _agreement(agree: int, n: int) -> str:
@@ -508,6 +566,97 @@ def mediation_sentence(types: pd.DataFrame) -> Markdown:
     return markdown("{text}", text=text)
 
 
+def _pair_list(frame: pd.DataFrame) -> str:
+    """Cause–outcome pairs as a phrase: "opportunistic behaviour → acquiescence and communication → cooperation"."""
+    return join_list(f"{_lower(c)} → {_lower(o)}" for c, o in zip(frame["cause"], frame["outcome"], strict=True))
+
+
+def _excludes_zero(low: pd.Series, high: pd.Series) -> pd.Series:
+    return (low > 0) | (high < 0)
+
+
+def mediation_tests_sentence(kmv_indirect: pd.DataFrame, types: pd.DataFrame) -> Markdown:
+    """What the two mediation tests each ask, and where and why they disagree.
+
+    The KMV model's indirect effects (``kmv_indirect``, its
+    :meth:`~crmlab.theories.trust_commitment.PathModel.indirect_effects`) test each route through trust and
+    commitment inside a model with no direct path from an antecedent to an outcome; :func:`mediation_types`
+    (``types``) tests it inside the rival model, where every antecedent also acts directly on commitment and on
+    every outcome (Morgan & Hunt 1994), so a route counts only if it remains beside those direct paths. The sentence
+    counts the pairs on which the two intervals agree (both exclude 0, or neither), names those on which they do
+    not, compares the intervals' widths and the estimates' sizes there (medians), and names the pairs only the rival
+    model tests. When ``types`` has the planted indirect effects (``true_indirect``, a synthetic survey), it says
+    which test the truth bears out.
+
+    >>> kmv = pd.DataFrame({"cause": ["a", "b"], "outcome": ["y", "y"], "indirect": [0.10, -0.02],
+    ...                     "ci_low": [0.05, -0.03], "ci_high": [0.15, -0.01], "significant": [True, True]})
+    >>> types = pd.DataFrame({"cause": ["a", "b", "c"], "outcome": ["y", "y", "y"], "indirect": [0.11, -0.03, 0.01],
+    ...                       "indirect_ci_low": [0.04, -0.08, -0.03], "indirect_ci_high": [0.17, 0.02, 0.05],
+    ...                       "true_indirect": [0.1, -0.04, 0.0]})
+    >>> print(mediation_tests_sentence(kmv, types))
+    The two mediation tables test different things: the first tests each route through trust and commitment inside the KMV model, which has no direct path from an antecedent to an outcome; the second tests it inside the rival model, where every antecedent also acts directly on commitment and on every outcome, so a route counts only if it remains beside those direct paths. The two agree on 1 of the 2 pairs both test. For 1 pair the KMV model's interval excludes 0 and the rival model's does not (b → y); there the rival model's intervals are wider (median width 0.100 against 0.020) and its estimates larger in size (median |β| 0.030 against 0.020). The 1 pair the KMV model does not link (c → y) has no route in it: only the rival model tests it. In this synthetic survey the 1 pair that only the KMV model finds has a planted indirect effect (-0.040): the rival model's test misses it.
+    """
+    if len(types) == 0 or len(kmv_indirect) == 0:
+        return markdown("The two mediation tests cannot be set side by side: one of them has no antecedent–outcome pair.")
+    kmv = kmv_indirect[["cause", "outcome", "indirect", "ci_low", "ci_high"]].rename(
+        columns={"indirect": "kmv", "ci_low": "kmv_low", "ci_high": "kmv_high"})
+    both = types.merge(kmv, on=["cause", "outcome"], how="inner")
+    only_rival_tests = types.merge(kmv[["cause", "outcome"]], on=["cause", "outcome"], how="left", indicator=True)
+    only_rival_tests = only_rival_tests[only_rival_tests["_merge"] == "left_only"]
+    kmv_finds = _excludes_zero(both["kmv_low"], both["kmv_high"])
+    rival_finds = _excludes_zero(both["indirect_ci_low"], both["indirect_ci_high"])
+    text = ("The two mediation tables test different things: the first tests each route through trust and commitment "
+            "inside the KMV model, which has no direct path from an antecedent to an outcome; the second tests it "
+            "inside the rival model, where every antecedent also acts directly on commitment and on every outcome, so "
+            "a route counts only if it remains beside those direct paths.")
+    n = len(both)
+    disagree = {"KMV": both[kmv_finds & ~rival_finds], "rival": both[~kmv_finds & rival_finds]}
+    agree = n - sum(len(f) for f in disagree.values())
+    text += (f" The two agree on {'all ' if agree == n else ''}{integer(agree)}{'' if agree == n else ' of the ' + integer(n)} "
+             f"{'pair' if n == 1 else 'pairs'} both test.")
+    for finder, frame in disagree.items():
+        if frame.empty:
+            continue
+        other = "rival" if finder == "KMV" else "KMV"
+        k = len(frame)
+        width_rival = float((frame["indirect_ci_high"] - frame["indirect_ci_low"]).median())
+        width_kmv = float((frame["kmv_high"] - frame["kmv_low"]).median())
+        size_rival, size_kmv = float(frame["indirect"].abs().median()), float(frame["kmv"].abs().median())
+        wider = compare(width_rival, width_kmv, "wider", "narrower", "about as wide", tolerance=0.0005)
+        larger = compare(size_rival, size_kmv, "larger", "smaller", "about the same", tolerance=0.0005)
+        text += (f" For {plural(k, 'pair')} the {finder} model's interval excludes 0 and the {other} model's does not "
+                 f"({_pair_list(frame)}); there the rival model's intervals are {wider} (median width "
+                 f"{number(width_rival, 3)} against {number(width_kmv, 3)}) and its estimates {larger} in size (median "
+                 f"|β| {number(size_rival, 3)} against {number(size_kmv, 3)}).")
+    if len(only_rival_tests):
+        m = len(only_rival_tests)
+        text += (f" The {plural(m, 'pair')} the KMV model does not link ({_pair_list(only_rival_tests)}) "
+                 f"{'has' if m == 1 else 'have'} no route in it: only the rival model tests {'it' if m == 1 else 'them'}.")
+    if "true_indirect" in types:
+        for finder, frame in disagree.items():
+            if frame.empty:
+                continue
+            other = "rival" if finder == "KMV" else "KMV"
+            planted = frame[frame["true_indirect"].abs() > 1e-12]
+            absent = frame[frame["true_indirect"].abs() <= 1e-12]
+            whom = f"the {plural(len(frame), 'pair')} that only the {finder} model finds"
+            if len(planted) == len(frame):
+                verb = "has a planted indirect effect" if len(frame) == 1 else "have planted indirect effects"
+                text += (f" In this synthetic survey {whom} {verb} ({join_list(number(planted['true_indirect'], 3))}): the {other} "
+                         f"model's test misses {'it' if len(frame) == 1 else 'them'}.")
+            elif planted.empty:
+                text += (f" In this synthetic survey {whom} {'has' if len(frame) == 1 else 'have'} no indirect effect "
+                         f"planted: the {finder} model's "
+                         f"{'interval is a false detection' if len(frame) == 1 else 'intervals are false detections'}.")
+            else:
+                text += (f" In this synthetic survey, of {whom}, {_pair_list(planted)} "
+                         f"{'has' if len(planted) == 1 else 'have'} a planted indirect effect (the {other} model misses "
+                         f"{'it' if len(planted) == 1 else 'them'}) and {_pair_list(absent)} "
+                         f"{'has' if len(absent) == 1 else 'have'} none (the {finder} model's false "
+                         f"{'detection' if len(absent) == 1 else 'detections'}).")
+    return markdown("{text}", text=text)
+
+
 # ----- the rival model --------------------------------------------------------------------------
 
 
@@ -518,6 +667,7 @@ def comparison_table(comparison: pd.DataFrame) -> Table:
     ...     "share_supported": [1.0], "parameters": [27], "mean_r2_outcomes": [0.1843], "log_likelihood": [-3666.736],
     ...     "AIC": [7387.472], "BIC": [7495.242]})
     >>> print(comparison_table(comparison))
+    The KMV model against its rival (lower AIC and BIC are better)
     Model      Hypothesised paths  Supported  Share supported  Parameters  Mean R² of the outcomes  Log-likelihood      AIC      BIC
     KMV model                  13         13           100.0%          27                    18.4%        -3,666.7  7,387.5  7,495.2
     """
@@ -525,7 +675,8 @@ def comparison_table(comparison: pd.DataFrame) -> Table:
     comparison = comparison.assign(model=[str(m)[:1].upper() + str(m)[1:] for m in comparison["model"]])
     return table(comparison, integer=["hypothesised_paths", "supported", "parameters"],
                  percent=["share_supported", "mean_r2_outcomes"], number=["log_likelihood", "AIC", "BIC"],
-                 digits={"log_likelihood": 1, "AIC": 1, "BIC": 1}, labels=labels, top=None)
+                 digits={"log_likelihood": 1, "AIC": 1, "BIC": 1}, labels=labels, top=None,
+                 caption="The KMV model against its rival (lower AIC and BIC are better)")
 
 
 def rival_sentence(comparison: pd.DataFrame, kmv: str = "KMV model", rival: str = "rival model") -> Markdown:
@@ -565,6 +716,7 @@ def sem_fit_table(fit: pd.Series) -> Table:
     >>> fit = pd.Series({"CFI": 1.0, "TLI": 1.0055, "RMSEA": 0.0, "SRMR": 0.0371, "chi2": 541.998, "df": 571.0,
     ...                  "chi2_p": 0.803, "AIC": 187.29, "BIC": 566.479})
     >>> print(table_text := sem_fit_table(fit))  # doctest: +NORMALIZE_WHITESPACE
+    Fit of the latent-variable SEM to the item covariances (cut-offs: Hu & Bentler 1999)
     Index                Value  Good fit  Met
     CFI                  1.000    ≥ 0.95  yes
     TLI                  1.006    ≥ 0.95  yes
@@ -588,7 +740,8 @@ def sem_fit_table(fit: pd.Series) -> Table:
                      "good_fit": f"{rule[0]} {number(rule[1], 2)}" if rule else "", "met": met})
     frame = pd.DataFrame(rows)
     return table(frame, row_kinds={"value": [kinds.get(str(n), "number") for n in fit.index]}, digits={"value": 3},
-                 text=["good_fit"], labels={"good_fit": "Good fit", "met": "Met"}, top=None)
+                 text=["good_fit"], labels={"good_fit": "Good fit", "met": "Met"}, top=None,
+                 caption="Fit of the latent-variable SEM to the item covariances (cut-offs: Hu & Bentler 1999)")
 
 
 def sem_path_frame(ols_paths: pd.DataFrame, sem_paths: pd.DataFrame | None,
@@ -620,13 +773,17 @@ def sem_path_table(paths: pd.DataFrame) -> Table:
     >>> frame = pd.DataFrame({"predictor": ["trust"], "outcome": ["uncertainty"], "ols": [-0.372], "sem": [-0.459],
     ...                       "true_path": [-0.5]})
     >>> print(sem_path_table(frame))
+    Standardised paths: OLS on scale scores against the latent SEM, beside the planted paths
     Path                                     β, OLS on scale scores  β, latent SEM  True β
     Trust → decision-making uncertainty                      -0.372         -0.459  -0.500
     """
     frame = paths.assign(path=[path_label(p, o) for p, o in zip(paths["predictor"], paths["outcome"], strict=True)])
     columns = ["path", "ols", "sem"] + (["true_path"] if "true_path" in paths else [])
     labels = {"ols": "β, OLS on scale scores", "sem": "β, latent SEM", "true_path": "True β"}
-    return table(frame[columns], number=columns[1:], digits={c: 3 for c in columns[1:]}, labels=labels, top=None)
+    caption = "Standardised paths: OLS on scale scores against the latent SEM" + (
+        ", beside the planted paths" if "true_path" in paths else "")
+    return table(frame[columns], number=columns[1:], digits={c: 3 for c in columns[1:]}, labels=labels, top=None,
+                 caption=caption)
 
 
 def sem_sentence(paths: pd.DataFrame | None, fit: pd.Series | None = None, *, skipped: str | None = None) -> Markdown:
@@ -687,6 +844,7 @@ def correlation_check_table(raw: pd.DataFrame, published: pd.DataFrame) -> Table
 
     >>> raw = pd.DataFrame({"predictor": ["trust"], "outcome": ["uncertainty"], "std_estimate": [-0.3721], "se": [0.0467]})
     >>> print(correlation_check_table(raw, raw))
+    The same paths from the raw scores and from their correlation matrix and N alone
     Path                                 β, raw scores  β, correlation matrix  SE, raw scores  SE, correlation matrix
     Trust → decision-making uncertainty         -0.372                 -0.372           0.047                   0.047
     """
@@ -696,7 +854,8 @@ def correlation_check_table(raw: pd.DataFrame, published: pd.DataFrame) -> Table
     labels = {"beta_raw": "β, raw scores", "beta_r": "β, correlation matrix", "se_raw": "SE, raw scores",
               "se_r": "SE, correlation matrix"}
     columns = ["beta_raw", "beta_r", "se_raw", "se_r"]
-    return table(frame, number=columns, digits={c: 3 for c in columns}, labels=labels, top=None)
+    return table(frame, number=columns, digits={c: 3 for c in columns}, labels=labels, top=None,
+                 caption="The same paths from the raw scores and from their correlation matrix and N alone")
 
 
 def correlation_check_sentence(raw: pd.DataFrame, published: pd.DataFrame) -> Markdown:
@@ -720,15 +879,92 @@ def correlation_check_sentence(raw: pd.DataFrame, published: pd.DataFrame) -> Ma
 # ----- the conclusion ---------------------------------------------------------------------------
 
 
+_PARTIAL = ("complementary", "competitive")
+
+
+def _mediation_summary(types: pd.DataFrame, kmv_indirect: pd.DataFrame | None = None) -> Markdown:
+    """The mediation found, counted as :func:`mediation_table` shows it: pairs mediated fully, partly, directly only or
+    not at all in the rival model; of the pairs the KMV model links, how many it finds mediated (and, with
+    ``kmv_indirect``, how many of those showing no effect the KMV model's own test finds); of the pairs it does not
+    link, how many show no effect as it claims. With ``true_indirect`` (a synthetic survey) the verdict says the
+    mediation was planted, so finding it checks the method rather than supporting the theory.
+    """
+    n = len(types)
+    if n == 0:
+        return markdown("No antecedent–outcome pair could be tested for mediation.")
+
+    def counted(frame: pd.DataFrame, *words: str) -> list[str]:
+        """ "16 fully", "1 partly" …: the pairs of ``frame`` of each kind named by ``words``, those that occur."""
+        kinds = frame["mediation"]
+        counts = {"fully": int((kinds == "indirect-only").sum()), "partly": int(kinds.isin(_PARTIAL).sum()),
+                  "act only directly": int((kinds == "direct-only").sum()),
+                  "show no effect": int((kinds == "no-effect").sum())}
+        return [f"{integer(counts[word])} {word}" for word in words if counts[word]]
+
+    carried = counted(types, "fully", "partly")
+    rest = counted(types, "act only directly", "show no effect")
+    n_carried = int(types["mediation"].isin(["indirect-only", *_PARTIAL]).sum())
+    text = (f"In the rival model, where every antecedent may also act directly, trust and commitment carry the effect "
+            f"for {integer(n_carried)} of the {plural(n, 'antecedent–outcome pair')}"
+            + (f" ({join_list(carried)})" if carried else "") + (f"; {join_list(rest)}" if rest else "") + ".")
+    if "kmv_claim" not in types:
+        return markdown("{text}", text=text)
+    linked, other = types[types["kmv_claim"] == "indirect-only"], types[types["kmv_claim"] == "no-effect"]
+    if len(linked):
+        full = int((linked["mediation"] == "indirect-only").sum())
+        found = counted(linked, "fully", "partly", "act only directly")
+        if full:
+            found[0] = f"{integer(full)} {'is' if full == 1 else 'are'} mediated fully"
+        text += (f" Of the {plural(len(linked), 'pair')} the KMV model links through trust and commitment, "
+                 f"{join_list(found) if found else 'none is mediated'}")
+        if "true_indirect" in linked:
+            planted = int((linked["true_indirect"].abs() > 1e-12).sum())
+            of = f"all {integer(planted)}" if planted == len(linked) else f"{integer(planted)} of them"
+            text += (f"; the survey was generated with full mediation for {of} (no direct paths), "
+                     "so this measures how much of the planted mediation the rival model's test recovers, not evidence "
+                     "for Morgan & Hunt's theory.")
+        elif full > len(linked) / 2:
+            text += (" — the case for managing trust and commitment as the core of the relationship, not as "
+                     "by-products.")
+        else:
+            bypass = int(linked["mediation"].isin(["direct-only", *_PARTIAL]).sum())
+            text += ": trust and commitment carry less than the KMV model claims" + (
+                "; effects that bypass them call for managing the antecedents directly as well." if bypass else ".")
+        silent = linked[linked["mediation"] == "no-effect"]
+        if len(silent):
+            text += (f" For {integer(len(silent))} of them no effect shows once direct paths are allowed "
+                     f"({_pair_list(silent)})")
+            if kmv_indirect is not None:
+                own = silent.merge(kmv_indirect, on=["cause", "outcome"], suffixes=("", "_kmv"))
+                k = int(_excludes_zero(own["ci_low"], own["ci_high"]).sum())
+                whom = ("it" if len(silent) == 1 else f"all {integer(k)}") if k == len(silent) else f"{integer(k)} of them"
+                text += (f", though the KMV model's own test, without direct paths, finds a route for {whom}"
+                         if k else ", and the KMV model's own test, without direct paths, finds none of them either")
+            text += "."
+    if len(other):
+        wrong = other[~other["as_claimed"].astype(bool)]
+        if wrong.empty:
+            text += (f" The {plural(len(other), 'pair')} it does not link show{'s' if len(other) == 1 else ''} no "
+                     "effect, as it claims.")
+        else:
+            text += (f" {integer(len(wrong))} of the {plural(len(other), 'pair')} it does not link "
+                     f"{'shows' if len(wrong) == 1 else 'show'} an effect it does not claim ({_pair_list(wrong)}).")
+    return markdown("{text}", text=text)
+
+
 def conclusions(reliability: pd.DataFrame, paths: pd.DataFrame, types: pd.DataFrame, comparison: pd.DataFrame,
-                sem_paths: pd.DataFrame | None = None, *, sem_skipped: str | None = None) -> Markdown:
+                sem_paths: pd.DataFrame | None = None, *, sem_skipped: str | None = None,
+                kmv_indirect: pd.DataFrame | None = None) -> Markdown:
     """The closing section of the report: one bullet per finding, each generated from the results it states.
 
     ``reliability`` (:func:`~crmlab.theories.trust_commitment.reliability_table`),
-    ``paths`` (the KMV model's path table), ``types`` (:func:`mediation_types`),
+    ``paths`` (the KMV model's path table), ``types`` (:func:`mediation_types`; with ``true_indirect``, a synthetic
+    survey, the mediation found is stated as a check of the method against what was planted),
     ``comparison`` (:func:`~crmlab.theories.trust_commitment.compare_path_models`),
     ``sem_paths`` (:func:`sem_path_frame`, ``None`` when the SEM did not run,
-    with ``sem_skipped`` saying why).
+    with ``sem_skipped`` saying why), ``kmv_indirect`` (the KMV model's own
+    :meth:`~crmlab.theories.trust_commitment.PathModel.indirect_effects`, to say where its test and the rival
+    model's disagree).
     """
     bullets = []
     measured = reliability.dropna(subset=["cronbach_alpha"])
@@ -755,24 +991,7 @@ def conclusions(reliability: pd.DataFrame, paths: pd.DataFrame, types: pd.DataFr
 
     hyp = paths[paths["hypothesis"] != ""]
     n_sup = int(hyp["supported"].sum())
-    mediated = types[types["mediation"].isin(["indirect-only", "complementary", "competitive"])]
-    text = f"{n_sup} of {plural(len(hyp), 'hypothesis', 'hypotheses')} hold."
-    if len(mediated):
-        causes = [c for c in ANTECEDENTS if c in set(mediated["cause"])] + sorted(set(mediated["cause"]) - set(ANTECEDENTS))
-        outcomes = [o for o in OUTCOMES if o in set(mediated["outcome"])] + sorted(set(mediated["outcome"]) - set(OUTCOMES))
-        text += (f" Trust and commitment carry effects of {join_list(_lower(c) for c in causes)} to "
-                 f"{join_list(_lower(o) for o in outcomes)}")
-        linked = types[types["kmv_claim"] == "indirect-only"] if "kmv_claim" in types else types
-        full = int((linked["mediation"] == "indirect-only").sum())
-        if full > len(linked) / 2:
-            text += (f": of the {plural(len(linked), 'pair')} the KMV model links through them, {integer(full)} are "
-                     "mediated fully — the case for managing trust and commitment as the core of the relationship, "
-                     "not as by-products.")
-        else:
-            text += (f", but only {integer(full)} of the {plural(len(linked), 'pair')} the KMV model links through them "
-                     "are mediated fully: the effects that bypass them call for managing the antecedents directly as well.")
-    else:
-        text += " No antecedent's effect on an outcome runs through trust and commitment in these data."
-    bullets.append(markdown("{text}", text=text))
+    bullets.append(markdown("{held} {mediation}", held=f"{n_sup} of {plural(len(hyp), 'hypothesis', 'hypotheses')} hold.",
+                            mediation=_mediation_summary(types, kmv_indirect)))
     bullets.append(rival_sentence(comparison))
     return markdown("\n".join(f"* {{b{k}}}" for k in range(len(bullets))), **{f"b{k}": b for k, b in enumerate(bullets)})

@@ -7,6 +7,7 @@ Each takes a frame of :mod:`crmlab.theories.trust_commitment` (or of
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,11 @@ __all__ = [
 ]
 
 #: Where along an edge (share of the way from its start) its label may go.
-_LABEL_POSITIONS = np.round(np.linspace(0.14, 0.86, 25), 3)
+_LABEL_POSITIONS = np.round(np.linspace(0.14, 0.86, 37), 3)
+
+#: Clear space (points) kept around each path label: the white boxes of two labels (1.5-point pad) stand at least
+#: 2 × 8 − 3 = 13 points apart, about 18 pixels at 100 dpi.
+_LABEL_MARGIN_PT = 8.0
 
 
 def _layers(graph) -> list[list[str]]:  # noqa: ANN001 - a networkx DiGraph
@@ -60,7 +65,8 @@ def _overlap(a: Bbox, b: Bbox) -> float:
 
 
 def plot_path_diagram(
-    table: pd.DataFrame, *, layers: list[list[str]] | None = None, title: str = "Path model (standardised coefficients)"
+    table: pd.DataFrame, *, layers: list[list[str]] | None = None, title: str = "Path model (standardised coefficients)",
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """Path diagram: constructs as boxes in causal layers, arrows labelled with standardised paths.
 
@@ -69,10 +75,13 @@ def plot_path_diagram(
     solid when p < 0.05 and dashed otherwise, blue for positive and red for
     negative paths, thicker the larger the path. ``layers`` lists the
     constructs per column, left to right (default: by longest path from the
-    exogenous constructs). Each label sits on its arrow where it covers no
-    other label and no box and, where it can, no other arrow (positions tried
-    from the end of the arrow whose box has fewer arrows, where arrows are
-    apart), so no two numbers cover each other and each
+    exogenous constructs). ``labels`` gives the words in a construct's box
+    (default: its name with spaces for underscores), so the diagram can name
+    constructs as the report's tables do. Each path's number sits on its
+    arrow where it covers no other number and no box and, where it can, no
+    other arrow (positions tried from the end of the arrow whose box has fewer
+    arrows, where arrows are apart), with clear space around it
+    (:data:`_LABEL_MARGIN_PT`), so no two numbers crowd each other and each
     reads as its own arrow's.
 
     >>> paths = pd.DataFrame({"predictor": ["a", "b"], "outcome": ["b", "c"], "std_estimate": [0.4, -0.2], "p": [0.01, 0.3]})
@@ -98,8 +107,10 @@ def plot_path_diagram(
     ax.set_title(title)
     boxes = {}
     for node, (x, y) in pos.items():
-        boxes[node] = ax.text(x, y, textwrap.fill(str(node).replace("_", " "), 14), ha="center", va="center",
-                              fontsize=10.5, zorder=3, bbox={"boxstyle": "round,pad=0.45", "fc": "white", "ec": "0.3"})
+        words = (labels or {}).get(node, str(node).replace("_", " "))
+        lines = textwrap.fill(words, 14, break_on_hyphens=False, break_long_words=False)  # "decision-making" whole
+        boxes[node] = ax.text(x, y, lines, ha="center", va="center", fontsize=10.5, zorder=3,
+                              bbox={"boxstyle": "round,pad=0.45", "fc": "white", "ec": "0.3"})
     ax.legend(handles=[Line2D([], [], color="C0", label="positive path"), Line2D([], [], color="C3", label="negative path"),
                        Line2D([], [], color="0.3", label="p < 0.05"),
                        Line2D([], [], color="0.3", ls="--", label="not significant")],
@@ -119,6 +130,7 @@ def plot_path_diagram(
                                 "linestyle": "-" if data["p"] < 0.05 else "--", "mutation_scale": 14,
                                 "linewidth": 1 + 3 * abs(data["weight"]), "shrinkA": 0, "shrinkB": 0})
     taken = list(extents.values())
+    margin = renderer.points_to_pixels(_LABEL_MARGIN_PT)
     # longest edges last: they have the most room to move their label along
     order = sorted(graph.edges(data=True), key=lambda e: float(np.hypot(*(segments[e[:2]][1] - segments[e[:2]][0]))))
     for u, v, data in order:
@@ -132,7 +144,7 @@ def plot_path_diagram(
         best = None
         for share in sorted(_LABEL_POSITIONS, key=lambda t: (abs(t - preferred), t)):
             label.set_position(to_data.transform(start + share * (end - start)))
-            box = label.get_window_extent(renderer).padded(3)
+            box = label.get_window_extent(renderer).padded(margin)
             # a label must cover no box and no other label, and should sit on its own arrow only
             covered = sum(_overlap(box, other) for other in taken)
             crossing = sum(_crosses(box, *segment) for edge, segment in segments.items() if edge != (u, v))
