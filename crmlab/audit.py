@@ -611,23 +611,26 @@ def key_account_indicators(selection: pd.DataFrame, frequency: pd.DataFrame, acc
     ])
 
 
-def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame) -> pd.DataFrame:
+def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame, *, local_top: int = 10) -> pd.DataFrame:
     """Headlines of global account management: coordination gaps and hidden global accounts.
 
     Takes the summary of :func:`~crmlab.strategy.key_accounts.gam_consistency`
-    and :func:`~crmlab.strategy.key_accounts.global_account_value`.
+    and :func:`~crmlab.strategy.key_accounts.global_account_value`, computed
+    with ``local_top`` (stated in the definition of a hidden global account).
 
     >>> summary = pd.DataFrame({"account_id": ["a", "a", "b"], "coordination_missing": [True, False, False]})
     >>> value = pd.DataFrame({"account_id": ["a", "b", "c"], "n_units": [3, 2, 1], "hidden_global": [False, True, False]})
-    >>> global_account_indicators(summary, value)["value"].tolist()
-    [2.0, 0.5, 1.0]
+    >>> card = global_account_indicators(summary, value, local_top=5)
+    >>> card["value"].tolist(), card["definition"].iloc[2]
+    ([2.0, 0.5, 1.0], "in the firm's top 5 accounts by revenue over all units but in no unit's top 5")
     """
     return _rows("global accounts", [
         ("global accounts", (value["n_units"] >= 2).sum(), "accounts served by two or more units", "integer"),
         ("coordination missing (share)",
          summary.groupby("account_id")["coordination_missing"].any().mean() if len(summary) else np.nan,
          "share of global accounts with a unit out of line on price, terms or service (any product)", "percent"),
-        ("hidden global accounts", value["hidden_global"].sum(), "in the firm's top accounts but in no unit's", "integer"),
+        ("hidden global accounts", value["hidden_global"].sum(),
+         f"in the firm's top {local_top} accounts by revenue over all units but in no unit's top {local_top}", "integer"),
     ])
 
 

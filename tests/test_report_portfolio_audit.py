@@ -10,9 +10,13 @@ Checked against something independent of the code under test:
 - the concentration curve against :func:`concentration`'s concentration ratios (a second
   implementation), the portfolio cut-offs against the cells :func:`portfolio_matrix` assigns;
 - figures against the frames they are given (cut-off lines, marked shares, label boxes);
+- the firm's ranking of global accounts against a hand-worked firm with a local
+  customer the unit terms leave out, and the synthetic world's hidden global
+  accounts against a plain re-count of the firm's and each unit's revenues;
 - the executed pages (small parameters, the ``executed`` fixture): each closing
-  comparison re-derived from the numbers printed on the same page, and a hostile
-  ``company`` / ``currency`` shown as inert text.
+  comparison re-derived from the numbers printed on the same page (the firm's
+  ranks against the revenues of the dependence table, the pair counts against
+  the table's rows), and a hostile ``company`` / ``currency`` shown as inert text.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from crmlab.data import DataError
 from crmlab.display import audit as say_audit
 from crmlab.display import portfolio as say
 from crmlab.strategy.account_world import simulate_accounts
-from crmlab.strategy.key_accounts import terms_out_of_line
+from crmlab.strategy.key_accounts import global_account_value, terms_out_of_line
 from crmlab.strategy.portfolio import concentration, concentration_curve, portfolio_cutoffs, portfolio_matrix
 
 # --- generated sentences follow their numbers ---------------------------------------------------
@@ -114,7 +118,60 @@ def test_gam_sentence_counts_false_alarms_against_the_planted_cells():
     assert "found: 1 of 1, with 1 false alarm" in text and "No hidden global account" in text
 
 
-# --- the computations behind the pages -----------------------------------------------------------
+def test_gam_sentence_states_the_cut_and_names_hidden_accounts_nobody_planted():
+    summary = pd.DataFrame({"account_id": ["A"], "coordination_missing": [False]})
+    deviations = pd.DataFrame(columns=["account_id", "unit", "term"])
+    value = pd.DataFrame({"account_id": ["A", "B"], "n_units": [3, 4], "hidden_global": [True, True]})
+    planted = deviations.copy()
+    truth = pd.DataFrame({"account_id": ["A", "B"], "hidden_global": [True, False]})
+    text = say.gam_sentences(summary, deviations, value, local_top=5, planted=planted, truth=truth).plain
+    assert "in the firm's top 5 by revenue over all units but in no unit's top 5: A and B" in text
+    assert "found: 1 of the 1 planted, and B is hidden without being planted" in text
+    none = say.gam_sentences(summary, deviations, value.assign(hidden_global=False), local_top=5, planted=planted,
+                             truth=truth.assign(hidden_global=False)).plain
+    assert "No hidden global account: each of the firm's top 5 accounts is in some unit's top 5" in none
+    assert "the world planted no hidden global account" in none and "without being planted" not in none
+
+
+def test_global_value_caption_says_over_which_accounts_the_firm_ranks():
+    value = pd.DataFrame({"account_id": ["A", "B", "C"], "n_units": [3, 1, 2]})
+    assert say.global_value_caption(value, local_top=2) == (
+        "The firm's top 2 of its 3 accounts by revenue summed over the units serving them (ties included)")
+    partial = say.global_value_caption(value.assign(n_units=[3, 0, 0]), local_top=2)
+    assert partial.endswith("(ties included; 2 accounts without unit terms are ranked on the account table's revenue)")
+
+
+def test_interdependence_sentence_accounts_for_every_pair_of_the_frame():
+    """Every pair of the frame is either tied by a supplier or by its sector alone: the sentence's two counts add
+    up to the frame's rows (the page's "in all"), and without sectors only the supplier pairs are counted."""
+    pairs = pd.DataFrame({"account_a": ["a", "a", "b", "c"], "account_b": ["b", "c", "d", "d"],
+                          "shared_actors": [2, 0, 1, 0], "same_sector": [True, True, False, True]})
+    text = say.interdependence_sentences(pairs, 4).plain
+    assert text.startswith("2 of the 6 pairs of accounts share at least one supplier;")
+    assert "3 pairs are in the same sector: 1 of them also shares a supplier, 2 are tied by the sector alone." in text
+    tied, alone = 2, 2
+    assert tied + alone == len(pairs)
+    no_sector = say.interdependence_sentences(pairs.drop(columns="same_sector").iloc[[0, 2]], 4).plain
+    assert "sector" not in no_sector
+    assert say.interdependence_sentences(pairs.assign(shared_actors=0), 4).plain.startswith(
+        "No two accounts share a supplier. 3 pairs are in the same sector: 0 of them also share a supplier")
+
+
+def test_equivalent_number_is_defined_on_the_points_it_is_shown_beside():
+    """10,000 / HHI in points is 1 / Σ s² (the closed form of :func:`concentration`): the definition the tables give."""
+    conc = concentration([50.0, 30.0, 20.0], top=(1,))
+    assert 10_000 / conc["hhi_points"] == pytest.approx(conc["equivalent_number"])
+    rows = say.concentration_table(conc).set_index("measure")["definition"]
+    assert rows["equivalent number of accounts"].startswith("10,000 / HHI in points")
+
+
+def test_gaps_are_written_in_the_unit_of_their_term():
+    dev = pd.DataFrame({"account_id": ["A", "B", "C"], "product": "all", "unit": ["US", "DE", "FR"],
+                        "term": ["price", "payment_days", "service_level"], "value": [12.0, 75.0, 0.75],
+                        "reference": [10.0, 30.0, 0.952], "gap": [0.2, 45.0, -0.202]})
+    frame, kinds = say.deviation_frame(dev)
+    assert frame["gap"].tolist() == ["20.0%", "45 days", "-20.2 points"]  # a gap in service is points, not %
+    assert kinds == {"value": ["money", "integer", "percent"], "reference": ["money", "integer", "percent"]}
 
 
 def _phases_and_values():
@@ -157,6 +214,43 @@ def test_retention_history_pools_each_span_by_hand():
     assert history.loc["recent", "retention_rate"] == pytest.approx(15 / 20)
     assert history.loc["earlier", "retention_rate"] == pytest.approx(25 / 30)
     assert str(history.loc["earlier", "first"]) == "2021-02"
+
+
+def test_the_firm_ranks_every_account_not_only_those_in_the_unit_terms():
+    """Hand-worked: G buys 30 in each of DE and FR (60 in all, first in neither unit, where L1 and L2 buy 40 and
+    45). Ranked among the accounts of the terms G is the firm's first and, with local_top = 1, hidden; the firm
+    also has a local customer L3 of 500 that the terms leave out: it is the firm's first, and G is not hidden."""
+    terms = pd.DataFrame({"account_id": ["G", "G", "L1", "L2"], "unit": ["DE", "FR", "DE", "FR"],
+                          "revenue": [30.0, 30.0, 40.0, 45.0]})
+    alone = global_account_value(terms, local_top=1).set_index("account_id")
+    assert alone.loc["G", "global_rank"] == 1 and bool(alone.loc["G", "hidden_global"])
+    firm = pd.DataFrame({"account_id": ["G", "L1", "L2", "L3"], "revenue": [60.0, 40.0, 45.0, 500.0]})
+    ranked = global_account_value(terms, local_top=1, accounts=firm).set_index("account_id")
+    assert ranked["global_rank"].to_dict() == {"L3": 1, "G": 2, "L2": 3, "L1": 4}
+    assert not ranked["hidden_global"].any()
+    assert ranked.loc["L3", "n_units"] == 0 and pd.isna(ranked.loc["L3", "best_local_rank"])
+    with pytest.raises(DataError, match="not in the accounts"):
+        global_account_value(terms, accounts=firm[firm["account_id"] != "G"])
+
+
+@pytest.mark.parametrize(("n", "seed"), [(200, 42), (80, 42), (120, 7)])
+def test_synthetic_hidden_accounts_are_hidden_by_the_worlds_own_revenues(n, seed):
+    """A plain re-count on the world's tables: every account's revenue is what its units sell it; a planted
+    hidden account has fewer than 10 accounts of the firm above it and at least 10 above it in every unit."""
+    world = simulate_accounts(n, rng=seed)
+    revenue = world.accounts.set_index("account_id")["revenue"]
+    sold = world.unit_terms.groupby("account_id")["revenue"].sum()
+    assert sold.reindex(revenue.index).to_numpy() == pytest.approx(revenue.to_numpy())
+    hidden = world.truth.loc[world.truth["hidden_global"], "account_id"]
+    for account in hidden:
+        assert (revenue > revenue[account]).sum() < 10
+        for unit, rows in world.unit_terms.groupby("unit"):
+            mine = rows.loc[rows["account_id"] == account, "revenue"]
+            assert len(mine) == 1 and (rows["revenue"] > mine.iloc[0]).sum() >= 10, unit
+    value = global_account_value(world.unit_terms, accounts=world.accounts)
+    assert set(hidden) <= set(value.loc[value["hidden_global"], "account_id"])
+    assert value.set_index("account_id")["global_revenue"].reindex(revenue.index).to_numpy() == pytest.approx(
+        revenue.to_numpy())
 
 
 def test_concentration_curve_agrees_with_the_concentration_ratios():
@@ -214,6 +308,23 @@ def test_gam_figure_counts_the_terms_of_the_frame():
     ax = plots.plot_gam_deviations(grid).axes[0]
     assert sorted(t.get_text() for t in ax.texts if t.get_text()) == ["payment days\nprice", "service level"]
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+
+
+def test_portfolio_legend_markers_are_all_legible():
+    """The legend takes each cell's first point's size: a cell of small accounts came out as a faint dot."""
+    pm = portfolio_matrix(simulate_accounts(120, rng=7).accounts)
+    legend = plots.plot_portfolio_matrix(pm, portfolio_cutoffs(pm)).axes[0].get_legend()
+    sizes = [tuple(h.get_sizes()) for h in legend.legend_handles]
+    assert len(set(sizes)) == 1 and sizes[0][0] >= 100
+    assert all(h.get_alpha() == 1.0 for h in legend.legend_handles)
+
+
+@pytest.mark.parametrize(("terms", "ticks"), [(["price"], [0, 1]), (["price", "payment_days"], [0, 1, 2])])
+def test_gam_colour_bar_marks_the_counts_of_the_frame(terms, ticks):
+    deviations = pd.DataFrame({"account_id": "A", "product": "all", "unit": "US", "term": terms})
+    fig = plots.plot_gam_deviations(terms_out_of_line(deviations))
+    bar = fig.axes[-1]
+    assert [round(t) for t in bar.get_yticks() if bar.get_ylim()[0] <= t <= bar.get_ylim()[1]] == ticks
 
 
 def test_audit_figures_are_titled_with_what_they_show():
@@ -276,6 +387,25 @@ def test_portfolio_page_closing_sentences_hold_on_its_own_numbers(executed):
     word = "unconcentrated" if points < 1500 else "moderately concentrated" if points < 2500 else "highly concentrated"
     assert f"Revenue is {word}: an HHI of {points:,} points" in text
     assert "Against the planted truth" in text and "Planted inconsistencies found" in text
+    # the firm's ranks run over the revenues the dependence table shows: no account of it that earns more than
+    # the last of the firm's top accounts is missing from them, and each shares its revenue
+    money = lambda v: float(v.replace("$", "").replace(",", ""))  # noqa: E731
+    top = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text().startswith("The firm's top"))
+    firm = _table(soup, top.caption.get_text(strip=True)).set_index("Account")
+    depends = _table(soup, "The accounts the seller depends on most").set_index("Account")["Revenue"].map(money)
+    floor = firm["Revenue, all units"].map(money).min()
+    assert set(depends.index[depends > floor]) <= set(firm.index)
+    for account in set(firm.index) & set(depends.index):
+        assert money(firm.loc[account, "Revenue, all units"]) == pytest.approx(depends[account])
+    ranks = firm["Rank in the firm"].astype(int)
+    assert (ranks.diff().dropna() >= 0).all() and ranks.iloc[0] == 1
+    # the pairs the table counts are those the sentence counts
+    said = re.search(r"([\d,]+) of the [\d,]+ pairs of accounts share at least one supplier", text).group(1)
+    caption = "The pairs of accounts that share a supplier, the most strongly tied first"
+    pair_table = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text(strip=True) == caption)
+    note = pair_table.find_next_sibling("p", class_="crmlab-table-note")
+    rows = re.search(r"\(([\d,]+) in all\)", note.get_text()).group(1) if note else str(len(_table(soup, caption)))
+    assert rows == said
 
 
 def test_hostile_parameters_come_out_inert(tmp_path):
