@@ -34,7 +34,9 @@ from crmlab.display import audit as say_audit
 from crmlab.display import portfolio as say
 from crmlab.strategy.account_world import simulate_accounts
 from crmlab.strategy.key_accounts import global_account_value, terms_out_of_line
-from crmlab.strategy.portfolio import concentration, concentration_curve, portfolio_cutoffs, portfolio_matrix
+from crmlab.strategy.portfolio import (
+    concentration, concentration_curve, dependence_risk, portfolio_cutoffs, portfolio_matrix,
+)
 
 # --- generated sentences follow their numbers ---------------------------------------------------
 
@@ -163,6 +165,10 @@ def test_equivalent_number_is_defined_on_the_points_it_is_shown_beside():
     assert 10_000 / conc["hhi_points"] == pytest.approx(conc["equivalent_number"])
     rows = say.concentration_table(conc).set_index("measure")["definition"]
     assert rows["equivalent number of accounts"].startswith("10,000 / HHI in points")
+    card = audit.portfolio_indicators(pd.DataFrame({"cell": ["key"], "revenue": [1.0]}), pd.Series(
+        {"hhi_points": 3800.0, "equivalent_number": 2.63, "top_5_share": 1.0}), pd.DataFrame({"at_risk": [True]}),
+        threshold=0.5).set_index("indicator")["definition"]
+    assert card["equivalent number of accounts"].startswith("10,000 / HHI in points")
 
 
 def test_gaps_are_written_in_the_unit_of_their_term():
@@ -172,6 +178,97 @@ def test_gaps_are_written_in_the_unit_of_their_term():
     frame, kinds = say.deviation_frame(dev)
     assert frame["gap"].tolist() == ["20.0%", "45 days", "-20.2 points"]  # a gap in service is points, not %
     assert kinds == {"value": ["money", "integer", "percent"], "reference": ["money", "integer", "percent"]}
+
+
+def test_dependence_indicator_states_its_threshold_and_counts_as_the_portfolio_page():
+    """The audit's count of accounts at dependence risk is the portfolio page's (the same frame, the same threshold),
+    its definition states the threshold, and moving the threshold past the largest share flips it to 0."""
+    world = simulate_accounts(200, rng=42)
+    pm, conc = portfolio_matrix(world.accounts), concentration(world.accounts["revenue"], top=(5,))
+    risk = dependence_risk(world.accounts, threshold=0.02)
+    card = audit.portfolio_indicators(pm, conc, risk).set_index("indicator")
+    at_risk = int(card.loc["accounts at dependence risk", "value"])
+    said = say.dependence_sentences(risk, threshold=0.02).plain
+    assert at_risk > 0 and said.startswith(f"{at_risk} accounts each bring at least 2.0% of revenue")
+    assert card.loc["accounts at dependence risk", "definition"] == (
+        "accounts bringing 2.0% of revenue or more each (the dependence threshold)")
+    assert conc["top_5_share"] >= min(at_risk, 5) * 0.02  # the page's own top-5 share allows the count
+    high = risk["seller_dependence"].max() + 0.01
+    none = audit.portfolio_indicators(pm, conc, dependence_risk(world.accounts, threshold=high)).set_index("indicator")
+    assert none.loc["accounts at dependence risk", "value"] == 0
+    with pytest.raises(ValueError, match="dependence threshold"):
+        audit.portfolio_indicators(pm, conc, pd.DataFrame({"at_risk": [False]}))
+
+
+def test_retention_is_called_net_and_months_above_100_are_counted():
+    history = _history(0.9, 0.8).assign(periods_above=[0, 2])
+    text = say_audit.retention_sentences(history, window=3).plain
+    assert "the net retention rate was 90.0%" in text and "lapsed customers who came back included" in text
+    assert "passed 100% in 2 of the 8 complete months (none of the last 3)" in text
+    assert "still active" not in text  # E − N is not a subset of S
+    flat = say_audit.retention_sentences(history.assign(periods_above=[0, 0]), window=3).plain
+    assert "stayed at 100% or under in each of the 8 complete months" in flat and "passed 100%" not in flat
+    recent = say_audit.retention_sentences(history.assign(periods_above=[1, 0]), window=3).plain
+    assert "passed 100% in 1 of the 8 complete months (1 of the last 3)" in recent
+
+
+def test_crr_is_defined_net_of_returning_customers():
+    """A period in which lapsed customers return: E − N > S, so CRR > 100% — the definition must allow it."""
+    rates = pd.DataFrame({"period": pd.period_range("2021-01", periods=3, freq="M"), "S": [10, 10, 10],
+                          "N": [0, 0, 0], "E": [9, 12, 10]})
+    history = audit.retention_history(rates, last=1).set_index("span")
+    assert history["periods_above"].to_dict() == {"recent": 0, "earlier": 1}  # February: 12 − 0 > 10
+    card = audit.customer_base_indicators(pd.DataFrame({"frequency": [1]}), rates, pd.DataFrame({"median": [3.0]}),
+                                          last=3).set_index("indicator")
+    assert card.loc["retention rate (CRR)", "value"] == pytest.approx(31 / 30)
+    assert "net of returning customers" in card.loc["retention rate (CRR)", "definition"]
+    assert "can pass 100%" in card.loc["retention rate (CRR)", "definition"]
+
+
+def test_loyalty_without_wallets_says_so_and_shows_them_missing():
+    profile = pd.DataFrame({"share_of_wallet": [np.nan, np.nan], "cross_buying_index": [np.nan, np.nan]},
+                           index=["core", "growth"])
+    text = say_audit.loyalty_data_sentence(profile).plain
+    assert "share of wallet is missing (–)" in text and "CLV × P(alive), without share of wallet" in text
+    assert "cross-buying index is missing (–)" in text
+    known = say_audit.loyalty_data_sentence(profile.assign(share_of_wallet=[0.4, 0.6], cross_buying_index=0.2)).plain
+    assert known == "The loyalty value is CLV × P(alive) × share of wallet."
+
+    class Plan:
+        budget, total_spend, total_incremental_clv, roi = 100.0, 80.0, 240.0, 2.0
+        table = pd.DataFrame({"action": ["retention"], "spend": [80.0]})
+
+    loyal = pd.DataFrame({"cumulative_share": [0.6, 1.0], "share_of_wallet": [np.nan, np.nan]})
+    without = audit.loyalty_indicators(Plan(), loyal)["definition"].iloc[0]
+    assert "without share of wallet" in without and "× share of wallet" not in without
+    with_wallet = audit.loyalty_indicators(Plan(), loyal.assign(share_of_wallet=0.5))["definition"].iloc[0]
+    assert "CLV × P(alive) × share of wallet" in with_wallet
+
+
+def test_management_sentence_states_the_robustness_cut_it_counts_with():
+    card = pd.DataFrame({"lens": "key accounts", "indicator": ["key accounts", "revenue share of key accounts",
+                                                              "robust key accounts"],
+                         "value": [15.0, 0.25, 11.0], "data": "synthetic"})
+    text = say_audit.management_sentences(card).plain
+    assert f"11 of them are key under at least {audit.ROBUST_SELECTION:.0%} of the random weightings" in text
+    assert "whatever the weights" not in text
+    frequency = pd.DataFrame({"account_id": list("ab"), "selection_frequency": [audit.ROBUST_SELECTION, 0.89]})
+    counted = audit.key_account_indicators(pd.DataFrame({"account_id": list("ab"), "key": True}), frequency,
+                                           pd.DataFrame({"account_id": list("ab"), "revenue": [1.0, 1.0]}))
+    assert counted.set_index("indicator").loc["robust key accounts", "value"] == 1
+
+
+def test_value_basis_follows_the_parameters():
+    text = say_audit.value_basis_sentence(first_purchase="1997-01-01", observation_end="1998-06-30", longest=77.9,
+                                          horizon=24, discount_rate=0.01, margin=0.3).plain
+    assert "whole history, from the first purchase in the data (1997-01-01) to 1998-06-30" in text
+    assert "the 24 months after 1998-06-30" in text and "30.0% of revenue" in text and "1.0% a month" in text
+    other = say_audit.value_basis_sentence(first_purchase="2020-01-01", observation_end="2021-12-31", longest=104.0,
+                                           horizon=12, discount_rate=0.02, margin=0.5, currency="€").plain
+    assert "the 12 months after 2021-12-31" in other and "50.0% of revenue" in other and "in €" in other
+
+
+# --- the computations behind the pages -----------------------------------------------------------
 
 
 def _phases_and_values():
@@ -366,7 +463,7 @@ def test_audit_page_closing_comparisons_hold_on_its_own_numbers(executed):
     history = _table(soup, "Retention now and before").set_index("Periods")
     recent, earlier = (_pct(history.loc[k, "Retention rate (CRR)"]) for k in ("last 3 complete periods",
                                                                               "earlier complete periods"))
-    said = re.search(r"were still active at its end: (higher than|lower than|about the same as) the ([\d.]+%)", text)
+    said = re.search(r"came back included\. That is (higher than|lower than|about the same as) the ([\d.]+%)", text)
     word = "about the same as" if abs(recent - earlier) <= 0.01 else ("higher than" if recent > earlier else "lower than")
     assert said.group(1) == word and _pct(said.group(2)) == pytest.approx(earlier)
     assert "low retention" not in text.lower()
@@ -375,6 +472,13 @@ def test_audit_page_closing_comparisons_hold_on_its_own_numbers(executed):
     assert f"The phase rules put {dissolved:,} of {flags.sum():,} customers" in text
     phases = _table(soup, "Customers by phase in the last period").set_index("Indicator")
     assert _pct(phases.loc["dissolution", "Value"]) == pytest.approx(dissolved / flags.sum(), abs=0.0005)
+    # the accounts at dependence risk: the threshold stated, and allowed by the page's own top-5 share
+    accounts = _table(soup, "Accounts").set_index("Indicator")
+    threshold = _pct(re.search(r"bringing ([\d.]+%) of revenue", accounts.loc["accounts at dependence risk",
+                                                                             "Definition"]).group(1))
+    at_risk, top5 = int(accounts.loc["accounts at dependence risk", "Value"]), _pct(accounts.loc["top-5 share", "Value"])
+    assert top5 >= min(at_risk, 5) * threshold and (at_risk > 0 or top5 < 5 * threshold)
+    assert "whatever the weights" not in text
 
 
 def test_portfolio_page_closing_sentences_hold_on_its_own_numbers(executed):

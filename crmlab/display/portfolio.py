@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmlab.audit import BORDERLINE_SELECTION, ROBUST_SELECTION
 from crmlab.display.labels import label
 from crmlab.display.numbers import integer, number, percent
 from crmlab.display.text import Markdown, bullet_list, join_list, markdown, plural, share
@@ -298,7 +299,8 @@ def interdependence_sentences(pairs: pd.DataFrame, n_accounts: int, truth: pd.Da
 
 
 def key_account_sentences(key: pd.DataFrame, frequency: pd.DataFrame, accounts: pd.DataFrame, *,
-                          robust: float = 0.9, borderline: tuple[float, float] = (0.1, 0.9), show: int = 8) -> Markdown:
+                          robust: float = ROBUST_SELECTION, borderline: tuple[float, float] = BORDERLINE_SELECTION,
+                          show: int = 8) -> Markdown:
     """Which accounts are key, what share of revenue they bring, and how robust the choice is to the weights.
 
     Takes :func:`~crmlab.strategy.key_accounts.select_key_accounts`, the
