@@ -36,10 +36,12 @@ from crmlab.data.errors import DataError, Problem
 
 __all__ = [
     "ALIVE_BANDS",
+    "BORDERLINE_SELECTION",
     "FACES",
     "INDICATOR_KINDS",
     "PHASE_DEFINITIONS",
     "LENS_FACE",
+    "ROBUST_SELECTION",
     "audit_scorecard",
     "complete_periods",
     "customer_base_indicators",
@@ -82,6 +84,11 @@ LENS_FACE = {
 }
 
 COLUMNS = ["lens", "indicator", "value", "definition", "kind"]
+
+#: A key account selected under at least this share of the random weightings is robust to the weights.
+ROBUST_SELECTION = 0.9
+#: An account selected under a share of the random weightings strictly inside these bounds is borderline.
+BORDERLINE_SELECTION = (0.1, 0.9)
 
 #: How each indicator's value is written for readers (a kind of :data:`crmlab.display.KINDS`):
 #: counts, shares, money and measurements share the one ``value`` column of a block.
@@ -133,9 +140,10 @@ def customer_base_indicators(
     return _rows("customer base", [
         ("customers", len(summary), "customers with at least one purchase", "integer"),
         ("repeat buyers (share)", float((summary["frequency"] > 0).mean()), "share of customers who bought again", "percent"),
-        ("retention rate (CRR)", crr, f"Σ(E − N) / ΣS over the last {len(recent)} complete periods: the share of the "
-         "customers active at the start of a period who are still active at its end", "percent"),
-        ("churn rate", 1 - crr, "1 − CRR", "percent"),
+        ("retention rate (CRR)", crr, f"Σ(E − N) / ΣS over the last {len(recent)} complete periods: the customers "
+         "active at the end of a period who are not new, over those active at its start — net of returning customers "
+         "(a lapsed customer who buys again counts in E, not in S), so it can pass 100%", "percent"),
+        ("churn rate", 1 - crr, "1 − CRR (below 0 when more lapsed customers return than active ones lapse)", "percent"),
         ("median interpurchase time", float(ipt["median"].iloc[0]), "median time between a customer's purchases", "number"),
     ])
 
@@ -170,13 +178,14 @@ def retention_history(retention: pd.DataFrame, *, last: int = 3, observation_end
     :func:`customer_base_indicators` reports it, and over the complete periods
     before them. Returns one row per span (``span`` = "recent", "earlier"):
     ``first`` and ``last`` period, ``periods``, ``S`` (customers at the
-    starts), ``retained`` (Σ(E − N)) and ``retention_rate``. An empty earlier
-    span has a missing rate.
+    starts), ``retained`` (Σ(E − N)), ``retention_rate`` and ``periods_above``,
+    the periods whose CRR passes 100% (E − N > S: more lapsed customers came
+    back than active ones lapsed). An empty earlier span has a missing rate.
 
     >>> rates = pd.DataFrame({"period": pd.period_range("2021-01", periods=4, freq="M"),
-    ...                       "S": [10, 10, 10, 10], "N": [0, 0, 0, 0], "E": [9, 8, 7, 6]})
-    >>> retention_history(rates, last=2)[["span", "periods", "retention_rate"]].values.tolist()
-    [['recent', 2, 0.65], ['earlier', 2, 0.85]]
+    ...                       "S": [10, 10, 10, 10], "N": [0, 0, 0, 0], "E": [9, 12, 7, 6]})
+    >>> retention_history(rates, last=2)[["span", "periods", "retention_rate", "periods_above"]].values.tolist()
+    [['recent', 2, 0.65, 0], ['earlier', 2, 1.05, 1]]
     """
     periods = complete_periods(retention, observation_end)
     spans = {"recent": periods.tail(last), "earlier": periods.iloc[: max(len(periods) - last, 0)]}
@@ -185,7 +194,8 @@ def retention_history(retention: pd.DataFrame, *, last: int = 3, observation_end
         rows.append({"span": span, "first": part["period"].iloc[0] if len(part) else None,
                      "last": part["period"].iloc[-1] if len(part) else None, "periods": len(part),
                      "S": int(part["S"].sum()), "retained": int((part["E"] - part["N"]).sum()),
-                     "retention_rate": _pooled_crr(part) if len(part) else np.nan})
+                     "retention_rate": _pooled_crr(part) if len(part) else np.nan,
+                     "periods_above": int(((part["E"] - part["N"]) > part["S"]).sum())})
     return pd.DataFrame(rows)
 
 
@@ -420,13 +430,21 @@ def loyalty_indicators(plan: Any, loyal: pd.DataFrame, *, top: float = 0.2) -> p
     >>> loyal = pd.DataFrame({"cumulative_share": [0.5, 0.8, 0.9, 0.95, 1.0]})
     >>> loyalty_indicators(Plan(), loyal)["value"].tolist()
     [0.5, 100.0, 80.0, 240.0, 2.0, 0.75]
+
+    A ranking whose share of wallet is missing (no wallets, :func:`loyalty_plan`) says it ranked without it:
+
+    >>> loyalty_indicators(Plan(), loyal.assign(share_of_wallet=np.nan))["definition"].iloc[0]
+    'share of CLV × P(alive) (without share of wallet: no wallets were given) held by the most loyal customers'
     """
     k = max(1, int(np.ceil(top * len(loyal))))
     by_action = plan.table.groupby("action")["spend"].sum()
     retention = by_action.get("retention", 0.0) / plan.total_spend if plan.total_spend > 0 else np.nan
+    wallet_known = "share_of_wallet" not in loyal or bool(loyal["share_of_wallet"].notna().any())
+    value = ("CLV × P(alive) × share of wallet" if wallet_known
+             else "CLV × P(alive) (without share of wallet: no wallets were given)")
     return _rows("loyalty plan", [
         (f"loyalty value of the top {top:.0%}", loyal["cumulative_share"].iloc[k - 1],
-         "share of CLV × P(alive) × share of wallet held by the most loyal customers", "percent"),
+         f"share of {value} held by the most loyal customers", "percent"),
         ("budget", plan.budget, "the loyalty budget to allocate", "money"),
         ("budget spent", plan.total_spend, "spend of the optimal plan (less when more spend would not pay)", "money"),
         ("incremental CLV", plan.total_incremental_clv, "CLV the plan adds, by the response curves", "money"),
@@ -468,8 +486,11 @@ def loyalty_plan(
     An action whose data are missing is left out, not guessed:
 
     - share of wallet needs ``wallet`` (each customer's category spend, every
-      customer of the summary): without it, it is taken as 1 and up-selling is left out;
-    - cross-buying needs a ``category`` column: without it, cross-selling is left out;
+      customer of the summary): without it, the ranking's loyalty value is
+      CLV × P(alive), up-selling is left out, and the share of wallet of the
+      returned ranking and profile is missing (NaN), not a made-up 100%;
+    - cross-buying needs a ``category`` column: without it, cross-selling is left
+      out and the profile's cross-buying index is missing;
     - win-back needs the outcomes of past win-back offers
       (:class:`~crmlab.strategy.WinBackModel`), which a transaction log does not hold.
 
@@ -482,6 +503,8 @@ def loyalty_plan(
     >>> result = loyalty_plan(tx, summary, values, budget=1000.0, lapse_after=26)
     >>> sorted(result.left_out), result.plan.total_spend <= 1000.0
     (['cross_selling', 'up_selling', 'win_back'], True)
+    >>> result.profile[["share_of_wallet", "cross_buying_index"]].isna().all().tolist()
+    [True, True]
     """
     from crmlab.strategy import (
         DEFAULT_ACTIONS, allocate_budget, cross_buying_index, lapsed_customers, loyalty_response_curves,
@@ -507,6 +530,11 @@ def loyalty_plan(
     # Without win-back data the lapsed segment has no action: the plan covers the active segments.
     active = profile[~profile["lapsed"].astype("boolean").fillna(False).astype(bool)] if "lapsed" in profile else profile
     plan = allocate_budget(loyalty_response_curves(active, actions), budget)
+    # The stand-ins above only feed the actions left out; what was not measured is shown as missing.
+    unknown = [c for c, a in (("share_of_wallet", "up_selling"), ("cross_buying_index", "cross_selling")) if a in left_out]
+    profile = profile.assign(**{c: np.nan for c in unknown})
+    if "share_of_wallet" in unknown:
+        loyal = loyal.assign(share_of_wallet=np.nan)
     return LoyaltyPlan(loyal, profile, plan, left_out)
 
 
@@ -550,32 +578,42 @@ def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None
 
 
 def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, dependence: pd.DataFrame,
-                         interdependencies: pd.DataFrame | None = None) -> pd.DataFrame:
+                         interdependencies: pd.DataFrame | None = None, *, threshold: float | None = None) -> pd.DataFrame:
     """Headlines of the account portfolio: revenue by cell, concentration and dependence.
 
     Takes :func:`~crmlab.strategy.portfolio.portfolio_matrix`,
     :func:`~crmlab.strategy.portfolio.concentration`,
     :func:`~crmlab.strategy.portfolio.dependence_risk` and, optionally, the pairs of
-    :func:`~crmlab.strategy.portfolio.relationship_interdependencies`.
+    :func:`~crmlab.strategy.portfolio.relationship_interdependencies`. The
+    definition of the accounts at dependence risk states ``threshold``, the
+    share of revenue ``dependence`` was flagged with (the ``threshold`` of
+    :func:`~crmlab.strategy.portfolio.dependence_risk`, which it records).
 
     >>> pm = pd.DataFrame({"cell": ["key", "develop", "reduce", "key"], "revenue": [50.0, 20.0, 10.0, 20.0]})
     >>> conc = pd.Series({"hhi_points": 3400.0, "equivalent_number": 2.94, "top_5_share": 1.0})
     >>> dep = pd.DataFrame({"at_risk": [True, False, False, False]})
-    >>> portfolio_indicators(pm, conc, dep)["value"].tolist()
+    >>> card = portfolio_indicators(pm, conc, dep, threshold=0.25)
+    >>> card["value"].tolist()
     [0.7, 0.2, 0.0, 0.1, 3400.0, 2.94, 1.0, 1.0]
+    >>> card["definition"].iloc[7]
+    'accounts bringing 25.0% of revenue or more each (the dependence threshold)'
     >>> pairs = pd.DataFrame({"account_a": ["a"], "account_b": ["b"], "shared_actors": [2]})
-    >>> float(portfolio_indicators(pm, conc, dep, pairs)["value"].iloc[-1])
+    >>> float(portfolio_indicators(pm, conc, dep, pairs, threshold=0.25)["value"].iloc[-1])
     0.5
     """
+    threshold = dependence.attrs.get("threshold") if threshold is None else threshold
+    if threshold is None:
+        raise ValueError("give the dependence threshold the accounts were flagged with (threshold=), to state it")
     share = portfolio.groupby(portfolio["cell"].astype(str))["revenue"].sum() / portfolio["revenue"].sum()
     rows = [(f"revenue in '{c}' accounts", share.get(c, 0.0), f"share of revenue from accounts in the {c} cell", "percent")
             for c in ("key", "develop", "maintain", "reduce")]
     rows += [("HHI (points)", concentration["hhi_points"], "Σ revenue share² × 10,000; above 2,500 is highly concentrated",
               "integer"),
-             ("equivalent number of accounts", concentration["equivalent_number"], "1 / HHI", "number"),
+             ("equivalent number of accounts", concentration["equivalent_number"],
+              "10,000 / HHI in points (1 / Σ revenue share²)", "number"),
              ("top-5 share", concentration["top_5_share"], "share of revenue from the five largest accounts", "percent"),
-             ("accounts at dependence risk", dependence["at_risk"].sum(), "accounts above the dependence threshold",
-              "integer")]
+             ("accounts at dependence risk", dependence["at_risk"].sum(),
+              f"accounts bringing {threshold:.1%} of revenue or more each (the dependence threshold)", "integer")]
     if interdependencies is not None:
         shared = interdependencies[interdependencies["shared_actors"] > 0]
         tied = set(shared["account_a"]) | set(shared["account_b"])
@@ -603,31 +641,37 @@ def key_account_indicators(selection: pd.DataFrame, frequency: pd.DataFrame, acc
     if unknown:
         raise DataError("accounts", [Problem("key account not in the accounts", column="account_id", value=a) for a in unknown])
     f = frequency["selection_frequency"]
+    lo, hi = BORDERLINE_SELECTION
     return _rows("key accounts", [
         ("key accounts", len(key), "accounts selected on the stated criteria", "integer"),
         ("revenue share of key accounts", revenue[list(key)].sum() / revenue.sum(), "their share of total revenue", "percent"),
-        ("robust key accounts", (f >= 0.9).sum(), "selected under ≥ 90% of the random weightings", "integer"),
-        ("borderline accounts", ((f > 0.1) & (f < 0.9)).sum(), "selected under 10–90% of the random weightings", "integer"),
+        ("robust key accounts", (f >= ROBUST_SELECTION).sum(),
+         f"selected under ≥ {ROBUST_SELECTION:.0%} of the random weightings", "integer"),
+        ("borderline accounts", ((f > lo) & (f < hi)).sum(),
+         f"selected under {lo:.0%}–{hi:.0%} of the random weightings".replace("%–", "–"), "integer"),
     ])
 
 
-def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame) -> pd.DataFrame:
+def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame, *, local_top: int = 10) -> pd.DataFrame:
     """Headlines of global account management: coordination gaps and hidden global accounts.
 
     Takes the summary of :func:`~crmlab.strategy.key_accounts.gam_consistency`
-    and :func:`~crmlab.strategy.key_accounts.global_account_value`.
+    and :func:`~crmlab.strategy.key_accounts.global_account_value`, computed
+    with ``local_top`` (stated in the definition of a hidden global account).
 
     >>> summary = pd.DataFrame({"account_id": ["a", "a", "b"], "coordination_missing": [True, False, False]})
     >>> value = pd.DataFrame({"account_id": ["a", "b", "c"], "n_units": [3, 2, 1], "hidden_global": [False, True, False]})
-    >>> global_account_indicators(summary, value)["value"].tolist()
-    [2.0, 0.5, 1.0]
+    >>> card = global_account_indicators(summary, value, local_top=5)
+    >>> card["value"].tolist(), card["definition"].iloc[2]
+    ([2.0, 0.5, 1.0], "in the firm's top 5 accounts by revenue over all units but in no unit's top 5")
     """
     return _rows("global accounts", [
         ("global accounts", (value["n_units"] >= 2).sum(), "accounts served by two or more units", "integer"),
         ("coordination missing (share)",
          summary.groupby("account_id")["coordination_missing"].any().mean() if len(summary) else np.nan,
          "share of global accounts with a unit out of line on price, terms or service (any product)", "percent"),
-        ("hidden global accounts", value["hidden_global"].sum(), "in the firm's top accounts but in no unit's", "integer"),
+        ("hidden global accounts", value["hidden_global"].sum(),
+         f"in the firm's top {local_top} accounts by revenue over all units but in no unit's top {local_top}", "integer"),
     ])
 
 

@@ -373,6 +373,7 @@ def test_index_groups_runs_by_area_in_reading_order(tmp_path: Path) -> None:
     assert "took 1 min 15 s" in base.get_text()
     notebook = base.find("a", href="base/base.ipynb")
     assert notebook.has_attr("download")  # offered as a download, not shown as raw JSON
+    assert base.find("a", href="base/provenance.json").get_text() == "provenance.json"  # as the introduction says
     params = base.find("details", class_="params")
     assert not params.has_attr("open") and params.find("code", string="seed") is not None
 
@@ -380,6 +381,7 @@ def test_index_groups_runs_by_area_in_reading_order(tmp_path: Path) -> None:
     assert broken.select_one(".badge").get_text() == "failed"
     assert broken.select_one(".error .what").get_text() == "DataError: x.csv: 2 problems\n  row 3, column 'amount': negative"
     assert broken.select_one(".error pre").get_text() == traceback  # line breaks kept
+    assert broken.find("a", href="broken.failed/provenance.json") is not None
     loose = soup.find(id="run-loose")
     assert loose.select_one(".run-title").name == "span" and loose.select_one(".badge").get_text() == "never run"
 

@@ -10,9 +10,13 @@ Checked against something independent of the code under test:
 - the concentration curve against :func:`concentration`'s concentration ratios (a second
   implementation), the portfolio cut-offs against the cells :func:`portfolio_matrix` assigns;
 - figures against the frames they are given (cut-off lines, marked shares, label boxes);
+- the firm's ranking of global accounts against a hand-worked firm with a local
+  customer the unit terms leave out, and the synthetic world's hidden global
+  accounts against a plain re-count of the firm's and each unit's revenues;
 - the executed pages (small parameters, the ``executed`` fixture): each closing
-  comparison re-derived from the numbers printed on the same page, and a hostile
-  ``company`` / ``currency`` shown as inert text.
+  comparison re-derived from the numbers printed on the same page (the firm's
+  ranks against the revenues of the dependence table, the pair counts against
+  the table's rows), and a hostile ``company`` / ``currency`` shown as inert text.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from crmlab.data import DataError
 from crmlab.display import audit as say_audit
 from crmlab.display import portfolio as say
 from crmlab.strategy.account_world import simulate_accounts
-from crmlab.strategy.key_accounts import terms_out_of_line
-from crmlab.strategy.portfolio import concentration, concentration_curve, portfolio_cutoffs, portfolio_matrix
+from crmlab.strategy.key_accounts import global_account_value, terms_out_of_line
+from crmlab.strategy.portfolio import (
+    concentration, concentration_curve, dependence_risk, portfolio_cutoffs, portfolio_matrix,
+)
 
 # --- generated sentences follow their numbers ---------------------------------------------------
 
@@ -114,6 +120,154 @@ def test_gam_sentence_counts_false_alarms_against_the_planted_cells():
     assert "found: 1 of 1, with 1 false alarm" in text and "No hidden global account" in text
 
 
+def test_gam_sentence_states_the_cut_and_names_hidden_accounts_nobody_planted():
+    summary = pd.DataFrame({"account_id": ["A"], "coordination_missing": [False]})
+    deviations = pd.DataFrame(columns=["account_id", "unit", "term"])
+    value = pd.DataFrame({"account_id": ["A", "B"], "n_units": [3, 4], "hidden_global": [True, True]})
+    planted = deviations.copy()
+    truth = pd.DataFrame({"account_id": ["A", "B"], "hidden_global": [True, False]})
+    text = say.gam_sentences(summary, deviations, value, local_top=5, planted=planted, truth=truth).plain
+    assert "in the firm's top 5 by revenue over all units but in no unit's top 5: A and B" in text
+    assert "found: 1 of the 1 planted, and B is hidden without being planted" in text
+    none = say.gam_sentences(summary, deviations, value.assign(hidden_global=False), local_top=5, planted=planted,
+                             truth=truth.assign(hidden_global=False)).plain
+    assert "No hidden global account: each of the firm's top 5 accounts is in some unit's top 5" in none
+    assert "the world planted no hidden global account" in none and "without being planted" not in none
+
+
+def test_global_value_caption_says_over_which_accounts_the_firm_ranks():
+    value = pd.DataFrame({"account_id": ["A", "B", "C"], "n_units": [3, 1, 2]})
+    assert say.global_value_caption(value, local_top=2) == (
+        "The firm's top 2 of its 3 accounts by revenue summed over the units serving them (ties included)")
+    partial = say.global_value_caption(value.assign(n_units=[3, 0, 0]), local_top=2)
+    assert partial.endswith("(ties included; 2 accounts without unit terms are ranked on the account table's revenue)")
+
+
+def test_interdependence_sentence_accounts_for_every_pair_of_the_frame():
+    """Every pair of the frame is either tied by a supplier or by its sector alone: the sentence's two counts add
+    up to the frame's rows (the page's "in all"), and without sectors only the supplier pairs are counted."""
+    pairs = pd.DataFrame({"account_a": ["a", "a", "b", "c"], "account_b": ["b", "c", "d", "d"],
+                          "shared_actors": [2, 0, 1, 0], "same_sector": [True, True, False, True]})
+    text = say.interdependence_sentences(pairs, 4).plain
+    assert text.startswith("2 of the 6 pairs of accounts share at least one supplier;")
+    assert "3 pairs are in the same sector: 1 of them also shares a supplier, 2 are tied by the sector alone." in text
+    tied, alone = 2, 2
+    assert tied + alone == len(pairs)
+    no_sector = say.interdependence_sentences(pairs.drop(columns="same_sector").iloc[[0, 2]], 4).plain
+    assert "sector" not in no_sector
+    assert say.interdependence_sentences(pairs.assign(shared_actors=0), 4).plain.startswith(
+        "No two accounts share a supplier. 3 pairs are in the same sector: 0 of them also share a supplier")
+
+
+def test_equivalent_number_is_defined_on_the_points_it_is_shown_beside():
+    """10,000 / HHI in points is 1 / Σ s² (the closed form of :func:`concentration`): the definition the tables give."""
+    conc = concentration([50.0, 30.0, 20.0], top=(1,))
+    assert 10_000 / conc["hhi_points"] == pytest.approx(conc["equivalent_number"])
+    rows = say.concentration_table(conc).set_index("measure")["definition"]
+    assert rows["equivalent number of accounts"].startswith("10,000 / HHI in points")
+    card = audit.portfolio_indicators(pd.DataFrame({"cell": ["key"], "revenue": [1.0]}), pd.Series(
+        {"hhi_points": 3800.0, "equivalent_number": 2.63, "top_5_share": 1.0}), pd.DataFrame({"at_risk": [True]}),
+        threshold=0.5).set_index("indicator")["definition"]
+    assert card["equivalent number of accounts"].startswith("10,000 / HHI in points")
+
+
+def test_gaps_are_written_in_the_unit_of_their_term():
+    dev = pd.DataFrame({"account_id": ["A", "B", "C"], "product": "all", "unit": ["US", "DE", "FR"],
+                        "term": ["price", "payment_days", "service_level"], "value": [12.0, 75.0, 0.75],
+                        "reference": [10.0, 30.0, 0.952], "gap": [0.2, 45.0, -0.202]})
+    frame, kinds = say.deviation_frame(dev)
+    assert frame["gap"].tolist() == ["20.0%", "45 days", "-20.2 points"]  # a gap in service is points, not %
+    assert kinds == {"value": ["money", "integer", "percent"], "reference": ["money", "integer", "percent"]}
+
+
+def test_dependence_indicator_states_its_threshold_and_counts_as_the_portfolio_page():
+    """The audit's count of accounts at dependence risk is the portfolio page's (the same frame, the same threshold),
+    its definition states the threshold, and moving the threshold past the largest share flips it to 0."""
+    world = simulate_accounts(200, rng=42)
+    pm, conc = portfolio_matrix(world.accounts), concentration(world.accounts["revenue"], top=(5,))
+    risk = dependence_risk(world.accounts, threshold=0.02)
+    card = audit.portfolio_indicators(pm, conc, risk).set_index("indicator")
+    at_risk = int(card.loc["accounts at dependence risk", "value"])
+    said = say.dependence_sentences(risk, threshold=0.02).plain
+    assert at_risk > 0 and said.startswith(f"{at_risk} accounts each bring at least 2.0% of revenue")
+    assert card.loc["accounts at dependence risk", "definition"] == (
+        "accounts bringing 2.0% of revenue or more each (the dependence threshold)")
+    assert conc["top_5_share"] >= min(at_risk, 5) * 0.02  # the page's own top-5 share allows the count
+    high = risk["seller_dependence"].max() + 0.01
+    none = audit.portfolio_indicators(pm, conc, dependence_risk(world.accounts, threshold=high)).set_index("indicator")
+    assert none.loc["accounts at dependence risk", "value"] == 0
+    with pytest.raises(ValueError, match="dependence threshold"):
+        audit.portfolio_indicators(pm, conc, pd.DataFrame({"at_risk": [False]}))
+
+
+def test_retention_is_called_net_and_months_above_100_are_counted():
+    history = _history(0.9, 0.8).assign(periods_above=[0, 2])
+    text = say_audit.retention_sentences(history, window=3).plain
+    assert "the net retention rate was 90.0%" in text and "lapsed customers who came back included" in text
+    assert "passed 100% in 2 of the 8 complete months (none of the last 3)" in text
+    assert "still active" not in text  # E − N is not a subset of S
+    flat = say_audit.retention_sentences(history.assign(periods_above=[0, 0]), window=3).plain
+    assert "stayed at 100% or under in each of the 8 complete months" in flat and "passed 100%" not in flat
+    recent = say_audit.retention_sentences(history.assign(periods_above=[1, 0]), window=3).plain
+    assert "passed 100% in 1 of the 8 complete months (1 of the last 3)" in recent
+
+
+def test_crr_is_defined_net_of_returning_customers():
+    """A period in which lapsed customers return: E − N > S, so CRR > 100% — the definition must allow it."""
+    rates = pd.DataFrame({"period": pd.period_range("2021-01", periods=3, freq="M"), "S": [10, 10, 10],
+                          "N": [0, 0, 0], "E": [9, 12, 10]})
+    history = audit.retention_history(rates, last=1).set_index("span")
+    assert history["periods_above"].to_dict() == {"recent": 0, "earlier": 1}  # February: 12 − 0 > 10
+    card = audit.customer_base_indicators(pd.DataFrame({"frequency": [1]}), rates, pd.DataFrame({"median": [3.0]}),
+                                          last=3).set_index("indicator")
+    assert card.loc["retention rate (CRR)", "value"] == pytest.approx(31 / 30)
+    assert "net of returning customers" in card.loc["retention rate (CRR)", "definition"]
+    assert "can pass 100%" in card.loc["retention rate (CRR)", "definition"]
+
+
+def test_loyalty_without_wallets_says_so_and_shows_them_missing():
+    profile = pd.DataFrame({"share_of_wallet": [np.nan, np.nan], "cross_buying_index": [np.nan, np.nan]},
+                           index=["core", "growth"])
+    text = say_audit.loyalty_data_sentence(profile).plain
+    assert "share of wallet is missing (–)" in text and "CLV × P(alive), without share of wallet" in text
+    assert "cross-buying index is missing (–)" in text
+    known = say_audit.loyalty_data_sentence(profile.assign(share_of_wallet=[0.4, 0.6], cross_buying_index=0.2)).plain
+    assert known == "The loyalty value is CLV × P(alive) × share of wallet."
+
+    class Plan:
+        budget, total_spend, total_incremental_clv, roi = 100.0, 80.0, 240.0, 2.0
+        table = pd.DataFrame({"action": ["retention"], "spend": [80.0]})
+
+    loyal = pd.DataFrame({"cumulative_share": [0.6, 1.0], "share_of_wallet": [np.nan, np.nan]})
+    without = audit.loyalty_indicators(Plan(), loyal)["definition"].iloc[0]
+    assert "without share of wallet" in without and "× share of wallet" not in without
+    with_wallet = audit.loyalty_indicators(Plan(), loyal.assign(share_of_wallet=0.5))["definition"].iloc[0]
+    assert "CLV × P(alive) × share of wallet" in with_wallet
+
+
+def test_management_sentence_states_the_robustness_cut_it_counts_with():
+    card = pd.DataFrame({"lens": "key accounts", "indicator": ["key accounts", "revenue share of key accounts",
+                                                              "robust key accounts"],
+                         "value": [15.0, 0.25, 11.0], "data": "synthetic"})
+    text = say_audit.management_sentences(card).plain
+    assert f"11 of them are key under at least {audit.ROBUST_SELECTION:.0%} of the random weightings" in text
+    assert "whatever the weights" not in text
+    frequency = pd.DataFrame({"account_id": list("ab"), "selection_frequency": [audit.ROBUST_SELECTION, 0.89]})
+    counted = audit.key_account_indicators(pd.DataFrame({"account_id": list("ab"), "key": True}), frequency,
+                                           pd.DataFrame({"account_id": list("ab"), "revenue": [1.0, 1.0]}))
+    assert counted.set_index("indicator").loc["robust key accounts", "value"] == 1
+
+
+def test_value_basis_follows_the_parameters():
+    text = say_audit.value_basis_sentence(first_purchase="1997-01-01", observation_end="1998-06-30", longest=77.9,
+                                          horizon=24, discount_rate=0.01, margin=0.3).plain
+    assert "whole history, from the first purchase in the data (1997-01-01) to 1998-06-30" in text
+    assert "the 24 months after 1998-06-30" in text and "30.0% of revenue" in text and "1.0% a month" in text
+    other = say_audit.value_basis_sentence(first_purchase="2020-01-01", observation_end="2021-12-31", longest=104.0,
+                                           horizon=12, discount_rate=0.02, margin=0.5, currency="€").plain
+    assert "the 12 months after 2021-12-31" in other and "50.0% of revenue" in other and "in €" in other
+
+
 # --- the computations behind the pages -----------------------------------------------------------
 
 
@@ -157,6 +311,43 @@ def test_retention_history_pools_each_span_by_hand():
     assert history.loc["recent", "retention_rate"] == pytest.approx(15 / 20)
     assert history.loc["earlier", "retention_rate"] == pytest.approx(25 / 30)
     assert str(history.loc["earlier", "first"]) == "2021-02"
+
+
+def test_the_firm_ranks_every_account_not_only_those_in_the_unit_terms():
+    """Hand-worked: G buys 30 in each of DE and FR (60 in all, first in neither unit, where L1 and L2 buy 40 and
+    45). Ranked among the accounts of the terms G is the firm's first and, with local_top = 1, hidden; the firm
+    also has a local customer L3 of 500 that the terms leave out: it is the firm's first, and G is not hidden."""
+    terms = pd.DataFrame({"account_id": ["G", "G", "L1", "L2"], "unit": ["DE", "FR", "DE", "FR"],
+                          "revenue": [30.0, 30.0, 40.0, 45.0]})
+    alone = global_account_value(terms, local_top=1).set_index("account_id")
+    assert alone.loc["G", "global_rank"] == 1 and bool(alone.loc["G", "hidden_global"])
+    firm = pd.DataFrame({"account_id": ["G", "L1", "L2", "L3"], "revenue": [60.0, 40.0, 45.0, 500.0]})
+    ranked = global_account_value(terms, local_top=1, accounts=firm).set_index("account_id")
+    assert ranked["global_rank"].to_dict() == {"L3": 1, "G": 2, "L2": 3, "L1": 4}
+    assert not ranked["hidden_global"].any()
+    assert ranked.loc["L3", "n_units"] == 0 and pd.isna(ranked.loc["L3", "best_local_rank"])
+    with pytest.raises(DataError, match="not in the accounts"):
+        global_account_value(terms, accounts=firm[firm["account_id"] != "G"])
+
+
+@pytest.mark.parametrize(("n", "seed"), [(200, 42), (80, 42), (120, 7)])
+def test_synthetic_hidden_accounts_are_hidden_by_the_worlds_own_revenues(n, seed):
+    """A plain re-count on the world's tables: every account's revenue is what its units sell it; a planted
+    hidden account has fewer than 10 accounts of the firm above it and at least 10 above it in every unit."""
+    world = simulate_accounts(n, rng=seed)
+    revenue = world.accounts.set_index("account_id")["revenue"]
+    sold = world.unit_terms.groupby("account_id")["revenue"].sum()
+    assert sold.reindex(revenue.index).to_numpy() == pytest.approx(revenue.to_numpy())
+    hidden = world.truth.loc[world.truth["hidden_global"], "account_id"]
+    for account in hidden:
+        assert (revenue > revenue[account]).sum() < 10
+        for unit, rows in world.unit_terms.groupby("unit"):
+            mine = rows.loc[rows["account_id"] == account, "revenue"]
+            assert len(mine) == 1 and (rows["revenue"] > mine.iloc[0]).sum() >= 10, unit
+    value = global_account_value(world.unit_terms, accounts=world.accounts)
+    assert set(hidden) <= set(value.loc[value["hidden_global"], "account_id"])
+    assert value.set_index("account_id")["global_revenue"].reindex(revenue.index).to_numpy() == pytest.approx(
+        revenue.to_numpy())
 
 
 def test_concentration_curve_agrees_with_the_concentration_ratios():
@@ -216,6 +407,23 @@ def test_gam_figure_counts_the_terms_of_the_frame():
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
 
 
+def test_portfolio_legend_markers_are_all_legible():
+    """The legend takes each cell's first point's size: a cell of small accounts came out as a faint dot."""
+    pm = portfolio_matrix(simulate_accounts(120, rng=7).accounts)
+    legend = plots.plot_portfolio_matrix(pm, portfolio_cutoffs(pm)).axes[0].get_legend()
+    sizes = [tuple(h.get_sizes()) for h in legend.legend_handles]
+    assert len(set(sizes)) == 1 and sizes[0][0] >= 100
+    assert all(h.get_alpha() == 1.0 for h in legend.legend_handles)
+
+
+@pytest.mark.parametrize(("terms", "ticks"), [(["price"], [0, 1]), (["price", "payment_days"], [0, 1, 2])])
+def test_gam_colour_bar_marks_the_counts_of_the_frame(terms, ticks):
+    deviations = pd.DataFrame({"account_id": "A", "product": "all", "unit": "US", "term": terms})
+    fig = plots.plot_gam_deviations(terms_out_of_line(deviations))
+    bar = fig.axes[-1]
+    assert [round(t) for t in bar.get_yticks() if bar.get_ylim()[0] <= t <= bar.get_ylim()[1]] == ticks
+
+
 def test_audit_figures_are_titled_with_what_they_show():
     from crmlab.customers import retention_rate
     from crmlab.data import load_cdnow
@@ -255,7 +463,7 @@ def test_audit_page_closing_comparisons_hold_on_its_own_numbers(executed):
     history = _table(soup, "Retention now and before").set_index("Periods")
     recent, earlier = (_pct(history.loc[k, "Retention rate (CRR)"]) for k in ("last 3 complete periods",
                                                                               "earlier complete periods"))
-    said = re.search(r"were still active at its end: (higher than|lower than|about the same as) the ([\d.]+%)", text)
+    said = re.search(r"came back included\. That is (higher than|lower than|about the same as) the ([\d.]+%)", text)
     word = "about the same as" if abs(recent - earlier) <= 0.01 else ("higher than" if recent > earlier else "lower than")
     assert said.group(1) == word and _pct(said.group(2)) == pytest.approx(earlier)
     assert "low retention" not in text.lower()
@@ -264,6 +472,13 @@ def test_audit_page_closing_comparisons_hold_on_its_own_numbers(executed):
     assert f"The phase rules put {dissolved:,} of {flags.sum():,} customers" in text
     phases = _table(soup, "Customers by phase in the last period").set_index("Indicator")
     assert _pct(phases.loc["dissolution", "Value"]) == pytest.approx(dissolved / flags.sum(), abs=0.0005)
+    # the accounts at dependence risk: the threshold stated, and allowed by the page's own top-5 share
+    accounts = _table(soup, "Accounts").set_index("Indicator")
+    threshold = _pct(re.search(r"bringing ([\d.]+%) of revenue", accounts.loc["accounts at dependence risk",
+                                                                             "Definition"]).group(1))
+    at_risk, top5 = int(accounts.loc["accounts at dependence risk", "Value"]), _pct(accounts.loc["top-5 share", "Value"])
+    assert top5 >= min(at_risk, 5) * threshold and (at_risk > 0 or top5 < 5 * threshold)
+    assert "whatever the weights" not in text
 
 
 def test_portfolio_page_closing_sentences_hold_on_its_own_numbers(executed):
@@ -276,6 +491,25 @@ def test_portfolio_page_closing_sentences_hold_on_its_own_numbers(executed):
     word = "unconcentrated" if points < 1500 else "moderately concentrated" if points < 2500 else "highly concentrated"
     assert f"Revenue is {word}: an HHI of {points:,} points" in text
     assert "Against the planted truth" in text and "Planted inconsistencies found" in text
+    # the firm's ranks run over the revenues the dependence table shows: no account of it that earns more than
+    # the last of the firm's top accounts is missing from them, and each shares its revenue
+    money = lambda v: float(v.replace("$", "").replace(",", ""))  # noqa: E731
+    top = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text().startswith("The firm's top"))
+    firm = _table(soup, top.caption.get_text(strip=True)).set_index("Account")
+    depends = _table(soup, "The accounts the seller depends on most").set_index("Account")["Revenue"].map(money)
+    floor = firm["Revenue, all units"].map(money).min()
+    assert set(depends.index[depends > floor]) <= set(firm.index)
+    for account in set(firm.index) & set(depends.index):
+        assert money(firm.loc[account, "Revenue, all units"]) == pytest.approx(depends[account])
+    ranks = firm["Rank in the firm"].astype(int)
+    assert (ranks.diff().dropna() >= 0).all() and ranks.iloc[0] == 1
+    # the pairs the table counts are those the sentence counts
+    said = re.search(r"([\d,]+) of the [\d,]+ pairs of accounts share at least one supplier", text).group(1)
+    caption = "The pairs of accounts that share a supplier, the most strongly tied first"
+    pair_table = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text(strip=True) == caption)
+    note = pair_table.find_next_sibling("p", class_="crmlab-table-note")
+    rows = re.search(r"\(([\d,]+) in all\)", note.get_text()).group(1) if note else str(len(_table(soup, caption)))
+    assert rows == said
 
 
 def test_hostile_parameters_come_out_inert(tmp_path):

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from crmlab.audit import ROBUST_SELECTION
 from crmlab.display.numbers import integer, money, number, percent
 from crmlab.display.portfolio import bullet_list
 from crmlab.display.tables import Table, table
@@ -28,11 +30,13 @@ from crmlab.display.text import Markdown, compare, join_list, markdown, plural
 __all__ = [
     "bullet_list",
     "indicator_table",
+    "loyalty_data_sentence",
     "management_sentences",
     "phase_alive_sentences",
     "report_title",
     "retention_sentences",
     "source_name",
+    "value_basis_sentence",
 ]
 
 #: Reader names of the period aliases.
@@ -93,16 +97,19 @@ def retention_sentences(history: pd.DataFrame, *, window: int, freq: str = "M", 
     """The recent retention rate judged against the data's own earlier periods, from :func:`crmlab.audit.retention_history`.
 
     Higher, lower or about the same (within ``tolerance``, absolute) as the
-    earlier periods; the sentence says whom CRR counts: with an activity
-    ``window`` of w periods the customers active at the start of a period are
-    those who bought in the w periods before, which may be a small part of the
-    ``customers`` ever acquired.
+    earlier periods. The sentence says what CRR = Σ(E − N) / ΣS counts: with
+    an activity ``window`` of w periods the customers active at the start of
+    a period are those who bought in the w periods before, which may be a
+    small part of the ``customers`` ever acquired; and E − N, the active
+    customers at the end who are not new, includes lapsed customers who came
+    back, so the rate is net of returning customers and passes 100% in a
+    period where more came back than lapsed (``periods_above``, counted).
 
     >>> history = pd.DataFrame({"span": ["recent", "earlier"], "first": ["1998-04", "1997-02"],
     ...                         "last": ["1998-06", "1998-03"], "periods": [3, 14], "S": [1111, 11501],
-    ...                         "retained": [1027, 9528], "retention_rate": [0.924, 0.828]})
+    ...                         "retained": [1027, 9528], "retention_rate": [0.924, 0.828], "periods_above": [0, 3]})
     >>> print(retention_sentences(history, window=3, customers=2357).plain)
-    Over the last 3 complete months (1998-04 to 1998-06), 92.4% of the customers active at the start of a month (a purchase in the 3 months before) were still active at its end: higher than the 82.8% of the earlier months (1997-02 to 1998-03). The active customers are few beside the 2,357 acquired: 370 at the start of a recent month, on average.
+    Over the last 3 complete months (1998-04 to 1998-06), the net retention rate was 92.4%: the customers active at the end of a month, new ones left out, numbered 92.4 for every 100 active at its start (a purchase in the 3 months before), lapsed customers who came back included. That is higher than the 82.8% of the earlier months (1997-02 to 1998-03). Because returning customers count, the rate passed 100% in 3 of the 17 complete months (none of the last 3): months in which more lapsed customers came back than active ones lapsed. The active customers are few beside the 2,357 acquired: 370 at the start of a recent month, on average.
     """
     spans = history.set_index("span")
     recent, earlier = spans.loc["recent"], spans.loc["earlier"]
@@ -112,22 +119,85 @@ def retention_sentences(history: pd.DataFrame, *, window: int, freq: str = "M", 
     span = (f"the last complete {period} ({recent['first']})" if recent["periods"] == 1 else
             f"the last {integer(recent['periods'])} complete {period}s ({recent['first']} to {recent['last']})")
     active = f"a purchase in the {integer(window)} {period}s before" if window > 1 else f"a purchase in the {period} before"
-    first = markdown("Over {span}, {rate} of the customers active at the start of a {period} ({active}) were still "
-                     "active at its end", span=span, rate=percent(recent["retention_rate"]), period=period, active=active)
+    first = markdown("Over {span}, the net retention rate was {rate}: the customers active at the end of a {period}, "
+                     "new ones left out, numbered {per} for every 100 active at its start ({active}), lapsed customers "
+                     "who came back included.", span=span, rate=percent(recent["retention_rate"]), period=period,
+                     active=active, per=number(100 * recent["retention_rate"], 1))
     if earlier["periods"] and not pd.isna(earlier["retention_rate"]):
         word = compare(recent["retention_rate"], earlier["retention_rate"], tolerance=tolerance)
         against = (f"{word} as" if word == "about the same" else f"{word} than")
-        second = markdown(": {against} the {rate} of the earlier {period}s ({start} to {end}).", against=against,
+        second = markdown(" That is {against} the {rate} of the earlier {period}s ({start} to {end}).", against=against,
                           rate=percent(earlier["retention_rate"]), period=period, start=earlier["first"], end=earlier["last"])
     else:
-        second = markdown(". The data have no earlier complete {period} to compare it with.", period=period)
+        second = markdown(" The data have no earlier complete {period} to compare it with.", period=period)
     parts = [first, second]
+    if "periods_above" in spans:
+        above, recent_above = int(spans["periods_above"].sum()), int(recent["periods_above"])
+        total = int(spans["periods"].sum())
+        if above:
+            last = (f"{'none' if not recent_above else integer(recent_above)} of the last {integer(recent['periods'])}"
+                    if recent["periods"] > 1 else ("the last one" if recent_above else "not the last one"))
+            parts.append(markdown(" Because returning customers count, the rate passed 100% in {k} of the {n} complete "
+                                  "{period}s ({last}): {period}s in which more lapsed customers came back than active "
+                                  "ones lapsed.", k=integer(above), n=integer(total), period=period, last=last))
+        else:
+            parts.append(markdown(" It stayed at 100% or under in each of the {n} complete {period}s: no {period} had more "
+                                  "lapsed customers coming back than active ones lapsing.", n=integer(total), period=period))
     if customers:
         mean_active = recent["S"] / recent["periods"]
         size = "few beside" if mean_active < 0.5 * customers else "most of"
         parts.append(markdown(" The active customers are {size} the {n} acquired: {k} at the start of a recent {period}, "
                               "on average.", size=size, n=integer(customers), k=integer(mean_active), period=period))
     return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+def value_basis_sentence(*, first_purchase: Any, observation_end: Any, longest: float, time_unit: str = "W",
+                         horizon: int, discount_rate: float, margin: float, currency: str = "$") -> Markdown:
+    """What the audit's value models are fitted on and what its CLV covers, from the parameters it ran with.
+
+    The audit fits BG/NBD and Gamma-Gamma (Fader, Hardie & Lee 2005) on each
+    customer's whole history up to ``observation_end`` (``longest``, in
+    ``time_unit``, for the earliest customers), with no holdout, and values
+    the ``horizon`` months after it at ``margin`` of revenue, discounted by
+    ``discount_rate`` a month. A report that calibrates on an earlier period
+    values its customers from another date, on fewer purchases.
+
+    >>> print(value_basis_sentence(first_purchase="1997-01-01", observation_end="1998-06-30", longest=77.86,
+    ...                            horizon=24, discount_rate=0.01, margin=0.3).plain)
+    The models are fitted on each customer's whole history, from the first purchase in the data (1997-01-01) to 1998-06-30 (77.9 weeks for the earliest customers), with no holdout period; CLV is the margin (30.0% of revenue) of the 24 months after 1998-06-30, discounted at 1.0% a month, in $.
+    """
+    units = {"D": "days", "W": "weeks", "M": "months"}
+    return markdown("The models are fitted on each customer's whole history, from the first purchase in the data "
+                    "({first}) to {end} ({longest} {unit} for the earliest customers), with no holdout period; CLV is "
+                    "the margin ({margin} of revenue) of the {horizon} months after {end}, discounted at {rate} a month, "
+                    "in {currency}.", first=pd.Timestamp(first_purchase).strftime("%Y-%m-%d"),
+                    end=pd.Timestamp(observation_end).strftime("%Y-%m-%d"), longest=number(longest, 1),
+                    unit=units.get(time_unit, time_unit), margin=percent(margin), horizon=integer(horizon),
+                    rate=percent(discount_rate), currency=currency)
+
+
+def loyalty_data_sentence(profile: pd.DataFrame) -> Markdown:
+    """What the loyalty segments could not measure, from :attr:`crmlab.audit.LoyaltyPlan.profile`: a missing
+    share of wallet or cross-buying index is shown missing, and the ranking said to be without it.
+
+    >>> profile = pd.DataFrame({"share_of_wallet": [np.nan], "cross_buying_index": [0.4]}, index=["core"])
+    >>> print(loyalty_data_sentence(profile).plain)
+    No wallets were given, so share of wallet is missing (–): the customers are ranked by a loyalty value of CLV × P(alive), without share of wallet, and up-selling is left out of the plan.
+    >>> print(loyalty_data_sentence(profile.assign(share_of_wallet=0.5, cross_buying_index=np.nan)).plain)
+    The purchases have no product category, so the cross-buying index is missing (–) and cross-selling is left out of the plan. The loyalty value is CLV × P(alive) × share of wallet.
+    """
+    parts = []
+    wallet = "share_of_wallet" in profile and bool(profile["share_of_wallet"].notna().any())
+    if not wallet:
+        parts.append(markdown("No wallets were given, so share of wallet is missing (–): the customers are ranked by a "
+                              "loyalty value of CLV × P(alive), without share of wallet, and up-selling is left out of "
+                              "the plan."))
+    if "cross_buying_index" not in profile or not profile["cross_buying_index"].notna().any():
+        parts.append(markdown("The purchases have no product category, so the cross-buying index is missing (–) and "
+                              "cross-selling is left out of the plan."))
+    if wallet:
+        parts.append(markdown("The loyalty value is CLV × P(alive) × share of wallet."))
+    return Markdown(" ".join(p.text for p in parts), " ".join(p.plain for p in parts))
 
 
 def phase_alive_sentences(agreement: pd.DataFrame, *, alive_threshold: float = 0.5) -> Markdown:
@@ -224,7 +294,8 @@ def management_sentences(card: pd.DataFrame, *, retention: Markdown | None = Non
                                 ("key accounts", "revenue share of key accounts", "robust key accounts"))
     hhi = _value(card, "account portfolio", "HHI (points)")
     if n_key is not None and key_share is not None:
-        sure = "" if robust is None else f"; {integer(robust)} of them are key whatever the weights"
+        sure = "" if robust is None else (f"; {integer(robust)} of them are key under at least "
+                                          f"{percent(ROBUST_SELECTION, 0)} of the random weightings around the stated ones")
         band = "" if hhi is None else (f"; revenue is {'unconcentrated' if hhi < 1500 else 'moderately concentrated' if hhi < 2500 else 'highly concentrated'} "
                                        f"(HHI {integer(hhi)} points)")
         strategic.append(markdown("The {k} key accounts bring {share} of account revenue{sure}{band}{tag}.",

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from crmlab.audit import BORDERLINE_SELECTION, ROBUST_SELECTION
 from crmlab.display.labels import label
 from crmlab.display.numbers import integer, number, percent
 from crmlab.display.text import Markdown, bullet_list, join_list, markdown, plural, share
@@ -39,6 +40,7 @@ __all__ = [
     "dependence_sentences",
     "deviation_frame",
     "gam_sentences",
+    "global_value_caption",
     "interdependence_sentences",
     "key_account_sentences",
     "portfolio_cells",
@@ -78,9 +80,9 @@ def data_sentence(source: str | os.PathLike[str], accounts: pd.DataFrame, terms:
     """What data the report ran on, chosen by the source and counted from the tables.
 
     >>> acc = pd.DataFrame({"account_id": ["a", "b"], "revenue": [1.0, 2.0]})
-    >>> terms = pd.DataFrame({"account_id": ["a", "a"], "unit": ["DE", "FR"]})
+    >>> terms = pd.DataFrame({"account_id": ["a", "a", "b"], "unit": ["DE", "FR", "DE"]})
     >>> print(data_sentence("synthetic", acc, terms, None, seed=42).plain)
-    The data: a synthetic B2B seller drawn by crmlab.strategy.account_world.simulate_accounts (seed 42) — latent attractiveness and strength behind noisy criteria, so the true portfolio cells, the planted inconsistencies of terms and the hidden global accounts are known: 2 accounts; 2 serving units give terms to 1 global account; no account–supplier ties.
+    The data: a synthetic B2B seller drawn by crmlab.strategy.account_world.simulate_accounts (seed 42) — latent attractiveness and strength behind noisy criteria, so the true portfolio cells, the planted inconsistencies of terms and the hidden global accounts are known: 2 accounts; 2 serving units give terms to 2 accounts, 1 of them global (served by two or more units); no account–supplier ties.
     >>> print(data_sentence("mine.csv", acc, None, None).plain)
     The data: the account table mine.csv: 2 accounts; no unit terms; no account–supplier ties.
     """
@@ -88,8 +90,9 @@ def data_sentence(source: str | os.PathLike[str], accounts: pd.DataFrame, terms:
     if terms is None:
         parts.append("no unit terms")
     else:
-        parts.append(f"{plural(terms['unit'].nunique(), 'serving unit')} give terms to "
-                     f"{plural(terms.groupby('account_id')['unit'].nunique().ge(2).sum(), 'global account')}")
+        units = terms.groupby("account_id")["unit"].nunique()
+        parts.append(f"{plural(terms['unit'].nunique(), 'serving unit')} give terms to {plural(len(units), 'account')}, "
+                     f"{integer(units.ge(2).sum())} of them global (served by two or more units)")
     parts.append("no account–supplier ties" if ties is None else
                  f"{plural(len(ties), 'account–supplier tie')} to {plural(ties['actor_id'].nunique(), 'supplier')}")
     counts = "; ".join(parts)
@@ -178,7 +181,8 @@ def concentration_table(conc: pd.Series) -> pd.DataFrame:
             ("HHI (points)", conc["hhi_points"], "integer",
              "Σ revenue share² × 10,000 (Herfindahl 1950); below 1,500 unconcentrated, above 2,500 highly concentrated"),
             ("normalised HHI", conc["hhi_normalised"], "percent", "(HHI − 1/n) / (1 − 1/n): 0 for equal accounts, 100% for one"),
-            ("equivalent number of accounts", conc["equivalent_number"], "number", "1 / HHI: equal-sized accounts with the same HHI")]
+            ("equivalent number of accounts", conc["equivalent_number"], "number",
+             "10,000 / HHI in points (1 / Σ revenue share²): equal-sized accounts with the same HHI")]
     for key, value in conc.items():
         if str(key).startswith("top_") and str(key).endswith("_share"):
             k = int(str(key)[len("top_"):-len("_share")])
@@ -245,43 +249,58 @@ def dependence_sentences(risk: pd.DataFrame, *, threshold: float) -> Markdown:
 
 
 def interdependence_sentences(pairs: pd.DataFrame, n_accounts: int, truth: pd.DataFrame | None = None) -> Markdown:
-    """How tied the accounts are through shared suppliers, from :func:`~crmlab.strategy.portfolio.relationship_interdependencies`.
+    """How tied the accounts are through shared suppliers and sectors, from :func:`~crmlab.strategy.portfolio.relationship_interdependencies`.
 
-    With a synthetic world's ``truth`` (``account_id``, ``supplier_group``),
-    the pairs that share a supplier are set against the planted groups, whose
-    accounts all buy from two of their group's three core suppliers.
+    The frame holds every pair tied by a shared supplier and, where the
+    accounts have a sector, every pair of one sector (``same_sector``), with
+    0 shared suppliers when the sector is their only tie: the sentence counts
+    both kinds, so that each count of the page is accounted for. With a
+    synthetic world's ``truth`` (``account_id``, ``supplier_group``), the pairs
+    that share a supplier are set against the planted groups, whose accounts
+    all buy from two of their group's three core suppliers.
 
-    >>> pairs = pd.DataFrame({"account_a": ["a", "a", "b"], "account_b": ["b", "c", "c"], "shared_actors": [2, 0, 1]})
+    >>> pairs = pd.DataFrame({"account_a": ["a", "a", "b"], "account_b": ["b", "c", "c"], "shared_actors": [2, 0, 1],
+    ...                       "same_sector": [True, True, False]})
     >>> truth = pd.DataFrame({"account_id": list("abc"), "supplier_group": [0, 0, 1]})
     >>> print(interdependence_sentences(pairs, 3, truth).plain)
-    2 pairs of accounts share at least one supplier; 3 of the 3 accounts (100.0%) share a supplier with another, the median account with 1 other. Of the pairs sharing a supplier, 1 of 2 (50.0%) are in the same planted supplier group; the world planted 1 such pair, 1 of them found.
+    2 of the 3 pairs of accounts share at least one supplier; 3 of the 3 accounts (100.0%) share a supplier with another, the median account with 1 other. 2 pairs are in the same sector: 1 of them also shares a supplier, 1 is tied by the sector alone. Of the pairs sharing a supplier, 1 of 2 (50.0%) are in the same planted supplier group; the world planted 1 such pair, 1 of them found.
     """
     tied = pairs[pairs["shared_actors"] > 0]
+    possible = n_accounts * (n_accounts - 1) // 2
+    parts = []
     if tied.empty:
-        return markdown("No two accounts share a supplier.")
-    degree = pd.concat([tied["account_a"], tied["account_b"]]).value_counts().reindex(
-        sorted(set(pairs["account_a"]) | set(pairs["account_b"]) | set(tied["account_a"])), fill_value=0)
-    median = float(np.median(np.r_[degree.to_numpy(), np.zeros(max(n_accounts - len(degree), 0))]))
-    text = markdown("{pairs} of accounts share at least one supplier; {k} of the {n} accounts ({pct}) share a supplier "
-                    "with another, the median account with {median} {others}.", pairs=plural(len(tied), "pair"),
-                    k=integer((degree > 0).sum()), n=integer(n_accounts), pct=percent((degree > 0).sum() / n_accounts),
-                    median=number(median),
-                    others="other" if median == 1 else "others")
-    if truth is None:
-        return text
-    group = truth.set_index("account_id")["supplier_group"]
-    same = group.reindex(tied["account_a"]).to_numpy() == group.reindex(tied["account_b"]).to_numpy()
-    sizes = group.value_counts()
-    planted = int((sizes * (sizes - 1) // 2).sum())
-    found = int(same.sum())
-    more = markdown(" Of the pairs sharing a supplier, {same} are in the same planted supplier group; the world "
-                    "planted {planted} such {word}, {found} of them found.", same=share(found, len(tied)),
-                    planted=integer(planted), word="pair" if planted == 1 else "pairs", found=integer(found))
-    return Markdown(text.text + more.text, text.plain + more.plain)
+        parts.append(markdown("No two accounts share a supplier."))
+    else:
+        degree = pd.concat([tied["account_a"], tied["account_b"]]).value_counts()
+        median = float(np.median(np.r_[degree.to_numpy(), np.zeros(max(n_accounts - len(degree), 0))]))
+        parts.append(markdown("{pairs} of the {possible} {word} of accounts share at least one supplier; {k} of the {n} "
+                              "accounts ({pct}) share a supplier with another, the median account with {median} {others}.",
+                              pairs=integer(len(tied)), possible=integer(possible), word="pair" if possible == 1 else "pairs",
+                              k=integer(len(degree)), n=integer(n_accounts), pct=percent(len(degree) / n_accounts),
+                              median=number(median), others="other" if median == 1 else "others"))
+    if "same_sector" in pairs:
+        sector = pairs[pairs["same_sector"].astype(bool)]
+        both = int((sector["shared_actors"] > 0).sum())
+        alone = len(sector) - both
+        parts.append(markdown(" {n} in the same sector: {both} of them also {share} a supplier, {alone} {is_} tied by the "
+                              "sector alone.", n=f"{plural(len(sector), 'pair')} {'is' if len(sector) == 1 else 'are'}",
+                              both=integer(both), share="shares" if both == 1 else "share", alone=integer(alone),
+                              is_="is" if alone == 1 else "are"))
+    if truth is not None and not tied.empty:
+        group = truth.set_index("account_id")["supplier_group"]
+        same = group.reindex(tied["account_a"]).to_numpy() == group.reindex(tied["account_b"]).to_numpy()
+        sizes = group.value_counts()
+        planted = int((sizes * (sizes - 1) // 2).sum())
+        found = int(same.sum())
+        parts.append(markdown(" Of the pairs sharing a supplier, {same} are in the same planted supplier group; the world "
+                              "planted {planted} such {word}, {found} of them found.", same=share(found, len(tied)),
+                              planted=integer(planted), word="pair" if planted == 1 else "pairs", found=integer(found)))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
 
 
 def key_account_sentences(key: pd.DataFrame, frequency: pd.DataFrame, accounts: pd.DataFrame, *,
-                          robust: float = 0.9, borderline: tuple[float, float] = (0.1, 0.9), show: int = 8) -> Markdown:
+                          robust: float = ROBUST_SELECTION, borderline: tuple[float, float] = BORDERLINE_SELECTION,
+                          show: int = 8) -> Markdown:
     """Which accounts are key, what share of revenue they bring, and how robust the choice is to the weights.
 
     Takes :func:`~crmlab.strategy.key_accounts.select_key_accounts`, the
@@ -340,48 +359,83 @@ def sensitivity_frame(scenarios: pd.DataFrame) -> pd.DataFrame:
                          "jaccard": scenarios["jaccard"].astype(float)})
 
 
-#: How each GAM term's values are written, and the unit of its gap.
-_TERM_KINDS = {"price": ("money", "percent"), "payment_days": ("integer", "integer"),
-               "service_level": ("percent", "percent")}
+#: How each GAM term's values are written (a kind of :func:`crmlab.display.table`).
+_TERM_KINDS = {"price": "money", "payment_days": "integer", "service_level": "percent"}
+
+
+def _gap_text(term: str, gap: float) -> str:
+    """A unit's gap to the median of the units in the unit of its term: % for a price, days, points of service."""
+    if term == "price":
+        return percent(gap)
+    if term == "payment_days":
+        return plural(gap, "day")
+    if term == "service_level":
+        return f"{gap * 100:.1f} points"
+    return number(gap)
 
 
 def deviation_frame(deviations: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The deviations of :func:`~crmlab.strategy.key_accounts.gam_consistency` for readers, with each row's kinds.
 
     Returns the frame (terms by their reader names) and the ``row_kinds`` of
-    :func:`crmlab.display.table`: a price is money and its gap relative (%),
-    payment days and their gap are days, a service level and its gap are
-    shares.
+    :func:`crmlab.display.table` for the value and the reference (a price is
+    money, payment terms are days, a service level a share). The gap is
+    written with its unit: relative for a price (%), days for payment terms,
+    percentage points for a service level (two shares' difference is not a
+    share of anything).
 
-    >>> dev = pd.DataFrame({"account_id": ["A"], "product": ["all"], "unit": ["US"], "term": ["payment_days"],
-    ...                     "value": [90.0], "reference": [30.0], "gap": [60.0]})
+    >>> dev = pd.DataFrame({"account_id": ["A", "B"], "product": ["all", "all"], "unit": ["US", "DE"],
+    ...                     "term": ["payment_days", "service_level"], "value": [90.0, 0.751],
+    ...                     "reference": [30.0, 0.953], "gap": [60.0, -0.202]})
     >>> frame, kinds = deviation_frame(dev)
-    >>> frame["term"].tolist(), kinds["gap"]
-    (['payment days'], ['integer'])
+    >>> frame["term"].tolist(), frame["gap"].tolist(), kinds["value"]
+    (['payment days', 'service level'], ['60 days', '-20.2 points'], ['integer', 'percent'])
     """
     frame = deviations.copy()
-    kinds = [_TERM_KINDS.get(t, ("number", "number")) for t in frame["term"]]
+    kinds = [_TERM_KINDS.get(t, "number") for t in frame["term"]]
+    frame["gap"] = [_gap_text(t, g) for t, g in zip(frame["term"], frame["gap"])]
     frame["term"] = frame["term"].map(lambda t: label(t).lower())
-    return frame, {"value": [k[0] for k in kinds], "reference": [k[0] for k in kinds], "gap": [k[1] for k in kinds]}
+    return frame, {"value": kinds, "reference": kinds}
 
 
-def gam_sentences(summary: pd.DataFrame, deviations: pd.DataFrame, value: pd.DataFrame, *,
+def global_value_caption(value: pd.DataFrame, *, local_top: int) -> str:
+    """The caption of the table of the firm's top accounts, from :func:`~crmlab.strategy.key_accounts.global_account_value`.
+
+    Says over what the rank runs: every account of the firm when the value
+    frame has one (with 0 units for an account the unit terms leave out, which
+    is ranked in the firm on the account table's revenue but in no unit).
+
+    >>> value = pd.DataFrame({"account_id": ["A", "B", "L"], "n_units": [3, 1, 0]})
+    >>> global_value_caption(value, local_top=10)
+    "The firm's top 10 of its 3 accounts by revenue summed over the units serving them (ties included; 1 account without unit terms is ranked on the account table's revenue)"
+    """
+    without = int((value["n_units"] == 0).sum())
+    note = "" if not without else (f"; {plural(without, 'account')} without unit terms "
+                                   f"{'is' if without == 1 else 'are'} ranked on the account table's revenue")
+    return (f"The firm's top {integer(local_top)} of its {plural(len(value), 'account')} by revenue summed over the "
+            f"units serving them (ties included{note})")
+
+
+def gam_sentences(summary: pd.DataFrame, deviations: pd.DataFrame, value: pd.DataFrame, *, local_top: int = 10,
                   planted: pd.DataFrame | None = None, truth: pd.DataFrame | None = None) -> Markdown:
     """Global accounts: how many have a unit out of line, on which terms, and the hidden global accounts.
 
     Takes :func:`~crmlab.strategy.key_accounts.gam_consistency` (``deviations``,
-    ``summary``) and :func:`~crmlab.strategy.key_accounts.global_account_value`.
-    With a synthetic world's ``planted`` cells (``account_id``, ``unit``,
-    ``term``) and ``truth`` (``hidden_global``), what was found is set beside
-    what was planted.
+    ``summary``) and :func:`~crmlab.strategy.key_accounts.global_account_value`
+    computed with ``local_top``: a hidden global account is in the firm's top
+    ``local_top`` by revenue over all its units but in no unit's top
+    ``local_top``. With a synthetic world's ``planted`` cells (``account_id``,
+    ``unit``, ``term``) and ``truth`` (``hidden_global``), what was found is set
+    beside what was planted, and an account that is hidden without having been
+    planted is named as such.
 
     >>> summary = pd.DataFrame({"account_id": ["A", "B"], "coordination_missing": [True, False]})
     >>> dev = pd.DataFrame({"account_id": ["A"], "unit": ["US"], "term": ["price"]})
-    >>> value = pd.DataFrame({"account_id": ["A", "B"], "n_units": [3, 2], "hidden_global": [False, True]})
+    >>> value = pd.DataFrame({"account_id": ["A", "B", "C"], "n_units": [3, 2, 1], "hidden_global": [False, True, False]})
     >>> planted = pd.DataFrame({"account_id": ["A"], "unit": ["US"], "term": ["price"]})
-    >>> truth = pd.DataFrame({"account_id": ["A", "B"], "hidden_global": [False, True]})
-    >>> print(gam_sentences(summary, dev, value, planted=planted, truth=truth).plain)
-    1 of the 2 global accounts (50.0%) has a unit out of line (1 price). Hidden global accounts, in the firm's top accounts but in no unit's: B. Planted inconsistencies found: 1 of 1, with no false alarm; hidden global accounts found: 1 of the 1 planted.
+    >>> truth = pd.DataFrame({"account_id": ["A", "B", "C"], "hidden_global": [False, True, False]})
+    >>> print(gam_sentences(summary, dev, value, local_top=10, planted=planted, truth=truth).plain)
+    1 of the 2 global accounts (50.0%) has a unit out of line (1 price). Hidden global accounts, in the firm's top 10 by revenue over all units but in no unit's top 10: B. Planted inconsistencies found: 1 of 1, with no false alarm; hidden global accounts found: 1 of the 1 planted.
     """
     accounts = summary.groupby("account_id")["coordination_missing"].any()
     n_global = int((value["n_units"] >= 2).sum())
@@ -391,8 +445,11 @@ def gam_sentences(summary: pd.DataFrame, deviations: pd.DataFrame, value: pd.Dat
                      n=integer(n_global), pct=percent(accounts.sum() / n_global) if n_global else "–",
                      verb="has" if accounts.sum() == 1 else "have", terms=f" ({which})" if which else "")
     hidden = value.loc[value["hidden_global"], "account_id"].astype(str).tolist()
-    second = (markdown(" Hidden global accounts, in the firm's top accounts but in no unit's: {ids}.", ids=join_list(hidden))
-              if hidden else markdown(" No hidden global account: every top account is in some unit's top accounts."))
+    top = integer(local_top)
+    second = (markdown(" Hidden global accounts, in the firm's top {top} by revenue over all units but in no unit's top "
+                       "{top}: {ids}.", top=top, ids=join_list(hidden)) if hidden
+              else markdown(" No hidden global account: each of the firm's top {top} accounts is in some unit's top {top}.",
+                            top=top))
     parts = [first, second]
     if planted is not None:
         found = set(map(tuple, deviations[["account_id", "unit", "term"]].astype(str).to_numpy()))
@@ -402,7 +459,15 @@ def gam_sentences(summary: pd.DataFrame, deviations: pd.DataFrame, value: pd.Dat
                               n=integer(len(true)), false="no false alarm" if false == 0 else plural(false, "false alarm")))
         if truth is not None:
             planted_hidden = set(truth.loc[truth["hidden_global"], "account_id"].astype(str))
-            parts.append(markdown("; hidden global accounts found: {hit} of the {n} planted",
-                                  hit=integer(len(planted_hidden & set(hidden))), n=integer(len(planted_hidden))))
+            if planted_hidden:
+                parts.append(markdown("; hidden global accounts found: {hit} of the {n} planted",
+                                      hit=integer(len(planted_hidden & set(hidden))), n=integer(len(planted_hidden))))
+            else:
+                parts.append(markdown("; the world planted no hidden global account"))
+            extra = sorted(set(hidden) - planted_hidden)
+            if extra:
+                parts.append(markdown(", and {ids} {is_} hidden without being planted (a global account whose units "
+                                      "each see little of it)", ids=join_list(extra),
+                                      is_="is" if len(extra) == 1 else "are"))
         parts.append(Markdown("."))
     return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))

@@ -7,8 +7,10 @@ Each takes frames computed by :mod:`crmlab.strategy.portfolio` or
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 
 from crmlab.plots._style import Figure, finish, mticker, plt, seaborn
 
@@ -20,6 +22,8 @@ __all__ = [
 
 #: The colour of each portfolio cell.
 CELL_COLOURS = {"key": "tab:green", "develop": "tab:blue", "maintain": "tab:orange", "reduce": "tab:gray"}
+#: The area (points²) of every marker in the portfolio legend.
+LEGEND_MARKER_AREA = 120.0
 
 
 def _overlaps(box, boxes) -> bool:
@@ -75,8 +79,10 @@ def plot_portfolio_matrix(portfolio: pd.DataFrame, cutoffs: pd.Series, *, label:
 
     Takes :func:`crmlab.strategy.portfolio.portfolio_matrix` and the cut-offs
     it classified with, :func:`crmlab.strategy.portfolio.portfolio_cutoffs`
-    (drawn as the dashed lines). Point area follows revenue; the ``label``
-    largest accounts are named, their labels placed so that none overlaps another.
+    (drawn as the dashed lines). Point area follows revenue; the legend's
+    markers share one size and full colour, so that a cell of small accounts
+    is as legible there as one of large accounts. The ``label`` largest
+    accounts are named, their labels placed so that none overlaps another.
     """
     fig, ax = plt.subplots(figsize=(10, 7.5))
     has_revenue = "revenue" in portfolio
@@ -93,7 +99,10 @@ def plot_portfolio_matrix(portfolio: pd.DataFrame, cutoffs: pd.Series, *, label:
     ax.set_ylabel("account attractiveness (weighted score, 0–1)")
     ax.set_title(f"Account portfolio: cut at attractiveness {cutoffs['attractiveness']:.2f} "
                  f"and strength {cutoffs['strength']:.2f} (dashed)")
-    ax.legend(title="cell (point area: revenue)", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    legend = ax.legend(title="cell (point area: revenue)", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    for handle in legend.legend_handles:  # the first point's size and alpha would make a cell of small accounts faint
+        handle.set_sizes([LEGEND_MARKER_AREA])
+        handle.set_alpha(1.0)
     fig.tight_layout()
     if has_revenue and label:
         top = portfolio.nlargest(label, "revenue")
@@ -139,7 +148,9 @@ def plot_gam_deviations(out_of_line: pd.DataFrame) -> Figure:
     """Where coordination of global accounts is missing: account × unit, coloured by the number of terms out of line.
 
     Takes :func:`crmlab.strategy.key_accounts.terms_out_of_line` (``account_id``,
-    ``unit``, ``n_terms``, ``terms``); each cell names the terms.
+    ``unit``, ``n_terms``, ``terms``); each cell names the terms. The colours
+    are one step per count, from 0 to the largest count in the frame, and
+    the colour bar marks those counts only.
     """
     from crmlab.display import label
 
@@ -154,9 +165,11 @@ def plot_gam_deviations(out_of_line: pd.DataFrame) -> Figure:
             lambda t: "\n".join(label(term).lower() for term in t.split(", "))))
         counts = names.pivot(index="account_id", columns="unit", values="n_terms")
         text = names.pivot(index="account_id", columns="unit", values="terms").reindex_like(counts)
-        sns.heatmap(counts.fillna(0), annot=text.fillna(""), fmt="", cmap="Reds", vmin=0, vmax=3, linewidths=0.5,
-                    linecolor="0.9", ax=ax, annot_kws={"size": 9},
-                    cbar_kws={"label": "terms out of line (count)", "ticks": [0, 1, 2, 3]})
+        most = int(counts.max().max())
+        steps = ListedColormap(plt.get_cmap("Reds")(np.linspace(0.0, 0.75, most + 1)))
+        sns.heatmap(counts.fillna(0), annot=text.fillna(""), fmt="", cmap=steps, vmin=-0.5, vmax=most + 0.5,
+                    linewidths=0.5, linecolor="0.9", ax=ax, annot_kws={"size": 9},
+                    cbar_kws={"label": "terms out of line (count)", "ticks": list(range(most + 1))})
         ax.set_xlabel("serving unit")
         ax.set_ylabel("global account")
         ax.tick_params(axis="y", rotation=0)

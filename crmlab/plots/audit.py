@@ -20,9 +20,12 @@ def plot_windowed_retention(rates: pd.DataFrame, *, window: int, freq: str = "M"
 
     The figure of :func:`crmlab.plots.plot_retention_rate`, titled and
     labelled with what it shows: with a window of w periods a customer counts
-    as active while they bought in the last w periods, so CRR = (E − N) / S is
-    the share of the customers active at the start of a period (S) who are
-    still active at its end — not the share of all customers ever acquired.
+    as active while they bought in the last w periods, so CRR = (E − N) / S
+    sets the customers active at the end of a period who are not new (E − N)
+    against those active at its start (S) — not against all customers ever
+    acquired. It is net of returning customers: a lapsed customer who buys
+    again is in E but not in S, so CRR passes 100% in a period where more
+    come back than lapse (ringed by :func:`~crmlab.plots.plot_retention_rate`).
     """
     from crmlab.plots.customer_base import plot_retention_rate
 
@@ -30,8 +33,8 @@ def plot_windowed_retention(rates: pd.DataFrame, *, window: int, freq: str = "M"
     fig = plot_retention_rate(rates)
     ax = fig.axes[0]
     active = f"a purchase in the last {window} {period}s" if window > 1 else f"a purchase in the {period}"
-    ax.set_title(f"Retention of the active customers per {period} (active: {active}), CRR = (E − N) / S")
-    ax.set_ylabel(f"share of the {period}'s active customers (%)")
+    ax.set_title(f"Net retention of the active customers per {period} (active: {active}), CRR = (E − N) / S")
+    ax.set_ylabel(f"active at the {period}'s end, not new,\nper active at its start (%)")
     ax.set_xlabel(period)
     fig.tight_layout()
     return fig

@@ -11,7 +11,8 @@ then lists the runs by area (the ``[[area]]`` tables of ``reports.toml``, in
 their order, each with what its reports teach; runs without an area come
 last). Each run shows its description as the link to its page, its status,
 start and duration, its parameters folded away, the executed notebook as a
-download (open it in JupyterLab), and a failed run's error with its line breaks.
+download (open it in JupyterLab), its ``provenance.json``, and a failed run's
+error with its line breaks.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from crmlab.reports.config import ReportsConfig
 from crmlab.reports.page import format_duration, format_time, parameter_list
-from crmlab.reports.provenance import format_error, project_relative, read_provenance, utc_now
+from crmlab.reports.provenance import PROVENANCE_FILE, format_error, project_relative, read_provenance, utc_now
 
 __all__ = ["collect_index", "format_duration", "format_time", "render_index", "write_index"]
 
@@ -72,6 +73,7 @@ def _attempt(folder: Path, name: str, output_dir: Path, root: Path) -> dict[str,
         "html": rel + html.name if html.is_file() else None,
         "notebook": rel + notebook.name if notebook.is_file() else None,
         "notebook_path": notebook_path,
+        "provenance": rel + PROVENANCE_FILE,  # read above: it is there
     }
 
 
@@ -178,7 +180,7 @@ a { color: #0969da; }
 
 
 def _links(attempt: dict[str, Any] | None, label: str) -> str:
-    """Links to an attempt's page and to its executed notebook (downloaded, not shown as JSON)."""
+    """Links to an attempt's page, its executed notebook (downloaded, not shown as JSON) and its provenance.json."""
     if not attempt:
         return ""
     parts = []
@@ -188,6 +190,11 @@ def _links(attempt: dict[str, Any] | None, label: str) -> str:
         parts.append(
             f'<a href="{escape(attempt["notebook"])}" download type="application/x-ipynb+json" '
             'title="Download the executed notebook, to open in JupyterLab">executed notebook (.ipynb)</a>'
+        )
+    if attempt.get("provenance"):
+        parts.append(
+            f'<a href="{escape(attempt["provenance"])}" type="application/json" title="Parameters, sha256 of the data '
+            'files read, package versions, git commit, start and end time, status">provenance.json</a>'
         )
     return " · ".join(parts)
 

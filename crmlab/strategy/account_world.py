@@ -3,10 +3,12 @@
 A seller serves ``n_accounts`` business customers through ``n_units`` country
 units. Each account has a latent attractiveness and relationship strength
 (standard normal); the observed criteria are noisy, monotone signals of them,
-so the true portfolio cell is known. Global accounts buy from several units;
-a known set of (account, unit, term) cells is planted out of line with the
-global agreement, and some accounts are planted as *hidden global* accounts:
-modest in each country, large in total. Accounts buy from suppliers in
+so the true portfolio cell is known. Every account is served by at least one
+unit (a local account by its home unit), so each unit's terms list all the
+accounts it serves; global accounts buy from several units. A known set of
+(account, unit, term) cells is planted out of line with the global agreement,
+and some accounts are planted as *hidden global* accounts: modest in each
+country, among the firm's largest in total. Accounts buy from suppliers in
 planted groups, so shared-supplier interdependence is known too.
 """
 
@@ -63,8 +65,14 @@ def simulate_accounts(
     served by 2–``n_units`` units; each of their units gives the list price, 30 payment days
     and 95% service, up to small jitter (±1%, ±2 days, ±1 point), except ``n_planted`` cells
     off by 15–30% in price, 45–60 days or 10–20 points of service (one per account).
-    ``n_hidden`` global accounts buy in every unit 90% of what the unit's ``local_top``-th
-    largest account buys: below every unit's top ``local_top``, large in total.
+    The other accounts are local: their home unit (drawn at random) serves them alone, on the
+    same terms, so each unit's terms list every account it serves and an account's revenue is
+    the sum over its units. ``n_hidden`` global accounts are served by every unit and buy in
+    each 85–95% of what the unit's ``local_top``-th largest other account buys: in no unit's
+    top ``local_top``. The truth marks them ``hidden_global`` when that total puts them in the
+    firm's top ``local_top`` (fewer than ``local_top`` accounts with more revenue); a world too
+    small for it (a unit with fewer than ``local_top`` other accounts, or units too small to
+    add up) plants fewer, or none.
 
     >>> world = simulate_accounts(50, rng=1)
     >>> world.accounts.shape[0], bool(world.truth["cell"].isin(["key", "develop", "maintain", "reduce"]).all())
@@ -102,20 +110,33 @@ def simulate_accounts(
     is_global = gen.random(n_accounts) < global_share
     hidden = set(gen.choice(np.flatnonzero(is_global), size=min(n_hidden, int(is_global.sum())), replace=False).tolist())
     rows = []
-    for i in np.flatnonzero(is_global):
-        served = units if i in hidden else list(gen.choice(units, gen.integers(2, n_units + 1), replace=False))
+    for i in range(n_accounts):
+        if is_global[i]:
+            served = units if i in hidden else list(gen.choice(units, gen.integers(2, n_units + 1), replace=False))
+        else:
+            served = [units[gen.integers(0, n_units)]]  # a local account: its home unit alone
         list_price = float(np.round(gen.uniform(20, 200), 2))
-        split = gen.dirichlet(np.full(len(served), 2.0)) * accounts.at[i, "revenue"]
+        split = gen.dirichlet(np.full(len(served), 2.0)) if len(served) > 1 else np.ones(1)
+        split = split * accounts.at[i, "revenue"]
         for unit, revenue in zip(served, split):
             rows.append({"account_id": ids[i], "unit": unit, "price": list_price * (1 + gen.uniform(-0.01, 0.01)),
                          "payment_days": 30 + float(gen.integers(-2, 3)),
                          "service_level": 0.95 + gen.uniform(-0.01, 0.01), "revenue": revenue})
     terms = pd.DataFrame(rows)
-    # A hidden global account buys in every unit a little less than that unit's local_top-th largest account:
-    # in no unit's top local_top, but large in total.
-    is_hidden = terms["account_id"].isin(ids[sorted(hidden)])
-    local = terms[~is_hidden].groupby("unit")["revenue"].apply(lambda r: 0.9 * np.sort(r.to_numpy())[::-1][min(local_top, len(r)) - 1])
-    terms.loc[is_hidden, "revenue"] = terms.loc[is_hidden, "unit"].map(local).to_numpy()
+    # A hidden global account buys in every unit a share (85–95%) of what the unit's local_top-th largest other
+    # account buys: in no unit's top local_top, but large in total. It is hidden only if that total puts it in
+    # the firm's top local_top; a unit with fewer than local_top other accounts cannot hide anyone.
+    hidden_ids = ids[sorted(hidden)]
+    is_hidden = terms["account_id"].isin(hidden_ids)
+    others = terms[~is_hidden]
+    local = others.groupby("unit")["revenue"].apply(lambda r: np.sort(r.to_numpy())[::-1][min(local_top, len(r)) - 1])
+    roomy = bool((others.groupby("unit").size().reindex(units, fill_value=0) >= local_top).all())
+    fractions = dict(zip(hidden_ids, gen.uniform(0.85, 0.95, len(hidden_ids))))
+    terms.loc[is_hidden, "revenue"] = (terms.loc[is_hidden, "unit"].map(local)
+                                       * terms.loc[is_hidden, "account_id"].map(fractions)).to_numpy()
+    totals = terms.groupby("account_id")["revenue"].sum()
+    firm = np.sort(totals.to_numpy())[::-1]
+    planted_hidden = [a for a in hidden_ids if roomy and int((firm > totals[a]).sum()) < local_top]
     # Planted deviations: one (unit, term) cell in each of some accounts with three or more units,
     # so the account's median terms stay on the global agreement.
     wide = terms.groupby("account_id")["unit"].transform("size") >= 3
@@ -132,7 +153,8 @@ def simulate_accounts(
             terms.at[r, "service_level"] -= gen.uniform(0.10, 0.20)
         planted.append((terms.at[r, "account_id"], terms.at[r, "unit"], term))
     planted = pd.DataFrame(planted, columns=["account_id", "unit", "term"]).sort_values(["account_id", "unit"])
-    truth["hidden_global"] = truth["account_id"].isin(ids[sorted(hidden)])
-    totals = terms.groupby("account_id")["revenue"].sum()
-    accounts.loc[truth["hidden_global"], "revenue"] = accounts.loc[truth["hidden_global"], "account_id"].map(totals)
+    truth["hidden_global"] = truth["account_id"].isin(planted_hidden)
+    # A hidden candidate's revenue is what its units sell it; every other account's units split its revenue.
+    candidate = accounts["account_id"].isin(hidden_ids)
+    accounts.loc[candidate, "revenue"] = accounts.loc[candidate, "account_id"].map(totals)
     return SimulatedAccounts(accounts, terms, ties.reset_index(drop=True), truth, planted.reset_index(drop=True))

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import Column, read_table
 from crmlab.strategy.portfolio import composite_score
 
@@ -252,7 +253,7 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cum, cum[-1] / 2)])
 
 
-def global_account_value(terms: pd.DataFrame, *, local_top: int = 10) -> pd.DataFrame:
+def global_account_value(terms: pd.DataFrame, *, local_top: int = 10, accounts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Global against local value: what each account is worth to the firm and to each of its units.
 
     The global value of an account is its revenue summed over the units that
@@ -261,20 +262,49 @@ def global_account_value(terms: pd.DataFrame, *, local_top: int = 10) -> pd.Data
     case for GAM (Yip & Madsen 1996). For each account: global revenue and
     rank, the number of units, the largest unit's share, its best rank within
     any unit, and ``hidden_global`` — in the firm's top ``local_top`` globally
-    but in no unit's top ``local_top``.
+    but in no unit's top ``local_top``. Ranks are by revenue, ties sharing the
+    best rank (1 = largest).
+
+    A unit's rank is among the accounts the terms list for that unit, and the
+    firm's rank among every account ranked: pass the firm's ``accounts``
+    (``account_id``, ``revenue``) so that an account without unit terms (a
+    local customer the terms leave out) is ranked in the firm on its revenue
+    there, with 0 units and no local rank. Without ``accounts`` the firm's
+    rank is among the accounts of ``terms`` only. An account of the terms
+    missing from ``accounts`` is a DataError.
 
     >>> terms = pd.DataFrame({"account_id": ["A", "A", "A", "B", "C"], "unit": ["DE", "FR", "US", "DE", "FR"],
     ...                       "revenue": [40.0, 40.0, 40.0, 50.0, 60.0]})
     >>> global_account_value(terms, local_top=1)[["account_id", "global_rank", "best_local_rank", "hidden_global"]].values.tolist()
     [['A', 1, 1, False], ['C', 2, 1, False], ['B', 3, 1, False]]
+
+    A local customer the terms leave out, larger than A, takes the firm's first rank:
+
+    >>> firm = pd.DataFrame({"account_id": ["A", "B", "C", "L"], "revenue": [120.0, 50.0, 60.0, 500.0]})
+    >>> global_account_value(terms, local_top=1, accounts=firm)[["account_id", "global_rank", "n_units"]].values.tolist()
+    [['L', 1, 0], ['A', 2, 3], ['C', 3, 1], ['B', 4, 1]]
     """
     by_unit = terms.groupby(["unit", "account_id"], as_index=False)["revenue"].sum()
     by_unit["local_rank"] = by_unit.groupby("unit")["revenue"].rank(ascending=False, method="min").astype(int)
     out = by_unit.groupby("account_id").agg(global_revenue=("revenue", "sum"), n_units=("unit", "nunique"),
                                             largest_unit_revenue=("revenue", "max"), best_local_rank=("local_rank", "min"))
     out["largest_unit_share"] = out["largest_unit_revenue"] / out["global_revenue"]
+    out["best_local_rank"] = out["best_local_rank"].astype("Int64")
+    if accounts is not None:
+        firm = accounts.set_index(accounts["account_id"])["revenue"].astype(float)
+        unknown = out.index.difference(firm.index)
+        if len(unknown):
+            raise DataError("unit terms", [Problem("account of the unit terms not in the accounts", column="account_id",
+                                                   value=a) for a in unknown[:20]])
+        without = firm.index.difference(out.index)
+        out = pd.concat([out, pd.DataFrame({"global_revenue": firm[without], "n_units": 0,
+                                            "best_local_rank": pd.array([pd.NA] * len(without), dtype="Int64"),
+                                            "largest_unit_share": np.nan}, index=without)])
     out["global_rank"] = out["global_revenue"].rank(ascending=False, method="min").astype(int)
-    out["hidden_global"] = (out["global_rank"] <= local_top) & (out["best_local_rank"] > local_top)
-    out = out.reset_index().sort_values(["global_rank", "account_id"], kind="stable").reset_index(drop=True)
+    out["hidden_global"] = (out["global_rank"] <= local_top) & (out["best_local_rank"] > local_top).fillna(False)
+    out["hidden_global"] = out["hidden_global"].astype(bool)
+    out["n_units"] = out["n_units"].astype(int)
+    out = out.rename_axis("account_id").reset_index().sort_values(["global_rank", "account_id"], kind="stable")
+    out = out.reset_index(drop=True)
     return out[["account_id", "global_revenue", "global_rank", "n_units", "largest_unit_share", "best_local_rank",
                 "hidden_global"]]

@@ -272,7 +272,9 @@ def dependence_risk(accounts: pd.DataFrame, *, threshold: float = 0.10) -> pd.Da
     seller's share of the account's wallet (share_of_wallet, where known). The
     asymmetry d_i − share_of_wallet_i > 0 means the account holds the power
     (Emerson 1962's power–dependence relation, as used in the IMP tradition).
-    Accounts with d_i ≥ ``threshold`` are flagged as a dependence risk.
+    Accounts with d_i ≥ ``threshold`` are flagged as a dependence risk; the
+    frame records the threshold in ``attrs["threshold"]``, so that a summary
+    of it can state what it was flagged with.
 
     >>> acc = pd.DataFrame({"account_id": ["a", "b"], "revenue": [60.0, 40.0], "share_of_wallet": [0.2, 0.8]})
     >>> dependence_risk(acc, threshold=0.5)[["seller_dependence", "asymmetry", "at_risk"]].values.tolist()
@@ -295,7 +297,9 @@ def dependence_risk(accounts: pd.DataFrame, *, threshold: float = 0.10) -> pd.Da
     wallet = accounts["share_of_wallet"] if "share_of_wallet" in accounts.columns else np.nan
     out["asymmetry"] = out["seller_dependence"] - wallet
     out["at_risk"] = out["seller_dependence"] >= threshold
-    return out.sort_values("seller_dependence", ascending=False, kind="stable")
+    out = out.sort_values("seller_dependence", ascending=False, kind="stable")
+    out.attrs["threshold"] = float(threshold)
+    return out
 
 
 def relationship_interdependencies(
