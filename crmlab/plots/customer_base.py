@@ -11,7 +11,6 @@ import pandas as pd
 from crmlab.plots._style import Figure, UNIT_NAMES, clipped_histogram, finish, mticker, period_label, plt, seaborn
 
 __all__ = [
-    "cohort_period_name",
     "plot_base_projection",
     "plot_cohort_heatmap",
     "plot_cohort_retention_curves",
@@ -20,13 +19,13 @@ __all__ = [
 ]
 
 
-def cohort_period_name(cohorts: pd.DataFrame) -> str:
+def _cohort_period_name(cohorts: pd.DataFrame) -> str:
     """The reader name of the periods of a cohort frame, read from its cohorts: "months" for monthly
     ``pandas.Period`` cohorts, "weeks", "quarters", "years", "days"; "periods" when the cohorts do not say.
 
-    >>> cohort_period_name(pd.DataFrame({"cohort": pd.period_range("2020-01", periods=2, freq="M")}))
+    >>> _cohort_period_name(pd.DataFrame({"cohort": pd.period_range("2020-01", periods=2, freq="M")}))
     'months'
-    >>> cohort_period_name(pd.DataFrame({"cohort": ["a", "b"]}))
+    >>> _cohort_period_name(pd.DataFrame({"cohort": ["a", "b"]}))
     'periods'
     """
     values = cohorts["cohort"]
@@ -68,7 +67,7 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
     colorbar = ax.collections[0].colorbar
     colorbar.set_ticks([0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.tick_params(axis="y", rotation=0)
-    periods = cohort_period_name(data)
+    periods = _cohort_period_name(data)
     ax.set_xlabel(f"{periods} since acquisition (0 = the {periods.rstrip('s')} of acquisition)")
     ax.set_ylabel("acquisition cohort (customers)")
     ax.set_title(f"Cohort retention: share of each cohort buying k {periods} after acquisition")
@@ -96,7 +95,7 @@ def plot_cohort_retention_curves(cohorts: pd.DataFrame, pooled: pd.DataFrame, *,
     curve of :func:`crmlab.customers.projection.pooled_retention_curve`
     (``period_number``, ``retention``) computed from it.
     """
-    periods = cohort_period_name(cohorts)
+    periods = _cohort_period_name(cohorts)
     data = cohorts[cohorts["period_number"] > 0]
     curve = pooled
     if max_periods is not None:
