@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy import integrate, optimize, special
 
-from crmlab.clv import fitting
+from crmlab.stats import maximum_likelihood as fitting
 from crmlab.clv.beta_geo import BetaGeo
-from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
+from crmlab.stats import ConvergenceWarning, NotFittedError
 from crmlab.data import DataError
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee (2005), table 1
@@ -233,7 +233,7 @@ def test_bad_summaries_name_the_rows():
         BetaGeo().expected_transactions(1.0)
 
 
-@pytest.mark.filterwarnings("ignore:.*Hessian:crmlab.clv.fitting.ConvergenceWarning")
+@pytest.mark.filterwarnings("ignore:.*Hessian:crmlab.stats.maximum_likelihood.ConvergenceWarning")
 def test_non_convergence_warns_and_keeps_finite_estimates(monkeypatch):
     """Honest failure: an optimiser that stops early gives a ConvergenceWarning with its message."""
     real = optimize.minimize

@@ -14,8 +14,7 @@ import pytest
 import crmlab
 from crmlab.data import DataError
 from crmlab.data.ids import clean_id, clean_ids
-from crmlab.data.tables import Column, bounds_message, check_scale, read_table
-from crmlab.strategy import _checks
+from crmlab.data.tables import Column, bounds_message, check_numeric, check_scale, read_table
 from crmlab.theories.guanxi import read_favour_ledger
 from crmlab.theories.imp import read_episodes, read_network_tables
 from crmlab.theories.nordic import read_interactions
@@ -123,18 +122,19 @@ def test_missing_cells_show_what_was_written():
 
 
 def test_one_wording_for_numbers_out_of_bounds(tmp_path):
-    """Definition: the declared tables and the strategy checks word a bound alike (one function), show
-    the value as written, and the strategy checks read files with the tables' loader."""
+    """Definition: the declared tables and the checks of a frame handed to a function word a bound alike
+    (one function), show the value as written, and the strategy inputs read files with the tables' loader."""
     frame = pd.DataFrame({"x": [1, -2], "rate": [0.5, 0.0], "share": [0.5, 1.5]})
     with pytest.raises(DataError) as tables_error:
         read_table(frame, (Column("x", low=0), Column("rate", positive=True), Column("share", low=0, high=1)))
     with pytest.raises(DataError) as checks_error:
-        _checks.check_numeric(frame, ["x", "rate"], nonnegative=["x"], positive=["rate"])
+        check_numeric(frame, ["x", "rate"], nonnegative=["x"], positive=["rate"])
     expected = ["row 1, column 'x': negative value (-2)", "row 1, column 'rate': must be positive (0.0)"]
     assert [str(p) for p in tables_error.value.problems[:2]] == expected == [str(p) for p in checks_error.value.problems]
     assert str(tables_error.value.problems[2]) == "row 1, column 'share': outside the scale 0–1 (1.5)"
     assert [bounds_message(0), bounds_message(2)] == ["negative value", "must be ≥ 2"]
-    assert not hasattr(_checks, "read_table")  # one read_table in the lab: crmlab.data.tables
+    root = Path(crmlab.__file__).parent  # one read_table in the lab: crmlab.data.tables
+    assert [str(p.relative_to(root)) for p in root.rglob("*.py") if "def read_table" in p.read_text()] == ["data/tables.py"]
     path = tmp_path / "curves.csv"
     path.write_text("segment,action,ceiling,rate\ns,retention,-5,0.1\n")
     from crmlab.strategy.budget import check_response_curves
@@ -154,7 +154,7 @@ def test_scales_and_bounds_are_checked_before_the_data():
     with pytest.raises(ValueError, match=r"column 'trust': the low bound \(7\) is above the high bound \(1\)"):
         Column("trust", low=7, high=1)
     with pytest.raises(ValueError, match="bounds must be"):
-        _checks.check_numeric(pd.DataFrame({"x": [1]}), ["x"], bounds=(7, 1))
+        check_numeric(pd.DataFrame({"x": [1]}), ["x"], bounds=(7, 1))
 
 
 def _private_imports(path: Path) -> list[tuple[str, str]]:
@@ -175,7 +175,7 @@ def test_schools_share_the_data_layer_not_each_others_privates():
         school = path.relative_to(root / "theories").parts[0].removesuffix(".py")
         for module, name in _private_imports(path):
             own = module.startswith(f"crmlab.theories.{school}")
-            if not own and module != "crmlab.strategy._checks":  # strategy's shared checks, not a school
+            if not own:
                 offending.append((str(path.relative_to(root)), module, name))
     assert offending == []
     sources = {p: p.read_text() for p in root.rglob("*.py")}

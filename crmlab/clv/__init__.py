@@ -5,7 +5,10 @@ Deterministic
     Gupta & Lehmann (2003), with finite-horizon and start-of-period variants.
 
 "Buy Till You Die" models (lifelines-style classes: ``fit()`` returns the
-model, ``params_``, ``summary``, ``print_summary()``, ``plot_*()``)
+model, ``params_``, ``summary``, ``print_summary()``; maximum likelihood by
+:class:`crmlab.stats.ParametricModel`; their figures are functions of
+:mod:`crmlab.plots` that take the tables below, e.g.
+``plot_holdout_comparison(holdout_comparison(model, summary))``)
     :class:`BetaGeo` — BG/NBD (Fader, Hardie & Lee 2005);
     :class:`ModifiedBetaGeo` — MBG/NBD (Batislam, Denizel & Filiztekin 2007);
     :class:`BetaGeoBetaBinom` — BG/BB, discrete opportunities (Fader, Hardie & Shang 2010);
@@ -30,7 +33,7 @@ Checking a fitted model against calibration and holdout data, as the papers do
 
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.beta_geo_beta_binom import BetaGeoBetaBinom
-from crmlab.clv.fitting import ConvergenceWarning, NotFittedError
+from crmlab.stats.maximum_likelihood import ConvergenceWarning, NotFittedError
 from crmlab.clv.formula import simple_clv
 from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
 from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states

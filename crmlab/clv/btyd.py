@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.clv.fitting import ParametricModel
+from crmlab.stats.maximum_likelihood import ParametricModel
 from crmlab.clv.inputs import as_columns, check_argument, check_rft, check_weights, compress
 
 __all__ = ["TransactionModel"]

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
-from crmlab.clv.fitting import ParametricModel
+from crmlab.stats.maximum_likelihood import ParametricModel
 from crmlab.clv.inputs import check_argument
 
 __all__ = ["ShiftedBetaGeometric"]

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from crmlab.clv.fitting import ParametricModel
+from crmlab.stats.maximum_likelihood import ParametricModel
 from crmlab.clv.inputs import as_columns, check_argument, check_weights, compress
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from crmlab.clv.inputs import check_argument
+from crmlab.stats.generators import as_generator
 
 __all__ = ["clv_by_channel", "customer_value_table"]
 
@@ -104,7 +105,7 @@ def clv_by_channel(
     bad = clean.index[clean[clv].isna() | clean[channel].isna()]
     if len(bad):
         raise ValueError(f"clv_by_channel: missing channel or CLV in rows {list(bad[:20])}")
-    generator = np.random.default_rng(rng)
+    generator = as_generator(rng)
     rows = []
     for name, group in clean.groupby(channel, sort=True):
         x = group[clv].to_numpy(dtype=float)

@@ -7,7 +7,10 @@ cell at once in a :class:`~crmlab.data.DataError` naming the file (or
 ``"DataFrame"``), the row (1-based under a CSV header) and the column.
 
 Readers with checks of their own (interaction logs, referral logs, favour
-ledgers, network tables) and the strategy checks share the pieces underneath:
+ledgers, network tables) and the checks of frames handed to a function
+(:func:`check_columns`, :func:`check_numeric`, :func:`check_labels`,
+:func:`check_flags`: the strategy inputs, the stakeholder ratings) share the
+pieces underneath:
 :func:`load_table` (a file or a DataFrame, with the file recorded for report
 provenance) and :class:`ProblemLog` (every problem collected, a bounded list
 shown, with typed readers of ids, labels, numbers and dates). So every table
@@ -36,7 +39,18 @@ from crmlab.data.missing import missing_cells
 from crmlab.data.transactions import _read_file, separator_hint
 from crmlab.datalog import record_data_file
 
-__all__ = ["Column", "ProblemLog", "bounds_message", "check_scale", "load_table", "read_table"]
+__all__ = [
+    "Column",
+    "ProblemLog",
+    "bounds_message",
+    "check_columns",
+    "check_flags",
+    "check_labels",
+    "check_numeric",
+    "check_scale",
+    "load_table",
+    "read_table",
+]
 
 Kind = Literal["id", "text", "number", "integer", "date"]
 
@@ -362,3 +376,102 @@ def read_table(
     log.raise_if_any()
     declared = [c.name for c in columns]
     return out[declared + [c for c in out.columns if c not in declared]].reset_index(drop=True)
+
+
+# ----- checks of a frame handed to a function (no file): the same rules, the same wording -----
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (so messages show ``-2``, not ``np.int64(-2)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_numeric(
+    frame: pd.DataFrame,
+    columns: Iterable[str],
+    *,
+    source: str = "DataFrame",
+    nonnegative: Sequence[str] = (),
+    positive: Sequence[str] = (),
+    bounds: tuple[float, float] | None = None,
+    allow_missing: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The named columns as floats; raise one DataError listing every missing, non-numeric,
+    infinite, negative (``nonnegative``), non-positive (``positive``) or out-of-``bounds`` cell.
+
+    Each column is checked as a :class:`Column` of kind
+    ``"number"`` by :meth:`ProblemLog.numbers` (missing
+    cells by :mod:`crmlab.data.missing`); values are shown as given. A
+    ``bounds`` that is not (lowest, highest) with lowest < highest is a ValueError.
+
+    >>> check_numeric(pd.DataFrame({"spend": [1, -2]}), ["spend"], nonnegative=["spend"])
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: DataFrame: 1 problem
+      row 1, column 'spend': negative value (-2)
+    """
+    columns = list(columns)
+    check_columns(frame, columns, source=source)
+    low, high = check_scale(bounds, name="bounds") if bounds is not None else (None, None)
+    log = ProblemLog(frame, source)
+    out = frame.copy()
+    for column in columns:
+        spec = Column(column, "number", nullable=column in allow_missing, positive=column in positive,
+                      low=low if bounds is not None else (0 if column in nonnegative else None), high=high)
+        out[column] = log.numbers(spec)
+    log.raise_if_any()
+    return out
+
+
+def check_columns(frame: pd.DataFrame, columns: Iterable[str], *, source: str = "DataFrame") -> None:
+    """Raise a DataError naming each required column that is absent (the columns present are listed).
+
+    >>> check_columns(pd.DataFrame({"spend": [1]}), ["spend", "segment"], source="plan")
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: plan: 1 problem
+      column 'segment': missing column (columns present: ['spend'])
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(source, [Problem(f"missing column (columns present: {list(frame.columns)})", column=c) for c in missing])
+
+
+def check_labels(frame: pd.DataFrame, column: str, allowed: Iterable[str], *, source: str = "DataFrame") -> None:
+    """Raise a DataError naming each row whose ``column`` is missing or not one of ``allowed``.
+
+    >>> check_labels(pd.DataFrame({"action": ["retention", "bribe"]}), "action", ["retention", "reward"])
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: DataFrame: 1 problem
+      row 1, column 'action': unknown value (allowed: ['retention', 'reward']) ('bribe')
+    """
+    allowed = list(allowed)
+    bad = frame[column].isna() | ~frame[column].isin(allowed)
+    if bad.any():
+        raise DataError(source, [Problem(f"unknown value (allowed: {allowed})", row=row, column=column, value=value)
+                                 for row, value in frame.loc[bad, column].items()])
+
+
+def check_flags(flags: pd.Series, *, source: str = "DataFrame", column: str | None = None) -> pd.Series:
+    """A yes/no column as booleans; raise a DataError naming each missing (NaN/None) or non-boolean
+    entry (anything but True/False/1/0) — a missing flag is not silently read as True (``bool(nan)``)
+    nor as False.
+
+    >>> check_flags(pd.Series({"a": True, "b": 0})).tolist()
+    [True, False]
+    >>> check_flags(pd.Series({"a": True, "b": np.nan}), column="lapsed")
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: DataFrame: 1 problem
+      row b, column 'lapsed': missing value (a flag must be True or False)
+    """
+    column = column if column is not None else (str(flags.name) if flags.name is not None else None)
+    problems = [Problem("missing value (a flag must be True or False)", row=row, column=column) for row in flags.index[flags.isna()]]
+    valid = flags.dropna()
+    bad = [row for row, v in valid.items()
+           if not (isinstance(v, (bool, np.bool_)) or (isinstance(v, (int, float, np.number)) and v in (0, 1)))]
+    problems += [Problem("not a True/False flag", row=row, column=column, value=_plain(flags[row])) for row in bad]
+    if problems:
+        raise DataError(source, problems)
+    return flags.astype(bool)

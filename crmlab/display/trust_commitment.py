@@ -31,8 +31,8 @@ import pandas as pd
 from crmlab.display.numbers import integer, number, p_value, percent
 from crmlab.display.tables import Table, table
 from crmlab.display.text import Markdown, compare, join_list, markdown, plural, share
-from crmlab.theories.trust_commitment.paths import ANTECEDENTS, OUTCOMES
-from crmlab.theories.trust_commitment.reliability import composite_reliability
+from crmlab.stats.reliability import composite_reliability
+from crmlab.theories.trust_commitment.kmv import ANTECEDENTS, OUTCOMES
 from crmlab.theories.trust_commitment.survey import KMV_CONSTRUCTS
 
 __all__ = [

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmlab.stats.generators import as_generator
 from crmlab.strategy.portfolio import PORTFOLIO_CELLS
 
 __all__ = ["SimulatedAccounts", "simulate_accounts"]
@@ -80,7 +81,7 @@ def simulate_accounts(
     """
     if n_accounts < 10 or n_units < 2:
         raise ValueError("the world needs at least 10 accounts and 2 units")
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     ids = np.array([f"A{i:04d}" for i in range(n_accounts)])
     a, s = gen.standard_normal(n_accounts), gen.standard_normal(n_accounts)
     eps = lambda: gen.normal(0, noise, n_accounts)  # noqa: E731

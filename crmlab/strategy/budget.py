@@ -47,7 +47,8 @@ from scipy import optimize
 
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import load_table
-from crmlab.strategy._checks import as_generator, check_columns, check_flags, check_labels, check_numeric
+from crmlab.data.tables import check_columns, check_flags, check_labels, check_numeric
+from crmlab.stats.generators import as_generator
 
 __all__ = [
     "ACTIONS",

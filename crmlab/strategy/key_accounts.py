@@ -25,6 +25,7 @@ import pandas as pd
 
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import Column, read_table
+from crmlab.stats.generators import as_generator
 from crmlab.strategy.portfolio import composite_score
 
 __all__ = [
@@ -129,7 +130,7 @@ def selection_sensitivity(
         "left": ", ".join(sorted(k0 - k)),
         "jaccard": len(k & k0) / len(k | k0),
     } for label, w, k in rows])
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = as_generator(rng)
     names = list(base)
     draws = gen.dirichlet(concentration * np.array([base[k] for k in names]) + 1e-9, size=n_draws)
     counts = pd.Series(0, index=accounts["account_id"].to_numpy())

@@ -27,7 +27,7 @@ import pandas as pd
 
 from crmlab.data import validate_transactions
 from crmlab.data.errors import DataError, Problem
-from crmlab.strategy._checks import check_columns, check_flags, check_numeric
+from crmlab.data.tables import check_columns, check_flags, check_numeric
 
 __all__ = [
     "cross_buying_index",

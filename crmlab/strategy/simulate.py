@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.data import simulate_transactions
-from crmlab.strategy._checks import as_generator
+from crmlab.stats.generators import as_generator
 
 __all__ = ["ATTRIBUTES", "CATEGORIES", "LOYALTY_PARAMS", "TOUCHPOINTS", "LoyaltyWorld", "simulate_loyalty_world"]
 

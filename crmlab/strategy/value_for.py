@@ -32,7 +32,7 @@ from scipy import stats
 
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import load_table
-from crmlab.strategy._checks import check_columns, check_numeric
+from crmlab.data.tables import check_columns, check_numeric
 
 __all__ = [
     "attributes_of",

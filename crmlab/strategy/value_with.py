@@ -27,7 +27,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from crmlab.strategy._checks import check_columns, check_labels, check_numeric
+from crmlab.data.tables import check_columns, check_labels, check_numeric
 
 __all__ = ["CO_CREATION_INDICATORS", "co_creation_clv_association", "co_creation_indicators"]
 

@@ -27,7 +27,7 @@ estimates it as a mediation model over business units (or customers)::
     profit    = i₂ + c′ · satisfaction + b · retention + e₂
 
 indirect effect a·b, direct c′, total c = c′ + a·b (Baron & Kenny 1986). The path model is the
-recursive OLS :class:`crmlab.theories.trust_commitment.PathModel` (standardised effects and their
+recursive OLS :class:`crmlab.stats.PathModel` (standardised effects and their
 percentile bootstrap, Preacher & Hayes 2008); the raw-unit indirect effect and its bootstrap
 interval come from :class:`statsmodels.stats.mediation.Mediation` (Imai, Keele & Tingley 2010).
 :func:`simulate_satisfaction_chain` and :func:`simulate_stakeholder_ratings` draw data with known
@@ -48,8 +48,9 @@ from statsmodels.stats.mediation import Mediation
 
 from crmlab.data import tables
 from crmlab.data.tables import Column
-from crmlab.strategy._checks import as_generator, check_columns, check_numeric
-from crmlab.theories.trust_commitment.paths import Hypothesis, PathModel
+from crmlab.data.tables import check_columns, check_numeric
+from crmlab.stats.generators import as_generator
+from crmlab.stats.path_model import Hypothesis, PathModel
 
 __all__ = [
     "RELATIONSHIP_ITEMS",

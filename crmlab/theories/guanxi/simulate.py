@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmlab.stats.generators import as_generator
+
 __all__ = ["SimulatedFavourLedger", "simulate_favour_ledger"]
 
 #: Baseline log-odds of a favour per directed tie and month, by tie type.
@@ -60,7 +62,7 @@ def simulate_favour_ledger(
     if n_people < 3 or n_periods < 2:
         raise ValueError("need n_people ≥ 3 and n_periods ≥ 2")
     alpha = dict(BASE_LOG_ODDS if base_log_odds is None else base_log_odds)
-    g = np.random.default_rng(rng)
+    g = as_generator(rng)
     family, sizes = [], []
     while len(family) < n_people:
         size = int(g.integers(3, 6))

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmlab.stats.generators import as_generator
+
 __all__ = ["SimulatedB2BNetwork", "simulate_b2b_network"]
 
 TYPES = ("supplier", "distributor", "customer")
@@ -85,7 +87,7 @@ def simulate_b2b_network(
         raise ValueError("probabilities must lie in [0, 1]")
     if n_communities > len(_COUNTRIES):
         raise ValueError(f"at most {len(_COUNTRIES)} communities")
-    g = np.random.default_rng(rng)
+    g = as_generator(rng)
     ids, community, types = [], [], []
     for k in range(int(n_communities)):
         for j in range(int(actors_per_community)):

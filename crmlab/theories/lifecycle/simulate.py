@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmlab.stats.generators import as_generator
 from crmlab.theories.lifecycle.phases import PHASES
 
 __all__ = ["DEFAULT_TRANSITIONS", "SimulatedLifecycle", "simulate_relationships"]
@@ -78,7 +79,7 @@ def simulate_relationships(
     if np.any(np.isnan(P)) or not np.allclose(P.sum(axis=1), 1):
         raise ValueError("transitions must be a 5 × 5 matrix over PHASES with rows summing to 1")
     shares = dict(initiator_shares or {"customer": 0.6, "firm": 0.25, "both": 0.15})
-    generator = np.random.default_rng(rng)
+    generator = as_generator(rng)
     n, T = int(n_customers), int(n_periods)
     intensity = generator.gamma(2.0, 0.5, n)  # contacts per order
     tilt = np.exp(cost_effect * (intensity - intensity.mean()))

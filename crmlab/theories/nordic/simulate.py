@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmlab.stats.generators import as_generator
+
 __all__ = ["SimulatedInteractions", "simulate_interactions"]
 
 CHANNELS = ("email", "phone", "chat", "visit", "portal")
@@ -47,7 +49,7 @@ def simulate_interactions(
     """
     if int(n_customers) != n_customers or n_customers < 1 or int(n_periods) != n_periods or n_periods < 2:
         raise ValueError("n_customers must be ≥ 1 and n_periods ≥ 2 (whole numbers)")
-    g = np.random.default_rng(rng)
+    g = as_generator(rng)
     q = g.standard_normal(int(n_customers))
     origin = pd.Timestamp(start)
     rows, retention = [], []

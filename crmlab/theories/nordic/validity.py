@@ -1,7 +1,7 @@
 """Do the triplet scores measure something? Reliability, convergent/discriminant correlations, prediction.
 
 - **Internal consistency**: Cronbach's α of each dimension's standardised,
-  signed sub-indicators (:func:`crmlab.theories.trust_commitment.cronbach_alpha`).
+  signed sub-indicators (:func:`crmlab.stats.cronbach_alpha`).
 - **Convergent and discriminant validity**: correlations between the three
   indices — related (the triplet is one process) but not identical.
 - **Predictive validity**: a logit of next-period activity (retention or
@@ -16,7 +16,7 @@ import pandas as pd
 import statsmodels.api as sm
 
 from crmlab.theories.nordic.scores import INDICATORS
-from crmlab.theories.trust_commitment.reliability import cronbach_alpha
+from crmlab.stats.reliability import cronbach_alpha
 
 __all__ = ["dimension_correlations", "next_period_activity", "predictive_validity", "subindicator_alpha"]
 

@@ -42,7 +42,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, stats
 
-from crmlab.clv.fitting import NotFittedError
+from crmlab.stats.maximum_likelihood import NotFittedError
 
 __all__ = [
     "BASS_FORMS",

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.clv import simple_clv
+from crmlab.stats.generators import as_generator
 
 __all__ = ["SimulatedReferralWorld", "simulate_bass_adoptions", "simulate_referral_world", "simulate_service_quality"]
 
@@ -43,7 +44,7 @@ def simulate_bass_adoptions(p: float, q: float, m: int, n_periods: int, *, rng: 
     """
     if not (p > 0 and q >= 0 and m >= 1 and n_periods >= 1):
         raise ValueError("need p > 0, q ≥ 0, m ≥ 1 and n_periods ≥ 1")
-    g = np.random.default_rng(rng)
+    g = as_generator(rng)
     u = g.random(int(m))
     t = -np.log((1 - u) / (1 + (q / p) * u)) / (p + q)
     counts = np.bincount(np.ceil(t[t <= n_periods]).astype(int).clip(1), minlength=int(n_periods) + 1)[1:]
@@ -91,7 +92,7 @@ def simulate_referral_world(
     """
     if not (0 < p < 1 and 0 <= q and p + q <= 1 and m >= 2 and n_periods >= 1):
         raise ValueError("need 0 < p, 0 ≤ q, p + q ≤ 1, m ≥ 2 and n_periods ≥ 1")
-    g = np.random.default_rng(rng)
+    g = as_generator(rng)
     origin = pd.Timestamp(start)
     adopted: list[int] = []  # customer numbers already in
     customers, referrals, per_period = [], [], []
@@ -158,7 +159,7 @@ def simulate_service_quality(
     """
     if not 2 <= improvement_at <= n_periods or not 1 <= shift_at <= n_periods:
         raise ValueError("improvement_at and shift_at must be weeks within 1..n_periods (improvement_at ≥ 2)")
-    g = np.random.default_rng(rng)
+    g = as_generator(rng)
     week = np.arange(1, int(n_periods) + 1)
     n = np.maximum(g.poisson(interactions, week.size), 1)
     rate = np.where(week < improvement_at, complaint_rate, improved_rate)

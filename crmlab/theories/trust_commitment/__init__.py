@@ -7,31 +7,34 @@ of ending it; they in turn produce cooperation and acquiescence and lower the
 propensity to leave.
 
 - Survey data: :func:`validate_survey`, :func:`scale_scores`, :data:`KMV_CONSTRUCTS`.
-- Measurement: :func:`cronbach_alpha`, :func:`composite_reliability`,
-  :func:`average_variance_extracted`, :func:`item_total_correlations`,
-  :func:`reliability_table`.
-- Structure: :func:`kmv_model`, :func:`rival_model` (:class:`PathModel`:
-  OLS path analysis from raw scores or a published correlation matrix,
-  effects and bootstrap indirect effects), :func:`compare_path_models`.
+- Measurement: :func:`reliability_table` (the KMV scales), with the shared
+  scale statistics of :mod:`crmlab.stats.reliability` re-exported here:
+  :func:`cronbach_alpha`, :func:`composite_reliability`,
+  :func:`average_variance_extracted`, :func:`item_total_correlations`.
+- Structure (:mod:`~crmlab.theories.trust_commitment.kmv`): :func:`kmv_model`,
+  :func:`rival_model` (a :class:`crmlab.stats.PathModel`: OLS path analysis
+  from raw scores or a published correlation matrix, effects and bootstrap
+  indirect effects), :func:`compare_path_models`.
 - Optional latent-variable SEM with fit indices: :func:`fit_sem` (semopy).
 - Ground truth: :func:`simulate_kmv_survey`.
 """
 
-from crmlab.theories.trust_commitment.paths import KMV_LAYERS, KMV_PATHS, PathModel, compare_path_models, kmv_model, rival_model
-from crmlab.theories.trust_commitment.reliability import (
+from crmlab.stats.path_model import PathModel
+from crmlab.stats.reliability import (
     average_variance_extracted,
     composite_reliability,
     cronbach_alpha,
     item_total_correlations,
-    reliability_table,
     standardized_loadings,
 )
+from crmlab.theories.trust_commitment.kmv import KMV_LAYERS, KMV_PATHS, compare_path_models, kmv_model, rival_model
 from crmlab.theories.trust_commitment.sem import fit_sem
 from crmlab.theories.trust_commitment.simulate import DEFAULT_PATHS, SimulatedSurvey, simulate_kmv_survey
 from crmlab.theories.trust_commitment.survey import (
     KMV_CONSTRUCTS,
     construct_items,
     read_survey,
+    reliability_table,
     scale_scores,
     validate_survey,
 )

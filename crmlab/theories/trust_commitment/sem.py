@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.theories.trust_commitment.paths import PathModel, kmv_model
+from crmlab.stats.path_model import PathModel
+from crmlab.theories.trust_commitment.kmv import kmv_model
 from crmlab.theories.trust_commitment.survey import construct_items
 
 __all__ = ["SEMResult", "comparative_fit_index", "fit_sem", "sem_description"]

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from crmlab.theories.trust_commitment.paths import ANTECEDENTS, KMV_PATHS, kmv_model
+from crmlab.stats.generators import as_generator
+from crmlab.theories.trust_commitment.kmv import ANTECEDENTS, KMV_PATHS, kmv_model
 
 __all__ = ["DEFAULT_PATHS", "SimulatedSurvey", "simulate_kmv_survey"]
 
@@ -82,7 +83,7 @@ def simulate_kmv_survey(
     unknown = set(truth) - {(h.predictor, h.outcome) for h in KMV_PATHS}
     if unknown or len(truth) != len(KMV_PATHS):
         raise ValueError(f"paths must give a value for each of the 13 KMV paths; unknown {sorted(unknown)}")
-    generator = np.random.default_rng(rng)
+    generator = as_generator(rng)
     names = model.variables
     idx = {v: i for i, v in enumerate(names)}
     # population covariance of the latent variables, built in causal order

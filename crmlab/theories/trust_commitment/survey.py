@@ -1,4 +1,4 @@
-"""Survey data for the KMV model: constructs, their items, validation and scale scores.
+"""Survey data for the KMV model: constructs, their items, validation, reliability and scale scores.
 
 A survey has one row per respondent and one column per Likert item, named
 ``<construct>_<k>`` (``trust_1``, ``trust_2``, …). The constructs of Morgan &
@@ -18,8 +18,9 @@ import pandas as pd
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.data.missing import missing_cells
 from crmlab.data.tables import check_scale
+from crmlab.stats.reliability import scale_reliability
 
-__all__ = ["KMV_CONSTRUCTS", "construct_items", "read_survey", "scale_scores", "validate_survey"]
+__all__ = ["KMV_CONSTRUCTS", "construct_items", "read_survey", "reliability_table", "scale_scores", "validate_survey"]
 
 #: The ten constructs of the KMV model (Morgan & Hunt 1994, figure 1): short name → meaning.
 KMV_CONSTRUCTS: dict[str, str] = {
@@ -185,3 +186,25 @@ def scale_scores(
     mapping = construct_items(survey.columns, constructs)
     data = survey[~survey["invalid"]] if "invalid" in survey.columns else survey
     return pd.DataFrame({name: data[items].astype(float).mean(axis=1) for name, items in mapping.items()}, index=data.index)
+
+
+def reliability_table(
+    survey: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One row per construct of a survey: items, α, CR, AVE, lowest item–total correlation, √AVE.
+
+    The items of each construct are found by :func:`construct_items` (by
+    default the KMV constructs present); respondents flagged ``invalid`` by
+    :func:`validate_survey` are left out. The statistics are those of
+    :func:`crmlab.stats.scale_reliability`: Cronbach's (1951) α, Jöreskog's
+    (1971) composite reliability, Fornell & Larcker's (1981) AVE and their
+    discriminant check (``max_correlation``, ``discriminant_ok``: √AVE above
+    the construct's highest correlation with another scale score).
+
+    >>> survey = pd.DataFrame({"trust_1": [1, 2, 3, 4, 5], "trust_2": [2, 2, 3, 5, 5], "commitment_1": [3, 1, 2, 2, 1]})
+    >>> reliability_table(survey)[["construct", "items"]].values.tolist()
+    [['commitment', 1], ['trust', 2]]
+    """
+    mapping = construct_items(survey.columns, constructs)
+    data = survey[~survey["invalid"]] if "invalid" in survey.columns else survey
+    return scale_reliability(data, mapping)

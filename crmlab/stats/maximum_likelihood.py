@@ -1,4 +1,4 @@
-"""Maximum-likelihood machinery shared by the parametric CLV models.
+"""Maximum-likelihood fitting shared by the parametric models (the CLV models, and any other).
 
 A model class says what its parameters are called (``param_names``), how to
 compute the log-likelihood of each (compressed) data row, optionally its
@@ -8,7 +8,8 @@ same way for every model:
 - all parameters of these models are positive, so the optimiser works on
   θ = log(parameter), which removes the bounds and evens out the scales;
 - the objective is the weighted mean negative log-likelihood (weights are the
-  counts of identical customers, see :func:`crmlab.clv.inputs.compress`);
+  counts of identical rows, e.g. identical customers merged by
+  :func:`crmlab.clv.inputs.compress`);
 - L-BFGS-B with the analytic gradient where the model gives one, else with
   finite differences, and tight tolerances; if it stops without converging, Nelder–Mead restarts
   from where it stopped, and if that fails too a :class:`ConvergenceWarning`
@@ -18,7 +19,13 @@ same way for every model:
   computed by finite differences (of the analytic gradient where there is one,
   else of the log-likelihood, with :func:`statsmodels.tools.numdiff.approx_hess3`);
   95% Wald intervals;
-- AIC = 2k − 2ℓ and BIC = k·ln(n) − 2ℓ with n the (weighted) number of customers.
+- AIC = 2k − 2ℓ and BIC = k·ln(n) − 2ℓ with n the (weighted) number of customers
+  (Akaike 1974; Schwarz 1978).
+
+Every fitted model has the same face (the lifelines convention): ``fit()``
+returns the model, ``params_`` is a Series named by parameter, ``summary`` a
+DataFrame (estimate, standard error, 95% interval) and ``print_summary()``
+prints the model, the data size, the log-likelihood and the rounded table.
 """
 
 from __future__ import annotations
@@ -45,11 +52,23 @@ _BLAS = ThreadpoolController()
 
 
 class ConvergenceWarning(UserWarning):
-    """The optimiser did not report convergence; the estimates may not be the maximum."""
+    """The optimiser did not report convergence; the estimates may not be the maximum.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("stopped early", ConvergenceWarning)
+    >>> caught[0].category.__name__
+    'ConvergenceWarning'
+    """
 
 
 class NotFittedError(RuntimeError):
-    """A prediction or summary was asked of a model that has not been fitted."""
+    """A prediction or summary was asked of a model that has not been fitted.
+
+    >>> str(NotFittedError("BetaGeo is not fitted yet: call fit() first"))
+    'BetaGeo is not fitted yet: call fit() first'
+    """
 
 
 class ParametricModel:
@@ -60,6 +79,23 @@ class ParametricModel:
     they may implement ``_log_likelihood_gradient_rows`` (per-row gradient
     with respect to the natural parameters, shape (k, n)) for speed and
     accuracy. ``fit`` of the subclass prepares the data and calls ``_fit``.
+
+    Example: the exponential distribution of waiting times, whose maximum-likelihood
+    rate has the closed form 1 / mean (Fisher information n/λ², so SE = λ/√n).
+
+    >>> class Exponential(ParametricModel):
+    ...     '''Exponential waiting times with rate λ.'''
+    ...     param_names = ("rate",)
+    ...     def _log_likelihood_rows(self, params, data):
+    ...         return np.log(params[0]) - params[0] * data["t"]
+    ...     def fit(self, t):
+    ...         t = np.asarray(t, dtype=float)
+    ...         return self._fit({"t": t}, np.ones(len(t)))
+    >>> model = Exponential().fit([1.0, 2.0, 3.0, 2.0])
+    >>> round(float(model.params_["rate"]), 4), round(float(model.standard_errors_["rate"]), 4)
+    (0.5, 0.25)
+    >>> list(model.summary.columns)
+    ['coef', 'se(coef)', 'lower 95%', 'upper 95%']
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()

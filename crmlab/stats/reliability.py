@@ -1,4 +1,4 @@
-"""Reliability and convergent validity of multi-item scales.
+"""Reliability and convergent validity of multi-item scales (used by the KMV survey and the Nordic triplet).
 
 For the items of one construct:
 
@@ -13,7 +13,8 @@ For the items of one construct:
 - **corrected item–total correlation**: each item against the sum of the others.
 
 Rules of thumb (Nunnally 1978; Fornell & Larcker 1981; Hair et al.): α and CR
-≥ 0.7, AVE ≥ 0.5, item–total ≥ 0.3.
+≥ 0.7, AVE ≥ 0.5, item–total ≥ 0.3. :func:`scale_reliability` puts them in one
+table, one row per construct, with the Fornell–Larcker check of discriminant validity.
 """
 
 from __future__ import annotations
@@ -24,14 +25,12 @@ import numpy as np
 import pandas as pd
 from statsmodels.multivariate.factor import Factor
 
-from crmlab.theories.trust_commitment.survey import construct_items
-
 __all__ = [
     "average_variance_extracted",
     "composite_reliability",
     "cronbach_alpha",
     "item_total_correlations",
-    "reliability_table",
+    "scale_reliability",
     "standardized_loadings",
 ]
 
@@ -101,18 +100,23 @@ def item_total_correlations(items: pd.DataFrame) -> pd.Series:
     return pd.Series({c: float(np.corrcoef(data[c], total - data[c])[0, 1]) for c in data.columns}, name="item_total")
 
 
-def reliability_table(
-    survey: pd.DataFrame, constructs: Mapping[str, Sequence[str]] | Sequence[str] | None = None
-) -> pd.DataFrame:
+def scale_reliability(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """One row per construct: items, α, CR, AVE, lowest item–total correlation, and √AVE.
 
-    √AVE is compared with the construct's correlations with the other
-    constructs for discriminant validity (Fornell & Larcker 1981): the column
+    ``constructs`` maps each construct to its item columns of ``data`` (one
+    row per respondent). A construct's scale score is the mean of its items;
+    √AVE is compared with the construct's correlations with the other scale
+    scores for discriminant validity (Fornell & Larcker 1981): the column
     ``max_correlation`` is its highest absolute correlation with another scale
-    score, and ``discriminant_ok`` whether √AVE exceeds it.
+    score, and ``discriminant_ok`` whether √AVE exceeds it. A construct with
+    one item gets only its item count (no reliability can be estimated).
+
+    >>> data = pd.DataFrame({"a_1": [1, 2, 3, 4, 5], "a_2": [2, 2, 3, 5, 5], "b_1": [3, 1, 2, 2, 1]})
+    >>> table = scale_reliability(data, {"a": ["a_1", "a_2"], "b": ["b_1"]})
+    >>> table[["construct", "items", "cronbach_alpha"]].round(4).values.tolist()   # α = 2·(1 − (2.5 + 2.3)/9.3)
+    [['a', 2, 0.9677], ['b', 1, nan]]
     """
-    mapping = construct_items(survey.columns, constructs)
-    data = survey[~survey["invalid"]] if "invalid" in survey.columns else survey
+    mapping = {name: list(items) for name, items in constructs.items()}
     scores = pd.DataFrame({name: data[items].astype(float).mean(axis=1) for name, items in mapping.items()})
     corr = scores.corr().abs()
     rows = []

@@ -1,22 +1,10 @@
-"""The KMV model of Morgan & Hunt (1994) as a path analysis, and its rival.
+"""Recursive path models: one OLS regression per endogenous variable, effects and their bootstrap.
 
-Morgan & Hunt's key mediating variable (KMV) model puts relationship
-commitment and trust at the centre of relationship marketing: five antecedents
-act on the outcomes *only through* trust and commitment (Morgan & Hunt 1994,
-"The commitment-trust theory of relationship marketing", Journal of Marketing
-58(3), figure 1, hypotheses H1–H13)::
-
-    commitment ← termination_costs (+), relationship_benefits (+), shared_values (+), trust (+)
-    trust      ← shared_values (+), communication (+), opportunistic_behavior (−)
-    acquiescence ← commitment (+)          propensity_to_leave ← commitment (−)
-    cooperation  ← commitment (+), trust (+)
-    functional_conflict ← trust (+)         uncertainty ← trust (−)
-
-The rival model (their figure 2) drops the mediation: the five antecedents,
-trust and commitment all act directly on each of the five outcomes. So that
-both models describe the same variables (and their AICs compare), the rival
-here also has saturated equations for trust (on the antecedents) and
-commitment (on the antecedents and trust), not counted among its hypotheses.
+A path model (Wright 1934; Duncan 1966) writes a theory as a set of
+regressions in causal order, e.g. satisfaction → retention → profit, or the
+antecedents → trust, commitment → outcomes of Morgan & Hunt's (1994) KMV
+model (:mod:`crmlab.theories.trust_commitment`) and Christopher, Payne &
+Ballantyne's satisfaction chain (:mod:`crmlab.theories.stakeholders`).
 
 Each equation is an OLS regression on scale scores (statsmodels; ``formulas``
 shows each as a formula), raw and standardised (z-scores); for a recursive path model with independent
@@ -39,48 +27,24 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-__all__ = [
-    "KMV_LAYERS",
-    "KMV_PATHS",
-    "PathModel",
-    "compare_path_models",
-    "kmv_model",
-    "rival_model",
-]
+from crmlab.stats.generators import as_generator
+from crmlab.stats.maximum_likelihood import NotFittedError
 
-ANTECEDENTS = ["termination_costs", "relationship_benefits", "shared_values", "communication", "opportunistic_behavior"]
-MEDIATORS = ["trust", "commitment"]
-OUTCOMES = ["acquiescence", "propensity_to_leave", "cooperation", "functional_conflict", "uncertainty"]
-#: The constructs in the three columns of Morgan & Hunt's figure: antecedents, mediators, outcomes.
-KMV_LAYERS = [ANTECEDENTS, MEDIATORS, OUTCOMES]
+__all__ = ["Hypothesis", "PathModel"]
 
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A hypothesised path: ``predictor`` → ``outcome`` with the expected sign (+1/−1)."""
+    """A hypothesised path: ``predictor`` → ``outcome`` with the expected sign (+1/−1).
+
+    >>> Hypothesis("H7", "trust", "commitment", +1).predictor
+    'trust'
+    """
 
     label: str
     predictor: str
     outcome: str
     sign: int
-
-
-#: Morgan & Hunt's (1994) hypotheses H1–H13 of the KMV model.
-KMV_PATHS: tuple[Hypothesis, ...] = (
-    Hypothesis("H1", "termination_costs", "commitment", +1),
-    Hypothesis("H2", "relationship_benefits", "commitment", +1),
-    Hypothesis("H3", "shared_values", "commitment", +1),
-    Hypothesis("H4", "shared_values", "trust", +1),
-    Hypothesis("H5", "communication", "trust", +1),
-    Hypothesis("H6", "opportunistic_behavior", "trust", -1),
-    Hypothesis("H7", "trust", "commitment", +1),
-    Hypothesis("H8", "commitment", "acquiescence", +1),
-    Hypothesis("H9", "commitment", "propensity_to_leave", -1),
-    Hypothesis("H10", "commitment", "cooperation", +1),
-    Hypothesis("H11", "trust", "cooperation", +1),
-    Hypothesis("H12", "trust", "functional_conflict", +1),
-    Hypothesis("H13", "trust", "uncertainty", -1),
-)
 
 
 class PathModel:
@@ -97,19 +61,30 @@ class PathModel:
     name : str
 
     After :meth:`fit` (raw scale scores) or :meth:`fit_correlations` (a
-    published correlation matrix and N): ``table`` (one row per path),
-    ``results_`` (statsmodels results per equation, standardised), ``raw_results_``,
-    ``r_squared_``, ``log_likelihood_``, ``aic_``, ``n_obs_``.
+    published correlation matrix and N), the lifelines face of every fitted
+    model in crmlab: ``params_`` (the standardised path coefficients β, a
+    Series indexed by (outcome, predictor)), ``summary`` (one row per path:
+    raw and standardised estimate, SE, t, p, 95% interval, the equation's R²,
+    the hypothesis and whether it is supported), :meth:`print_summary`; and
+    ``results_`` (statsmodels results per equation, standardised),
+    ``raw_results_``, ``r_squared_``, ``log_likelihood_``, ``aic_``, ``bic_``,
+    ``n_obs_``. ``table`` is the same frame as ``summary`` (the name the
+    notebooks use), None before fitting.
 
     Examples
     --------
-    >>> from crmlab.theories.trust_commitment import simulate_kmv_survey, scale_scores
-    >>> survey = simulate_kmv_survey(500, loading=1.0, items_per_construct=1, discrete=False, rng=1)
-    >>> model = kmv_model().fit(scale_scores(survey.responses))
-    >>> model.formulas["trust"]
-    'trust ~ shared_values + communication + opportunistic_behavior'
-    >>> int(model.table["supported"].sum())
-    13
+    A chain x → m → y with planted standardised paths 0.6 and 0.5:
+
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.normal(size=2000)
+    >>> m = 0.6 * x + np.sqrt(1 - 0.36) * rng.normal(size=2000)
+    >>> y = 0.5 * m + np.sqrt(1 - 0.25) * rng.normal(size=2000)
+    >>> chain = PathModel({"m": ["x"], "y": ["m"]}, [Hypothesis("H1", "x", "m", +1), Hypothesis("H2", "m", "y", +1)])
+    >>> chain = chain.fit(pd.DataFrame({"x": x, "m": m, "y": y}))
+    >>> chain.formulas["y"]
+    'y ~ m'
+    >>> chain.params_.round(1).tolist(), int(chain.summary["supported"].sum())
+    ([0.6, 0.5], 2)
     """
 
     def __init__(self, equations: Mapping[str, Sequence[str]], hypotheses: Sequence[Hypothesis] = (), name: str = "path model"):
@@ -127,7 +102,8 @@ class PathModel:
             if h.predictor not in self.equations.get(h.outcome, []):
                 raise ValueError(f"{name}: hypothesis {h.label} ({h.predictor} → {h.outcome}) is not a path of the model")
         self.formulas = {o: f"{o} ~ {' + '.join(p)}" for o, p in self.equations.items()}
-        self.table: pd.DataFrame | None = None
+        self._table: pd.DataFrame | None = None
+        self.params_: pd.Series | None = None
 
     @property
     def variables(self) -> list[str]:
@@ -215,15 +191,53 @@ class PathModel:
                 )
         table = pd.DataFrame(rows)
         table["supported"] = (table["expected_sign"] != 0) & (np.sign(table["std_estimate"]) == table["expected_sign"]) & (table["p"] < 0.05)
-        self.table = table
+        self._table = table
+        self.params_ = pd.Series(table["std_estimate"].to_numpy(),
+                                 index=pd.MultiIndex.from_frame(table[["outcome", "predictor"]]), name="std_estimate")
         self.r_squared_ = pd.Series({o: float(r.rsquared) for o, r in self.results_.items()}, name="r_squared")
         self.log_likelihood_ = float(sum(r.llf for r in self.results_.values()))
         self.aic_ = -2 * self.log_likelihood_ + 2 * self.n_parameters
         self.bic_ = -2 * self.log_likelihood_ + np.log(self.n_obs_) * self.n_parameters
         return self
 
+    # ----- the fitted model's face ----------------------------------------------------------------
+    @property
+    def table(self) -> pd.DataFrame | None:
+        """The path table (:attr:`summary`), or None before fitting."""
+        return self._table
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per path: estimates (raw, standardised), SE, t, p, 95% interval, R², hypothesis, supported."""
+        return self._check_fitted()
+
+    def _check_fitted(self) -> pd.DataFrame:
+        if self._table is None:
+            raise NotFittedError(f"{self.name} is not fitted yet: call fit() or fit_correlations() first")
+        return self._table
+
+    def print_summary(self, decimals: int = 3) -> None:
+        """Print the model, the number of respondents, R² per equation, log-likelihood, AIC/BIC and the paths."""
+        table = self.summary
+        columns = ["outcome", "predictor", "hypothesis", "estimate", "std_estimate", "se", "p", "ci_low", "ci_high", "supported"]
+        lines = [
+            f"PathModel: {self.name} ({len(self.equations)} equations, {len(table)} paths)",
+            f"respondents = {self.n_obs_:,}",
+            "R² = " + ", ".join(f"{o} {r:.{decimals}f}" for o, r in self.r_squared_.items()),
+            f"log-likelihood = {self.log_likelihood_:.{decimals}f}, AIC = {self.aic_:.{decimals}f}, "
+            f"BIC = {self.bic_:.{decimals}f}",
+            "",
+            table[columns].round(decimals).to_string(index=False),
+        ]
+        print("\n".join(lines))
+
+    def __repr__(self) -> str:
+        state = "not fitted" if self._table is None else f"fitted on {self.n_obs_:,} respondents"
+        return f"<PathModel {self.name!r}: {len(self.equations)} equations, {state}>"
+
     # ----- effects ---------------------------------------------------------------------------------
-    def _matrices(self, coef: Mapping[str, Mapping[str, float]]) -> tuple[np.ndarray, list[str]]:
+    def direct_effect_matrix(self, coef: Mapping[str, Mapping[str, float]]) -> tuple[np.ndarray, list[str]]:
+        """(D, variables): D[i, j] the direct effect of variable j on variable i, from ``coef[outcome][predictor]``."""
         names = self.variables
         idx = {v: i for i, v in enumerate(names)}
         D = np.zeros((len(names), len(names)))  # D[i, j]: direct effect of j on i
@@ -233,7 +247,8 @@ class PathModel:
         return D, names
 
     @staticmethod
-    def _total(D: np.ndarray) -> np.ndarray:
+    def total_effect_matrix(D: np.ndarray) -> np.ndarray:
+        """Total effects (I − D)⁻¹ − I of a recursive model with direct effects D (Bollen 1987)."""
         return np.linalg.inv(np.eye(len(D)) - D) - np.eye(len(D))
 
     def effects(self) -> pd.DataFrame:
@@ -243,11 +258,10 @@ class PathModel:
         model), indirect = total − direct (Bollen 1987). Rows with all three
         zero are left out.
         """
-        if self.table is None:
-            raise RuntimeError("fit the model first")
+        self._check_fitted()
         coef = {o: self.results_[o].params for o in self.equations}
-        D, names = self._matrices(coef)
-        T = self._total(D)
+        D, names = self.direct_effect_matrix(coef)
+        T = self.total_effect_matrix(D)
         rows = []
         for i, outcome in enumerate(names):
             for j, cause in enumerate(names):
@@ -272,7 +286,7 @@ class PathModel:
         names = self.variables
         idx = {v: i for i, v in enumerate(names)}
         data = self._data[names].to_numpy()
-        generator = np.random.default_rng(rng)
+        generator = as_generator(rng)
         n = len(data)
         draws = np.empty((int(n_boot), len(effects)))
         pairs = [(idx[o], idx[c]) for c, o in zip(effects["cause"], effects["outcome"], strict=True)]
@@ -284,7 +298,7 @@ class PathModel:
                 X = np.column_stack([np.ones(n), z[:, [idx[p] for p in preds]]])
                 beta = np.linalg.lstsq(X, z[:, idx[outcome]], rcond=None)[0][1:]
                 D[idx[outcome], [idx[p] for p in preds]] = beta
-            T = self._total(D)
+            T = self.total_effect_matrix(D)
             draws[b] = [T[i, j] - D[i, j] for i, j in pairs]
         alpha = (1 - confidence) / 2
         effects = effects.drop(columns=["direct", "total"])
@@ -320,61 +334,3 @@ class _CorrelationResult:
         return self._ci
 
 
-def kmv_model() -> PathModel:
-    """Morgan & Hunt's KMV model: antecedents → trust, commitment → outcomes (H1–H13)."""
-    equations: dict[str, list[str]] = {}
-    for h in KMV_PATHS:
-        equations.setdefault(h.outcome, []).append(h.predictor)
-    order = ["trust", "commitment", *OUTCOMES]
-    return PathModel({o: equations[o] for o in order}, KMV_PATHS, name="KMV model")
-
-
-def rival_model() -> PathModel:
-    """The rival model: the five antecedents, trust and commitment act directly on each outcome.
-
-    Expected signs are those the KMV model implies for the total effect
-    (e.g. opportunistic behaviour lowers trust, which lowers cooperation:
-    −); trust and commitment get saturated equations (see the module docstring).
-    """
-    signs = {h.predictor + ">" + h.outcome: h.sign for h in KMV_PATHS}
-    kmv = kmv_model()
-    D, names = kmv._matrices({o: {p: signs[p + ">" + o] for p in ps} for o, ps in kmv.equations.items()})
-    implied = np.sign(PathModel._total(D))
-    idx = {v: i for i, v in enumerate(names)}
-    predictors = ANTECEDENTS + MEDIATORS
-    hypotheses = []
-    for outcome in OUTCOMES:
-        for p in predictors:
-            sign = int(implied[idx[outcome], idx[p]])
-            if sign:
-                hypotheses.append(Hypothesis(f"R:{p}>{outcome}", p, outcome, sign))
-    equations = {"trust": ANTECEDENTS, "commitment": ANTECEDENTS + ["trust"], **{o: predictors for o in OUTCOMES}}
-    return PathModel(equations, hypotheses, name="rival model")
-
-
-def compare_path_models(*models: PathModel) -> pd.DataFrame:
-    """Compare fitted path models as Morgan & Hunt (1994) did: variance explained in the outcomes,
-    share of hypothesised paths supported, parsimony (number of parameters) and AIC/BIC.
-
-    ``mean_r2_outcomes`` averages R² over the five KMV outcomes where present.
-    """
-    rows = []
-    for m in models:
-        if m.table is None:
-            raise RuntimeError(f"{m.name} is not fitted")
-        hyp = m.table[m.table["hypothesis"] != ""]
-        outcomes = [o for o in OUTCOMES if o in m.r_squared_.index]
-        rows.append(
-            {
-                "model": m.name,
-                "hypothesised_paths": len(hyp),
-                "supported": int(hyp["supported"].sum()),
-                "share_supported": float(hyp["supported"].mean()) if len(hyp) else np.nan,
-                "parameters": m.n_parameters,
-                "mean_r2_outcomes": float(m.r_squared_[outcomes].mean()) if outcomes else np.nan,
-                "log_likelihood": m.log_likelihood_,
-                "AIC": m.aic_,
-                "BIC": m.bic_,
-            }
-        )
-    return pd.DataFrame(rows)
