@@ -9,6 +9,7 @@ from scipy import optimize
 
 from crmlab.clv import simple_clv
 from crmlab.clv.shifted_beta_geo import ShiftedBetaGeometric
+from crmlab.plots import plot_survival_curves
 
 # Fader & Hardie (2007), "How to project customer retention", table 1: % of each cohort of
 # 1,000 customers still active at the start of years 0–12.
@@ -94,7 +95,7 @@ def test_survival_table_and_figure():
     table = model.survival_table(12)
     assert table["observed_survival"].iloc[:8].tolist() == pytest.approx(np.array(REGULAR[:8]) / 100)
     assert table["observed_survival"].iloc[8:].isna().all()
-    ax = model.plot_survival(12).axes[0]
+    ax = plot_survival_curves(model.survival_table(12)).axes[0]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), table["survival"])
 
 

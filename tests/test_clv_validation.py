@@ -16,6 +16,7 @@ from crmlab.clv.validation import (
 )
 from crmlab.customers import transaction_summary
 from crmlab.data import CDNOW_CONVENTIONS, load_cdnow
+from crmlab.plots import plot_frequency_histogram, plot_holdout_comparison, plot_probability_alive_matrix
 
 
 @pytest.fixture(scope="module")
@@ -93,17 +94,17 @@ def test_probability_alive_matrix(cdnow):
 
 
 def test_model_figures_draw_the_tables(cdnow):
-    """Figures draw the numbers of the validation tables (checked against the tables)."""
+    """The crmlab.plots figures of a fitted model draw the numbers of its validation tables (checked against the tables)."""
     _, summary, model = cdnow
     table = holdout_comparison(model, summary)
-    ax = model.plot_holdout_comparison(summary).axes[0]
+    ax = plot_holdout_comparison(holdout_comparison(model, summary)).axes[0]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), table["actual"].iloc[:-1])
     np.testing.assert_allclose(ax.lines[1].get_ydata(), table["predicted"].iloc[:-1])
     hist = frequency_histogram_comparison(model, summary)
-    bars = model.plot_frequency_histogram(summary).axes[0].patches
+    bars = plot_frequency_histogram(frequency_histogram_comparison(model, summary)).axes[0].patches
     heights = sorted(round(b.get_height(), 6) for b in bars if b.get_height() > 0)
     assert heights == sorted(round(v, 6) for v in [*hist["observed"], *hist["expected"]])
-    fig = model.plot_probability_alive_matrix(39.0, max_frequency=5)
+    fig = plot_probability_alive_matrix(probability_alive_matrix(model, T=39.0, max_frequency=5))
     assert fig.axes[0].get_ylabel().startswith("frequency")
 
 

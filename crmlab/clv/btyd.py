@@ -215,25 +215,3 @@ class TransactionModel(ParametricModel):
             total += (current - previous) / (1 + discount_rate) ** k
             previous = current
         return _output(m * total, labels, "clv")
-
-    # ----- figures (the numbers come from crmlab.clv.validation, the drawing from crmlab.plots) -----
-    def plot_frequency_histogram(self, summary: pd.DataFrame, *, max_frequency: int = 7) -> Any:
-        """Observed against expected customers by calibration repeat transactions (a Figure)."""
-        from crmlab.clv.validation import frequency_histogram_comparison
-        from crmlab.plots import plot_frequency_histogram
-
-        return plot_frequency_histogram(frequency_histogram_comparison(self, summary, max_frequency=max_frequency))
-
-    def plot_holdout_comparison(self, summary: pd.DataFrame, *, max_frequency: int = 7) -> Any:
-        """Mean holdout transactions, actual against predicted, by calibration frequency (a Figure)."""
-        from crmlab.clv.validation import holdout_comparison
-        from crmlab.plots import plot_holdout_comparison
-
-        return plot_holdout_comparison(holdout_comparison(self, summary, max_frequency=max_frequency))
-
-    def plot_probability_alive_matrix(self, T: float, *, max_frequency: int = 20) -> Any:
-        """Heat map of P(alive) over frequency and recency for a customer observed for T (a Figure)."""
-        from crmlab.clv.validation import probability_alive_matrix
-        from crmlab.plots import plot_probability_alive_matrix
-
-        return plot_probability_alive_matrix(probability_alive_matrix(self, T=T, max_frequency=max_frequency))

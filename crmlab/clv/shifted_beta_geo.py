@@ -190,12 +190,6 @@ class ShiftedBetaGeometric(ParametricModel):
             table["observed_retention_rate"] = table["period"].map(share / share.shift(1))
         return table
 
-    def plot_survival(self, periods: int) -> Any:
-        """Fitted against observed survival and retention curves (a Figure; FH 2007, figures 2–3)."""
-        from crmlab.plots import plot_survival_curves
-
-        return plot_survival_curves(self.survival_table(periods))
-
 
 def _hyp2f1_1(b: Any, c: Any, z: float) -> Any:
     """₂F₁(1, b; c; z) for 0 ≤ z < 1: scipy's value, or, where scipy gives up (very large b, c),

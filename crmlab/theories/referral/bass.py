@@ -325,12 +325,6 @@ class BassDiffusion:
         print(f"Bass diffusion model ({form[self.kind]}), NLS on {len(self.adoptions_)} periods; R² = {self.r_squared_:.4f}")
         print(self.summary.to_string(float_format=lambda v: f"{v:.6g}"))
 
-    def plot_fit(self, n_periods: int | None = None):
-        """Observed and fitted adoptions with the external / word-of-mouth split (:func:`crmlab.plots.plot_bass_fit`)."""
-        from crmlab import plots
-
-        return plots.plot_bass_fit(self.predict(n_periods))
-
 
 def advertising_vs_referral_roi(
     p: float,
