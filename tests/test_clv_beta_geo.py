@@ -219,7 +219,7 @@ def test_bad_summaries_name_the_rows():
         BetaGeo().fit(frame)
     text = str(info.value)
     assert "row B, column 'recency': recency must be 0 when frequency is 0" in text
-    assert "row C, column 'frequency': negative frequency" in text
+    assert "row C, column 'frequency': negative value" in text
     assert "row D, column 'recency': recency is after T" in text
     assert "row E, column 'frequency': frequency is not a whole number" in text
     assert "row A" not in text

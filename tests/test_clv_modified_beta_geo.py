@@ -235,7 +235,7 @@ def test_bad_input_names_rows():
     frame = pd.DataFrame({"frequency": [0, 2, 1], "recency": [0.0, 5.0, 2.0], "T": [3.0, 4.0, 6.0]}, index=["A", "B", "C"])
     with pytest.raises(DataError, match="row B, column 'recency': recency is after T"):
         ModifiedBetaGeo().fit(frame)
-    with pytest.raises(DataError, match="negative frequency"):
+    with pytest.raises(DataError, match="negative value"):
         with_params(TRUTH).conditional_expected_transactions(10.0, [-1], [0.0], [5.0])
 
 

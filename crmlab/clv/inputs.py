@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
+from crmlab.data.tables import bounds_message
 
 __all__ = ["as_columns", "check_argument", "check_rft", "check_weights", "compress"]
 
@@ -242,9 +243,9 @@ def check_rft(
     for name, v in cols.items():
         found.append(_problems(labels, ~np.isfinite(v), name, "missing or infinite value", v))
     _raise(found)
-    found.append(_problems(labels, frequency < 0, "frequency", "negative frequency", frequency))
+    found.append(_problems(labels, frequency < 0, "frequency", bounds_message(0), frequency))
     found.append(_problems(labels, frequency != np.floor(frequency), "frequency", "frequency is not a whole number", frequency))
-    found.append(_problems(labels, recency < 0, "recency", "negative recency", recency))
+    found.append(_problems(labels, recency < 0, "recency", bounds_message(0), recency))
     found.append(_problems(labels, T <= 0, "T", "T must be positive", T))
     found.append(_problems(labels, recency > T, "recency", "recency is after T", recency))
     found.append(
