@@ -41,8 +41,11 @@ __all__ = [
     "rival_model",
 ]
 
+#: The five antecedents of trust and commitment (Morgan & Hunt 1994, figure 1, left column).
 ANTECEDENTS = ["termination_costs", "relationship_benefits", "shared_values", "communication", "opportunistic_behavior"]
+#: The two key mediating variables.
 MEDIATORS = ["trust", "commitment"]
+#: The five outcomes of trust and commitment (figure 1, right column).
 OUTCOMES = ["acquiescence", "propensity_to_leave", "cooperation", "functional_conflict", "uncertainty"]
 #: The constructs in the three columns of Morgan & Hunt's figure: antecedents, mediators, outcomes.
 KMV_LAYERS = [ANTECEDENTS, MEDIATORS, OUTCOMES]
@@ -111,6 +114,13 @@ def compare_path_models(*models: PathModel) -> pd.DataFrame:
     share of hypothesised paths supported, parsimony (number of parameters) and AIC/BIC.
 
     ``mean_r2_outcomes`` averages R² over the five KMV outcomes where present.
+    A model not yet fitted raises :class:`crmlab.stats.NotFittedError`.
+
+    >>> from crmlab.theories.trust_commitment import simulate_kmv_survey, scale_scores
+    >>> scores = scale_scores(simulate_kmv_survey(600, loading=1.0, items_per_construct=1, discrete=False, rng=2).responses)
+    >>> table = compare_path_models(kmv_model().fit(scores), rival_model().fit(scores))
+    >>> table[["model", "hypothesised_paths", "parameters"]].values.tolist()   # slopes + intercept + variance per equation
+    [['KMV model', 13, 27], ['rival model', 29, 60]]
     """
     rows = []
     for m in models:
