@@ -70,6 +70,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
     import pandera.pandas as pa
 
+from crmlab.data.checked import is_checked, mark_checked
 from crmlab.data.dates import SAMPLE_ROWS, SAMPLE_SIZE, infer_date_format, parse_date_column
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.data.missing import MISSING_VALUES, missing_cells, missing_expr
@@ -456,7 +457,15 @@ def validate_transactions(
     ...
     crmlab.data.errors.DataError: DataFrame: 1 problem
       row 0, column 'customer_id': missing value ('NA')
+
+    A frame this function (or :func:`read_transactions`) returned is marked
+    as checked (:mod:`crmlab.data.checked`): given again unchanged, without
+    ``columns``, and with the same ``na_values``, it is passed on without a
+    second check (a shallow copy, sharing its memory).
     """
+    na_values = tuple(na_values)
+    if not columns and is_checked(frame, na_values):
+        return mark_checked(frame.copy(deep=False), na_values)
     frame = _apply_mapping(frame, columns, source)
     labels = frame.index if row_labels is None else row_labels
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -481,7 +490,7 @@ def validate_transactions(
         raise DataError(source, problems[: 10 * MAX_PROBLEMS_SHOWN], n_problems=len(problems))
     if _is_integer_ids(coerced["customer_id"]):
         coerced["customer_id"] = coerced["customer_id"].astype("int64")
-    return _sorted_by_customer(coerced)
+    return mark_checked(_sorted_by_customer(coerced), na_values)
 
 
 def _sorted_by_customer(frame: pd.DataFrame) -> pd.DataFrame:
@@ -647,6 +656,8 @@ def scan_transactions(
     """
     na_values = tuple(na_values)
     if isinstance(source, pd.DataFrame):
+        if not columns and is_checked(source, na_values):  # checked by a reader: not checked again
+            return pl.from_pandas(source).lazy()
         frame = read_transactions(source, columns=columns, date_format=date_format, dayfirst=dayfirst, na_values=na_values)
         return pl.from_pandas(frame).lazy()
     csv_sep, is_glob, scan_files = None, False, None
