@@ -145,3 +145,11 @@ def test_a_mark_goes_with_its_frame():
     assert key in module._marks
     del frame
     assert key not in module._marks
+
+
+def test_a_checked_frame_given_again_comes_back_with_a_fresh_index(raw, monkeypatch):
+    tx = validate_transactions(raw)
+    tx.index = range(10, 10 + len(tx))  # a new index: the columns are unchanged
+    monkeypatch.setattr(transactions, "_coerce", lambda *a, **k: pytest.fail("a checked frame was checked again"))
+    again = validate_transactions(tx)
+    assert again.index.equals(pd.RangeIndex(len(tx))) and is_checked(again)

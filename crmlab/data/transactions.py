@@ -291,8 +291,8 @@ def validate_transactions(
     second check (a shallow copy, sharing its memory).
     """
     na_values = tuple(na_values)
-    if not columns and is_checked(frame, na_values):
-        return mark_checked(frame.copy(deep=False), na_values)
+    if not columns and is_checked(frame, na_values):  # a fresh index; the columns' memory shared (copy-on-write)
+        return mark_checked(frame.reset_index(drop=True), na_values)
     frame = _apply_mapping(frame, columns, source)
     labels = frame.index if row_labels is None else row_labels
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
