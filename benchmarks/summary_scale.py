@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_markdown(results: list[dict], args: argparse.Namespace, env: str, lifetimes_versions: str) -> None:
-    from crmlab.customers.summary import COMPILED_MIN_ROWS
+    from crmlab.customers.aggregation import COMPILED_MIN_ROWS
 
     med = {(r["rows"], r["method"]): r["median_s"] for r in results if "median_s" in r}
     lines = [

@@ -24,9 +24,10 @@ import pandas as pd
 import polars as pl
 import pytest
 
-import crmlab.customers.summary as summary
+import crmlab.customers.aggregation as aggregation
 from crmlab.customers import compiled, transaction_summary
-from crmlab.customers.summary import ID_HASH_SEED, period_ordinal, summary_aggregates
+from crmlab.customers.aggregation import ID_HASH_SEED, summary_aggregates
+from crmlab.customers.periods import period_ordinal
 from crmlab.data import DataError
 
 END = pd.Timestamp("2021-12-31")
@@ -139,7 +140,7 @@ def test_summary_falls_back_to_the_group_by_on_a_shared_hash(monkeypatch):
     """Hand-worked: when the kernels report a shared hash, the summary is the group-by's, unchanged."""
     log = _log(5_000, seed=6)
     expected = transaction_summary(log, observation_end=END, freq="W")
-    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 0)
     calls = []
     monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: calls.append(1))
     pd.testing.assert_frame_equal(transaction_summary(log, observation_end=END, freq="W"), expected)
@@ -160,7 +161,7 @@ def test_one_partition_one_probe_sequence():
 @pytest.fixture()
 def compiled_path(monkeypatch):
     """Every summary through the compiled kernels, whatever the size of the log."""
-    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 0)
 
 
 @pytest.mark.parametrize("settings", [{"freq": "D", "time_unit": "W"}, {"freq": "M", "calibration_end": "2021-03-31"}])
@@ -169,7 +170,7 @@ def test_summary_from_a_file_through_the_kernels(tmp_path, settings, monkeypatch
     log = _log(20_000, seed=9, heavy=10)
     log.write_parquet(tmp_path / "log.parquet")
     expected = transaction_summary(tmp_path / "log.parquet", observation_end=END, **settings)
-    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 0)
     got = transaction_summary(tmp_path / "log.parquet", observation_end=END, **settings)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
 
@@ -182,8 +183,8 @@ def test_frames_and_globs_through_the_kernels(tmp_path, monkeypatch):
     log.iloc[5_000:].to_csv(tmp_path / "p2.csv", index=False)
     inputs = [log, pl.from_pandas(log), str(tmp_path / "p*.csv")]
     expected = [transaction_summary(x, observation_end=END, freq="W") for x in inputs]
-    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
-    assert not summary._use_compiled(pl.from_pandas(log).lazy())
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 0)
+    assert not aggregation._use_compiled(pl.from_pandas(log).lazy())
     calls = []
     kernels = compiled.customer_aggregates
     monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: calls.append(1) or kernels(*a))
@@ -234,20 +235,20 @@ def test_a_log_too_large_for_memory_takes_the_streaming_group_by(tmp_path, monke
     log = _log(4_000, seed=12)
     log.write_parquet(tmp_path / "log.parquet")
     expected = transaction_summary(tmp_path / "log.parquet", observation_end=END)
-    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 1_000)
-    assert summary._row_estimate(str(tmp_path / "log.parquet")) == 4_000  # from the Parquet metadata
-    assert summary._use_compiled(str(tmp_path / "log.parquet"))
-    monkeypatch.setattr(summary, "available_memory", lambda: None)  # not known (Windows): the kernels
-    assert summary._use_compiled(str(tmp_path / "log.parquet"))
-    monkeypatch.setattr(summary, "available_memory", lambda: 3_999 * summary.COMPILED_BYTES_PER_ROW / summary.COMPILED_MEMORY_SHARE)
-    assert not summary._use_compiled(str(tmp_path / "log.parquet"))
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 1_000)
+    assert aggregation._row_estimate(str(tmp_path / "log.parquet")) == 4_000  # from the Parquet metadata
+    assert aggregation._use_compiled(str(tmp_path / "log.parquet"))
+    monkeypatch.setattr(aggregation, "available_memory", lambda: None)  # not known (Windows): the kernels
+    assert aggregation._use_compiled(str(tmp_path / "log.parquet"))
+    monkeypatch.setattr(aggregation, "available_memory", lambda: 3_999 * aggregation.COMPILED_BYTES_PER_ROW / aggregation.COMPILED_MEMORY_SHARE)
+    assert not aggregation._use_compiled(str(tmp_path / "log.parquet"))
     monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: pytest.fail("the rows were read for the kernels"))
     pd.testing.assert_frame_equal(transaction_summary(tmp_path / "log.parquet", observation_end=END), expected)
 
 
 def test_available_memory_is_known_here_or_none():
     """Hand-worked: on Linux a positive number of bytes, not above the machine's memory."""
-    memory = summary.available_memory()
+    memory = aggregation.available_memory()
     assert memory is None or 0 < memory <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
@@ -257,14 +258,14 @@ def test_a_high_row_estimate_does_not_wait_for_the_kernels(tmp_path, monkeypatch
     log = _log(3_000, seed=14)
     log.write_csv(tmp_path / "log.csv")
     expected = transaction_summary(tmp_path / "log.csv", observation_end=END)
-    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 3_001)
-    assert summary._row_estimate(str(tmp_path / "log.csv")) > 3_001  # about 40 bytes a line, estimated at 24
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 3_001)
+    assert aggregation._row_estimate(str(tmp_path / "log.csv")) > 3_001  # about 40 bytes a line, estimated at 24
 
     class Loader:
         def join(self):
             pytest.fail("waited for the kernels")
 
-    monkeypatch.setattr(summary, "_load_compiled_in_background", Loader)
+    monkeypatch.setattr(aggregation, "_load_compiled_in_background", Loader)
     pd.testing.assert_frame_equal(transaction_summary(tmp_path / "log.csv", observation_end=END), expected)
 
 
@@ -276,7 +277,7 @@ def test_integer_ids_through_the_kernels(tmp_path, monkeypatch):
     log.write_parquet(tmp_path / "log.parquet")
     expected = transaction_summary(tmp_path / "log.parquet", observation_end=END, freq="W")
     assert expected.index.dtype == np.int64 and expected.index.is_monotonic_increasing
-    monkeypatch.setattr(summary, "COMPILED_MIN_ROWS", 0)
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 0)
     calls = []
     kernels = compiled.customer_aggregates
     monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: calls.append(1) or kernels(*a))

@@ -20,7 +20,7 @@ import pytest
 
 from crmlab.customers import cohort_retention, interpurchase_summary, transaction_summary
 from crmlab.customers.engines import engine_for, input_kind
-from crmlab.customers.summary import collect
+from crmlab.customers.engines import collect
 from crmlab.data import DataError
 from crmlab.data.transactions import csv_layout_error
 

@@ -29,7 +29,8 @@ import polars as pl
 
 from crmlab.clv.btyd import TransactionModel
 from crmlab.clv.inputs import check_argument
-from crmlab.customers.summary import UNIT_DAYS, as_day, check_unit, collect, scan
+from crmlab.customers.engines import collect, scan
+from crmlab.customers.periods import UNIT_DAYS, as_day, check_unit
 
 __all__ = [
     "compare_models",

@@ -14,12 +14,26 @@ engine runs is decided in one place, :mod:`crmlab.customers.engines`.
   :func:`cohort_retention`, :func:`repeat_purchase_rate`: retention and churn;
 - :func:`interpurchase_times`, :func:`interpurchase_summary`,
   :func:`interpurchase_distribution`: time between purchases;
+- :data:`UNIT_DAYS`, :func:`check_unit`, :func:`check_freq`, :func:`as_day`
+  and the period numbering of :mod:`crmlab.customers.periods`: what a day, a
+  week and a month are, for every metric;
 - :func:`project_customer_base`, :func:`compare_churn_scenarios`,
   :func:`customer_base_closed_form`, :func:`steady_state_base`: the size of the
   base under acquisition and churn.
 """
 
 from crmlab.customers.interpurchase import interpurchase_distribution, interpurchase_summary, interpurchase_times
+from crmlab.customers.periods import (
+    FREQS,
+    UNIT_DAYS,
+    as_day,
+    check_freq,
+    check_unit,
+    ordinal_start,
+    period_ordinal,
+    scalar_period,
+    to_periods,
+)
 from crmlab.customers.projection import (
     compare_churn_scenarios,
     customer_base_closed_form,
@@ -30,7 +44,12 @@ from crmlab.customers.retention import active_customers, churn_rate, cohort_rete
 from crmlab.customers.summary import transaction_summary
 
 __all__ = [
+    "FREQS",
+    "UNIT_DAYS",
     "active_customers",
+    "as_day",
+    "check_freq",
+    "check_unit",
     "churn_rate",
     "cohort_retention",
     "compare_churn_scenarios",
@@ -38,9 +57,13 @@ __all__ = [
     "interpurchase_distribution",
     "interpurchase_summary",
     "interpurchase_times",
+    "ordinal_start",
+    "period_ordinal",
     "project_customer_base",
     "repeat_purchase_rate",
     "retention_rate",
+    "scalar_period",
     "steady_state_base",
+    "to_periods",
     "transaction_summary",
 ]

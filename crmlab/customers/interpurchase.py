@@ -22,16 +22,14 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from crmlab.customers.engines import engine_for
-from crmlab.customers.summary import UNIT_DAYS, Transactions, check_unit, collect, scan
+from crmlab.customers.engines import Transactions, collect, computed_by_engine, scan
+from crmlab.customers.periods import UNIT_DAYS, check_unit
 
 __all__ = ["interpurchase_distribution", "interpurchase_summary", "interpurchase_times"]
 
 
-def _gaps(transactions: Transactions, unit: str) -> pl.LazyFrame:
-    """(customer_id, date, ipt): each purchase day after a customer's first, with the gap before it."""
-    days = UNIT_DAYS[check_unit(unit)]
-    lf = scan(transactions)
+def _gaps(lf: pl.LazyFrame, days: float) -> pl.LazyFrame:
+    """(customer_id, date, ipt): each purchase day after a customer's first, with the gap before it in ``days``-day units."""
     return (
         lf.select("customer_id", pl.col("date").dt.date().alias("day"))
         .unique()
@@ -77,12 +75,7 @@ def interpurchase_times(transactions: Transactions, *, unit: str = "D") -> pd.Da
     >>> interpurchase_times(tx, unit="W")["ipt"].tolist()
     [1.0, 2.0]
     """
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        gaps = spark.interpurchase_gaps(transactions, UNIT_DAYS[check_unit(unit)]).sort("customer_id", "date")
-        return gaps.with_columns(pl.col("date").cast(pl.Datetime("ns"))).to_pandas()
-    return collect(_gaps(transactions, unit), transactions).to_pandas()
+    return _interpurchase_gaps(transactions, UNIT_DAYS[check_unit(unit)]).to_pandas()
 
 
 def _stats(col: str = "ipt") -> list[pl.Expr]:
@@ -130,15 +123,7 @@ def interpurchase_summary(transactions: Transactions, *, unit: str = "D") -> pd.
     0           a       2  10.5    10.5  4.949747  0.471405
     1           b       0   NaN     NaN       NaN       NaN
     """
-    check_unit(unit)
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        per = spark.interpurchase_per_customer(transactions, UNIT_DAYS[unit])
-    else:
-        gaps = _gaps(transactions, unit)
-        customers = scan(transactions).select("customer_id").unique()
-        per = collect(customers.join(gaps.group_by("customer_id").agg(_stats()), on="customer_id", how="left"), transactions)
+    per = _interpurchase_per_customer(transactions, UNIT_DAYS[check_unit(unit)])
     table = (
         per.with_columns(pl.col("n_gaps").fill_null(0).cast(pl.Int64))
         .with_columns((pl.col("sd") / pl.col("mean")).alias("cv"))
@@ -186,22 +171,7 @@ def interpurchase_distribution(transactions: Transactions, *, unit: str = "D") -
        n_gaps  n_customers  mean  median        sd        cv  p10   p90
     0       3            2   8.0     7.0  5.567764  0.695971  3.8  12.6
     """
-    check_unit(unit)
-    ipt = pl.col("ipt")
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        pooled = spark.interpurchase_pooled(transactions, UNIT_DAYS[unit])
-    else:
-        pooled = collect(
-            _gaps(transactions, unit).select(
-                *_stats(),
-                pl.col("customer_id").n_unique().cast(pl.Int64).alias("n_customers"),
-                ipt.quantile(0.1, interpolation="linear").alias("p10"),
-                ipt.quantile(0.9, interpolation="linear").alias("p90"),
-            ),
-            transactions,
-        )
+    pooled = _interpurchase_pooled(transactions, UNIT_DAYS[check_unit(unit)])
     out = pooled.with_columns(
         pl.col("n_gaps").cast(pl.Int64), pl.col("n_customers").cast(pl.Int64), (pl.col("sd") / pl.col("mean")).alias("cv")
     )
@@ -209,3 +179,36 @@ def interpurchase_distribution(transactions: Transactions, *, unit: str = "D") -
     for col in ("mean", "median", "sd", "cv", "p10", "p90"):
         out[col] = out[col].astype("float64")
     return out
+
+
+@computed_by_engine("interpurchase_gaps")
+def _interpurchase_gaps(transactions: Transactions, days: float) -> pl.DataFrame:
+    """Every gap, sorted by customer and date (Spark twin: ``spark.interpurchase_gaps``)."""
+    return collect(_gaps(scan(transactions), days), transactions)
+
+
+@computed_by_engine("interpurchase_per_customer")
+def _interpurchase_per_customer(transactions: Transactions, days: float) -> pl.DataFrame:
+    """Per customer, gaps or not: n_gaps, mean, median, sd (Spark twin: ``spark.interpurchase_per_customer``).
+
+    The transactions are read once (:func:`~crmlab.customers.engines.scan`): the customers and their gaps come from
+    the same scan.
+    """
+    lf = scan(transactions)
+    customers = lf.select("customer_id").unique()
+    return collect(customers.join(_gaps(lf, days).group_by("customer_id").agg(_stats()), on="customer_id", how="left"), transactions)
+
+
+@computed_by_engine("interpurchase_pooled")
+def _interpurchase_pooled(transactions: Transactions, days: float) -> pl.DataFrame:
+    """One row over all gaps pooled: n_gaps, n_customers, mean, median, sd, p10, p90 (Spark twin: ``spark.interpurchase_pooled``)."""
+    ipt = pl.col("ipt")
+    return collect(
+        _gaps(scan(transactions), days).select(
+            *_stats(),
+            pl.col("customer_id").n_unique().cast(pl.Int64).alias("n_customers"),
+            ipt.quantile(0.1, interpolation="linear").alias("p10"),
+            ipt.quantile(0.9, interpolation="linear").alias("p90"),
+        ),
+        transactions,
+    )

@@ -21,17 +21,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from crmlab.customers.summary import (
-    Transactions,
-    check_freq,
-    collect,
-    ordinal_start,
-    period_ordinal,
-    scan,
-    source_name,
-    to_periods,
-)
-from crmlab.customers.engines import engine_for
+from crmlab.customers.engines import Transactions, collect, computed_by_engine, scan, source_name
+from crmlab.customers.periods import check_freq, ordinal_start, period_ordinal, to_periods
 from crmlab.data.errors import DataError, Problem
 
 __all__ = ["active_customers", "churn_rate", "cohort_retention", "repeat_purchase_rate", "retention_rate"]
@@ -61,6 +52,23 @@ def _active(lf: pl.LazyFrame, freq: str, window: int) -> pl.LazyFrame:
     return spread.group_by("customer_id", "ord").agg(
         (pl.col("k") == 0).any().alias("purchased"),
         (pl.col("ord") == pl.col("first_ord")).any().alias("new"),
+    )
+
+
+@computed_by_engine("active_periods")
+def _active_periods(transactions: Transactions, freq: str, window: int) -> pl.DataFrame:
+    """(customer_id, ord, purchased, new) of :func:`_active`, collected (Spark twin: ``spark.active_periods``)."""
+    return collect(_active(scan(transactions), freq, window), transactions)
+
+
+@computed_by_engine("rate_counts")
+def _rate_counts(transactions: Transactions, freq: str, window: int) -> pl.DataFrame:
+    """Per period ``ord``: active customers E and new customers N (Spark twin: ``spark.rate_counts``)."""
+    return collect(
+        _active(scan(transactions), freq, window)
+        .group_by("ord")
+        .agg(pl.len().cast(pl.Int64).alias("E"), pl.col("new").sum().cast(pl.Int64).alias("N")),
+        transactions,
     )
 
 
@@ -108,12 +116,7 @@ def active_customers(transactions: Transactions, *, freq: str = "M", window: int
     """
     freq = check_freq(freq)
     window = _check_window(window)
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        active = spark.active_periods(transactions, freq, window)
-    else:
-        active = collect(_active(scan(transactions), freq, window), transactions)
+    active = _active_periods(transactions, freq, window)
     out = (
         active.with_columns(ordinal_start(freq).alias("period"))
         .sort("ord", "customer_id")
@@ -127,17 +130,7 @@ def active_customers(transactions: Transactions, *, freq: str = "M", window: int
 def _rates(transactions: Transactions, freq: str, window: int) -> pl.DataFrame:
     freq = check_freq(freq)
     window = _check_window(window)
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        counts = spark.rate_counts(transactions, freq, window)
-    else:
-        counts = collect(
-            _active(scan(transactions), freq, window)
-            .group_by("ord")
-            .agg(pl.len().cast(pl.Int64).alias("E"), pl.col("new").sum().cast(pl.Int64).alias("N")),
-            transactions,
-        )
+    counts = _rate_counts(transactions, freq, window)
     grid = pl.DataFrame({"ord": pl.int_range(counts["ord"].min(), counts["ord"].max() + 1, eager=True).cast(pl.Int32)})
     table = (
         grid.join(counts, on="ord", how="left")
@@ -280,12 +273,7 @@ def cohort_retention(transactions: Transactions, *, freq: str = "M") -> pd.DataF
     4  2021-02              1            1         1        1.0
     """
     freq = check_freq(freq)
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        sizes, active, last = spark.cohort_counts(transactions, freq)
-    else:
-        sizes, active, last = _cohort_counts(scan(transactions), freq, transactions)
+    sizes, active, last = _cohort_counts(transactions, freq)
     sizes = sizes.with_columns(pl.col("cohort_ord").cast(pl.Int32), pl.col("cohort_size").cast(pl.Int64))
     active = active.with_columns(pl.col("cohort_ord").cast(pl.Int32), pl.col("n_active").cast(pl.Int64))
     grid = (
@@ -309,14 +297,15 @@ def cohort_retention(transactions: Transactions, *, freq: str = "M") -> pd.DataF
     return out
 
 
-def _cohort_counts(lf: pl.LazyFrame, freq: str, source: Any = None) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+@computed_by_engine("cohort_counts")
+def _cohort_counts(transactions: Transactions, freq: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(sizes, active, last) of :func:`cohort_retention`, aggregated lazily (Spark twin: ``spark.cohort_counts``)."""
-    bought = _purchase_periods(lf, freq).with_columns(pl.col("ord").min().over("customer_id").alias("cohort_ord"))
+    bought = _purchase_periods(scan(transactions), freq).with_columns(pl.col("ord").min().over("customer_id").alias("cohort_ord"))
     active = collect(
         bought.with_columns((pl.col("ord") - pl.col("cohort_ord")).alias("period_number"))
         .group_by("cohort_ord", "period_number")
         .agg(pl.len().cast(pl.Int64).alias("n_active")),
-        source,
+        transactions,
     )
     sizes = active.filter(pl.col("period_number") == 0).select("cohort_ord", pl.col("n_active").alias("cohort_size"))
     last = int((active["cohort_ord"] + active["period_number"]).max())
@@ -378,29 +367,7 @@ def repeat_purchase_rate(
     if by == "cohort":
         cohort_freq = check_freq(cohort_freq, "cohort_freq")
     keys = [by] if by else []
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        groups, _ = spark.repeat_purchase_groups(transactions, freq, by, cohort_freq)
-    else:
-        lf = scan(transactions)
-        if by == "channel" and "channel" not in lf.collect_schema().names():
-            raise DataError(source_name(transactions), [Problem("by='channel' needs a 'channel' column, and the data has none", column="channel")])
-        aggs = [period_ordinal(freq).n_unique().alias("n_periods")]
-        if by == "channel":
-            aggs.append(pl.col("channel").sort_by("date", "channel", nulls_last=True).first().alias("channel"))
-        elif by == "cohort":
-            aggs.append(period_ordinal(cohort_freq).min().alias("cohort"))
-        groups = collect(
-            lf.group_by("customer_id")
-            .agg(aggs)
-            .group_by(keys or pl.lit(0).alias("_all"))
-            .agg(
-                pl.len().cast(pl.Int64).alias("n_customers"),
-                (pl.col("n_periods") >= 2).sum().cast(pl.Int64).alias("n_repeat"),
-            ),
-            transactions,
-        )
+    groups, _ = _repeat_purchase_groups(transactions, freq, by, cohort_freq)
     if not keys:
         groups = groups.with_columns(pl.lit(0).alias("_all"))
     summary = (
@@ -414,3 +381,31 @@ def repeat_purchase_rate(
     if by == "cohort":
         out["cohort"] = to_periods(out["cohort"], cohort_freq)
     return out
+
+
+@computed_by_engine("repeat_purchase_groups")
+def _repeat_purchase_groups(transactions: Transactions, freq: str, by: str | None, cohort_freq: str) -> tuple[pl.DataFrame, str]:
+    """Customers and repeat buyers (>= 2 distinct ``freq`` periods), overall or per ``by`` group; (table, source).
+
+    Spark twin: ``spark.repeat_purchase_groups``.
+    """
+    lf = scan(transactions)
+    source = source_name(transactions)
+    if by == "channel" and "channel" not in lf.collect_schema().names():
+        raise DataError(source, [Problem("by='channel' needs a 'channel' column, and the data has none", column="channel")])
+    aggs = [period_ordinal(freq).n_unique().alias("n_periods")]
+    if by == "channel":
+        aggs.append(pl.col("channel").sort_by("date", "channel", nulls_last=True).first().alias("channel"))
+    elif by == "cohort":
+        aggs.append(period_ordinal(cohort_freq).min().alias("cohort"))
+    groups = collect(
+        lf.group_by("customer_id")
+        .agg(aggs)
+        .group_by([by] if by else pl.lit(0).alias("_all"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_customers"),
+            (pl.col("n_periods") >= 2).sum().cast(pl.Int64).alias("n_repeat"),
+        ),
+        transactions,
+    )
+    return groups, source

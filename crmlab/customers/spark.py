@@ -11,7 +11,7 @@ or per period) into Polars through Arrow. The public functions of
 result with the same code as for Polars, so both engines return the same
 table (the tests check it on the same data).
 
-Periods, as in :func:`crmlab.customers.summary.period_ordinal`: days since
+Periods, as in :func:`crmlab.customers.periods.period_ordinal`: days since
 1970-01-01; weeks (Monday to Sunday) since the week of 1969-12-29; months as
 12·year + month − 1. PySpark is imported inside the functions.
 """
@@ -29,6 +29,7 @@ from crmlab.data.spark import spark_source_name, spark_transactions
 __all__ = [
     "active_periods",
     "cohort_counts",
+    "first_purchase_date",
     "interpurchase_gaps",
     "interpurchase_pooled",
     "interpurchase_per_customer",
@@ -63,12 +64,11 @@ def period_ordinal(freq: str, column: str = "date") -> Any:
     return (F.year(column) * 12 + F.month(column) - 1).cast("int")
 
 
-def summary_aggregates(
-    df: Any, columns: Mapping[str, str] | None, freq: str, split: pd.Timestamp, end: pd.Timestamp, **read: Any
-) -> tuple[pl.DataFrame, str]:
+def summary_aggregates(df: Any, read: Mapping[str, Any], freq: str, split: pd.Timestamp, end: pd.Timestamp) -> tuple[pl.DataFrame, str]:
     """Per-customer aggregates of the RFM summary, computed in Spark: (table, source name).
 
-    The columns of :func:`crmlab.customers.summary.summary_aggregates`:
+    The Spark twin of :func:`crmlab.customers.aggregation.customer_aggregates`, with the columns of
+    :func:`crmlab.customers.aggregation.summary_aggregates`:
     ``n_periods``, ``first_ord``, ``last_ord``, ``repeat_spend``,
     ``total_spend``, ``n_purchases``, ``first_purchase``, ``last_purchase``
     (calibration part), ``frequency_holdout``, ``holdout_spend`` (holdout
@@ -76,13 +76,13 @@ def summary_aggregates(
     Stage 1 groups by customer, part and period; stage 2 by customer, with
     each customer's first calibration period found by a window over the
     customer's periods, so repeat spend is the sum of the later periods.
-    ``read``: how cells are read (``date_format``, ``dayfirst``, ``na_values``), passed to
+    ``read``: how the data is read (``columns``, ``date_format``, ``dayfirst``, ``na_values``), passed to
     :func:`crmlab.data.spark.spark_transactions`.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
-    tx = spark_transactions(df, columns=columns, **read)
+    tx = spark_transactions(df, **read)
     next_day = F.lit(str((split + pd.Timedelta(days=1)).date())).cast("timestamp_ntz")
     end_next = F.lit(str((end + pd.Timedelta(days=1)).date())).cast("timestamp_ntz")
     part = F.when(F.col("date") < next_day, 0).when(F.col("date") < end_next, 1).otherwise(2)
@@ -122,6 +122,14 @@ def summary_aggregates(
         F.min(where("first_date", late)).alias("first_late"),
     )
     return to_polars(per_customer), spark_source_name(df)
+
+
+def first_purchase_date(df: Any, read: Mapping[str, Any]) -> Any:
+    """The date of the first purchase, read without the data checks: the Spark twin of
+    :func:`crmlab.customers.summary.first_purchase_date`."""
+    from pyspark.sql import functions as F
+
+    return spark_transactions(df, validate=False, **read).agg(F.min("date")).first()[0]
 
 
 def _purchase_periods(tx: Any, freq: str) -> Any:
@@ -219,11 +227,12 @@ def _gaps(tx: Any, days: float) -> Any:
 
 
 def interpurchase_gaps(df: Any, days: float) -> pl.DataFrame:
-    """Every gap: (customer_id, date, ipt), the purchase day after each gap and its length in ``days``-day units."""
+    """Every gap: (customer_id, date, ipt), the purchase day after each gap and its length in ``days``-day units,
+    sorted by customer and date (as its Polars twin, ``crmlab.customers.interpurchase._interpurchase_gaps``)."""
     from pyspark.sql import functions as F
 
     gaps = _gaps(spark_transactions(df), days).select("customer_id", F.col("day").cast("timestamp_ntz").alias("date"), "ipt")
-    return to_polars(gaps)
+    return to_polars(gaps).sort("customer_id", "date").with_columns(pl.col("date").cast(pl.Datetime("ns")))
 
 
 def _stats(column: str = "ipt") -> list:

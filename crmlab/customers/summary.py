@@ -15,57 +15,27 @@ Fader, Hardie & Lee (2005) and the ``lifetimes`` library (Davidson-Pilon):
   mean of the repeat transactions only (0 for a customer without any);
 - recency and T are counted from the start of the first transaction period.
 
-The helpers at the bottom (periods, units, the observation end as a day) are
-shared by the other modules of :mod:`crmlab.customers`.
+Periods and units are :mod:`crmlab.customers.periods`; the per-customer
+aggregates the summary is finished from (Polars, compiled kernels or Spark)
+are :mod:`crmlab.customers.aggregation`.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 import polars as pl
 
-from crmlab.customers.engines import engine_for, input_kind
+from crmlab.customers.aggregation import customer_aggregates
+from crmlab.customers.engines import Transactions, collect, computed_by_engine
+from crmlab.customers.periods import UNIT_DAYS, as_day, check_freq, check_unit, ordinal_start, scalar_period
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.data.missing import MISSING_VALUES
-from crmlab.data.transactions import (
-    PARQUET_SUFFIXES,
-    bad_required_row,
-    csv_layout_error,
-    id_sort_keys,
-    scan_transactions,
-)
+from crmlab.data.transactions import id_sort_keys, scan_transactions
 
-__all__ = ["transaction_summary"]
-
-#: Logs of at least this many rows are summarised by the compiled kernels (:mod:`crmlab.customers.compiled`,
-#: imported only then); smaller ones by the Polars group-by. Loading the kernels costs about 0.5 s a
-#: process (numba's start, from its cache; compiling them after install, about 10 s, once), which the
-#: kernels win back from about 4M rows (measured at 5M rows: 1.1 s against the group-by's 1.3 s).
-COMPILED_MIN_ROWS = 4_000_000
-#: Memory of the compiled kernels per row, a generous bound: measured 78 bytes at 100M rows (10 rows a
-#: customer) and 144 at 10M rows with 5 rows a customer (the per-customer arrays weigh more), ids of
-#: 10 characters, interpreter included; ids longer than 12 bytes add their length.
-COMPILED_BYTES_PER_ROW = 150
-#: A log whose kernels would need more than this share of the available memory is summarised by the
-#: streaming group-by.
-COMPILED_MEMORY_SHARE = 0.75
-#: Bytes per row of a CSV file, to estimate its rows from its size (``C000279563,2021-01-06,17.8``).
-CSV_BYTES_PER_ROW = 24
-#: Seed of the 64-bit id hash by which the compiled kernels tell customers apart (then checked exactly).
-ID_HASH_SEED = 0x5EED
-
-#: Period lengths understood by ``freq``.
-FREQS = ("D", "W", "M")
-#: Length of a time unit in days: a week is 7 days, a month 365.25 / 12 = 30.4375 days.
-UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 30.4375}
-
-Transactions = Any  # pandas / Polars DataFrame, Polars LazyFrame, a CSV/Parquet path or glob, or a PySpark DataFrame
+__all__ = ["first_purchase_date", "transaction_summary"]
 
 
 def transaction_summary(
@@ -147,7 +117,7 @@ def transaction_summary(
         Spark (:mod:`crmlab.customers.spark`), validated by
         :func:`crmlab.data.spark.spark_transactions`; only the per-customer
         aggregates are collected. A path or DataFrame of at least
-        :data:`COMPILED_MIN_ROWS` rows whose columns fit in memory
+        :data:`~crmlab.customers.aggregation.COMPILED_MIN_ROWS` rows whose columns fit in memory
         is aggregated by compiled kernels (:mod:`crmlab.customers.compiled`),
         with the same result; other inputs by Polars' streaming group-by.
     observation_end : date-like
@@ -230,15 +200,10 @@ def transaction_summary(
         )
     split = end if cal is None else cal
     read = {"columns": columns, "date_format": date_format, "dayfirst": dayfirst, "na_values": tuple(na_values)}
-    if engine_for(transactions) == "spark":
-        from crmlab.customers import spark
-
-        table, source = spark.summary_aggregates(transactions, columns, freq, split, end, **_spark_read(read))
-    else:
-        table, source = _polars_aggregates(transactions, read, freq, split, end), source_name(transactions)
+    table, source = customer_aggregates(transactions, read, freq, split, end)
     _raise_on_late(table, end, source)
     if cal is not None and table.filter(pl.col("n_periods") > 0).height == 0:
-        _raise_calibration_before_purchases(transactions, read, cal, source)
+        _raise_calibration_before_purchases(first_purchase_date(transactions, read), cal, source)
 
     end_ord, end_start_day = scalar_period(split, freq)
     if time_unit is None:
@@ -288,24 +253,25 @@ def transaction_summary(
     return result.to_pandas().set_index("customer_id")
 
 
-def _spark_read(read: dict) -> dict:
-    """The reading options the Spark reader takes (the mapping is passed on its own)."""
-    return {k: v for k, v in read.items() if k != "columns"}
+@computed_by_engine("first_purchase_date")
+def first_purchase_date(transactions: Transactions, read: dict) -> Any:
+    """The date of the first purchase in the log, read without the data checks (``read``: as for the summary).
+
+    Its Spark twin is :func:`crmlab.customers.spark.first_purchase_date`.
+
+    >>> tx = pd.DataFrame({"customer_id": ["a", "b"], "date": ["2021-03-02", "2021-01-05"], "amount": 1.0})
+    >>> first_purchase_date(tx, {"na_values": ("NA",)})
+    datetime.datetime(2021, 1, 5, 0, 0)
+    """
+    return collect(scan_transactions(transactions, validate=False, **read).select(pl.col("date").min()), transactions).item()
 
 
-def _raise_calibration_before_purchases(transactions: Transactions, read: dict, cal: pd.Timestamp, source: str) -> None:
+def _raise_calibration_before_purchases(first: Any, cal: pd.Timestamp, source: str) -> None:
     """DataError: calibration_end is before every purchase (no customer to summarise); gives the first purchase's date.
 
-    Computed only on this error path (one more pass over the dates), never for a summary that has customers.
+    ``first`` (:func:`first_purchase_date`) is computed only on this error path (one more pass over the
+    dates), never for a summary that has customers.
     """
-    if engine_for(transactions) == "spark":
-        from pyspark.sql import functions as F
-
-        from crmlab.data.spark import spark_transactions
-
-        first = spark_transactions(transactions, validate=False, **read).agg(F.min("date")).first()[0]
-    else:
-        first = collect(scan_transactions(transactions, validate=False, **read).select(pl.col("date").min()), transactions).item()
     raise DataError(
         source,
         [
@@ -316,264 +282,6 @@ def _raise_calibration_before_purchases(transactions: Transactions, read: dict, 
             )
         ],
     )
-
-
-def _polars_aggregates(transactions: Transactions, read: dict, freq: str, split, end) -> pl.DataFrame:
-    """The per-customer aggregates in Polars, validating in the same pass over the data.
-
-    Files and Polars frames are scanned without the reader's separate validation pass: the
-    aggregation counts bad rows itself (:func:`crmlab.data.transactions.bad_required_row`), and
-    only if there are any (or the CSV parser fails) is the input scanned again with validation,
-    which raises the DataError naming the rows. Text ids are grouped as found; the id rules
-    (stripped, missing markers such as ``NA`` are missing) are applied to the one-row-per-customer
-    result. A log with a ``quantity`` column, which the summary does not read, is validated up
-    front as before.
-    """
-    deferred = input_kind(transactions) in ("path", "polars", "lazy")
-    lf = scan_transactions(transactions, validate=not deferred, strip_ids=not deferred, **read)
-    if deferred and "quantity" in lf.collect_schema().names():
-        lf, deferred = scan_transactions(transactions, **read), False
-    try:
-        table = _aggregate(lf, transactions, read, freq, split, end, check=deferred)
-    except pl.exceptions.PolarsError as exc:
-        # A parser failure, parts of a glob with different schemas, a column of a type that does not
-        # cast: the validating scan names the file and rows; no engine error escapes.
-        if deferred:
-            scan_transactions(transactions, **read)  # raises the DataError locating the row
-        layout = csv_layout_error(transactions)  # a parser failure that the validating pass did not meet again
-        if layout is not None:
-            raise layout from None
-        source = source_name(transactions)
-        raise DataError(source, [Problem(f"cannot compute the summary ({str(exc).strip().splitlines()[0]})")]) from exc
-    if not deferred:
-        return table
-    ids = table["customer_id"]
-    if ids.dtype == pl.String:
-        # Ids were grouped as found; the id rules are applied here, on one row per customer. An id
-        # missing once stripped (empty, or a marker such as "NA"): the validating scan names its rows.
-        stripped = ids.str.strip_chars()
-        if (stripped == "").any() or stripped.is_in(list(read["na_values"])).any():
-            scan_transactions(transactions, **read)  # raises the DataError naming the rows
-        # If stripping makes two ids equal (" a" and "a": one customer), group again with the rows' ids stripped.
-        if (stripped != ids).any():
-            if stripped.n_unique() == table.height:
-                table = table.with_columns(stripped.alias("customer_id"))
-            else:
-                lf = scan_transactions(transactions, validate=False, **read)
-                table = collect(summary_aggregates(lf, freq, split, end, count_bad=True), transactions)
-    if table.height == 0 or ("n_bad" in table.columns and table["n_bad"].sum() > 0):
-        scan_transactions(transactions, **read)  # raises the DataError naming the rows
-    return table
-
-
-def _aggregate(lf: pl.LazyFrame, transactions: Transactions, read: dict, freq: str, split, end, *, check: bool) -> pl.DataFrame:
-    """The per-customer aggregates: compiled (:mod:`crmlab.customers.compiled`) for a large log, else the group-by.
-
-    An input too small to hold :data:`COMPILED_MIN_ROWS` rows, or too large for the kernels'
-    memory (:func:`_use_compiled`), is aggregated by the streaming group-by
-    (:func:`summary_aggregates`). Otherwise the rows' columns are read in one streaming pass
-    (with the bad-row flag if ``check``: on any bad row the validating scan raises the DataError
-    naming them) while the kernels load. A log of at least :data:`COMPILED_MIN_ROWS` rows is then
-    summarised by the compiled kernels, a smaller one (the estimate was high) by the group-by on
-    the rows already read, and one where two ids share a hash by the streaming group-by again.
-    """
-    if not _use_compiled(transactions):
-        return collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
-    kernels = _load_compiled_in_background()
-    rows = collect(
-        lf.select(
-            "customer_id",
-            pl.col("date").cast(pl.Datetime("ns")),
-            "amount",
-            period_ordinal(freq).alias("ord"),
-            pl.col("customer_id").hash(ID_HASH_SEED).alias("_h"),
-            *([bad_required_row(_text_ids(lf)).alias("_bad")] if check else []),
-        ),
-        transactions,
-    )
-    if check and rows["_bad"].any():
-        scan_transactions(transactions, **read)  # raises the DataError naming the rows
-    compiled = None
-    if rows.height >= max(COMPILED_MIN_ROWS, 1):  # else the estimate was high: no wait for the kernels
-        kernels.join()
-        try:
-            from crmlab.customers import compiled
-        except ImportError:  # numba not importable here: the group-by does it all
-            compiled = None
-    if compiled is None:
-        return summary_aggregates(rows.lazy().select("customer_id", "date", "amount"), freq, split, end).collect()
-    ids, chunks = rows["customer_id"], compiled.column_chunks(rows)
-    del rows  # the kernels release the rows' columns once partitioned
-    table = compiled.customer_aggregates(ids, chunks, split + pd.Timedelta(days=1), end + pd.Timedelta(days=1))
-    if table is None:  # two ids share a hash (rare): the streaming group-by, reading the input again
-        table = collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
-    return table
-
-
-def _use_compiled(transactions: Transactions) -> bool:
-    """Whether to read the rows for the compiled kernels: the input may hold :data:`COMPILED_MIN_ROWS`
-    rows, and the kernels' memory (:data:`COMPILED_BYTES_PER_ROW` a row) fits in
-    :data:`COMPILED_MEMORY_SHARE` of the memory available (when that is known); otherwise the
-    streaming group-by, whose memory grows with the customers only.
-
-    The rows are counted from a Parquet file's metadata and estimated from a CSV file's size. A
-    LazyFrame's rows are not known before it is read, so it takes the streaming group-by (pass
-    the path, or a DataFrame, for the kernels).
-    """
-    rows = _row_estimate(transactions)
-    if rows is None or rows < COMPILED_MIN_ROWS:
-        return False
-    memory = available_memory()
-    return memory is None or rows * COMPILED_BYTES_PER_ROW <= COMPILED_MEMORY_SHARE * memory
-
-
-def _row_estimate(transactions: Transactions) -> int | None:
-    """The rows of an input: counted, estimated from its files' size, or None (a LazyFrame: unknown)."""
-    kind = input_kind(transactions)
-    if kind in ("pandas", "polars"):
-        return len(transactions)
-    if kind != "path":  # a LazyFrame: its rows are unknown until read, so it streams (bounded memory)
-        return None
-    text = str(transactions)
-    if text.lower().endswith(PARQUET_SUFFIXES):
-        try:
-            return int(pl.scan_parquet(text).select(pl.len()).collect().item())
-        except (pl.exceptions.PolarsError, OSError):  # the scan that follows reports what is wrong
-            return None
-    files = glob.glob(text, recursive=True) if any(ch in text for ch in "*?[") else [text]
-    try:
-        size = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
-    except OSError:  # a file gone since the glob: the scan that follows reports it
-        return None
-    return size * (3 if text.lower().endswith(".gz") else 1) // CSV_BYTES_PER_ROW  # gzip: about 3x
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation, or None where it is not known.
-
-    Linux: MemAvailable, or less where the process's control group (v2) has a memory limit (a
-    container's); elsewhere the physical memory where ``os.sysconf`` knows it (macOS), else None
-    (Windows).
-    """
-    try:
-        with open("/proc/meminfo") as info:
-            free = next(int(line.split()[1]) * 1024 for line in info if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration, ValueError):
-        try:
-            return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (AttributeError, ValueError, OSError):
-            return None
-    try:
-        with open("/sys/fs/cgroup/memory.max") as limit, open("/sys/fs/cgroup/memory.current") as used:
-            cap = limit.read().strip()
-            if cap != "max":
-                free = min(free, int(cap) - int(used.read().strip()))
-    except (OSError, ValueError):
-        pass
-    return free
-
-
-_kernels_loading: threading.Thread | None = None
-_kernels_lock = threading.Lock()
-
-
-def _load_compiled_in_background() -> threading.Thread:
-    """Start loading the compiled kernels (about 0.4 s: numba's start), once per process, while Polars
-    reads a large log: Polars releases the GIL while it reads, so the two overlap. Join the thread
-    returned before calling the kernels (a finished one joins at once).
-    """
-    global _kernels_loading
-
-    def load() -> None:
-        try:
-            from crmlab.customers import compiled
-
-            compiled.warm_up()
-        except Exception:  # noqa: BLE001 - the caller loads (and raises) again in the main thread if it needs the kernels
-            pass
-
-    with _kernels_lock:
-        if _kernels_loading is None:
-            _kernels_loading = threading.Thread(target=load, name="crmlab-load-kernels", daemon=True)
-            _kernels_loading.start()
-        return _kernels_loading
-
-
-def summary_aggregates(
-    lf: pl.LazyFrame, freq: str, split: pd.Timestamp, end: pd.Timestamp, *, count_bad: bool = False
-) -> pl.LazyFrame:
-    """Per-customer aggregates from which :func:`transaction_summary` is finished (the Polars engine).
-
-    One row per customer: ``n_periods``, ``first_ord``, ``last_ord``,
-    ``repeat_spend`` (the sum of the purchases after the first period),
-    ``total_spend``, ``n_purchases``, ``first_purchase``,
-    ``last_purchase`` over the purchases up to ``split`` (the calibration end,
-    or the observation end); ``frequency_holdout`` and ``holdout_spend`` over
-    (split, end]; ``n_late`` and ``first_late`` after ``end``; with
-    ``count_bad``, ``n_bad``: rows failing the reader's checks. The Spark
-    twin is :func:`crmlab.customers.spark.summary_aggregates`.
-
-    >>> lf = pl.DataFrame({"customer_id": ["a", "a"], "date": [pd.Timestamp("2021-01-01"), pd.Timestamp("2021-01-03")],
-    ...                    "amount": [1.0, 2.0]}).lazy()
-    >>> day = pd.Timestamp("2021-01-31")
-    >>> summary_aggregates(lf, "D", day, day).collect().select("n_periods", "repeat_spend", "total_spend").row(0)
-    (2, 2.0, 3.0)
-    """
-    next_day = pl.lit(split + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
-    end_next = pl.lit(end + pd.Timedelta(days=1)).cast(pl.Datetime("ns"))
-    date = pl.col("date")
-    # calibration (or the whole observation), holdout, and after observation_end (an error).
-    c, h, late = date < next_day, (date >= next_day) & (date < end_next), date >= end_next
-    text_ids = _text_ids(lf)
-    rows = lf.select("customer_id", "date", "amount", period_ordinal(freq).alias("ord"))
-    ord_c, ord_h = pl.when(c).then(pl.col("ord")), pl.when(h).then(pl.col("ord"))
-
-    def n_distinct(expr: pl.Expr) -> pl.Expr:  # distinct non-null values (n_unique counts null as one)
-        return (expr.n_unique() - (expr.null_count() > 0).cast(pl.UInt32)).cast(pl.Int64)
-
-    # One group-by of the rows by customer, plain streaming aggregations of conditional columns
-    # (null outside their part). Grouping by customer and period first, as the definition reads,
-    # builds a hash table of nearly one entry per row on real logs (most periods hold one purchase)
-    # and was 1.4x slower at 10M rows, with several times the memory.
-    per_customer = rows.group_by("customer_id").agg(
-        n_distinct(ord_c).alias("n_periods"),
-        ord_c.min().alias("first_ord"),
-        ord_c.max().alias("last_ord"),
-        pl.when(c).then(pl.col("amount")).sum().alias("total_spend"),
-        c.sum().cast(pl.Int64).alias("n_purchases"),
-        pl.when(c).then(date).min().alias("first_purchase"),
-        pl.when(c).then(date).max().alias("last_purchase"),
-        n_distinct(ord_h).alias("frequency_holdout"),
-        pl.when(h).then(pl.col("amount")).sum().alias("holdout_spend"),
-        late.sum().cast(pl.Int64).alias("n_late"),
-        pl.when(late).then(date).min().alias("first_late"),
-        *([bad_required_row(text_ids).sum().cast(pl.Int64).alias("n_bad")] if count_bad else []),
-    )
-    # The value of the repeat transactions (the purchases after the first period, in calibration):
-    # a second pass over the rows, joined to each customer's first period, summing the repeat
-    # purchases themselves. (Not total − first: two float sums subtracted leave rounding residue,
-    # e.g. -3.6e-14 for a repeat of 0, and lose a small repeat after a huge first purchase.)
-    # Most rows are repeats, so this group-by sees nearly every row: it groups by the customer's
-    # row number in per_customer (an integer) rather than by the id string: about 5% faster at 10M
-    # rows. Still, summing the repeats (most rows) costs about 0.3 s more at 10M rows than summing
-    # the first period (few rows) and subtracting did.
-    per_customer = per_customer.with_row_index("_k")
-    repeat_value = (
-        rows.join(per_customer.select("customer_id", "first_ord", "_k"), on="customer_id")
-        .filter(pl.col("ord") != pl.col("first_ord"), c)
-        .group_by("_k")
-        .agg(pl.col("amount").sum().alias("repeat_spend"))
-    )
-    return (
-        per_customer.join(repeat_value, on="_k", how="left")
-        .with_columns(pl.col("repeat_spend").fill_null(0.0))
-        .drop("_k")
-    )
-
-
-def _text_ids(lf: pl.LazyFrame) -> bool:
-    """Whether a scan's customer ids are text (else integers)."""
-    return lf.collect_schema()["customer_id"] == pl.String
 
 
 def _raise_on_late(table: pl.DataFrame, end: pd.Timestamp, source: str) -> None:
@@ -593,124 +301,3 @@ def _raise_on_late(table: pl.DataFrame, end: pd.Timestamp, source: str) -> None:
             )
         )
     raise DataError(source, problems, n_problems=late.height)
-
-
-# --------------------------------------------------------------------------------------
-# Helpers shared by the customers modules.
-# --------------------------------------------------------------------------------------
-
-
-def check_freq(freq: str, name: str = "freq") -> str:
-    """Validate a period length: "D", "W" or "M"."""
-    if freq not in FREQS:
-        raise ValueError(f"unknown {name} {freq!r}; expected one of 'D' (day), 'W' (week), 'M' (month)")
-    return freq
-
-
-def check_unit(unit: str, name: str = "unit") -> str:
-    """Validate a time unit: "D" (days), "W" (7 days) or "M" (30.4375 days)."""
-    if unit not in UNIT_DAYS:
-        raise ValueError(f"unknown {name} {unit!r}; expected one of 'D' (days), 'W' (weeks = 7 days), 'M' (months = 30.4375 days)")
-    return unit
-
-
-def as_day(value: Any, name: str) -> pd.Timestamp:
-    """A date-like argument as a day (midnight, timezone-naive), or ValueError.
-
-    The calendar day as written: a time of day is dropped, and so is a UTC offset or time zone
-    (``"2021-01-31T23:00:00-05:00"`` is 31 January, not the UTC instant's 1 February).
-
-    >>> as_day("2021-01-31T23:00:00-05:00", "observation_end")
-    Timestamp('2021-01-31 00:00:00')
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError(f"{name} is required (a date such as '2021-12-31')")
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a date, got {value!r} ({exc})") from None
-    if pd.isna(ts):
-        raise ValueError(f"{name} must be a date, got {value!r}")
-    if ts.tz is not None:
-        ts = ts.tz_localize(None)  # the wall-clock day as written, not the instant's day in UTC
-    return ts.normalize()
-
-
-def scan(transactions: Transactions, columns: Mapping[str, str] | None = None, **read: Any) -> pl.LazyFrame:
-    """The canonical transactions as a LazyFrame (the single entry point: validates, raises DataError).
-
-    ``read``: how cells are read (``date_format``, ``dayfirst``, ``na_values``), passed to
-    :func:`crmlab.data.scan_transactions`.
-    """
-    return scan_transactions(transactions, columns=columns, **read)
-
-
-def source_name(transactions: Transactions) -> str:
-    """How a DataError names the input: the path as given, or "DataFrame"."""
-    if isinstance(transactions, (str, os.PathLike)):
-        return str(transactions)
-    return "DataFrame"
-
-
-def collect(lf: pl.LazyFrame, source: Any = None) -> pl.DataFrame:
-    """Collect a query with the streaming engine (bounded memory on large scans).
-
-    ``source`` is the input the query reads: should the CSV parser fail on it here, after the
-    reader's validating pass did not (see :func:`crmlab.data.transactions.csv_layout_error`), the
-    rows it cannot split are raised as a DataError instead of the engine's error.
-    """
-    try:
-        return lf.collect(engine="streaming")
-    except pl.exceptions.ComputeError:
-        layout = csv_layout_error(source)
-        if layout is not None:
-            raise layout from None
-        raise
-    except OSError as exc:  # e.g. a gzip file cut short after the part the reader checked
-        if isinstance(source, (str, os.PathLike)):
-            raise DataError(str(source), [Problem(f"cannot read ({str(exc).strip() or type(exc).__name__})")]) from None
-        raise
-
-
-def _epoch_days() -> pl.Expr:
-    return pl.col("date").dt.date().cast(pl.Int32)
-
-
-def period_ordinal(freq: str) -> pl.Expr:
-    """Consecutive integer index of the ``freq`` period of ``date`` (differences count periods).
-
-    Days since 1970-01-01; weeks (Monday to Sunday) since the week of
-    1969-12-29; months as 12·year + month − 1.
-    """
-    if freq == "D":
-        return _epoch_days()
-    if freq == "W":
-        return (_epoch_days() + 3).floordiv(7)  # 1970-01-01 was a Thursday: Monday is day -3
-    return pl.col("date").dt.year().cast(pl.Int32) * 12 + pl.col("date").dt.month().cast(pl.Int32) - 1
-
-
-def scalar_period(day: pd.Timestamp, freq: str) -> tuple[int, int]:
-    """(ordinal, start day since epoch) of the period holding ``day``, as :func:`period_ordinal`."""
-    days = int((day.normalize() - pd.Timestamp("1970-01-01")).days)
-    if freq == "D":
-        return days, days
-    if freq == "W":
-        week = (days + 3) // 7
-        return week, week * 7 - 3
-    start = pd.Timestamp(year=day.year, month=day.month, day=1)
-    return day.year * 12 + day.month - 1, int((start - pd.Timestamp("1970-01-01")).days)
-
-
-def ordinal_start(freq: str, column: str = "ord") -> pl.Expr:
-    """First day (a Polars Date) of the period with ordinal ``column`` (inverse of :func:`period_ordinal`)."""
-    o = pl.col(column).cast(pl.Int32)
-    if freq == "D":
-        return o.cast(pl.Date)
-    if freq == "W":
-        return (o * 7 - 3).cast(pl.Date)
-    return pl.date(o.floordiv(12), o.mod(12) + 1, 1)
-
-
-def to_periods(starts: pd.Series, freq: str) -> pd.Series:
-    """Period start dates as pandas Periods of ``freq`` (weeks run Monday to Sunday, "W-SUN")."""
-    return pd.to_datetime(starts).dt.to_period({"D": "D", "W": "W-SUN", "M": "M"}[freq])

@@ -11,7 +11,8 @@ problems as the Polars reader in one Spark job. Only if there are any does a
 second job fetch the first offending rows, with their positions, into a
 :class:`~crmlab.data.DataError`.
 
-The rules of :mod:`crmlab.data.transactions` hold here too: missing cells
+The rules of :mod:`crmlab.data.transactions` hold here too (the row checks
+are derived from the table's one declaration, :mod:`crmlab.data.schema`): missing cells
 (:data:`~crmlab.data.missing.MISSING_VALUES` once stripped, or ``na_values=``;
 an empty cell is missing), one date format for the column
 (:mod:`crmlab.data.dates`), integer ids kept as integers, a column name
@@ -47,6 +48,8 @@ PySpark is imported inside the functions (it is an optional dependency).
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -56,7 +59,7 @@ import pandas as pd
 from crmlab.data.dates import SAMPLE_ROWS, SAMPLE_SIZE, infer_date_format
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.data.missing import MISSING_VALUES
-from crmlab.data.transactions import CANONICAL_COLUMNS, REQUIRED_COLUMNS, _apply_mapping, _shown
+from crmlab.data.schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, _apply_mapping, row_checks, shown
 
 __all__ = ["spark_pattern", "spark_source_name", "spark_transactions"]
 
@@ -386,31 +389,38 @@ def _strip(column: str) -> str:
 
 
 def _check(raw: Any, typed_cols: dict, present: list[str], source: str, na_values: tuple[str, ...] = MISSING_VALUES) -> None:
-    """One Spark job counting problems; on any, a second fetching the first offending rows."""
+    """One Spark job counting problems; on any, a second fetching the first offending rows.
+
+    The checks are the table's row checks (:func:`crmlab.data.schema.row_checks`), written in Spark SQL.
+    """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     t = {c: F.col(f"_t_{c}") for c in present}
     inf = F.lit(float("inf"))
     raw_types = {f.name: f.dataType for f in raw.schema.fields}
-    missing_id = t["customer_id"].isNull()
-    if isinstance(raw_types["customer_id"], T.StringType):
-        missing_id = missing_id | (t["customer_id"] == "")
+
+    def condition(name: str, column: str) -> Any:
+        """A condition of :func:`crmlab.data.schema.row_checks` in Spark (no ``isinf``: compared with ±infinity)."""
+        if name == "unread":  # written (a missing marker is no value) but null after the cast
+            written = F.col(f"`{column}`").isNotNull()
+            if isinstance(raw_types[column], T.StringType):
+                written = _not_missing(F.expr(_strip(column)), na_values).isNotNull()
+            return written & t[column].isNull()
+        value = t[column]
+        return {
+            "null": value.isNull(),
+            "empty": value == "",
+            "nan": F.isnan(value),
+            "negative": value < 0,
+            "infinite": (value == inf) | (value == -inf),
+        }[name]
+
+    text_ids = isinstance(raw_types["customer_id"], T.StringType)
     checks = {
-        ("customer_id", "missing value"): missing_id,
-        ("date", "unparseable or missing date"): t["date"].isNull(),
-        ("amount", "missing or non-numeric amount"): t["amount"].isNull() | F.isnan(t["amount"]),
-        ("amount", "negative value"): t["amount"] < 0,
-        ("amount", "not a finite number"): (t["amount"] == inf) | (t["amount"] == -inf),
+        check: functools.reduce(operator.or_, [condition(name, check[0]) for name in conditions])
+        for check, conditions in row_checks(present, text_ids).items()
     }
-    if "quantity" in t:
-        q = t["quantity"]
-        written = F.col("quantity").isNotNull()  # a quantity written but not read; a missing marker is no quantity
-        if isinstance(raw_types["quantity"], T.StringType):
-            written = _not_missing(F.expr(_strip("quantity")), na_values).isNotNull()
-        checks[("quantity", "non-numeric, negative or non-finite quantity")] = (
-            (written & q.isNull()) | (q < 0) | F.isnan(q) | (q == inf) | (q == -inf)
-        )
     both = raw.select(*[F.col(f"`{c}`") for c in present], *[typed_cols[c].alias(f"_t_{c}") for c in present])
     aggs = [F.sum(F.coalesce(expr, F.lit(False)).cast("long")).alias(f"c{i}") for i, expr in enumerate(checks.values())]
     row = both.agg(F.count(F.lit(1)).alias("n"), *aggs).first()
@@ -441,7 +451,7 @@ def _check(raw: Any, typed_cols: dict, present: list[str], source: str, na_value
         )
         for r in bad:
             position = offsets[r["_pid"]] + (r["_mid"] & ((1 << _RECORD_BITS) - 1)) + first_row
-            shown = _shown(message, r["raw"])  # a missing id shows what was written: ('NA'), (''), (None)
-            problems.append(Problem(shown.message, row=int(position), column=column, value=shown.value))
+            seen = shown(message, r["raw"])  # a missing id shows what was written: ('NA'), (''), (None)
+            problems.append(Problem(seen.message, row=int(position), column=column, value=seen.value))
     problems.sort(key=lambda p: p.row)
     raise DataError(source, problems, n_problems=total)

@@ -15,12 +15,20 @@ category    string         product category (optional)
 ========== ============== =====================================================
 
 :func:`read_transactions` reads a CSV/TSV/Parquet file or a DataFrame into that
-table (pandas); :func:`scan_transactions` is its lazy Polars twin, and
+table (pandas, here); :func:`scan_transactions` is its lazy Polars twin
+(:mod:`crmlab.data.polars_reader`), and
 :func:`crmlab.data.spark.spark_transactions` its Spark twin. Values are coerced
 column by column (so an unparseable date or a non-numeric amount is reported
-with its value), then checked against :data:`TRANSACTIONS_SCHEMA` (pandera).
-All problems are collected, and one :class:`~crmlab.data.errors.DataError`
-names the file, rows, columns and values.
+with its value), then checked by the rules declared once in
+:data:`~crmlab.data.schema.TRANSACTIONS_COLUMNS`, from which each engine's
+checks are derived (:mod:`crmlab.data.schema`: the pandera schema
+:data:`TRANSACTIONS_SCHEMA`, the Polars and Spark row checks). All problems
+are collected, and one :class:`~crmlab.data.errors.DataError` names the file,
+rows, columns and values. Files are read by :mod:`crmlab.data.files`. A frame
+a reader has checked is not checked again downstream (:mod:`crmlab.data.checked`).
+
+This module is the table's front door: the pandas reader, the entry point of
+every engine-neutral read (:func:`scan_transactions`), and the readers' names.
 
 The same rules in every reader and engine:
 
@@ -47,243 +55,70 @@ The same rules in every reader and engine:
 
 from __future__ import annotations
 
-import codecs
-import functools
-import glob
-import gzip
 import os
-import re
 import warnings
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow.parquet as pq
 
 with warnings.catch_warnings():
-    # pandera imports pyspark.pandas when PySpark is installed (the optional Spark engine), and
-    # PySpark warns on import that it does not yet fully support pandas 3: not about crmlab's use.
+    # pandera imports pyspark.pandas when PySpark is installed (see crmlab.data.schema)
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
     import pandera.pandas as pa
 
-from crmlab.data.dates import SAMPLE_ROWS, SAMPLE_SIZE, infer_date_format, parse_date_column
+from crmlab.data.checked import is_checked, mark_checked
+from crmlab.data.dates import parse_date_column
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
-from crmlab.data.missing import MISSING_VALUES, missing_cells, missing_expr
+from crmlab.data.files import (
+    CSV_SUFFIXES,
+    PARQUET_SUFFIXES,
+    SNIFF_BYTES,
+    TSV_SUFFIXES,
+    _read_file,
+    csv_layout_error,
+    separator_hint,
+)
+from crmlab.data.missing import MISSING_VALUES, missing_cells
+from crmlab.data.polars_reader import bad_required_row, id_sort_keys, required_column_checks, scan_polars
+from crmlab.data.schema import (
+    _INTEGER_ID_SCHEMA,
+    CANONICAL_COLUMNS,
+    CHECK_MESSAGES,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    TRANSACTIONS_COLUMNS,
+    TRANSACTIONS_SCHEMA,
+    ColumnRule,
+    _apply_mapping,
+    shown,
+)
 from crmlab.datalog import record_data_file
 
-REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "date", "amount")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("channel", "quantity", "category")
-CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-#: File suffixes read_transactions understands, and how.
-CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
-TSV_SUFFIXES = (".tsv", ".tsv.gz")
-PARQUET_SUFFIXES = (".parquet", ".pq")
-
-#: Bytes read from the start of a CSV/TSV file (decompressed) to tell that it is UTF-8 text.
-SNIFF_BYTES = 65_536
-
-_finite = pa.Check(lambda s: np.isfinite(s), error="not finite")
-
-#: The value checks of the canonical table, applied after type coercion (text ids; integer ids
-#: are checked by the same schema with ``customer_id`` an integer column).
-TRANSACTIONS_SCHEMA = pa.DataFrameSchema(
-    {
-        "customer_id": pa.Column(str, pa.Check.str_length(min_value=1), nullable=False),
-        "date": pa.Column("datetime64[ns]", nullable=False),
-        "amount": pa.Column(float, [pa.Check.ge(0), _finite], nullable=False),
-        "channel": pa.Column(str, nullable=True, required=False),
-        "quantity": pa.Column(float, [pa.Check.ge(0), _finite], nullable=True, required=False),
-        "category": pa.Column(str, nullable=True, required=False),
-    },
-    strict=True,
-    name="transactions",
-)
-_INTEGER_ID_SCHEMA = TRANSACTIONS_SCHEMA.update_column("customer_id", dtype="Int64", checks=[])
-
-# How pandera's check names read to a person.
-_CHECK_MESSAGES = {
-    "not_nullable": "missing value",
-    "str_length(1, None)": "empty value",
-    "greater_than_or_equal_to(0)": "negative value",
-    "not finite": "not a finite number",
-}
-
-
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    for suffix in CSV_SUFFIXES + TSV_SUFFIXES + PARQUET_SUFFIXES:
-        if name.endswith(suffix):
-            return suffix
-    return path.suffix.lower()
-
-
-def _refuse_duplicates(names: Iterable[Any], source: str, where: str = "the header") -> None:
-    """DataError naming each column name (compared stripped) that appears more than once."""
-    counts = Counter(str(name).strip() for name in names)
-    twice = [name for name, n in counts.items() if n > 1]
-    if twice:
-        raise DataError(
-            source,
-            [
-                Problem(f"the column name appears {counts[name]} times in {where}: crmlab cannot tell which to read; rename or drop the copies", column=name)
-                for name in twice
-            ],
-        )
-
-
-def _check_text_file(path: Path, source: str, suffix: str, n_bytes: int = SNIFF_BYTES) -> None:
-    """DataError unless the start of a CSV/TSV file (decompressed, for .gz) is UTF-8 text.
-
-    A binary file under a .csv name (a spreadsheet, a Parquet or a zip file) would otherwise be
-    split into nonsense cells; a damaged gzip file would raise the decompressor's own error.
-    """
-    try:
-        opener = gzip.open if suffix.endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            head = handle.read(n_bytes)
-    except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError; a truncated stream an EOFError
-        raise DataError(source, [Problem(f"cannot read as {suffix}: not a complete gzip file ({_first_line(exc)})")]) from None
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise DataError(source, [Problem("not a UTF-8 text file (UTF-16, as some spreadsheets save text): save it as UTF-8 CSV")])
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise DataError(
-            source,
-            [Problem(f"not a text file: binary data (a NUL byte at byte {nul}); a {suffix} file must be UTF-8 text, one purchase a line")],
-        )
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError as exc:
-        raise DataError(source, [Problem(f"not a UTF-8 text file ({exc.reason} at byte {exc.start})")]) from None
-
-
-def separator_hint(columns: Iterable[Any]) -> str:
-    """A hint when a file read as comma-separated has one column whose name holds tabs or semicolons.
-
-    >>> separator_hint([chr(9).join(["customer_id", "date", "amount"])])
-    'the header is one column holding tabs: the file seems tab-separated (name it .tsv)'
-    >>> separator_hint(["customer_id", "date"])
-    ''
-    """
-    names = [str(c) for c in columns]
-    if len(names) != 1:
-        return ""
-    for sep, what, fix in (("\t", "tabs", "tab-separated (name it .tsv)"), (";", "semicolons", "semicolon-separated (save it with commas)")):
-        if sep in names[0]:
-            return f"the header is one column holding {what}: the file seems {fix}"
-    return ""
-
-
-def _read_file(path: Path, na_values: Iterable[str] | None = MISSING_VALUES) -> pd.DataFrame:
-    """Read a file with every value as found (CSV cells as strings), or raise DataError.
-
-    Cells missing by :mod:`crmlab.data.missing` (empty, or one of ``na_values`` once stripped)
-    become nulls; ``na_values=None`` keeps every cell as written, for a reader that applies the
-    rule itself to show what was written. A header naming a column twice, a file that is not
-    UTF-8 text, a damaged gzip file and a row the parser cannot split (more cells than the
-    header, an unclosed quote) are DataErrors naming the file, and the row where there is one
-    (1 = the first row under the header).
-    """
-    source = str(path)
-    if not path.exists():
-        raise DataError(source, [Problem("file not found")])
-    if path.is_dir():
-        raise DataError(source, [Problem("is a folder, not a file")])
-    suffix = _suffix(path)
-    known = CSV_SUFFIXES + TSV_SUFFIXES + PARQUET_SUFFIXES
-    if suffix not in known:
-        raise DataError(
-            source,
-            [Problem(f"unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(known)}")],
-        )
-    if path.stat().st_size == 0:
-        raise DataError(source, [Problem("file is empty")])
-    try:
-        if suffix in PARQUET_SUFFIXES:
-            _refuse_duplicates(pq.read_schema(path).names, source, "the Parquet schema")
-            frame = pd.read_parquet(path)
-        else:
-            _check_text_file(path, source, suffix)
-            # Strings everywhere, as written: coercion reports each bad cell with its value.
-            options = {"sep": "\t" if suffix in TSV_SUFFIXES else ",", "dtype": str, "keep_default_na": False, "skipinitialspace": True}
-            header = pd.read_csv(path, header=None, nrows=1, **options)  # the names as written (read_csv renames copies)
-            _refuse_duplicates(header.iloc[0].tolist() if len(header) else [], source)
-            # A row with more cells than the header is an error, not silently truncated.
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(path, index_col=False, **options)
-    except DataError:
-        raise
-    except UnicodeDecodeError as exc:
-        raise DataError(source, [Problem(f"not a UTF-8 text file ({exc.reason})")]) from None
-    except pd.errors.EmptyDataError:
-        raise DataError(source, [Problem("file is empty")]) from None
-    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
-        located = csv_layout_error(path)  # the rows, counted line by line, instead of the parser's "line 3"
-        if located is not None:
-            raise located from None
-        raise DataError(source, [Problem(f"cannot parse as {suffix} ({_first_line(exc)})")]) from None
-    except EOFError as exc:  # a gzip stream cut short after the part checked above
-        raise DataError(source, [Problem(f"cannot read as {suffix}: not a complete gzip file ({_first_line(exc)})")]) from None
-    except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError) on non-Parquet
-        raise DataError(source, [Problem(f"cannot read as {suffix} ({_first_line(exc)})")]) from None
-    return frame if na_values is None else _null_missing(frame, na_values)
-
-
-def _null_missing(frame: pd.DataFrame, na_values: Iterable[str]) -> pd.DataFrame:
-    """The frame with its missing text cells (:func:`~crmlab.data.missing.missing_cells`) as nulls."""
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            out[column] = values.mask(missing_cells(values, na_values))
-    return out
-
-
-def _apply_mapping(frame: pd.DataFrame, columns: Mapping[str, str] | None, source: str) -> pd.DataFrame:
-    """The frame with its column names stripped and renamed by ``columns`` (yours → canonical).
-
-    A name the data holds twice, a mapping to a non-canonical name or from a column the data
-    lacks, and two columns that would get the same name are DataErrors.
-    """
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    _refuse_duplicates(frame.columns, source, "the data")
-    if not columns:
-        return frame
-    problems = []
-    for user, canonical in columns.items():
-        if canonical not in CANONICAL_COLUMNS:
-            problems.append(
-                Problem(
-                    f"columns= maps {user!r} to {canonical!r}, which is not a canonical column "
-                    f"({', '.join(CANONICAL_COLUMNS)})"
-                )
-            )
-        elif user not in frame.columns:
-            problems.append(
-                Problem(f"columns= names {user!r}, which is not in the data (has: {', '.join(map(str, frame.columns))})")
-            )
-    if problems:
-        raise DataError(source, problems)
-    sources: dict[str, list[str]] = {}
-    for name in frame.columns:
-        sources.setdefault(columns.get(name, name), []).append(name)
-    clashes = {target: names for target, names in sources.items() if len(names) > 1}
-    if clashes:
-        raise DataError(
-            source,
-            [
-                Problem(f"columns {' and '.join(map(repr, names))} would both be {target!r}: map only one of them with columns=", column=target)
-                for target, names in clashes.items()
-            ],
-        )
-    return frame.rename(columns=dict(columns))
-
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "CSV_SUFFIXES",
+    "OPTIONAL_COLUMNS",
+    "PARQUET_SUFFIXES",
+    "REQUIRED_COLUMNS",
+    "SNIFF_BYTES",
+    "TRANSACTIONS_COLUMNS",
+    "TRANSACTIONS_SCHEMA",
+    "TSV_SUFFIXES",
+    "ColumnRule",
+    "_read_file",
+    "bad_required_row",
+    "csv_layout_error",
+    "id_sort_keys",
+    "read_transactions",
+    "required_column_checks",
+    "scan_transactions",
+    "separator_hint",
+    "validate_transactions",
+]
 
 def _as_string(values: pd.Series) -> pd.Series:
     """Identifiers and labels as strings; integral floats (1.0 from a NaN-holding int column) as '1'."""
@@ -297,13 +132,6 @@ def _as_string(values: pd.Series) -> pd.Series:
 def _is_integer_ids(values: pd.Series) -> bool:
     """Whether an id column is integer-typed (its ids stay integers): numpy or nullable ints, not booleans."""
     return pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values)
-
-
-def _shown(message: str, value: Any) -> Problem:
-    """A problem showing the value as written; a null (None, NaN, NA) as "missing value (None)"."""
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
-        return Problem(f"{message} (None)")  # None, NaN, NA or NaT: one word in every engine
-    return Problem(message, value=value)
 
 
 def _coerce(
@@ -327,7 +155,7 @@ def _coerce(
 
     def report(positions: np.ndarray, column: str, what: str, raw: pd.Series) -> None:
         for pos in positions:
-            problem = _shown(what, raw.iloc[pos])
+            problem = shown(what, raw.iloc[pos])
             problems.append(Problem(problem.message, row=labels[pos], column=column, value=problem.value))
 
     # A missing id, date or amount: an error showing what was written ("missing value ('NA')").
@@ -393,7 +221,7 @@ def _schema_problems(frame: pd.DataFrame, labels: pd.Index, already: set[tuple[A
         row = labels[int(pos)] if pos is not None and not pd.isna(pos) else None
         if (row, case.column) in already or case.column in done_columns:  # already reported
             continue
-        message = _CHECK_MESSAGES.get(str(case.check), str(case.check))
+        message = CHECK_MESSAGES.get(str(case.check), str(case.check))
         value = None if pd.isna(case.failure_case) else case.failure_case
         problems.append(Problem(message, row=row, column=case.column, value=value))
     return problems
@@ -456,7 +284,15 @@ def validate_transactions(
     ...
     crmlab.data.errors.DataError: DataFrame: 1 problem
       row 0, column 'customer_id': missing value ('NA')
+
+    A frame this function (or :func:`read_transactions`) returned is marked
+    as checked (:mod:`crmlab.data.checked`): given again unchanged, without
+    ``columns``, and with the same ``na_values``, it is passed on without a
+    second check (a shallow copy, sharing its memory).
     """
+    na_values = tuple(na_values)
+    if not columns and is_checked(frame, na_values):  # a fresh index; the columns' memory shared (copy-on-write)
+        return mark_checked(frame.reset_index(drop=True), na_values)
     frame = _apply_mapping(frame, columns, source)
     labels = frame.index if row_labels is None else row_labels
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
@@ -481,7 +317,7 @@ def validate_transactions(
         raise DataError(source, problems[: 10 * MAX_PROBLEMS_SHOWN], n_problems=len(problems))
     if _is_integer_ids(coerced["customer_id"]):
         coerced["customer_id"] = coerced["customer_id"].astype("int64")
-    return _sorted_by_customer(coerced)
+    return mark_checked(_sorted_by_customer(coerced), na_values)
 
 
 def _sorted_by_customer(frame: pd.DataFrame) -> pd.DataFrame:
@@ -494,29 +330,6 @@ def _sorted_by_customer(frame: pd.DataFrame) -> pd.DataFrame:
         order = keys.sort_values(["_n", "_v", "_id", "_d"], kind="stable").index
         return frame.loc[order].reset_index(drop=True)
     return frame.sort_values(["customer_id", "date"], kind="stable").reset_index(drop=True)
-
-
-def id_sort_keys(ids: pl.Series, column: str = "customer_id") -> list[pl.Expr]:
-    """Polars sort keys that put customer ids in their natural order.
-
-    Integer ids sort by value; text ids that are all plain digits (ASCII 0-9) by
-    their numeric value, of any length (leading zeros stripped; equal values by
-    their text, so ``007`` comes before ``7``); any other text ids as text. The
-    summary and the readers order customers by this one rule.
-
-    >>> ids = pl.Series("customer_id", ["10", "2", "7", "007"])
-    >>> pl.DataFrame(ids).sort(id_sort_keys(ids))["customer_id"].to_list()
-    ['2', '007', '7', '10']
-    >>> ids = pl.Series("customer_id", ["b10", "b2"])
-    >>> pl.DataFrame(ids).sort(id_sort_keys(ids))["customer_id"].to_list()
-    ['b10', 'b2']
-    """
-    col = pl.col(column)
-    first = ids[0] if ids.dtype == pl.String and ids.len() > 0 else None
-    if first is not None and first.isascii() and first.isdigit() and ids.str.contains(r"^[0-9]+$").all():
-        bare = col.str.strip_chars_start("0")
-        return [bare.str.len_bytes(), bare, col]
-    return [col]
 
 
 def read_transactions(
@@ -634,7 +447,10 @@ def scan_transactions(
     when they admit both a day-first and a month-first reading (and
     ``dayfirst`` is unset) does a streaming pass over the date column count
     which reads more. pandas frames go through :func:`read_transactions`
-    (pandera).
+    (pandera), unless a reader has checked them already
+    (:mod:`crmlab.data.checked`): then they are passed to Polars as they are.
+    Polars frames, LazyFrames and files are read by
+    :func:`crmlab.data.polars_reader.scan_polars`.
 
     ``strip_ids=False`` leaves text ids as found (with ``validate=False``
     only): for a computation that groups by customer and applies the id rules
@@ -647,391 +463,12 @@ def scan_transactions(
     """
     na_values = tuple(na_values)
     if isinstance(source, pd.DataFrame):
+        if not columns and is_checked(source, na_values):  # checked by a reader: not checked again
+            return pl.from_pandas(source).lazy()
         frame = read_transactions(source, columns=columns, date_format=date_format, dayfirst=dayfirst, na_values=na_values)
         return pl.from_pandas(frame).lazy()
-    csv_sep, is_glob, scan_files = None, False, None
-    if isinstance(source, (pl.DataFrame, pl.LazyFrame)):
-        raw, text, first_row = source.lazy(), "DataFrame", 0
-    elif not isinstance(source, (str, os.PathLike)):
+    if not isinstance(source, (pl.DataFrame, pl.LazyFrame, str, os.PathLike)):
         raise TypeError(f"scan_transactions takes a file path, a glob or a DataFrame, not {type(source).__name__}")
-    else:
-        path = Path(source)
-        text, first_row = str(source), 1
-        suffix = _suffix(path)
-        is_glob = any(ch in text for ch in "*?[")
-        files = [path]
-        if not is_glob:
-            if not path.exists():
-                raise DataError(text, [Problem("file not found")])
-            if path.is_dir():
-                raise DataError(text, [Problem(f"is a folder, not a file; for the files in it, pass a glob such as {str(path / ('*' + (suffix or '.parquet')))!r}")])
-            if path.stat().st_size == 0:
-                raise DataError(text, [Problem("file is empty")])
-            record_data_file(path)
-        elif "://" not in text:
-            files = [Path(f) for f in sorted(glob.glob(text, recursive=True)) if os.path.isfile(f)]
-            if not files:
-                raise DataError(text, [Problem("no file matches the pattern")])
-        if suffix in PARQUET_SUFFIXES:
-            scan_files = functools.partial(pl.scan_parquet, text)
-        elif suffix in CSV_SUFFIXES + TSV_SUFFIXES:
-            csv_sep = "\t" if suffix in TSV_SUFFIXES else ","
-            if "://" not in text:
-                for file in files:  # the start of each file: a binary or damaged file named as such
-                    _check_text_file(file, str(file) if is_glob else text, suffix, SNIFF_BYTES if len(files) == 1 else 8192)
-            # Empty cells as "" (as pandas reads them), so that messages show what was written.
-            scan_files = functools.partial(pl.scan_csv, text, separator=csv_sep, infer_schema=False, empty_string_is_null=False)
-        else:
-            raise DataError(text, [Problem(f"unsupported file type {suffix or '(none)'!r} for a lazy scan (CSV or Parquet)")])
-        raw = scan_files()
-    try:
-        names = raw.collect_schema().names()
-    except pl.exceptions.DuplicateError as exc:
-        raise _duplicate_error(text, exc) from None
-    except pl.exceptions.ComputeError as exc:
-        raise _read_error(text, csv_sep, exc) from None
-    except pl.exceptions.PolarsError as exc:
-        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
-    except OSError as exc:
-        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
-    if csv_sep is not None:
-        # Polars renames a header's copies ("amount", "amount_duplicated_0"): a name written twice.
-        copies = [m.group(1) for m in map(re.compile(r"^(.*)_duplicated_\d+$").match, names) if m and m.group(1) in names]
-        _refuse_duplicates([*names, *copies], text)
-    frame = _apply_mapping(pd.DataFrame(columns=names), columns, text)  # checks the mapping only
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        if hint := separator_hint(names):
-            raise DataError(text, [Problem(hint)])
-        raise DataError(text, [Problem(f"missing required column (the data has: {', '.join(names)})", column=c) for c in missing])
-    keep = [c for c in CANONICAL_COLUMNS if c in frame.columns]
-    renamed = raw.rename(dict(columns or {})).select(keep)
-    try:
-        casts = _lazy_casts(renamed, text, date_format=date_format, dayfirst=dayfirst, na_values=na_values, strip_ids=strip_ids)
-    except pl.exceptions.ComputeError as exc:
-        raise _read_error(text, csv_sep, exc) from None
-    except pl.exceptions.PolarsError as exc:
-        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
-    except OSError as exc:
-        raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
-    typed = renamed.with_columns(casts)
-    if validate:
-        # A glob's rows are named by file and row within the file: the file paths are scanned
-        # only on this error path (when there are problems to locate).
-        def with_files() -> tuple[pl.LazyFrame, pl.LazyFrame]:
-            scanned = scan_files(include_file_paths="_file").rename(dict(columns or {})).select(*keep, "_file")
-            return scanned.drop("_file"), scanned.with_columns(casts)
-
-        try:
-            _check_lazy(renamed, typed, text, first_row, with_files if is_glob and scan_files is not None else None, na_values)
-        except pl.exceptions.ComputeError as exc:
-            raise _read_error(text, csv_sep, exc) from None
-        except pl.exceptions.SchemaError as exc:
-            what = "the files do not all have the same columns and types" if is_glob else "cannot read"
-            raise DataError(text, [Problem(f"{what} ({_first_line(exc)})")]) from None
-        except pl.exceptions.PolarsError as exc:
-            raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
-        except OSError as exc:  # e.g. a gzip file cut short after its start
-            raise DataError(text, [Problem(f"cannot read ({_first_line(exc)})")]) from None
-    return typed
-
-
-def _read_error(source: str, csv_sep: str | None, exc: Exception) -> DataError:
-    """A parser failure as a DataError: for a CSV, the rows it cannot split, counted line by line."""
-    if csv_sep is not None:
-        located = csv_layout_error(source)
-        if located is not None:
-            return located
-    return DataError(source, [Problem(f"cannot read ({_first_line(exc)})")])
-
-
-def _duplicate_error(source: str, exc: Exception) -> DataError:
-    """Polars' DuplicateError (a Parquet schema naming a column twice) as a DataError naming the column."""
-    found = re.search(r"name '([^']*)'", str(exc))
-    if found:
-        return DataError(source, [Problem("the column name appears more than once in the data: crmlab cannot tell which to read", column=found.group(1))])
-    return DataError(source, [Problem(f"a column name appears more than once ({_first_line(exc)})")])
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
-def _chrono(fmt: str) -> str:
-    """A pandas (strftime) date format as Polars' (chrono's): '%z' also reads 'Z', '.%f' is '%.f'."""
-    return fmt.replace("%z", "%#z").replace(".%f", "%.f")
-
-
-def _strptime(text: pl.Expr, fmt: str) -> pl.Expr:
-    """Text dates read in one format: naive datetimes (ns), an offset's instant in UTC; null where it does not read."""
-    date = text.str.strptime(pl.Datetime("ns"), format=_chrono(fmt), strict=False, exact=True)
-    if "%z" in fmt:  # the instant in UTC, without a time zone (as pandas with utc=True)
-        date = date.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    return date
-
-
-def _lazy_date_text(dtype: pl.DataType) -> pl.Expr:
-    """The date column as stripped text, numbers as their digits (a whole float as an integer), as pandas'."""
-    col = pl.col("date")
-    if dtype.is_float():
-        return pl.when(col % 1 == 0).then(col.cast(pl.Int64, strict=False).cast(pl.String)).otherwise(col.cast(pl.String))
-    if dtype.is_numeric():
-        return col.cast(pl.String)
-    if dtype == pl.Boolean:
-        return col.cast(pl.String)
-    return col.str.strip_chars()
-
-
-def _lazy_date(renamed: pl.LazyFrame, dtype: pl.DataType, source: str, date_format: str | None, dayfirst: bool | None, na_values: tuple[str, ...]) -> pl.Expr:
-    """The lazy reader's date column, by the lab's one date policy (:mod:`crmlab.data.dates`).
-
-    The candidate formats come from the sample :func:`crmlab.data.dates.date_sample` takes (the
-    first rows); only when there are several does a streaming pass over the column count the rows
-    each reads (and where a day-first and a month-first reading differ), for
-    :func:`~crmlab.data.dates.choose_date_format`.
-    """
-    col = pl.col("date")
-    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
-        # as read_transactions does with pandas: the instant in UTC, without a time zone
-        return col.dt.convert_time_zone("UTC").dt.replace_time_zone(None).cast(pl.Datetime("ns"))
-    if isinstance(dtype, (pl.Datetime, pl.Date)):
-        return col.cast(pl.Datetime("ns"), strict=False)
-    if not (dtype == pl.String or dtype.is_numeric() or dtype == pl.Boolean):
-        return col.cast(pl.Datetime("ns"), strict=False)  # any other type: Polars' cast, or its error
-    text = _lazy_date_text(dtype)
-    def count_reads(candidates: list[str], pairs: list[tuple[str, str]]) -> tuple[dict, dict]:
-        row = renamed.select(  # one streaming pass over the date column
-            *[_strptime(text, f).is_not_null().sum().alias(f"n{i}") for i, f in enumerate(candidates)],
-            *[(_strptime(text, a) != _strptime(text, b)).fill_null(False).sum().alias(f"d{k}") for k, (a, b) in enumerate(pairs)],
-        ).collect(engine="streaming").row(0)
-        return dict(zip(candidates, row[: len(candidates)])), dict(zip(pairs, row[len(candidates) :]))
-
-    def example(a: str, b: str) -> Any:
-        return renamed.select(text.filter(_strptime(text, a) != _strptime(text, b)).first()).collect().item()
-
-    fmt = date_format
-    if fmt is None:
-        present = text.filter(~missing_expr(text, na_values))
-        sample: list[str] = []
-        for part in (renamed.head(SAMPLE_ROWS), renamed):  # the first rows; the whole column if they hold no date
-            sample = part.select(present.unique(maintain_order=True).head(SAMPLE_SIZE)).collect(engine="streaming").to_series().to_list()
-            if sample:
-                break
-        fmt = infer_date_format(sample, dayfirst=dayfirst, column="date", source=source, count_reads=count_reads, example=example)
-    if fmt is None:
-        return pl.lit(None, dtype=pl.Datetime("ns"))  # nothing reads: every present date is unparseable
-    return _strptime(text, fmt)
-
-
-def _lazy_casts(
-    renamed: pl.LazyFrame,
-    source: str,
-    *,
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    na_values: tuple[str, ...] = MISSING_VALUES,
-    strip_ids: bool = True,
-) -> list[pl.Expr]:
-    """The lazy reader's casts to the canonical types, matching :func:`read_transactions`'s coercions.
-
-    As the pandas reader (``_coerce``): integer ids as Int64; other ids and labels as stripped
-    strings, integral floats as integer strings ('1', not '1.0'), missing cells (``na_values``) as
-    nulls; the dates by :func:`_lazy_date`; amounts and quantities as floats.
-    """
-    schema = renamed.collect_schema()
-
-    def as_string(column: str, strip: bool = True) -> pl.Expr:
-        col = pl.col(column)
-        if schema[column].is_float():
-            # pandas' _as_string: a float column whose values are all integral (1.0 from a
-            # NaN-holding int column) reads as integers; NaN is missing.
-            integral = renamed.select(((col % 1 == 0) | col.is_nan() | col.is_null()).all()).collect(engine="streaming").item()
-            col = col.fill_nan(None)
-            out = col.cast(pl.Int64).cast(pl.String) if integral else col.cast(pl.String)
-        else:
-            out = col.cast(pl.String)
-        if not strip:
-            return out
-        return pl.when(missing_expr(out, na_values)).then(None).otherwise(out.str.strip_chars())
-
-    def as_number(column: str) -> pl.Expr:
-        col = pl.col(column)  # text stripped, as pandas reads ' 5' and '5 '
-        return (col.str.strip_chars() if schema[column] == pl.String else col).cast(pl.Float64, strict=False).alias(column)
-
-    id_type = schema["customer_id"]
-    ids = pl.col("customer_id").cast(pl.Int64, strict=False) if id_type.is_integer() else as_string("customer_id", strip_ids)
-    casts = [
-        ids.alias("customer_id"),
-        _lazy_date(renamed, schema["date"], source, date_format, dayfirst, na_values).alias("date"),
-        as_number("amount"),
-    ]
-    casts += [as_string(c).alias(c) for c in ("channel", "category") if c in schema]
-    casts += [as_number("quantity")] if "quantity" in schema else []
-    return casts
-
-
-def csv_layout_error(source: Any) -> DataError | None:
-    """The rows of a CSV/TSV path or glob that the parser cannot split, as a DataError; None if there are none.
-
-    For a parser failure seen while computing (not while validating): Polars splits a CSV file into
-    chunks read in parallel, and where a quote is left open the split, and so whether a given pass
-    fails, can differ from pass to pass. Counting separators and quotes line by line does not.
-    Anything but a CSV/TSV path gives None.
-    """
-    if not isinstance(source, (str, os.PathLike)):
-        return None
-    text = str(source)
-    suffix = _suffix(Path(text))
-    if suffix not in CSV_SUFFIXES + TSV_SUFFIXES:
-        return None
-    sep = "\t" if suffix in TSV_SUFFIXES else ","
-    try:
-        n_fields = len(pl.scan_csv(text, separator=sep, infer_schema=False, n_rows=0).collect_schema())
-    except pl.exceptions.PolarsError:
-        return None
-    error = _csv_layout_error(text, sep, n_fields, None)
-    return error if error.problems and error.problems[0].row is not None else None
-
-
-def _csv_layout_error(source: str, sep: str, n_fields: int, exc: Exception | None) -> DataError:
-    """The rows of a CSV file (or glob) the parser could not split, found by counting separators per line.
-
-    Run only after the parser failed. A line is reported if it has more cells
-    than the header (counted as separators + 1 outside double quotes) or an
-    odd number of double quotes (an unclosed quoted cell). Data rows count
-    from 1 under the header, as everywhere; a quoted cell holding a line break
-    would shift the count (files of one purchase per line do not have them).
-    """
-    lines = pl.scan_csv(
-        source, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"], infer_schema=False,
-        include_file_paths="file",
-    ).with_row_index("line_no")
-    unquoted = pl.col("line").str.replace_all(r'"[^"]*"', "")
-    n_quotes = pl.col("line").str.count_matches('"', literal=True)
-    bad = (
-        lines.with_columns(
-            (unquoted.str.count_matches(sep, literal=True) + 1).alias("cells"), (n_quotes % 2 == 1).alias("open_quote")
-        )
-        .with_columns(pl.col("line_no").rank("ordinal").over("file").alias("row"))
-        .with_columns(pl.col("row") - 1)  # the first line of each file is its header
-        .filter((pl.col("row") >= 1) & ((pl.col("cells") > n_fields) | pl.col("open_quote")))
+    return scan_polars(
+        source, columns=columns, date_format=date_format, dayfirst=dayfirst, na_values=na_values, validate=validate, strip_ids=strip_ids
     )
-    n_bad = bad.select(pl.len()).collect(engine="streaming").item()
-    first = bad.head(MAX_PROBLEMS_SHOWN).collect(engine="streaming")
-    problems = []
-    is_glob = any(ch in source for ch in "*?[")
-    for row, cells, open_quote, line, file in first.select("row", "cells", "open_quote", "line", "file").iter_rows():
-        shown = line if len(line) <= 80 else line[:77] + "..."
-        row = _FileRow(row, file) if is_glob else int(row)  # a glob's rows: the file, and the row within it
-        if open_quote:
-            problems.append(Problem("unclosed quote: the row cannot be split into cells", row=row, value=shown))
-        else:
-            problems.append(Problem(f"{cells} cells where the header has {n_fields}", row=row, value=shown))
-    if not problems:
-        problems = [Problem(f"cannot parse as CSV ({str(exc).splitlines()[0] if exc else 'unknown reason'})")]
-    return DataError(source, problems, n_problems=max(n_bad, len(problems)))
-
-
-
-
-def required_column_checks(text_ids: bool = True) -> dict[tuple[str, str], pl.Expr]:
-    """The lazy reader's checks of the required columns after casting: (column, message) → true where bad.
-
-    ``text_ids=False`` for integer ids (only a null is missing).
-
-    >>> sorted({column for column, _ in required_column_checks()})
-    ['amount', 'customer_id', 'date']
-    """
-    missing_id = pl.col("customer_id").is_null()
-    if text_ids:
-        missing_id = missing_id | (pl.col("customer_id") == "")
-    return {
-        ("customer_id", "missing value"): missing_id,
-        ("date", "unparseable or missing date"): pl.col("date").is_null(),
-        ("amount", "missing or non-numeric amount"): pl.col("amount").is_null() | pl.col("amount").is_nan(),
-        ("amount", "negative value"): pl.col("amount") < 0,
-        ("amount", "not a finite number"): pl.col("amount").is_infinite(),
-    }
-
-
-def bad_required_row(text_ids: bool = True) -> pl.Expr:
-    """True for a row failing any of :func:`required_column_checks` (null-safe), to count bad rows in a query.
-
-    Lets a computation over the canonical columns count problems in its own pass over the data
-    (``bad_required_row().sum()`` in its aggregation) instead of a separate validation pass, and
-    call :func:`scan_transactions` with ``validate=True`` for the detailed error only if there are any.
-
-    >>> pl.DataFrame({"customer_id": ["a", ""], "date": [None, None], "amount": [1.0, -1.0]}).select(
-    ...     bad_required_row().fill_null(True)).to_series().to_list()
-    [True, True]
-    """
-    return pl.any_horizontal(*[expr.fill_null(True) for expr in required_column_checks(text_ids).values()])
-
-
-def _check_lazy(
-    raw: pl.LazyFrame,
-    typed: pl.LazyFrame,
-    source: str,
-    first_row: int = 1,
-    file_scan: Callable[[], tuple[pl.LazyFrame, pl.LazyFrame]] | None = None,
-    na_values: Iterable[str] = MISSING_VALUES,
-) -> None:
-    """One streaming pass for problems; on any, collect the first offending rows into a DataError.
-
-    ``file_scan`` (for a glob): a function returning the raw and typed scans with a ``_file``
-    column, so that each problem names its file and its row within that file.
-    """
-    checks = required_column_checks(typed.collect_schema()["customer_id"] == pl.String)
-    if "quantity" in typed.collect_schema():
-        raw_quantity = pl.col("raw_quantity")
-        # a quantity written but not read (a missing marker is a missing quantity, not a bad one)
-        written = raw_quantity.is_not_null()
-        if raw.collect_schema()["quantity"] == pl.String:
-            written = ~missing_expr(raw_quantity, na_values)
-        checks[("quantity", "non-numeric, negative or non-finite quantity")] = (
-            written & pl.col("quantity").is_null()
-        ) | (pl.col("quantity") < 0) | pl.col("quantity").is_nan() | pl.col("quantity").is_infinite()
-    joined = pl.concat([typed, raw.select(pl.all().name.prefix("raw_"))], how="horizontal").with_row_index("row", offset=first_row)
-    # One pass: the problem counts and the number of rows together.
-    counted = joined if "quantity" in typed.collect_schema() else typed  # the quantity check needs the raw value
-    counts = counted.select(pl.len().alias("n"), *[expr.sum().alias(f"{i}") for i, expr in enumerate(checks.values())])
-    counts = counts.collect(engine="streaming")
-    n_rows = counts.item(0, "n")
-    counts = counts.drop("n")
-    if n_rows == 0:
-        raise DataError(source, [Problem("no rows")])
-    total = int(sum(counts.row(0)))
-    if total == 0:
-        return
-    offsets = None
-    if file_scan is not None:
-        raw_f, typed_f = file_scan()
-        joined = pl.concat([typed_f, raw_f.select(pl.all().name.prefix("raw_"))], how="horizontal").with_row_index("row")
-        # The first global row of each file (files are read in order): row within the file = row − offset.
-        offsets = dict(joined.group_by("_file").agg(pl.col("row").min()).collect(engine="streaming").iter_rows())
-    problems = []
-    for (i, ((column, message), expr)) in enumerate(checks.items()):
-        if counts.item(0, i):
-            if offsets is None:
-                bad = joined.filter(expr).select("row", pl.lit(None).alias("_file"), f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
-            else:
-                bad = joined.filter(expr).select("row", "_file", f"raw_{column}").head(MAX_PROBLEMS_SHOWN).collect()
-            for r, f, v in bad.iter_rows():
-                row = r if offsets is None else _FileRow(r - offsets[f] + first_row, f)
-                shown = _shown(message, v)  # a missing id shows what was written: ('NA'), (''), (None)
-                problems.append(Problem(shown.message, row=row, column=column, value=shown.value))
-    problems.sort(key=_problem_order)
-    raise DataError(source, problems, n_problems=total)
-
-
-class _FileRow(str):
-    """A row of one file of a glob, shown as "2 of data/p2.csv"; sorts by file, then row."""
-
-    def __new__(cls, row: int, file: str) -> "_FileRow":
-        obj = super().__new__(cls, f"{row} of {file}")
-        obj.file, obj.number = file, int(row)
-        return obj
-
-
-def _problem_order(p: Problem) -> tuple:
-    return (p.row.file, p.row.number) if isinstance(p.row, _FileRow) else ("", p.row)
