@@ -135,3 +135,13 @@ def test_loyalty_plan_uses_what_the_data_hold_and_leaves_out_the_rest(cdnow):
     assert profile_customers.between(expected.min(), expected.max()).all() and profile_customers.max() > 0
     with pytest.raises(DataError, match="column 'wallet': missing value"):
         audit.loyalty_plan(tx, summary, values, budget=2000.0, lapse_after=26, wallet=wallet.iloc[:-5])
+
+
+def test_lens_data_origin_names_each_lens_synthetic_or_company():
+    """Every lens with a face of CRM has a kind of data; hand-worked: only the synthetic sources are marked so."""
+    assert set(audit.LENS_SOURCE) == set(audit.LENS_FACE)
+    card = pd.DataFrame({"lens": ["loyalty plan", "business network", "key accounts"]})
+    origin = audit.lens_data_origin(card, {"transactions": "tx.csv", "network": "synthetic", "accounts": "acc.csv"})
+    assert origin.tolist() == ["company", "synthetic", "company"]
+    with pytest.raises(ValueError, match="my lens"):
+        audit.lens_data_origin(pd.DataFrame({"lens": ["my lens"]}), {})

@@ -40,7 +40,7 @@ from crmlab.strategy import (
     spending_growth,
     touchpoint_value_gaps,
 )
-from crmlab.strategy.simulate import ATTRIBUTES
+from crmlab.strategy.loyalty_world import ATTRIBUTES
 
 
 @pytest.fixture(scope="module")
