@@ -39,10 +39,12 @@ __all__ = [
     "BORDERLINE_SELECTION",
     "FACES",
     "INDICATOR_KINDS",
+    "KEY_ACCOUNT_CRITERIA",
     "LENS_SOURCE",
     "PHASE_DEFINITIONS",
     "LENS_FACE",
     "ROBUST_SELECTION",
+    "account_indicators",
     "audit_scorecard",
     "complete_periods",
     "customer_base_indicators",
@@ -591,6 +593,62 @@ def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame, *, loc
         ("hidden global accounts", value["hidden_global"].sum(),
          f"in the firm's top {local_top} accounts by revenue over all units but in no unit's top {local_top}", "integer"),
     ])
+
+
+#: The key-account criteria and weights of the audit, used where the account table has them.
+KEY_ACCOUNT_CRITERIA = {"clv": 0.4, "growth": 0.2, "strategic_fit": 0.2, "share_of_wallet": 0.2}
+
+
+def account_indicators(
+    accounts: pd.DataFrame,
+    unit_terms: pd.DataFrame | None = None,
+    ties: pd.DataFrame | None = None,
+    *,
+    n_key: int = 15,
+    dependence_threshold: float = 0.02,
+    local_top: int = 10,
+    n_draws: int = 200,
+    rng: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The account lenses of the audit from checked account tables: (indicator rows, portfolio matrix).
+
+    Runs the portfolio and key-account steps of :mod:`crmlab.strategy` and
+    stacks their indicators: the portfolio matrix (Fiocca 1982), revenue
+    concentration (HHI) and dependence (:func:`portfolio_indicators`, with the
+    interdependence of accounts sharing suppliers when ``ties`` are given);
+    the key accounts, ``n_key`` or all, selected on the
+    :data:`KEY_ACCOUNT_CRITERIA` the table has (revenue alone when it has
+    none) with their robustness over ``n_draws`` random weightings
+    (:func:`key_account_indicators`); and, when ``unit_terms`` are given,
+    global account coordination and hidden global accounts
+    (:func:`global_account_indicators`, Birkinshaw, Toulan & Arnold 2001).
+
+    >>> from crmlab.strategy import simulate_accounts
+    >>> world = simulate_accounts(60, rng=1)
+    >>> card, portfolio = account_indicators(world.accounts, world.unit_terms, world.ties, n_key=5, rng=1)
+    >>> card["lens"].unique().tolist(), len(portfolio)
+    (['account portfolio', 'key accounts', 'global accounts'], 60)
+    """
+    from crmlab.strategy import (
+        concentration, dependence_risk, gam_consistency, global_account_value, portfolio_matrix,
+        relationship_interdependencies, select_key_accounts, selection_sensitivity,
+    )
+
+    portfolio = portfolio_matrix(accounts)
+    criteria = {c: w for c, w in KEY_ACCOUNT_CRITERIA.items() if c in accounts} or {"revenue": 1.0}
+    n = min(n_key, len(accounts))
+    key = select_key_accounts(accounts, criteria, n=n)
+    _, frequency = selection_sensitivity(accounts, criteria, n=n, n_draws=n_draws, rng=rng)
+    pairs = relationship_interdependencies(ties, accounts) if ties is not None else None
+    blocks = [portfolio_indicators(portfolio, concentration(accounts["revenue"]),
+                                   dependence_risk(accounts, threshold=dependence_threshold), pairs,
+                                   threshold=dependence_threshold),
+              key_account_indicators(key, frequency, accounts)]
+    if unit_terms is not None:
+        _, gam = gam_consistency(unit_terms)
+        blocks.append(global_account_indicators(gam, global_account_value(unit_terms, local_top=local_top, accounts=accounts),
+                                                local_top=local_top))
+    return pd.concat(blocks, ignore_index=True), portfolio
 
 
 def audit_scorecard(*blocks: pd.DataFrame, faces: Mapping[str, str] | None = None) -> pd.DataFrame:
