@@ -49,8 +49,10 @@ from crmlab.strategy.key_accounts import (
 )
 from crmlab.strategy.loyalty import (
     LoyaltyPlan,
+    LoyaltyTargets,
     cross_buying_index,
     loyalty_plan,
+    loyalty_targets,
     loyalty_segments,
     most_loyal_customers,
     relationship_depth,
@@ -86,6 +88,7 @@ __all__ = [
     "BudgetAllocation",
     "InfeasibleBudgetError",
     "LoyaltyPlan",
+    "LoyaltyTargets",
     "LoyaltyWorld",
     "SimulatedAccounts",
     "WinBackModel",
@@ -108,6 +111,7 @@ __all__ = [
     "loyalty_plan",
     "loyalty_response_curves",
     "loyalty_segments",
+    "loyalty_targets",
     "marginal_response",
     "most_loyal_customers",
     "portfolio_matrix",

@@ -16,6 +16,8 @@ deep and growing is each relationship?
 - :func:`spending_growth` — the trend of the spending level per period (up-selling target).
 - :func:`loyalty_segments` — target segments from the loyalty score and the lapsed status;
   :func:`segment_profile` — their size, value and relationship metrics, the input of the budget plan.
+- :func:`loyalty_targets` — the loyalty view of a base whose wallets and categories are known: the
+  ranking, the lapsed customers, the segments and every customer's breadth, depth and growth.
 - :func:`loyalty_plan` — the whole workflow on a transaction log: ranking, segments and the optimal
   budget split, with the actions the data cannot support left out (:class:`LoyaltyPlan`).
 """
@@ -34,9 +36,11 @@ from crmlab.strategy._checks import check_columns, check_flags, check_numeric
 
 __all__ = [
     "LoyaltyPlan",
+    "LoyaltyTargets",
     "cross_buying_index",
     "loyalty_plan",
     "loyalty_segments",
+    "loyalty_targets",
     "most_loyal_customers",
     "relationship_depth",
     "segment_profile",
@@ -307,6 +311,72 @@ def segment_profile(segments: pd.Series, customers: pd.DataFrame, *, win_back_pr
     out = out.loc[order + [k for k in out.index if k not in order and k != "lapsed"] + (["lapsed"] if out["lapsed"].any() else [])]
     out.index.name = "segment"
     return out
+
+
+@dataclass
+class LoyaltyTargets:
+    """The loyalty view of a customer base (:func:`loyalty_targets`).
+
+    ``loyal`` (the ranking of :func:`most_loyal_customers`), ``lapsed`` (the
+    lapsed customers' table of :func:`~crmlab.strategy.lapsed_customers`),
+    ``is_lapsed`` (a flag per customer of the summary), ``segments`` (of
+    :func:`loyalty_segments`) and ``customers`` (the value table with
+    ``share_of_wallet``, ``cross_buying_index``, ``purchases_per_month`` and
+    ``growth_rate``, the input of :func:`segment_profile`).
+    """
+
+    loyal: pd.DataFrame
+    lapsed: pd.DataFrame
+    is_lapsed: pd.Series
+    segments: pd.Series
+    customers: pd.DataFrame
+
+
+def loyalty_targets(
+    transactions: pd.DataFrame,
+    summary: pd.DataFrame,
+    values: pd.DataFrame,
+    wallet: pd.Series,
+    *,
+    lapse_after: float,
+    observation_end: Any = None,
+    growth_freq: str = "Q",
+) -> LoyaltyTargets:
+    """Who the most loyal customers are, who has lapsed, and how broad, deep and growing each relationship is.
+
+    The steps of this module on a base whose wallets and product categories
+    are known: share of wallet (Du, Kamakura & Mela 2007), the ranking by CLV
+    × P(alive) × share of wallet (after Reinartz & Kumar 2002), the lapsed
+    customers (T − t_x ≥ ``lapse_after``, in the summary's time unit), the
+    target segments, and per customer the cross-buying index (Kumar, George
+    & Pancras 2008), purchases per month (Bolton, Lemon & Verhoef 2004) and
+    spending growth per ``growth_freq`` period. ``values`` is
+    :func:`crmlab.clv.customer_value_table` of ``summary``; ``wallet`` each
+    customer's category spend. :func:`loyalty_plan` is the variant for a
+    transaction log without wallets or categories.
+
+    >>> from crmlab.clv import BetaGeo, GammaGamma, customer_value_table
+    >>> from crmlab.customers import transaction_summary
+    >>> from crmlab.strategy import simulate_loyalty_world
+    >>> world = simulate_loyalty_world(300, rng=1)
+    >>> summary = transaction_summary(world.transactions, observation_end=world.end, freq="D", time_unit="W")
+    >>> values = customer_value_table(summary, BetaGeo().fit(summary), GammaGamma().fit(summary), discount_rate=0.01, horizon=24)
+    >>> targets = loyalty_targets(world.transactions, summary, values, world.wallet, lapse_after=26, observation_end=world.end)
+    >>> sorted(targets.segments.unique()), len(targets.customers) == len(summary)
+    (['core', 'growth', 'lapsed', 'maintain'], True)
+    """
+    from crmlab.strategy import lapsed_customers
+
+    sow = share_of_wallet(summary["total_spend"], wallet)
+    cross = cross_buying_index(transactions)
+    depth = relationship_depth(transactions, observation_end=observation_end)
+    growth = spending_growth(transactions, freq=growth_freq, observation_end=observation_end)
+    loyal = most_loyal_customers(values, share_of_wallet=sow)
+    lapsed = lapsed_customers(summary, lapse_after=lapse_after)  # T − recency ≥ lapse_after, with time_since_last
+    is_lapsed = pd.Series(summary.index.isin(lapsed.index), index=summary.index, name="lapsed")
+    segments = loyalty_segments(loyal, lapsed=is_lapsed)
+    customers = values.join([sow, cross[["cross_buying_index"]], depth[["purchases_per_month"]], growth[["growth_rate"]]])
+    return LoyaltyTargets(loyal, lapsed, is_lapsed, segments, customers)
 
 
 @dataclass
