@@ -179,3 +179,17 @@ def test_wallets_file_none_and_bad_row(tmp_path):
         load_wallets(path)
     path.write_text("customer_id,wallet\nA,100\nB,40\n")
     assert load_wallets(path).to_dict() == {"A": 100.0, "B": 40.0}
+
+
+def test_every_loader_names_the_world_it_draws():
+    """LOADER_WORLDS (used for the pages' citations) lists every loader with a synthetic world, by a real simulator."""
+    import crmlab.data.loaders as loaders
+    from crmlab import strategy
+    from crmlab.data import simulate
+    from crmlab.theories import guanxi, imp, lifecycle, nordic, referral, trust_commitment
+
+    with_world = {name for name in loaders.__all__ if name.startswith("load_") and name != "load_wallets"}
+    assert set(loaders.LOADER_WORLDS) == with_world | {"load_transactions"}
+    modules = (simulate, strategy, guanxi, imp, lifecycle, nordic, referral, trust_commitment)
+    for world in set(loaders.LOADER_WORLDS.values()):
+        assert any(hasattr(m, world) for m in modules), world

@@ -30,6 +30,7 @@ import pandas as pd
 from crmlab.data.sources import load_transactions
 
 __all__ = [
+    "LOADER_WORLDS",
     "SYNTHETIC",
     "Loaded",
     "is_synthetic",
@@ -51,6 +52,22 @@ __all__ = [
 SYNTHETIC = "synthetic"
 
 Source = str | os.PathLike[str] | pd.DataFrame
+
+#: The simulator each loader draws its world with when the source is ``"synthetic"`` (for the
+#: citations of a page's synthetic data).
+LOADER_WORLDS = {
+    "load_transactions": "simulate_transactions",
+    "load_customer_base": "simulate_transactions",
+    "load_relationship_histories": "simulate_relationships",
+    "load_network": "simulate_b2b_network",
+    "load_interactions": "simulate_interactions",
+    "load_survey": "simulate_kmv_survey",
+    "load_referrals": "simulate_referral_world",
+    "load_adoptions": "simulate_referral_world",
+    "load_service_quality": "simulate_service_quality",
+    "load_favour_ledger": "simulate_favour_ledger",
+    "load_accounts": "simulate_accounts",
+}
 
 
 class Loaded(NamedTuple):
