@@ -26,28 +26,32 @@ rows of (``lens``, ``indicator``, ``value``, ``definition``);
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from crmlab.data.errors import DataError, Problem
+from crmlab.strategy.loyalty import LoyaltyPlan, loyalty_plan  # the strategy workflow the audit's loyalty lens runs
 
 __all__ = [
     "ALIVE_BANDS",
     "BORDERLINE_SELECTION",
     "FACES",
     "INDICATOR_KINDS",
+    "KEY_ACCOUNT_CRITERIA",
+    "LENS_SOURCE",
     "PHASE_DEFINITIONS",
     "LENS_FACE",
     "ROBUST_SELECTION",
+    "account_indicators",
     "audit_scorecard",
     "complete_periods",
     "customer_base_indicators",
     "global_account_indicators",
     "key_account_indicators",
     "kmv_indicators",
+    "lens_data_origin",
     "lifecycle_indicators",
     "LoyaltyPlan",
     "loyalty_indicators",
@@ -454,90 +458,6 @@ def loyalty_indicators(plan: Any, loyal: pd.DataFrame, *, top: float = 0.2) -> p
     ])
 
 
-@dataclass
-class LoyaltyPlan:
-    """The loyalty plan a transaction log supports: the ranking, the segments' profile, the optimal
-    budget split, and the actions left out with the reason (the data they would need)."""
-
-    loyal: pd.DataFrame
-    profile: pd.DataFrame
-    plan: Any
-    left_out: dict[str, str] = field(default_factory=dict)
-
-
-def loyalty_plan(
-    transactions: pd.DataFrame,
-    summary: pd.DataFrame,
-    values: pd.DataFrame,
-    *,
-    budget: float,
-    lapse_after: float,
-    wallet: pd.Series | None = None,
-) -> LoyaltyPlan:
-    """The loyalty plan from a transaction log: target customers, segments and the budget split.
-
-    The steps of :mod:`crmlab.strategy` on what a transaction log holds:
-    :func:`~crmlab.strategy.most_loyal_customers` ranks by CLV × P(alive) ×
-    share of wallet, :func:`~crmlab.strategy.loyalty_segments` cuts the active
-    base into core, growth and maintain with the lapsed customers
-    (:func:`~crmlab.strategy.lapsed_customers`: T − t_x ≥ ``lapse_after``) set
-    apart, and :func:`~crmlab.strategy.allocate_budget` splits ``budget`` over
-    the segments × actions of :func:`~crmlab.strategy.loyalty_response_curves`.
-    An action whose data are missing is left out, not guessed:
-
-    - share of wallet needs ``wallet`` (each customer's category spend, every
-      customer of the summary): without it, the ranking's loyalty value is
-      CLV × P(alive), up-selling is left out, and the share of wallet of the
-      returned ranking and profile is missing (NaN), not a made-up 100%;
-    - cross-buying needs a ``category`` column: without it, cross-selling is left
-      out and the profile's cross-buying index is missing;
-    - win-back needs the outcomes of past win-back offers
-      (:class:`~crmlab.strategy.WinBackModel`), which a transaction log does not hold.
-
-    >>> from crmlab.clv import BetaGeo, GammaGamma, customer_value_table
-    >>> from crmlab.customers import transaction_summary
-    >>> from crmlab.data import load_cdnow
-    >>> tx = load_cdnow()
-    >>> summary = transaction_summary(tx, observation_end="1998-06-30", freq="D", time_unit="W")
-    >>> values = customer_value_table(summary, BetaGeo().fit(summary), GammaGamma().fit(summary), discount_rate=0.01, horizon=24)
-    >>> result = loyalty_plan(tx, summary, values, budget=1000.0, lapse_after=26)
-    >>> sorted(result.left_out), result.plan.total_spend <= 1000.0
-    (['cross_selling', 'up_selling', 'win_back'], True)
-    >>> result.profile[["share_of_wallet", "cross_buying_index"]].isna().all().tolist()
-    [True, True]
-    """
-    from crmlab.strategy import (
-        DEFAULT_ACTIONS, allocate_budget, cross_buying_index, lapsed_customers, loyalty_response_curves,
-        loyalty_segments, most_loyal_customers, segment_profile, share_of_wallet,
-    )
-
-    left_out = {"win_back": "needs the outcomes of past win-back offers"}
-    if wallet is None:
-        sow = pd.Series(1.0, index=summary.index, name="share_of_wallet")
-        left_out["up_selling"] = "needs each customer's wallet (category spend) for the share of wallet"
-    else:
-        sow = share_of_wallet(summary["total_spend"], wallet.reindex(summary.index))
-    if "category" in transactions.columns:
-        cross = cross_buying_index(transactions)["cross_buying_index"].reindex(summary.index)
-    else:
-        cross = pd.Series(0.0, index=summary.index)
-        left_out["cross_selling"] = "needs a product category per purchase"
-    loyal = most_loyal_customers(values, share_of_wallet=sow)
-    lapsed = pd.Series(summary.index.isin(lapsed_customers(summary, lapse_after=lapse_after).index), index=summary.index)
-    segments = loyalty_segments(loyal, lapsed=lapsed)
-    profile = segment_profile(segments, values.assign(share_of_wallet=sow, cross_buying_index=cross))
-    actions = DEFAULT_ACTIONS[~DEFAULT_ACTIONS["action"].isin(list(left_out))]
-    # Without win-back data the lapsed segment has no action: the plan covers the active segments.
-    active = profile[~profile["lapsed"].astype("boolean").fillna(False).astype(bool)] if "lapsed" in profile else profile
-    plan = allocate_budget(loyalty_response_curves(active, actions), budget)
-    # The stand-ins above only feed the actions left out; what was not measured is shown as missing.
-    unknown = [c for c, a in (("share_of_wallet", "up_selling"), ("cross_buying_index", "cross_selling")) if a in left_out]
-    profile = profile.assign(**{c: np.nan for c in unknown})
-    if "share_of_wallet" in unknown:
-        loyal = loyal.assign(share_of_wallet=np.nan)
-    return LoyaltyPlan(loyal, profile, plan, left_out)
-
-
 def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None) -> pd.DataFrame:
     """Headlines of the business network (the IMP view): size, density, communities, brokers, and the focal firm.
 
@@ -675,6 +595,62 @@ def global_account_indicators(summary: pd.DataFrame, value: pd.DataFrame, *, loc
     ])
 
 
+#: The key-account criteria and weights of the audit, used where the account table has them.
+KEY_ACCOUNT_CRITERIA = {"clv": 0.4, "growth": 0.2, "strategic_fit": 0.2, "share_of_wallet": 0.2}
+
+
+def account_indicators(
+    accounts: pd.DataFrame,
+    unit_terms: pd.DataFrame | None = None,
+    ties: pd.DataFrame | None = None,
+    *,
+    n_key: int = 15,
+    dependence_threshold: float = 0.02,
+    local_top: int = 10,
+    n_draws: int = 200,
+    rng: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The account lenses of the audit from checked account tables: (indicator rows, portfolio matrix).
+
+    Runs the portfolio and key-account steps of :mod:`crmlab.strategy` and
+    stacks their indicators: the portfolio matrix (Fiocca 1982), revenue
+    concentration (HHI) and dependence (:func:`portfolio_indicators`, with the
+    interdependence of accounts sharing suppliers when ``ties`` are given);
+    the key accounts, ``n_key`` or all, selected on the
+    :data:`KEY_ACCOUNT_CRITERIA` the table has (revenue alone when it has
+    none) with their robustness over ``n_draws`` random weightings
+    (:func:`key_account_indicators`); and, when ``unit_terms`` are given,
+    global account coordination and hidden global accounts
+    (:func:`global_account_indicators`, Birkinshaw, Toulan & Arnold 2001).
+
+    >>> from crmlab.strategy import simulate_accounts
+    >>> world = simulate_accounts(60, rng=1)
+    >>> card, portfolio = account_indicators(world.accounts, world.unit_terms, world.ties, n_key=5, rng=1)
+    >>> card["lens"].unique().tolist(), len(portfolio)
+    (['account portfolio', 'key accounts', 'global accounts'], 60)
+    """
+    from crmlab.strategy import (
+        concentration, dependence_risk, gam_consistency, global_account_value, portfolio_matrix,
+        relationship_interdependencies, select_key_accounts, selection_sensitivity,
+    )
+
+    portfolio = portfolio_matrix(accounts)
+    criteria = {c: w for c, w in KEY_ACCOUNT_CRITERIA.items() if c in accounts} or {"revenue": 1.0}
+    n = min(n_key, len(accounts))
+    key = select_key_accounts(accounts, criteria, n=n)
+    _, frequency = selection_sensitivity(accounts, criteria, n=n, n_draws=n_draws, rng=rng)
+    pairs = relationship_interdependencies(ties, accounts) if ties is not None else None
+    blocks = [portfolio_indicators(portfolio, concentration(accounts["revenue"]),
+                                   dependence_risk(accounts, threshold=dependence_threshold), pairs,
+                                   threshold=dependence_threshold),
+              key_account_indicators(key, frequency, accounts)]
+    if unit_terms is not None:
+        _, gam = gam_consistency(unit_terms)
+        blocks.append(global_account_indicators(gam, global_account_value(unit_terms, local_top=local_top, accounts=accounts),
+                                                local_top=local_top))
+    return pd.concat(blocks, ignore_index=True), portfolio
+
+
 def audit_scorecard(*blocks: pd.DataFrame, faces: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Stack indicator blocks into one scorecard ordered by the four faces of CRM (:data:`FACES`).
 
@@ -702,3 +678,36 @@ def audit_scorecard(*blocks: pd.DataFrame, faces: Mapping[str, str] | None = Non
         raise ValueError(f"unknown face(s) {bad}; the faces are {list(FACES)}")
     card.insert(0, "face", pd.Categorical(card["lens"].map(mapping), categories=list(FACES), ordered=True))
     return card.sort_values("face", kind="stable").reset_index(drop=True)
+
+
+#: The kind of data each lens of the audit runs on (the audit's source parameters).
+LENS_SOURCE = {
+    "customer base": "transactions", "customer value": "transactions", "relationship phases": "transactions",
+    "loyalty plan": "transactions", "Nordic triplet": "interactions", "trust and commitment": "survey",
+    "business network": "network", "account portfolio": "accounts", "key accounts": "accounts",
+    "global accounts": "accounts",
+}
+
+
+def lens_data_origin(card: pd.DataFrame, sources: Mapping[str, Any], *, lens_source: Mapping[str, str] | None = None) -> pd.Series:
+    """Whether each row of a scorecard ran on the company's own data or on a synthetic companion.
+
+    An audit reads what the company has and fills the gaps with the lab's
+    seeded synthetic worlds; a reader must see which indicator rests on which
+    (Buttle 2009: an audit is only as good as the data behind each lens).
+    ``sources`` maps each kind of data (:data:`LENS_SOURCE`'s values:
+    transactions, interactions, survey, network, accounts) to its source
+    parameter; a lens whose source is ``"synthetic"`` is ``"synthetic"``,
+    any other ``"company"``. ``lens_source`` adds lenses of your own.
+
+    >>> card = pd.DataFrame({"lens": ["customer value", "Nordic triplet"]})
+    >>> lens_data_origin(card, {"transactions": "cdnow", "interactions": "synthetic"}).tolist()
+    ['company', 'synthetic']
+    """
+    from crmlab.data.loaders import is_synthetic
+
+    kind = {**LENS_SOURCE, **(lens_source or {})}
+    unknown = sorted(set(card["lens"]) - set(kind))
+    if unknown:
+        raise ValueError(f"lens(es) {unknown} have no kind of data; pass lens_source={{lens: kind}}")
+    return card["lens"].map(lambda lens: "synthetic" if is_synthetic(sources[kind[lens]]) else "company").rename("data")

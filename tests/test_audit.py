@@ -135,3 +135,39 @@ def test_loyalty_plan_uses_what_the_data_hold_and_leaves_out_the_rest(cdnow):
     assert profile_customers.between(expected.min(), expected.max()).all() and profile_customers.max() > 0
     with pytest.raises(DataError, match="column 'wallet': missing value"):
         audit.loyalty_plan(tx, summary, values, budget=2000.0, lapse_after=26, wallet=wallet.iloc[:-5])
+
+
+def test_lens_data_origin_names_each_lens_synthetic_or_company():
+    """Every lens with a face of CRM has a kind of data; hand-worked: only the synthetic sources are marked so."""
+    assert set(audit.LENS_SOURCE) == set(audit.LENS_FACE)
+    card = pd.DataFrame({"lens": ["loyalty plan", "business network", "key accounts"]})
+    origin = audit.lens_data_origin(card, {"transactions": "tx.csv", "network": "synthetic", "accounts": "acc.csv"})
+    assert origin.tolist() == ["company", "synthetic", "company"]
+    with pytest.raises(ValueError, match="my lens"):
+        audit.lens_data_origin(pd.DataFrame({"lens": ["my lens"]}), {})
+
+
+def test_account_indicators_are_the_strategy_steps_stacked():
+    """Second route: the portfolio, key-account and global-account steps of crmlab.strategy run one by one."""
+    from crmlab.strategy import (
+        gam_consistency, global_account_value, relationship_interdependencies, select_key_accounts, selection_sensitivity,
+    )
+
+    world = simulate_accounts(80, rng=3)
+    acc = world.accounts
+    card, portfolio = audit.account_indicators(acc, world.unit_terms, world.ties, n_key=10, dependence_threshold=0.03,
+                                               local_top=8, rng=3)
+    criteria = dict(audit.KEY_ACCOUNT_CRITERIA)
+    _, frequency = selection_sensitivity(acc, criteria, n=10, n_draws=200, rng=3)
+    _, gam = gam_consistency(world.unit_terms)
+    expected = pd.concat([
+        audit.portfolio_indicators(portfolio_matrix(acc), concentration(acc["revenue"]),
+                                   dependence_risk(acc, threshold=0.03), relationship_interdependencies(world.ties, acc),
+                                   threshold=0.03),
+        audit.key_account_indicators(select_key_accounts(acc, criteria, n=10), frequency, acc),
+        audit.global_account_indicators(gam, global_account_value(world.unit_terms, local_top=8, accounts=acc), local_top=8),
+    ], ignore_index=True)
+    pd.testing.assert_frame_equal(card, expected)
+    pd.testing.assert_frame_equal(portfolio, portfolio_matrix(acc))
+    without_terms, _ = audit.account_indicators(acc, n_key=500, rng=3)  # more key accounts asked than there are
+    assert set(without_terms["lens"]) == {"account portfolio", "key accounts"}

@@ -40,7 +40,7 @@ from crmlab.strategy import (
     spending_growth,
     touchpoint_value_gaps,
 )
-from crmlab.strategy.simulate import ATTRIBUTES
+from crmlab.strategy.loyalty_world import ATTRIBUTES
 
 
 @pytest.fixture(scope="module")
@@ -614,3 +614,29 @@ def test_loyalty_world_follows_its_documented_process(world):
         (wb["true_probability"] * (1 - wb["true_probability"])).sum()) / len(wb)
     spend = world.transactions.groupby("customer_id")["amount"].sum()
     assert (world.wallet.reindex(spend.index) >= spend).all()
+
+
+def test_loyalty_targets_are_the_loyalty_steps_in_turn():
+    """Second route: share of wallet, ranking, lapsed flags, segments and the joined metrics computed one by one."""
+    from crmlab.clv import BetaGeo, GammaGamma, customer_value_table
+    from crmlab.strategy import (
+        cross_buying_index, lapsed_customers, loyalty_segments, loyalty_targets, most_loyal_customers,
+        relationship_depth, share_of_wallet, simulate_loyalty_world, spending_growth,
+    )
+
+    small = simulate_loyalty_world(400, rng=11)
+    summary = transaction_summary(small.transactions, observation_end=small.end, freq="D", time_unit="W")
+    values = customer_value_table(summary, BetaGeo().fit(summary), GammaGamma().fit(summary), discount_rate=0.01, horizon=24)
+    targets = loyalty_targets(small.transactions, summary, values, small.wallet, lapse_after=20, observation_end=small.end)
+    sow = share_of_wallet(summary["total_spend"], small.wallet)
+    loyal = most_loyal_customers(values, share_of_wallet=sow)
+    lapsed = lapsed_customers(summary, lapse_after=20)
+    flags = summary.index.isin(lapsed.index)
+    pd.testing.assert_frame_equal(targets.loyal, loyal)
+    pd.testing.assert_frame_equal(targets.lapsed, lapsed)
+    assert targets.is_lapsed.tolist() == flags.tolist()
+    pd.testing.assert_series_equal(targets.segments, loyalty_segments(loyal, lapsed=pd.Series(flags, index=summary.index)))
+    expected = values.join([sow, cross_buying_index(small.transactions)[["cross_buying_index"]],
+                            relationship_depth(small.transactions, observation_end=small.end)[["purchases_per_month"]],
+                            spending_growth(small.transactions, freq="Q", observation_end=small.end)[["growth_rate"]]])
+    pd.testing.assert_frame_equal(targets.customers, expected)

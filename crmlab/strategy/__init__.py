@@ -7,10 +7,11 @@ Value and loyalty strategy
     - :mod:`~crmlab.strategy.value_with` — value *with* the customer: co-creation indicators and
       their association with CLV.
     - :mod:`~crmlab.strategy.loyalty` — most loyal customers (CLV × P(alive) × share of wallet),
-      cross-buying, relationship length/depth/breadth, spending growth, target segments.
+      cross-buying, relationship length/depth/breadth, spending growth, target segments, and the
+      loyalty plan a transaction log supports (:func:`loyalty_plan`).
     - :mod:`~crmlab.strategy.budget` — concave response curves, the budget split over segments ×
       actions (scipy.optimize), incremental CLV and ROI, proactive vs reactive retention, win-back.
-    - :mod:`~crmlab.strategy.simulate` — a synthetic loyalty world with its ground truth.
+    - :mod:`~crmlab.strategy.loyalty_world` — a synthetic loyalty world with its ground truth.
 
 Portfolio and key accounts
     - :mod:`~crmlab.strategy.portfolio` — the account portfolio (attractiveness × relationship
@@ -47,7 +48,11 @@ from crmlab.strategy.key_accounts import (
     selection_sensitivity,
 )
 from crmlab.strategy.loyalty import (
+    LoyaltyPlan,
+    LoyaltyTargets,
     cross_buying_index,
+    loyalty_plan,
+    loyalty_targets,
     loyalty_segments,
     most_loyal_customers,
     relationship_depth,
@@ -64,7 +69,7 @@ from crmlab.strategy.portfolio import (
     read_ties,
     relationship_interdependencies,
 )
-from crmlab.strategy.simulate import LoyaltyWorld, simulate_loyalty_world
+from crmlab.strategy.loyalty_world import LoyaltyWorld, simulate_loyalty_world
 from crmlab.strategy.value_for import (
     attributes_of,
     disconfirmation,
@@ -82,6 +87,8 @@ __all__ = [
     "RESPONSE_FORMS",
     "BudgetAllocation",
     "InfeasibleBudgetError",
+    "LoyaltyPlan",
+    "LoyaltyTargets",
     "LoyaltyWorld",
     "SimulatedAccounts",
     "WinBackModel",
@@ -101,8 +108,10 @@ __all__ = [
     "global_account_value",
     "incremental_clv_and_roi",
     "lapsed_customers",
+    "loyalty_plan",
     "loyalty_response_curves",
     "loyalty_segments",
+    "loyalty_targets",
     "marginal_response",
     "most_loyal_customers",
     "portfolio_matrix",

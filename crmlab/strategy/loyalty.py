@@ -16,10 +16,15 @@ deep and growing is each relationship?
 - :func:`spending_growth` — the trend of the spending level per period (up-selling target).
 - :func:`loyalty_segments` — target segments from the loyalty score and the lapsed status;
   :func:`segment_profile` — their size, value and relationship metrics, the input of the budget plan.
+- :func:`loyalty_targets` — the loyalty view of a base whose wallets and categories are known: the
+  ranking, the lapsed customers, the segments and every customer's breadth, depth and growth.
+- :func:`loyalty_plan` — the whole workflow on a transaction log: ranking, segments and the optimal
+  budget split, with the actions the data cannot support left out (:class:`LoyaltyPlan`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,8 +35,12 @@ from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import check_columns, check_flags, check_numeric
 
 __all__ = [
+    "LoyaltyPlan",
+    "LoyaltyTargets",
     "cross_buying_index",
+    "loyalty_plan",
     "loyalty_segments",
+    "loyalty_targets",
     "most_loyal_customers",
     "relationship_depth",
     "segment_profile",
@@ -302,3 +311,153 @@ def segment_profile(segments: pd.Series, customers: pd.DataFrame, *, win_back_pr
     out = out.loc[order + [k for k in out.index if k not in order and k != "lapsed"] + (["lapsed"] if out["lapsed"].any() else [])]
     out.index.name = "segment"
     return out
+
+
+@dataclass
+class LoyaltyTargets:
+    """The loyalty view of a customer base (:func:`loyalty_targets`).
+
+    ``loyal`` (the ranking of :func:`most_loyal_customers`), ``lapsed`` (the
+    lapsed customers' table of :func:`~crmlab.strategy.lapsed_customers`),
+    ``is_lapsed`` (a flag per customer of the summary), ``segments`` (of
+    :func:`loyalty_segments`) and ``customers`` (the value table with
+    ``share_of_wallet``, ``cross_buying_index``, ``purchases_per_month`` and
+    ``growth_rate``, the input of :func:`segment_profile`).
+    """
+
+    loyal: pd.DataFrame
+    lapsed: pd.DataFrame
+    is_lapsed: pd.Series
+    segments: pd.Series
+    customers: pd.DataFrame
+
+
+def loyalty_targets(
+    transactions: pd.DataFrame,
+    summary: pd.DataFrame,
+    values: pd.DataFrame,
+    wallet: pd.Series,
+    *,
+    lapse_after: float,
+    observation_end: Any = None,
+    growth_freq: str = "Q",
+) -> LoyaltyTargets:
+    """Who the most loyal customers are, who has lapsed, and how broad, deep and growing each relationship is.
+
+    The steps of this module on a base whose wallets and product categories
+    are known: share of wallet (Du, Kamakura & Mela 2007), the ranking by CLV
+    × P(alive) × share of wallet (after Reinartz & Kumar 2002), the lapsed
+    customers (T − t_x ≥ ``lapse_after``, in the summary's time unit), the
+    target segments, and per customer the cross-buying index (Kumar, George
+    & Pancras 2008), purchases per month (Bolton, Lemon & Verhoef 2004) and
+    spending growth per ``growth_freq`` period. ``values`` is
+    :func:`crmlab.clv.customer_value_table` of ``summary``; ``wallet`` each
+    customer's category spend. :func:`loyalty_plan` is the variant for a
+    transaction log without wallets or categories.
+
+    >>> from crmlab.clv import BetaGeo, GammaGamma, customer_value_table
+    >>> from crmlab.customers import transaction_summary
+    >>> from crmlab.strategy import simulate_loyalty_world
+    >>> world = simulate_loyalty_world(300, rng=1)
+    >>> summary = transaction_summary(world.transactions, observation_end=world.end, freq="D", time_unit="W")
+    >>> values = customer_value_table(summary, BetaGeo().fit(summary), GammaGamma().fit(summary), discount_rate=0.01, horizon=24)
+    >>> targets = loyalty_targets(world.transactions, summary, values, world.wallet, lapse_after=26, observation_end=world.end)
+    >>> sorted(targets.segments.unique()), len(targets.customers) == len(summary)
+    (['core', 'growth', 'lapsed', 'maintain'], True)
+    """
+    from crmlab.strategy import lapsed_customers
+
+    sow = share_of_wallet(summary["total_spend"], wallet)
+    cross = cross_buying_index(transactions)
+    depth = relationship_depth(transactions, observation_end=observation_end)
+    growth = spending_growth(transactions, freq=growth_freq, observation_end=observation_end)
+    loyal = most_loyal_customers(values, share_of_wallet=sow)
+    lapsed = lapsed_customers(summary, lapse_after=lapse_after)  # T − recency ≥ lapse_after, with time_since_last
+    is_lapsed = pd.Series(summary.index.isin(lapsed.index), index=summary.index, name="lapsed")
+    segments = loyalty_segments(loyal, lapsed=is_lapsed)
+    customers = values.join([sow, cross[["cross_buying_index"]], depth[["purchases_per_month"]], growth[["growth_rate"]]])
+    return LoyaltyTargets(loyal, lapsed, is_lapsed, segments, customers)
+
+
+@dataclass
+class LoyaltyPlan:
+    """The loyalty plan a transaction log supports: the ranking, the segments' profile, the optimal
+    budget split, and the actions left out with the reason (the data they would need)."""
+
+    loyal: pd.DataFrame
+    profile: pd.DataFrame
+    plan: Any
+    left_out: dict[str, str] = field(default_factory=dict)
+
+
+def loyalty_plan(
+    transactions: pd.DataFrame,
+    summary: pd.DataFrame,
+    values: pd.DataFrame,
+    *,
+    budget: float,
+    lapse_after: float,
+    wallet: pd.Series | None = None,
+) -> LoyaltyPlan:
+    """The loyalty plan from a transaction log: target customers, segments and the budget split.
+
+    The steps of :mod:`crmlab.strategy` on what a transaction log holds:
+    :func:`~crmlab.strategy.most_loyal_customers` ranks by CLV × P(alive) ×
+    share of wallet, :func:`~crmlab.strategy.loyalty_segments` cuts the active
+    base into core, growth and maintain with the lapsed customers
+    (:func:`~crmlab.strategy.lapsed_customers`: T − t_x ≥ ``lapse_after``) set
+    apart, and :func:`~crmlab.strategy.allocate_budget` splits ``budget`` over
+    the segments × actions of :func:`~crmlab.strategy.loyalty_response_curves`.
+    An action whose data are missing is left out, not guessed:
+
+    - share of wallet needs ``wallet`` (each customer's category spend, every
+      customer of the summary): without it, the ranking's loyalty value is
+      CLV × P(alive), up-selling is left out, and the share of wallet of the
+      returned ranking and profile is missing (NaN), not a made-up 100%;
+    - cross-buying needs a ``category`` column: without it, cross-selling is left
+      out and the profile's cross-buying index is missing;
+    - win-back needs the outcomes of past win-back offers
+      (:class:`~crmlab.strategy.WinBackModel`), which a transaction log does not hold.
+
+    >>> from crmlab.clv import BetaGeo, GammaGamma, customer_value_table
+    >>> from crmlab.customers import transaction_summary
+    >>> from crmlab.data import load_cdnow
+    >>> tx = load_cdnow()
+    >>> summary = transaction_summary(tx, observation_end="1998-06-30", freq="D", time_unit="W")
+    >>> values = customer_value_table(summary, BetaGeo().fit(summary), GammaGamma().fit(summary), discount_rate=0.01, horizon=24)
+    >>> result = loyalty_plan(tx, summary, values, budget=1000.0, lapse_after=26)
+    >>> sorted(result.left_out), result.plan.total_spend <= 1000.0
+    (['cross_selling', 'up_selling', 'win_back'], True)
+    >>> result.profile[["share_of_wallet", "cross_buying_index"]].isna().all().tolist()
+    [True, True]
+    """
+    from crmlab.strategy import (
+        DEFAULT_ACTIONS, allocate_budget, cross_buying_index, lapsed_customers, loyalty_response_curves,
+        loyalty_segments, most_loyal_customers, segment_profile, share_of_wallet,
+    )
+
+    left_out = {"win_back": "needs the outcomes of past win-back offers"}
+    if wallet is None:
+        sow = pd.Series(1.0, index=summary.index, name="share_of_wallet")
+        left_out["up_selling"] = "needs each customer's wallet (category spend) for the share of wallet"
+    else:
+        sow = share_of_wallet(summary["total_spend"], wallet.reindex(summary.index))
+    if "category" in transactions.columns:
+        cross = cross_buying_index(transactions)["cross_buying_index"].reindex(summary.index)
+    else:
+        cross = pd.Series(0.0, index=summary.index)
+        left_out["cross_selling"] = "needs a product category per purchase"
+    loyal = most_loyal_customers(values, share_of_wallet=sow)
+    lapsed = pd.Series(summary.index.isin(lapsed_customers(summary, lapse_after=lapse_after).index), index=summary.index)
+    segments = loyalty_segments(loyal, lapsed=lapsed)
+    profile = segment_profile(segments, values.assign(share_of_wallet=sow, cross_buying_index=cross))
+    actions = DEFAULT_ACTIONS[~DEFAULT_ACTIONS["action"].isin(list(left_out))]
+    # Without win-back data the lapsed segment has no action: the plan covers the active segments.
+    active = profile[~profile["lapsed"].astype("boolean").fillna(False).astype(bool)] if "lapsed" in profile else profile
+    plan = allocate_budget(loyalty_response_curves(active, actions), budget)
+    # The stand-ins above only feed the actions left out; what was not measured is shown as missing.
+    unknown = [c for c, a in (("share_of_wallet", "up_selling"), ("cross_buying_index", "cross_selling")) if a in left_out]
+    profile = profile.assign(**{c: np.nan for c in unknown})
+    if "share_of_wallet" in unknown:
+        loyal = loyal.assign(share_of_wallet=np.nan)
+    return LoyaltyPlan(loyal, profile, plan, left_out)

@@ -21,7 +21,8 @@ is connected to others.
 - Connected relationships (Anderson, Håkansson & Johanson 1994):
   :func:`relationship_change_impact`, :func:`supplier_switch`,
   :func:`switch_parties`, :func:`impact_by_distance`.
-- Ground truth: :func:`simulate_b2b_network` (planted communities and brokers),
+- Ground truth: :func:`simulate_b2b_network` (planted communities and brokers;
+  :func:`network_tables` gives its four tables as the folder reader does),
   :func:`community_recovery` and :func:`broker_recovery` (found beside planted).
 """
 
@@ -60,7 +61,7 @@ from crmlab.theories.imp.position import (
     position_table,
     structural_holes,
 )
-from crmlab.theories.imp.simulate import SimulatedB2BNetwork, simulate_b2b_network
+from crmlab.theories.imp.simulate import SimulatedB2BNetwork, network_tables, simulate_b2b_network
 from crmlab.theories.imp.strength import (
     STRENGTH_COMPONENTS,
     asymmetry_distribution,
@@ -100,6 +101,7 @@ __all__ = [
     "layer_view",
     "network_communities",
     "network_horizon",
+    "network_tables",
     "position_table",
     "read_activity_links",
     "read_actors",

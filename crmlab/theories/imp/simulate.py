@@ -30,7 +30,7 @@ import pandas as pd
 
 from crmlab.stats.generators import as_generator
 
-__all__ = ["SimulatedB2BNetwork", "simulate_b2b_network"]
+__all__ = ["SimulatedB2BNetwork", "network_tables", "simulate_b2b_network"]
 
 TYPES = ("supplier", "distributor", "customer")
 _TYPE_SHARES = (0.3, 0.2, 0.5)
@@ -162,3 +162,20 @@ def simulate_b2b_network(
         brokers=brokers,
         relationships=relationships.sort_values(["actor_a", "actor_b"], ignore_index=True),
     )
+
+
+def network_tables(world: SimulatedB2BNetwork) -> dict[str, pd.DataFrame]:
+    """The four tables of a network study from a simulated world, as :func:`~crmlab.theories.imp.read_network_tables` gives them.
+
+    The ARA model's data (Håkansson & Snehota 1995): ``actors``,
+    ``episodes``, ``resource_ties`` and ``activity_links``, keyed as the
+    folder reader keys a study's files, so a synthetic world and a user's
+    folder reach :func:`~crmlab.theories.imp.build_network` the same way.
+    The ground truth (planted communities and brokers) stays on ``world``.
+
+    >>> tables = network_tables(simulate_b2b_network(2, 6, 1, rng=1))
+    >>> list(tables), len(tables["actors"])
+    (['actors', 'episodes', 'resource_ties', 'activity_links'], 13)
+    """
+    return {"actors": world.actors, "episodes": world.episodes, "resource_ties": world.resource_ties,
+            "activity_links": world.activity_links}

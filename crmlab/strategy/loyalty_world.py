@@ -64,7 +64,7 @@ LOYALTY_PARAMS = {"r": 0.75, "alpha": 8.0, "a": 0.5, "b": 4.0, "p_spend": 6.25, 
 
 @dataclass(frozen=True)
 class LoyaltyWorld:
-    """The synthetic loyalty world: data tables and their ground truth (see :mod:`crmlab.strategy.simulate`)."""
+    """The synthetic loyalty world: data tables and their ground truth (see :mod:`crmlab.strategy.loyalty_world`)."""
 
     transactions: pd.DataFrame
     customers: pd.DataFrame
