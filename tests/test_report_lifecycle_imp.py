@@ -145,7 +145,7 @@ def test_hmm_summary_gives_the_geometric_stay_of_each_state():
             rows.append((f"c{c}", t, int(rng.poisson(3.0 if active and t < 6 else 0.1))))
     panel = pd.DataFrame(rows, columns=["customer_id", "t", "orders"])
     hmm = RelationshipHMM(2, rng=1).fit(panel)
-    summary = hmm.summary
+    summary = hmm.state_table
     stay = np.diag(hmm.transition_matrix_.to_numpy())
     np.testing.assert_allclose(summary["expected_stay"], 1 / (1 - stay))
     np.testing.assert_allclose(summary["purchases_per_period"], hmm.rates_)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from crmlab.clv.fitting import NotFittedError
 from crmlab.data.errors import DataError, Problem
 from crmlab.strategy._checks import check_columns, check_numeric
 
@@ -61,8 +62,18 @@ class WinBackModel:
     ``reactivated ~ np.log1p(frequency) + time_since_last``) and, when a win-back offer was
     tested, the offer; Thomas, Blattberg & Fox (2004, "Recapturing lost customers", Journal of
     Marketing Research 41(1)) and Stauss & Friege (1999, "Regaining service customers", Journal of
-    Service Research 1(4)) model reacquisition this way. Fitted with statsmodels: ``results_``
-    (the Logit results, with ``.summary()``), ``params_``, ``summary`` (odds ratios with 95% CIs).
+    Service Research 1(4)) model reacquisition this way. Fitted by maximum likelihood with
+    statsmodels' formula API; ``fit()`` returns the model, ``params_`` holds the coefficients
+    β, :attr:`summary` the table of estimates (with odds ratios) and :meth:`print_summary`
+    prints it for readers.
+
+    References
+    ----------
+    Thomas, J. S., Blattberg, R. C. & Fox, E. J. (2004), "Recapturing lost customers",
+    Journal of Marketing Research 41(1), 31–45: the reacquisition probability of a lapsed
+    customer as a function of the past relationship and the offer.
+    Stauss, B. & Friege, C. (1999), "Regaining service customers", Journal of Service
+    Research 1(4), 347–361.
 
     >>> rng = np.random.default_rng(1)
     >>> lapsed = pd.DataFrame({"frequency": rng.poisson(3, 2000), "time_since_last": rng.uniform(26, 52, 2000)})
@@ -105,18 +116,55 @@ class WinBackModel:
         self._check_predictors(lapsed, self.predictors_, self._numeric)
         if y.nunique() < 2:
             raise ValueError(f"WinBackModel: {outcome!r} must contain both won-back (1) and lost (0) customers")
-        self.results_ = smf.logit(self.formula, data=lapsed.assign(**{outcome: y})).fit(disp=0)
-        self.params_ = self.results_.params
-        ci = self.results_.conf_int()
-        self.summary = pd.DataFrame({"coef": self.params_, "se": self.results_.bse, "p": self.results_.pvalues,
-                                     "odds_ratio": np.exp(self.params_), "or_ci_low": np.exp(ci[0]), "or_ci_high": np.exp(ci[1])})
+        self._results = smf.logit(self.formula, data=lapsed.assign(**{outcome: y})).fit(disp=0)
+        self.params_ = self._results.params.rename("coef").rename_axis("term")
+        self.standard_errors_ = self._results.bse.rename("se")
+        self.n_lapsed_ = int(len(y))
+        self.n_won_back_ = int(y.sum())
+        self.log_likelihood_ = float(self._results.llf)
+        self.pseudo_r_squared_ = float(self._results.prsquared)
+        self.converged_ = bool(self._results.mle_retvals["converged"])
         return self
+
+    def _check_fitted(self) -> pd.Series:
+        if not hasattr(self, "params_"):
+            raise NotFittedError("WinBackModel is not fitted yet: call fit() first")
+        return self.params_
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The coefficients, one row per term of the formula: ``coef`` (β, log-odds), ``se``, the Wald
+        p-value ``p``, the 95% Wald interval of β (``lower 95%``, ``upper 95%``) and the odds ratio
+        e^β with its interval (``odds_ratio``, ``or_ci_low``, ``or_ci_high``).
+
+        >>> rng = np.random.default_rng(2)
+        >>> lapsed = pd.DataFrame({"frequency": rng.poisson(3, 500), "time_since_last": rng.uniform(26, 52, 500)})
+        >>> lapsed["reactivated"] = (rng.random(500) < 0.3).astype(float)
+        >>> WinBackModel().fit(lapsed).summary.columns.tolist()
+        ['coef', 'se', 'p', 'lower 95%', 'upper 95%', 'odds_ratio', 'or_ci_low', 'or_ci_high']
+        """
+        params = self._check_fitted()
+        ci = self._results.conf_int()
+        return pd.DataFrame({"coef": params, "se": self.standard_errors_, "p": self._results.pvalues,
+                             "lower 95%": ci[0], "upper 95%": ci[1], "odds_ratio": np.exp(params),
+                             "or_ci_low": np.exp(ci[0]), "or_ci_high": np.exp(ci[1])}).rename_axis("term")
+
+    def print_summary(self, decimals: int = 4) -> None:
+        """Print the model, its data (lapsed and won-back customers), its fit and the coefficient table."""
+        self._check_fitted()
+        print("\n".join([
+            f"WinBackModel: logit of winning back a lapsed customer, {self.formula}",
+            f"lapsed customers = {self.n_lapsed_:,}, won back = {self.n_won_back_:,}",
+            f"log-likelihood = {self.log_likelihood_:.{decimals}f}, McFadden's pseudo R² = "
+            f"{self.pseudo_r_squared_:.{decimals}f}, converged: {self.converged_}",
+            "",
+            self.summary.round(decimals).to_string(),
+        ]))
 
     def predict(self, lapsed: pd.DataFrame) -> pd.Series:
         """P(win back) of each lapsed customer. A predictor column of the formula that ``lapsed``
         lacks, or a missing (or non-finite) predictor value, raises a DataError naming the column
         or the rows — not a patsy error, nor a silent NaN probability."""
-        if not hasattr(self, "results_"):
-            raise RuntimeError("fit the WinBackModel first")
+        self._check_fitted()
         self._check_predictors(lapsed, self.predictors_, self._numeric)
-        return pd.Series(np.asarray(self.results_.predict(lapsed)), index=lapsed.index, name="win_back_probability")
+        return pd.Series(np.asarray(self._results.predict(lapsed)), index=lapsed.index, name="win_back_probability")
