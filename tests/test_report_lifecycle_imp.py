@@ -134,7 +134,7 @@ def test_transitions_leave_out_phases_nobody_is_in():
     assert "awareness" in str(note) and "no contacts at all" in str(note)
 
 
-def test_hmm_summary_gives_the_geometric_stay_of_each_state():
+def test_hmm_state_table_gives_the_geometric_stay_of_each_state():
     """Closed form: a Markov chain stays in state k for 1 / (1 − a_kk) periods on average; the rates
     are the fitted ones, lowest first."""
     rng = np.random.default_rng(3)
