@@ -58,15 +58,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import os
-import platform
-import queue
 import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -75,13 +68,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-GOAL_SPEEDUP = 5.0  # CDNOW BG/NBD and Pareto/NBD: lifetimes' time / crmlab's
-GOAL_LARGE_SECONDS = 5.0  # BG/NBD on the synthetic base
-LL_TOLERANCE = 1e-3  # "equal" log-likelihoods: within this many log-likelihood units
-WARMUP_ROWS = 5_000
-#: Environment variables that set the thread count of the BLAS libraries NumPy/SciPy may load (--blas-threads).
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-GOAL_MODELS = ("BetaGeo", "ParetoNBD")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the scripts' shared modules, also when loaded by path
+from _clv_lifetimes import WARMUP_ROWS, LifetimesError, LifetimesWorker, lifetimes_total_ll  # noqa: E402
+from _clv_report import write_markdown  # noqa: E402
+from _common import add_common_arguments, load_average  # noqa: E402
+
 #: BG/NBD parameters of the synthetic base: the published CDNOW estimates (Fader, Hardie & Lee 2005).
 TRUTH = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
@@ -117,41 +108,6 @@ MODELS = {
         ("alpha", "beta", "gamma", "delta"), "donations", "rft_weights", "mean",
     ),
 }
-DATA_LABELS = {"cdnow": "cdnow", "cdnow_spend": "cdnow, x > 0", "donations": "donations"}
-
-# Runs in the lifetimes interpreter, driven line by line so that its fits can alternate with crmlab's:
-# argv = class, CSV path, inputs kind, seed, warm-up rows; stdin "fit" -> {"seconds", "cpu"}, anything else -> the result.
-LIFETIMES_WORKER = r"""
-import json, sys, time, warnings
-import numpy as np, pandas as pd, scipy, lifetimes
-warnings.simplefilter("ignore")
-cls_name, path, inputs, seed, warmup_rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-data = pd.read_csv(path)
-cls = getattr(lifetimes, cls_name)
-def fit(d):
-    np.random.seed(seed)
-    if inputs == "spend":
-        return cls().fit(d["frequency"], d["monetary_value"])
-    weights = d["weights"] if "weights" in d else None
-    return cls().fit(d["frequency"], d["recency"], d["T"], weights=weights)
-def send(obj):
-    print(json.dumps(obj), flush=True)
-fit(data.head(warmup_rows))
-send({"ready": True})
-model = None
-for line in sys.stdin:
-    if line.strip() != "fit":
-        break
-    start, cpu = time.perf_counter(), time.process_time()
-    model = fit(data)
-    send({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu})
-send({
-    "params": {k: float(v) for k, v in model.params_.items()}, "nll": float(model._negative_log_likelihood_),
-    "versions": f"lifetimes {lifetimes.__version__} (numpy {np.__version__}, scipy {scipy.__version__}, "
-                f"pandas {pd.__version__})",
-})
-"""
-
 
 # ---------------------------------------------------------------------------------------------
 # Data.
@@ -238,91 +194,6 @@ def crmlab_fit(cls: type, inputs: str, data: pd.DataFrame):
     weights = data["weights"] if inputs == "rft_weights" else None
     return cls().fit(data["frequency"], data["recency"], data["T"], weights=weights)
 
-
-class LifetimesError(RuntimeError):
-    """The lifetimes worker failed or ran out of time."""
-
-
-class LifetimesWorker:
-    """lifetimes fitting one data set in its own interpreter (``LIFETIMES_WORKER``), one fit per :meth:`fit`.
-
-    The data go through a temporary CSV file (floats round-trip exactly). The
-    worker makes its warm-up fit before it reports ready. ``timeout`` bounds
-    the worker's whole life (warm-up and all fits); on expiry it is killed.
-    """
-
-    def __init__(
-        self, python: str, cls_name: str, inputs: str, data: pd.DataFrame, seed: int, timeout: float,
-        blas_threads: int | None = None,
-    ) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="crmlab-clv-bench-")
-        path = Path(self._tmp.name) / "summary.csv"
-        data.to_csv(path, index=False)
-        self._deadline = time.monotonic() + timeout
-        self._timeout = timeout
-        env = dict(os.environ)
-        if blas_threads:
-            env.update({name: str(blas_threads) for name in BLAS_THREAD_VARIABLES})
-        self._proc = subprocess.Popen(
-            [python, "-c", LIFETIMES_WORKER, cls_name, str(path), inputs, str(seed), str(WARMUP_ROWS)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1, env=env,
-        )
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._stderr: list[str] = []
-        threading.Thread(target=self._pump, args=(self._proc.stdout, self._lines), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self._proc.stderr, self._stderr), daemon=True).start()
-        self._receive()  # {"ready": true} after the warm-up
-
-    @staticmethod
-    def _pump(stream, sink) -> None:
-        for line in stream:
-            sink.put(line) if isinstance(sink, queue.Queue) else sink.append(line)
-        if isinstance(sink, queue.Queue):
-            sink.put(None)
-
-    def _receive(self) -> dict:
-        while True:
-            try:
-                line = self._lines.get(timeout=max(self._deadline - time.monotonic(), 0.0))
-            except queue.Empty:
-                self.close()
-                raise LifetimesError(f"timed out after {self._timeout:g} s") from None
-            if line is None:
-                self._proc.wait()
-                err = "".join(self._stderr).strip().splitlines()
-                raise LifetimesError(f"failed: {err[-1] if err else f'exit code {self._proc.returncode}'}")
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # something lifetimes printed
-            if isinstance(message, dict):
-                return message
-
-    def _send(self, command: str) -> dict:
-        try:
-            self._proc.stdin.write(command + "\n")
-            self._proc.stdin.flush()
-        except BrokenPipeError:
-            pass  # the worker died; _receive reports its error
-        return self._receive()
-
-    def fit(self) -> tuple[float, float]:
-        """One timed fit: (wall-clock seconds, CPU seconds of the worker process)."""
-        reply = self._send("fit")
-        return float(reply["seconds"]), float(reply["cpu"])
-
-    def finish(self) -> dict:
-        result = self._send("done")
-        self.close()
-        return result
-
-    def close(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
-        self._tmp.cleanup()
-
-
 def measure(
     cls: type, inputs: str, data: pd.DataFrame, repeats: int, lifetimes: dict | None, lifetimes_data: pd.DataFrame | None = None,
 ) -> dict:
@@ -371,32 +242,11 @@ def measure(
     out["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     return out
 
-
-def lifetimes_total_ll(convention: str, nll: float, data: pd.DataFrame) -> float:
-    """lifetimes' ``_negative_log_likelihood_`` as the total log-likelihood in the data's time unit.
-
-    lifetimes 0.11.3 minimises, with its default penalizer of 0:
-    ``mean``: −Σ w ℓ / Σ w; ``total_scaled``: −Σ w ℓ' / mean(w) (Pareto/NBD);
-    ``mean_scaled``: −Σ w ℓ' / Σ w, where ℓ' is the likelihood on time divided
-    by max T. Rescaling time by c multiplies λ^x e^(−λT)-type likelihoods by
-    c^(−x), so ℓ = ℓ' + x ln c = ℓ' − x ln(max T).
-    """
-    w = data["weights"].to_numpy(float) if "weights" in data else np.ones(len(data))
-    if convention == "mean":
-        return -nll * w.sum()
-    shift = -(w @ data["frequency"].to_numpy(float)) * np.log(data["T"].max())
-    if convention == "mean_scaled":
-        return -nll * w.sum() + shift
-    if convention == "total_scaled":
-        return -nll * w.mean() + shift
-    raise ValueError(convention)
-
-
 def crmlab_ll_at(model, params: list[float]) -> float:
     """crmlab's total log-likelihood at ``params``, on the data the model was fitted to.
 
     Uses the fitted model's compressed data and weights (private attributes of
-    :class:`crmlab.clv.fitting.ParametricModel`); NaN if they are not there.
+    :class:`crmlab.stats.maximum_likelihood.ParametricModel`); NaN if they are not there.
     """
     try:
         return float(model._weights @ model._log_likelihood_rows(np.asarray(params, dtype=float), model._data))
@@ -519,221 +369,13 @@ def run_large(args: argparse.Namespace, notes: list[str]) -> dict | None:
     return large
 
 
-# ---------------------------------------------------------------------------------------------
-# The results file.
-# ---------------------------------------------------------------------------------------------
-
-
-def versions() -> str:
-    import scipy
-
-    try:
-        from importlib.metadata import version
-
-        crmlab_version = f"crmlab {version('crmlab')}, "
-    except Exception:  # noqa: BLE001 - not installed as a distribution
-        crmlab_version = ""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return (
-        f"{crmlab_version}Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"pandas {pd.__version__}; BLAS: {blas_info()}; {platform.machine()}, {os.cpu_count()} CPUs ({usable} usable), "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
-def blas_info() -> str:
-    """The BLAS libraries loaded in this process and their thread counts (threadpoolctl, when installed)."""
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "unknown (threadpoolctl not installed)"
-    importlib.import_module("scipy.optimize")  # loads SciPy's BLAS
-
-    found = [
-        f"{d['internal_api']} {d.get('version') or ''} ({d['num_threads']} thread{'s' if d['num_threads'] != 1 else ''})"
-        for d in threadpool_info()
-        if d["user_api"] == "blas"
-    ]
-    return ", ".join(found) or "none found"
-
-
-def load_average() -> str:
-    return ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
-
-
-def command_line(args: argparse.Namespace) -> str:
-    parts = ["benchmarks/clv_fit.py"]
-    if args.lifetimes_python:
-        parts.append("--lifetimes-python …")
-    parts += [f"--repeats {args.repeats}", f"--customers {args.customers}", f"--seed {args.seed}"]
-    if args.skip_large_lifetimes:
-        parts.append("--skip-large-lifetimes")
-    if args.blas_threads:
-        parts.append(f"--blas-threads {args.blas_threads}")
-    if list(args.models) != list(MODELS):
-        parts.append("--models " + " ".join(args.models))
-    return " ".join(parts)
-
-
-def params_text(params: dict | None, se: dict | None = None) -> str:
-    if not params:
-        return ""
-    return ", ".join(f"{k} {v:.4f}" + (f" ({se[k]:.4f})" if se else "") for k, v in params.items())
-
-
-def write_markdown(rows: list[dict], large: dict | None, notes: list[str], args: argparse.Namespace) -> None:
-    def num(v: float | None, fmt: str) -> str:
-        return "" if v is None or (isinstance(v, float) and np.isnan(v)) else format(v, fmt)
-
-    def seconds(median: float | None, minimum: float | None, digits: int) -> str:
-        return f"{median:.{digits}f} ({minimum:.{digits}f})"
-
-    lt_env = getattr(args, "lifetimes_versions", None)
-    lines = [
-        "# CLV model fitting benchmark",
-        "",
-        f"Generated by `{command_line(args)}` on {time.strftime('%Y-%m-%d')}.",
-        "",
-        f"Environment: {versions()}. lifetimes: {lt_env + ', in its own environment' if lt_env else 'not run'}. "
-        f"Load average (1, 5, 15 min) at the start: {args.load_start}; at the end: {load_average()}.",
-        "",
-        "Times: seconds of the `fit` call alone (input checks, compression, optimiser, standard errors), "
-        f"median (minimum) of {args.repeats} fits, each library in one process after one untimed warm-up fit "
-        "(imports, start-up and data loading excluded); the two libraries' fits alternate, so a busy spell of the "
-        "machine hits both. Wall-clock time is what the goals use. Beside it, the CPU time of the fitting process, "
-        "all its threads: both libraries' own code runs in one thread, so CPU time above wall-clock time is work "
-        "of BLAS threads (the multi-threaded OpenBLAS bundled with SciPy keeps a second thread spinning during SciPy's "
-        "L-BFGS-B, which crmlab uses and lifetimes does not; `--blas-threads 1` stops it), and wall-clock time "
-        "well above CPU time means the process waited for a core. `lifetimes ÷ crmlab`: ratio of the medians "
-        "(> 1: crmlab is faster); `crmlab optimiser`: how its L-BFGS-B got gradients and how many "
-        "log-likelihood evaluations it made.",
-        "",
-        "## Published data sets",
-        "",
-        "| model (crmlab class) | data | customers | distinct rows | crmlab optimiser | crmlab wall (s) | crmlab CPU (s) "
-        "| lifetimes wall (s) | lifetimes CPU (s) | lifetimes ÷ crmlab, wall | lifetimes ÷ crmlab, CPU |",
-        "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    goals = []
-    for r in rows:
-        spec, lt = r["spec"], r["lifetimes"]
-        ran = "median" in lt
-        lines.append(
-            f"| {r['name']} | {DATA_LABELS[spec.data]} | {r['customers']:,} | {r['distinct']:,} | {r['optimiser']} "
-            f"| {seconds(r['crmlab_median'], r['crmlab_min'], 4)} | {r['crmlab_cpu']:.4f} "
-            + (
-                f"| {seconds(lt['median'], lt['min'], 4)} | {lt['cpu']:.4f} | {lt['median'] / r['crmlab_median']:.1f}× "
-                f"| {lt['cpu'] / r['crmlab_cpu']:.1f}× |"
-                if ran
-                else f"| {lt['error']} | | | |"
-            )
-        )
-    lines += [
-        "",
-        "Log-likelihoods, totals over customers in the data's time unit. `lifetimes LL (own)` is lifetimes' "
-        "`_negative_log_likelihood_` converted to that total (it is a mean, or for the Pareto/NBD a total, on time "
-        "rescaled to max T = 1: see `lifetimes_total_ll` in the script); `crmlab LL at lifetimes' estimates` "
-        "evaluates lifetimes' estimates with crmlab's likelihood, and equals the column before it when the two "
-        "libraries compute the same likelihood; ΔLL = crmlab LL − that (≥ 0: crmlab's maximum is at least as high).",
-        "",
-        "| model | crmlab LL | lifetimes LL (own) | crmlab LL at lifetimes' estimates | ΔLL | crmlab estimates "
-        "| lifetimes estimates |",
-        "|---|---:|---:|---:|---:|---|---|",
-    ]
-    for r in rows:
-        spec, lt = r["spec"], r["lifetimes"]
-        ran = "median" in lt
-        dll = r["crmlab_ll"] - lt["ll"] if ran else None
-        lines.append(
-            f"| {r['name']} | {r['crmlab_ll']:.3f} | {num(lt.get('own_ll'), '.3f')} | {num(lt.get('ll'), '.3f')} "
-            f"| {num(dll, '+.1e')} | {params_text(r['crmlab_params'])} | {params_text(lt.get('params'))} |"
-        )
-        notes.extend(f"crmlab {spec.label} warned: {w}" for w in r["warnings"])
-        if r["name"] in GOAL_MODELS:
-            goal = f"{spec.label} on CDNOW at least {GOAL_SPEEDUP:.0f}× faster than lifetimes at equal or better LL"
-            if not ran:
-                goals.append(f"- {goal}: not evaluated (lifetimes {lt['error']})")
-            else:
-                speed = lt["median"] / r["crmlab_median"]
-                ok = speed >= GOAL_SPEEDUP and dll >= -LL_TOLERANCE
-                goals.append(
-                    f"- {goal}: {speed:.1f}× (CPU time {lt['cpu'] / r['crmlab_cpu']:.1f}×), ΔLL {dll:+.1e} — "
-                    f"**{'met' if ok else 'missed'}**"
-                )
-    for name in GOAL_MODELS:
-        if name in args.models and not any(r["name"] == name for r in rows):
-            goals.append(f"- {MODELS[name].label} on CDNOW: not evaluated (skipped, see the notes)")
-
-    if large:
-        n = large["customers"]
-        lines += [
-            "",
-            f"## BG/NBD on a synthetic base of {n:,} customers",
-            "",
-            f"Summaries drawn from the BG/NBD with the CDNOW estimates as truth (seed {args.seed}; T uniform over "
-            f"39–78 weeks at whole days, see `synthetic_summary`), generated in {large['generated_s']:.2f} s. crmlab "
-            f"compresses them to {large['distinct']:,} distinct (x, t_x, T) rows; of its median fit time, "
-            f"{large['crmlab_median'] - large['inner_s']:.2f} s go to checking and compressing the input and "
-            f"{large['inner_s']:.2f} s to the optimiser ({large['nfev']} likelihood evaluations) and the standard "
-            "errors."
-            + (
-                " lifetimes is timed on the same one-row-per-customer summary and, as a second line, on the "
-                "compressed rows with `weights=` (compressed by a pandas groupby before the timer)."
-                if large["lifetimes"]
-                else ""
-            ),
-            "",
-            "| library | input rows | fits timed | wall (s) | CPU (s) | LL (own) | crmlab LL at its estimates |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            f"| crmlab | {n:,} | {args.repeats} | {seconds(large['crmlab_median'], large['crmlab_min'], 3)} "
-            f"| {large['crmlab_cpu']:.3f} | {large['crmlab_ll']:.2f} | {large['crmlab_ll']:.2f} |",
-        ]
-        if not args.lifetimes_python:
-            lines.append(f"| lifetimes | {n:,} | | not run | | | |")
-        elif args.skip_large_lifetimes:
-            lines.append(f"| lifetimes | {n:,} | | skipped (`--skip-large-lifetimes`) | | | |")
-        for label, e in large["lifetimes"].items():
-            time_cell = f"{seconds(e['median'], e['min'], 3)} | {e['cpu']:.3f}" if "median" in e else f"{e['error']} |"
-            lines.append(
-                f"| lifetimes, {label} | {e['rows']:,} | {len(e.get('times', []))} | {time_cell} "
-                f"| {num(e.get('own_ll'), '.2f')} | {num(e.get('ll'), '.2f')} |"
-            )
-        lt_plain = large["lifetimes"].get("one row per customer", {})
-        lines += [
-            "",
-            "| parameter | truth | crmlab (SE) | (crmlab − truth) / SE | lifetimes |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for k, truth in TRUTH.items():
-            est, se = large["crmlab_params"][k], large["crmlab_se"][k]
-            lt_est = lt_plain.get("params", {}).get(k)
-            lines.append(f"| {k} | {truth} | {est:.4f} ({se:.4f}) | {(est - truth) / se:+.2f} | {num(lt_est, '.4f')} |")
-        ok = large["crmlab_median"] < GOAL_LARGE_SECONDS
-        goals.append(
-            f"- BG/NBD on {n:,} customers under {GOAL_LARGE_SECONDS:.0f} s: {large['crmlab_median']:.2f} s "
-            f"(CPU time {large['crmlab_cpu']:.2f} s) — "
-            f"**{'met' if ok else 'missed'}**"
-        )
-        notes.extend(f"crmlab BG/NBD on the synthetic base warned: {w}" for w in large["warnings"])
-    if goals:
-        lines += ["", "## Goals", "", f"Times are medians; log-likelihoods count as equal within {LL_TOLERANCE:g}.", "", *goals]
-    if notes:
-        lines += ["", "## Notes", "", *(f"- {n}" for n in notes)]
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {args.output}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=7, help="timed fits per model and library (median reported)")
+    add_common_arguments(parser, output="clv_fit.md", repeats=7,
+                         lifetimes_help="python interpreter of an environment with lifetimes installed; its fits run "
+                                        "there (default: not run)")
     parser.add_argument("--customers", type=int, default=1_000_000, help="size of the synthetic BG/NBD base (0: skip it)")
-    parser.add_argument("--seed", type=int, default=2024, help="seed of the synthetic base and of lifetimes' random starts")
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS), help="crmlab classes to time")
-    parser.add_argument(
-        "--lifetimes-python", default=None,
-        help="python interpreter of an environment with lifetimes installed; its fits run there (default: not run)",
-    )
     parser.add_argument("--skip-large-lifetimes", action="store_true", help="do not fit lifetimes on the synthetic base")
     parser.add_argument(
         "--large-lifetimes-repeats", type=int, default=3,
@@ -747,7 +389,6 @@ def main(argv: list[str] | None = None) -> int:
         "--blas-threads", type=int, default=None,
         help="limit the BLAS libraries to this many threads in both libraries' processes (default: their own default)",
     )
-    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "results" / "clv_fit.md")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -762,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     rows = run_models(args, notes)
     large = run_large(args, notes) if args.customers > 0 else None
-    write_markdown(rows, large, notes, args)
+    write_markdown(rows, large, notes, args, models=MODELS, truth=TRUTH)
     return 0
 
 

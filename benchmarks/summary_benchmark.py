@@ -9,7 +9,7 @@ For each size, a seeded synthetic transaction log (about 10 purchases per
 customer over two years, several purchases on some days) is written to a
 temporary Parquet file. Each measurement runs in its own Python subprocess,
 which reports the wall time of the timed call (``time.perf_counter``) and its
-peak resident memory (:func:`peak_rss_kb`: the process's RSS high-water mark,
+peak resident memory (``_common.peak_rss_kb``: the process's RSS high-water mark,
 which counts Arrow/Polars buffers that ``tracemalloc`` does not see). The methods:
 
 - ``pandas reference``: :func:`pandas_summary` below, on a pandas frame
@@ -34,17 +34,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the scripts' shared module, also when loaded by path
+from _common import (  # noqa: E402
+    add_common_arguments,
+    environment,
+    generated_by,
+    markdown_table,
+    run_fresh,
+    warm_up_compiled_kernels,
+    write_results,
+)
 
 OBSERVATION_END = "2021-12-31"
 CALIBRATION_END = "2020-12-31"
@@ -162,7 +169,8 @@ import json, sys, time
 import pandas as pd
 method, path, settings = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 sys.path.insert(0, sys.argv[4])
-from summary_benchmark import pandas_summary, peak_rss_kb
+from _common import peak_rss_kb
+from summary_benchmark import pandas_summary
 from crmlab.customers import transaction_summary
 frame = pd.read_parquet(path) if method in ("pandas reference", "crmlab, pandas frame") else None
 rss_before = peak_rss_kb()
@@ -186,26 +194,6 @@ print(json.dumps({"seconds": seconds, "max_rss_kb": rss, "rss_before_kb": rss_be
 """
 
 
-def peak_rss_kb() -> int:
-    """Peak resident memory of this process so far, in KiB.
-
-    On Linux, ``VmHWM`` of ``/proc/self/status``: the high-water mark of this
-    process's own address space. ``getrusage(RUSAGE_SELF).ru_maxrss`` is not
-    used there because Linux carries it across fork and exec, so a child would
-    report its parent's peak (the benchmark's parent holds the generated log).
-    Elsewhere, ``ru_maxrss`` (bytes on macOS).
-    """
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    import resource
-
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss // 1024 if sys.platform == "darwin" else rss
-
-
 # lifetimes.utils.calibration_and_holdout_data, run by another interpreter (lifetimes is not a
 # dependency of crmlab): same frame, same settings (freq "D", freq_multiplier 7 = weeks).
 LIFETIMES_CHILD = r"""
@@ -214,10 +202,8 @@ warnings.simplefilter("ignore")
 import pandas as pd
 from lifetimes.utils import calibration_and_holdout_data
 path, settings = sys.argv[2], json.loads(sys.argv[3])
-def peak_rss_kb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
+sys.path.insert(0, sys.argv[4])
+from _common import peak_rss_kb
 frame = pd.read_parquet(path)
 rss_before = peak_rss_kb()
 start = time.perf_counter()
@@ -235,50 +221,25 @@ print(json.dumps({"seconds": seconds, "max_rss_kb": peak_rss_kb(), "rss_before_k
 
 def measure(method: str, path: Path, lifetimes_python: str | None = None) -> dict:
     """Run one measurement in a fresh interpreter; return its JSON report."""
-    here = str(Path(__file__).resolve().parent)
     python, code = (lifetimes_python, LIFETIMES_CHILD) if method == LIFETIMES else (sys.executable, CHILD)
-    proc = subprocess.run(
-        [python, "-c", code, method, str(path), json.dumps(SETTINGS), here],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"{method} on {path} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def versions() -> str:
-    import polars
-    import pyarrow
-
-    return (
-        f"Python {platform.python_version()}, pandas {pd.__version__}, polars {polars.__version__}, "
-        f"numpy {np.__version__}, pyarrow {pyarrow.__version__}; {platform.machine()}, "
-        f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
-    )
+    report = run_fresh(python, code, method, str(path), json.dumps(SETTINGS), str(Path(__file__).resolve().parent))
+    if "error" in report:
+        raise RuntimeError(f"{method} on {path} failed:\n{report.get('stderr', report['error'])}")
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000], help="log sizes (rows)")
-    parser.add_argument("--repeats", type=int, default=3, help="measurements per method and size (median reported)")
-    parser.add_argument("--seed", type=int, default=2024)
+    add_common_arguments(parser, output="summary.md", repeats=3,
+                         lifetimes_help="a Python interpreter with lifetimes, pandas and pyarrow installed (e.g. a "
+                                        "throwaway venv): adds lifetimes' calibration_and_holdout_data as a second reference")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
-    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "results" / "summary.md")
     parser.add_argument("--data-dir", type=Path, default=None, help="where to write the Parquet logs (default: a temp dir)")
-    parser.add_argument(
-        "--lifetimes-python",
-        default=None,
-        help="a Python interpreter with lifetimes, pandas and pyarrow installed (e.g. a throwaway venv): "
-        "adds lifetimes' calibration_and_holdout_data as a second reference",
-    )
     args = parser.parse_args(argv)
     methods = list(args.methods) + ([LIFETIMES] if args.lifetimes_python else [])
 
-    # Fill numba's on-disk cache of the compiled kernels (used from 4M rows; a one-time compile after
-    # install, about 10 s), untimed; loading them from the cache (about 0.4 s) is in every timed call.
-    subprocess.run([sys.executable, "-c", "from crmlab.customers import compiled; compiled.warm_up()"], check=True)
+    warm_up_compiled_kernels()  # used from 4M rows
     results = []
     lifetimes_versions = ""
     with tempfile.TemporaryDirectory(prefix="crmlab-bench-") as tmp:
@@ -330,10 +291,10 @@ def write_markdown(table: pd.DataFrame, args: argparse.Namespace) -> None:
     lines = [
         "# transaction_summary benchmark",
         "",
-        f"Generated by `benchmarks/summary_benchmark.py --rows {' '.join(map(str, args.rows))} --repeats {args.repeats} "
-        f"--seed {args.seed}{' --lifetimes-python …' if args.lifetimes_python else ''}` on {time.strftime('%Y-%m-%d')}.",
+        generated_by(f"benchmarks/summary_benchmark.py --rows {' '.join(map(str, args.rows))} --repeats {args.repeats} "
+                     f"--seed {args.seed}{' --lifetimes-python …' if args.lifetimes_python else ''}"),
         "",
-        f"Environment: {versions()}.",
+        f"Environment: {environment(['pandas', 'polars', 'numpy', 'pyarrow'])}.",
         "",
         "Summary computed: freq='D', time_unit='W', calibration_end=2020-12-31, observation_end=2021-12-31 "
         "(the CDNOW papers' set-up). Times are the median over repeats, each in a fresh process; "
@@ -355,21 +316,21 @@ def write_markdown(table: pd.DataFrame, args: argparse.Namespace) -> None:
             "midnight of calibration_end: the same work, slightly different numbers.)",
             "",
         ]
-    header = "| rows | customers | method | median (s) | min (s) | speed-up | "
-    header += "speed-up vs lifetimes | " if with_lifetimes else ""
-    lines += [header + "peak RSS (MB) | RSS before (MB) |", "|---:|---:|---|---:|---:|---:|" + ("---:|" if with_lifetimes else "") + "---:|---:|"]
+    header = ["rows", "customers", "method", "median (s)", "min (s)", "speed-up"]
+    header += ["speed-up vs lifetimes"] if with_lifetimes else []
+    header += ["peak RSS (MB)", "RSS before (MB)"]
 
     def ratio(x: float) -> str:
         return "" if np.isnan(x) else f"{x:.2f}×"
 
+    rows = []
     for r in table.to_dict("records"):
         cells = [f"{r['rows']:,}", f"{r['customers']:,}", r["method"], f"{r['median_s']:.3f}", f"{r['min_s']:.3f}", ratio(r["vs reference"])]
         cells += [ratio(r["vs lifetimes"])] if with_lifetimes else []
         cells += [f"{r['peak_rss_mb']:,.0f}", f"{r['rss_before_mb']:,.0f}"]
-        lines.append("| " + " | ".join(cells) + " |")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
+        rows.append(cells)
+    lines += markdown_table(header, "rrlrrr" + ("r" if with_lifetimes else "") + "rr", rows)
+    write_results(args.output, lines)
 
 if __name__ == "__main__":
     raise SystemExit(main())

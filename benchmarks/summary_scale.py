@@ -14,7 +14,7 @@ purchases per customer, customers acquired over 2020, purchases to the end of
 missing). Then, in the same run and on the same file, each method is measured
 ``--repeats`` times, each time in a fresh Python process that reports the wall
 time of the timed call and its peak resident memory (``VmHWM``, the process's
-own high-water mark; see ``summary_benchmark.peak_rss_kb``):
+own high-water mark; see ``_common.peak_rss_kb``):
 
 - ``crmlab``: ``transaction_summary(path, observation_end=..., freq="D",
   time_unit="W")``: lazy Parquet scan and the summary, the data layer's checks
@@ -40,11 +40,8 @@ with the goals of the issue marked as met or not.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,6 +49,18 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # the scripts' shared module, also when loaded by path
+from _common import (  # noqa: E402
+    add_common_arguments,
+    environment,
+    generated_by,
+    load_average,
+    markdown_table,
+    run_fresh,
+    warm_up_compiled_kernels,
+    write_results,
+)
+
 OBSERVATION_END = "2021-12-31"
 DEFAULT_SIZES = (1_000_000, 10_000_000, 100_000_000)
 METHODS = ("crmlab", "polars floor", "lifetimes")
@@ -121,11 +130,8 @@ def write_synthetic_log(path: Path, rows: int, seed: int) -> int:
 CHILD = r"""
 import json, sys, time
 method, path, end = sys.argv[1], sys.argv[2], sys.argv[3]
-def peak_rss_kb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return -1
+sys.path.insert(0, sys.argv[4])
+from _common import peak_rss_kb
 if method == "crmlab":
     from crmlab.customers import transaction_summary
     before = peak_rss_kb()
@@ -167,56 +173,24 @@ print(json.dumps({"seconds": seconds, "max_rss_kb": peak_rss_kb(), "rss_before_k
 
 def measure(method: str, path: Path, python: str, timeout: float) -> dict:
     """One measurement in a fresh interpreter: its JSON report, or {"error": ...}."""
-    try:
-        proc = subprocess.run(
-            [python, "-c", CHILD, method, str(path), OBSERVATION_END],
-            capture_output=True, text=True, check=False, timeout=timeout, cwd=HERE.parent,
-        )
-    except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {timeout:.0f} s"}
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        return {"error": f"exit {proc.returncode}: {tail}"}
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def environment() -> str:
-    import pandas
-    import polars
-    import pyarrow
-
-    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
-    mem = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kb = int(meminfo.read_text().split("MemTotal:")[1].split()[0])
-        mem = f", {kb / 1024**2:.1f} GiB RAM"
-    return (
-        f"Python {platform.python_version()}, polars {polars.__version__}, pandas {pandas.__version__}, "
-        f"pyarrow {pyarrow.__version__}, numpy {np.__version__}; {platform.machine()}, {os.cpu_count()} CPUs{mem}, "
-        f"{platform.system()} {platform.release()}; load average at start {load[0]:.2f}"
-    )
+    return run_fresh(python, CHILD, method, str(path), OBSERVATION_END, str(HERE), timeout=timeout, cwd=HERE.parent)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="log sizes in rows")
-    parser.add_argument("--repeats", type=int, default=3, help="measurements per method and size (median reported)")
-    parser.add_argument("--seed", type=int, default=2024)
+    add_common_arguments(parser, output="summary_scale.md", repeats=3,
+                         lifetimes_help="a Python with lifetimes, pandas and pyarrow (its own venv)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--data-dir", type=Path, default=HERE / "data", help="where the Parquet logs are kept")
-    parser.add_argument("--output", type=Path, default=HERE / "results" / "summary_scale.md")
-    parser.add_argument("--lifetimes-python", default=None, help="a Python with lifetimes, pandas and pyarrow (its own venv)")
     parser.add_argument("--lifetimes-max-rows", type=int, default=10_000_000, help="largest log given to lifetimes")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a measurement is abandoned")
     args = parser.parse_args(argv)
-    start_env = environment()
+    start_env = f"{environment(['polars', 'pandas', 'pyarrow', 'numpy'])}; load average at start {load_average()}"
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     if "crmlab" in args.methods:
-        # Fill numba's on-disk cache of the compiled kernels (a one-time compile after install,
-        # about 10 s), untimed; loading them from the cache (about 0.4 s) is in every timed call.
-        subprocess.run([sys.executable, "-c", "from crmlab.customers import compiled; compiled.warm_up()"], check=True)
+        warm_up_compiled_kernels()
     results = []
     lifetimes_versions = ""
     for rows in sorted(args.sizes):
@@ -266,8 +240,8 @@ def write_markdown(results: list[dict], args: argparse.Namespace, env: str, life
     lines = [
         "# transaction_summary at scale",
         "",
-        f"Generated by `benchmarks/summary_scale.py --sizes {' '.join(map(str, sorted(args.sizes)))} --repeats {args.repeats} "
-        f"--seed {args.seed}{' --lifetimes-python …' if args.lifetimes_python else ''}` on {time.strftime('%Y-%m-%d %H:%M %Z')}.",
+        generated_by(f"benchmarks/summary_scale.py --sizes {' '.join(map(str, sorted(args.sizes)))} --repeats {args.repeats} "
+                     f"--seed {args.seed}{' --lifetimes-python …' if args.lifetimes_python else ''}", clock="%Y-%m-%d %H:%M %Z"),
         "",
         f"Environment: {env}; load average at the end {os.getloadavg()[0]:.2f}."
         + (f" lifetimes side: {lifetimes_versions}." if lifetimes_versions else ""),
@@ -279,12 +253,13 @@ def write_markdown(results: list[dict], args: argparse.Namespace, env: str, life
         "`summary_data_from_transaction_data(freq='D', freq_multiplier=7)`. Times: median (min) over repeats, "
         "each in a fresh process, all methods in the same run; peak RSS: the largest VmHWM over the repeats.",
         "",
-        "| rows | method | customers | median (s) | min (s) | s per 1M rows | crmlab ÷ floor | lifetimes ÷ crmlab | peak RSS (MB) | note |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    header = ["rows", "method", "customers", "median (s)", "min (s)", "s per 1M rows", "crmlab ÷ floor",
+              "lifetimes ÷ crmlab", "peak RSS (MB)", "note"]
+    rows = []
     for r in results:
         if "median_s" not in r:
-            lines.append(f"| {r['rows']:,} | {r['method']} |  |  |  |  |  |  |  | {r['note']} |")
+            rows.append([f"{r['rows']:,}", r["method"], *[""] * 7, r["note"]])
             continue
         vs_floor = vs_lt = ""
         if r["method"] == "crmlab":
@@ -292,10 +267,9 @@ def write_markdown(results: list[dict], args: argparse.Namespace, env: str, life
                 vs_floor = f"{r['median_s'] / med[(r['rows'], 'polars floor')]:.2f}×"
             if (r["rows"], "lifetimes") in med:
                 vs_lt = f"{med[(r['rows'], 'lifetimes')] / r['median_s']:.1f}×"
-        lines.append(
-            f"| {r['rows']:,} | {r['method']} | {r['customers']:,} | {r['median_s']:.2f} | {r['min_s']:.2f} | "
-            f"{r['median_s'] / (r['rows'] / 1e6):.3f} | {vs_floor} | {vs_lt} | {r['peak_rss_mb']:,.0f} | {r['note']} |"
-        )
+        rows.append([f"{r['rows']:,}", r["method"], f"{r['customers']:,}", f"{r['median_s']:.2f}", f"{r['min_s']:.2f}",
+                     f"{r['median_s'] / (r['rows'] / 1e6):.3f}", vs_floor, vs_lt, f"{r['peak_rss_mb']:,.0f}", r["note"]])
+    lines += markdown_table(header, "rlrrrrrrrl", rows)
     lines += ["", "Goals:", ""]
     ten = 10_000_000
     if (ten, "crmlab") in med and (ten, "polars floor") in med:
@@ -330,8 +304,7 @@ def write_markdown(results: list[dict], args: argparse.Namespace, env: str, life
             + "; ".join(steps)
             + f". Below {COMPILED_MIN_ROWS:,} rows the summary is the streaming group-by, whose fixed costs dominate at 1M rows."
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_results(args.output, lines)
 
 
 if __name__ == "__main__":

@@ -405,12 +405,12 @@ def kmv_indicators(model: Any) -> pd.DataFrame:
     per outcome).
 
     >>> class Fitted:
-    ...     table = pd.DataFrame({"outcome": ["trust", "commitment", "commitment"], "supported": [True, True, False],
+    ...     summary = pd.DataFrame({"outcome": ["trust", "commitment", "commitment"], "supported": [True, True, False],
     ...                           "r_squared": [0.3, 0.5, 0.5]})
     >>> kmv_indicators(Fitted())["value"].tolist()
     [0.6666666666666666, 0.5, 0.3]
     """
-    table = model.table
+    table = model.summary
     r2 = table.groupby("outcome")["r_squared"].first()
     return _rows("trust and commitment", [
         ("hypotheses supported (share)", table["supported"].mean(),

@@ -134,7 +134,7 @@ def test_transitions_leave_out_phases_nobody_is_in():
     assert "awareness" in str(note) and "no contacts at all" in str(note)
 
 
-def test_hmm_summary_gives_the_geometric_stay_of_each_state():
+def test_hmm_state_table_gives_the_geometric_stay_of_each_state():
     """Closed form: a Markov chain stays in state k for 1 / (1 − a_kk) periods on average; the rates
     are the fitted ones, lowest first."""
     rng = np.random.default_rng(3)
@@ -145,7 +145,7 @@ def test_hmm_summary_gives_the_geometric_stay_of_each_state():
             rows.append((f"c{c}", t, int(rng.poisson(3.0 if active and t < 6 else 0.1))))
     panel = pd.DataFrame(rows, columns=["customer_id", "t", "orders"])
     hmm = RelationshipHMM(2, rng=1).fit(panel)
-    summary = hmm.summary
+    summary = hmm.state_table
     stay = np.diag(hmm.transition_matrix_.to_numpy())
     np.testing.assert_allclose(summary["expected_stay"], 1 / (1 - stay))
     np.testing.assert_allclose(summary["purchases_per_period"], hmm.rates_)

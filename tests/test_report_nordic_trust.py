@@ -74,16 +74,16 @@ def test_the_sem_sentence_and_the_conclusion_follow_what_ran(kmv_world):
     """With SEM results the text states the fit and the attenuation the frame shows; without them it says the SEM did
     not run and how to install it, and never cites an SEM comparison (the issue's headline contradiction)."""
     _, _, kmv, rival = kmv_world
-    sem_like = kmv.table[["predictor", "outcome", "std_estimate"]].assign(std_estimate=lambda f: f["std_estimate"] * 1.2)
+    sem_like = kmv.summary[["predictor", "outcome", "std_estimate"]].assign(std_estimate=lambda f: f["std_estimate"] * 1.2)
     fit = pd.Series({"CFI": 0.99, "TLI": 0.99, "RMSEA": 0.03, "SRMR": 0.04, "chi2": 600.0, "df": 571.0})
-    paths = tc_show.sem_path_frame(kmv.table, sem_like, DEFAULT_PATHS)
+    paths = tc_show.sem_path_frame(kmv.summary, sem_like, DEFAULT_PATHS)
     larger = int((paths["sem"].abs() > paths["ols"].abs()).sum())  # recomputed here: 13, all larger by construction
     ran = str(tc_show.sem_sentence(paths, fit))
     assert larger == 13 and f"for {larger} of 13 paths" in ran and "attenuates" in ran and "did not run" not in ran
     assert "well by every cut-off" in ran
     missed = str(tc_show.sem_sentence(paths, pd.concat([fit.drop("RMSEA"), pd.Series({"RMSEA": 0.09})])))
     assert "misses" in missed and "RMSEA" in missed and "well by every" not in missed
-    smaller = tc_show.sem_path_frame(kmv.table, sem_like.assign(std_estimate=kmv.table["std_estimate"] * 0.8))
+    smaller = tc_show.sem_path_frame(kmv.summary, sem_like.assign(std_estimate=kmv.summary["std_estimate"] * 0.8))
     assert "not attenuated here" in str(tc_show.sem_sentence(smaller, fit))
 
     skipped = tc_show.sem_sentence(None, skipped="not installed")
@@ -93,15 +93,15 @@ def test_the_sem_sentence_and_the_conclusion_follow_what_ran(kmv_world):
     reliability = pd.DataFrame({"construct": ["trust"], "cronbach_alpha": [0.8], "composite_reliability": [0.8],
                                 "ave": [0.6], "min_item_total": [0.6]})
     indirect = kmv.effects()
-    types = tc_show.mediation_types(indirect.assign(ci_low=0.01, ci_high=0.2, significant=True), rival.table,
+    types = tc_show.mediation_types(indirect.assign(ci_low=0.01, ci_high=0.2, significant=True), rival.summary,
                                     claimed=indirect)
     comparison = compare_path_models(kmv, rival)
-    with_sem = str(tc_show.conclusions(reliability, kmv.table, types, comparison, paths))
-    without = tc_show.conclusions(reliability, kmv.table, types, comparison, None, sem_skipped="not installed")
+    with_sem = str(tc_show.conclusions(reliability, kmv.summary, types, comparison, paths))
+    without = tc_show.conclusions(reliability, kmv.summary, types, comparison, None, sem_skipped="not installed")
     assert "as the SEM comparison shows" in with_sem and "larger in size for 13 of 13" in with_sem
     assert "as the SEM comparison shows" not in str(without) and "did not run" in str(without)
     assert "pip install 'crmlab[sem]'" in without.text
-    assert "does not show it" in str(tc_show.conclusions(reliability, kmv.table, types, comparison, smaller))
+    assert "does not show it" in str(tc_show.conclusions(reliability, kmv.summary, types, comparison, smaller))
 
 
 def test_the_hypotheses_sentence_names_exactly_the_unsupported_hypotheses():
@@ -109,7 +109,7 @@ def test_the_hypotheses_sentence_names_exactly_the_unsupported_hypotheses():
     does not support (recomputed here from sign and p), each with its reason, and the truth beside the estimates."""
     truth = dict(DEFAULT_PATHS) | {("communication", "trust"): 0.0}
     survey = simulate_kmv_survey(300, paths=truth, rng=7)
-    table = kmv_model().fit(scale_scores(survey.responses)).table
+    table = kmv_model().fit(scale_scores(survey.responses)).summary
     supported = (np.sign(table["std_estimate"]) == table["expected_sign"]) & (table["p"] < 0.05)
     failed = sorted(table.loc[~supported, "hypothesis"])
     assert "H5" in failed  # the planted zero is not found
@@ -167,7 +167,7 @@ def test_the_mediation_conclusion_counts_what_the_mediation_table_shows(kmv_worl
     types = _types(["indirect-only", "indirect-only", "complementary", "no-effect", "no-effect", "no-effect"],
                    [linked] * 4 + [unlinked] * 2)
     carried = int(types["mediation"].isin(["indirect-only", "complementary", "competitive"]).sum())
-    text = str(tc_show.conclusions(reliability, kmv.table, types, comparison))
+    text = str(tc_show.conclusions(reliability, kmv.summary, types, comparison))
     assert carried == 3 and "carry the effect for 3 of the 6 antecedent–outcome pairs (2 fully and 1 partly); 3 show no effect." in text
     assert "carry effects of" not in text
     assert "Of the 4 pairs the KMV model links through trust and commitment, 2 are mediated fully and 1 partly" in text
@@ -177,17 +177,17 @@ def test_the_mediation_conclusion_counts_what_the_mediation_table_shows(kmv_worl
     # an unlinked pair with an effect is named; a fourth full mediation makes it most of the linked pairs
     flipped = types.assign(mediation=["indirect-only"] * 4 + ["indirect-only", "no-effect"])
     flipped["as_claimed"] = flipped["mediation"] == flipped["kmv_claim"]
-    text = str(tc_show.conclusions(reliability, kmv.table, flipped, comparison))
+    text = str(tc_show.conclusions(reliability, kmv.summary, flipped, comparison))
     assert "4 are mediated fully — the case for managing trust and commitment" in text
     assert "1 of the 2 pairs it does not link shows an effect it does not claim (e → y)" in text
     # a synthetic survey: full mediation was planted, so finding it checks the method, not the theory
     planted = flipped.assign(true_indirect=[0.1, 0.2, 0.1, 0.05, 0.0, 0.0])
-    text = str(tc_show.conclusions(reliability, kmv.table, planted, comparison))
+    text = str(tc_show.conclusions(reliability, kmv.summary, planted, comparison))
     assert "generated with full mediation for all 4" in text and "the case for managing" not in text
     # the KMV model's own test, beside the rival's no-effect verdict on pair d
     own = pd.DataFrame({"cause": ["d"], "outcome": ["y"], "indirect": [0.03], "ci_low": [0.01], "ci_high": [0.05]})
-    assert "finds a route for it" in str(tc_show.conclusions(reliability, kmv.table, types, comparison, kmv_indirect=own))
-    assert "finds none of them either" in str(tc_show.conclusions(reliability, kmv.table, types, comparison,
+    assert "finds a route for it" in str(tc_show.conclusions(reliability, kmv.summary, types, comparison, kmv_indirect=own))
+    assert "finds none of them either" in str(tc_show.conclusions(reliability, kmv.summary, types, comparison,
                                                                   kmv_indirect=own.assign(ci_low=-0.01)))
 
 
@@ -254,7 +254,7 @@ def test_mediation_in_a_world_of_full_mediation_is_mostly_indirect_only():
     direct paths vanish and the classification agrees with the KMV claims for most pairs."""
     scores = scale_scores(simulate_kmv_survey(1500, rng=11, loading=0.9).responses)
     kmv, rival = kmv_model().fit(scores), rival_model().fit(scores)
-    types = tc_show.mediation_types(rival.indirect_effects(n_boot=200, rng=1), rival.table, claimed=kmv.effects())
+    types = tc_show.mediation_types(rival.indirect_effects(n_boot=200, rng=1), rival.summary, claimed=kmv.effects())
     assert len(types) == 25 and types["as_claimed"].mean() >= 0.8
     assert set(types.loc[types["kmv_claim"] == "no-effect", ["cause", "outcome"]].itertuples(index=False, name=None)) == {
         (c, o) for c in ("termination_costs", "relationship_benefits") for o in ("functional_conflict", "uncertainty")}
@@ -276,14 +276,14 @@ def test_the_reliability_sentence_flips_at_the_thresholds_and_states_the_planted
 
 def test_reader_tables_show_labels_formats_and_the_truth(kmv_world):
     survey, _, kmv, _ = kmv_world
-    cells = tc_show.path_table(kmv.table, survey.paths).cells
+    cells = tc_show.path_table(kmv.summary, survey.paths).cells
     assert cells["Hypothesis"].tolist() == [f"H{k}" for k in range(1, 14)] and list(cells.index) == list(range(13))
-    assert (cells["p"] == "< 0.001").sum() == (kmv.table["p"] < 0.001).sum()
-    h1 = kmv.table.set_index("hypothesis").loc["H1"]
+    assert (cells["p"] == "< 0.001").sum() == (kmv.summary["p"] < 0.001).sum()
+    h1 = kmv.summary.set_index("hypothesis").loc["H1"]
     assert cells.iloc[0]["True β"] == f"{DEFAULT_PATHS[('termination_costs', 'commitment')]:.3f}"
     assert cells.iloc[0]["β"] == f"{h1['std_estimate']:.3f}" and cells.iloc[0]["Path"] == (
         "Relationship termination costs → relationship commitment")
-    html = tc_show.path_table(kmv.table, survey.paths).to_html()
+    html = tc_show.path_table(kmv.summary, survey.paths).to_html()
     assert not re.search(r"\d[eE][-+]\d", html) and "std_estimate" not in html
     assert set(cells["Supported"]) <= {"yes", "no"} and set(cells["Expected sign"]) <= {"+", "−"}
 
@@ -487,14 +487,14 @@ def test_every_reader_table_of_both_reports_has_a_caption(nordic_world, kmv_worl
                      nordic_show.correlation_table(dimension_correlations(profile)), nordic_show.odds_table(odds)]
     survey, scores, kmv, rival = kmv_world
     indirect = kmv.effects().query("indirect != 0").assign(ci_low=0.01, ci_high=0.2, significant=True)
-    types = tc_show.mediation_types(indirect, rival.table, claimed=indirect, truth=survey.paths)
-    paths = tc_show.sem_path_frame(kmv.table, None, survey.paths)
+    types = tc_show.mediation_types(indirect, rival.summary, claimed=indirect, truth=survey.paths)
+    paths = tc_show.sem_path_frame(kmv.summary, None, survey.paths)
     responses = survey.responses.assign(invalid=False, problems="")
     tc_tables = [tc_show.flagged_table(responses), tc_show.reliability_table(reliability_table(survey.responses)),
-                 tc_show.path_table(kmv.table, survey.paths), tc_show.indirect_effects_table(indirect, survey.paths),
+                 tc_show.path_table(kmv.summary, survey.paths), tc_show.indirect_effects_table(indirect, survey.paths),
                  tc_show.comparison_table(compare_path_models(kmv, rival)), tc_show.mediation_table(types),
                  tc_show.sem_fit_table(pd.Series({"CFI": 0.99, "RMSEA": 0.03})), tc_show.sem_path_table(paths),
-                 tc_show.correlation_check_table(kmv.table, kmv.table)]
+                 tc_show.correlation_check_table(kmv.summary, kmv.summary)]
     for shown in nordic_tables + tc_tables:
         caption = BeautifulSoup(shown.to_html(), "html.parser").find("caption")
         assert shown.caption and caption is not None and caption.get_text() == shown.caption
@@ -519,7 +519,7 @@ def test_the_path_diagram_numbers_stand_apart(seed):
 
     kmv = kmv_model().fit(scale_scores(simulate_kmv_survey(400, rng=seed).responses))
     with mpl.rc_context(FIGURE_STYLE):
-        fig = plots.plot_path_diagram(kmv.table, layers=KMV_LAYERS, labels=KMV_CONSTRUCTS, title="KMV model")
+        fig = plots.plot_path_diagram(kmv.summary, layers=KMV_LAYERS, labels=KMV_CONSTRUCTS, title="KMV model")
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         renderer = canvas.get_renderer()
@@ -528,7 +528,7 @@ def test_the_path_diagram_numbers_stand_apart(seed):
         constructs = [t for t in texts if t.get_gid() != "path-label" and t.get_bbox_patch() is not None]
         boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in constructs]
         extents = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
-    assert sorted(t.get_text() for t in labels) == sorted(f"{v:+.2f}" for v in kmv.table["std_estimate"])
+    assert sorted(t.get_text() for t in labels) == sorted(f"{v:+.2f}" for v in kmv.summary["std_estimate"])
     for (a, ta), (b, tb) in itertools.combinations(zip(extents, labels, strict=True), 2):
         assert _gap(a, b) >= 8, (ta.get_text(), tb.get_text(), _gap(a, b))
     for label, extent in zip(labels, extents, strict=True):
@@ -541,7 +541,7 @@ def test_the_path_diagram_numbers_stand_apart(seed):
 
 def test_the_recovery_figures_draw_their_frames(kmv_world, nordic_world):
     _, _, kmv, _ = kmv_world
-    frame = tc_show.sem_path_frame(kmv.table, None, DEFAULT_PATHS)
+    frame = tc_show.sem_path_frame(kmv.summary, None, DEFAULT_PATHS)
     ax = plots.plot_path_recovery(frame).axes[0]
     assert len(ax.collections) == 1  # the SEM did not run: OLS only
     np.testing.assert_allclose(ax.collections[0].get_offsets(), frame[["true_path", "ols"]].to_numpy())

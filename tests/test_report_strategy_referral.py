@@ -381,7 +381,7 @@ def test_retention_winner_matches_the_frame_over_many_seeded_cases():
 
 
 def _chain(a: float, b: float, proportion: float, ci: tuple[float, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    effects = pd.DataFrame({"estimate": [a, b, 1.0, a * b, 1.0 + a * b, proportion]})
+    effects = pd.DataFrame({"coef": [a, b, 1.0, a * b, 1.0 + a * b, proportion]})
     return effects, pd.DataFrame({"indirect": [a * b], "ci_low": [ci[0]], "ci_high": [ci[1]]}, index=["raw"])
 
 

@@ -28,7 +28,7 @@ def test_confidence_intervals_cover_the_true_paths_at_their_rate():
     covered, total = 0, 0
     for _ in range(100):
         survey, scores = exact_scores(250, rng)
-        table = kmv_model().fit(scores).table
+        table = kmv_model().fit(scores).summary
         truth = table.apply(lambda r: survey.paths[(r["predictor"], r["outcome"])], axis=1)
         covered += int(((table["ci_low"] <= truth) & (truth <= table["ci_high"])).sum())
         total += len(table)
@@ -43,7 +43,7 @@ def test_correlation_matrix_route_equals_raw_data_route():
     raw = kmv_model().fit(scores)
     published = kmv_model().fit_correlations(scores.corr(), n_obs=len(scores), std=scores.std(ddof=1).to_dict())
     for column in ("std_estimate", "se", "t", "p", "ci_low", "ci_high", "r_squared", "estimate"):
-        np.testing.assert_allclose(published.table[column], raw.table[column], rtol=1e-8, atol=1e-12, err_msg=column)
+        np.testing.assert_allclose(published.summary[column], raw.summary[column], rtol=1e-8, atol=1e-12, err_msg=column)
     assert published.log_likelihood_ == pytest.approx(raw.log_likelihood_)
     with pytest.raises(ValueError, match="not a correlation matrix"):
         kmv_model().fit_correlations(scores.cov(), n_obs=400)
@@ -54,7 +54,7 @@ def test_indirect_effects_are_products_of_paths():
     (β_sv→c + β_sv→t·β_t→c)·β_c→acq − direct (0), from the fitted coefficients."""
     _, scores = exact_scores(600, 9)
     model = kmv_model().fit(scores)
-    b = {(r.predictor, r.outcome): r.std_estimate for r in model.table.itertuples()}
+    b = {(r.predictor, r.outcome): r.std_estimate for r in model.summary.itertuples()}
     expected = (b[("shared_values", "commitment")] + b[("shared_values", "trust")] * b[("trust", "commitment")]) * b[("commitment", "acquiescence")]
     effects = model.effects().set_index(["cause", "outcome"])
     assert effects.loc[("shared_values", "acquiescence"), "indirect"] == pytest.approx(expected)
@@ -102,18 +102,17 @@ def _chain(n=4000, a=0.6, b=0.5, seed=3):
 
 def test_fitted_path_model_has_the_lifelines_face(capsys):
     """Ground truth (a chain with planted paths 0.6 and 0.5) read through the one face of fitted models:
-    ``params_`` a named Series of the standardised paths, ``summary`` the path table (``table`` its alias,
-    kept for the notebooks), ``print_summary()`` a text block with the model, N, R² and log-likelihood."""
+    ``params_`` a named Series of the standardised paths, ``summary`` the path table, ``print_summary()`` a text block with the model, N, R² and log-likelihood."""
     model, data = _chain()
     with pytest.raises(NotFittedError, match="chain is not fitted yet"):
         model.summary
-    assert model.table is None and model.params_ is None
+    assert model.params_ is None
     model = model.fit(data)
     assert model.params_.name == "std_estimate"
     assert model.params_.index.names == ["outcome", "predictor"]
     np.testing.assert_allclose(model.params_.to_numpy(), [0.6, 0.5], atol=0.03)
     assert model.params_[("y", "m")] == model.summary.set_index(["outcome", "predictor"]).loc[("y", "m"), "std_estimate"]
-    assert model.table is model.summary and model.summary["supported"].all()
+    assert model.summary["supported"].all()
     model.print_summary()
     text = capsys.readouterr().out
     assert text.startswith("PathModel: chain (2 equations, 2 paths)")

@@ -341,7 +341,7 @@ def test_win_back_model_recovers_the_synthetic_truth(world):
     model = WinBackModel().fit(world.win_back)
     truth = dict(zip(["Intercept", "np.log1p(frequency)", "time_since_last"], world.truth["win_back_coefficients"], strict=True))
     for name, value in truth.items():
-        assert abs(model.params_[name] - value) < 3 * model.results_.bse[name], name
+        assert abs(model.params_[name] - value) < 3 * model.standard_errors_[name], name
     lapsed = world.win_back.head(5)
     index = model.params_["Intercept"] + model.params_["np.log1p(frequency)"] * np.log1p(lapsed["frequency"]) \
         + model.params_["time_since_last"] * lapsed["time_since_last"]

@@ -129,7 +129,7 @@ def test_sem_corrects_the_attenuation_of_scale_scores():
 
     survey = simulate_kmv_survey(1000, loading=0.7, rng=12)
     result = fit_sem(survey.responses)
-    ols = kmv_model().fit(scale_scores(survey.responses)).table
+    ols = kmv_model().fit(scale_scores(survey.responses)).summary
     truth = ols.apply(lambda r: survey.paths[(r["predictor"], r["outcome"])], axis=1).to_numpy()
     sem = result.paths.set_index(["predictor", "outcome"]).loc[list(zip(ols["predictor"], ols["outcome"], strict=True)), "std_estimate"]
     assert np.abs(sem.to_numpy() - truth).mean() < np.abs(ols["std_estimate"].to_numpy() - truth).mean()
@@ -150,7 +150,7 @@ def test_read_survey_and_path_diagram(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(DataError, match="empty.csv"):
         read_survey(tmp_path / "empty.csv")
-    table = kmv_model().fit(scale_scores(back)).table
+    table = kmv_model().fit(scale_scores(back)).summary
     fig = plots.plot_path_diagram(table, layers=KMV_LAYERS)
     labels = [t.get_text() for t in fig.axes[0].texts]
     for value in table["std_estimate"]:

@@ -410,7 +410,7 @@ def _state_label(k: int, n: int) -> str:
 
 def hmm_tables(summary: pd.DataFrame, transitions: pd.DataFrame, agreement: pd.DataFrame, *,
                period: str = "period") -> tuple[Table, Table, Table]:
-    """Reader tables of a fitted :class:`~crmlab.theories.lifecycle.RelationshipHMM`: its states (:attr:`summary`),
+    """Reader tables of a fitted :class:`~crmlab.theories.lifecycle.RelationshipHMM`: its states (:attr:`state_table`),
     its transition matrix and the rule phases against the states (:func:`~crmlab.theories.lifecycle.hmm_phase_agreement`).
 
     >>> summary = pd.DataFrame({"state": [0, 1], "purchases_per_period": [0.02, 1.2], "initial_share": [1e-112, 1.0],
@@ -471,7 +471,7 @@ def hmm_stay_note(summary: pd.DataFrame, *, periods: int, period: str = "period"
 
     The expected stay of a state is the geometric sojourn time of a Markov
     chain, 1 / (1 − aₖₖ) periods for a state kept with probability aₖₖ from one
-    period to the next (:attr:`~crmlab.theories.lifecycle.RelationshipHMM.summary`).
+    period to the next (:attr:`~crmlab.theories.lifecycle.RelationshipHMM.state_table`).
     A stay longer than the ``periods`` the data span was never seen to end: it
     extrapolates the fitted chain.
 

@@ -524,7 +524,7 @@ def _retention_cost(win: pd.Series, lose: pd.Series, other: str, unit: str) -> M
                     wp=amount(wp, unit), lp=amount(lp, unit))
 
 
-#: The rows of :meth:`crmlab.theories.stakeholders.SatisfactionChain.summary_frame`, in order.
+#: The rows of :attr:`crmlab.theories.stakeholders.SatisfactionChain.summary`, in order.
 _CHAIN_ROWS = ("a", "b", "direct", "indirect", "total", "proportion")
 
 
@@ -533,18 +533,18 @@ def satisfaction_chain_sentence(effects: pd.DataFrame, indirect: pd.DataFrame, *
     """The satisfaction → retention → profit chain: the direction of each path, and how much of satisfaction's
     effect on profit runs through retention (the indirect effect, with its bootstrap interval).
 
-    ``effects`` is :meth:`crmlab.theories.stakeholders.SatisfactionChain.summary_frame` (a, b, c′, a·b,
-    c and the proportion mediated, in that order); ``indirect`` its ``indirect_effect()`` (row
+    ``effects`` is :attr:`crmlab.theories.stakeholders.SatisfactionChain.summary` (a, b, c′, a·b,
+    c and the proportion mediated, in that order, estimates in ``coef``); ``indirect`` its ``indirect_effect()`` (row
     ``raw``: ``indirect``, ``ci_low``, ``ci_high``). "Mostly through retention" needs an indirect
     effect whose interval excludes 0 and a proportion mediated above one half (Baron & Kenny 1986;
     Preacher & Hayes 2008, the bootstrap test). Heskett et al. (1994) state the chain.
 
-    >>> effects = pd.DataFrame({"estimate": [0.05, 47.5, 1.26, 2.36, 3.62, 0.652]})
+    >>> effects = pd.DataFrame({"coef": [0.05, 47.5, 1.26, 2.36, 3.62, 0.652]})
     >>> boot = pd.DataFrame({"indirect": [2.36], "ci_low": [1.98], "ci_high": [2.77]}, index=["raw"])
     >>> satisfaction_chain_sentence(effects, boot, true_proportion=0.714)
     Satisfaction raises retention (a = 0.0500 per scale point) and retention raises profit (b = 47.5 per unit of retention rate). The indirect effect a·b = 2.36 (95% bootstrap CI 1.98 to 2.77) is 65.2% of the total effect of satisfaction on profit (3.62; planted: 71.4%): satisfaction creates profit mostly through retention.
     """
-    values = dict(zip(_CHAIN_ROWS, effects["estimate"].astype(float), strict=True))
+    values = dict(zip(_CHAIN_ROWS, effects["coef"].astype(float), strict=True))
     raw = indirect.loc["raw"]
     a_word = "raises" if values["a"] > 0 else "lowers"
     b_word = "raises" if values["b"] > 0 else "lowers"

@@ -202,11 +202,6 @@ class PathModel:
 
     # ----- the fitted model's face ----------------------------------------------------------------
     @property
-    def table(self) -> pd.DataFrame | None:
-        """The path table (:attr:`summary`), or None before fitting."""
-        return self._table
-
-    @property
     def summary(self) -> pd.DataFrame:
         """One row per path: estimates (raw, standardised), SE, t, p, 95% interval, R², hypothesis, supported."""
         return self._check_fitted()

@@ -9,8 +9,12 @@ Value and loyalty strategy
     - :mod:`~crmlab.strategy.loyalty` — most loyal customers (CLV × P(alive) × share of wallet),
       cross-buying, relationship length/depth/breadth, spending growth, target segments, and the
       loyalty plan a transaction log supports (:func:`loyalty_plan`).
-    - :mod:`~crmlab.strategy.budget` — concave response curves, the budget split over segments ×
-      actions (scipy.optimize), incremental CLV and ROI, proactive vs reactive retention, win-back.
+    - :mod:`~crmlab.strategy.response_curves` — concave response curves of each segment × loyalty
+      action, from the segments' customer-base metrics.
+    - :mod:`~crmlab.strategy.budget` — the budget split over segments × actions (scipy.optimize),
+      incremental CLV and ROI.
+    - :mod:`~crmlab.strategy.retention_strategies` — proactive against reactive retention.
+    - :mod:`~crmlab.strategy.win_back` — lapsed customers and the probability of winning them back.
     - :mod:`~crmlab.strategy.loyalty_world` — a synthetic loyalty world with its ground truth.
 
 Portfolio and key accounts
@@ -22,24 +26,7 @@ Portfolio and key accounts
 """
 
 from crmlab.strategy.account_world import SimulatedAccounts, simulate_accounts
-from crmlab.strategy.budget import (
-    ACTIONS,
-    DEFAULT_ACTIONS,
-    RESPONSE_FORMS,
-    BudgetAllocation,
-    InfeasibleBudgetError,
-    WinBackModel,
-    allocate_budget,
-    check_response_curves,
-    expected_retention_outcome,
-    incremental_clv_and_roi,
-    lapsed_customers,
-    loyalty_response_curves,
-    marginal_response,
-    response,
-    response_curve_grid,
-    simulate_retention_strategies,
-)
+from crmlab.strategy.budget import BudgetAllocation, InfeasibleBudgetError, allocate_budget, incremental_clv_and_roi
 from crmlab.strategy.key_accounts import (
     gam_consistency,
     global_account_value,
@@ -69,6 +56,17 @@ from crmlab.strategy.portfolio import (
     read_ties,
     relationship_interdependencies,
 )
+from crmlab.strategy.response_curves import (
+    ACTIONS,
+    DEFAULT_ACTIONS,
+    RESPONSE_FORMS,
+    check_response_curves,
+    loyalty_response_curves,
+    marginal_response,
+    response,
+    response_curve_grid,
+)
+from crmlab.strategy.retention_strategies import expected_retention_outcome, simulate_retention_strategies
 from crmlab.strategy.loyalty_world import LoyaltyWorld, simulate_loyalty_world
 from crmlab.strategy.value_for import (
     attributes_of,
@@ -79,6 +77,7 @@ from crmlab.strategy.value_for import (
     touchpoint_value_gaps,
 )
 from crmlab.strategy.value_with import CO_CREATION_INDICATORS, co_creation_clv_association, co_creation_indicators
+from crmlab.strategy.win_back import WinBackModel, lapsed_customers
 
 __all__ = [
     "ACTIONS",

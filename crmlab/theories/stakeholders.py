@@ -46,6 +46,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.mediation import Mediation
 
+from crmlab.stats.maximum_likelihood import NotFittedError
 from crmlab.data import tables
 from crmlab.data.tables import Column
 from crmlab.data.tables import check_columns, check_numeric
@@ -203,9 +204,23 @@ class SatisfactionChain:
     ``retention`` and ``profit`` (and any ``controls``, which enter both equations) and estimates
     ``retention ~ satisfaction`` and ``profit ~ satisfaction + retention`` by OLS via
     :class:`~crmlab.theories.trust_commitment.PathModel` (``path_model_``, its ``table`` of
-    hypotheses C1: satisfaction → retention (+), C2: retention → profit (+)). Raw-unit
-    estimates: ``a_``, ``b_``, ``direct_`` (c′), ``indirect_`` (a·b), ``total_`` (c′ + a·b, equal to
-    the slope of profit on satisfaction alone for OLS), ``proportion_mediated_``.
+    hypotheses C1: satisfaction → retention (+), C2: retention → profit (+)). ``fit()`` returns
+    the model; ``params_`` holds the raw-unit path coefficients a, b and c′ (``direct``),
+    :attr:`summary` every effect with its standard error and interval, and :meth:`print_summary`
+    prints it for readers. Raw-unit estimates also as attributes: ``a_``, ``b_``, ``direct_``
+    (c′), ``indirect_`` (a·b), ``total_`` (c′ + a·b, equal to the slope of profit on
+    satisfaction alone for OLS), ``proportion_mediated_``.
+
+    References
+    ----------
+    Baron, R. M. & Kenny, D. A. (1986), "The moderator–mediator variable distinction in social
+    psychological research", Journal of Personality and Social Psychology 51(6), 1173–1182: the
+    mediation equations above, indirect effect a·b and total c = c′ + a·b.
+    Preacher, K. J. & Hayes, A. F. (2008), "Asymptotic and resampling strategies for assessing and
+    comparing indirect effects in multiple mediator models", Behavior Research Methods 40(3),
+    879–891: the percentile bootstrap of a·b (:meth:`indirect_effect`).
+    Heskett, J. L. et al. (1994), "Putting the service-profit chain to work", Harvard Business
+    Review 72(2): the chain itself.
 
     >>> world = simulate_satisfaction_chain(400, rng=1)
     >>> chain = SatisfactionChain().fit(world.data)
@@ -217,6 +232,7 @@ class SatisfactionChain:
         self.controls = list(controls)
 
     def fit(self, data: pd.DataFrame) -> SatisfactionChain:
+        """Fit both equations by OLS to one row per unit (see the class docstring); returns self."""
         columns = ["satisfaction", "retention", "profit", *self.controls]
         checked = check_numeric(data, columns)
         check_numeric(checked, ["retention"], bounds=(0, 1))
@@ -229,13 +245,20 @@ class SatisfactionChain:
         self.indirect_ = self.a_ * self.b_
         self.total_ = self.direct_ + self.indirect_
         self.proportion_mediated_ = self.indirect_ / self.total_ if self.total_ != 0 else np.nan
+        self.params_ = pd.Series({"a": self.a_, "b": self.b_, "direct": self.direct_}, name="coef")
+        self.n_units_ = len(checked)
         self._data = checked
         return self
+
+    def _check_fitted(self) -> pd.Series:
+        if not hasattr(self, "params_"):
+            raise NotFittedError("SatisfactionChain is not fitted yet: call fit() first")
+        return self.params_
 
     @property
     def table(self) -> pd.DataFrame:
         """The path table of the fitted model (raw and standardised estimates, SE, t, p, CI)."""
-        return self.path_model_.table
+        return self.path_model_.summary
 
     def effects(self) -> pd.DataFrame:
         """Standardised direct, indirect and total effects (:meth:`PathModel.effects`)."""
@@ -280,11 +303,40 @@ class SatisfactionChain:
         out["significant"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
         return out
 
-    def summary_frame(self) -> pd.DataFrame:
-        """a, b, c′, a·b, c and the proportion mediated, raw units, one row each."""
-        return pd.DataFrame({"estimate": [self.a_, self.b_, self.direct_, self.indirect_, self.total_, self.proportion_mediated_]},
+    @property
+    def summary(self) -> pd.DataFrame:
+        """a, b, c′, a·b, c and the proportion mediated in raw units, one row each (``effect``), in that
+        order: ``coef`` and, for the three path coefficients, the OLS standard error ``se`` and 95% t
+        interval (``lower 95%``, ``upper 95%``); the derived rows have none here (their percentile
+        bootstrap interval is :meth:`indirect_effect`).
+
+        >>> chain = SatisfactionChain().fit(simulate_satisfaction_chain(300, rng=1).data)
+        >>> chain.summary.index.tolist()[:3], chain.summary.columns.tolist()
+        (['a: satisfaction → retention', 'b: retention → profit', 'c′: direct'], ['coef', 'se', 'lower 95%', 'upper 95%'])
+        """
+        self._check_fitted()
+        raw = self.path_model_.raw_results_
+        paths = [(raw["retention"], "satisfaction"), (raw["profit"], "retention"), (raw["profit"], "satisfaction")]
+        se = [float(r.bse[x]) for r, x in paths] + [np.nan] * 3
+        low = [float(r.conf_int().loc[x, 0]) for r, x in paths] + [np.nan] * 3
+        high = [float(r.conf_int().loc[x, 1]) for r, x in paths] + [np.nan] * 3
+        coef = [self.a_, self.b_, self.direct_, self.indirect_, self.total_, self.proportion_mediated_]
+        return pd.DataFrame({"coef": coef, "se": se, "lower 95%": low, "upper 95%": high},
                             index=pd.Index(["a: satisfaction → retention", "b: retention → profit", "c′: direct",
                                             "a·b: indirect", "c: total", "proportion mediated"], name="effect"))
+
+    def print_summary(self, decimals: int = 4) -> None:
+        """Print the model, its data, the R² of each equation and the table of effects."""
+        self._check_fitted()
+        r2 = ", ".join(f"{outcome} {r.rsquared:.{decimals}f}" for outcome, r in self.path_model_.raw_results_.items())
+        controls = f" (controls: {', '.join(self.controls)})" if self.controls else ""
+        print("\n".join([
+            f"SatisfactionChain: satisfaction → retention → profit as a mediation model, OLS{controls}",
+            f"units = {self.n_units_:,}",
+            f"R² = {r2}",
+            "",
+            self.summary.round(decimals).to_string(),
+        ]))
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ Netzer, Lattin & Srinivasan (2008, "A hidden Markov model of customer
 relationship dynamics", Marketing Science 27(2)) treat relationship states as
 unobserved: each customer moves between a few latent states by a Markov chain,
 and in each state buys at its own rate. Here the per-period purchase counts are
-Poisson with a state-specific rate, fitted by EM (Baum–Welch) with hmmlearn's
-``PoissonHMM`` over all customers' sequences (one shared chain), seeded. States
+Poisson with a state-specific rate, fitted by EM (Baum–Welch, scaled
+forward–backward in NumPy) over all customers' sequences (one shared chain),
+seeded. States
 are ordered by purchase rate, lowest first, so that state 0 is the dormant one;
 the rule-based phases of :mod:`crmlab.theories.lifecycle.phases` can then be
 set against them (:func:`hmm_phase_agreement`). Unlike Netzer et al. the
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.special import gammaln
+
+from crmlab.stats.maximum_likelihood import NotFittedError
 
 __all__ = ["RelationshipHMM", "hmm_phase_agreement"]
 
@@ -36,9 +39,33 @@ class RelationshipHMM:
     n_iter : int
         Maximum EM iterations.
 
-    After :meth:`fit`: ``rates_`` (purchases per period in each state,
-    ascending), ``transition_matrix_``, ``initial_distribution_``,
-    ``log_likelihood_``, and :attr:`summary` (the states as one table).
+    ``fit()`` returns the model. Fitted values: ``params_`` (every parameter,
+    named ``rate[k]`` for λₖ, ``initial[k]`` for πₖ and ``transition[j→k]``
+    for aⱼₖ), ``rates_`` (purchases per period in each state, ascending),
+    ``transition_matrix_``, ``initial_distribution_``, ``log_likelihood_``,
+    ``n_customers_``, ``n_periods_``; :attr:`summary` is the table of estimates
+    (EM gives no standard errors), :attr:`state_table` the states one row each,
+    and :meth:`print_summary` prints both for readers.
+
+    The likelihood of a customer's counts x₁…x_T is Σ over state paths of
+    π_{s₁} Πₜ a_{sₜ₋₁sₜ} Πₜ Poisson(xₜ; λ_{sₜ}), computed by the scaled
+    forward recursion and maximised by Baum–Welch EM.
+
+    References
+    ----------
+    Netzer, O., Lattin, J. M. & Srinivasan, V. (2008), "A hidden Markov model of
+    customer relationship dynamics", Marketing Science 27(2), 185–204: latent
+    relationship states with state-specific purchase behaviour.
+    Rabiner, L. R. (1989), "A tutorial on hidden Markov models and selected
+    applications in speech recognition", Proceedings of the IEEE 77(2),
+    257–286: the scaled forward–backward recursions, Baum–Welch re-estimation
+    and the Viterbi decoding used here.
+
+    >>> panel = pd.DataFrame({"customer_id": ["a"] * 6 + ["b"] * 6, "t": list(range(6)) * 2,
+    ...                       "orders": [3, 4, 3, 0, 0, 0, 0, 0, 0, 0, 4, 3]})
+    >>> hmm = RelationshipHMM(2, rng=1).fit(panel)
+    >>> hmm.params_.index.tolist()[:4]
+    ['rate[0]', 'rate[1]', 'initial[0]', 'initial[1]']
     """
 
     n_states: int = 3
@@ -91,11 +118,51 @@ class RelationshipHMM:
         self.initial_distribution_ = pd.Series(pi[order], name="initial")
         self.log_likelihood_ = float(ll)
         self.converged_ = bool(converged)
+        self.n_customers_ = int(len(lengths))
+        self.n_periods_ = int(lengths.sum())
+        k = range(int(self.n_states))
+        A_ordered = self.transition_matrix_.to_numpy()
+        self.params_ = pd.Series(
+            [*self.rates_, *self.initial_distribution_, *A_ordered.ravel()],
+            index=[f"rate[{i}]" for i in k] + [f"initial[{i}]" for i in k] + [f"transition[{i}→{j}]" for i in k for j in k],
+            name="coef",
+        ).rename_axis("parameter")
         self._column = column
         return self
 
+    def _check_fitted(self) -> pd.Series:
+        if not hasattr(self, "params_"):
+            raise NotFittedError("RelationshipHMM is not fitted yet: call fit() first")
+        return self.params_
+
     @property
     def summary(self) -> pd.DataFrame:
+        """The estimates, one row per parameter of :attr:`params_` (``coef``): the state rates λₖ, the
+        initial shares πₖ and the transition probabilities aⱼₖ, states least active first. EM gives
+        point estimates only, so there is no standard error or interval column.
+
+        >>> panel = pd.DataFrame({"customer_id": ["a"] * 6 + ["b"] * 6, "t": list(range(6)) * 2,
+        ...                       "orders": [3, 4, 3, 0, 0, 0, 0, 0, 0, 0, 4, 3]})
+        >>> RelationshipHMM(2, rng=1).fit(panel).summary.shape
+        (8, 1)
+        """
+        return self._check_fitted().to_frame("coef")
+
+    def print_summary(self, decimals: int = 4) -> None:
+        """Print the model, its data, its log-likelihood, the states and the estimates."""
+        self._check_fitted()
+        print("\n".join([
+            f"RelationshipHMM: Poisson hidden Markov model of {self._column!r} per period, {self.n_states} states",
+            f"customers = {self.n_customers_:,}, customer-periods = {self.n_periods_:,}",
+            f"log-likelihood = {self.log_likelihood_:.{decimals}f}, converged: {self.converged_}",
+            "",
+            self.state_table.to_string(index=False, float_format=lambda v: f"{v:,.{decimals}f}"),
+            "",
+            self.summary.round(decimals).to_string(),
+        ]))
+
+    @property
+    def state_table(self) -> pd.DataFrame:
         """The fitted states, least active first, one row each (``state`` 0, 1, …).
 
         ``purchases_per_period`` (the state's Poisson rate λₖ),
@@ -106,10 +173,11 @@ class RelationshipHMM:
 
         >>> panel = pd.DataFrame({"customer_id": ["a"] * 6 + ["b"] * 6, "t": list(range(6)) * 2,
         ...                       "orders": [3, 4, 3, 0, 0, 0, 0, 0, 0, 0, 4, 3]})
-        >>> summary = RelationshipHMM(2, rng=1).fit(panel).summary
-        >>> summary.columns.tolist(), bool(summary["purchases_per_period"].is_monotonic_increasing)
+        >>> states = RelationshipHMM(2, rng=1).fit(panel).state_table
+        >>> states.columns.tolist(), bool(states["purchases_per_period"].is_monotonic_increasing)
         (['state', 'purchases_per_period', 'initial_share', 'p_stay', 'expected_stay'], True)
         """
+        self._check_fitted()
         stay = np.diag(self.transition_matrix_.to_numpy())
         with np.errstate(divide="ignore"):
             expected = np.where(stay < 1, 1 / (1 - stay), np.inf)
@@ -119,6 +187,7 @@ class RelationshipHMM:
 
     def decode(self, panel: pd.DataFrame) -> pd.Series:
         """Most likely state of each customer-period (Viterbi), in the rate order (0 = lowest)."""
+        self._check_fitted()
         X, lengths = self._sequences(panel, self._column)
         logA = np.log(np.maximum(self._A, 1e-300))
         out = np.empty(len(X), dtype=int)

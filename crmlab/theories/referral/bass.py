@@ -219,13 +219,22 @@ class BassDiffusion:
     at t = k (the form of the widely used R ``nls`` worked example, whose
     estimates it reproduces). Standard errors are the usual NLS ones, as R's
     ``summary.nls`` reports them: s² (JᵀJ)⁻¹ with s² = RSS / (n − 3) and J the
-    Jacobian at the optimum. Fitted values end in ``_``: ``params_`` (p, q, m),
-    ``standard_errors_``, ``covariance_``, ``summary``, ``fitted_``,
-    ``residuals_``, ``r_squared_``.
+    Jacobian at the optimum. ``fit()`` returns the model; fitted values end in
+    ``_``: ``params_`` (p, q, m), ``standard_errors_``, ``covariance_``,
+    ``fitted_``, ``residuals_``, ``rss_``, ``r_squared_``; :attr:`summary` is the
+    table of estimates and :meth:`print_summary` prints it for readers. The
+    figure of the fit is :func:`crmlab.plots.plot_bass_fit` of :meth:`predict`.
 
-    Sources: Bass, F. M. (1969), Management Science 15(5), 215–227; Srinivasan,
-    V. & Mason, C. H. (1986), "Nonlinear Least Squares Estimation of New Product
-    Diffusion Models", Marketing Science 5(2), 169–178.
+    References
+    ----------
+    Bass, F. M. (1969), "A New Product Growth for Model Consumer Durables",
+    Management Science 15(5), 215–227: the hazard f(t) / (1 − F(t)) = p + q F(t),
+    its solution F(t) = (1 − e^{−(p+q)t}) / (1 + (q/p) e^{−(p+q)t}), and the
+    discrete-time sales equation S_T = p m + (q − p) Y_{T−1} − (q/m) Y²_{T−1}
+    behind ``kind="discrete"`` and :func:`bass_ols`.
+    Srinivasan, V. & Mason, C. H. (1986), "Nonlinear Least Squares Estimation of
+    New Product Diffusion Models", Marketing Science 5(2), 169–178: the interval
+    form X(t) = m [F(t) − F(t − 1)] + error, fitted by nonlinear least squares.
 
     >>> counts = bass_adoptions(0.03, 0.38, 1000, 15)["adoptions"]
     >>> BassDiffusion().fit(counts).params_.round(4).tolist()
@@ -282,13 +291,10 @@ class BassDiffusion:
         except np.linalg.LinAlgError:
             cov = np.full((3, 3), np.nan)
         names = ["p", "q", "m"]
-        self.params_ = pd.Series([p, q, m], index=names, name="coef")
+        self.params_ = pd.Series([p, q, m], index=pd.Index(names, name="parameter"), name="coef")
         self.covariance_ = pd.DataFrame(cov, index=names, columns=names)
         self.standard_errors_ = pd.Series(np.sqrt(np.clip(np.diag(cov), 0, None)), index=names, name="se")
-        crit = stats.t.ppf(0.975, dof) if dof > 0 else np.nan
-        self.summary = pd.DataFrame({"coef": self.params_, "se": self.standard_errors_,
-                                     "lower 95%": self.params_ - crit * self.standard_errors_,
-                                     "upper 95%": self.params_ + crit * self.standard_errors_})
+        self.dof_ = dof
         self.adoptions_ = y
         self.fitted_ = y + best.fun
         self.residuals_ = -best.fun
@@ -318,12 +324,32 @@ class BassDiffusion:
             external = curve["external"].sum() / curve["adoptions"].sum()
         return pd.Series({"external": external, "word_of_mouth": 1 - external})
 
-    def print_summary(self) -> None:
-        """Print the estimates with standard errors and 95% intervals."""
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The estimates of p, q and m, one row each: ``coef``, ``se`` (the NLS standard error) and the
+        95% Wald interval with t quantiles, coef ± t₀.₉₇₅,ₙ₋₃ · se (``lower 95%``, ``upper 95%``).
+
+        >>> model = BassDiffusion().fit(bass_adoptions(0.03, 0.38, 1000, 15)["adoptions"])
+        >>> model.summary.columns.tolist(), model.summary.index.tolist()
+        (['coef', 'se', 'lower 95%', 'upper 95%'], ['p', 'q', 'm'])
+        """
+        params = self._check()
+        crit = stats.t.ppf(0.975, self.dof_) if self.dof_ > 0 else np.nan
+        return pd.DataFrame({"coef": params, "se": self.standard_errors_,
+                             "lower 95%": params - crit * self.standard_errors_,
+                             "upper 95%": params + crit * self.standard_errors_}).rename_axis("parameter")
+
+    def print_summary(self, decimals: int = 4) -> None:
+        """Print the model, its data, its fit (RSS, R²) and the estimates with standard errors and 95% intervals."""
         self._check()
         form = {"continuous": "continuous time, interval form", "discrete": "discrete time", "density": "continuous time, density form"}
-        print(f"Bass diffusion model ({form[self.kind]}), NLS on {len(self.adoptions_)} periods; R² = {self.r_squared_:.4f}")
-        print(self.summary.to_string(float_format=lambda v: f"{v:.6g}"))
+        print("\n".join([
+            f"BassDiffusion: the Bass (1969) diffusion model ({form[self.kind]}), fitted by nonlinear least squares",
+            f"periods = {len(self.adoptions_):,}, adopters seen = {self.adoptions_.sum():,.0f}",
+            f"RSS = {self.rss_:.{decimals}g}, R² = {self.r_squared_:.{decimals}f}, converged: {self.converged_}",
+            "",
+            self.summary.to_string(float_format=lambda v: f"{v:.{decimals + 2}g}"),
+        ]))
 
 
 def advertising_vs_referral_roi(
