@@ -16,7 +16,7 @@ from crmlab.data import DataError
 from crmlab.data.ids import clean_id, clean_ids
 from crmlab.data.tables import Column, bounds_message, check_numeric, check_scale, read_table
 from crmlab.theories.guanxi import read_favour_ledger
-from crmlab.theories.imp import read_episodes, read_network_tables
+from crmlab.theories.imp import read_episodes
 from crmlab.theories.nordic import read_interactions
 from crmlab.theories.referral import read_adoptions, read_referrals
 

@@ -25,7 +25,7 @@ from crmlab.audit import ROBUST_SELECTION
 from crmlab.display.numbers import integer, money, number, percent
 from crmlab.display.portfolio import bullet_list
 from crmlab.display.tables import Table, table
-from crmlab.display.text import Markdown, compare, join_list, markdown, plural
+from crmlab.display.text import Markdown, compare, markdown, plural
 
 __all__ = [
     "bullet_list",

@@ -19,7 +19,6 @@ Interaction and dialogue predict whether a customer is active in the next period
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 

@@ -17,7 +17,6 @@ Revenue is unconcentrated: an HHI of 90 points (below 1,500, the US merger guide
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.plots._style import Figure, finish, full_ticks, mticker, plt, seaborn, with_unit
+from crmlab.plots._style import Figure, finish, full_ticks, mticker, plt, seaborn
 
 __all__ = [
     "plot_bass_fit",

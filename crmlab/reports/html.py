@@ -80,7 +80,7 @@ def page_headings(html: str) -> list[Heading]:
 
 
 def notebook_heading(notebook: Path) -> str | None:
-    """The first level-1 Markdown heading of an executed notebook, as plain text (None if it has none).
+    r"""The first level-1 Markdown heading of an executed notebook, as plain text (None if it has none).
 
     Looked for in Markdown cells and in Markdown outputs (a title generated from the data),
     in order; Markdown escapes and HTML entities are undone, since the result is text.

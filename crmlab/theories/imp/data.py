@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem

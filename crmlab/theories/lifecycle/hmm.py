@@ -99,16 +99,18 @@ class RelationshipHMM:
             A = np.full((k, k), 0.1 / (k - 1)) + np.eye(k) * (0.9 - 0.1 / (k - 1))
             pi = np.full(k, 1 / k)
             previous = -np.inf
-            for iteration in range(self.n_iter):
+            converged = False
+            for _ in range(self.n_iter):
                 ll, stats = _e_step(groups, pi, A, rates)
                 pi = stats["start"] / stats["start"].sum()
                 A = stats["trans"] / stats["trans"].sum(axis=1, keepdims=True)
                 rates = np.maximum(stats["weighted_x"] / stats["occupancy"], 1e-10)
                 if ll - previous < 1e-6 * abs(ll):
+                    converged = True  # the log-likelihood stopped rising, even if on the last allowed iteration
                     break
                 previous = ll
             if best is None or ll > best[0]:
-                best = (ll, pi, A, rates, iteration + 1 < self.n_iter)
+                best = (ll, pi, A, rates, converged)
         ll, pi, A, rates, converged = best
         order = np.argsort(rates)
         self._order = order
