@@ -1,13 +1,14 @@
 # crmlab's single entry point. Needs only python3 (with venv and pip) and make.
 #   make reports   install into .venv (with the sem extra) and regenerate every report into reports/
-#   make test      install with the dev extra and run the test suite
+#   make test      install with the dev extra, lint (ruff) and run the whole test suite
+#   make quick     lint and the quick suite (no notebooks, kernels, browser or Spark)
 #   make lab       JupyterLab on the project's kernel
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 KERNEL := crmlab
 
-.PHONY: reports test lab bench clean
+.PHONY: reports test quick lab bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,13 @@ reports: $(VENV)/.installed
 	$(BIN)/crmlab reports --kernel $(KERNEL)
 
 test: $(VENV)/.installed-dev
+	$(BIN)/ruff check crmlab tests benchmarks
 	$(BIN)/python -m pytest -n auto
+
+# the quick suite while working: no notebook, kernel, browser or Spark tests
+quick: $(VENV)/.installed-dev
+	$(BIN)/ruff check crmlab tests benchmarks
+	$(BIN)/python -m pytest -n auto -m "not slow and not spark"
 
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --notebook-dir=.

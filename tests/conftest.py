@@ -132,3 +132,14 @@ def large_csv_lines() -> list[str]:
     days = np.char.zfill((1 + i % 28).astype(str), 2)
     lines = np.char.add(np.char.add(np.char.add(ids, ",2021-01-"), days), ",12.5")
     return ["customer_id,date,amount", *lines.tolist()]
+
+
+#: Fixtures that execute notebooks through the report pipeline: every test that uses one is ``slow``.
+NOTEBOOK_FIXTURES = {"executed", "pages"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark as ``slow`` the tests that need executed notebooks, so that ``-m "not slow"`` runs none."""
+    for item in items:
+        if NOTEBOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

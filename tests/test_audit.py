@@ -20,6 +20,7 @@ def cdnow():
     return tx, transaction_summary(tx, observation_end="1998-06-30", freq="D", time_unit="W")
 
 
+@pytest.mark.slow
 def test_customer_base_headlines_recomputed_from_the_transactions(cdnow):
     """Second computation: CRR pooled over the last 3 months as Σ(E − N)/ΣS from the retention table,
     the repeat-buyer share as customers with two or more purchase days, the median IPT from the gaps."""
@@ -147,6 +148,7 @@ def test_lens_data_origin_names_each_lens_synthetic_or_company():
         audit.lens_data_origin(pd.DataFrame({"lens": ["my lens"]}), {})
 
 
+@pytest.mark.slow
 def test_account_indicators_are_the_strategy_steps_stacked():
     """Second route: the portfolio, key-account and global-account steps of crmlab.strategy run one by one."""
     from crmlab.strategy import (

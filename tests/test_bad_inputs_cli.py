@@ -120,6 +120,7 @@ REFUSED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("setup", "args", "says"), REFUSED)
 def test_a_bad_command_exits_2_with_one_line_and_the_good_report_stays(project: Path, short_tmp: Path, setup, args, says) -> None:
     reports = project / "reports"
@@ -135,6 +136,7 @@ def test_a_bad_command_exits_2_with_one_line_and_the_good_report_stays(project: 
     assert sorted(os.listdir(reports)) == listing and leftovers(reports) == []
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_exits_1_and_keeps_the_good_report(project: Path, short_tmp: Path) -> None:
     reports = project / "reports"
     before = snapshot(reports / "tiny")
@@ -148,6 +150,7 @@ def test_a_failing_notebook_exits_1_and_keeps_the_good_report(project: Path, sho
     assert leftovers(reports) == []
 
 
+@pytest.mark.slow
 def test_sigterm_stops_every_process_of_the_run_and_keeps_the_good_report(project: Path, short_tmp: Path) -> None:
     # Truth: the process table. Every process the run starts carries the mark in its environment
     # (forkserver, resource tracker, workers, kernel), so a survivor is found even once orphaned.
@@ -172,6 +175,7 @@ def live_markup(soup: BeautifulSoup) -> list:
     return [tag for tag in soup.find_all(True) if tag.name == "img" or any(a.startswith("on") for a in tag.attrs)]
 
 
+@pytest.mark.slow
 def test_a_hostile_parameter_is_text_in_the_page_header_and_the_index(project: Path, short_tmp: Path) -> None:
     done = run(project, "--set", f"note={HOSTILE}", tmp=short_tmp)
     assert done.returncode == 0, done.stderr

@@ -245,6 +245,7 @@ def test_a_glob_that_matches_nothing_is_refused(tmp_path) -> None:
 # --- the other half of each rule: what is read, not refused --------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reader", FILE_READERS)
 @pytest.mark.parametrize("marker", ["NA", "None"])
 def test_na_values_keeps_an_id_that_the_missing_rule_would_refuse(tmp_path, reader: str, marker: str) -> None:

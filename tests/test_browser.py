@@ -19,11 +19,11 @@ import pytest
 
 from crmlab.reports.browser import browser_page_problems, find_chromium
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     find_chromium() is None,
     reason="headless Chromium not found: install the Debian package 'chromium' (apt-get install chromium; "
     ".ci/run does this where apt is usable) or set CRMLAB_CHROMIUM to a Chromium/Chrome executable",
-)
+)]
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 

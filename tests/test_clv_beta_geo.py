@@ -74,6 +74,7 @@ def test_standard_errors_against_profile_likelihood(cdnow_model):
     assert 1 / np.sqrt(curvature) == pytest.approx(cdnow_model.standard_errors_["r"], rel=0.03)
 
 
+@pytest.mark.slow
 def test_likelihood_matches_numerical_integration():
     """Second implementation: the closed-form likelihood equals the individual-level BG/NBD
     likelihood (1−p)^x λ^x e^{−λT} + δ_{x>0} p (1−p)^{x−1} λ^x e^{−λ t_x} integrated over

@@ -45,6 +45,7 @@ def test_published_donations_estimates(donations_model):
     assert donations_model.n_customers_ == 11104
 
 
+@pytest.mark.slow
 def test_likelihood_matches_numerical_integration():
     """Second implementation: the closed form equals the individual likelihood
     p^x (1−p)^{n−x} (1−θ)^n + Σ_i p^x (1−p)^{t_x−x+i} θ (1−θ)^{t_x+i} integrated over the Beta
@@ -77,6 +78,7 @@ def test_histogram_of_donations(donations_model):
     np.testing.assert_allclose(probs * 11104, observed, rtol=0.08)
 
 
+@pytest.mark.slow
 def test_predictions_match_monte_carlo():
     """Ground truth: simulated supporters over 6 calibration + 5 holdout opportunities; P(alive at
     n+1), E[X(n, n+5) | history] and DERT (d = 0.1, summed over 60 future opportunities)

@@ -107,6 +107,7 @@ def test_fit_is_silent_when_it_converges(cdnow_summary):
 # ----- second implementations: numerical integration --------------------------------------------
 
 
+@pytest.mark.slow
 def test_likelihood_matches_integration_of_the_individual_likelihood():
     """Second implementation: the closed form (both hypergeometric branches, α > β, α < β and
     α = β) equals the individual-level likelihood integrated over Gamma(r, α) × Gamma(s, β)

@@ -499,6 +499,7 @@ def test_network_tables_from_a_folder(world, tmp_path):
         read_network_tables(tmp_path)
 
 
+@pytest.mark.slow
 def test_imp_figures(world):
     """The figures draw what they are given: one panel per ARA layer with that layer's tie count,
     one line per dyad of the history, one bar per affected actor."""

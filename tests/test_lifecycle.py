@@ -118,6 +118,7 @@ def test_transition_matrix_time_and_survival(world):
         assert curve["survival"].iloc[0] <= 1.0 and np.all(np.diff(curve["survival"].dropna()) <= 1e-12)
 
 
+@pytest.mark.slow
 def test_hmm_recovers_a_known_chain():
     """Ground truth: 3,000 sequences of 30 periods from a 3-state Poisson HMM; the EM estimates
     of the rates and transition probabilities are within 0.03 (rates within 5%)."""

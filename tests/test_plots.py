@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 from crmlab import plots
@@ -42,6 +43,7 @@ def test_retention_plot_keeps_rates_above_one_visible():
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.5, 1.3])
 
 
+@pytest.mark.slow
 def test_other_figures_draw_their_data():
     gaps = interpurchase_times(TX)
     ax = plots.plot_interpurchase_histogram(gaps, interpurchase_distribution(TX), clip_quantile=1.0).axes[0]
@@ -69,6 +71,7 @@ def test_every_figure_lives_in_its_area_module_and_is_exported_from_the_package(
     assert sorted(from_areas) == sorted(plots.__all__)
 
 
+@pytest.mark.slow
 def test_importing_the_figures_does_not_import_seaborn_or_networkx():
     # A fresh interpreter, so that nothing imported by other tests counts.
     import os

@@ -113,6 +113,7 @@ def test_shared_suppliers_reflect_the_planted_groups(world):
     assert pairs.loc[within, "shared_actors"].mean() > pairs.loc[~within, "shared_actors"].mean()
 
 
+@pytest.mark.slow
 def test_key_account_selection_and_sensitivity():
     """Hand-worked selection (scores 0.5, 0.5+, …), and invariances of the sensitivity analysis:
     the base scenario reproduces the selection, multiplying every weight by one factor changes nothing,

@@ -202,6 +202,7 @@ def test_bass_estimators_recover_known_curves():
         BassDiffusion().fit([1, 2, 3])
 
 
+@pytest.mark.slow
 def test_bass_standard_errors_cover_the_truth_in_simulated_markets():
     """Synthetic ground truth: adoption times drawn from the Bass distribution (p = .03, q = .38,
     m = 5000, 20 periods). Over 40 seeded markets the estimates centre on the truth (mean within

@@ -262,6 +262,7 @@ def _assert_inert(soup: BeautifulSoup) -> None:
     assert all(img.get("src", "").startswith("data:image/png") for img in soup.find_all("img"))
 
 
+@pytest.mark.slow
 def test_the_readme_own_data_command_runs_as_written(tmp_path):
     # The README's command, run verbatim in a copy of the project's layout (config, notebooks, the command's
     # .venv/bin/crmlab) with an orders file named and shaped as the README says.
@@ -290,6 +291,7 @@ def test_the_readme_own_data_command_runs_as_written(tmp_path):
     ("customer_base_cdnow", {}),
     ("customer_value_cdnow", {"calibration_end": "", "observation_end": "", "n_customers": 300, "n_boot": 200}),
 ])
+@pytest.mark.slow
 def test_a_hostile_file_name_and_currency_stay_inert_on_the_page(tmp_path, run, overrides):
     # A file named like an HTML tag and a currency that is one: the page (parsed by BeautifulSoup) shows
     # them as text, with no element carrying an event handler and no image but the figures.

@@ -152,6 +152,7 @@ def test_hmm_state_table_gives_the_geometric_stay_of_each_state():
     assert summary["purchases_per_period"].is_monotonic_increasing
 
 
+@pytest.mark.slow
 def test_the_planted_cost_effect_is_recovered_on_the_true_phases():
     """Synthetic truth: a world built with a cost effect of 1 gives a logit slope near 1 on its true
     phases (the odds run slightly above a probability multiplier) and a positive one on the rules'
@@ -743,6 +744,7 @@ def _value(text: str) -> float:
     return float(text.replace(",", "").replace("%", "").replace("< ", ""))
 
 
+@pytest.mark.slow
 def test_hostile_parameters_and_data_come_out_inert(pages):
     """A file name, a currency and an actor id that are tags show as text on the pages, and no element
     of either page can run a script (read by BeautifulSoup)."""

@@ -512,6 +512,7 @@ def test_portfolio_page_closing_sentences_hold_on_its_own_numbers(executed):
     assert rows == said
 
 
+@pytest.mark.slow
 def test_hostile_parameters_come_out_inert(tmp_path):
     """company and currency are shown on the pages: an HTML payload in them must stay text."""
     from pathlib import Path

@@ -610,6 +610,7 @@ def _closing_from_the_page(soup: BeautifulSoup, heading: str) -> None:
     assert numbers and not [n for n in numbers if n not in above], sorted(n for n in numbers if n not in above)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_executed_with_hostile_parameters_is_inert_readable_and_concludes_from_its_numbers(name, tmp_path):
     # One execution per page (the notebook run is the slow part); the page read by an HTML parser.

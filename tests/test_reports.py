@@ -172,6 +172,7 @@ def test_missing_notebook_and_unknown_kernel(project: Path) -> None:
 # --- runs (these start kernels) ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_good_run_writes_page_notebook_and_provenance(project: Path) -> None:
     [result] = run_reports(
         project / "reports.toml", only=["good"], overrides={"scale": 3}, jobs=1, progress=False
@@ -224,6 +225,7 @@ def test_good_run_writes_page_notebook_and_provenance(project: Path) -> None:
     assert leftovers(reports) == []
 
 
+@pytest.mark.slow
 def test_failed_run_keeps_last_good_report(project: Path) -> None:
     toml, reports = project / "reports.toml", project / "reports"
     [first] = run_reports(toml, only=["flaky"], progress=False)
@@ -426,6 +428,7 @@ SLEEPY_TOML = '[[run]]\nname = "sleepy"\nnotebook = "notebooks/sleepy.ipynb"\n[r
     ("signame", "to_group"),
     [("SIGTERM", False), ("SIGINT", True)],  # timeout / CI runner / kill; a terminal's Ctrl-C (the whole group)
 )
+@pytest.mark.slow
 def test_signal_stops_kernels_and_workers_and_keeps_the_good_report(
     project: Path, short_tmp: Path, signame: str, to_group: bool
 ) -> None:
@@ -469,6 +472,7 @@ def test_signal_stops_kernels_and_workers_and_keeps_the_good_report(
     assert [(r["name"], r["status"]) for r in index["runs"]] == [("sleepy", "succeeded")]
 
 
+@pytest.mark.slow
 def test_command_reports_each_run_once_without_kernel_noise_and_records_the_kernel(
     project: Path, short_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -532,6 +536,7 @@ def test_kernel_talks_over_curvezmq_and_its_stderr_goes_to_the_run_log(tmp_path:
     assert "without encryption" not in text
 
 
+@pytest.mark.slow
 def test_a_dead_kernel_s_last_words_are_in_the_failed_run_s_error(project: Path) -> None:
     # The kernel process writes below Python (fd 2) and dies: nbclient sees only a dead kernel.
     cell = nbformat.v4.new_code_cell("import os\nos.write(2, b'last words of the kernel\\n')\nos._exit(3)")

@@ -37,7 +37,8 @@ from crmlab.customers.engines import engine_for, input_kind, is_spark_dataframe
 from crmlab.data import DataError
 
 pytest.importorskip("pyspark")
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+pytestmark = [pytest.mark.spark,
+              pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
 
 END = "2021-12-31"
 

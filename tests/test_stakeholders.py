@@ -51,6 +51,7 @@ def test_indirect_effect_is_total_minus_direct():
     assert total - chain.direct_ == pytest.approx(chain.a_ * chain.b_, rel=1e-10)
 
 
+@pytest.mark.slow
 def test_bootstrap_interval_is_seeded_and_covers_the_truth():
     """Synthetic ground truth and reproducibility: the raw (statsmodels Mediation) and standardised
     (PathModel) bootstrap intervals contain the true indirect effects, the bootstrap mean of the

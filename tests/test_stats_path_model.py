@@ -20,6 +20,7 @@ def exact_scores(n, rng):
     return survey, scale_scores(survey.responses)
 
 
+@pytest.mark.slow
 def test_confidence_intervals_cover_the_true_paths_at_their_rate():
     """Ground truth: over 100 simulated surveys of 250 respondents measured without error, the
     95% intervals of the 13 KMV paths contain the true standardised path about 95% of the time

@@ -570,6 +570,7 @@ def test_co_creation_goes_with_customer_value_in_the_synthetic_world(world):
 
 # ----- figures -------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_figures_draw_the_result_frames(world):
     """The figures draw what the frames hold: bar widths are the touchpoint gaps, stacked spends sum
     to each segment's spend, the dots sit at the optimal spends, bars are the customers saved."""
