@@ -704,7 +704,7 @@ def lens_data_origin(card: pd.DataFrame, sources: Mapping[str, Any], *, lens_sou
     >>> lens_data_origin(card, {"transactions": "cdnow", "interactions": "synthetic"}).tolist()
     ['company', 'synthetic']
     """
-    from crmlab.data.loaders import is_synthetic
+    from crmlab.datasets import is_synthetic
 
     kind = {**LENS_SOURCE, **(lens_source or {})}
     unknown = sorted(set(card["lens"]) - set(kind))

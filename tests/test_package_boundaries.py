@@ -5,6 +5,7 @@ from the source, so an import inside a function (a lazy import) counts like one 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,48 @@ def test_the_theories_package_map_names_every_school():
     assert len(schools) == 7
     missing = [s for s in schools if f":mod:`crmlab.theories.{s}`" not in crmlab.theories.__doc__]
     assert missing == []
+
+
+#: The layers of crmlab, lowest first: a module imports only from its own area or a lower layer, so the
+#: arrows of the package map run one way (areas on one line never import each other).
+LAYERS = [
+    {"stats", "datalog"},
+    {"data"},
+    {"customers"},
+    {"clv"},
+    {"theories", "strategy"},
+    {"datasets"},
+    {"audit"},
+    {"display"},
+    {"plots"},
+    {"reports"},
+    {"cli"},
+]
+
+
+def test_imports_run_down_the_layers():
+    """Structure: every import of a crmlab module goes to its own area or a lower layer (no upward arrow,
+    hence no cycle between areas), lazy imports included."""
+    layer = {area: k for k, areas in enumerate(LAYERS) for area in areas}
+    upward = []
+    for path in _files(ROOT):
+        area = path.relative_to(ROOT).parts[0].removesuffix(".py")
+        if area == "__init__":
+            continue
+        assert area in layer, f"{area} has no layer: add it to LAYERS"
+        for module in _imports(path):
+            target = module.split(".")[1] if module.count(".") else None
+            if target in layer and target != area and layer[target] >= layer[area]:
+                upward.append((str(path.relative_to(ROOT)), module))
+    assert upward == []
+
+
+def test_the_readme_package_map_matches_the_folders():
+    """Docs: the README's package map names every package and module of crmlab, and nothing else."""
+    readme = (ROOT.parent / "README.md").read_text()
+    block = readme.split("## Package map", 1)[1].split("```", 2)[1]
+    named = set(re.findall(r"^  ([a-z_]+)(?:/|\.py)", block, flags=re.M))
+    present = {p.name.removesuffix(".py") for p in ROOT.iterdir()
+               if (p.is_dir() and (p / "__init__.py").exists()) or (p.suffix == ".py" and p.name != "__init__.py")}
+    assert named == present
+    assert present == set().union(*LAYERS)

@@ -29,7 +29,7 @@ from bs4 import BeautifulSoup
 
 from crmlab.data import BUNDLED_SOURCES, load_transactions
 from crmlab.data.citations import BUNDLED_DATASETS, COMPANION_WORLDS, SOURCE_PARAMETERS, SYNTHETIC_SOURCES
-from crmlab.data.loaders import LOADER_WORLDS
+from crmlab.datasets import LOADER_WORLDS
 from crmlab.datalog import ENV_VAR as DATA_LOG_ENV_VAR
 from crmlab.datalog import read_data_log
 from crmlab.reports import ConfigError, load_config

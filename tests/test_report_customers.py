@@ -23,7 +23,8 @@ from bs4 import BeautifulSoup
 
 from crmlab.clv import MarkovCLV
 from crmlab.customers import retention_rate
-from crmlab.customers.projection import churn_scenario_summary, pooled_retention_curve
+from crmlab.clv import churn_scenario_summary
+from crmlab.customers.projection import pooled_retention_curve
 from crmlab.data import load_transactions, simulate_transactions
 from crmlab.display import customers as base
 from crmlab.display import value as say

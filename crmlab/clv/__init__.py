@@ -34,7 +34,7 @@ Checking a fitted model against calibration and holdout data, as the papers do
 from crmlab.clv.beta_geo import BetaGeo
 from crmlab.clv.beta_geo_beta_binom import BetaGeoBetaBinom
 from crmlab.stats.maximum_likelihood import ConvergenceWarning, NotFittedError
-from crmlab.clv.formula import simple_clv
+from crmlab.clv.formula import churn_scenario_summary, simple_clv
 from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
 from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states
 from crmlab.clv.pareto_nbd import ParetoNBD
@@ -71,6 +71,7 @@ __all__ = [
     "frequency_histogram_comparison",
     "holdout_comparison",
     "probability_alive_matrix",
+    "churn_scenario_summary",
     "simple_clv",
     "spend_frequency_correlation",
     "tracking_data",

@@ -24,14 +24,16 @@ m·q·(1 − q^H)/(1 − q) and m·(1 − q^H)/(1 − q).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from crmlab.clv.inputs import check_argument
+from crmlab.customers.projection import customer_base_closed_form, steady_state_base
 
-__all__ = ["simple_clv"]
+__all__ = ["churn_scenario_summary", "simple_clv"]
 
 
 def simple_clv(
@@ -119,3 +121,45 @@ def simple_clv(
     if index is not None:
         return pd.Series(np.broadcast_to(value, (len(index),)) if value.ndim == 0 else value, index=index, name="clv")
     return float(value) if value.ndim == 0 else value
+
+
+def churn_scenario_summary(
+    acquisitions_per_period: float,
+    churn_rates: Mapping[str, float],
+    periods: int,
+    *,
+    margin: float = 100.0,
+    discount_rate: float = 0.10,
+) -> pd.DataFrame:
+    """What each churn scenario means: the base after ``periods``, the steady state, and the value of a customer.
+
+    For each scenario (name → churn rate c, starting from an empty base):
+    ``customers`` after ``periods`` (the closed form of
+    :func:`~crmlab.customers.customer_base_closed_form`), ``steady_state_base`` A / c
+    (:func:`~crmlab.customers.steady_state_base`) and ``clv``, the retention-based value of a
+    customer earning ``margin`` a period with retention r = 1 − c and
+    discount rate d, m·r / (1 + d − r) (Gupta & Lehmann 2003; margins at the
+    end of each period, :func:`simple_clv`). Scenarios in the
+    mapping's order.
+
+    Source: Reichheld (1996), *The Loyalty Effect*; Gupta, S. & Lehmann, D. R.
+    (2003), "Customers as assets", *Journal of Interactive Marketing* 17(1), 9–24.
+
+    >>> churn_scenario_summary(1000, {"5% churn": 0.05, "10% churn": 0.10}, 10).round(2)
+        scenario  churn_rate  customers  steady_state_base     clv
+    0   5% churn        0.05    8025.26            20000.0  633.33
+    1  10% churn        0.10    6513.22            10000.0  450.00
+    """
+    if not isinstance(churn_rates, Mapping) or not churn_rates:
+        raise ValueError("churn_rates must be a non-empty mapping of scenario name -> churn rate")
+    rows = []
+    for name, rate in churn_rates.items():
+        c = float(check_argument(rate, f"churn rate of {name!r}", at_least=0, at_most=1, scalar=True))
+        rows.append({
+            "scenario": str(name),
+            "churn_rate": c,
+            "customers": float(customer_base_closed_form(0.0, acquisitions_per_period, c, int(periods))),
+            "steady_state_base": steady_state_base(acquisitions_per_period, c),
+            "clv": float(simple_clv(margin, 1.0 - c, discount_rate)),
+        })
+    return pd.DataFrame(rows)

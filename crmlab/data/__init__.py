@@ -4,9 +4,9 @@
   transactions table from CSV, Parquet or a DataFrame, validated (missing
   cells are :data:`MISSING_VALUES` unless ``na_values=`` says otherwise);
 - :func:`load_transactions`: one name per source (bundled, synthetic, file);
-- :mod:`crmlab.data.loaders`: one ``load_*`` per other kind of data (interactions,
-  surveys, networks, referrals, favour ledgers, accounts, …), each choosing
-  between the synthetic world (returned with its truth) and the user's file;
+- one ``load_*`` per other kind of data (interactions, surveys, networks,
+  referrals, favour ledgers, accounts, …) is in :mod:`crmlab.datasets`, above the
+  areas whose readers and simulators it calls;
 - :func:`load_cdnow` and the papers' conventions (``CDNOW_CONVENTIONS``);
 - :func:`load_donations`: the discrete-time donations data of Fader, Hardie & Shang (2010);
 - :func:`simulate_transactions`: a customer base with known ground truth.
@@ -15,23 +15,6 @@
 from crmlab.data.cdnow import CDNOW_CALIBRATION_END, CDNOW_CONVENTIONS, CDNOW_OBSERVATION_END, CDNOW_START, load_cdnow
 from crmlab.data.donations import load_donations
 from crmlab.data.errors import DataError, Problem
-from crmlab.data.loaders import (
-    SYNTHETIC,
-    Loaded,
-    is_synthetic,
-    load_accounts,
-    load_adoptions,
-    load_customer_base,
-    load_favour_ledger,
-    load_interactions,
-    load_network,
-    load_referrals,
-    load_relationship_histories,
-    load_service_quality,
-    load_survey,
-    load_wallets,
-    referral_customers,
-)
 from crmlab.data.missing import MISSING_VALUES
 from crmlab.data.simulate import SimulatedWorld, simulate_transactions
 from crmlab.data.sources import BUNDLED_SOURCES, load_transactions
@@ -53,30 +36,15 @@ __all__ = [
     "CDNOW_OBSERVATION_END",
     "CDNOW_START",
     "DataError",
-    "Loaded",
     "MISSING_VALUES",
     "OPTIONAL_COLUMNS",
     "Problem",
     "REQUIRED_COLUMNS",
-    "SYNTHETIC",
     "SimulatedWorld",
     "TRANSACTIONS_SCHEMA",
-    "is_synthetic",
-    "load_accounts",
-    "load_adoptions",
     "load_cdnow",
-    "load_customer_base",
     "load_donations",
-    "load_favour_ledger",
-    "load_interactions",
-    "load_network",
-    "load_referrals",
-    "load_relationship_histories",
-    "load_service_quality",
-    "load_survey",
     "load_transactions",
-    "load_wallets",
-    "referral_customers",
     "read_transactions",
     "scan_transactions",
     "simulate_transactions",

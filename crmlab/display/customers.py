@@ -372,12 +372,12 @@ def interpurchase_sentence(distribution: pd.DataFrame, *, unit: str = "D") -> Ma
 
 def churn_scenario_sentences(summary: pd.DataFrame, *, periods: int, period: str = "year",
                              currency: str = "$", margin: float = 100.0) -> Markdown:
-    """What the churn scenarios say, from :func:`crmlab.customers.projection.churn_scenario_summary`.
+    """What the churn scenarios say, from :func:`crmlab.clv.churn_scenario_summary`.
 
     The lowest-churn scenario is set against the highest: the base after
     ``periods``, the steady state, and the value of a customer.
 
-    >>> from crmlab.customers.projection import churn_scenario_summary
+    >>> from crmlab.clv import churn_scenario_summary
     >>> print(churn_scenario_sentences(churn_scenario_summary(1000, {"5% churn": 0.05, "10% churn": 0.10}, 10),
     ...                                periods=10).plain)
     After 10 years the firm with 5% churn has 8,025 customers and the one with 10% churn 6,513, 23.2% more; in the long run they tend to 20,000 and 10,000 customers (2.0 times as many). A customer earning $100.00 a year is worth $633.33 to the first and $450.00 to the second.

@@ -1,4 +1,9 @@
-"""One ``load_*`` per kind of data: the synthetic world or the user's file, chosen here.
+"""Every dataset by one ``load_*`` per kind of data: the synthetic world or the user's file, chosen here.
+
+This module sits above the areas (like :mod:`crmlab.audit`): it calls the readers and
+simulators that live with each theory, so that :mod:`crmlab.data`, below every area, imports
+none of them. The transactions loaders of :mod:`crmlab.data` (:func:`load_transactions`,
+:func:`load_cdnow`, :func:`load_donations`) are here too, so every loader has one address.
 
 Every notebook takes a source parameter per kind of data it reads: the word
 ``"synthetic"`` for a seeded world with its ground truth, or the path of the
@@ -16,7 +21,7 @@ once, so no notebook writes ``if source == "synthetic": … else: read_…(path)
 
 Each loader returns a :class:`Loaded` pair ``(data, world)``; ``world`` is
 ``None`` for a file. The simulators and readers live with their theory; they
-are imported when called, so :mod:`crmlab.data` stays importable on its own.
+are imported when called, so importing this module stays cheap.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from crmlab.data.cdnow import load_cdnow
+from crmlab.data.donations import load_donations
 from crmlab.data.sources import load_transactions
 
 __all__ = [
@@ -36,7 +43,9 @@ __all__ = [
     "is_synthetic",
     "load_accounts",
     "load_adoptions",
+    "load_cdnow",
     "load_customer_base",
+    "load_donations",
     "load_favour_ledger",
     "load_interactions",
     "load_network",
@@ -44,6 +53,7 @@ __all__ = [
     "load_relationship_histories",
     "load_service_quality",
     "load_survey",
+    "load_transactions",
     "load_wallets",
     "referral_customers",
 ]
