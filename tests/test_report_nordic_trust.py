@@ -554,6 +554,20 @@ def test_the_recovery_figures_draw_their_frames(kmv_world, nordic_world):
     assert "SDs" in ax.get_xlabel() and "SDs" in ax.get_ylabel() and ax.get_title()
 
 
+def test_the_segment_figure_draws_every_index_of_the_segment_table(nordic_world):
+    """The figure and the table show the same frame: one bar group per index column of the table (the three parts
+    and the triplet), each bar's height the table's segment mean (the frame itself is the independent record)."""
+    world, _, profile = nordic_world
+    segments = nordic_show.segment_profiles(nordic_show.customer_profiles(profile, world.quality), 3)
+    shown = nordic_show.segment_table(segments).cells
+    ax = plots.plot_triplet_profiles(segments.set_index("segment")).axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Interaction", "Dialogue", "Value", "Triplet"]
+    assert set(legend) <= set(shown.columns)
+    for k, column in enumerate(["interaction", "dialogue", "value", "triplet"]):
+        np.testing.assert_allclose([b.get_height() for b in ax.containers[k]], segments[column])
+
+
 # ----- the pages, executed with hostile values ----------------------------------------------------------------
 
 

@@ -44,23 +44,28 @@ def plot_score_distributions(profile: pd.DataFrame, columns: tuple[str, ...] = (
 
 
 def plot_triplet_profiles(profiles: pd.DataFrame) -> Figure:
-    """Mean interaction, dialogue and value index per segment (grouped bars).
+    """Mean interaction, dialogue and value index per segment (grouped bars), and the triplet index beside them.
 
-    Takes a frame indexed by segment with columns ``interaction``, ``dialogue``, ``value``
-    (e.g. :func:`crmlab.display.nordic.segment_profiles` indexed by ``segment``).
+    Takes a frame indexed by segment with columns ``interaction``, ``dialogue``, ``value`` and, when present,
+    ``triplet`` (e.g. :func:`crmlab.display.nordic.segment_profiles` indexed by ``segment``): the figure draws
+    every index its table shows, the triplet (the weighted combination of the three) as a hatched grey bar.
 
-    >>> segments = pd.DataFrame({"interaction": [-0.6, 0.2], "dialogue": [-1.0, 0.2], "value": [-0.4, 0.1]},
-    ...                         index=pd.Index(["low", "high"], name="segment"))
+    >>> segments = pd.DataFrame({"interaction": [-0.6, 0.2], "dialogue": [-1.0, 0.2], "value": [-0.4, 0.1],
+    ...                          "triplet": [-0.68, 0.17]}, index=pd.Index(["low", "high"], name="segment"))
     >>> ax = plot_triplet_profiles(segments).axes[0]
     >>> ax.get_xlabel(), [t.get_text() for t in ax.get_legend().get_texts()]
-    ('segment', ['Interaction', 'Dialogue', 'Value'])
+    ('segment', ['Interaction', 'Dialogue', 'Value', 'Triplet'])
+    >>> [round(float(b.get_height()), 2) for b in ax.containers[3]]
+    [-0.68, 0.17]
     """
-    data = profiles[["interaction", "dialogue", "value"]]
+    columns = [c for c in ("interaction", "dialogue", "value", "triplet") if c in profiles.columns]
+    data = profiles[columns]
     fig, ax = plt.subplots(figsize=(9, 5))
     x = np.arange(len(data))
-    width = 0.8 / 3
-    for k, column in enumerate(data.columns):
-        ax.bar(x + (k - 1) * width, data[column], width, label=column.capitalize())
+    width = 0.8 / len(columns)
+    for k, column in enumerate(columns):
+        style = {"color": "0.45", "hatch": "//", "edgecolor": "white"} if column == "triplet" else {}
+        ax.bar(x + (k - (len(columns) - 1) / 2) * width, data[column], width, label=column.capitalize(), **style)
     ax.set_xticks(x, data.index.astype(str))
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_xlabel(str(data.index.name) if data.index.name else "segment")
