@@ -14,6 +14,7 @@ from crmlab.theories.lifecycle import (
     activity_panel,
     cost_to_serve,
     dissolution_by_cost,
+    dissolution_entries,
     dissolution_initiators,
     hmm_phase_agreement,
     lower_cost_to_serve,
@@ -213,3 +214,33 @@ def test_dissolution_from_probability_alive():
     dissolved = [p < 0.5 for p in expected]
     assert [ph == "dissolution" for ph in phases["phase"].iloc[4:]] == dissolved
     assert any(dissolved) and not all(dissolved)
+
+
+def test_a_one_time_buyer_dissolves_after_the_population_median_gap_times_the_factor():
+    """Hand-worked rule for a customer with one purchase: no gap of their own, so the threshold is
+    max(min_silence, factor × the median gap of all customers' purchase periods). With the other customers buying
+    every period (median gap 1) the one-time buyer dissolves at silence 4 > max(3, 3); with them buying every
+    2nd period (median gap 2) only at silence 7 > max(3, 6): the answer flips with the population's gap.
+    dissolution_entries counts the entry as a single-purchase one and states the threshold it used."""
+    one_time = panel_of([1] + [0] * 9, customer="once")
+    for gap, dissolves_at in ((1, 4), (2, 7)):
+        regular = panel_of([1 if t % gap == 0 else 0 for t in range(10)], customer="regular")
+        phases = relationship_phases(pd.concat([one_time, regular], ignore_index=True))
+        mine = phases[phases["customer_id"] == "once"]
+        assert mine.loc[mine["phase"] == "dissolution", "t"].min() == dissolves_at
+        entries = dissolution_entries(phases)
+        assert entries.attrs["median_gap"] == gap
+        assert entries.attrs["single_purchase_silence"] == max(3, 3 * gap)
+        once = entries[entries["customer_id"] == "once"]
+        assert once["t"].tolist() == [dissolves_at] and once["single_purchase"].tolist() == [True]
+        assert not entries.loc[entries["customer_id"] == "regular", "single_purchase"].any()
+
+
+def test_dissolution_entries_count_each_spell_with_the_purchases_before_it():
+    """By hand: purchases at t0–t2, then silence (dissolved at t6: 4 > max(3, 3 × mean gap 1)), a return at t7 and
+    silence again (gaps 1, 1, 5: mean 7/3, dissolved at t15: 8 > 3 × 7/3 = 7): two entries, after 3 and 4 purchase
+    periods."""
+    phases = relationship_phases(panel_of([1, 1, 1, 0, 0, 0, 0, 1] + [0] * 8))
+    entries = dissolution_entries(phases)
+    assert entries["t"].tolist() == [6, 15]
+    assert entries["purchase_periods"].tolist() == [3, 4] and not entries["single_purchase"].any()

@@ -4,7 +4,8 @@
 - :func:`relationship_phases` — awareness, exploration, expansion, commitment,
   dissolution by documented rules; :func:`phase_transition_matrix`,
   :func:`time_in_phase`, :func:`phase_survival`, :func:`phase_counts`
-  (customers per phase and period), :func:`phase_reach` (how far relationships developed);
+  (customers per phase and period), :func:`phase_reach` (how far relationships developed),
+  :func:`dissolution_entries` (who entered dissolution, after how many purchases);
 - :class:`RelationshipHMM` — latent relationship states in the spirit of Netzer,
   Lattin & Srinivasan (2008), and :func:`hmm_phase_agreement` with the rules;
 - :func:`cost_to_serve`, :func:`dissolution_by_cost`, :func:`lower_cost_to_serve`
@@ -26,6 +27,7 @@ from crmlab.theories.lifecycle.phases import (
     DEVELOPMENT,
     PHASES,
     activity_panel,
+    dissolution_entries,
     phase_counts,
     phase_reach,
     phase_recovery,
@@ -45,6 +47,7 @@ __all__ = [
     "activity_panel",
     "cost_to_serve",
     "dissolution_by_cost",
+    "dissolution_entries",
     "dissolution_initiators",
     "hmm_phase_agreement",
     "lower_cost_to_serve",

@@ -44,6 +44,7 @@ __all__ = [
     "DEVELOPMENT",
     "PHASES",
     "activity_panel",
+    "dissolution_entries",
     "phase_counts",
     "phase_reach",
     "phase_recovery",
@@ -192,9 +193,7 @@ def relationship_phases(
     orders = data["orders"].to_numpy()
     contacts = data["contacts"].to_numpy()
     bought = orders > 0
-    # population median gap between purchase periods, for customers with a single purchase so far
-    gaps = data.loc[bought].groupby("customer_id")["t"].diff().dropna()
-    median_gap = float(gaps.median()) if len(gaps) else float(min_silence)
+    median_gap = _median_gap(data, min_silence)
     alive = None
     if model is not None:
         alive = _alive_probability(data, model, period_length)
@@ -243,6 +242,47 @@ def relationship_phases(
     out = data.copy()
     out["phase"] = phase
     out["silence"] = silence
+    return out
+
+
+def _median_gap(data: pd.DataFrame, min_silence: int) -> float:
+    """The population median gap between purchase periods: the silence rule's gap for customers with one purchase so far."""
+    gaps = data.loc[data["orders"].to_numpy() > 0].groupby("customer_id")["t"].diff().dropna()
+    return float(gaps.median()) if len(gaps) else float(min_silence)
+
+
+def dissolution_entries(phases: pd.DataFrame, *, dissolution_factor: float = 3.0, min_silence: int = 3) -> pd.DataFrame:
+    """Every entry into dissolution, with the number of purchase periods the customer had by then.
+
+    An entry is a customer-period in dissolution whose previous period was
+    not. ``purchase_periods`` counts the customer's periods with a purchase
+    up to it; ``single_purchase`` marks customers with one purchase so far,
+    for whom the silence rule of :func:`relationship_phases` has no gap of
+    their own and uses the population median gap between purchase periods
+    (``attrs["median_gap"]``): they are read as dissolved after a silence of
+    more than ``attrs["single_purchase_silence"]`` = max(``min_silence``,
+    ``dissolution_factor`` × median gap) periods, the same for all of them.
+    Pass the thresholds ``phases`` was made with.
+
+    >>> panel = pd.DataFrame({"customer_id": ["a"] * 6 + ["b"] * 6, "t": list(range(6)) * 2,
+    ...                       "orders": [1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0], "contacts": 0})
+    >>> entries = dissolution_entries(relationship_phases(panel, min_silence=2, dissolution_factor=1.0),
+    ...                               min_silence=2, dissolution_factor=1.0)
+    >>> entries[["customer_id", "t", "purchase_periods", "single_purchase"]].to_numpy().tolist()
+    [['a', 3, 1, True], ['b', 4, 2, False]]
+    >>> entries.attrs["median_gap"], entries.attrs["single_purchase_silence"]
+    (1.0, 2.0)
+    """
+    data = phases.reset_index(drop=True)
+    bought = (data["orders"] > 0).astype(int)
+    purchases = bought.groupby(data["customer_id"], sort=False).cumsum()
+    previous = data.groupby("customer_id", sort=False)["phase"].shift()
+    entry = (data["phase"] == "dissolution") & (previous != "dissolution")
+    columns = [c for c in ("customer_id", "period", "t", "silence") if c in data.columns]
+    out = data.loc[entry, columns].assign(purchase_periods=purchases[entry].astype(int)).reset_index(drop=True)
+    out["single_purchase"] = out["purchase_periods"] == 1
+    median_gap = _median_gap(data, min_silence)
+    out.attrs.update(median_gap=median_gap, single_purchase_silence=float(max(min_silence, dissolution_factor * median_gap)))
     return out
 
 
