@@ -413,6 +413,74 @@ def test_hmm_rates_read_the_same_in_table_and_sentence_and_long_stays_are_flagge
     assert phase_text.hmm_stay_note(summary, periods=800, period="month") is None
 
 
+def test_the_single_purchase_rule_and_count_follow_the_entries():
+    """The one-time buyers' threshold is max(min_silence, factor × median gap) (the rule's closed form): a median
+    gap of 2 months gives more than 6 months, of 1 month more than 3 (flipped by the gap). The count of their
+    entries is recounted from the frame; exploration's survival is quoted on both sides of the threshold only when
+    the survival frame holds both months."""
+    periods = pd.PeriodIndex(["1997-08", "1997-09", "1997-09", "1997-10", "1998-02"], freq="M")
+    entries = pd.DataFrame({"period": periods, "single_purchase": [True, True, True, True, False]})
+    entries.attrs.update(median_gap=2.0, single_purchase_silence=6.0)
+    text = phase_text.single_purchase_dissolution_sentence(entries, period="month").plain
+    assert "median gap between purchases of all customers (2 months)" in text
+    assert "dissolved after more than 6 months without a purchase" in text
+    assert "Of 5 entries into dissolution, 4 (80.0%) are of customers with a single purchase" in text
+    assert "from 1997-08 to 1997-10, most in 1997-09 (2)" in text
+    entries.attrs.update(median_gap=1.0, single_purchase_silence=3.0)
+    few = entries.assign(single_purchase=[True, False, False, False, False])
+    text = phase_text.single_purchase_dissolution_sentence(few, period="month").plain
+    assert "(1 month)" in text and "more than 3 months" in text and "1 (20.0%)" in text and "all in 1997-08" in text
+    survival = pd.DataFrame({"entry_phase": "exploration", "k": range(8), "survival": np.linspace(1, 0.3, 8)})
+    text = phase_text.single_purchase_dissolution_sentence(few, period="month", survival=survival).plain
+    assert "70.0% had not dissolved 3 months later and 60.0% 4 months later" in text
+    short = survival[survival["k"] < 4]
+    assert "had not dissolved" not in phase_text.single_purchase_dissolution_sentence(few, period="month",
+                                                                                       survival=short).plain
+    closing = phase_text.dissolution_reading_sentence(None, period="month", median_gap=2.0).plain
+    assert "more than 6 months without a purchase" in closing
+    assert "single purchase" not in phase_text.dissolution_reading_sentence(None, period="month").plain
+
+
+def test_awareness_in_a_buying_hmm_state_is_explained_by_the_fitted_chain():
+    """Each phase's state is named with its share in one parenthesis. Awareness (no purchases by definition) read
+    as a buying state gets the reason from the fitted chain's start shares and the dormant state's stay; read as
+    the least active state it needs none (flipped by the agreement table)."""
+    summary = pd.DataFrame({"state": [0, 1, 2], "purchases_per_period": [0.0, 0.475, 6.19],
+                            "initial_share": [0.0, 1.0, 0.0], "p_stay": [0.999, 0.82, 0.961]})
+    agreement = pd.DataFrame([[0.0, 1.0, 0.0], [0.22, 0.18, 0.60]], index=["awareness", "expansion"], columns=[0, 1, 2])
+    text = phase_text.hmm_sentence(summary, agreement, period="month").plain
+    assert "state 3 (most active, 60.0%)" in text and ") (" not in text
+    assert "Awareness has no purchases, yet it is not read as state 1 (least active)" in text
+    assert "starts 100.0% of customers in state 2 and 0.0% in state 1 (least active)" in text
+    assert "stays 99.9% a month" in text
+    dormant = agreement.copy()
+    dormant.loc["awareness"] = [0.9, 0.1, 0.0]
+    text = phase_text.hmm_sentence(summary, dormant, period="month").plain
+    assert "state 1 (least active, 90.0%)" in text and "Awareness has no purchases" not in text
+
+
+def test_the_what_if_row_of_dissolved_customers_says_it_is_the_chance_of_staying_dissolved():
+    """For a customer starting in dissolution, P(dissolution next period) is the chance of still being dissolved:
+    the row and the caption say so, and only when the table has that row."""
+    what_if = _what_if({"commitment": 100.0, "dissolution": 40.0})
+    shown = phase_text.what_if_table(what_if, reduction=0.2, period="month")
+    assert shown.cells["Phase"].tolist() == ["commitment", "dissolution (already dissolved: still dissolved)"]
+    assert "chance of still being dissolved" in shown.caption
+    active = phase_text.what_if_table(_what_if({"commitment": 100.0}), reduction=0.2, period="month")
+    assert "still being dissolved" not in active.caption
+
+
+def test_the_path_of_dwyers_sequence_names_only_the_phases_present():
+    """The path runs through the phases of the transition matrix: with awareness, from awareness; without (CDNOW,
+    no contacts), from exploration, saying awareness is left out."""
+    phases = ["awareness", "exploration", "expansion", "commitment", "dissolution"]
+    full = pd.DataFrame(0.2, index=phases, columns=phases)
+    text = phase_text.transition_path_sentence(full).plain
+    assert "path awareness → exploration → expansion → commitment;" in text and "left out" not in text
+    text = phase_text.transition_path_sentence(full.drop(index="awareness", columns="awareness")).plain
+    assert "path exploration → expansion → commitment (awareness" in text and "left out" in text
+
+
 def test_the_cost_model_names_a_contact_cost_only_where_there_are_contacts():
     """Flipped frames: purchases only (CDNOW) say the contact cost adds nothing; recorded contacts name it."""
     bare = pd.DataFrame({"orders": [1, 2], "contacts": [0, 0]})

@@ -47,6 +47,7 @@ __all__ = [
     "reach_sentence",
     "reach_table",
     "reading_the_phases",
+    "single_purchase_dissolution_sentence",
     "recovery_sentence",
     "recovery_table",
     "spell_sentence",
@@ -54,6 +55,7 @@ __all__ = [
     "survival_sentence",
     "survival_table",
     "transition_count_table",
+    "transition_path_sentence",
     "transition_sentence",
     "what_if_sentence",
     "what_if_table",
@@ -271,6 +273,34 @@ def recovery_table(recovery: pd.DataFrame) -> Table:
                          "customer-periods")
 
 
+def transition_path_sentence(probability: pd.DataFrame) -> Markdown:
+    """Dwyer's sequence as the path through the phases the transition matrix holds, naming any phase it lacks.
+
+    Takes the ``"probability"`` (or ``"count"``) block of
+    :func:`~crmlab.theories.lifecycle.phase_transition_matrix` made with
+    ``observed_only=True``: its rows are the phases some customer-period is in.
+
+    >>> P = pd.DataFrame(0.5, index=["exploration", "expansion", "commitment", "dissolution"],
+    ...                  columns=["exploration", "expansion", "commitment", "dissolution"])
+    >>> print(transition_path_sentence(P))
+    Dwyer's sequence shows as the path exploration → expansion → commitment (awareness, which no customer-period is in here, is left out); dissolution can come from any phase, and a return after dissolution starts a new exploration.
+    """
+    from crmlab.theories.lifecycle import DEVELOPMENT
+
+    present = [p for p in DEVELOPMENT if p in probability.index]
+    absent = [p for p in DEVELOPMENT if p not in probability.index]
+    text = ("Dwyer's sequence shows as the path " + " → ".join(present) if len(present) > 1 else
+            "Only " + join_list(present or ["no phase of development"]) + " of Dwyer's sequence is present")
+    if absent:
+        text += (f" ({join_list(absent)}, which no customer-period is in here, "
+                 f"{'is' if len(absent) == 1 else 'are'} left out)")
+    if "dissolution" in probability.index:
+        text += "; dissolution can come from any phase, and a return after dissolution starts a new exploration"
+    else:
+        text += "; no customer-period is in dissolution here"
+    return markdown("{t}.", t=text)
+
+
 def transition_sentence(probability: pd.DataFrame, *, period: str = "period") -> Markdown:
     """For each phase, the share that stays from one period to the next and the most common move out.
 
@@ -388,6 +418,71 @@ def survival_sentence(survival: pd.DataFrame, *, period: str = "period") -> Mark
                     against=f", against {others}" if len(rest) else "")
 
 
+def _length(n: float, period: str) -> str:
+    """"6 months", "1 month", "2.5 months": a length of time in whole periods where it is whole."""
+    n = float(n)
+    text = integer(n) if n == round(n) else number(n, 1)
+    return f"{text} {period}" + ("" if n == 1 else "s")
+
+
+def _single_purchase_rule(median_gap: float, *, min_silence: int, dissolution_factor: float, period: str) -> str:
+    """The silence rule for a customer with one purchase so far, in its own numbers."""
+    threshold = max(min_silence, dissolution_factor * median_gap)
+    return (f"a customer with a single purchase so far has no gap of their own, so the rule takes the median gap "
+            f"between purchases of all customers ({_length(median_gap, period)}) and reads them as dissolved after "
+            f"more than {_length(threshold, period)} without a purchase")
+
+
+def single_purchase_dissolution_sentence(entries: pd.DataFrame, *, min_silence: int = 3, dissolution_factor: float = 3.0,
+                                         period: str = "period", survival: pd.DataFrame | None = None) -> Markdown:
+    """How the silence rule treats customers with one purchase so far, and how many entries into dissolution are theirs.
+
+    ``entries`` is :func:`~crmlab.theories.lifecycle.dissolution_entries` (made
+    with the same ``min_silence`` and ``dissolution_factor``). One-time buyers
+    share one threshold, so where they first bought in the same few periods
+    their dissolutions bunch that many periods later; the sentence names the
+    periods their entries span and the one with the most. With ``survival``
+    (:func:`~crmlab.theories.lifecycle.phase_survival`) it also gives the
+    survival of exploration's entrants (who enter at their first purchase)
+    just before and at the first period a one-time buyer can be read as
+    dissolved, where the threshold shows in the survival table.
+
+    >>> entries = pd.DataFrame({"period": pd.PeriodIndex(["1997-08", "1997-09", "1997-09", "1998-01"], freq="M"),
+    ...                         "single_purchase": [True, True, True, False]})
+    >>> entries.attrs.update(median_gap=2.0, single_purchase_silence=6.0)
+    >>> print(single_purchase_dissolution_sentence(entries, period="month").plain)
+    The silence rule needs at least 3 months and 3 times the customer's mean gap between purchases; a customer with a single purchase so far has no gap of their own, so the rule takes the median gap between purchases of all customers (2 months) and reads them as dissolved after more than 6 months without a purchase. Of 4 entries into dissolution, 3 (75.0%) are of customers with a single purchase; their entries run from 1997-08 to 1997-09, most in 1997-09 (2).
+    >>> survival = pd.DataFrame({"entry_phase": "exploration", "k": [6, 7], "survival": [0.923, 0.28]})
+    >>> print(single_purchase_dissolution_sentence(entries, period="month", survival=survival).plain.split(". ")[-1])
+    Of those who entered exploration (at their first purchase), 92.3% had not dissolved 6 months later and 28.0% 7 months later, the first month in which a one-time buyer's silence can pass the threshold.
+    """
+    rule = _single_purchase_rule(float(entries.attrs["median_gap"]), min_silence=min_silence,
+                                 dissolution_factor=dissolution_factor, period=period)
+    total, single = len(entries), int(entries["single_purchase"].sum())
+    text = (f"The silence rule needs at least {_length(min_silence, period)} and {number(float(dissolution_factor))} "
+            f"times the customer's mean gap between purchases; {rule}.")
+    if total == 0:
+        return markdown("{t} No customer entered dissolution.", t=text)
+    text += f" Of {integer(total)} entries into dissolution, {_count_share(single, total)} are of customers with a single purchase"
+    if single and "period" in entries.columns:
+        by_period = entries.loc[entries["single_purchase"], "period"].value_counts(sort=False).sort_index()
+        top = by_period[by_period == by_period.max()]
+        span = (f"all in {by_period.index[0]}" if len(by_period) == 1 else
+                f"from {by_period.index[0]} to {by_period.index[-1]}")
+        peak = (f"most in {join_list([str(p) for p in top.index])} ({integer(by_period.max())}"
+                f"{' each' if len(top) > 1 else ''})")
+        text += f"; their entries run {span}" + (f", {peak}" if len(by_period) > 1 else "")
+    first = int(np.floor(float(entries.attrs["single_purchase_silence"]))) + 1
+    if survival is not None and single:
+        explore = survival[survival["entry_phase"] == "exploration"].set_index("k")["survival"].dropna()
+        if first in explore.index and first - 1 in explore.index:
+            text += (f". Of those who entered exploration (at their first purchase), {percent(explore[first - 1])} had "
+                     f"not dissolved {_length(first - 1, period)} later and {percent(explore[first])} "
+                     f"{_length(first, period)} later, the first {period} in which a one-time buyer's silence can pass "
+                     "the threshold")
+    return markdown("{t}.", t=text)
+
+
 def _common_horizon(survival: pd.DataFrame, phases: Sequence[str]) -> tuple[int, pd.Series]:
     """The longest k at which the entrants of every one of ``phases`` (those present) are still observed, and their
     survival then: a comparison at one horizon, not at the last k of each phase."""
@@ -447,23 +542,60 @@ def hmm_tables(summary: pd.DataFrame, transitions: pd.DataFrame, agreement: pd.D
     return states_table, moves_table, agreement_table
 
 
+def _state_with_share(k: int, n: int, share: float) -> str:
+    """"state 3 (most active, 59.6%)", "state 2 (62.8%)": a state and the share it holds, in one parenthesis."""
+    label = _state_label(k, n)
+    tag = label.partition(" (")[2].rstrip(")")
+    return f"state {k + 1} ({tag + ', ' if tag else ''}{percent(share)})"
+
+
 def hmm_sentence(summary: pd.DataFrame, agreement: pd.DataFrame, *, period: str = "period") -> Markdown:
     """The hidden states' purchase rates and, for each rule phase, the state that holds most of its periods.
+
+    Awareness has no purchases by definition, yet the model may put it in a
+    state that buys: the HMM sees purchase counts only, so a period before
+    the first purchase looks like one after the last, and only the fitted
+    chain's start (``initial_share``) and exits (``p_stay``) tell them apart.
+    When awareness falls mostly in a state other than the least active, the
+    sentence says so with those numbers.
 
     >>> summary = pd.DataFrame({"state": [0, 1, 2], "purchases_per_period": [0.02, 0.56, 1.21]})
     >>> agreement = pd.DataFrame([[0.77, 0.09, 0.14], [0.13, 0.86, 0.01]], index=["exploration", "commitment"], columns=[0, 1, 2])
     >>> print(hmm_sentence(summary, agreement, period="month"))
-    The hidden states buy 0.020, 0.560 and 1.21 times a month on average. Most periods of exploration fall in state 1 (least active) (77.0%), of commitment in state 2 (86.0%).
+    The hidden states buy 0.020, 0.560 and 1.21 times a month on average. Most periods of exploration fall in state 1 (least active, 77.0%), of commitment in state 2 (86.0%).
+    >>> summary = summary.assign(initial_share=[0.0, 1.0, 0.0], p_stay=[0.999, 0.82, 0.96])
+    >>> agreement = pd.DataFrame([[0.0, 1.0, 0.0]], index=["awareness"], columns=[0, 1, 2])
+    >>> print(hmm_sentence(summary, agreement, period="month"))
+    The hidden states buy 0.020, 0.560 and 1.21 times a month on average. Most periods of awareness fall in state 2 (100.0%). Awareness has no purchases, yet it is not read as state 1 (least active): the model sees purchase counts only, and the periods before a first purchase open a customer's history, where the fitted chain starts 100.0% of customers in state 2 and 0.0% in state 1 (least active), a state customers almost never leave (stays 99.9% a month): a dormant end, not a beginning.
     """
     n = len(summary)
     rates = join_list([number(float(r), RATE_DIGITS) for r in summary["purchases_per_period"]])
     parts = []
     for phase, row in agreement.iterrows():
         row = row.astype(float)
-        state = f"state {_state_label(int(row.idxmax()), n)} ({percent(row.max())})"
+        state = _state_with_share(int(row.idxmax()), n, row.max())
         parts.append(f"Most periods of {phase} fall in {state}" if not parts else f"of {phase} in {state}")
-    return markdown("The hidden states buy {rates} times a {period} on average. {which}.", rates=rates, period=period,
+    text = markdown("The hidden states buy {rates} times a {period} on average. {which}.", rates=rates, period=period,
                     which=", ".join(parts))
+    why = _awareness_state_reason(summary, agreement, period)
+    return text if why is None else markdown("{text} {why}", text=text, why=why)
+
+
+def _awareness_state_reason(summary: pd.DataFrame, agreement: pd.DataFrame, period: str) -> Markdown | None:
+    """Why awareness (no purchases) falls in a state that buys, from the fitted chain's start and the dormant state's stay."""
+    if "awareness" not in agreement.index or not {"initial_share", "p_stay"} <= set(summary.columns):
+        return None
+    state = int(agreement.loc["awareness"].astype(float).idxmax())
+    if state == 0:
+        return None
+    n = len(summary)
+    start, stay = summary["initial_share"].astype(float).to_numpy(), summary["p_stay"].astype(float).to_numpy()
+    dormant = (markdown(", a state customers almost never leave (stays {p0} a {period}): a dormant end, not a beginning",
+                        p0=percent(stay[0]), period=period) if stay[0] >= 0.95 else "")
+    return markdown("Awareness has no purchases, yet it is not read as state {low}: the model sees purchase counts "
+                    "only, and the periods before a first purchase open a customer's history, where the fitted chain "
+                    "starts {s} of customers in state {k} and {s0} in state {low}{dormant}.", low=_state_label(0, n),
+                    s=percent(start[state]), k=_state_label(state, n), s0=percent(start[0]), dormant=dormant)
 
 
 def hmm_stay_note(summary: pd.DataFrame, *, periods: int, period: str = "period") -> Markdown | None:
@@ -562,7 +694,22 @@ def _p_phrase(p: float) -> str:
 
 
 def what_if_table(what_if: pd.DataFrame, *, reduction: float, unit: str = "$", period: str = "period") -> Table:
-    """The cost-to-serve what-if (:func:`~crmlab.theories.lifecycle.lower_cost_to_serve`) before and after, side by side."""
+    """The cost-to-serve what-if (:func:`~crmlab.theories.lifecycle.lower_cost_to_serve`) before and after, side by side.
+
+    For a customer who starts in dissolution, "P(dissolution next period)"
+    is the chance of still being dissolved a period later (one minus the
+    chance of a return): the row is labelled so, and the caption says it.
+
+    >>> what_if = pd.DataFrame({"phase": ["commitment", "dissolution"], "p_dissolution_before": [0.024, 0.991],
+    ...                         "p_dissolution_after": [0.023, 0.991], "clv_before": [1373.4, 408.13],
+    ...                         "clv_after": [1544.21, 471.96], "dissolved_after_24_before": [0.416, 0.888],
+    ...                         "dissolved_after_24_after": [0.401, 0.884]})
+    >>> shown = what_if_table(what_if, reduction=0.2, period="month")
+    >>> shown.cells["Phase"].tolist()
+    ['commitment', 'dissolution (already dissolved: still dissolved)']
+    >>> print(shown.caption.split("; ")[1])
+    for a customer already in dissolution, the dissolution columns give the chance of still being dissolved (not having come back)
+    """
     horizon = next(c for c in what_if.columns if c.startswith("dissolved_after_") and c.endswith("_before"))
     h = horizon[len("dissolved_after_"): -len("_before")]
     columns = {"phase": "Phase", "p_dissolution_before": f"P(dissolution next {period}), now",
@@ -573,9 +720,15 @@ def what_if_table(what_if: pd.DataFrame, *, reduction: float, unit: str = "$", p
     columns["clv_after"] = f"CLV, cost −{percent(reduction, 0)}"
     columns[f"dissolved_after_{h}_after"] = f"Dissolved after {h} {period}s, cost −{percent(reduction, 0)}"
     frame = what_if[list(columns)].rename(columns=columns)
+    dissolved = frame["Phase"] == "dissolution"
+    frame["Phase"] = frame["Phase"].where(~dissolved, "dissolution (already dissolved: still dissolved)")
+    caption = f"What lowering the cost to serve by {percent(reduction, 0)} is worth, by starting phase"
+    if dissolved.any():
+        caption += ("; for a customer already in dissolution, the dissolution columns give the chance of still being "
+                    "dissolved (not having come back)")
     return table(frame, text=["Phase"], money=[columns["clv_before"], columns["clv_after"]], unit=unit,
                  percent=[v for k, v in columns.items() if k.startswith(("p_", "dissolved"))], top=None,
-                 caption=f"What lowering the cost to serve by {percent(reduction, 0)} is worth, by starting phase")
+                 caption=caption)
 
 
 def what_if_sentence(what_if: pd.DataFrame, *, reduction: float, unit: str = "$") -> Markdown:
@@ -717,7 +870,7 @@ def recovery_sentence(recovery: pd.DataFrame) -> Markdown:
 def reading_the_phases(reach: pd.DataFrame, spells: pd.DataFrame, survival: pd.DataFrame, what_if: pd.DataFrame,
                        logit: Any, *, reduction: float, unit: str = "$", period: str = "period",
                        min_silence: int = 3, dissolution_factor: float = 3.0, alpha: float = ALPHA,
-                       recovery: pd.DataFrame | None = None) -> Markdown:
+                       recovery: pd.DataFrame | None = None, median_gap: float | None = None) -> Markdown:
     """The closing bullets of the phase report, each stating only what its frame shows.
 
     - how far relationships got (:func:`~crmlab.theories.lifecycle.phase_reach`);
@@ -727,7 +880,9 @@ def reading_the_phases(reach: pd.DataFrame, spells: pd.DataFrame, survival: pd.D
       (:func:`~crmlab.theories.lifecycle.phase_survival`) and what a customer
       in it is worth (:func:`~crmlab.theories.lifecycle.lower_cost_to_serve`), each ranked;
     - how dissolution is read, in the rule's own thresholds (``min_silence``,
-      ``dissolution_factor``: the parameters of :func:`~crmlab.theories.lifecycle.relationship_phases`),
+      ``dissolution_factor``: the parameters of :func:`~crmlab.theories.lifecycle.relationship_phases`;
+      with ``median_gap``, the population median gap of
+      :func:`~crmlab.theories.lifecycle.dissolution_entries`, also for customers with one purchase),
       and — only where the true phases are known (``recovery``, the table of
       :func:`~crmlab.theories.lifecycle.phase_recovery` on a synthetic world) —
       how often the rules read an active period as dissolution and a dissolved
@@ -737,13 +892,14 @@ def reading_the_phases(reach: pd.DataFrame, spells: pd.DataFrame, survival: pd.D
     """
     bullets = [_reach_bullet(reach), _commitment_bullet(spells, survival, what_if, unit, period),
                dissolution_reading_sentence(recovery, min_silence=min_silence, dissolution_factor=dissolution_factor,
-                                            period=period),
+                                            period=period, median_gap=median_gap),
                _cost_bullet(what_if, logit, reduction, unit, alpha)]
     return Markdown("\n".join(f"* {b.text}" for b in bullets), "\n".join(f"* {b.plain}" for b in bullets))
 
 
 def dissolution_reading_sentence(recovery: pd.DataFrame | None, *, min_silence: int = 3,
-                                 dissolution_factor: float = 3.0, period: str = "period") -> Markdown:
+                                 dissolution_factor: float = 3.0, period: str = "period",
+                                 median_gap: float | None = None) -> Markdown:
     """How the rules read dissolution, and — where the true phases are known — what that costs, counted.
 
     The silence rule of :func:`~crmlab.theories.lifecycle.relationship_phases`
@@ -755,6 +911,9 @@ def dissolution_reading_sentence(recovery: pd.DataFrame | None, *, min_silence: 
     read as dissolution) and dissolutions read late or not at all (planted
     dissolution periods the rules read as another phase). Real data have no
     true phase, so with ``recovery=None`` no rate of either error is claimed.
+    With ``median_gap`` (``attrs["median_gap"]`` of
+    :func:`~crmlab.theories.lifecycle.dissolution_entries`) the sentence also
+    says what the rule does for a customer with one purchase so far.
 
     >>> recovery = pd.DataFrame([[0.776, 0.128, 0.0, 0.096], [0.336, 0.664, 0.0, 0.0], [0.044, 0.327, 0.63, 0.0],
     ...                          [0.095, 0.073, 0.035, 0.798]], index=["exploration", "expansion", "commitment", "dissolution"],
@@ -763,11 +922,15 @@ def dissolution_reading_sentence(recovery: pd.DataFrame | None, *, min_silence: 
     Dissolution is read only after a silence long enough to be unusual for that customer: at least 3 months and 3 times the customer's mean gap between purchases. Against the planted phases, the rules read 9.6% of exploration's customer-months, 0.0% of expansion's and 0.0% of commitment's as dissolution (false alarms), and 20.2% of the planted dissolution months as another phase (a dissolution read late, or not at all).
     >>> print(dissolution_reading_sentence(None, period="month").plain)
     Dissolution is read only after a silence long enough to be unusual for that customer: at least 3 months and 3 times the customer's mean gap between purchases. Waiting for that silence reads a dissolution late; these data hold no true phases, so how late, and how often an active customer is wrongly read as gone, cannot be counted here.
+    >>> print(dissolution_reading_sentence(None, period="month", median_gap=2.0).plain.split(". ")[0])
+    Dissolution is read only after a silence long enough to be unusual for that customer: at least 3 months and 3 times the customer's mean gap between purchases; a customer with a single purchase so far has no gap of their own, so the rule takes the median gap between purchases of all customers (2 months) and reads them as dissolved after more than 6 months without a purchase
     """
     rule = markdown("Dissolution is read only after a silence long enough to be unusual {emph}: at least {m} {period}s "
-                    "and {f} times the customer's mean gap between purchases.", emph=Markdown("*for that customer*",
-                                                                                             "for that customer"),
-                    m=integer(min_silence), period=period, f=number(float(dissolution_factor)))
+                    "and {f} times the customer's mean gap between purchases{single}.",
+                    emph=Markdown("*for that customer*", "for that customer"), m=integer(min_silence), period=period,
+                    f=number(float(dissolution_factor)),
+                    single="" if median_gap is None else "; " + _single_purchase_rule(
+                        float(median_gap), min_silence=min_silence, dissolution_factor=dissolution_factor, period=period))
     if recovery is None:
         tail = markdown("Waiting for that silence reads a dissolution late; these data hold no true phases, so how "
                         "late, and how often an active customer is wrongly read as gone, cannot be counted here.")
