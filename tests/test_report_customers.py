@@ -189,6 +189,49 @@ def test_channel_sentence_says_pays_only_when_the_interval_says_so():
     assert text.startswith("Referral brings the most valuable customers (mean CLV $20.00) and social the least")
 
 
+def test_channel_sentence_groups_channels_with_the_same_verdict():
+    # Hand-built channel tables: two channels whose intervals lie above 0 share one "pay" clause, two whose
+    # intervals cross 0 share one "cannot be told apart" clause; a lone channel keeps the singular.
+    channels = pd.DataFrame({"channel": ["referral", "search", "social", "tv"], "mean_clv": [20.0, 18.0, 10.0, 9.0],
+                             "acquisition_cost": [6.0, 5.0, 9.0, 8.0], "net_value_low": [10.0, 9.0, -1.0, -2.0],
+                             "net_value_high": [18.0, 17.0, 3.0, 4.0], "ltv_cac": [20 / 6, 18 / 5, 10 / 9, 9 / 8]})
+    text = say.channel_sentences(channels).plain
+    assert ("Referral and search pay (their customers are worth more than they cost, with 95% confidence); "
+            "social and tv cannot be told apart from break-even.") in text
+    assert text.count("with 95% confidence") == 1 and text.count("break-even") == 1
+    channels["net_value_high"] = [18.0, 17.0, -0.5, -0.1]
+    text = say.channel_sentences(channels).plain
+    assert "social and tv do not pay (their customers are worth less than they cost" in text
+    channels["net_value_low"] = [10.0, -1.0, -3.0, -3.0]
+    assert "Referral pays (its customers" in say.channel_sentences(channels).plain
+
+
+def test_concentration_multiple_is_the_printed_ratio_to_one_decimal():
+    # Hand-worked: the top 10% (1 of 10) holding 55.6% of the value is 5.6 times their share, not "six times";
+    # holding exactly 50% is five times.
+    values = pd.Series([55.6, 44.4 / 9 * 1.0, *([44.4 / 9] * 8)])
+    text = say.concentration_sentence(say.clv_summary(values)).plain
+    assert "hold 55.6% of it, 5.6 times their share" in text and "six times" not in text
+    exact = say.concentration_sentence(say.clv_summary(pd.Series([10.0, *([10 / 9] * 9)]))).plain
+    assert "hold 50.0% of it, five times their share" in exact
+
+
+def test_reference_sentence_names_every_miss_by_model_and_channel():
+    # Hand-built per-channel table: the misses in the search channel are all named, grouped, and the furthest
+    # (by |planted − estimate| / se) is named with its channel; with one more miss elsewhere that model appears too.
+    table = pd.DataFrame({"model": ["BG/NBD, search"] * 3 + ["BG/NBD, social"] * 2,
+                          "parameter": ["r", "a", "b", "r", "a"], "estimate": [0.272, 0.473, 1.375, 0.24, 0.8],
+                          "se": [0.012, 0.078, 0.297, 0.01, 0.1], "planted": [0.243, 0.793, 2.426, 0.243, 0.793],
+                          "inside_ci": [False, False, False, True, True]})
+    text = say.reference_sentence(table, "planted").plain
+    assert "for 2 of 5 parameters (by chance alone about 0.2 of 5 would fall outside)" in text
+    assert "outside it: BG/NBD's r, a and b for the search channel." in text
+    assert "The furthest outside its interval is BG/NBD's a for the search channel (planted 0.793, estimated 0.473" in text
+    table.loc[4, "inside_ci"] = False
+    text = say.reference_sentence(table, "planted").plain
+    assert "outside it: BG/NBD's r, a and b for the search channel and BG/NBD's a for the social channel." in text
+
+
 def test_probability_alive_sentence_flips_with_the_matrix():
     # Hand-built matrices: P(alive) low after an early last purchase, then (implausibly) high.
     columns = pd.Index([1.0, 38.0], name="recency")
