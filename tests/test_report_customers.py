@@ -102,6 +102,18 @@ def test_interpurchase_sentence_compares_cv_with_a_poisson_process_and_mean_with
     assert word in text and tail in text
 
 
+def test_interpurchase_times_read_the_same_in_the_table_and_the_sentence():
+    # Hand-built row with whole-day statistics (a median of 34 days): the table, the sentence and the figure's
+    # legend all write 34.0 and 196.0, never "34" beside "34.0 days".
+    row = pd.DataFrame({"n_gaps": [50], "n_customers": [20], "mean": [70.9], "median": [34.0], "sd": [91.3],
+                        "cv": [1.29], "p10": [4.0], "p90": [196.0]})
+    html = base.interpurchase_table(row, unit="D")._repr_html_()
+    text = base.interpurchase_sentence(row, unit="D").plain
+    for shown in ["34.0", "196.0", "70.9"]:
+        assert f">{shown}</td>" in html and f"{shown} days" in text
+    assert ">34</td>" not in html
+
+
 def test_churn_scenario_sentence_follows_the_closed_forms_whatever_the_order():
     # Closed forms: N_10 = A(1 − (1 − c)^10)/c, steady state A/c, CLV m·r/(1 + d − r).
     for order in ({"low": 0.05, "high": 0.2}, {"high": 0.2, "low": 0.05}):
@@ -204,6 +216,9 @@ def test_channel_sentence_groups_channels_with_the_same_verdict():
     assert "social and tv do not pay (their customers are worth less than they cost" in text
     channels["net_value_low"] = [10.0, -1.0, -3.0, -3.0]
     assert "Referral pays (its customers" in say.channel_sentences(channels).plain
+    channels[["net_value_low", "net_value_high"]] = [[1.0, 9.0]] * 4
+    assert say.channel_sentences(channels).plain.endswith(
+        "All 4 channels pay (their customers are worth more than they cost, with 95% confidence).")
 
 
 def test_concentration_multiple_is_the_printed_ratio_to_one_decimal():
@@ -491,9 +506,11 @@ def test_the_synthetic_title_names_a_retailer_not_a_customer_base_twice():
 
 
 def test_cohort_figures_name_their_periods_and_fit_their_labels():
-    # A monthly world with 24 periods: the axes say months, and every cell label of the heatmap, "100%" included,
-    # leaves a margin in its cell, at most 90% of its width (measured by matplotlib's renderer; at 9 points the
-    # "100%" of a 24-column heatmap filled 97.5% and touched the tick labels).
+    # A monthly world with 24 periods: the axes say months, and every cell label of the heatmap, the "100" of
+    # period 0 included, leaves a margin in its cell, at most 90% of its width (measured by matplotlib's renderer;
+    # at 9 points a "100%" of a 24-column heatmap filled 97.5% and touched the tick labels, and shrunk to fit it
+    # read tiny beside the others). The cells hold numbers without "%" (the colour bar carries the unit), so all
+    # keep one size.
     from crmlab.customers import cohort_retention
     from crmlab.plots import plot_cohort_heatmap, plot_cohort_retention_curves
 
@@ -505,7 +522,8 @@ def test_cohort_figures_name_their_periods_and_fit_their_labels():
     n_columns = int(cohorts["period_number"].max()) + 1
     cell = ax.get_window_extent().width / n_columns
     assert n_columns == 24 and all(t.get_window_extent().width <= 0.9 * cell for t in ax.texts)
-    assert max(t.get_fontsize() for t in ax.texts) > min(t.get_fontsize() for t in ax.texts)  # only "100%" shrank
+    assert {t.get_text() for t in ax.texts} >= {"100"} and not any("%" in t.get_text() for t in ax.texts)
+    assert max(t.get_fontsize() for t in ax.texts) == min(t.get_fontsize() for t in ax.texts)  # the "100" too
     curves = plot_cohort_retention_curves(cohorts, pooled_retention_curve(cohorts))
     assert curves.axes[0].get_xlabel() == "months since acquisition"
 

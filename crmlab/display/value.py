@@ -485,7 +485,9 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$", world: str
     A channel pays when its customers' mean CLV exceeds their acquisition
     cost: said only when the whole 95% interval of the net value is above 0
     ("pays"), or below ("does not pay"); otherwise "cannot be told apart from
-    break-even". LTV/CAC is mean CLV / cost. ``world`` names the customers
+    break-even"; channels with the same verdict share one clause ("referral
+    and search pay"; "all 3 channels pay" when every channel has it). LTV/CAC
+    is mean CLV / cost. ``world`` names the customers
     compared when they are not the page's data ("In the separate synthetic
     world, referral brings …").
 
@@ -510,23 +512,26 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$", world: str
             verdict = ("pays" if row["net_value_low"] > 0 else "does not pay" if row["net_value_high"] < 0
                        else "break-even")
             verdicts.setdefault(verdict, []).append(row["channel"])
-        text = "; ".join(_channel_verdict(names, verdict) for verdict, names in verdicts.items())
+        if len(verdicts) == 1 and len(ranked) > 1:  # one verdict for every channel: "all 3 channels pay (…)"
+            text = _channel_verdict(f"all {len(ranked)} channels", next(iter(verdicts)), many=True)
+        else:
+            text = "; ".join(_channel_verdict(join_list(names), verdict, many=len(names) > 1)
+                             for verdict, names in verdicts.items())
         parts.append(markdown(" {text}.", text=text))
     text, plain = "".join(p.text for p in parts), "".join(p.plain for p in parts)
     return Markdown(_capitalised(text), _capitalised(plain))
 
 
-def _channel_verdict(names: list[str], verdict: str) -> str:
-    """One clause for all channels with the same verdict: "referral and search pay (their customers …)"."""
-    one = len(names) == 1
-    whose = "its" if one else "their"
+def _channel_verdict(subject: str, verdict: str, *, many: bool) -> str:
+    """One clause for the channels with the same verdict: "referral and search pay (their customers …)"."""
+    whose = "their" if many else "its"
     clause = {
-        "pays": f"{'pays' if one else 'pay'} ({whose} customers are worth more than they cost, with 95% confidence)",
-        "does not pay": f"{'does' if one else 'do'} not pay ({whose} customers are worth less than they cost, "
+        "pays": f"{'pay' if many else 'pays'} ({whose} customers are worth more than they cost, with 95% confidence)",
+        "does not pay": f"{'do' if many else 'does'} not pay ({whose} customers are worth less than they cost, "
                         "with 95% confidence)",
         "break-even": "cannot be told apart from break-even",
     }[verdict]
-    return f"{join_list(names)} {clause}"
+    return f"{subject} {clause}"
 
 
 def _capitalised(text: str) -> str:
