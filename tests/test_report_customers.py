@@ -219,6 +219,8 @@ def test_channel_sentence_groups_channels_with_the_same_verdict():
     channels[["net_value_low", "net_value_high"]] = [[1.0, 9.0]] * 4
     assert say.channel_sentences(channels).plain.endswith(
         "All 4 channels pay (their customers are worth more than they cost, with 95% confidence).")
+    channels["net_value_low"] = -1.0
+    assert say.channel_sentences(channels).plain.endswith("None of the 4 channels can be told apart from break-even.")
 
 
 def test_concentration_multiple_is_the_printed_ratio_to_one_decimal():

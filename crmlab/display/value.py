@@ -486,7 +486,8 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$", world: str
     cost: said only when the whole 95% interval of the net value is above 0
     ("pays"), or below ("does not pay"); otherwise "cannot be told apart from
     break-even"; channels with the same verdict share one clause ("referral
-    and search pay"; "all 3 channels pay" when every channel has it). LTV/CAC
+    and search pay"; "all 3 channels pay" or "none of the 3 channels can be
+    told apart from break-even" when every channel has it). LTV/CAC
     is mean CLV / cost. ``world`` names the customers
     compared when they are not the page's data ("In the separate synthetic
     world, referral brings …").
@@ -513,7 +514,9 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$", world: str
                        else "break-even")
             verdicts.setdefault(verdict, []).append(row["channel"])
         if len(verdicts) == 1 and len(ranked) > 1:  # one verdict for every channel: "all 3 channels pay (…)"
-            text = _channel_verdict(f"all {len(ranked)} channels", next(iter(verdicts)), many=True)
+            verdict = next(iter(verdicts))
+            text = (f"none of the {len(ranked)} channels can be told apart from break-even" if verdict == "break-even"
+                    else _channel_verdict(f"all {len(ranked)} channels", verdict, many=True))
         else:
             text = "; ".join(_channel_verdict(join_list(names), verdict, many=len(names) > 1)
                              for verdict, names in verdicts.items())
