@@ -165,15 +165,14 @@ def plot_interpurchase_histogram(gaps: pd.DataFrame, distribution: pd.DataFrame,
     in the same ``unit``. The longest ``1 - clip_quantile`` gaps are left out
     of the drawing (not of the statistics) so the bulk stays readable.
     """
-    from crmlab.display import number
-    from crmlab.display.customers import IPT_DIGITS
+    from crmlab.display.customers import interpurchase_number
 
     ipt = gaps["ipt"].dropna()
     row = distribution.iloc[0]
     name = UNIT_NAMES.get(unit, unit)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     clipped_histogram(ax, ipt, mean=float(row["mean"]), median=float(row["median"]), clip_quantile=clip_quantile,
-                      bins=40, value_text=lambda v: f"{number(v, digits=IPT_DIGITS)} {name}")
+                      bins=40, value_text=lambda v: f"{interpurchase_number(v)} {name}")
     ax.set_xlabel(f"interpurchase time ({name})")
     ax.set_ylabel("number of gaps between purchases")
     shown = "" if clip_quantile >= 1 else f" (longest {1 - clip_quantile:.0%} not drawn)"
