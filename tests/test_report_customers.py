@@ -104,17 +104,18 @@ def test_interpurchase_sentence_compares_cv_with_a_poisson_process_and_mean_with
 
 def test_interpurchase_times_read_the_same_in_the_table_the_sentence_and_the_legend():
     # Hand-built row with whole-day statistics (a median of 34 days): the table, the sentence and the figure's
-    # legend all write 34 (whole numbers without decimals, as the page check wants) and 70.9, never "34" beside
-    # "34.0 days".
+    # legend all write 34 (whole numbers without decimals, as the page check wants; a standard deviation of 102.96
+    # is 103) and 70.9, never "34" beside "34.0 days".
     from crmlab.plots import plot_interpurchase_histogram
 
-    row = pd.DataFrame({"n_gaps": [50], "n_customers": [20], "mean": [70.9], "median": [34.0], "sd": [91.3],
+    row = pd.DataFrame({"n_gaps": [50], "n_customers": [20], "mean": [70.9], "median": [34.0], "sd": [102.96],
                         "cv": [1.29], "p10": [4.0], "p90": [196.0]})
     html = base.interpurchase_table(row, unit="D")._repr_html_()
     text = base.interpurchase_sentence(row, unit="D").plain
     for shown in ["34", "196", "70.9"]:
         assert f">{shown}</td>" in html and f"{shown} days" in text
     assert "34.0" not in html + text
+    assert ">103</td>" in html  # 102.96 rounds to a whole number at one decimal: no "103.0" (the page check)
     gaps = pd.DataFrame({"ipt": np.arange(1.0, 200.0)})
     legend = [t.get_text() for t in plot_interpurchase_histogram(gaps, row).axes[0].get_legend().get_texts()]
     assert legend == ["mean 70.9 days", "median 34 days"]

@@ -58,10 +58,16 @@ def interpurchase_number(value: float) -> str:
     """An interpurchase-time statistic as every part of a page writes it: :data:`IPT_DIGITS` decimals, none
     when the value is whole (a median of whole days), as the lab's tables write whole numbers.
 
-    >>> interpurchase_number(70.94), interpurchase_number(34.0), interpurchase_number(1234.5)
-    ('70.9', '34', '1,234.5')
+    >>> interpurchase_number(70.94), interpurchase_number(34.0), interpurchase_number(102.96), interpurchase_number(1234.5)
+    ('70.9', '34', '103', '1,234.5')
     """
-    return number(value, digits=0 if float(value) == round(float(value)) else IPT_DIGITS)
+    return number(value, digits=_interpurchase_digits(value))
+
+
+def _interpurchase_digits(value: float) -> int:
+    """:data:`IPT_DIGITS`, or 0 when the value rounds to a whole number at that many decimals (102.96 → 103)."""
+    shown = round(float(value), IPT_DIGITS)
+    return 0 if shown == round(shown) else IPT_DIGITS
 
 #: Reader names of the period aliases of the customer-base frames.
 PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
@@ -373,8 +379,8 @@ def interpurchase_table(distribution: pd.DataFrame, *, unit: str = "D") -> Any:
     name = {"D": "days", "W": "weeks", "M": "months"}.get(unit, unit)
     times = ["mean", "median", "sd", "p10", "p90"]
     row = distribution.iloc[0]
-    whole = {c: 0 if float(row[c]) == round(float(row[c])) else IPT_DIGITS for c in times if c in distribution}
-    return table(distribution, digits={"cv": 2, **whole},
+    digits = {c: _interpurchase_digits(row[c]) for c in times if c in distribution}
+    return table(distribution, digits={"cv": 2, **digits},
                  labels={"n_gaps": "Gaps", "n_customers": "Repeat customers", "mean": "Mean", "median": "Median",
                          "sd": "Standard deviation", "cv": "CV", "p10": "10th percentile", "p90": "90th percentile"},
                  units={c: name for c in times}, caption="Interpurchase times")
