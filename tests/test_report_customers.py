@@ -102,6 +102,25 @@ def test_interpurchase_sentence_compares_cv_with_a_poisson_process_and_mean_with
     assert word in text and tail in text
 
 
+def test_interpurchase_times_read_the_same_in_the_table_the_sentence_and_the_legend():
+    # Hand-built row with whole-day statistics (a median of 34 days): the table, the sentence and the figure's
+    # legend all write 34 (whole numbers without decimals, as the page check wants; a standard deviation of 102.96
+    # is 103) and 70.9, never "34" beside "34.0 days".
+    from crmlab.plots import plot_interpurchase_histogram
+
+    row = pd.DataFrame({"n_gaps": [50], "n_customers": [20], "mean": [70.9], "median": [34.0], "sd": [102.96],
+                        "cv": [1.29], "p10": [4.0], "p90": [196.0]})
+    html = base.interpurchase_table(row, unit="D")._repr_html_()
+    text = base.interpurchase_sentence(row, unit="D").plain
+    for shown in ["34", "196", "70.9"]:
+        assert f">{shown}</td>" in html and f"{shown} days" in text
+    assert "34.0" not in html + text
+    assert ">103</td>" in html  # 102.96 rounds to a whole number at one decimal: no "103.0" (the page check)
+    gaps = pd.DataFrame({"ipt": np.arange(1.0, 200.0)})
+    legend = [t.get_text() for t in plot_interpurchase_histogram(gaps, row).axes[0].get_legend().get_texts()]
+    assert legend == ["mean 70.9 days", "median 34 days"]
+
+
 def test_churn_scenario_sentence_follows_the_closed_forms_whatever_the_order():
     # Closed forms: N_10 = A(1 − (1 − c)^10)/c, steady state A/c, CLV m·r/(1 + d − r).
     for order in ({"low": 0.05, "high": 0.2}, {"high": 0.2, "low": 0.05}):
@@ -187,6 +206,54 @@ def test_channel_sentence_says_pays_only_when_the_interval_says_so():
     assert "Referral pays" in text and "search cannot be told apart" in text and "social does not pay" in text
     assert "LTV/CAC: referral 3.33, search 1.08, social 0.78" in text
     assert text.startswith("Referral brings the most valuable customers (mean CLV $20.00) and social the least")
+
+
+def test_channel_sentence_groups_channels_with_the_same_verdict():
+    # Hand-built channel tables: two channels whose intervals lie above 0 share one "pay" clause, two whose
+    # intervals cross 0 share one "cannot be told apart" clause; a lone channel keeps the singular.
+    channels = pd.DataFrame({"channel": ["referral", "search", "social", "tv"], "mean_clv": [20.0, 18.0, 10.0, 9.0],
+                             "acquisition_cost": [6.0, 5.0, 9.0, 8.0], "net_value_low": [10.0, 9.0, -1.0, -2.0],
+                             "net_value_high": [18.0, 17.0, 3.0, 4.0], "ltv_cac": [20 / 6, 18 / 5, 10 / 9, 9 / 8]})
+    text = say.channel_sentences(channels).plain
+    assert ("Referral and search pay (their customers are worth more than they cost, with 95% confidence); "
+            "social and tv cannot be told apart from break-even.") in text
+    assert text.count("with 95% confidence") == 1 and text.count("break-even") == 1
+    channels["net_value_high"] = [18.0, 17.0, -0.5, -0.1]
+    text = say.channel_sentences(channels).plain
+    assert "social and tv do not pay (their customers are worth less than they cost" in text
+    channels["net_value_low"] = [10.0, -1.0, -3.0, -3.0]
+    assert "Referral pays (its customers" in say.channel_sentences(channels).plain
+    channels[["net_value_low", "net_value_high"]] = [[1.0, 9.0]] * 4
+    assert say.channel_sentences(channels).plain.endswith(
+        "All 4 channels pay (their customers are worth more than they cost, with 95% confidence).")
+    channels["net_value_low"] = -1.0
+    assert say.channel_sentences(channels).plain.endswith("None of the 4 channels can be told apart from break-even.")
+
+
+def test_concentration_multiple_is_the_printed_ratio_to_one_decimal():
+    # Hand-worked: the top 10% (1 of 10) holding 55.6% of the value is 5.6 times their share, not "six times";
+    # holding exactly 50% is five times.
+    values = pd.Series([55.6, 44.4 / 9 * 1.0, *([44.4 / 9] * 8)])
+    text = say.concentration_sentence(say.clv_summary(values)).plain
+    assert "hold 55.6% of it, 5.6 times their share" in text and "six times" not in text
+    exact = say.concentration_sentence(say.clv_summary(pd.Series([10.0, *([10 / 9] * 9)]))).plain
+    assert "hold 50.0% of it, five times their share" in exact
+
+
+def test_reference_sentence_names_every_miss_by_model_and_channel():
+    # Hand-built per-channel table: the misses in the search channel are all named, grouped, and the furthest
+    # (by |planted − estimate| / se) is named with its channel; with one more miss elsewhere that model appears too.
+    table = pd.DataFrame({"model": ["BG/NBD, search"] * 3 + ["BG/NBD, social"] * 2,
+                          "parameter": ["r", "a", "b", "r", "a"], "estimate": [0.272, 0.473, 1.375, 0.24, 0.8],
+                          "se": [0.012, 0.078, 0.297, 0.01, 0.1], "planted": [0.243, 0.793, 2.426, 0.243, 0.793],
+                          "inside_ci": [False, False, False, True, True]})
+    text = say.reference_sentence(table, "planted").plain
+    assert "for 2 of 5 parameters (by chance alone about 0.2 of 5 would fall outside)" in text
+    assert "outside it: BG/NBD's r, a and b for the search channel." in text
+    assert "The furthest outside its interval is BG/NBD's a for the search channel (planted 0.793, estimated 0.473" in text
+    table.loc[4, "inside_ci"] = False
+    text = say.reference_sentence(table, "planted").plain
+    assert "outside it: BG/NBD's r, a and b for the search channel and BG/NBD's a for the social channel." in text
 
 
 def test_probability_alive_sentence_flips_with_the_matrix():
@@ -448,9 +515,11 @@ def test_the_synthetic_title_names_a_retailer_not_a_customer_base_twice():
 
 
 def test_cohort_figures_name_their_periods_and_fit_their_labels():
-    # A monthly world with 24 periods: the axes say months, and every cell label of the heatmap, "100%" included,
-    # leaves a margin in its cell, at most 90% of its width (measured by matplotlib's renderer; at 9 points the
-    # "100%" of a 24-column heatmap filled 97.5% and touched the tick labels).
+    # A monthly world with 24 periods: the axes say months, and every cell label of the heatmap, the "100" of
+    # period 0 included, leaves a margin in its cell, at most 90% of its width (measured by matplotlib's renderer;
+    # at 9 points a "100%" of a 24-column heatmap filled 97.5% and touched the tick labels, and shrunk to fit it
+    # read tiny beside the others). The cells hold numbers without "%" (the colour bar carries the unit), so all
+    # keep one size.
     from crmlab.customers import cohort_retention
     from crmlab.plots import plot_cohort_heatmap, plot_cohort_retention_curves
 
@@ -462,7 +531,8 @@ def test_cohort_figures_name_their_periods_and_fit_their_labels():
     n_columns = int(cohorts["period_number"].max()) + 1
     cell = ax.get_window_extent().width / n_columns
     assert n_columns == 24 and all(t.get_window_extent().width <= 0.9 * cell for t in ax.texts)
-    assert max(t.get_fontsize() for t in ax.texts) > min(t.get_fontsize() for t in ax.texts)  # only "100%" shrank
+    assert {t.get_text() for t in ax.texts} >= {"100"} and not any("%" in t.get_text() for t in ax.texts)
+    assert max(t.get_fontsize() for t in ax.texts) == min(t.get_fontsize() for t in ax.texts)  # the "100" too
     curves = plot_cohort_retention_curves(cohorts, pooled_retention_curve(cohorts))
     assert curves.axes[0].get_xlabel() == "months since acquisition"
 

@@ -316,3 +316,31 @@ def test_unknown_parameter_message_lists_valid_names():
         simulate_transactions(10, params={"lambda": 1.0})
     for name in PARAM_NAMES:
         assert name in str(info.value)
+
+
+@pytest.mark.slow
+def test_bgnbd_fitted_per_channel_recovers_the_planted_values_at_the_nominal_rate():
+    # Known truth: worlds set up as the customer-value page's (three channels, staggered acquisition over the
+    # first year, calibration the first two thirds, days merged into one transaction, weeks), with the BG/NBD
+    # fitted to each channel's customers. Over 12 seeds the planted value lies in the 95% log-scale interval for
+    # about 95% of the 144 channel parameters (a single 4-standard-error miss on one seed is a rare draw, not a
+    # simulator fault: the latent draws themselves follow the planted Beta and Gamma, tested above).
+    from crmlab.clv import BetaGeo
+    from crmlab.customers import transaction_summary
+    from crmlab.display.value import parameter_table, planted_reference
+
+    inside = []
+    for seed in range(1, 13):
+        world = simulate_transactions(3000, acquisition_end="2020-12-31", rng=seed)
+        tx = world.transactions
+        end = tx["date"].max().normalize()
+        first = tx["date"].min().normalize()
+        summary = transaction_summary(tx, observation_end=end, calibration_end=first + (end - first) * 2 / 3,
+                                      freq="D", time_unit="W")
+        ids = world.customers.groupby("channel")["customer_id"]
+        fits = {f"BG/NBD, {name}": BetaGeo().fit(summary.loc[group]) for name, group in ids}
+        table = parameter_table(fits, planted_reference(world.channels), "planted")
+        inside.extend(table["inside_ci"].dropna().astype(bool))
+    assert len(inside) == 144
+    # Binomial(144, 0.95): 95% of draws lie in [131, 141]; the rate must not fall below 0.85 (123 of 144).
+    assert 0.85 <= np.mean(inside) <= 1.0, np.mean(inside)

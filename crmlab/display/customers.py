@@ -35,7 +35,10 @@ __all__ = [
     "cohort_sentences",
     "data_name",
     "data_sentence",
+    "IPT_DIGITS",
+    "interpurchase_number",
     "interpurchase_sentence",
+    "interpurchase_table",
     "planted_channel_sentence",
     "planted_channel_table",
     "reader_describe",
@@ -45,6 +48,26 @@ __all__ = [
     "report_title",
     "retention_sentences",
 ]
+
+#: Decimals of an interpurchase-time statistic that is not whole (a whole one has none), in the table, the
+#: sentence and the figure's legend alike: see :func:`interpurchase_number`.
+IPT_DIGITS = 1
+
+
+def interpurchase_number(value: float) -> str:
+    """An interpurchase-time statistic as every part of a page writes it: :data:`IPT_DIGITS` decimals, none
+    when the value is whole (a median of whole days), as the lab's tables write whole numbers.
+
+    >>> interpurchase_number(70.94), interpurchase_number(34.0), interpurchase_number(102.96), interpurchase_number(1234.5)
+    ('70.9', '34', '103', '1,234.5')
+    """
+    return number(value, digits=_interpurchase_digits(value))
+
+
+def _interpurchase_digits(value: float) -> int:
+    """:data:`IPT_DIGITS`, or 0 when the value rounds to a whole number at that many decimals (102.96 → 103)."""
+    shown = round(float(value), IPT_DIGITS)
+    return 0 if shown == round(shown) else IPT_DIGITS
 
 #: Reader names of the period aliases of the customer-base frames.
 PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
@@ -341,6 +364,28 @@ def cohort_sentences(cohorts: pd.DataFrame, pooled: pd.DataFrame, *, freq: str =
     return _joined(parts)
 
 
+def interpurchase_table(distribution: pd.DataFrame, *, unit: str = "D") -> Any:
+    """The reader table of :func:`crmlab.customers.interpurchase_distribution` (one row), every time in ``unit``
+    written by :func:`interpurchase_number`, as :func:`interpurchase_sentence` and the figure's legend write them.
+
+    >>> d = pd.DataFrame({"n_gaps": [4339], "n_customers": [1139], "mean": [70.9], "median": [34.0], "sd": [91.3],
+    ...                   "cv": [1.29], "p10": [4.0], "p90": [196.0]})
+    >>> html = interpurchase_table(d)._repr_html_()
+    >>> ">34</td>" in html, ">70.9</td>" in html
+    (True, True)
+    """
+    from crmlab.display.tables import table
+
+    name = {"D": "days", "W": "weeks", "M": "months"}.get(unit, unit)
+    times = ["mean", "median", "sd", "p10", "p90"]
+    row = distribution.iloc[0]
+    digits = {c: _interpurchase_digits(row[c]) for c in times if c in distribution}
+    return table(distribution, digits={"cv": 2, **digits},
+                 labels={"n_gaps": "Gaps", "n_customers": "Repeat customers", "mean": "Mean", "median": "Median",
+                         "sd": "Standard deviation", "cv": "CV", "p10": "10th percentile", "p90": "90th percentile"},
+                 units={c: name for c in times}, caption="Interpurchase times")
+
+
 def interpurchase_sentence(distribution: pd.DataFrame, *, unit: str = "D") -> Markdown:
     """What the interpurchase times say, from :func:`crmlab.customers.interpurchase_distribution` (one row).
 
@@ -351,7 +396,7 @@ def interpurchase_sentence(distribution: pd.DataFrame, *, unit: str = "D") -> Ma
     >>> d = pd.DataFrame({"n_gaps": [4339], "n_customers": [1139], "mean": [70.9], "median": [34.0], "cv": [1.29],
     ...                   "p90": [196.0]})
     >>> print(interpurchase_sentence(d).plain)
-    Across 4,339 gaps between the purchases of 1,139 repeat customers, half are shorter than 34.0 days and one in ten longer than 196 days; the mean, 70.9 days, lies above the median: a long tail of long silences. The coefficient of variation, 1.29, says purchases are more irregular than a Poisson process (CV = 1).
+    Across 4,339 gaps between the purchases of 1,139 repeat customers, half are shorter than 34 days and one in ten longer than 196 days; the mean, 70.9 days, lies above the median: a long tail of long silences. The coefficient of variation, 1.29, says purchases are more irregular than a Poisson process (CV = 1).
     """
     names = {"D": "days", "W": "weeks", "M": "months"}
     name = names.get(unit, unit)
@@ -366,8 +411,8 @@ def interpurchase_sentence(distribution: pd.DataFrame, *, unit: str = "D") -> Ma
                     "in ten longer than {p90} {unit}; the mean, {mean} {unit}, lies {tail}. The coefficient of "
                     "variation, {cv}, says purchases are {regular} a Poisson process (CV = 1).",
                     gaps=plural(row["n_gaps"], "gap"), customers=plural(row["n_customers"], "repeat customer"),
-                    median=number(row["median"], digits=1), unit=name, p90=number(row["p90"]),
-                    mean=number(row["mean"], digits=1), tail=tail, cv=number(row["cv"], digits=2), regular=regular)
+                    median=interpurchase_number(row["median"]), unit=name,
+                    p90=interpurchase_number(row["p90"]), mean=interpurchase_number(row["mean"]), tail=tail, cv=number(row["cv"], digits=2), regular=regular)
 
 
 def churn_scenario_sentences(summary: pd.DataFrame, *, periods: int, period: str = "year",

@@ -174,14 +174,16 @@ def reference_sentence(table: pd.DataFrame, reference_name: str, *, printed: boo
 
     With ``printed`` (published values), an estimate agrees when it rounds to
     the value as printed; otherwise the count is of references inside the
-    95% interval, and the parameter furthest outside it (in standard errors)
-    is named.
+    95% interval, set beside the 5% expected outside by chance; the
+    parameters outside are named, grouped by model (and channel, for the
+    ``"{model}, {channel}"`` names of :func:`planted_reference`), and the one
+    furthest outside (in standard errors) is given with its numbers.
 
     >>> table = pd.DataFrame({"model": ["m", "m"], "parameter": ["r", "α"], "estimate": [0.2426, 4.0],
     ...                       "se": [0.01, 0.1], "ci_low": [0.22, 3.8], "ci_high": [0.26, 4.2],
     ...                       "planted": [0.243, 4.414], "inside_ci": [True, False]})
     >>> print(reference_sentence(table, "planted").plain)
-    The planted value lies inside the 95% confidence interval of the estimate for 1 of 2 parameters; the furthest outside is α of m (planted 4.41, estimated 4.00, 4.1 standard errors away).
+    The planted value lies inside the 95% confidence interval of the estimate for 1 of 2 parameters (by chance alone about 0.1 of 2 would fall outside); outside it: m's α. The furthest outside its interval is m's α (planted 4.41, estimated 4.00, 4.1 standard errors away).
     """
     known = table[table[reference_name].notna()] if reference_name in table else table.iloc[0:0]
     if known.empty:
@@ -203,13 +205,25 @@ def reference_sentence(table: pd.DataFrame, reference_name: str, *, printed: boo
     if inside.all():
         return Markdown(text.text + ".", text.plain + ".")
     out = known[~inside]
+    by_model = {m: join_list(group["parameter"]) for m, group in out.groupby("model", sort=False)}
     distance = (out[reference_name].astype(float) - out["estimate"]).abs() / out["se"].replace(0, np.nan)
     worst = out.loc[distance.idxmax()] if distance.notna().any() else out.iloc[0]
-    tail = markdown("; the furthest outside is {p} of {m} ({what} {ref}, estimated {est}, {z} standard errors away).",
-                    p=worst["parameter"], m=worst["model"], what=reference_name, ref=number(float(worst[reference_name])),
+    tail = markdown(" (by chance alone about {expected} of {n} would fall outside); outside it: {which}. The furthest "
+                    "outside its interval is {worst} ({what} {ref}, estimated {est}, {z} standard errors away).",
+                    expected=number(0.05 * len(known), digits=1), n=len(known),
+                    which=join_list(_parameters_of(m, p) for m, p in by_model.items()),
+                    worst=_parameters_of(worst["model"], worst["parameter"]), what=reference_name,
+                    ref=number(float(worst[reference_name])),
                     est=number(float(worst["estimate"]), digits=max(2, _digits(worst[reference_name]))),
                     z=number(float(distance.max()), digits=1))
     return Markdown(text.text + tail.text, text.plain + tail.plain)
+
+
+def _parameters_of(model: str, parameters: str) -> str:
+    """ "BG/NBD's a for the search channel" from the model "BG/NBD, search" (:func:`planted_reference`'s
+    names), "Gamma-Gamma's q" from a model without a channel."""
+    name, _, channel = str(model).partition(", ")
+    return f"{name}'s {parameters}" + (f" for the {channel} channel" if channel else "")
 
 
 def _digits(value: Any) -> int:
@@ -391,10 +405,9 @@ def concentration_sentence(summary: pd.DataFrame, *, currency: str = "$") -> Mar
     else:
         words = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 6: "six times", 7: "seven times",
                  8: "eight times", 9: "nine times", 10: "ten times"}
-        rounded = int(round(ratio))
-        how = f"{words.get(rounded, number(ratio, digits=1) + ' times')} their share of the customers"
-        if rounded < 2:
-            how = f"{number(ratio, digits=1)} times their share of the customers"
+        shown = round(ratio, 1)  # the multiple as printed with one decimal; a word only when that is whole
+        word = words.get(int(shown)) if shown == int(shown) else None
+        how = f"{word or number(ratio, digits=1) + ' times'} their share of the customers"
         verdict = "value is concentrated, the case for treating customers differently"
     return markdown("The base is worth {total} in all. The top {top} of customers ({k}) hold {share} of it, {how}: "
                     "{verdict}. The mean customer is worth {mean}, the median one {median}.",
@@ -472,7 +485,10 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$", world: str
     A channel pays when its customers' mean CLV exceeds their acquisition
     cost: said only when the whole 95% interval of the net value is above 0
     ("pays"), or below ("does not pay"); otherwise "cannot be told apart from
-    break-even". LTV/CAC is mean CLV / cost. ``world`` names the customers
+    break-even"; channels with the same verdict share one clause ("referral
+    and search pay"; "all 3 channels pay" or "none of the 3 channels can be
+    told apart from break-even" when every channel has it). LTV/CAC
+    is mean CLV / cost. ``world`` names the customers
     compared when they are not the page's data ("In the separate synthetic
     world, referral brings …").
 
@@ -492,19 +508,33 @@ def channel_sentences(channels: pd.DataFrame, *, currency: str = "$", world: str
     if "acquisition_cost" in ranked:
         ratios = ", ".join(f"{c} {number(r, digits=2)}" for c, r in zip(ranked["channel"], ranked["ltv_cac"], strict=True))
         parts.append(markdown(" LTV/CAC: {ratios}.", ratios=ratios))
-        verdicts = []
+        verdicts: dict[str, list[str]] = {}
         for _, row in ranked.iterrows():
-            if row["net_value_low"] > 0:
-                verdicts.append((row["channel"], "pays (its customers are worth more than they cost, with 95% confidence)"))
-            elif row["net_value_high"] < 0:
-                verdicts.append((row["channel"], "does not pay (its customers are worth less than they cost, "
-                                                 "with 95% confidence)"))
-            else:
-                verdicts.append((row["channel"], "cannot be told apart from break-even"))
-        text = "; ".join(f"{c} {v}" for c, v in verdicts)
+            verdict = ("pays" if row["net_value_low"] > 0 else "does not pay" if row["net_value_high"] < 0
+                       else "break-even")
+            verdicts.setdefault(verdict, []).append(row["channel"])
+        if len(verdicts) == 1 and len(ranked) > 1:  # one verdict for every channel: "all 3 channels pay (…)"
+            verdict = next(iter(verdicts))
+            text = (f"none of the {len(ranked)} channels can be told apart from break-even" if verdict == "break-even"
+                    else _channel_verdict(f"all {len(ranked)} channels", verdict, many=True))
+        else:
+            text = "; ".join(_channel_verdict(join_list(names), verdict, many=len(names) > 1)
+                             for verdict, names in verdicts.items())
         parts.append(markdown(" {text}.", text=text))
     text, plain = "".join(p.text for p in parts), "".join(p.plain for p in parts)
     return Markdown(_capitalised(text), _capitalised(plain))
+
+
+def _channel_verdict(subject: str, verdict: str, *, many: bool) -> str:
+    """One clause for the channels with the same verdict: "referral and search pay (their customers …)"."""
+    whose = "their" if many else "its"
+    clause = {
+        "pays": f"{'pay' if many else 'pays'} ({whose} customers are worth more than they cost, with 95% confidence)",
+        "does not pay": f"{'do' if many else 'does'} not pay ({whose} customers are worth less than they cost, "
+                        "with 95% confidence)",
+        "break-even": "cannot be told apart from break-even",
+    }[verdict]
+    return f"{subject} {clause}"
 
 
 def _capitalised(text: str) -> str:

@@ -82,7 +82,7 @@ def plot_probability_alive_matrix(matrix: pd.DataFrame, *, unit: str = "W", titl
     """Heat map of P(alive) by frequency (rows) and recency (columns), for a customer observed for T.
 
     Takes :func:`crmlab.clv.probability_alive_matrix`; ``unit`` is the model's
-    time unit (recency t_x is the time from the first to the last purchase).
+    time unit (recency tₓ is the time from the first to the last purchase).
     """
     sns = seaborn()
     name = UNIT_NAMES.get(unit, unit)
@@ -92,8 +92,9 @@ def plot_probability_alive_matrix(matrix: pd.DataFrame, *, unit: str = "W", titl
     sns.heatmap(matrix.set_axis(columns, axis=1), ax=ax, vmin=0, vmax=1, cmap="viridis", xticklabels=every,
                 yticklabels=max(1, int(np.ceil(len(matrix) / 20))),
                 cbar_kws={"label": "P(alive) (%)", "format": mticker.PercentFormatter(1.0, decimals=0)})
-    ax.set_xlabel(f"recency t_x: time of the last purchase after the first ({name})")
-    ax.set_ylabel("frequency x (repeat transactions)")
+    # The tables' reader labels ("Recency (tₓ)", "Frequency (x)") with the unit, in the figures' lower case.
+    ax.set_xlabel(f"recency (tₓ, {name}): time of the last purchase after the first")
+    ax.set_ylabel("frequency (x): repeat transactions")
     ax.tick_params(axis="x", rotation=0)
     ax.tick_params(axis="y", rotation=0)
     ax.set_title(title or "Probability that a customer is still alive, by frequency and recency")

@@ -44,8 +44,10 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
     definition). The colour scale runs from 0% to 100% so that every cell,
     period 0 included, has its colour on the bar; it is a square-root scale
     (``PowerNorm``) so that the small shares of later periods stay apart. The
-    periods are named by the cohorts' own (months for monthly cohorts), and the
-    percentages are written small enough to fit their cells ("100%" included).
+    periods are named by the cohorts' own (months for monthly cohorts). The
+    cells hold the percentage as a number without the "%" sign (the colour bar
+    and the title carry the unit), so that the "100" of period 0 fits its cell
+    at the size of the others; a label still too wide is shrunk to fit.
     """
     from matplotlib.colors import PowerNorm
 
@@ -61,7 +63,8 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
         annotate = table.shape[1] <= 24 and table.shape[0] <= 24
     width = min(4 + 0.45 * table.shape[1], 13)
     fig, ax = plt.subplots(figsize=(width, max(3.5, 1.5 + 0.4 * table.shape[0])))
-    sns.heatmap(table, ax=ax, cmap="viridis", norm=PowerNorm(0.5, vmin=0.0, vmax=1.0), annot=annotate, fmt=".0%",
+    labels = (100 * table).to_numpy() if annotate else False  # "100", "11": the unit is on the bar and the title
+    sns.heatmap(table, ax=ax, cmap="viridis", norm=PowerNorm(0.5, vmin=0.0, vmax=1.0), annot=labels, fmt=".0f",
                 annot_kws={"size": 9}, cbar_kws={"label": "share of the cohort purchasing (%)",
                                                  "format": mticker.PercentFormatter(1.0, decimals=0)})
     colorbar = ax.collections[0].colorbar
@@ -69,8 +72,8 @@ def plot_cohort_heatmap(cohorts: pd.DataFrame, *, max_periods: int | None = None
     ax.tick_params(axis="y", rotation=0)
     periods = _cohort_period_name(data)
     ax.set_xlabel(f"{periods} since acquisition (0 = the {periods.rstrip('s')} of acquisition)")
-    ax.set_ylabel("acquisition cohort (customers)")
-    ax.set_title(f"Cohort retention: share of each cohort buying k {periods} after acquisition")
+    ax.set_ylabel("acquisition cohort (n = its customers)", labelpad=12)
+    ax.set_title(f"Cohort retention: % of each cohort buying k {periods} after acquisition")
     if annotate and ax.texts:
         _fit_annotations(fig, ax, table.shape[1])
     return finish(fig)
@@ -162,12 +165,14 @@ def plot_interpurchase_histogram(gaps: pd.DataFrame, distribution: pd.DataFrame,
     in the same ``unit``. The longest ``1 - clip_quantile`` gaps are left out
     of the drawing (not of the statistics) so the bulk stays readable.
     """
+    from crmlab.display.customers import interpurchase_number
+
     ipt = gaps["ipt"].dropna()
     row = distribution.iloc[0]
     name = UNIT_NAMES.get(unit, unit)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     clipped_histogram(ax, ipt, mean=float(row["mean"]), median=float(row["median"]), clip_quantile=clip_quantile,
-                      bins=40, value_text=lambda v: f"{v:,.1f} {name}")
+                      bins=40, value_text=lambda v: f"{interpurchase_number(v)} {name}")
     ax.set_xlabel(f"interpurchase time ({name})")
     ax.set_ylabel("number of gaps between purchases")
     shown = "" if clip_quantile >= 1 else f" (longest {1 - clip_quantile:.0%} not drawn)"
