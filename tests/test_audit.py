@@ -59,7 +59,7 @@ def test_portfolio_and_network_headlines_match_their_lenses():
     card = audit.portfolio_indicators(pm, concentration(world.accounts["revenue"]), dependence_risk(world.accounts))
     card = card.set_index("indicator")["value"]
     share = pm.loc[pm["cell"] == "key", "revenue"].sum() / pm["revenue"].sum()
-    assert card["revenue in 'key' accounts"] == pytest.approx(share)
+    assert card["revenue in the matrix's 'key' cell"] == pytest.approx(share)
     s = world.accounts["revenue"] / world.accounts["revenue"].sum()
     assert card["HHI (points)"] == pytest.approx(10_000 * (s**2).sum())
     g = nx.karate_club_graph()
