@@ -157,7 +157,7 @@ def plot_gam_deviations(out_of_line: pd.DataFrame) -> Figure:
 
     sns = seaborn()
     accounts = out_of_line["account_id"].nunique()
-    fig, ax = plt.subplots(figsize=(9, max(3.5, 1.6 + 0.4 * accounts)))
+    fig, ax = plt.subplots(figsize=(12, max(3.5, 1.6 + 0.4 * accounts)))  # room for the terms and the legend
     if out_of_line.empty:
         ax.text(0.5, 0.5, "every unit in line with the others", ha="center", va="center", fontsize=12)
         ax.set_axis_off()
