@@ -670,11 +670,11 @@ def test_position_map_labels_the_top_actors_by_betweenness_beside_the_highlighte
 
 
 def test_audit_page_agrees_with_the_dedicated_pages(executed):
-    """The audit's companion lenses run with the dedicated reports' settings (here the tests' small ones):
-    its KAM key accounts are the portfolio page's, its planted brokers among the leading those of the IMP page."""
-    _, audit_soup = _page_text(executed, "relationship_audit_cdnow")
-    text, _ = _page_text(executed, "relationship_audit_cdnow")
-    assert text.count("so its numbers are that page's") == 4
+    """The audit's companion lenses run with the dedicated reports' settings (here the tests' small ones, so each
+    lens says its settings differ from the configured report's): its KAM key accounts are the portfolio page's,
+    its planted brokers among the leading those of the IMP page."""
+    text, audit_soup = _page_text(executed, "relationship_audit_cdnow")
+    assert text.count("The synthetic companion data of this lens are drawn with") == 4
     accounts = _table(audit_soup, "Accounts").set_index("Indicator")["Value"]
     _, portfolio_soup = _page_text(executed, "portfolio_and_kam_synthetic")
     kam = _table(portfolio_soup, "Robustness of the selection").set_index("Indicator")["Value"]
