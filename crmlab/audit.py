@@ -37,6 +37,7 @@ from crmlab.strategy.loyalty import LoyaltyPlan, loyalty_plan  # the strategy wo
 __all__ = [
     "ALIVE_BANDS",
     "BORDERLINE_SELECTION",
+    "COMPANION_REPORTS",
     "FACES",
     "INDICATOR_KINDS",
     "KEY_ACCOUNT_CRITERIA",
@@ -51,11 +52,13 @@ __all__ = [
     "global_account_indicators",
     "key_account_indicators",
     "kmv_indicators",
+    "lapsed_alive_breakdown",
     "lens_data_origin",
     "lifecycle_indicators",
     "LoyaltyPlan",
     "loyalty_indicators",
     "loyalty_plan",
+    "network_groups",
     "network_indicators",
     "phase_alive_agreement",
     "phase_alive_crosstab",
@@ -458,15 +461,44 @@ def loyalty_indicators(plan: Any, loyal: pd.DataFrame, *, top: float = 0.2) -> p
     ])
 
 
-def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None) -> pd.DataFrame:
+def network_groups(actors: pd.DataFrame, graph: Any, world: Any = None, *, group_by: str = "community",
+                   rng: Any = None) -> dict:
+    """The groups brokerage is counted between: actor → group, as the IMP report forms them.
+
+    ``group_by="community"`` takes a synthetic world's planted communities
+    (``world.communities``) when there is a world, else the seeded Louvain
+    communities of ``graph`` (:func:`~crmlab.theories.imp.network_communities`);
+    any other value names a column of ``actors`` (e.g. ``"country"``).
+
+    >>> actors = pd.DataFrame({"actor_id": ["a", "b"], "country": ["DE", "FI"]})
+    >>> network_groups(actors, None, group_by="country")
+    {'a': 'DE', 'b': 'FI'}
+    """
+    if group_by != "community":
+        return actors.set_index("actor_id")[group_by].to_dict()
+    if world is not None:
+        return world.communities.to_dict()
+    from crmlab.theories.imp import network_communities
+
+    return network_communities(graph, rng=rng).to_dict()
+
+
+def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None, planted: Any = None,
+                       n_leading: int | None = None) -> pd.DataFrame:
     """Headlines of the business network (the IMP view): size, density, communities, brokers, and the focal firm.
 
     Takes the bond graph (e.g. :func:`~crmlab.theories.imp.layer_graph`) and its
-    :func:`~crmlab.theories.imp.position_table`. Brokers between groups are the
-    actors with any gatekeeper, representative or liaison brokerage (Gould &
-    Fernandez 1989). With ``focal`` (the firm's own actor id), its betweenness
-    rank and Burt's constraint say how central and how free of structural
-    holes its position is.
+    :func:`~crmlab.theories.imp.position_table` computed with groups. Two
+    counts of brokers, named apart because they differ by design: the firms
+    on *any* brokered path between groups (a gatekeeper, representative or
+    liaison path, Gould & Fernandez 1989: a wide count), and the ``n_leading``
+    firms with the *most* such paths (ranked as
+    :func:`~crmlab.theories.imp.broker_recovery` ranks them, ties by name; by
+    default as many as ``planted``), which are the brokers the IMP report
+    names. With ``planted`` (a synthetic world's brokers), how many of them
+    are among the leading ones. With ``focal`` (the firm's own actor id), its
+    betweenness rank and Burt's constraint say how central and how free of
+    structural holes its position is.
 
     >>> import networkx as nx
     >>> g = nx.path_graph(3)
@@ -475,17 +507,32 @@ def network_indicators(graph: Any, positions: pd.DataFrame, *, focal: Any = None
     ...                     "brokerage_liaison": [0, 0, 0]})
     >>> network_indicators(g, pos, focal=1)["value"].tolist()
     [3.0, 2.0, 0.6666666666666666, 1.0, 1.0, 1.0, 0.5]
+    >>> card = network_indicators(g, pos, planted=[1, 2])
+    >>> card["indicator"].tolist()[4:], card["value"].tolist()[4:]
+    (['firms on a brokered path between groups', 'leading brokers between groups', 'planted brokers among the leading'], [1.0, 2.0, 1.0])
     """
     import networkx as nx
 
-    between = positions[[c for c in ("brokerage_gatekeeper", "brokerage_representative", "brokerage_liaison")
-                         if c in positions.columns]].sum(axis=1)
+    roles = [c for c in ("brokerage_gatekeeper", "brokerage_representative", "brokerage_liaison") if c in positions.columns]
+    between = positions[roles].sum(axis=1)
     rows = [("actors", graph.number_of_nodes(), "firms in the network", "integer"),
             ("relationships", graph.number_of_edges(), "pairs of firms with a bond", "integer"),
             ("density", nx.density(graph), "share of all possible bonds that exist", "percent"),
             ("communities", positions["community"].nunique(), "densely tied groups (Louvain)", "integer"),
-            ("brokers between groups", (between > 0).sum(), "actors bridging groups (gatekeeper, representative, liaison)",
-             "integer")]
+            ("firms on a brokered path between groups", (between > 0).sum(),
+             "firms on at least one two-step path between two groups (gatekeeper, representative or liaison): a wide "
+             "count, not the few leading brokers", "integer")]
+    planted = list(planted) if planted is not None else None
+    n = n_leading if n_leading is not None else (len(planted) if planted else None)
+    if n:
+        order = pd.DataFrame({"paths": between, "key": positions.index.astype(str)}, index=positions.index)
+        leading = order.sort_values(["paths", "key"], ascending=[False, True], kind="stable").index[: int(n)]
+        rows.append(("leading brokers between groups", len(leading),
+                     f"the {int(n)} firms with the most brokered paths between groups, ranked as on the IMP report",
+                     "integer"))
+        if planted:
+            rows.append(("planted brokers among the leading", len(set(leading) & set(planted)),
+                         f"of the {len(planted)} brokers the synthetic world planted", "integer"))
     if focal is not None:
         if focal not in positions.index:
             raise KeyError(f"focal actor {focal!r} is not in the network")
@@ -515,6 +562,8 @@ def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, depe
     >>> card = portfolio_indicators(pm, conc, dep, threshold=0.25)
     >>> card["value"].tolist()
     [0.7, 0.2, 0.0, 0.1, 3400.0, 2.94, 1.0, 1.0]
+    >>> card["indicator"].iloc[0]
+    "revenue in the matrix's 'key' cell"
     >>> card["definition"].iloc[7]
     'accounts bringing 25.0% of revenue or more each (the dependence threshold)'
     >>> pairs = pd.DataFrame({"account_a": ["a"], "account_b": ["b"], "shared_actors": [2]})
@@ -525,7 +574,9 @@ def portfolio_indicators(portfolio: pd.DataFrame, concentration: pd.Series, depe
     if threshold is None:
         raise ValueError("give the dependence threshold the accounts were flagged with (threshold=), to state it")
     share = portfolio.groupby(portfolio["cell"].astype(str))["revenue"].sum() / portfolio["revenue"].sum()
-    rows = [(f"revenue in '{c}' accounts", share.get(c, 0.0), f"share of revenue from accounts in the {c} cell", "percent")
+    rows = [(f"revenue in the matrix's '{c}' cell", share.get(c, 0.0),
+             f"share of revenue from the accounts in the portfolio matrix's {c} cell (Fiocca 1982)"
+             + (": high attractiveness and strength, not the KAM key accounts" if c == "key" else ""), "percent")
             for c in ("key", "develop", "maintain", "reduce")]
     rows += [("HHI (points)", concentration["hhi_points"], "Σ revenue share² × 10,000; above 2,500 is highly concentrated",
               "integer"),
@@ -547,7 +598,10 @@ def key_account_indicators(selection: pd.DataFrame, frequency: pd.DataFrame, acc
 
     Takes :func:`~crmlab.strategy.key_accounts.select_key_accounts`, the
     selection frequencies of :func:`~crmlab.strategy.key_accounts.selection_sensitivity`
-    and the accounts (``account_id``, ``revenue``).
+    and the accounts (``account_id``, ``revenue``). These are the *KAM* key
+    accounts, chosen on the stated criteria (McDonald, Millman & Rogers 1997),
+    named apart from the portfolio matrix's key cell (high attractiveness and
+    strength, Fiocca 1982), which is another set of accounts.
 
     >>> sel = pd.DataFrame({"account_id": ["a", "b", "c"], "key": [True, True, False]})
     >>> freq = pd.DataFrame({"account_id": ["a", "b", "c"], "selection_frequency": [1.0, 0.6, 0.2]})
@@ -563,8 +617,9 @@ def key_account_indicators(selection: pd.DataFrame, frequency: pd.DataFrame, acc
     f = frequency["selection_frequency"]
     lo, hi = BORDERLINE_SELECTION
     return _rows("key accounts", [
-        ("key accounts", len(key), "accounts selected on the stated criteria", "integer"),
-        ("revenue share of key accounts", revenue[list(key)].sum() / revenue.sum(), "their share of total revenue", "percent"),
+        ("KAM key accounts", len(key), "accounts selected for key account management on the stated criteria", "integer"),
+        ("revenue share of KAM key accounts", revenue[list(key)].sum() / revenue.sum(), "their share of total revenue",
+         "percent"),
         ("robust key accounts", (f >= ROBUST_SELECTION).sum(),
          f"selected under ≥ {ROBUST_SELECTION:.0%} of the random weightings", "integer"),
         ("borderline accounts", ((f > lo) & (f < hi)).sum(),
@@ -604,10 +659,10 @@ def account_indicators(
     unit_terms: pd.DataFrame | None = None,
     ties: pd.DataFrame | None = None,
     *,
-    n_key: int = 15,
+    n_key: int = 20,
     dependence_threshold: float = 0.02,
     local_top: int = 10,
-    n_draws: int = 200,
+    n_draws: int = 500,
     rng: Any = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The account lenses of the audit from checked account tables: (indicator rows, portfolio matrix).
@@ -616,18 +671,20 @@ def account_indicators(
     stacks their indicators: the portfolio matrix (Fiocca 1982), revenue
     concentration (HHI) and dependence (:func:`portfolio_indicators`, with the
     interdependence of accounts sharing suppliers when ``ties`` are given);
-    the key accounts, ``n_key`` or all, selected on the
+    the KAM key accounts, ``n_key`` or all, selected on the
     :data:`KEY_ACCOUNT_CRITERIA` the table has (revenue alone when it has
     none) with their robustness over ``n_draws`` random weightings
     (:func:`key_account_indicators`); and, when ``unit_terms`` are given,
     global account coordination and hidden global accounts
     (:func:`global_account_indicators`, Birkinshaw, Toulan & Arnold 2001).
+    The returned portfolio matrix marks the KAM key accounts (``kam_key``), so
+    that they can be set beside the matrix's key cell.
 
     >>> from crmlab.strategy import simulate_accounts
     >>> world = simulate_accounts(60, rng=1)
     >>> card, portfolio = account_indicators(world.accounts, world.unit_terms, world.ties, n_key=5, rng=1)
-    >>> card["lens"].unique().tolist(), len(portfolio)
-    (['account portfolio', 'key accounts', 'global accounts'], 60)
+    >>> card["lens"].unique().tolist(), len(portfolio), int(portfolio["kam_key"].sum())
+    (['account portfolio', 'key accounts', 'global accounts'], 60, 5)
     """
     from crmlab.strategy import (
         concentration, dependence_risk, gam_consistency, global_account_value, portfolio_matrix,
@@ -648,6 +705,7 @@ def account_indicators(
         _, gam = gam_consistency(unit_terms)
         blocks.append(global_account_indicators(gam, global_account_value(unit_terms, local_top=local_top, accounts=accounts),
                                                 local_top=local_top))
+    portfolio = portfolio.assign(kam_key=portfolio["account_id"].isin(key.loc[key["key"], "account_id"]))
     return pd.concat(blocks, ignore_index=True), portfolio
 
 
@@ -678,6 +736,48 @@ def audit_scorecard(*blocks: pd.DataFrame, faces: Mapping[str, str] | None = Non
         raise ValueError(f"unknown face(s) {bad}; the faces are {list(FACES)}")
     card.insert(0, "face", pd.Categorical(card["lens"].map(mapping), categories=list(FACES), ordered=True))
     return card.sort_values("face", kind="stable").reset_index(drop=True)
+
+
+#: The lenses whose synthetic companion data stand in for a dedicated report's world: lens → (the report's run in
+#: reports.toml, the settings it draws its world and runs its random steps with, by that notebook's parameter names).
+#: The audit draws its companions with the same settings, so that its numbers are those of the dedicated page.
+COMPANION_REPORTS = {
+    "Nordic triplet": ("nordic_triplet_synthetic", {"n_customers": 1000, "n_periods": 8, "seed": 42}),
+    "trust and commitment": ("trust_commitment_synthetic", {"n_respondents": 400, "seed": 42}),
+    "business network": ("imp_networks_synthetic",
+                         {"n_communities": 4, "actors_per_community": 12, "n_brokers": 4, "seed": 42}),
+    "account portfolio": ("portfolio_and_kam_synthetic", {"n_accounts": 200, "n_key": 20, "n_draws": 500, "seed": 42}),
+}
+
+
+def lapsed_alive_breakdown(segments: pd.Series, values: pd.DataFrame) -> pd.DataFrame:
+    """Each loyalty segment's mean P(alive), with its one-time buyers apart from the repeat buyers.
+
+    ``segments`` maps customer → segment (e.g. :attr:`LoyaltyPlan.segments`);
+    ``values`` is indexed by customer with ``probability_alive`` and
+    ``frequency`` (repeat purchases). BG/NBD lets a customer drop out only
+    just after a repeat purchase, so a one-time buyer has P(alive) = 1 however
+    long the silence (Fader, Hardie & Lee 2005, eq. 11): a segment of lapsed
+    customers, most of whom bought once, can have a higher mean P(alive) than
+    an active one. Returns one row per segment (in order of appearance):
+    ``customers``, ``probability_alive`` (mean), ``one_time_buyers``,
+    ``one_time_alive`` and ``repeat_alive`` (the two groups' means; NaN for an
+    empty group).
+
+    >>> seg = pd.Series({"a": "lapsed", "b": "lapsed", "c": "maintain"})
+    >>> vals = pd.DataFrame({"probability_alive": [1.0, 0.2, 0.5], "frequency": [0, 3, 2]}, index=["a", "b", "c"])
+    >>> lapsed_alive_breakdown(seg, vals).loc["lapsed"].tolist()
+    [2.0, 0.6, 1.0, 1.0, 0.2]
+    """
+    data = values[["probability_alive", "frequency"]].reindex(segments.index).assign(segment=segments.to_numpy())
+    data["once"] = data["frequency"] == 0
+    grouped = data.groupby("segment", sort=False)
+    out = pd.DataFrame({"customers": grouped.size().astype(float),
+                        "probability_alive": grouped["probability_alive"].mean(),
+                        "one_time_buyers": grouped["once"].sum().astype(float)})
+    out["one_time_alive"] = data[data["once"]].groupby("segment", sort=False)["probability_alive"].mean()
+    out["repeat_alive"] = data[~data["once"]].groupby("segment", sort=False)["probability_alive"].mean()
+    return out.rename_axis("segment")
 
 
 #: The kind of data each lens of the audit runs on (the audit's source parameters).

@@ -246,7 +246,7 @@ def test_loyalty_without_wallets_says_so_and_shows_them_missing():
 
 
 def test_management_sentence_states_the_robustness_cut_it_counts_with():
-    card = pd.DataFrame({"lens": "key accounts", "indicator": ["key accounts", "revenue share of key accounts",
+    card = pd.DataFrame({"lens": "key accounts", "indicator": ["KAM key accounts", "revenue share of KAM key accounts",
                                                               "robust key accounts"],
                          "value": [15.0, 0.25, 11.0], "data": "synthetic"})
     text = say_audit.management_sentences(card).plain
@@ -416,12 +416,15 @@ def test_portfolio_legend_markers_are_all_legible():
     assert all(h.get_alpha() == 1.0 for h in legend.legend_handles)
 
 
-@pytest.mark.parametrize(("terms", "ticks"), [(["price"], [0, 1]), (["price", "payment_days"], [0, 1, 2])])
-def test_gam_colour_bar_marks_the_counts_of_the_frame(terms, ticks):
-    deviations = pd.DataFrame({"account_id": "A", "product": "all", "unit": "US", "term": terms})
+@pytest.mark.parametrize("terms", [["price"], ["price", "payment_days"]])
+def test_gam_figure_is_a_yes_no_grid_with_a_two_colour_legend(terms):
+    """The grid says whether a unit is out of line (the terms named in the cell): a two-colour legend,
+    not a colour bar of counts with ticks 0 and 1."""
+    deviations = pd.DataFrame({"account_id": ["A", "B"][: len(terms)], "product": "all", "unit": "US", "term": terms})
     fig = plots.plot_gam_deviations(terms_out_of_line(deviations))
-    bar = fig.axes[-1]
-    assert [round(t) for t in bar.get_yticks() if bar.get_ylim()[0] <= t <= bar.get_ylim()[1]] == ticks
+    assert len(fig.axes) == 1  # no colour bar
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["out of line (the terms named)", "in line, or unit not serving the account"]
 
 
 def test_audit_figures_are_titled_with_what_they_show():
@@ -521,7 +524,7 @@ def test_hostile_parameters_come_out_inert(tmp_path):
 
     hostile = "<img src=x onerror=alert(4)>"
     config = Path(__file__).resolve().parents[1] / "reports.toml"
-    small = {"n_synthetic": 240}
+    small = {"n_customers": 240, "n_respondents": 240, "n_accounts": 60, "n_draws": 50, "n_key": 8}
     results = run_reports(config, only=["relationship_audit_cdnow"], output_dir=tmp_path,
                           overrides={**small, "company": hostile, "currency": hostile}, jobs=1, progress=False)
     results += run_reports(config, only=["portfolio_and_kam_synthetic"], output_dir=tmp_path,
@@ -533,3 +536,151 @@ def test_hostile_parameters_come_out_inert(tmp_path):
         assert not soup.find_all(attrs={"onerror": True}), name
         assert not [img for img in soup.find_all("img") if img.get("src") == "x"], name
         assert hostile in soup.get_text(), name  # shown, as text
+
+
+# --- what a reviewer found: settings, the two kinds of broker and of "key", the loyalty segments -----------
+
+
+def _defaults(notebook) -> dict:
+    import ast
+
+    import papermill
+
+    return {k: ast.literal_eval(v["default"]) for k, v in papermill.inspect_notebook(str(notebook)).items()}
+
+
+def test_companion_settings_are_those_of_the_dedicated_reports_and_the_audit_runs_with_them():
+    """Second source: reports.toml and the notebooks' own parameter cells. The audit states per lens that its
+    companion data are the dedicated page's; that must stay true of the configured runs."""
+    from pathlib import Path
+
+    from crmlab.reports import load_config
+
+    root = Path(__file__).resolve().parents[1]
+    runs = {run.name: run for run in load_config(root / "reports.toml").runs}
+    audit_run = runs["relationship_audit_cdnow"]
+    used = {**_defaults(root / audit_run.notebook), **audit_run.parameters}
+    for lens, (report, settings) in audit.COMPANION_REPORTS.items():
+        run = runs[report]
+        dedicated = {**_defaults(root / run.notebook), **run.parameters}
+        assert {k: dedicated[k] for k in settings} == settings, report
+        assert {k: used[k] for k in settings} == settings, lens  # the audit notebook names them alike
+
+
+def test_companion_sentence_says_whether_the_numbers_are_the_dedicated_pages():
+    report, settings = audit.COMPANION_REPORTS["account portfolio"]
+    same = say_audit.companion_sentence("account portfolio", "synthetic", settings).plain
+    assert f"the settings of the report {report}, so its numbers are that page's" in same
+    fewer = say_audit.companion_sentence("account portfolio", "synthetic", {**settings, "n_key": 15}).plain
+    assert "15 KAM key accounts" in fewer and f"the report {report} draws 20 KAM key accounts" in fewer
+    assert "differ from that page's" in fewer and "are that page's" not in fewer
+    assert "company's data (accounts.csv)" in say_audit.companion_sentence("account portfolio", "accounts.csv", {}).plain
+
+
+def test_network_counts_any_broker_and_the_leading_brokers_apart():
+    """Second implementation: the leading brokers are the ones crmlab.theories.imp.broker_recovery finds (the
+    IMP report's ranking). A star of two groups: the hub brokers every path between groups; a leaf tied to
+    a leaf of the other group brokers a few; so 'any' counts both and 'leading' (n=1) only the hub."""
+    import networkx as nx
+
+    from crmlab.theories.imp import broker_recovery, brokerage_roles, position_table
+
+    g = nx.Graph([("hub", "a1"), ("hub", "a2"), ("hub", "b1"), ("hub", "b2"), ("a1", "b3"), ("b3", "b4")])
+    groups = {"hub": "A", "a1": "A", "a2": "A", "b1": "B", "b2": "B", "b3": "B", "b4": "B"}
+    positions = position_table(g, groups=groups, weight=None, rng=0)
+    card = audit.network_indicators(g, positions, planted=["a1"], n_leading=1).set_index("indicator")["value"]
+    found = broker_recovery(brokerage_roles(g, groups), ["a1"], n=1)
+    assert card["leading brokers between groups"] == 1 and found.loc[found["found"], "actor"].tolist() == ["hub"]
+    assert card["firms on a brokered path between groups"] == 3  # hub, a1 and b3
+    assert card["planted brokers among the leading"] == 0  # a1 is not the hub
+    assert audit.network_indicators(g, positions, planted=["hub"]).set_index("indicator").loc[
+        "planted brokers among the leading", "value"] == 1
+    groups_by_column = audit.network_groups(pd.DataFrame({"actor_id": list(groups), "country": list(groups.values())}),
+                                            g, group_by="country")
+    assert groups_by_column == groups
+
+
+def test_key_cell_and_kam_key_accounts_are_reconciled_by_hand():
+    """Hand-worked: the key cell holds a, b (60% of revenue); the KAM list a, c, d (80%); one in both."""
+    pm = pd.DataFrame({"account_id": list("abcde"), "cell": ["key", "key", "develop", "reduce", "maintain"],
+                       "revenue": [40.0, 20.0, 25.0, 15.0, 0.0]})
+    text = say.key_cell_sentence(pm, ["a", "c", "d"]).plain
+    assert "key cell holds 2 accounts with 60.0% of revenue" in text
+    assert "the 3 KAM key accounts, selected on the stated criteria, bring 80.0%; 1 of them is in the key cell" in text
+    marked = say.key_cell_sentence(pm.assign(kam_key=pm["account_id"].isin(["a", "b"]))).plain
+    assert "the 2 KAM key accounts" in marked and "bring 60.0%; 2 of them are in the key cell" in marked
+    world = simulate_accounts(60, rng=4)
+    card, portfolio = audit.account_indicators(world.accounts, n_key=6, n_draws=20, rng=4)
+    card = card.set_index("indicator")["value"]
+    assert card["KAM key accounts"] == portfolio["kam_key"].sum() == 6
+    assert "revenue in the matrix's 'key' cell" in card.index and "key accounts" not in card.index
+
+
+def test_lapsed_segment_alive_is_explained_by_its_one_time_buyers_and_flips_with_them():
+    """Closed form of BG/NBD (Fader, Hardie & Lee 2005, eq. 11): a customer with no repeat purchase has
+    P(alive) = 1. With most lapsed customers one-time buyers, their mean passes an active segment's; with
+    none, it does not, and the sentence must not say it does."""
+    seg = pd.Series(["maintain"] * 2 + ["lapsed"] * 4, index=list("abcdef"))
+    values = pd.DataFrame({"probability_alive": [0.7, 0.8, 1.0, 1.0, 1.0, 0.2], "frequency": [2, 3, 0, 0, 0, 4]},
+                          index=list("abcdef"))
+    breakdown = audit.lapsed_alive_breakdown(seg, values)
+    assert breakdown.loc["lapsed", "probability_alive"] == pytest.approx(0.8)
+    assert breakdown.loc["lapsed", "one_time_buyers"] == 3 and breakdown.loc["lapsed", "repeat_alive"] == 0.2
+    above = say_audit.lapsed_alive_sentence(breakdown).plain
+    assert "80.0%, is above that of maintain (75.0%): 3 of its 4 customers (75.0%) bought only once" in above
+    assert "keep a P(alive) of 100.0%" in above and "its 1 repeat buyer has a mean P(alive) of 20.0%" in above
+    repeat = values.assign(frequency=[2, 3, 1, 1, 1, 4], probability_alive=[0.7, 0.8, 0.3, 0.3, 0.3, 0.2])
+    below = say_audit.lapsed_alive_sentence(audit.lapsed_alive_breakdown(seg, repeat)).plain
+    assert "below every active segment's" in below and "none of its 4 customers bought only once" in below
+    assert "is above" not in below
+
+
+def test_won_back_clv_is_defined_and_the_exclusion_of_win_back_follows_the_plan():
+    profile = pd.DataFrame({"lapsed": [False, True], "won_back_clv": [np.nan, 40.0]}, index=["core", "lapsed"])
+    left = say_audit.won_back_sentence(profile, {"win_back": "needs the outcomes of past win-back offers"}).plain
+    assert "CLV if won back ($40.00)" in left and "the mean CLV of the active customers" in left
+    assert "left out of the plan (it needs the outcomes of past win-back offers)" in left
+    kept = say_audit.won_back_sentence(profile, {}).plain
+    assert "left out" not in kept
+
+
+def test_unfunded_segments_are_named_with_their_best_first_return():
+    """Definition of the optimum (allocate_budget): an action is funded only when its first unit returns
+    more than it costs, so a segment whose best marginal return at zero spend is below 1 gets nothing."""
+    table = pd.DataFrame({"segment": ["core", "core", "growth", "maintain"], "action": ["retention", "deepening",
+                          "retention", "relationship_deepening"], "spend": [50.0, 0.0, 0.0, 0.0],
+                          "marginal_return": [1.0, 0.9, 0.7, 0.4]})
+    text = say_audit.unfunded_segments_sentence(table).plain
+    assert "nothing on growth and maintain (their bars" in text
+    assert "growth: $0.70 (retention) and maintain: $0.40 (relationship deepening)" in text
+    assert "core" not in text
+    assert say_audit.unfunded_segments_sentence(table.assign(spend=1.0)).plain == "The plan spends on every segment."
+
+
+def test_position_map_labels_the_top_actors_by_betweenness_beside_the_highlighted():
+    """The actor with the highest betweenness is labelled even when it is not highlighted, and the legend
+    says what the highlighted actors are."""
+    position = pd.DataFrame({"betweenness": [0.24, 0.19, 0.10, 0.01, 0.0], "constraint": [0.2, 0.2, 0.3, 0.5, 0.9]},
+                            index=["DE-05", "BR-1", "FI-08", "SE-01", "UK-01"])
+    ax = plots.plot_position_map(position, highlight=["BR-1"], highlight_label="planted brokers", label_top=2).axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["BR-1", "DE-05"]  # FI-08 is third
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["other actors", "planted brokers",
+                      "also among the 2 highest on betweenness, not planted brokers"]
+
+
+def test_audit_page_agrees_with_the_dedicated_pages(executed):
+    """The audit's companion lenses run with the dedicated reports' settings (here the tests' small ones, so each
+    lens says its settings differ from the configured report's): its KAM key accounts are the portfolio page's,
+    its planted brokers among the leading those of the IMP page."""
+    text, audit_soup = _page_text(executed, "relationship_audit_cdnow")
+    assert text.count("The synthetic companion data of this lens are drawn with") == 4
+    accounts = _table(audit_soup, "Accounts").set_index("Indicator")["Value"]
+    _, portfolio_soup = _page_text(executed, "portfolio_and_kam_synthetic")
+    kam = _table(portfolio_soup, "Robustness of the selection").set_index("Indicator")["Value"]
+    for row in ("KAM key accounts", "revenue share of KAM key accounts", "robust key accounts"):
+        assert accounts[row] == kam[row], row
+    imp_text, _ = _page_text(executed, "imp_networks_synthetic")
+    network = _table(audit_soup, "The business network").set_index("Indicator")["Value"]
+    planted = re.search(r"([\d,]+) of the ([\d,]+) planted brokers", imp_text)
+    assert (network["planted brokers among the leading"], network["leading brokers between groups"]) == planted.groups()

@@ -21,23 +21,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.audit import ROBUST_SELECTION
+from crmlab.audit import COMPANION_REPORTS, ROBUST_SELECTION
 from crmlab.display.numbers import integer, money, number, percent
-from crmlab.display.portfolio import bullet_list
+from crmlab.display.portfolio import bullet_list, key_cell_sentence
 from crmlab.display.tables import Table, table
-from crmlab.display.text import Markdown, compare, markdown, plural
+from crmlab.display.text import Markdown, compare, join_list, markdown, plural
 
 __all__ = [
     "bullet_list",
+    "companion_sentence",
     "indicator_table",
+    "key_cell_sentence",
+    "lapsed_alive_sentence",
     "loyalty_data_sentence",
     "management_sentences",
     "phase_alive_sentences",
     "report_title",
     "retention_sentences",
     "source_name",
+    "unfunded_segments_sentence",
     "value_basis_sentence",
+    "won_back_sentence",
 ]
+
+#: Reader names of the companion settings (the dedicated notebooks' parameter names).
+SETTING_NAMES = {"n_customers": "customers", "n_periods": "quarters", "n_respondents": "respondents",
+                 "n_communities": "communities", "actors_per_community": "firms per community",
+                 "n_brokers": "planted brokers", "n_accounts": "accounts", "n_key": "KAM key accounts",
+                 "n_draws": "random weightings"}
 
 #: Reader names of the period aliases.
 PERIODS = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
@@ -54,6 +65,43 @@ def source_name(source: str | os.PathLike[str]) -> str:
                "cdnow_full": "the full CDNOW cohort (Fader, Hardie & Lee 2005)",
                "synthetic": "synthetic companion data"}
     return bundled.get(key, f"the company's data ({Path(key).name or key})")
+
+
+def _settings(settings: dict[str, Any]) -> str:
+    return join_list(f"seed {v}" if k == "seed" else f"{integer(v)} {SETTING_NAMES.get(k, k.replace('_', ' '))}"
+                     for k, v in settings.items())
+
+
+def companion_sentence(lens: str, source: str | os.PathLike[str], used: dict[str, Any]) -> Markdown:
+    """Which settings a lens's synthetic companion data were drawn with, against the dedicated report's.
+
+    ``used`` holds the settings the audit ran the lens with, by the names of
+    :data:`crmlab.audit.COMPANION_REPORTS` (the dedicated notebook's
+    parameters). When they are the dedicated report's, the lens's numbers are
+    that page's; when any differs, the sentence names the differences and says
+    the numbers differ. A lens on the company's own data says so instead.
+
+    >>> used = {"n_respondents": 400, "seed": 42}
+    >>> print(companion_sentence("trust and commitment", "synthetic", used).plain)
+    The synthetic companion data of this lens are drawn with 400 respondents and seed 42, the settings of the report trust_commitment_synthetic, so its numbers are that page's.
+    >>> print(companion_sentence("trust and commitment", "synthetic", {**used, "n_respondents": 250}).plain)
+    The synthetic companion data of this lens are drawn with 250 respondents and seed 42; the report trust_commitment_synthetic draws 400 respondents, so the numbers here differ from that page's.
+    >>> print(companion_sentence("trust and commitment", "survey.csv", used).plain)
+    This lens runs on the company's data (survey.csv).
+    """
+    from crmlab.datasets import is_synthetic
+
+    if not is_synthetic(source):
+        return markdown("This lens runs on {name}.", name=source_name(source))
+    report, dedicated = COMPANION_REPORTS[lens]
+    mine = {k: used.get(k) for k in dedicated}
+    differ = {k: v for k, v in dedicated.items() if mine[k] != v}
+    if not differ:
+        return markdown("The synthetic companion data of this lens are drawn with {mine}, the settings of the report "
+                        "{report}, so its numbers are that page's.", mine=_settings(mine), report=report)
+    return markdown("The synthetic companion data of this lens are drawn with {mine}; the report {report} draws "
+                    "{theirs}, so the numbers here differ from that page's.", mine=_settings(mine), report=report,
+                    theirs=_settings(differ))
 
 
 def report_title(company: str, transactions: str | os.PathLike[str]) -> Markdown:
@@ -200,6 +248,106 @@ def loyalty_data_sentence(profile: pd.DataFrame) -> Markdown:
     return Markdown(" ".join(p.text for p in parts), " ".join(p.plain for p in parts))
 
 
+def lapsed_alive_sentence(breakdown: pd.DataFrame, *, lapsed: str = "lapsed") -> Markdown:
+    """Why the lapsed segment's mean P(alive) is what it is, from :func:`crmlab.audit.lapsed_alive_breakdown`.
+
+    Names the one-time buyers among the lapsed and their P(alive) (BG/NBD
+    keeps a customer who never bought again at P(alive) = 100%, Fader, Hardie
+    & Lee 2005), the repeat buyers' mean apart, and — only where it holds —
+    the active segments whose mean P(alive) the lapsed one passes.
+
+    >>> b = pd.DataFrame({"customers": [258.0, 1842.0], "probability_alive": [0.760, 0.783],
+    ...                   "one_time_buyers": [0.0, 1218.0], "one_time_alive": [np.nan, 1.0],
+    ...                   "repeat_alive": [0.760, 0.358]}, index=pd.Index(["maintain", "lapsed"], name="segment"))
+    >>> print(lapsed_alive_sentence(b).plain)
+    The lapsed segment's mean P(alive), 78.3%, is above that of maintain (76.0%): 1,218 of its 1,842 customers (66.1%) bought only once, and BG/NBD lets a customer drop out only after a repeat purchase, so they keep a P(alive) of 100.0% however long the silence; its 624 repeat buyers have a mean P(alive) of 35.8%.
+    """
+    if lapsed not in breakdown.index:
+        return Markdown("")
+    row = breakdown.loc[lapsed]
+    n, once = int(row["customers"]), int(row["one_time_buyers"])
+    active = breakdown.drop(index=lapsed)
+    passed = active[active["probability_alive"] < row["probability_alive"]]
+    if len(passed):
+        lead = markdown("The lapsed segment's mean P(alive), {p}, is above that of {which}", p=percent(row["probability_alive"]),
+                        which=join_list(f"{k} ({percent(v)})" for k, v in passed["probability_alive"].items()))
+    else:
+        lead = markdown("The lapsed segment's mean P(alive) is {p}, below every active segment's",
+                        p=percent(row["probability_alive"]))
+    if once:
+        why = markdown(": {k} of its {n} customers ({pct}) bought only once, and BG/NBD lets a customer drop out only "
+                       "after a repeat purchase, so they keep a P(alive) of {alive} however long the silence",
+                       k=integer(once), n=integer(n), pct=percent(once / n), alive=percent(row["one_time_alive"]))
+    else:
+        why = markdown(": none of its {n} customers bought only once", n=integer(n))
+    parts = [lead, why]
+    if n - once and not pd.isna(row["repeat_alive"]):
+        parts.append(markdown("; its {k} repeat {buyers} a mean P(alive) of {p}", k=integer(n - once),
+                              buyers="buyer has" if n - once == 1 else "buyers have", p=percent(row["repeat_alive"])))
+    parts.append(Markdown("."))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+def won_back_sentence(profile: pd.DataFrame, left_out: dict[str, str], *, currency: str = "$") -> Markdown:
+    """What the profile's won-back CLV is and whether the plan acts on it, from :class:`crmlab.audit.LoyaltyPlan`.
+
+    The won-back CLV of the lapsed segment is what a customer won back is
+    assumed to be worth (:func:`crmlab.strategy.segment_profile`: the mean CLV
+    of the active customers); the win-back action is in the plan only when
+    its data were given, and the reason it was left out is the plan's own.
+
+    >>> profile = pd.DataFrame({"lapsed": [False, True], "won_back_clv": [np.nan, 51.98]}, index=["core", "lapsed"])
+    >>> print(won_back_sentence(profile, {"win_back": "needs the outcomes of past win-back offers"}).plain)
+    CLV if won back ($51.98) is what a lapsed customer would be worth if won back: the mean CLV of the active customers. Win-back is left out of the plan (it needs the outcomes of past win-back offers), so the lapsed segment gets no spend.
+    """
+    if "won_back_clv" not in profile or not profile["won_back_clv"].notna().any():
+        return Markdown("")
+    value = float(profile["won_back_clv"].dropna().iloc[0])
+    first = markdown("CLV if won back ({v}) is what a lapsed customer would be worth if won back: the mean CLV of "
+                     "the active customers.", v=money(value, currency))
+    if "win_back" in left_out:
+        second = markdown(" Win-back is left out of the plan (it {why}), so the lapsed segment gets no spend.",
+                          why=left_out["win_back"])
+    else:
+        second = markdown(" The plan values the customers it wins back at it.")
+    return Markdown(first.text + second.text, first.plain + second.plain)
+
+
+def unfunded_segments_sentence(plan_table: pd.DataFrame, *, currency: str = "$") -> Markdown:
+    """The segments the optimal plan gives nothing, and why, from the ``table`` of a :class:`~crmlab.strategy.BudgetAllocation`.
+
+    A segment gets no spend when, for each of its actions, the first unit of
+    spend returns less incremental CLV than it costs (``marginal_return`` at
+    zero spend below 1, by the response curves): its bar in the spend chart
+    is empty. The best first-unit return of each is named.
+
+    >>> t = pd.DataFrame({"segment": ["core", "maintain", "maintain"], "action": ["retention", "retention", "deepening"],
+    ...                   "spend": [100.0, 0.0, 0.0], "marginal_return": [1.0, 0.61, 0.26]})
+    >>> print(unfunded_segments_sentence(t).plain)
+    The plan spends nothing on maintain (its bar in the spend chart is empty): a first $1.00 there returns at most $0.61 of CLV (retention), less than it costs.
+    >>> print(unfunded_segments_sentence(t.assign(spend=1.0)).plain)
+    The plan spends on every segment.
+    """
+    spend = plan_table.groupby("segment", sort=False)["spend"].sum()
+    empty = list(spend.index[spend <= 0])
+    if not empty:
+        return markdown("The plan spends on every segment.")
+    parts = []
+    for segment in empty:
+        rows = plan_table[plan_table["segment"] == segment]
+        best = rows.loc[rows["marginal_return"].idxmax()]
+        parts.append(f"{money(best['marginal_return'], currency)} of CLV ({str(best['action']).replace('_', ' ')})"
+                     if len(empty) == 1 else
+                     f"{segment}: {money(best['marginal_return'], currency)} ({str(best['action']).replace('_', ' ')})")
+    if len(empty) == 1:
+        return markdown("The plan spends nothing on {seg} (its bar in the spend chart is empty): a first {one} there "
+                        "returns at most {best}, less than it costs.", seg=empty[0], one=money(1.0, currency),
+                        best=parts[0])
+    return markdown("The plan spends nothing on {segs} (their bars in the spend chart are empty): a first {one} there "
+                    "returns at most, of CLV, {best}, less than it costs.", segs=join_list(empty),
+                    one=money(1.0, currency), best=join_list(parts))
+
+
 def phase_alive_sentences(agreement: pd.DataFrame, *, alive_threshold: float = 0.5) -> Markdown:
     """Where the dissolution phase and a low P(alive) agree and why they differ, from :func:`crmlab.audit.phase_alive_agreement`.
 
@@ -291,14 +439,14 @@ def management_sentences(card: pd.DataFrame, *, retention: Markdown | None = Non
         strategic.append(markdown("The optimal loyalty plan spends {spend} and returns {roi} on it: {verdict}{tag}.",
                                   spend=spend, roi=percent(roi), verdict=verdict, tag=_tag(card, "loyalty plan")))
     n_key, key_share, robust = (_value(card, "key accounts", k) for k in
-                                ("key accounts", "revenue share of key accounts", "robust key accounts"))
+                                ("KAM key accounts", "revenue share of KAM key accounts", "robust key accounts"))
     hhi = _value(card, "account portfolio", "HHI (points)")
     if n_key is not None and key_share is not None:
         sure = "" if robust is None else (f"; {integer(robust)} of them are key under at least "
                                           f"{percent(ROBUST_SELECTION, 0)} of the random weightings around the stated ones")
         band = "" if hhi is None else (f"; revenue is {'unconcentrated' if hhi < 1500 else 'moderately concentrated' if hhi < 2500 else 'highly concentrated'} "
                                        f"(HHI {integer(hhi)} points)")
-        strategic.append(markdown("The {k} key accounts bring {share} of account revenue{sure}{band}{tag}.",
+        strategic.append(markdown("The {k} KAM key accounts bring {share} of account revenue{sure}{band}{tag}.",
                                   k=integer(n_key), share=percent(key_share), sure=sure, band=band,
                                   tag=_tag(card, "key accounts")))
     if strategic:
@@ -339,10 +487,17 @@ def management_sentences(card: pd.DataFrame, *, retention: Markdown | None = Non
         collaborative.append(markdown("The firm answers {rate} of its customers' acts{late}; {rest} go unanswered{tag}.",
                                       rate=percent(response), late=late, rest=percent(1 - response),
                                       tag=_tag(card, "Nordic triplet")))
-    brokers, actors = _value(card, "business network", "brokers between groups"), _value(card, "business network", "actors")
+    brokers = _value(card, "business network", "firms on a brokered path between groups")
+    actors = _value(card, "business network", "actors")
+    leading = _value(card, "business network", "leading brokers between groups")
+    planted = _value(card, "business network", "planted brokers among the leading")
     if brokers is not None and actors:
-        collaborative.append(markdown("{k} of the {n} firms of the network broker between its groups{tag}.",
-                                      k=integer(brokers), n=integer(actors), tag=_tag(card, "business network")))
+        lead = "" if leading is None else (
+            f"; the {integer(leading)} with the most such paths are its leading brokers"
+            + ("" if planted is None else f", {integer(planted)} of them planted by the synthetic world"))
+        collaborative.append(markdown("{k} of the {n} firms of the network sit on at least one brokered path between "
+                                      "its groups{lead}{tag}.", k=integer(brokers), n=integer(actors), lead=lead,
+                                      tag=_tag(card, "business network")))
     constraint = _value(card, "business network", "focal firm: constraint")
     if constraint is not None:
         collaborative.append(markdown("The company's own constraint is {c} (1 = no structural holes around it).",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ __all__ = [
     "global_value_caption",
     "interdependence_sentences",
     "key_account_sentences",
+    "key_cell_sentence",
     "portfolio_cells",
     "report_title",
     "sensitivity_frame",
@@ -310,7 +312,7 @@ def key_account_sentences(key: pd.DataFrame, frequency: pd.DataFrame, accounts: 
     >>> freq = pd.DataFrame({"account_id": ["a", "b", "c"], "selection_frequency": [1.0, 0.6, 0.3]})
     >>> acc = pd.DataFrame({"account_id": ["a", "b", "c"], "revenue": [60.0, 20.0, 20.0]})
     >>> print(key_account_sentences(key, freq, acc).plain)
-    The 2 key accounts (a and b) bring 80.0% of revenue. 1 of them (a) is key under at least 90% of the random weightings; 2 accounts are borderline (selected under 10–90% of them): b and c.
+    The 2 KAM key accounts (a and b) bring 80.0% of revenue. 1 of them (a) is key under at least 90% of the random weightings; 2 accounts are borderline (selected under 10–90% of them): b and c.
     """
     chosen = key.loc[key["key"], "account_id"].astype(str).tolist()
     revenue = accounts.set_index(accounts["account_id"].astype(str))["revenue"]
@@ -323,7 +325,7 @@ def key_account_sentences(key: pd.DataFrame, frequency: pd.DataFrame, accounts: 
     def names(ids: list[str]) -> str:
         return join_list(ids[:show] + ([f"{len(ids) - show} more"] if len(ids) > show else []))
 
-    first = markdown("The {n} key accounts ({ids}) bring {share} of revenue.", n=integer(len(chosen)), ids=names(chosen),
+    first = markdown("The {n} KAM key accounts ({ids}) bring {share} of revenue.", n=integer(len(chosen)), ids=names(chosen),
                      share=percent(revenue[chosen].sum() / revenue.sum()))
     sure_ids = f" ({names(sure)})" if sure else ""
     second = markdown(" {k} of them{ids} {verb} key under at least {robust} of the random weightings; ",
@@ -333,6 +335,41 @@ def key_account_sentences(key: pd.DataFrame, frequency: pd.DataFrame, accounts: 
                       lo=percent(lo, 0).rstrip("%"), hi=percent(hi, 0), ids=names(border)) if border
              else markdown("no account is borderline: the list does not depend on the weights."))
     return Markdown(first.text + second.text + third.text, first.plain + second.plain + third.plain)
+
+
+def key_cell_sentence(portfolio: pd.DataFrame, kam_keys: Any = None) -> Markdown:
+    """The two meanings of "key" reconciled: the portfolio matrix's key cell against the KAM key accounts.
+
+    The matrix's key cell holds every account above the cut-off on both
+    attractiveness and strength (Fiocca 1982); the KAM key accounts are the
+    few selected on the stated criteria for key account management
+    (McDonald, Millman & Rogers 1997). ``portfolio`` is
+    :func:`~crmlab.strategy.portfolio.portfolio_matrix` (``account_id``,
+    ``cell``, ``revenue``); ``kam_keys`` the KAM key accounts' ids (default:
+    the rows the portfolio marks ``kam_key``, as
+    :func:`crmlab.audit.account_indicators` returns it).
+
+    >>> pm = pd.DataFrame({"account_id": list("abcd"), "cell": ["key", "key", "develop", "reduce"],
+    ...                    "revenue": [40.0, 20.0, 30.0, 10.0]})
+    >>> print(key_cell_sentence(pm, ["a", "c"]).plain)
+    "Key" means two things here: the portfolio matrix's key cell holds 2 accounts with 60.0% of revenue (high attractiveness and strength), while the 2 KAM key accounts, selected on the stated criteria, bring 70.0%; 1 of them is in the key cell.
+    """
+    if kam_keys is None:
+        kam_keys = portfolio.loc[portfolio["kam_key"].astype(bool), "account_id"]
+    kam = set(map(str, kam_keys))
+    ids = portfolio["account_id"].astype(str)
+    in_cell = portfolio["cell"].astype(str) == "key"
+    in_kam = ids.isin(kam)
+    total = portfolio["revenue"].sum()
+    both = int((in_cell & in_kam).sum())
+    return markdown("\"Key\" means two things here: the portfolio matrix's key cell holds {cell} with {cell_share} of "
+                    "revenue (high attractiveness and strength), while the {n} KAM key {accounts}, selected on the "
+                    "stated criteria, {bring} {kam_share}; {both} of them {is_} in the key cell.",
+                    cell=plural(int(in_cell.sum()), "account"), cell_share=percent(portfolio.loc[in_cell, "revenue"].sum() / total),
+                    n=integer(int(in_kam.sum())), accounts="account" if in_kam.sum() == 1 else "accounts",
+                    bring="brings" if in_kam.sum() == 1 else "bring",
+                    kam_share=percent(portfolio.loc[in_kam, "revenue"].sum() / total), both=integer(both),
+                    is_="is" if both == 1 else "are")
 
 
 def sensitivity_frame(scenarios: pd.DataFrame) -> pd.DataFrame:

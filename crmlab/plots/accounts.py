@@ -7,10 +7,10 @@ Each takes frames computed by :mod:`crmlab.strategy.portfolio` or
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 
 from crmlab.plots._style import Figure, finish, mticker, plt, seaborn
 
@@ -145,18 +145,19 @@ def plot_concentration_curve(curve: pd.DataFrame, concentration: pd.Series, *,
 
 
 def plot_gam_deviations(out_of_line: pd.DataFrame) -> Figure:
-    """Where coordination of global accounts is missing: account × unit, coloured by the number of terms out of line.
+    """Where coordination of global accounts is missing: account × unit, out of line or not.
 
     Takes :func:`crmlab.strategy.key_accounts.terms_out_of_line` (``account_id``,
-    ``unit``, ``n_terms``, ``terms``); each cell names the terms. The colours
-    are one step per count, from 0 to the largest count in the frame, and
-    the colour bar marks those counts only.
+    ``unit``, ``n_terms``, ``terms``). A cell is a yes/no: coloured when the
+    unit has any term out of line for the account, the terms named in it;
+    pale when it has none (or does not serve the account). A two-colour
+    legend says so, rather than a colour bar of counts.
     """
     from crmlab.display import label
 
     sns = seaborn()
     accounts = out_of_line["account_id"].nunique()
-    fig, ax = plt.subplots(figsize=(9, max(3.5, 1.6 + 0.4 * accounts)))
+    fig, ax = plt.subplots(figsize=(12, max(3.5, 1.6 + 0.4 * accounts)))  # room for the terms and the legend
     if out_of_line.empty:
         ax.text(0.5, 0.5, "every unit in line with the others", ha="center", va="center", fontsize=12)
         ax.set_axis_off()
@@ -165,11 +166,14 @@ def plot_gam_deviations(out_of_line: pd.DataFrame) -> Figure:
             lambda t: "\n".join(label(term).lower() for term in t.split(", "))))
         counts = names.pivot(index="account_id", columns="unit", values="n_terms")
         text = names.pivot(index="account_id", columns="unit", values="terms").reindex_like(counts)
-        most = int(counts.max().max())
-        steps = ListedColormap(plt.get_cmap("Reds")(np.linspace(0.0, 0.75, most + 1)))
-        sns.heatmap(counts.fillna(0), annot=text.fillna(""), fmt="", cmap=steps, vmin=-0.5, vmax=most + 0.5,
-                    linewidths=0.5, linecolor="0.9", ax=ax, annot_kws={"size": 9},
-                    cbar_kws={"label": "terms out of line (count)", "ticks": list(range(most + 1))})
+        out = (counts.fillna(0) > 0).astype(float)
+        colours = plt.get_cmap("Reds")([0.05, 0.55])
+        sns.heatmap(out, annot=text.fillna(""), fmt="", cmap=ListedColormap(colours), vmin=0, vmax=1, cbar=False,
+                    linewidths=0.5, linecolor="0.9", ax=ax, annot_kws={"size": 9})
+        handles = [Patch(facecolor=colours[1], edgecolor="0.6", label="out of line (the terms named)"),
+                   Patch(facecolor=colours[0], edgecolor="0.6", label="in line, or unit not serving the account")]
+        ax.legend(handles=handles, title="unit's terms for the account", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  frameon=False)
         ax.set_xlabel("serving unit")
         ax.set_ylabel("global account")
         ax.tick_params(axis="y", rotation=0)

@@ -100,21 +100,32 @@ def plot_network_layers(
 
 
 def plot_position_map(position: pd.DataFrame, *, x: str = "betweenness", y: str = "constraint",
-                      highlight: list | None = None, highlight_label: str = "highlighted",
+                      highlight: list | None = None, highlight_label: str = "highlighted actors", label_top: int = 3,
                       title: str = "Network position: brokerage against constraint") -> Figure:
     """Scatter of two position measures per actor (default: betweenness against Burt's constraint).
 
     Takes :func:`crmlab.theories.imp.position_table` (or any frame indexed by
-    actor); ``highlight`` actors are drawn in red, labelled, and named
-    ``highlight_label`` in the legend.
+    actor); ``highlight`` actors (e.g. planted brokers) are drawn in red,
+    labelled, and named ``highlight_label`` in the legend — say there what
+    they are. The ``label_top`` actors highest on ``x`` are labelled too,
+    drawn in orange and named so in the legend where they are not
+    highlighted, so that an actor that out-brokers the highlighted ones is
+    not left anonymous.
     """
     ring = [v for v in (highlight or []) if v in position.index]
-    rest = position.drop(index=ring)
+    top = [v for v in position[x].nlargest(int(label_top)).index if v not in ring] if label_top else []
+    rest = position.drop(index=ring + top)
+    what = AXIS_LABELS.get(x, x.replace("_", " ")).split(" (")[0].lower()
     fig, ax = plt.subplots(figsize=(9, 6))
     ax.scatter(rest[x], rest[y], s=30, color="C0", alpha=0.7, label="other actors")
-    if ring:
-        ax.scatter(position.loc[ring, x], position.loc[ring, y], s=70, color="C3", label=highlight_label)
-        for v in ring:
+    groups = [(ring, "C3", highlight_label),
+              (top, "C1", f"{'also ' if ring else ''}among the {int(label_top)} highest on {what}"
+                          + (f", not {highlight_label}" if ring else ""))]
+    for actors, colour, name in groups:
+        if not actors:
+            continue
+        ax.scatter(position.loc[actors, x], position.loc[actors, y], s=70, color=colour, label=name)
+        for v in actors:
             ax.annotate(str(v), (position.loc[v, x], position.loc[v, y]), fontsize=10, xytext=(5, 4),
                         textcoords="offset points")
     ax.set_xlabel(AXIS_LABELS.get(x, x.replace("_", " ")))

@@ -382,12 +382,14 @@ def loyalty_targets(
 @dataclass
 class LoyaltyPlan:
     """The loyalty plan a transaction log supports: the ranking, the segments' profile, the optimal
-    budget split, and the actions left out with the reason (the data they would need)."""
+    budget split, the actions left out with the reason (the data they would need), and each
+    customer's segment."""
 
     loyal: pd.DataFrame
     profile: pd.DataFrame
     plan: Any
     left_out: dict[str, str] = field(default_factory=dict)
+    segments: pd.Series | None = None
 
 
 def loyalty_plan(
@@ -460,4 +462,4 @@ def loyalty_plan(
     profile = profile.assign(**{c: np.nan for c in unknown})
     if "share_of_wallet" in unknown:
         loyal = loyal.assign(share_of_wallet=np.nan)
-    return LoyaltyPlan(loyal, profile, plan, left_out)
+    return LoyaltyPlan(loyal, profile, plan, left_out, segments)
