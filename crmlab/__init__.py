@@ -10,13 +10,72 @@ The package is organised the way data flows (see README):
 - :mod:`crmlab.plots` draws one figure per function;
 - :mod:`crmlab.display` shows numbers to readers (formats, labels, tables, generated sentences);
 - :mod:`crmlab.reports` executes the notebooks into ``reports/``.
+
+Each package names its public functions and classes at the top
+(``from crmlab.clv import BetaGeo``) but loads the module that defines one when
+it is first used (:func:`lazy_exports`): ``import crmlab.clv`` does not pay for
+statsmodels, pandera or SciPy's optimisers that a session may never call.
 """
 
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
 
 try:
     __version__ = version("crmlab")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "lazy_exports"]
+
+
+def lazy_exports(package: str, init_file: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """A package's re-exports, each imported from its module when first used (PEP 562).
+
+    The package writes its re-exports as ordinary ``from … import …`` statements under
+    ``if TYPE_CHECKING:`` (so readers, type checkers and the import-layering test see them) and
+    sets ``__getattr__, __dir__ = lazy_exports(__name__, __file__)``. The statements are read from
+    the file with :mod:`ast` (as ``lazy_loader.attach_stub`` of the Scientific Python SPEC 1 reads a
+    stub). On first access of a name, ``__getattr__`` (PEP 562, Levkivskyi 2017) imports its module
+    and keeps the value in the package, so later accesses are plain look-ups; ``__dir__`` lists the
+    package's names with the re-exports. ``from crmlab.clv import BetaGeo``, ``crmlab.clv.BetaGeo``,
+    ``dir(crmlab.clv)`` and ``from crmlab.clv import *`` behave as if every name had been imported
+    at the top.
+
+    >>> import crmlab.data
+    >>> getattr_, dir_ = lazy_exports("crmlab.data", crmlab.data.__file__)
+    >>> getattr_("DataError").__module__
+    'crmlab.data.errors'
+    >>> "read_transactions" in dir_()
+    True
+    >>> getattr_("no_such_name")
+    Traceback (most recent call last):
+    AttributeError: module 'crmlab.data' has no attribute 'no_such_name'
+    """
+    namespace = sys.modules[package].__dict__
+    origin: dict[str, tuple[str, str]] = {}
+    for node in ast.parse(Path(init_file).read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for statement in node.body:
+                if isinstance(statement, ast.ImportFrom):
+                    module = "." * statement.level + (statement.module or "")
+                    origin.update({alias.asname or alias.name: (module, alias.name) for alias in statement.names})
+
+    def __getattr__(name: str) -> Any:
+        if name not in origin:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        module, attribute = origin[name]
+        value = getattr(importlib.import_module(module, package), attribute)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(origin) | set(namespace.get("__all__", ())))
+
+    return __getattr__, __dir__

@@ -31,26 +31,41 @@ Checking a fitted model against calibration and holdout data, as the papers do
     :func:`tracking_data`, :func:`probability_alive_matrix`.
 """
 
-from crmlab.clv.beta_geo import BetaGeo
-from crmlab.clv.beta_geo_beta_binom import BetaGeoBetaBinom
-from crmlab.stats.maximum_likelihood import ConvergenceWarning, NotFittedError
-from crmlab.clv.formula import churn_scenario_summary, simple_clv
-from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
-from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states
-from crmlab.clv.pareto_nbd import ParetoNBD
-from crmlab.clv.shifted_beta_geo import ShiftedBetaGeometric
-from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
-from crmlab.clv.value import clv_by_channel, customer_value_table
-from crmlab.clv.validation import (
-    compare_models,
-    frequency_histogram_comparison,
-    holdout_comparison,
-    probability_alive_matrix,
-    tracking_data,
-)
+from typing import TYPE_CHECKING
 
-#: The transaction models by class name, for configuration files and notebook parameters.
-TRANSACTION_MODELS = {cls.__name__: cls for cls in (BetaGeo, ModifiedBetaGeo, ParetoNBD)}
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.clv.beta_geo import BetaGeo
+    from crmlab.clv.beta_geo_beta_binom import BetaGeoBetaBinom
+    from crmlab.stats.maximum_likelihood import ConvergenceWarning, NotFittedError
+    from crmlab.clv.formula import churn_scenario_summary, simple_clv
+    from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
+    from crmlab.clv.markov import MarkovCLV, estimate_transition_matrix, recency_states
+    from crmlab.clv.pareto_nbd import ParetoNBD
+    from crmlab.clv.shifted_beta_geo import ShiftedBetaGeometric
+    from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
+    from crmlab.clv.value import clv_by_channel, customer_value_table
+    from crmlab.clv.validation import (
+        compare_models,
+        frequency_histogram_comparison,
+        holdout_comparison,
+        probability_alive_matrix,
+        tracking_data,
+    )
+
+_reexport, __dir__ = lazy_exports(__name__, __file__)
+
+
+def __getattr__(name: str) -> object:
+    """A re-export, or ``TRANSACTION_MODELS``: the transaction models by class name, for configuration
+    files and notebook parameters."""
+    if name == "TRANSACTION_MODELS":
+        models = (_reexport("BetaGeo"), _reexport("ModifiedBetaGeo"), _reexport("ParetoNBD"))
+        globals()[name] = {cls.__name__: cls for cls in models}
+        return globals()[name]
+    return _reexport(name)
 
 __all__ = [
     "TRANSACTION_MODELS",

@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import polars as pl
 
 from crmlab.clv.btyd import TransactionModel
 from crmlab.clv.inputs import check_argument
-from crmlab.customers.engines import collect, scan
-from crmlab.customers.periods import UNIT_DAYS, as_day, check_unit
+
+# tracking_data reads a transaction log, so it alone imports Polars and the customer metrics' engine
+# (and with it the data layer's schema): the checks on fitted models do not pay for them.
 
 __all__ = [
     "compare_models",
@@ -164,6 +164,11 @@ def tracking_data(
     fitted model, one such column per name. ``incremental_*`` columns hold the
     per-unit differences.
     """
+    import polars as pl
+
+    from crmlab.customers.engines import collect, scan
+    from crmlab.customers.periods import UNIT_DAYS, as_day, check_unit
+
     unit = check_unit(time_unit, "time_unit")
     end = as_day(observation_end, "observation_end")
     days = collect(

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from crmlab.clv.inputs import check_argument
 from crmlab.stats.generators import as_generator
@@ -105,6 +104,8 @@ def clv_by_channel(
     bad = clean.index[clean[clv].isna() | clean[channel].isna()]
     if len(bad):
         raise ValueError(f"clv_by_channel: missing channel or CLV in rows {list(bad[:20])}")
+    from scipy import stats  # the bootstrap alone needs scipy.stats, which takes about half a second to import
+
     generator = as_generator(rng)
     rows = []
     for name, group in clean.groupby(channel, sort=True):

@@ -22,26 +22,34 @@ engine runs is decided in one place, :mod:`crmlab.customers.engines`.
   base under acquisition and churn.
 """
 
-from crmlab.customers.interpurchase import interpurchase_distribution, interpurchase_summary, interpurchase_times
-from crmlab.customers.periods import (
-    FREQS,
-    UNIT_DAYS,
-    as_day,
-    check_freq,
-    check_unit,
-    ordinal_start,
-    period_ordinal,
-    scalar_period,
-    to_periods,
-)
-from crmlab.customers.projection import (
-    compare_churn_scenarios,
-    customer_base_closed_form,
-    project_customer_base,
-    steady_state_base,
-)
-from crmlab.customers.retention import active_customers, churn_rate, cohort_retention, repeat_purchase_rate, retention_rate
-from crmlab.customers.summary import transaction_summary
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.customers.interpurchase import interpurchase_distribution, interpurchase_summary, interpurchase_times
+    from crmlab.customers.periods import (
+        FREQS,
+        UNIT_DAYS,
+        as_day,
+        check_freq,
+        check_unit,
+        ordinal_start,
+        period_ordinal,
+        scalar_period,
+        to_periods,
+    )
+    from crmlab.customers.projection import (
+        compare_churn_scenarios,
+        customer_base_closed_form,
+        project_customer_base,
+        steady_state_base,
+    )
+    from crmlab.customers.retention import active_customers, churn_rate, cohort_retention, repeat_purchase_rate, retention_rate
+    from crmlab.customers.summary import transaction_summary
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "FREQS",

@@ -12,21 +12,29 @@
 - :func:`simulate_transactions`: a customer base with known ground truth.
 """
 
-from crmlab.data.cdnow import CDNOW_CALIBRATION_END, CDNOW_CONVENTIONS, CDNOW_OBSERVATION_END, CDNOW_START, load_cdnow
-from crmlab.data.donations import load_donations
-from crmlab.data.errors import DataError, Problem
-from crmlab.data.missing import MISSING_VALUES
-from crmlab.data.simulate import SimulatedWorld, simulate_transactions
-from crmlab.data.sources import BUNDLED_SOURCES, load_transactions
-from crmlab.data.transactions import (
-    CANONICAL_COLUMNS,
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    TRANSACTIONS_SCHEMA,
-    read_transactions,
-    scan_transactions,
-    validate_transactions,
-)
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.data.cdnow import CDNOW_CALIBRATION_END, CDNOW_CONVENTIONS, CDNOW_OBSERVATION_END, CDNOW_START, load_cdnow
+    from crmlab.data.donations import load_donations
+    from crmlab.data.errors import DataError, Problem
+    from crmlab.data.missing import MISSING_VALUES
+    from crmlab.data.simulate import SimulatedWorld, simulate_transactions
+    from crmlab.data.sources import BUNDLED_SOURCES, load_transactions
+    from crmlab.data.transactions import (
+        CANONICAL_COLUMNS,
+        OPTIONAL_COLUMNS,
+        REQUIRED_COLUMNS,
+        TRANSACTIONS_SCHEMA,
+        read_transactions,
+        scan_transactions,
+        validate_transactions,
+    )
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "BUNDLED_SOURCES",

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import polars as pl
-import pyarrow.parquet as pq
 
+# Polars and pyarrow.parquet are imported in the functions that read with them: the pandas readers
+# and the CLV models' input checks use this module without them, and importing them costs time.
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.data.missing import MISSING_VALUES, missing_cells
 
@@ -130,6 +130,8 @@ def _read_file(path: Path, na_values: Iterable[str] | None = MISSING_VALUES) -> 
         raise DataError(source, [Problem("file is empty")])
     try:
         if suffix in PARQUET_SUFFIXES:
+            import pyarrow.parquet as pq
+
             _refuse_duplicates(pq.read_schema(path).names, source, "the Parquet schema")
             frame = pd.read_parquet(path)
         else:
@@ -189,6 +191,8 @@ def csv_layout_error(source: Any) -> DataError | None:
     if suffix not in CSV_SUFFIXES + TSV_SUFFIXES:
         return None
     sep = "\t" if suffix in TSV_SUFFIXES else ","
+    import polars as pl
+
     try:
         n_fields = len(pl.scan_csv(text, separator=sep, infer_schema=False, n_rows=0).collect_schema())
     except pl.exceptions.PolarsError:
@@ -206,6 +210,8 @@ def _csv_layout_error(source: str, sep: str, n_fields: int, exc: Exception | Non
     from 1 under the header, as everywhere; a quoted cell holding a line break
     would shift the count (files of one purchase per line do not have them).
     """
+    import polars as pl
+
     lines = pl.scan_csv(
         source, has_header=False, separator="\x1f", quote_char=None, new_columns=["line"], infer_schema=False,
         include_file_paths="file",

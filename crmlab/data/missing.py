@@ -22,8 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import polars as pl
+
+if TYPE_CHECKING:  # Polars is imported by the Polars rule alone: the pandas readers and the CLV models do not need it
+    import polars as pl
 
 __all__ = ["MISSING_VALUES", "missing_cells", "missing_expr"]
 
@@ -49,6 +53,7 @@ def missing_cells(values: pd.Series, na_values: Iterable[str] = MISSING_VALUES) 
 def missing_expr(text: pl.Expr, na_values: Iterable[str] = MISSING_VALUES) -> pl.Expr:
     """Polars: true where a cell of a String column is missing (null, or empty / one of ``na_values`` once stripped).
 
+    >>> import polars as pl
     >>> pl.DataFrame({"c": ["a", " NA ", "", None, "Na"]}).select(missing_expr(pl.col("c"))).to_series().to_list()
     [False, True, True, True, False]
     """

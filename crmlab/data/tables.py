@@ -36,7 +36,7 @@ from crmlab.data.dates import parse_date_column
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 from crmlab.data.ids import clean_ids
 from crmlab.data.missing import missing_cells
-from crmlab.data.transactions import _read_file, separator_hint
+from crmlab.data.files import _read_file, separator_hint
 from crmlab.datalog import record_data_file
 
 __all__ = [

@@ -30,6 +30,7 @@ prints the model, the data size, the log-likelihood and the rounded table.
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Mapping
@@ -37,18 +38,24 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
-from scipy.stats import norm
-from statsmodels.tools.numdiff import approx_hess3
-from threadpoolctl import ThreadpoolController
+
+# SciPy's optimisers and distributions, statsmodels and threadpoolctl take about a second to import:
+# they are imported where a model is fitted or summarised, so importing a model costs none of it.
 
 __all__ = ["ConvergenceWarning", "NotFittedError", "ParametricModel"]
 
 
-#: BLAS thread pools of the loaded libraries. The likelihoods are small vector operations, and
-#: scipy's OpenBLAS keeps a second thread spinning during L-BFGS-B: one BLAS thread is faster on
-#: an idle machine and much faster on a busy one (benchmarks/clv_fit.py).
-_BLAS = ThreadpoolController()
+@functools.cache
+def _blas():
+    """BLAS thread pools of the loaded libraries (read once, at the first fit, when SciPy's are loaded).
+
+    The likelihoods are small vector operations, and scipy's OpenBLAS keeps a second thread spinning
+    during L-BFGS-B: one BLAS thread is faster on an idle machine and much faster on a busy one
+    (benchmarks/clv_fit.py)."""
+    import scipy.optimize  # noqa: F401 (its OpenBLAS must be loaded to be seen)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 class ConvergenceWarning(UserWarning):
@@ -164,7 +171,9 @@ class ParametricModel:
             out = objective(theta)
             return float(out[0] if use_grad else out)
 
-        with np.errstate(all="ignore"), _BLAS.limit(limits=1, user_api="blas"):
+        from scipy import optimize
+
+        with np.errstate(all="ignore"), _blas().limit(limits=1, user_api="blas"):
             # tight tolerances: the likelihoods are flat in some directions (e.g. the BG/BB's δ),
             # where the default ones stop a visible distance from the maximum
             result = optimize.minimize(
@@ -228,12 +237,14 @@ class ParametricModel:
         def nll_scaled(u: np.ndarray) -> float:
             return float(-(weights @ self._log_likelihood_rows(params * (1 + u), data)))
 
+        from statsmodels.tools.numdiff import approx_hess3
+
         hess_u = approx_hess3(np.zeros(k), nll_scaled, epsilon=1e-4)
         return hess_u / np.outer(params, params)
 
     def _variance_matrix(self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray) -> pd.DataFrame:
         names = list(self.param_names)
-        with np.errstate(all="ignore"), _BLAS.limit(limits=1, user_api="blas"):
+        with np.errstate(all="ignore"), _blas().limit(limits=1, user_api="blas"):
             info = self._negative_hessian_ll(params, data, weights)
         try:
             cov = np.linalg.inv(info)
@@ -272,6 +283,8 @@ class ParametricModel:
         """Estimates with standard errors and 95% Wald confidence intervals, one row per parameter."""
         params = self._check_fitted()
         se = self.standard_errors_.to_numpy()
+        from scipy.stats import norm
+
         z = norm.ppf(0.975)
         return pd.DataFrame(
             {

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+
+# statsmodels and scipy.stats take a second or more to import: they are imported where a model is
+# fitted, so that importing a school that builds path models costs none of it.
 
 from crmlab.stats.generators import as_generator
 from crmlab.stats.maximum_likelihood import NotFittedError
@@ -131,9 +132,12 @@ class PathModel:
         """Estimate every equation by OLS on the scale scores (raw) and on their z-scores (standardised)."""
         data = self._check(scores)
         z = (data - data.mean()) / data.std(ddof=1)
+        from statsmodels.regression.linear_model import OLS
+        from statsmodels.tools.tools import add_constant
+
         # the same regressions as smf.ols(self.formulas[o], data), without re-parsing formulas
-        self.raw_results_ = {o: sm.OLS(data[o], sm.add_constant(data[p])).fit() for o, p in self.equations.items()}
-        self.results_ = {o: sm.OLS(z[o], sm.add_constant(z[p])).fit() for o, p in self.equations.items()}
+        self.raw_results_ = {o: OLS(data[o], add_constant(data[p])).fit() for o, p in self.equations.items()}
+        self.results_ = {o: OLS(z[o], add_constant(z[p])).fit() for o, p in self.equations.items()}
         self.n_obs_ = len(data)
         self._data = data
         return self._summarise()
@@ -307,6 +311,8 @@ class _CorrelationResult:
     """The parts of a statsmodels OLS result that the path table uses, from a correlation matrix."""
 
     def __init__(self, R: pd.DataFrame, outcome: str, predictors: Sequence[str], n: int):
+        from scipy import stats
+
         Rxx = R.loc[predictors, predictors].to_numpy()
         rxy = R.loc[predictors, outcome].to_numpy()
         inv = np.linalg.inv(Rxx)

@@ -23,7 +23,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.multivariate.factor import Factor
+
+# statsmodels' factor analysis is imported where it is used: importing statsmodels takes about a
+# second, and most scale statistics here do not need it.
 
 __all__ = [
     "average_variance_extracted",
@@ -66,6 +68,8 @@ def standardized_loadings(items: pd.DataFrame) -> pd.Series:
         r = float(np.corrcoef(data.to_numpy().T)[0, 1])
         value = np.sqrt(max(r, 0.0))
         return pd.Series([value, value], index=data.columns, name="loading")
+    from statsmodels.multivariate.factor import Factor
+
     fit = Factor(data.to_numpy(), n_factor=1, method="ml").fit()
     loadings = np.asarray(fit.loadings).reshape(-1)
     if loadings.sum() < 0:

@@ -42,9 +42,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
-from statsmodels.stats.mediation import Mediation
+
+# statsmodels and scipy.stats take a second or more to import: the functions that use them import them.
 
 from crmlab.stats.maximum_likelihood import NotFittedError
 from crmlab.data import tables
@@ -112,6 +111,8 @@ def six_markets_map(
     >>> six_markets_map(r)["relationship_score"].round(1).dropna().to_dict()
     {'customer': 83.3, 'internal': 0.0}
     """
+    from scipy import stats
+
     data = read_stakeholder_ratings(ratings, scale=scale, items=items)
     low, high = scale
     data["relationship_score"] = 100 * (data[list(items)].mean(axis=1) - low) / (high - low)
@@ -164,6 +165,8 @@ def simulate_stakeholder_ratings(
     >>> world.ratings.shape, list(world.truth.index) == list(SIX_MARKETS)
     ((120, 6), True)
     """
+    from scipy import stats
+
     gen = as_generator(rng)
     scores = {"customer": 70.0, "referral": 60.0, "supplier_alliance": 55.0, "influence": 35.0, "recruitment": 45.0, "internal": 50.0}
     scores.update(dict(true_scores or {}))
@@ -279,6 +282,10 @@ class SatisfactionChain:
         >>> bool(result.loc["raw", "ci_low"] < 2.5 < result.loc["raw", "ci_high"]), bool(result["significant"].all())
         (True, True)
         """
+        from statsmodels.stats.mediation import Mediation
+
+        import statsmodels.api as sm
+
         if int(n_boot) != n_boot or n_boot < 100:
             raise ValueError(f"n_boot must be a whole number ≥ 100, got {n_boot}")
         gen = as_generator(rng)

@@ -14,21 +14,29 @@ People tied by family, friendship or clan owe each other reciprocal favours
 - Ground truth: :func:`simulate_favour_ledger`.
 """
 
-from crmlab.theories.guanxi.ledger import FAVOUR_COLUMNS, TIE_TYPES, read_favour_ledger
-from crmlab.theories.guanxi.network import (
-    TIE_WEIGHTS,
-    community_modularity,
-    community_summary,
-    community_ties,
-    favour_digraph,
-    guanxi_closure,
-    guanxi_communities,
-    guanxi_graph,
-    guanxi_positions,
-)
-from crmlab.theories.guanxi.obligation import obligation_panel, obligation_test
-from crmlab.theories.guanxi.reciprocity import dyad_balances, reciprocity_index, renqing_positions
-from crmlab.theories.guanxi.simulate import SimulatedFavourLedger, simulate_favour_ledger
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.theories.guanxi.ledger import FAVOUR_COLUMNS, TIE_TYPES, read_favour_ledger
+    from crmlab.theories.guanxi.network import (
+        TIE_WEIGHTS,
+        community_modularity,
+        community_summary,
+        community_ties,
+        favour_digraph,
+        guanxi_closure,
+        guanxi_communities,
+        guanxi_graph,
+        guanxi_positions,
+    )
+    from crmlab.theories.guanxi.obligation import obligation_panel, obligation_test
+    from crmlab.theories.guanxi.reciprocity import dyad_balances, reciprocity_index, renqing_positions
+    from crmlab.theories.guanxi.simulate import SimulatedFavourLedger, simulate_favour_ledger
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "FAVOUR_COLUMNS",

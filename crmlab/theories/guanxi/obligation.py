@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
+
+# statsmodels (about a second to import) is imported by the test that fits the logit.
 
 from crmlab.theories.guanxi.reciprocity import _strongest
 
@@ -98,6 +99,8 @@ def obligation_test(panel: pd.DataFrame, formula: str = "gives ~ indebted + C(ti
     >>> bool(table.loc["indebted", "odds_ratio"] > 1)
     True
     """
+    import statsmodels.formula.api as smf
+
     data = panel.reset_index(drop=True)
     groups = pd.factorize(data["dyad"])[0]
     result = smf.logit(formula, data).fit(disp=False, cov_type="cluster", cov_kwds={"groups": groups})

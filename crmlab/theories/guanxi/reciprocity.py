@@ -8,9 +8,10 @@ gave the other; the side that received more holds the renqing debt.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+
+# networkx is imported by the one function that builds a graph, so the ledger arithmetic does not pay for it.
 
 from crmlab.theories.guanxi.ledger import TIE_TYPES
 
@@ -101,6 +102,8 @@ def reciprocity_index(ledger: pd.DataFrame, *, as_of: str | pd.Timestamp | None 
     >>> reciprocity_index(ledger).round(4).to_dict()   # debts 40 of 160 and 20 of 20; 2 of 3 links returned
     {'value_reciprocity': 0.6667, 'dyad_reciprocity': 0.375, 'edge_reciprocity': 0.6667}
     """
+    import networkx as nx
+
     dyads = dyad_balances(ledger, as_of=as_of)
     data = ledger if as_of is None else ledger[ledger["date"] <= pd.Timestamp(as_of)]
     total = (dyads["value_a_to_b"] + dyads["value_b_to_a"]).sum()

@@ -26,51 +26,59 @@ is connected to others.
   :func:`community_recovery` and :func:`broker_recovery` (found beside planted).
 """
 
-from crmlab.theories.imp.connected import (
-    ConnectedRelationshipsImpact,
-    impact_by_distance,
-    relationship_change_impact,
-    supplier_switch,
-    switch_parties,
-)
-from crmlab.theories.imp.data import (
-    ACTIVITY_LINK_COLUMNS,
-    ACTOR_COLUMNS,
-    EPISODE_COLUMNS,
-    RESOURCE_TIE_COLUMNS,
-    read_activity_links,
-    read_actors,
-    read_episodes,
-    read_network_tables,
-    read_resource_ties,
-)
-from crmlab.theories.imp.network import LAYERS, build_network, layer_graph, layer_view
-from crmlab.theories.imp.position import (
-    ACROSS_GROUPS,
-    BROKERAGE_ROLES,
-    broker_positions,
-    broker_recovery,
-    brokerage_across_groups,
-    brokerage_roles,
-    centrality_table,
-    community_recovery,
-    horizon_graph,
-    horizon_sizes,
-    network_communities,
-    network_horizon,
-    position_table,
-    structural_holes,
-)
-from crmlab.theories.imp.simulate import SimulatedB2BNetwork, network_tables, simulate_b2b_network
-from crmlab.theories.imp.strength import (
-    STRENGTH_COMPONENTS,
-    asymmetry_distribution,
-    dependence,
-    dyad_key,
-    key_dyads,
-    relationship_strength,
-    strength_over_time,
-)
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.theories.imp.connected import (
+        ConnectedRelationshipsImpact,
+        impact_by_distance,
+        relationship_change_impact,
+        supplier_switch,
+        switch_parties,
+    )
+    from crmlab.theories.imp.data import (
+        ACTIVITY_LINK_COLUMNS,
+        ACTOR_COLUMNS,
+        EPISODE_COLUMNS,
+        RESOURCE_TIE_COLUMNS,
+        read_activity_links,
+        read_actors,
+        read_episodes,
+        read_network_tables,
+        read_resource_ties,
+    )
+    from crmlab.theories.imp.network import LAYERS, build_network, layer_graph, layer_view
+    from crmlab.theories.imp.position import (
+        ACROSS_GROUPS,
+        BROKERAGE_ROLES,
+        broker_positions,
+        broker_recovery,
+        brokerage_across_groups,
+        brokerage_roles,
+        centrality_table,
+        community_recovery,
+        horizon_graph,
+        horizon_sizes,
+        network_communities,
+        network_horizon,
+        position_table,
+        structural_holes,
+    )
+    from crmlab.theories.imp.simulate import SimulatedB2BNetwork, network_tables, simulate_b2b_network
+    from crmlab.theories.imp.strength import (
+        STRENGTH_COMPONENTS,
+        asymmetry_distribution,
+        dependence,
+        dyad_key,
+        key_dyads,
+        relationship_strength,
+        strength_over_time,
+    )
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "ACROSS_GROUPS",

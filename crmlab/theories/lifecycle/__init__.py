@@ -15,28 +15,36 @@
   the logit find beside what was planted.
 """
 
-from crmlab.theories.lifecycle.dissolution import (
-    cost_to_serve,
-    dissolution_by_cost,
-    dissolution_initiators,
-    lower_cost_to_serve,
-    planted_cost_effect,
-)
-from crmlab.theories.lifecycle.hmm import RelationshipHMM, hmm_phase_agreement
-from crmlab.theories.lifecycle.phases import (
-    DEVELOPMENT,
-    PHASES,
-    activity_panel,
-    dissolution_entries,
-    phase_counts,
-    phase_reach,
-    phase_recovery,
-    phase_survival,
-    phase_transition_matrix,
-    relationship_phases,
-    time_in_phase,
-)
-from crmlab.theories.lifecycle.simulate import DEFAULT_TRANSITIONS, SimulatedLifecycle, simulate_relationships
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.theories.lifecycle.dissolution import (
+        cost_to_serve,
+        dissolution_by_cost,
+        dissolution_initiators,
+        lower_cost_to_serve,
+        planted_cost_effect,
+    )
+    from crmlab.theories.lifecycle.hmm import RelationshipHMM, hmm_phase_agreement
+    from crmlab.theories.lifecycle.phases import (
+        DEVELOPMENT,
+        PHASES,
+        activity_panel,
+        dissolution_entries,
+        phase_counts,
+        phase_reach,
+        phase_recovery,
+        phase_survival,
+        phase_transition_matrix,
+        relationship_phases,
+        time_in_phase,
+    )
+    from crmlab.theories.lifecycle.simulate import DEFAULT_TRANSITIONS, SimulatedLifecycle, simulate_relationships
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "DEFAULT_TRANSITIONS",

@@ -34,7 +34,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+
+# statsmodels (about a second to import) is imported by the functions that fit the logit.
 
 from crmlab.clv.markov import MarkovCLV
 from crmlab.theories.lifecycle.phases import PHASES
@@ -74,6 +75,8 @@ def _active_and_next(data: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _exit_logit(events: pd.DataFrame, regressor: str) -> object:
     """Logit of ``exit`` on ``events[regressor]`` (named ``cost_to_serve`` when it is the cost) and phase dummies."""
+    import statsmodels.api as sm
+
     X = pd.get_dummies(events["phase"], drop_first=True, dtype=float)
     X.insert(0, "cost_to_serve" if regressor == "cost" else regressor, events[regressor])
     return sm.Logit(events["exit"], sm.add_constant(X)).fit(disp=False)
@@ -170,6 +173,8 @@ def lower_cost_to_serve(
     infinite horizon) and projected dissolved share after ``horizon`` periods
     for a customer starting in that phase, before and after.
     """
+    import statsmodels.api as sm
+
     from crmlab.theories.lifecycle.phases import phase_transition_matrix
 
     if not 0 <= reduction < 1:

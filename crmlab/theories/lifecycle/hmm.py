@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
+
+# scipy.special is imported where the emission probabilities are computed (import cost).
 
 from crmlab.stats.maximum_likelihood import NotFittedError
 
@@ -226,6 +227,8 @@ def _by_length(x: np.ndarray, lengths: np.ndarray) -> list[tuple[np.ndarray, np.
 
 def _log_emission(x: np.ndarray, rates: np.ndarray) -> np.ndarray:
     """ln P(x | state k) for Poisson counts: x ln λ_k − λ_k − ln x!; shape (n, T, K)."""
+    from scipy.special import gammaln
+
     return x[..., None] * np.log(rates) - rates - gammaln(x + 1)[..., None]
 
 

@@ -10,18 +10,26 @@
 - Ground truth: :func:`simulate_interactions`.
 """
 
-from crmlab.theories.nordic.levels import assign_episodes, episodes, relationship_levels, sequences
-from crmlab.theories.nordic.log import INTERACTION_COLUMNS, read_interactions
-from crmlab.theories.nordic.scores import (
-    INDICATORS,
-    dialogue_scores,
-    interaction_scores,
-    triplet_profile,
-    value_in_use,
-    value_scores,
-)
-from crmlab.theories.nordic.simulate import SimulatedInteractions, simulate_interactions
-from crmlab.theories.nordic.validity import dimension_correlations, next_period_activity, predictive_validity, subindicator_alpha
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.theories.nordic.levels import assign_episodes, episodes, relationship_levels, sequences
+    from crmlab.theories.nordic.log import INTERACTION_COLUMNS, read_interactions
+    from crmlab.theories.nordic.scores import (
+        INDICATORS,
+        dialogue_scores,
+        interaction_scores,
+        triplet_profile,
+        value_in_use,
+        value_scores,
+    )
+    from crmlab.theories.nordic.simulate import SimulatedInteractions, simulate_interactions
+    from crmlab.theories.nordic.validity import dimension_correlations, next_period_activity, predictive_validity, subindicator_alpha
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "INDICATORS",

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+
+# statsmodels (about a second to import) is imported by the function that fits the regressions.
 
 from crmlab.theories.nordic.scores import INDICATORS
 from crmlab.stats.reliability import cronbach_alpha
@@ -55,6 +56,8 @@ def next_period_activity(log: pd.DataFrame, *, freq: str = "Q") -> pd.DataFrame:
 
 def predictive_validity(profile: pd.DataFrame, outcome: pd.DataFrame, *, column: str = "retained") -> tuple[pd.DataFrame, object]:
     """Logit of the next-period outcome on the three indices: odds ratios with 95% CIs, and the statsmodels result."""
+    import statsmodels.api as sm
+
     data = profile.merge(outcome, on=["customer_id", "period"]).dropna(subset=[*DIMENSIONS, column])
     if data[column].nunique() < 2:
         raise ValueError("predictive_validity: the outcome does not vary")

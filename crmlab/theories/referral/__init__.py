@@ -19,33 +19,41 @@ a process to be controlled and improved, as in total quality management.
   :func:`simulate_service_quality`.
 """
 
-from crmlab.theories.referral.bass import (
-    BassDiffusion,
-    advertising_vs_referral_roi,
-    bass_adoptions,
-    bass_cdf,
-    bass_pdf,
-    bass_external_cumulative,
-    bass_ols,
-    bass_peak,
-)
-from crmlab.theories.referral.data import REFERRAL_COLUMNS, read_adoptions, read_referrals, read_service_quality
-from crmlab.theories.referral.quality import (
-    before_after_p_chart,
-    cusum_chart,
-    ewma_chart,
-    nelson_rules,
-    p_chart,
-    western_electric_rules,
-)
-from crmlab.theories.referral.simulate import (
-    SimulatedReferralWorld,
-    simulate_bass_adoptions,
-    simulate_referral_world,
-    simulate_service_quality,
-)
-from crmlab.theories.referral.trees import referral_chain, referral_feed, referral_generations, referral_graph, referral_trees
-from crmlab.theories.referral.value import VALUE_SEGMENTS, customer_referral_value, referral_value_table
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.theories.referral.bass import (
+        BassDiffusion,
+        advertising_vs_referral_roi,
+        bass_adoptions,
+        bass_cdf,
+        bass_pdf,
+        bass_external_cumulative,
+        bass_ols,
+        bass_peak,
+    )
+    from crmlab.theories.referral.data import REFERRAL_COLUMNS, read_adoptions, read_referrals, read_service_quality
+    from crmlab.theories.referral.quality import (
+        before_after_p_chart,
+        cusum_chart,
+        ewma_chart,
+        nelson_rules,
+        p_chart,
+        western_electric_rules,
+    )
+    from crmlab.theories.referral.simulate import (
+        SimulatedReferralWorld,
+        simulate_bass_adoptions,
+        simulate_referral_world,
+        simulate_service_quality,
+    )
+    from crmlab.theories.referral.trees import referral_chain, referral_feed, referral_generations, referral_graph, referral_trees
+    from crmlab.theories.referral.value import VALUE_SEGMENTS, customer_referral_value, referral_value_table
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "BassDiffusion",

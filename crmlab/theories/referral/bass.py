@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import optimize, stats
+
+# statsmodels and SciPy's optimisers and distributions are imported by the fits that use them (import cost).
 
 from crmlab.stats.maximum_likelihood import NotFittedError
 
@@ -195,6 +195,8 @@ def bass_ols(adoptions: Any) -> pd.Series:
     >>> bass_ols(s)[["p", "q", "m"]].round(6).tolist()
     [0.03, 0.38, 1000.0]
     """
+    import statsmodels.api as sm
+
     y = _counts(adoptions)
     before = np.concatenate([[0.0], np.cumsum(y)[:-1]])
     result = sm.OLS(y, np.column_stack([np.ones_like(y), before, before**2])).fit()
@@ -253,6 +255,8 @@ class BassDiffusion:
 
     def fit(self, adoptions: Any) -> "BassDiffusion":
         """Fit p, q, m to adoption counts per period (see the class docstring); returns self."""
+        from scipy import optimize
+
         y = _counts(adoptions)
         n, total = y.size, y.sum()
         k = np.arange(0, n + 1, dtype=float)
@@ -333,6 +337,8 @@ class BassDiffusion:
         >>> model.summary.columns.tolist(), model.summary.index.tolist()
         (['coef', 'se', 'lower 95%', 'upper 95%'], ['p', 'q', 'm'])
         """
+        from scipy import stats
+
         params = self._check()
         crit = stats.t.ppf(0.975, self.dof_) if self.dof_ > 0 else np.nan
         return pd.DataFrame({"coef": params, "se": self.standard_errors_,

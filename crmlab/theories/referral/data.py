@@ -14,9 +14,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+
+# networkx is imported by the reader that checks the referrals for cycles (import cost).
 
 from crmlab.data.dates import candidate_formats
 from crmlab.data.tables import Column, ProblemLog, load_table
@@ -67,6 +68,8 @@ def read_referrals(
     crmlab.data.errors.DataError: DataFrame: 1 problem
       row 0, column 'referred_id': a customer cannot refer themselves ('a')
     """
+    import networkx as nx
+
     name, frame = load_table(source, what="referral log", required=REQUIRED, rename=columns)
     report = ProblemLog(frame, name)
     log = pd.DataFrame(index=frame.index)

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportions_ztest
+
+# statsmodels (about a second to import) is imported by the one chart that runs its test.
 
 __all__ = ["before_after_p_chart", "cusum_chart", "ewma_chart", "nelson_rules", "p_chart", "western_electric_rules"]
 
@@ -210,6 +211,8 @@ def before_after_p_chart(defects: Any, n: Any, change_at: int) -> tuple[pd.DataF
     >>> test[["p", "samples"]].values.tolist()
     [[0.11, 3.0], [0.04, 3.0]]
     """
+    from statsmodels.stats.proportion import proportions_ztest
+
     d, size = _counts(defects, n)
     if not 2 <= change_at <= d.size:
         raise ValueError(f"change_at must be a sample number in 2..{d.size}, got {change_at!r}")

@@ -9,8 +9,12 @@ customers a "supply chain" of new customers; these functions measure it.
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
+
 import pandas as pd
+
+if TYPE_CHECKING:  # networkx is imported by the functions that build a graph: the table-based ones do not pay for it
+    import networkx as nx
 
 __all__ = ["referral_chain", "referral_feed", "referral_generations", "referral_graph", "referral_trees"]
 
@@ -26,6 +30,8 @@ def referral_graph(referrals: pd.DataFrame) -> nx.DiGraph:
     >>> sorted(g.successors("a"))
     ['b', 'c']
     """
+    import networkx as nx
+
     graph = nx.DiGraph()
     reward = referrals["reward"] if "reward" in referrals.columns else pd.Series(float("nan"), index=referrals.index)
     for referrer, referred, date, paid in zip(referrals["referrer_id"], referrals["referred_id"], referrals["date"], reward):
@@ -45,6 +51,8 @@ def referral_generations(referrals: pd.DataFrame) -> pd.DataFrame:
     >>> referral_generations(log)[["customer_id", "generation", "n_referred", "n_descendants"]].values.tolist()
     [['a', 0, 2, 3], ['b', 1, 1, 1], ['d', 1, 0, 0], ['c', 2, 0, 0]]
     """
+    import networkx as nx
+
     graph = referral_graph(referrals)
     rows = []
     for root in sorted(n for n in graph.nodes if graph.in_degree(n) == 0):

@@ -19,25 +19,33 @@ propensity to leave.
 - Ground truth: :func:`simulate_kmv_survey`.
 """
 
-from crmlab.stats.path_model import PathModel
-from crmlab.stats.reliability import (
-    average_variance_extracted,
-    composite_reliability,
-    cronbach_alpha,
-    item_total_correlations,
-    standardized_loadings,
-)
-from crmlab.theories.trust_commitment.kmv import KMV_LAYERS, KMV_PATHS, compare_path_models, kmv_model, rival_model
-from crmlab.theories.trust_commitment.sem import fit_sem
-from crmlab.theories.trust_commitment.simulate import DEFAULT_PATHS, SimulatedSurvey, simulate_kmv_survey
-from crmlab.theories.trust_commitment.survey import (
-    KMV_CONSTRUCTS,
-    construct_items,
-    read_survey,
-    reliability_table,
-    scale_scores,
-    validate_survey,
-)
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.stats.path_model import PathModel
+    from crmlab.stats.reliability import (
+        average_variance_extracted,
+        composite_reliability,
+        cronbach_alpha,
+        item_total_correlations,
+        standardized_loadings,
+    )
+    from crmlab.theories.trust_commitment.kmv import KMV_LAYERS, KMV_PATHS, compare_path_models, kmv_model, rival_model
+    from crmlab.theories.trust_commitment.sem import fit_sem
+    from crmlab.theories.trust_commitment.simulate import DEFAULT_PATHS, SimulatedSurvey, simulate_kmv_survey
+    from crmlab.theories.trust_commitment.survey import (
+        KMV_CONSTRUCTS,
+        construct_items,
+        read_survey,
+        reliability_table,
+        scale_scores,
+        validate_survey,
+    )
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "DEFAULT_PATHS",

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+# scipy.stats (about half a second to import) is imported by the simulator that draws from it.
 
 from crmlab.stats.generators import as_generator
 from crmlab.theories.trust_commitment.kmv import ANTECEDENTS, KMV_PATHS, kmv_model
@@ -72,6 +73,8 @@ def simulate_kmv_survey(
     >>> survey.responses.shape, int(survey.responses.min().min()), int(survey.responses.max().max())
     ((200, 36), 1, 7)
     """
+    from scipy import stats
+
     if int(n_respondents) != n_respondents or n_respondents < 10:
         raise ValueError(f"n_respondents must be a whole number ≥ 10, got {n_respondents}")
     if not 0 < loading <= 1:
