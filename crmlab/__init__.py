@@ -23,16 +23,25 @@ import ast
 import importlib
 import sys
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-try:
-    __version__ = version("crmlab")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
 __all__ = ["__version__", "lazy_exports"]
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed distribution when first asked for (importlib.metadata
+    takes a few hundredths of a second to import and read, which every ``import crmlab.x`` would pay)."""
+    if name != "__version__":
+        raise AttributeError(f"module 'crmlab' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("crmlab")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        value = "0.0.0+unknown"
+    globals()["__version__"] = value
+    return value
 
 
 def lazy_exports(package: str, init_file: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:

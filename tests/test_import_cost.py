@@ -1,0 +1,107 @@
+"""Importing crmlab stays cheap: the heavy libraries load when a function first needs them, not at import.
+
+Checked in a fresh interpreter (a subprocess), by which modules are in ``sys.modules`` after an import:
+deterministic, unlike a timing (the times are measured by ``benchmarks/imports.py``). The reference is
+the list of heavy libraries below, each of which takes from a tenth of a second (networkx, Polars) to
+well over a second (statsmodels, scikit-learn, semopy) to import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import crmlab
+
+ROOT = Path(crmlab.__file__).parent
+
+#: Libraries that no crmlab package may load when it is imported.
+HEAVY = (
+    "hmmlearn",
+    "matplotlib",
+    "networkx",
+    "numba",
+    "pandera",
+    "polars",
+    "pyspark",
+    "scipy.integrate",
+    "scipy.optimize",
+    "scipy.stats",
+    "seaborn",
+    "semopy",
+    "sklearn",
+    "statsmodels",
+)
+
+#: What resolving every public name of a package (``from package import *``, what the package loaded
+#: at import before its re-exports became lazy) may load, beyond numpy, pandas and scipy.special.
+NEEDED_BY_ITS_MODULES = {
+    # Pareto/NBD's likelihood integrates with scipy.integrate, which imports scipy.optimize
+    "crmlab.clv": {"scipy.integrate", "scipy.optimize"},
+    # the metrics compute in Polars; their transactions reader builds its pandera schema at import,
+    # and pandera imports pyspark.pandas when PySpark is installed
+    "crmlab.customers": {"polars", "pandera", "pyspark"},
+    "crmlab.data": {"polars", "pandera", "pyspark"},
+    # the network schools build networkx graphs in most of their functions
+    "crmlab.theories.imp": {"networkx"},
+    "crmlab.theories.guanxi": {"networkx"},
+}
+
+
+def _schools() -> list[str]:
+    """Every school under crmlab/theories (a subpackage or a module), so that a new one is checked too."""
+    found = [p.name for p in (ROOT / "theories").iterdir() if (p / "__init__.py").exists()]
+    found += [p.stem for p in (ROOT / "theories").glob("*.py") if p.name != "__init__.py"]
+    return sorted(f"crmlab.theories.{name}" for name in found)
+
+
+TARGETS = ["crmlab", "crmlab.clv", "crmlab.customers", "crmlab.data", "crmlab.stats", "crmlab.theories", *_schools()]
+
+
+def _heavy_loaded_by(*steps: str) -> list[list[str]]:
+    """The HEAVY libraries (or any of their submodules) in ``sys.modules`` after each step of code, run one
+    after the other in one fresh interpreter."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT.parent), os.environ.get("PYTHONPATH", "")])}
+    probe = "import json, sys\n" + "".join(f"{step}\nprint(json.dumps(sorted(sys.modules)))\n" for step in steps)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    return [sorted({h for h in HEAVY for m in json.loads(line) if m == h or m.startswith(h + ".")}) for line in lines]
+
+
+def test_the_schools_are_found():
+    """The list of targets follows the folders: the seven schools of the package map."""
+    assert len(_schools()) == 7 and "crmlab.theories.stakeholders" in _schools()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_importing_a_package_loads_no_heavy_library(target):
+    """``import crmlab.<package>`` in a fresh interpreter loads none of the HEAVY libraries; then resolving
+    every name of its ``__all__`` (all the package's modules, what the package loaded at import before its
+    re-exports became lazy) loads only the heavy libraries that those modules use at their top
+    (NEEDED_BY_ITS_MODULES), not the ones used inside functions."""
+    resolve_all = "for name in getattr(sys.modules[%r], '__all__', []): getattr(sys.modules[%r], name)" % (target, target)
+    after_import, after_all_names = _heavy_loaded_by(f"import {target}", resolve_all)
+    assert after_import == []
+    assert after_all_names == sorted(NEEDED_BY_ITS_MODULES.get(target, set()))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from crmlab.data import DataError, Problem",  # every error path raises these
+        "from crmlab.data.errors import DataError",
+        "from crmlab.clv import BetaGeo, ParetoNBD, ModifiedBetaGeo, GammaGamma",
+        "from crmlab.stats import ParametricModel, PathModel, cronbach_alpha",
+    ],
+)
+def test_the_errors_and_the_models_load_without_the_data_layer_or_the_optimisers(code):
+    """The data errors and the CLV models load without pandera, Polars, statsmodels or scipy.stats
+    (Pareto/NBD's scipy.integrate, and the scipy.optimize it imports, aside)."""
+    [loaded] = _heavy_loaded_by(code)
+    assert set(loaded) <= {"scipy.integrate", "scipy.optimize"}
