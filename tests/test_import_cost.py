@@ -47,6 +47,8 @@ NEEDED_BY_ITS_MODULES = {
     # and pandera imports pyspark.pandas when PySpark is installed
     "crmlab.customers": {"polars", "pandera", "pyspark"},
     "crmlab.data": {"polars", "pandera", "pyspark"},
+    # the loyalty analyses check a transaction log with the data layer's reader
+    "crmlab.strategy": {"polars", "pandera", "pyspark"},
     # the network schools build networkx graphs in most of their functions
     "crmlab.theories.imp": {"networkx"},
     "crmlab.theories.guanxi": {"networkx"},
@@ -60,7 +62,8 @@ def _schools() -> list[str]:
     return sorted(f"crmlab.theories.{name}" for name in found)
 
 
-TARGETS = ["crmlab", "crmlab.clv", "crmlab.customers", "crmlab.data", "crmlab.stats", "crmlab.theories", *_schools()]
+TARGETS = ["crmlab", "crmlab.clv", "crmlab.customers", "crmlab.data", "crmlab.display", "crmlab.stats", "crmlab.strategy",
+           "crmlab.theories", *_schools()]
 
 
 def _heavy_loaded_by(*steps: str) -> list[list[str]]:

@@ -25,59 +25,67 @@ Portfolio and key accounts
     - :mod:`~crmlab.strategy.account_world` — a synthetic multi-unit B2B world with its ground truth.
 """
 
-from crmlab.strategy.account_world import SimulatedAccounts, simulate_accounts
-from crmlab.strategy.budget import BudgetAllocation, InfeasibleBudgetError, allocate_budget, incremental_clv_and_roi
-from crmlab.strategy.key_accounts import (
-    gam_consistency,
-    global_account_value,
-    read_unit_terms,
-    select_key_accounts,
-    selection_sensitivity,
-)
-from crmlab.strategy.loyalty import (
-    LoyaltyPlan,
-    LoyaltyTargets,
-    cross_buying_index,
-    loyalty_plan,
-    loyalty_targets,
-    loyalty_segments,
-    most_loyal_customers,
-    relationship_depth,
-    segment_profile,
-    share_of_wallet,
-    spending_growth,
-)
-from crmlab.strategy.portfolio import (
-    composite_score,
-    concentration,
-    dependence_risk,
-    portfolio_matrix,
-    read_accounts,
-    read_ties,
-    relationship_interdependencies,
-)
-from crmlab.strategy.response_curves import (
-    ACTIONS,
-    DEFAULT_ACTIONS,
-    RESPONSE_FORMS,
-    check_response_curves,
-    loyalty_response_curves,
-    marginal_response,
-    response,
-    response_curve_grid,
-)
-from crmlab.strategy.retention_strategies import expected_retention_outcome, simulate_retention_strategies
-from crmlab.strategy.loyalty_world import LoyaltyWorld, simulate_loyalty_world
-from crmlab.strategy.value_for import (
-    attributes_of,
-    disconfirmation,
-    disconfirmation_summary,
-    read_value_survey,
-    satisfaction_regression,
-    touchpoint_value_gaps,
-)
-from crmlab.strategy.value_with import CO_CREATION_INDICATORS, co_creation_clv_association, co_creation_indicators
-from crmlab.strategy.win_back import WinBackModel, lapsed_customers
+from typing import TYPE_CHECKING
+
+from crmlab import lazy_exports
+
+# Loaded on first use (crmlab.lazy_exports), so importing the package stays cheap.
+if TYPE_CHECKING:
+    from crmlab.strategy.account_world import SimulatedAccounts, simulate_accounts
+    from crmlab.strategy.budget import BudgetAllocation, InfeasibleBudgetError, allocate_budget, incremental_clv_and_roi
+    from crmlab.strategy.key_accounts import (
+        gam_consistency,
+        global_account_value,
+        read_unit_terms,
+        select_key_accounts,
+        selection_sensitivity,
+    )
+    from crmlab.strategy.loyalty import (
+        LoyaltyPlan,
+        LoyaltyTargets,
+        cross_buying_index,
+        loyalty_plan,
+        loyalty_targets,
+        loyalty_segments,
+        most_loyal_customers,
+        relationship_depth,
+        segment_profile,
+        share_of_wallet,
+        spending_growth,
+    )
+    from crmlab.strategy.portfolio import (
+        composite_score,
+        concentration,
+        dependence_risk,
+        portfolio_matrix,
+        read_accounts,
+        read_ties,
+        relationship_interdependencies,
+    )
+    from crmlab.strategy.response_curves import (
+        ACTIONS,
+        DEFAULT_ACTIONS,
+        RESPONSE_FORMS,
+        check_response_curves,
+        loyalty_response_curves,
+        marginal_response,
+        response,
+        response_curve_grid,
+    )
+    from crmlab.strategy.retention_strategies import expected_retention_outcome, simulate_retention_strategies
+    from crmlab.strategy.loyalty_world import LoyaltyWorld, simulate_loyalty_world
+    from crmlab.strategy.value_for import (
+        attributes_of,
+        disconfirmation,
+        disconfirmation_summary,
+        read_value_survey,
+        satisfaction_regression,
+        touchpoint_value_gaps,
+    )
+    from crmlab.strategy.value_with import CO_CREATION_INDICATORS, co_creation_clv_association, co_creation_indicators
+    from crmlab.strategy.win_back import WinBackModel, lapsed_customers
+
+__getattr__, __dir__ = lazy_exports(__name__, __file__)
 
 __all__ = [
     "ACTIONS",

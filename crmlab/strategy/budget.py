@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+
+# SciPy's optimisers (about half a second to import) are imported by the allocation that uses them.
 
 from crmlab.strategy.response_curves import (
     _check_spend,
@@ -107,6 +108,8 @@ def allocate_budget(curves: pd.DataFrame, budget: float, *, objective: str = "ne
     >>> plan.table["spend"].round(1).tolist()   # equal marginal returns: 10·e^(−0.01·s₁) = 5·e^(−0.005·s₂)
     [146.2, 153.8]
     """
+    from scipy import optimize
+
     if objective not in ("net", "gross"):
         raise ValueError(f"objective must be 'net' or 'gross', got {objective!r}")
     table = check_response_curves(curves)

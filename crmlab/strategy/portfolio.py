@@ -22,9 +22,10 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+
+# networkx is imported by the one function that builds a graph, so the portfolio tables do not pay for it.
 
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import Column, read_table
@@ -329,6 +330,8 @@ def relationship_interdependencies(
     0         a         b              1  0.333333
     1         b         c              1  0.500000
     """
+    import networkx as nx
+
     if relation is not None:
         ties = ties[ties["relation"].astype(str).str.strip().str.lower() == relation.lower()]
     graph = nx.Graph()

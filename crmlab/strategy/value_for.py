@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
-from scipy import stats
+
+# statsmodels and scipy.stats take a second or more to import: the functions that use them import them.
 
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.tables import load_table
@@ -102,6 +102,8 @@ def disconfirmation_summary(survey: pd.DataFrame, attributes: Sequence[str] | No
     >>> float(row["mean_gap"]), round(float(row["share_disappointed"]), 3)
     (-1.0, 0.667)
     """
+    from scipy import stats
+
     attrs = list(attributes) if attributes is not None else attributes_of(survey)
     gaps = disconfirmation(survey, attrs)
     rows = {}
@@ -132,6 +134,8 @@ def satisfaction_regression(survey: pd.DataFrame, attributes: Sequence[str] | No
     >>> round(float(satisfaction_regression(s).params["gap_speed"]), 1)
     0.8
     """
+    import statsmodels.formula.api as smf
+
     attrs = list(attributes) if attributes is not None else attributes_of(survey)
     check_columns(survey, ["satisfaction"])
     data = disconfirmation(survey, attrs).assign(satisfaction=check_numeric(survey, ["satisfaction"])["satisfaction"])
@@ -164,6 +168,8 @@ def touchpoint_value_gaps(
     >>> touchpoint_value_gaps(tp)["value_gap"].to_dict()
     {'web': -1.5, 'store': 0.5}
     """
+    from scipy import stats
+
     check_columns(touchpoints, ["customer_id", "touchpoint", "expected", "perceived"])
     data = check_numeric(touchpoints, ["expected", "perceived"])
     missing = data["touchpoint"].isna()

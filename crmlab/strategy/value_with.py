@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
-from scipy import stats
+
+# statsmodels and scipy.stats take a second or more to import: the function that uses them imports them.
 
 from crmlab.data.tables import check_columns, check_labels, check_numeric
 
@@ -84,6 +84,10 @@ def co_creation_clv_association(indicators: pd.DataFrame, clv: pd.Series,
     >>> float(table.loc["reviews", "spearman_rho"]), float(table.loc["reviews", "clv_ratio"])
     (1.0, 6.0)
     """
+    from scipy import stats
+
+    import statsmodels.formula.api as smf
+
     cols = list(columns)
     check_columns(indicators, cols, source="indicators")  # an absent indicator is one missing column, not a NaN per row
     data = check_numeric(indicators[cols], cols, source="indicators", nonnegative=cols)

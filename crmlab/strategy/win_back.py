@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
+
+# statsmodels (about a second to import) is imported where the logit is fitted.
 
 from crmlab.stats.maximum_likelihood import NotFittedError
 from crmlab.data.errors import DataError, Problem
@@ -108,6 +109,8 @@ class WinBackModel:
     def fit(self, lapsed: pd.DataFrame) -> WinBackModel:
         """Fit the logit; a missing outcome or predictor value raises a DataError naming the row
         (statsmodels would silently drop it)."""
+        import statsmodels.formula.api as smf
+
         outcome = self.formula.split("~")[0].strip()
         check_columns(lapsed, [outcome], source="lapsed customers")
         y = check_numeric(lapsed, [outcome], source="lapsed customers", bounds=(0, 1))[outcome]
