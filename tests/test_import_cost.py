@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,38 @@ def test_the_errors_and_the_models_load_without_the_data_layer_or_the_optimisers
     (Pareto/NBD's scipy.integrate, and the scipy.optimize it imports, aside)."""
     [loaded] = _heavy_loaded_by(code)
     assert set(loaded) <= {"scipy.integrate", "scipy.optimize"}
+
+
+def _lazy_packages() -> list[str]:
+    return sorted(
+        ".".join(p.parent.relative_to(ROOT.parent).parts)
+        for p in ROOT.rglob("__init__.py")
+        if re.search(r"^\S.* = lazy_exports\(__name__, __file__\)$", p.read_text(encoding="utf-8"), flags=re.M)
+    )
+
+
+def test_the_lazy_packages_are_found():
+    assert {"crmlab.clv", "crmlab.customers", "crmlab.data", "crmlab.theories.imp"} <= set(_lazy_packages())
+
+
+@pytest.mark.parametrize("package", _lazy_packages())
+def test_a_lazy_package_gives_the_objects_its_imports_name(package):
+    """Second implementation: running the package's ``if TYPE_CHECKING:`` imports eagerly binds the
+    very objects that the lazy package gives for the same names; ``__all__`` and ``dir()`` list them,
+    and ``from package import *`` binds every name of ``__all__``."""
+    import ast
+    import importlib
+
+    module = importlib.import_module(package)
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    [block] = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"]
+    eager: dict = {}
+    exec(compile(ast.Module(body=block.body, type_ignores=[]), module.__file__, "exec"), eager)
+    names = [n for n in eager if n != "__builtins__"]
+    assert names and all(getattr(module, n) is eager[n] for n in names)
+    assert set(module.__all__) <= set(dir(module))
+    star: dict = {}
+    exec(f"from {package} import *", star)
+    assert set(module.__all__) <= set(star)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        module.no_such_name  # noqa: B018
