@@ -8,8 +8,8 @@ parent). Reported: median and minimum per case, the goal met or missed (and by h
 the floor, ``import numpy, pandas``, which no package that computes with pandas can go under.
 
 Besides ``import <package>``, each package is timed with every name of its ``__all__`` resolved (what its
-import loaded before the re-exports became lazy, and what ``from <package> import *`` costs today), and a
-few first uses name the modules a notebook loads first (``from crmlab.clv import BetaGeo``).
+import loaded before the re-exports became lazy, and what ``from <package> import *`` costs today), and
+three first uses show what a notebook's first import line costs (``from crmlab.clv import BetaGeo``).
 
     .venv/bin/python benchmarks/imports.py                  # 9 repeats, results/imports.md
     .venv/bin/python benchmarks/imports.py --repeats 15 --output /tmp/imports.md
