@@ -153,7 +153,7 @@ def conclusion(seconds: dict[str, list[float]], floor: float, met: int) -> list[
     missed = [t for t in TARGETS if median[f"import {t}"] >= GOAL_SECONDS]
     if missed:
         text += " Missed: " + "; ".join(
-            f"`{t}` ({median[f'import {t}'] - floor:+.3f} s above the floor)" for t in missed) + "."
+            f"`{t}` ({median[f'import {t}'] - floor:+.3f} s from the floor)" for t in missed) + "."
     lines = [text]
     compared = [(t, label) for t in TARGETS for label in median if label.startswith(f"import {t} (at ")]
     if compared:
