@@ -176,21 +176,32 @@ def test_summary_from_a_file_through_the_kernels(tmp_path, settings, monkeypatch
 
 
 def test_frames_and_globs_through_the_kernels(tmp_path, monkeypatch):
-    """Second implementation: a pandas frame, a Polars frame and a glob over two CSV files, compiled vs
-    the group-by; a LazyFrame (rows unknown before reading) takes the streaming group-by."""
+    """Second implementation: a pandas frame, a Polars frame, a glob over two CSV files and LazyFrames (a
+    frame's and a Parquet scan, their rows counted by Polars), compiled vs the group-by."""
     log = _log(8_000, seed=13).to_pandas()
     log.iloc[:5_000].to_csv(tmp_path / "p1.csv", index=False)
     log.iloc[5_000:].to_csv(tmp_path / "p2.csv", index=False)
-    inputs = [log, pl.from_pandas(log), str(tmp_path / "p*.csv")]
+    pl.from_pandas(log).write_parquet(tmp_path / "log.parquet")
+    inputs = [log, pl.from_pandas(log), str(tmp_path / "p*.csv"), pl.from_pandas(log).lazy(), pl.scan_parquet(tmp_path / "log.parquet")]
     expected = [transaction_summary(x, observation_end=END, freq="W") for x in inputs]
     monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 0)
-    assert not aggregation._use_compiled(pl.from_pandas(log).lazy())
+    assert aggregation._row_estimate(pl.scan_parquet(tmp_path / "log.parquet")) == 8_000
     calls = []
     kernels = compiled.customer_aggregates
     monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: calls.append(1) or kernels(*a))
     for x, want in zip(inputs, expected):
         pd.testing.assert_frame_equal(transaction_summary(x, observation_end=END, freq="W"), want, check_exact=False, rtol=1e-12)
-    assert len(calls) == 3
+    assert len(calls) == 5
+
+
+def test_a_small_lazyframe_takes_the_group_by(monkeypatch):
+    """Hand-worked: a LazyFrame with fewer rows than COMPILED_MIN_ROWS (counted, not read) is summarised by
+    the streaming group-by, the kernels never called."""
+    log = _log(3_000, seed=16)
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 3_001)
+    assert not aggregation._use_compiled(log.lazy())
+    monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: pytest.fail("the kernels were called"))
+    pd.testing.assert_frame_equal(transaction_summary(log.lazy(), observation_end=END), transaction_summary(log, observation_end=END))
 
 
 def test_concurrent_summaries(compiled_path):
