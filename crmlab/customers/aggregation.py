@@ -51,7 +51,7 @@ COMPILED_BYTES_PER_ROW = 150
 COMPILED_MEMORY_SHARE = 0.75
 #: Bytes per row of a CSV file, to estimate its rows from its size (``C000279563,2021-01-06,17.8``).
 CSV_BYTES_PER_ROW = 24
-#: Seed of the 64-bit id hash by which the compiled kernels tell customers apart (then checked exactly).
+#: Seed of the 64-bit hash of text ids by which the compiled kernels tell customers apart (then checked exactly).
 ID_HASH_SEED = 0x5EED
 
 
@@ -159,14 +159,16 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, read: dict, freq: s
     if not _use_compiled(transactions):
         return collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
     kernels = _load_compiled_in_background()
+    text_ids = _text_ids(lf)
     rows = collect(
         lf.select(
             "customer_id",
             pl.col("date").cast(pl.Datetime("ns")),
             "amount",
             period_ordinal(freq).alias("ord"),
-            pl.col("customer_id").hash(ID_HASH_SEED).alias("_h"),
-            *([bad_required_row(_text_ids(lf)).alias("_bad")] if check else []),
+            # text ids hashed by Polars; integer ids are hashed by the kernels as they are read (no column)
+            *([pl.col("customer_id").hash(ID_HASH_SEED).alias("_h")] if text_ids else []),
+            *([bad_required_row(text_ids).alias("_bad")] if check else []),
         ),
         transactions,
     )
