@@ -15,8 +15,11 @@ module computes that table and chooses how:
 - when to check the data: a file or a Polars frame is checked in the
   aggregation's own pass (bad rows counted by
   :func:`crmlab.data.transactions.bad_required_row`; only if there are any is
-  it scanned again to name them); a pandas frame is checked by the pandera
-  reader, unless a reader has checked it already (:mod:`crmlab.data.checked`).
+  it scanned again to name them); so is a pandas frame whose columns are
+  already typed (handed to Polars through Arrow; on a bad row the pandera
+  reader names it); another pandas frame is checked by the pandera reader
+  (without its sort), unless a reader has checked it already
+  (:mod:`crmlab.data.checked`).
 """
 
 from __future__ import annotations
