@@ -321,7 +321,7 @@ def write_markdown(results: list[dict], args: argparse.Namespace, env: str, life
         rows.append([*where, f"{r['customers']:,}", f"{r['median_s']:.2f}", f"{r['min_s']:.2f}",
                      f"{r['median_s'] / (r['rows'] / 1e6):.3f}", floor_ratio, "" if r.get("cpu_s") is None else f"{r['cpu_s']:.2f}",
                      cpu_ratio, lt_ratio, f"{r['peak_rss_mb']:,.0f}", r["note"]])
-    lines += markdown_table(header, "rllrrrrrrrrrrl", rows)
+    lines += markdown_table(header, "rlllrrrrrrrrrl", rows)
     lines += ["", "Goals (measured in this run):", ""]
 
     def ratios(goal_rows: int, kinds: tuple[str, ...]) -> list[str]:
