@@ -20,8 +20,10 @@ which counts Arrow/Polars buffers that ``tracemalloc`` does not see). The method
   reference + read"); from 4M rows the compiled kernels
   (``crmlab.customers.compiled``), their load from numba's cache timed;
 - ``crmlab, pandas frame``: ``transaction_summary(frame)`` on the same
-  in-memory frame (compare with "pandas reference"); this path validates the
-  frame with the data layer's pandera reader first.
+  in-memory frame (compare with "pandas reference"); its columns are typed
+  (datetimes, floats, text ids), so the frame is handed to Polars and checked
+  in the summary's own pass (a frame of text cells would be coerced and
+  checked by the data layer's pandera reader first).
 
 The summary computed is the CDNOW papers' set-up: one transaction per day,
 recency and T in weeks, a calibration period (the first year) and a holdout

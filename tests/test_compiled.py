@@ -176,21 +176,32 @@ def test_summary_from_a_file_through_the_kernels(tmp_path, settings, monkeypatch
 
 
 def test_frames_and_globs_through_the_kernels(tmp_path, monkeypatch):
-    """Second implementation: a pandas frame, a Polars frame and a glob over two CSV files, compiled vs
-    the group-by; a LazyFrame (rows unknown before reading) takes the streaming group-by."""
+    """Second implementation: a pandas frame, a Polars frame, a glob over two CSV files and LazyFrames (a
+    frame's and a Parquet scan, their rows counted by Polars), compiled vs the group-by."""
     log = _log(8_000, seed=13).to_pandas()
     log.iloc[:5_000].to_csv(tmp_path / "p1.csv", index=False)
     log.iloc[5_000:].to_csv(tmp_path / "p2.csv", index=False)
-    inputs = [log, pl.from_pandas(log), str(tmp_path / "p*.csv")]
+    pl.from_pandas(log).write_parquet(tmp_path / "log.parquet")
+    inputs = [log, pl.from_pandas(log), str(tmp_path / "p*.csv"), pl.from_pandas(log).lazy(), pl.scan_parquet(tmp_path / "log.parquet")]
     expected = [transaction_summary(x, observation_end=END, freq="W") for x in inputs]
     monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 0)
-    assert not aggregation._use_compiled(pl.from_pandas(log).lazy())
+    assert aggregation._row_estimate(pl.scan_parquet(tmp_path / "log.parquet")) == 8_000
     calls = []
     kernels = compiled.customer_aggregates
     monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: calls.append(1) or kernels(*a))
     for x, want in zip(inputs, expected):
         pd.testing.assert_frame_equal(transaction_summary(x, observation_end=END, freq="W"), want, check_exact=False, rtol=1e-12)
-    assert len(calls) == 3
+    assert len(calls) == 5
+
+
+def test_a_small_lazyframe_takes_the_group_by(monkeypatch):
+    """Hand-worked: a LazyFrame with fewer rows than COMPILED_MIN_ROWS (counted, not read) is summarised by
+    the streaming group-by, the kernels never called."""
+    log = _log(3_000, seed=16)
+    monkeypatch.setattr(aggregation, "COMPILED_MIN_ROWS", 3_001)
+    assert not aggregation._use_compiled(log.lazy())
+    monkeypatch.setattr(compiled, "customer_aggregates", lambda *a: pytest.fail("the kernels were called"))
+    pd.testing.assert_frame_equal(transaction_summary(log.lazy(), observation_end=END), transaction_summary(log, observation_end=END))
 
 
 def test_concurrent_summaries(compiled_path):
@@ -287,3 +298,81 @@ def test_integer_ids_through_the_kernels(tmp_path, monkeypatch):
     (tmp_path / "log.csv").write_text("customer_id,date,amount\na,2021-01-01,1\nb,2021-01-02,2\n NA ,2021-01-03,5\n")
     with pytest.raises(DataError, match=r"row 3, column 'customer_id': missing value \(' NA '\)"):
         transaction_summary(tmp_path / "log.csv", observation_end=END)
+
+
+def _int_log(rows: int, seed: int, heavy: int = 0) -> pl.DataFrame:
+    """The random log of :func:`_log` with int64 ids: negative, huge and consecutive ones among them."""
+    log = _log(rows, seed, heavy).with_columns(pl.col("customer_id").str.slice(1).cast(pl.Int64))
+    shift = pl.when(pl.col("customer_id") % 3 == 0).then(-pl.col("customer_id") - 1).when(pl.col("customer_id") % 3 == 1)
+    return log.with_columns(shift.then(pl.col("customer_id") + 2**62).otherwise(pl.col("customer_id")).alias("customer_id"))
+
+
+@pytest.mark.parametrize("freq", ["D", "W", "M"])
+@pytest.mark.parametrize("split", [END, pd.Timestamp("2021-06-30")])
+def test_integer_ids_hashed_by_the_kernels_give_the_group_by_aggregates(freq, split):
+    """Second implementation: with int64 ids (no Polars hash column: the kernels hash the ids), every
+    aggregate equals the Polars group-by's, heavy buyers and late purchases included; ids come back int64."""
+    log = _int_log(30_000, seed=17, heavy=40)
+    log = pl.concat([log, log.head(50).with_columns((pl.col("date") + pl.duration(days=800)).cast(pl.Datetime("ns")))])
+    rows = log.select("customer_id", "date", "amount", period_ordinal(freq).alias("ord"))
+    got = compiled.customer_aggregates(rows["customer_id"], compiled.column_chunks(rows), split + DAY, END + DAY)
+    assert got is not None and got["customer_id"].dtype == pl.Int64
+    _assert_same(got, _by_group_by(log, freq, split, END))
+
+
+def _unmix64(z: np.ndarray) -> np.ndarray:
+    """The inverse of splitmix64's finalizer, step by step (an independent implementation, in numpy)."""
+    def unshift(z, k):  # inverse of z ^ (z >> k)
+        x = z.copy()
+        for _ in range(64 // k + 1):
+            x = z ^ (x >> np.uint64(k))
+        return x
+
+    with np.errstate(over="ignore"):
+        z = unshift(z, 31)
+        z = z * np.uint64(pow(0x94D049BB133111EB, -1, 2**64))
+        z = unshift(z, 27)
+        z = z * np.uint64(pow(0xBF58476D1CE4E5B9, -1, 2**64))
+        z = unshift(z, 30)
+        return z - np.uint64(0x9E3779B97F4A7C15)
+
+
+def test_the_integer_id_hash_is_a_bijection():
+    """Closed form: mix64 is inverted exactly (so two integer ids never share a hash, and the kernels skip
+    the exact id check for them), on random 64-bit values, the extremes and consecutive ids; consecutive ids
+    spread over the partitions (the top bits)."""
+    rng = np.random.default_rng(23)
+    x = np.concatenate([rng.integers(0, 2**64, 100_000, dtype=np.uint64), np.arange(100_000, dtype=np.uint64),
+                        np.array([2**64 - 1, 2**63, 2**63 - 1], dtype=np.uint64)])
+    mixed = np.array([compiled.mix64(v) for v in x], dtype=np.uint64)
+    np.testing.assert_array_equal(_unmix64(mixed), x)
+    assert np.unique(mixed).size == np.unique(x).size
+    top = mixed[100_000:200_000] >> np.uint64(64 - 9)  # 512 partitions for 100,000 consecutive ids
+    assert np.bincount(top.astype(np.int64), minlength=512).min() > 100
+
+
+def test_integer_ids_take_no_exact_check(monkeypatch):
+    """Hand-worked: the kernels compare no ids for int64 ids (the hash is a bijection), and do for text ids."""
+    checks = []
+    monkeypatch.setattr(compiled, "_ids_match", lambda *a: checks.append(1) or True)
+    for log in (_int_log(2_000, seed=18), _log(2_000, seed=18)):
+        rows = _rows(log, "D") if log["customer_id"].dtype == pl.String else log.select("customer_id", "date", "amount", period_ordinal("D").alias("ord"))
+        compiled.customer_aggregates(rows["customer_id"], compiled.column_chunks(rows), END + DAY, END + DAY)
+    assert checks == [1]
+
+
+def test_integer_id_summaries_equal_the_text_id_ones_through_the_kernels(tmp_path, compiled_path):
+    """Second implementation: the summary of a log with int64 ids, from a Parquet file, a pandas frame (int32
+    ids too), a Polars frame and a LazyFrame through the kernels, equals the summary of the same log with
+    the ids written as text (numeric order, the natural order of digit ids), ids int64 sorted by value."""
+    log = _int_log(8_000, seed=19, heavy=5)
+    log.write_parquet(tmp_path / "log.parquet")
+    text = transaction_summary(log.with_columns(pl.col("customer_id").cast(pl.String)), observation_end=END, freq="W")
+    frame = log.to_pandas()
+    small = frame[frame["customer_id"].abs() < 2**31].assign(customer_id=lambda f: f["customer_id"].astype(np.int32))
+    for source, compare in [(tmp_path / "log.parquet", text), (frame, text), (log, text), (log.lazy(), text),
+                            (pl.scan_parquet(tmp_path / "log.parquet"), text),
+                            (small, transaction_summary(pl.from_pandas(small).with_columns(pl.col("customer_id").cast(pl.String)), observation_end=END, freq="W"))]:
+        got = transaction_summary(source, observation_end=END, freq="W")
+        assert got.index.dtype == np.int64 and got.index.is_monotonic_increasing
+        pd.testing.assert_frame_equal(got.set_axis(got.index.astype(str)).sort_index(), compare.sort_index(), check_exact=False, rtol=1e-12)

@@ -389,3 +389,42 @@ def test_dates_of_a_file_read_as_told(tmp_path):
     pd.testing.assert_frame_equal(transaction_summary(path, observation_end=END, dayfirst=True), expected)
     pd.testing.assert_frame_equal(transaction_summary(path, observation_end=END, date_format="%d/%m/%Y %H:%M"), expected)
     pd.testing.assert_frame_equal(transaction_summary(pd.read_csv(path, dtype=str), observation_end=END, dayfirst=True), expected)
+
+
+def test_a_typed_pandas_frame_is_checked_in_polars_and_its_bad_rows_named_by_the_pandas_reader(monkeypatch):
+    """Second implementation: a pandas frame with typed columns (datetimes, numbers; text or int ids, under
+    the user's column names) is summarised without the pandas reader's coercion and checks, the same
+    summary as from the Polars frame and from the frame the reader checked; a bad row in it is still the
+    pandas reader's DataError, naming the row by its index label (hand-worked)."""
+    import crmlab.data.transactions as transactions
+
+    log = HAND.sample(frac=1.0, random_state=3)  # unsorted, index labels shuffled
+    expected = transaction_summary(pl.from_pandas(HAND), observation_end=END)
+    reader = transactions._checked_rows
+    calls = []
+    monkeypatch.setattr(transactions, "_checked_rows", lambda *a, **k: calls.append(1) or reader(*a, **k))
+    renamed = log.rename(columns={"customer_id": "cust", "amount": "revenue"})
+    pd.testing.assert_frame_equal(transaction_summary(renamed, observation_end=END, columns={"cust": "customer_id", "revenue": "amount"}), expected)
+    pd.testing.assert_frame_equal(transaction_summary(log, observation_end=END), expected)
+    assert calls == []
+    ints = log.assign(customer_id=log["customer_id"].map({"a": 7, "b": 3}).astype(np.int32))
+    assert transaction_summary(ints, observation_end=END).index.tolist() == [3, 7]
+    assert calls == []
+    bad = log.assign(amount=log["amount"].where(log.index != 4, -1.0))
+    with pytest.raises(DataError, match=r"row 4, column 'amount': negative value \(-1.0\)"):
+        transaction_summary(bad, observation_end=END)
+    assert calls == [1]  # the pandas reader, to name the row
+
+
+def test_an_untyped_pandas_frame_is_checked_without_the_readers_sort(monkeypatch):
+    """Second implementation: a pandas frame of text dates and amounts goes through the pandas reader's
+    coercion and checks, but not its sort by customer and date (a summary does not need it): the same
+    summary as from the sorted frame read_transactions returns, which is still sorted."""
+    import crmlab.data.transactions as transactions
+    from crmlab.data import read_transactions
+
+    raw = HAND.sample(frac=1.0, random_state=4).astype({"date": str, "amount": str})
+    checked = read_transactions(raw)
+    assert checked["customer_id"].is_monotonic_increasing and checked.groupby("customer_id")["date"].is_monotonic_increasing.all()
+    monkeypatch.setattr(transactions, "_sorted_by_customer", lambda frame: pytest.fail("the summary sorted the rows"))
+    pd.testing.assert_frame_equal(transaction_summary(raw, observation_end=END), transaction_summary(pl.from_pandas(HAND), observation_end=END))

@@ -471,3 +471,14 @@ def test_padded_numbers_read_alike(tmp_path):
     eager, lazy = _both(path)
     pd.testing.assert_frame_equal(lazy, eager, check_dtype=False)
     assert eager["amount"].tolist() == [5.0, 7.0] and eager["quantity"].tolist() == [2.0, 1.0]
+
+
+def test_a_scan_of_a_pandas_frame_keeps_its_rows_order():
+    """Hand-worked: scan_transactions checks a pandas frame as read_transactions does but keeps its rows in the
+    frame's order (a scan promises no order, as for a file); read_transactions sorts them by customer and date."""
+    raw = pd.DataFrame({"customer_id": ["b", "a", "b", "a"], "date": ["2021-01-03", "2021-01-02", "2021-01-01", "2021-01-01"], "amount": ["1", "2", "3", "4"]})
+    scanned = scan_transactions(raw).collect()
+    assert scanned["customer_id"].to_list() == ["b", "a", "b", "a"] and scanned["amount"].to_list() == [1.0, 2.0, 3.0, 4.0]
+    assert read_transactions(raw)["amount"].tolist() == [4.0, 2.0, 3.0, 1.0]
+    with pytest.raises(DataError, match=r"row 2, column 'amount': not a number \('x'\)"):
+        scan_transactions(raw.assign(amount=["1", "2", "x", "4"])).collect()

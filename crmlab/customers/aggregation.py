@@ -15,8 +15,11 @@ module computes that table and chooses how:
 - when to check the data: a file or a Polars frame is checked in the
   aggregation's own pass (bad rows counted by
   :func:`crmlab.data.transactions.bad_required_row`; only if there are any is
-  it scanned again to name them); a pandas frame is checked by the pandera
-  reader, unless a reader has checked it already (:mod:`crmlab.data.checked`).
+  it scanned again to name them); so is a pandas frame whose columns are
+  already typed (handed to Polars through Arrow; on a bad row the pandera
+  reader names it); another pandas frame is checked by the pandera reader
+  (without its sort), unless a reader has checked it already
+  (:mod:`crmlab.data.checked`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from crmlab.customers.engines import Transactions, collect, computed_by_engine, 
 from crmlab.customers.periods import period_ordinal
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.transactions import PARQUET_SUFFIXES, bad_required_row, csv_layout_error, scan_transactions
+from crmlab.data.checked import is_checked
+from crmlab.data.schema import REQUIRED_COLUMNS, _apply_mapping
 
 __all__ = ["available_memory", "customer_aggregates", "summary_aggregates"]
 
@@ -49,7 +54,7 @@ COMPILED_BYTES_PER_ROW = 150
 COMPILED_MEMORY_SHARE = 0.75
 #: Bytes per row of a CSV file, to estimate its rows from its size (``C000279563,2021-01-06,17.8``).
 CSV_BYTES_PER_ROW = 24
-#: Seed of the 64-bit id hash by which the compiled kernels tell customers apart (then checked exactly).
+#: Seed of the 64-bit hash of text ids by which the compiled kernels tell customers apart (then checked exactly).
 ID_HASH_SEED = 0x5EED
 
 
@@ -63,9 +68,17 @@ def _polars_aggregates(transactions: Transactions, read: dict, freq: str, split:
     (stripped, missing markers such as ``NA`` are missing) are applied to the one-row-per-customer
     result. A log with a ``quantity`` column, which the summary does not read, is validated up
     front as before.
+
+    A pandas frame whose columns are already typed (integer or text ids, datetimes, numbers) is
+    handed to Polars as it is (:func:`_typed_pandas_as_polars`) and checked the same way; on any
+    bad row, the pandas reader names it (its row labels, its messages). Another pandas frame is
+    checked by the pandas reader first (without sorting it).
     """
-    deferred = input_kind(transactions) in ("path", "polars", "lazy")
-    lf = scan_transactions(transactions, validate=not deferred, strip_ids=not deferred, **read)
+    scanned = _typed_pandas_as_polars(transactions, read)
+    deferred = input_kind(scanned) in ("path", "polars", "lazy")
+    lf = scan_transactions(
+        scanned, validate=not deferred, strip_ids=not deferred, **({**read, "columns": None} if scanned is not transactions else read)
+    )
     if deferred and "quantity" in lf.collect_schema().names():
         lf, deferred = scan_transactions(transactions, **read), False
     try:
@@ -101,6 +114,40 @@ def _polars_aggregates(transactions: Transactions, read: dict, freq: str, split:
     return table
 
 
+def _typed_pandas_as_polars(transactions: Transactions, read: dict) -> Transactions:
+    """A pandas frame whose summary columns are already typed, as a Polars frame of the canonical columns; else the input.
+
+    Typed: integer (not boolean, not unsigned 64-bit) or text ids, timezone-naive datetimes,
+    numeric (not boolean) amounts, and no ``quantity`` column (which the summary would check up
+    front). Such a frame needs no coercion, so the pandas reader's work (coercing, pandera's
+    checks, about 5 s at 5M rows with text ids) is left to Polars' own pass over the rows; the
+    columns are shared where Arrow can (numbers, datetimes, Arrow-backed text). Columns are
+    renamed as the pandas reader renames them (``columns``, names stripped; a mapping error is
+    its DataError). A frame a reader has checked is passed on as it is
+    (:mod:`crmlab.data.checked`), as is any frame Polars cannot convert column by column (mixed
+    objects): the pandas reader coerces and checks those.
+    """
+    if input_kind(transactions) != "pandas" or (not read.get("columns") and is_checked(transactions, tuple(read["na_values"]))):
+        return transactions
+    frame = _apply_mapping(transactions, read.get("columns"), source_name(transactions))
+    if any(c not in frame.columns for c in REQUIRED_COLUMNS) or "quantity" in frame.columns or len(frame) == 0:
+        return transactions  # the pandas reader names what is missing
+    ids, dates, amounts = (frame[c] for c in REQUIRED_COLUMNS)
+    integer_ids = pd.api.types.is_integer_dtype(ids) and not pd.api.types.is_bool_dtype(ids) and ids.dtype != "uint64"
+    text_ids = pd.api.types.is_string_dtype(ids)
+    if not (integer_ids or text_ids) or not pd.api.types.is_datetime64_dtype(dates):
+        return transactions
+    if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
+        return transactions
+    try:
+        converted = pl.from_pandas(frame[list(REQUIRED_COLUMNS)])
+    except (pl.exceptions.PolarsError, TypeError, ValueError, ArithmeticError, NotImplementedError):  # Arrow's errors subclass these
+        return transactions
+    if text_ids and converted.schema["customer_id"] != pl.String:  # an object column of numbers, or of mixed values
+        return transactions
+    return converted
+
+
 def _aggregate(lf: pl.LazyFrame, transactions: Transactions, read: dict, freq: str, split, end, *, check: bool) -> pl.DataFrame:
     """The per-customer aggregates: compiled (:mod:`crmlab.customers.compiled`) for a large log, else the group-by.
 
@@ -115,14 +162,16 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, read: dict, freq: s
     if not _use_compiled(transactions):
         return collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
     kernels = _load_compiled_in_background()
+    text_ids = _text_ids(lf)
     rows = collect(
         lf.select(
             "customer_id",
             pl.col("date").cast(pl.Datetime("ns")),
             "amount",
             period_ordinal(freq).alias("ord"),
-            pl.col("customer_id").hash(ID_HASH_SEED).alias("_h"),
-            *([bad_required_row(_text_ids(lf)).alias("_bad")] if check else []),
+            # text ids hashed by Polars; integer ids are hashed by the kernels as they are read (no column)
+            *([pl.col("customer_id").hash(ID_HASH_SEED).alias("_h")] if text_ids else []),
+            *([bad_required_row(text_ids).alias("_bad")] if check else []),
         ),
         transactions,
     )
@@ -151,9 +200,8 @@ def _use_compiled(transactions: Transactions) -> bool:
     :data:`COMPILED_MEMORY_SHARE` of the memory available (when that is known); otherwise the
     streaming group-by, whose memory grows with the customers only.
 
-    The rows are counted from a Parquet file's metadata and estimated from a CSV file's size. A
-    LazyFrame's rows are not known before it is read, so it takes the streaming group-by (pass
-    the path, or a DataFrame, for the kernels).
+    The rows are counted from a Parquet file's metadata and estimated from a CSV file's size; a
+    LazyFrame's are counted by Polars (:func:`_row_estimate`).
     """
     rows = _row_estimate(transactions)
     if rows is None or rows < COMPILED_MIN_ROWS:
@@ -163,11 +211,18 @@ def _use_compiled(transactions: Transactions) -> bool:
 
 
 def _row_estimate(transactions: Transactions) -> int | None:
-    """The rows of an input: counted, estimated from its files' size, or None (a LazyFrame: unknown)."""
+    """The rows of an input: counted, estimated from its files' size, or None where they cannot be told."""
     kind = input_kind(transactions)
     if kind in ("pandas", "polars"):
         return len(transactions)
-    if kind != "path":  # a LazyFrame: its rows are unknown until read, so it streams (bounded memory)
+    if kind == "lazy":
+        # Counted by Polars: from the metadata of a Parquet scan, at once for a frame's, by a pass over the
+        # lines of a CSV scan; a query that filters or joins is run for the count (without its other columns).
+        try:
+            return int(transactions.select(pl.len()).collect(engine="streaming").item())
+        except pl.exceptions.PolarsError:  # the scan that follows reports what is wrong
+            return None
+    if kind != "path":
         return None
     text = str(transactions)
     if text.lower().endswith(PARQUET_SUFFIXES):

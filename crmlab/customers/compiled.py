@@ -8,8 +8,9 @@ customer's first period; together about 4× the time of a plain group-by
 count/min/sum at 10M rows (``benchmarks/results/summary_scale.md``). Here the
 rows are instead
 
-1. read once by Polars (streaming scan): a 64-bit hash of the customer id, the
-   period ordinal, the timestamp and the amount;
+1. read once by Polars (streaming scan): a 64-bit hash of the customer id (for
+   integer ids, the id itself, hashed by the kernels: :func:`mix64`), the period
+   ordinal, the timestamp and the amount;
 2. scattered into 2^b partitions by the top bits of the hash (radix
    partitioning: each partition's hash table then fits in the CPU cache);
 3. per partition: each row gets its customer's local number from an
@@ -23,11 +24,13 @@ The kernels release the GIL and run on a thread pool, runs of partitions (or
 chunks of rows) in parallel; numba's own threading layer is not used, so
 summaries may run concurrently in several threads.
 
-Customers are told apart by the hash, and then checked exactly: every row's id
-is compared with the id of the first row of its customer. Two different ids
-with the same hash (about 3 chances in a million among 10M customers) are
-found by that check, and the summary is then computed by the Polars group-by instead;
-so the result never depends on the hash. The output is the table of
+Customers are told apart by the hash. Text ids are then checked exactly: every
+row's id is compared with the id of the first row of its customer. Two
+different ids with the same hash (about 3 chances in a million among 10M
+customers) are found by that check, and the summary is then computed by the
+Polars group-by instead; so the result never depends on the hash. Integer ids
+are hashed by a bijection of the 64-bit integers (:func:`mix64`), so two of
+them never share a hash and need no check. The output is the table of
 :func:`crmlab.customers.summary.summary_aggregates`, the same to rounding of
 the float sums (which are summed in a different order); the tests compare the
 two on random logs.
@@ -50,7 +53,7 @@ import pandas as pd
 import polars as pl
 from numba import njit
 
-__all__ = ["column_chunks", "customer_aggregates", "partition_bits", "warm_up"]
+__all__ = ["column_chunks", "customer_aggregates", "mix64", "partition_bits", "warm_up"]
 
 #: Rows per partition aimed at: a partition's hash table and sort buffers stay in the CPU cache.
 ROWS_PER_PARTITION = 32_768
@@ -70,38 +73,60 @@ def partition_bits(n_rows: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _histogram(h, bits):  # pragma: no cover - compiled
-    """Rows per partition (the top ``bits`` of the hash) in one chunk of the rows."""
+def mix64(x):  # pragma: no cover - compiled
+    """The 64-bit hash of an integer id: splitmix64's finalizer (Steele, Lea & Flood 2014) of x + 2^64/φ.
+
+    Each step (adding a constant, ``x ^ (x >> k)`` for k ≥ 1, multiplying by an odd constant, all
+    modulo 2^64) is invertible, so the hash is a bijection of the 64-bit integers: two different
+    ids never share a hash (the tests invert it), and integer ids need no exact check. It spreads
+    consecutive ids over the high bits, which choose the partition.
+
+    >>> int(mix64(np.uint64(0))) != int(mix64(np.uint64(1)))
+    True
+    """
+    z = x + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def _histogram(h, bits, mix):  # pragma: no cover - compiled
+    """Rows per partition (the top ``bits`` of the hash) in one chunk of the rows (``mix``: ``h`` holds integer
+    ids, hashed here by :func:`mix64`)."""
     counts = np.zeros(1 << bits, np.int64)
     shift = np.uint64(64 - bits)
     for i in range(h.size):
-        counts[h[i] >> shift] += 1
+        key = mix64(h[i]) if mix else h[i]
+        counts[key >> shift] += 1
     return counts
 
 
 @njit(cache=True, nogil=True)
-def _scatter(h, ords, ts, amount, first, bits, pos, row, ph, po, pt, pa):  # pragma: no cover - compiled
+def _scatter(h, ords, ts, amount, first, bits, mix, pos, row, ph, po, pt, pa):  # pragma: no cover - compiled
     """Write one chunk's rows (rows ``first``, ``first + 1``, … of the log) at their partitions' cursors ``pos``."""
     shift = np.uint64(64 - bits)
     for i in range(h.size):
-        p = h[i] >> shift
+        key = mix64(h[i]) if mix else h[i]
+        p = key >> shift
         q = pos[p]
         row[q] = first + i
-        ph[q] = h[i]
+        ph[q] = key
         po[q] = ords[i]
         pt[q] = ts[i]
         pa[q] = amount[i]
         pos[p] = q + 1
 
 
-def _partition(chunks: list[tuple[np.ndarray, ...]], bits: int, pool: ThreadPoolExecutor) -> tuple[np.ndarray, ...]:
+def _partition(chunks: list[tuple[np.ndarray, ...]], bits: int, pool: ThreadPoolExecutor, mix: bool = False) -> tuple[np.ndarray, ...]:
     """Scatter the rows by the top ``bits`` of their hash; rows keep their order within a partition.
 
     ``chunks``: the log's rows as chunks of (hash, period, ns, amount) arrays, read where Polars
     holds them (no concatenated copy); the chunks are counted and written in parallel threads
-    (the kernels release the GIL), each at its own place in every partition.
+    (the kernels release the GIL), each at its own place in every partition. With ``mix``, the
+    first arrays hold integer ids (as uint64), hashed by :func:`mix64` as they are read.
     """
-    counts = np.stack(list(pool.map(lambda c: _histogram(c[0], bits), chunks)))  # chunk × partition
+    counts = np.stack(list(pool.map(lambda c: _histogram(c[0], bits, mix), chunks)))  # chunk × partition
     bounds = np.concatenate([[0], np.cumsum(counts.sum(axis=0))])
     # chunk c writes partition p from bounds[p] + the rows of p in the chunks before c
     cursors = bounds[:-1] + np.cumsum(counts, axis=0) - counts
@@ -110,7 +135,7 @@ def _partition(chunks: list[tuple[np.ndarray, ...]], bits: int, pool: ThreadPool
     ph = np.empty(n, np.uint64)
     po, pt, pa = np.empty(n, np.int32), np.empty(n, np.int64), np.empty(n, np.float64)
     firsts = np.concatenate([[0], np.cumsum([c[0].size for c in chunks])])
-    jobs = [pool.submit(_scatter, *chunk, int(firsts[k]), bits, cursors[k].copy(), row, ph, po, pt, pa) for k, chunk in enumerate(chunks)]
+    jobs = [pool.submit(_scatter, *chunk, int(firsts[k]), bits, mix, cursors[k].copy(), row, ph, po, pt, pa) for k, chunk in enumerate(chunks)]
     for job in jobs:
         job.result()
     return bounds, row, ph, po, pt, pa
@@ -353,9 +378,10 @@ def warm_up() -> None:
     for column in columns:
         column.setflags(write=False)
     with ThreadPoolExecutor(1) as pool:
-        bounds, row, ph, po, pt, pa = _partition([columns], 1, pool)
-        tasks = _tasks(bounds, 1)
-        _aggregate_all(*_number_customers(ph, bounds, tasks, pool), bounds, row, po, pt, pa, 24, 36, tasks, pool)
+        for mix in (False, True):  # text ids' hashes, integer ids
+            bounds, row, ph, po, pt, pa = _partition([columns], 1, pool, mix)
+            tasks = _tasks(bounds, 1)
+            _aggregate_all(*_number_customers(ph, bounds, tasks, pool), bounds, row, po, pt, pa, 24, 36, tasks, pool)
 
 
 def _ids_match(ids: pl.Series, first_of: np.ndarray) -> bool:
@@ -376,11 +402,13 @@ def customer_aggregates(
     ``ids``: the customer ids of the rows (String, or Int64 ids); ``chunks``: the rows' other columns, from
     :func:`column_chunks`, emptied here once partitioned so that their memory can be released
     (the caller keeps no other reference). ``next_split`` and ``end_next`` are the days after the
-    calibration end and the observation end. Returns None if two different ids share a hash (the
-    caller then uses the Polars group-by).
+    calibration end and the observation end. Returns None if two different text ids share a hash
+    (the caller then uses the Polars group-by). Integer ids are hashed here by :func:`mix64`, a
+    bijection: they never share a hash, and are not checked again.
     """
+    integer_ids = ids.dtype.is_integer()
     with ThreadPoolExecutor(_threads()) as pool:
-        bounds, row, ph, po, pt, pa = _partition(chunks, partition_bits(len(ids)), pool)
+        bounds, row, ph, po, pt, pa = _partition(chunks, partition_bits(len(ids)), pool, integer_ids)
         chunks.clear()
         tasks = _tasks(bounds, 4 * _threads())  # runs of partitions with about equal rows
         code, n_customers = _number_customers(ph, bounds, tasks, pool)
@@ -389,7 +417,7 @@ def customer_aggregates(
             code, n_customers, bounds, row, po, pt, pa, _epoch_ns(next_split), _epoch_ns(end_next), tasks, pool
         )
     del code, row, po, pt, pa
-    if not _ids_match(ids, first_of):
+    if not integer_ids and not _ids_match(ids, first_of):
         return None
     del first_of
     bought, late = ints[3] > 0, ints[7] > 0
@@ -418,12 +446,14 @@ def customer_aggregates(
 
 
 def column_chunks(frame: pl.DataFrame) -> list[tuple[np.ndarray, ...]]:
-    """The kernels' input: the (hash, period, ns, amount) columns as numpy arrays, chunk by chunk, without copying.
+    """The kernels' input: the (hash or id, period, ns, amount) columns as numpy arrays, chunk by chunk, without copying.
 
     ``frame`` holds one row per purchase: ``date`` (Datetime, ns), ``amount`` (Float64), ``ord``
-    (Int32, the period ordinal) and ``_h`` (UInt64, a hash of the customer id), without nulls.
+    (Int32, the period ordinal) and either ``_h`` (UInt64, a hash of text ids) or Int64
+    ``customer_id`` (hashed by the kernels, :func:`mix64`), without nulls.
     """
-    columns = [frame["_h"], frame["ord"], frame["date"].to_physical(), frame["amount"]]
+    key = frame["_h"] if "_h" in frame.columns else frame["customer_id"].reinterpret(signed=False)
+    columns = [key, frame["ord"], frame["date"].to_physical(), frame["amount"]]
     parts = [column.get_chunks() for column in columns]
     if len({tuple(len(c) for c in chunks) for chunks in parts}) > 1:  # columns chunked differently
         parts = [[column.rechunk()] for column in columns]

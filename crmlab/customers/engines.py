@@ -6,7 +6,9 @@ the log in any of these forms, recognised here and nowhere else:
 ============================ ========== =====================================================
 input                        kind       computed by
 ============================ ========== =====================================================
-``pandas.DataFrame``         "pandas"   Polars (validated by the pandera reader first)
+``pandas.DataFrame``         "pandas"   Polars (validated by the pandera reader first; the
+                                        summary hands typed columns to Polars, see
+                                        :mod:`crmlab.customers.aggregation`)
 ``polars.DataFrame``         "polars"   Polars (validated lazily)
 ``polars.LazyFrame``         "lazy"     Polars, streaming (validated lazily)
 path or glob (CSV, Parquet)  "path"     Polars, streaming scan: never loaded into memory whole

@@ -116,10 +116,13 @@ def transaction_summary(
         :class:`~crmlab.data.DataError`. A PySpark DataFrame is computed in
         Spark (:mod:`crmlab.customers.spark`), validated by
         :func:`crmlab.data.spark.spark_transactions`; only the per-customer
-        aggregates are collected. A path or DataFrame of at least
+        aggregates are collected. A path, DataFrame or LazyFrame of at least
         :data:`~crmlab.customers.aggregation.COMPILED_MIN_ROWS` rows whose columns fit in memory
         is aggregated by compiled kernels (:mod:`crmlab.customers.compiled`),
-        with the same result; other inputs by Polars' streaming group-by.
+        with the same result; other inputs by Polars' streaming group-by. A
+        pandas frame with typed columns (integer or text ids, datetimes,
+        numeric amounts) is checked by Polars in the same pass, not coerced
+        by the pandas reader first (a bad row is still named by it).
     observation_end : date-like
         The last day observed, inclusive (a time of day, and a UTC offset,
         are ignored: the calendar day as written). A purchase after it is an
