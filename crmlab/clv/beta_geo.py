@@ -28,6 +28,10 @@ from crmlab.clv.btyd import TransactionModel, _output
 
 __all__ = ["BetaGeo"]
 
+#: Distinct (x, t_x, T) rows from which fits use the compiled likelihood: below, loading the kernels
+#: (about 0.3 s a process once compiled) costs more than it saves (benchmarks/clv_fit.py).
+COMPILED_MIN_ROWS = 200_000
+
 
 class BetaGeo(TransactionModel):
     """BG/NBD: Poisson purchasing with dropout after repeat purchases (Fader, Hardie & Lee 2005).
@@ -54,9 +58,29 @@ class BetaGeo(TransactionModel):
         rate = max(rate, 1e-3)
         return np.array([1.0, 1.0 / rate, 1.0, 1.0])
 
+    #: Distinct rows from which a fit uses the compiled likelihood (:mod:`crmlab.clv.compiled_likelihoods`);
+    #: below, the NumPy one of this module. Set it on a model to choose (0: always compiled).
+    compiled_min_rows: int = COMPILED_MIN_ROWS
+
+    def _compiled(self, weights: np.ndarray) -> bool:
+        return len(weights) >= self.compiled_min_rows
+
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._compiled(data["frequency"]):
+            return data  # the compiled pass indexes its per-x tables by x itself
         x_unique, x_index = np.unique(data["frequency"], return_inverse=True)
         return {**data, "x_unique": x_unique, "x_index": x_index}
+
+    def _log_likelihood_gradient_total(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """Σ w·ℓ and Σ w·∇ℓ: one compiled pass over the rows on large data, else from the per-row arrays."""
+        if not self._compiled(weights):
+            ll, grad = self._log_likelihood_gradient_rows(params, data)
+            return weights @ ll, grad @ weights
+        from crmlab.clv.compiled_likelihoods import beta_geo_totals
+
+        return beta_geo_totals(params, data, weights, self._first_purchase_dropout)
 
     #: 1 when the first purchase is also a dropout opportunity (MBG/NBD), 0 for the BG/NBD.
     _first_purchase_dropout: ClassVar[int] = 0

@@ -61,6 +61,9 @@ _STEP = 1e-5
 _SERIES_MAX_Z = 0.25
 #: At most this many points of a gradient evaluation fall back to numerical integration.
 _MAX_QUADRATURE_WHILE_FITTING = 20
+#: Distinct (x, t_x, T) rows from which fits use the compiled likelihood: below, loading the kernels
+#: (about 0.3 s a process once compiled) costs more than it saves (benchmarks/clv_fit.py).
+COMPILED_MIN_ROWS = 20_000
 
 
 def _hyp_series(b: np.ndarray, c: np.ndarray, z: np.ndarray, n_terms: int) -> tuple[np.ndarray, ...]:
@@ -233,8 +236,34 @@ class ParetoNBD(TransactionModel):
         mean_T = (weights @ data["T"]) / weights.sum()
         return np.array([0.5, 0.5 / rate, 0.5, 0.5 * mean_T])
 
+    #: Distinct rows from which a fit uses the compiled likelihood (:mod:`crmlab.clv.compiled_likelihoods`);
+    #: below, the NumPy/SciPy one of this module. Set it on a model to choose (0: always compiled).
+    compiled_min_rows: int = COMPILED_MIN_ROWS
+
+    def _compiled(self, weights: np.ndarray) -> bool:
+        return len(weights) >= self.compiled_min_rows
+
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._compiled(data["frequency"]):
+            return data  # the compiled pass needs no distinct points (predictions compute them if asked)
         return {**data, **_structure(data)}
+
+    def _log_likelihood_gradient_total(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """Σ w·ℓ and Σ w·∇ℓ: one compiled pass over the rows on large data, with the rows it leaves out
+        (a ₂F₁ that its continued fraction cannot sum) computed by :meth:`_parts`; else from :meth:`_parts`."""
+        if not self._compiled(weights):
+            parts = self._parts(params, data, grad=True)
+            return weights @ parts["ll"], parts["grad"] @ weights
+        from crmlab.clv.compiled_likelihoods import pareto_nbd_totals
+
+        ll, grad, left_out = pareto_nbd_totals(params, data, weights)
+        if len(left_out):
+            rest = self._parts(params, {k: np.asarray(data[k])[left_out] for k in ("frequency", "recency", "T")}, grad=True)
+            ll += weights[left_out] @ rest["ll"]
+            grad = grad + rest["grad"] @ weights[left_out]
+        return ll, grad
 
     def _parts(self, params: np.ndarray, data: Mapping[str, np.ndarray], *, grad: bool = False) -> dict[str, Any]:
         r, alpha, s, beta = params

@@ -115,6 +115,16 @@ class ParametricModel:
         """(per-row log-likelihood, per-row gradient of shape (k, n)), or None if not available."""
         return None
 
+    def _log_likelihood_gradient_total(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> tuple[float, np.ndarray] | None:
+        """(Σ w·ℓ, Σ w·∇ℓ) over the rows, or None without a gradient; a model may sum without per-row arrays."""
+        got = self._log_likelihood_gradient_rows(params, data)
+        if got is None:
+            return None
+        ll, grad = got
+        return weights @ ll, grad @ weights
+
     def _initial_params(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         return np.ones(len(self.param_names))
 
@@ -149,11 +159,11 @@ class ParametricModel:
         def objective(theta: np.ndarray) -> Any:
             p = np.exp(theta)
             if use_grad:
-                got = self._log_likelihood_gradient_rows(p, data)
+                got = self._log_likelihood_gradient_total(p, data, weights)
                 assert got is not None
-                ll, grad = got
-                value = -(weights @ ll) / total
-                g = -(grad @ weights) * p / total
+                ll_total, grad_total = got
+                value = -ll_total / total
+                g = -grad_total * p / total
                 if not np.isfinite(value) or not np.all(np.isfinite(g)):
                     return np.inf, np.zeros_like(theta)
                 return value, g
@@ -212,9 +222,9 @@ class ParametricModel:
         k = len(params)
         if self._has_gradient():
             def grad(p: np.ndarray) -> np.ndarray:
-                got = self._log_likelihood_gradient_rows(p, data)
+                got = self._log_likelihood_gradient_total(p, data, weights)
                 assert got is not None
-                return -(got[1] @ weights)
+                return -got[1]
 
             hess = np.empty((k, k))
             for j in range(k):
