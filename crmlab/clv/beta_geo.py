@@ -144,8 +144,24 @@ class BetaGeo(TransactionModel):
         """P(alive at T | x, t_x, T) = 1 / (1 + δ_{x>0} · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)) (FHL 2005, eq. 11 context)."""
         params = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        L = self._parts(params, {"frequency": x, "recency": t_x, "T": T_arr})["L"]
-        return _output(expit(-L), labels, "probability_alive")
+        return _output(self._probability_alive_arrays(params, x, t_x, T_arr), labels, "probability_alive")
+
+    def _probability_alive_arrays(self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """1 / (1 + e^L) with L of :meth:`_parts` (0 for x = 0 in the BG/NBD), in place on one temporary:
+        (α+T)/(α+t_x) as log1p((T − t_x)/(α+t_x)), one logarithm a row instead of two."""
+        r, alpha, a, b = params
+        k = self._first_purchase_dropout
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            odds = np.subtract(T, t_x)
+            odds /= alpha + t_x
+            np.log1p(odds, out=odds)
+            odds *= r + x
+            odds += np.log(a / (b - 1 + k + x))  # NaN for x = 0 when b < 1 − k: that row is set below
+            np.exp(odds, out=odds)
+            if not k:
+                odds[x == 0] = 0.0
+            odds += 1.0
+            return np.reciprocal(odds, out=odds)
 
     def conditional_expected_transactions(self, t: Any, frequency: Any, recency: Any = None, T: Any = None) -> Any:
         """E[Y(t) | x, t_x, T], expected repeat transactions in (T, T+t] (FHL 2005, eq. 10).
@@ -156,7 +172,7 @@ class BetaGeo(TransactionModel):
         r, alpha, a, b = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
         t = self._time(t, len(x))
-        p_alive = np.asarray(self.probability_alive(x, t_x, T_arr))
+        p_alive = self._probability_alive_arrays(self.params_.to_numpy(), x, t_x, T_arr)
         hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T_arr + t))
         value = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T_arr) / (alpha + T_arr + t)) ** (r + x) * hyp) * p_alive
         return _output(value, labels, "expected_transactions")

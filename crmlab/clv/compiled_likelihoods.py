@@ -55,7 +55,7 @@ import numpy as np
 from numba import njit
 from scipy.special import betaln, digamma, gammaln
 
-__all__ = ["beta_geo_totals", "pareto_nbd_totals", "thread_count"]
+__all__ = ["beta_geo_totals", "pareto_nbd_log_odds_alive", "pareto_nbd_totals", "thread_count"]
 
 #: Rows per task of the thread pool.
 CHUNK_ROWS = 65_536
@@ -282,6 +282,35 @@ def _pareto_nbd_chunk(params, log_gamma_x, digamma_x, x, t_x, T, w, lo, hi, fall
 
 
 @njit(cache=True, nogil=True)
+def _pareto_nbd_log_odds_chunk(params, x, t_x, T, lo, hi, out, max_terms, tol):  # pragma: no cover - compiled
+    """ln of the likelihood's "alive at T" term over its "dead in (t_x, T]" term, rows lo … hi − 1, into ``out``
+    (+∞ where t_x = T; NaN where the ₂F₁ did not converge)."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    log_alpha, log_beta, log_s = math.log(alpha), math.log(beta), math.log(s)
+    for i in range(lo, hi):
+        xi, ti, Ti = x[i], t_x[i], T[i]
+        if ti >= Ti:
+            out[i] = math.inf
+            continue
+        log_aT, log_bT = math.log(alpha + Ti), math.log(beta + Ti)
+        log_k = math.log(r + s + xi)
+        if ti == 0.0:
+            log_at, log_bt = log_alpha, log_beta
+        else:
+            log_at, log_bt = math.log(alpha + ti), math.log(beta + ti)
+        p_v, _, _, _, _, ok_t = _pareto_log_phi(r, alpha, s, beta, xi, ti, log_at, log_bt, log_k, max_terms, tol)
+        q_v, _, _, _, _, ok_T = _pareto_log_phi(r, alpha, s, beta, xi, Ti, log_aT, log_bT, log_k, max_terms, tol)
+        ratio = math.exp(min(q_v - p_v, 0.0))
+        alive = -(r + xi) * log_aT - s * log_bT
+        if not (ok_t and ok_T):
+            out[i] = math.nan
+        elif ratio < 1.0:
+            out[i] = alive - (log_s + p_v + math.log1p(-ratio))
+        else:
+            out[i] = math.inf
+
+
+@njit(cache=True, nogil=True)
 def _beta_geo_chunk(params, k, per_x, r_x, a_x, b_x, x, t_x, T, w, lo, hi):  # pragma: no cover - compiled
     """Weighted sums over rows lo … hi − 1 of the BG/NBD (k = 0) or MBG/NBD (k = 1) log-likelihood and gradient.
 
@@ -370,6 +399,34 @@ def pareto_nbd_totals(params: np.ndarray, data, weights: np.ndarray) -> tuple[fl
         _pareto_nbd_chunk, (p, log_gamma_x, digamma_x, x, t_x, T, w), (fallback, MAX_FRACTION_TERMS, _FRACTION_TOLERANCE), len(x)
     )
     return float(total[0]), total[1:].copy(), np.flatnonzero(fallback)
+
+
+def pareto_nbd_log_odds_alive(params: np.ndarray, frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """ln[(α+T)^−(r+x) (β+T)^−s / (s (Φ(t_x) − Φ(T)))] per row, so that P(alive) = expit(it) (Fader & Hardie
+    2005, "A note on deriving the Pareto/NBD model", section 5): +∞ where t_x = T, NaN where the continued
+    fraction did not converge (the caller computes those rows another way).
+
+    >>> import numpy as np
+    >>> odds = pareto_nbd_log_odds_alive(np.array([0.553, 10.58, 0.606, 11.67]), np.array([0.0, 2.0, 2.0]),
+    ...                                  np.array([0.0, 20.0, 35.0]), np.array([30.0, 35.0, 35.0]))
+    >>> np.round(odds, 4).tolist()
+    [-0.5872, 0.7576, inf]
+    """
+    x, t_x, T = _columns({"frequency": frequency, "recency": recency, "T": T})
+    out = np.empty(len(x))
+    p = np.asarray(params, dtype=np.float64)
+
+    def run(chunk: tuple[int, int]) -> None:
+        _pareto_nbd_log_odds_chunk(p, x, t_x, T, chunk[0], chunk[1], out, MAX_FRACTION_TERMS, _FRACTION_TOLERANCE)
+
+    chunks = _chunks(len(x))
+    if len(chunks) <= 1 or thread_count() == 1:
+        for c in chunks:
+            run(c)
+    else:
+        with ThreadPoolExecutor(min(thread_count(), len(chunks))) as pool:
+            list(pool.map(run, chunks))
+    return out
 
 
 def beta_geo_totals(params: np.ndarray, data, weights: np.ndarray, first_purchase_dropout: int = 0) -> tuple[float, np.ndarray]:

@@ -329,8 +329,22 @@ class ParetoNBD(TransactionModel):
         """
         params = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        parts = self._parts(params, {"frequency": x, "recency": t_x, "T": T_arr})
-        return _output(expit(parts["alive"] - parts["dead"]), labels, "probability_alive")
+        return _output(self._probability_alive_arrays(params, x, t_x, T_arr), labels, "probability_alive")
+
+    def _probability_alive_arrays(self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(alive) of checked arrays: compiled, row by row, from ``compiled_min_rows`` rows (with the rows whose
+        ₂F₁ the continued fraction cannot sum from :meth:`_parts`), else from :meth:`_parts` (distinct points)."""
+        if len(x) < self.compiled_min_rows:
+            parts = self._parts(params, {"frequency": x, "recency": t_x, "T": T})
+            return expit(parts["alive"] - parts["dead"])
+        from crmlab.clv.compiled_likelihoods import pareto_nbd_log_odds_alive
+
+        log_odds = pareto_nbd_log_odds_alive(params, x, t_x, T)
+        failed = np.flatnonzero(np.isnan(log_odds))
+        if len(failed):
+            parts = self._parts(params, {"frequency": x[failed], "recency": t_x[failed], "T": T[failed]})
+            log_odds[failed] = parts["alive"] - parts["dead"]
+        return expit(log_odds, out=log_odds)
 
     def conditional_expected_transactions(self, t: Any, frequency: Any, recency: Any = None, T: Any = None) -> Any:
         """E[Y(t) | x, t_x, T], expected repeat transactions in (T, T+t] (F&H 2005 note, section 6).
@@ -343,7 +357,7 @@ class ParetoNBD(TransactionModel):
         r, alpha, s, beta = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
         t = self._time(t, len(x))
-        p_alive = np.asarray(self.probability_alive(x, t_x, T_arr))
+        p_alive = self._probability_alive_arrays(self.params_.to_numpy(), x, t_x, T_arr)
         rate = (r + x) * (beta + T_arr) / (alpha + T_arr) * _power_difference(s - 1, np.log1p(t / (beta + T_arr)))
         return _output(rate * p_alive, labels, "expected_transactions")
 
