@@ -14,6 +14,9 @@ bracket is (α+T)^−(r+x) · (1 + e^L), L = ln a − ln(b+x−1) + D, and
 ln(1 + e^L) = logaddexp(0, L) does not overflow however large D gets (the
 overflow case of the naive formula, for frequent buyers with an old last
 purchase). Terms that depend on x alone are computed once per distinct x.
+From :data:`COMPILED_MIN_ROWS` distinct rows on, a fit sums the log-likelihood
+and its gradient in one compiled pass over the rows
+(:mod:`crmlab.clv.compiled_likelihoods`), the same formulas without per-row arrays.
 """
 
 from __future__ import annotations

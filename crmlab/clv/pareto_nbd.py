@@ -40,6 +40,14 @@ form, from central differences of hyp2f1 (relative error about 1e-10). ₂F₁ i
 evaluated once per distinct (x, t_x) and (x, T), not per customer. Where
 hyp2f1 fails (NaN: buyers with x in the hundreds or more when α ≫ β), Φ and its
 gradient are integrated numerically instead (scipy.integrate.quad_vec).
+
+Large data. From :data:`COMPILED_MIN_ROWS` distinct rows on, a fit sums the
+log-likelihood and its gradient in one compiled pass over the rows instead
+(:mod:`crmlab.clv.compiled_likelihoods`: the same formulas, ₂F₁ by the series
+for z ≤ 1/4 and Gauss's continued fraction above, in threads), and
+:meth:`ParetoNBD.probability_alive` computes row by row the same way; rows
+whose continued fraction does not converge come back to the functions of this
+module. Below the threshold, everything is as described above.
 """
 
 from __future__ import annotations

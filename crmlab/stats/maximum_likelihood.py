@@ -2,7 +2,8 @@
 
 A model class says what its parameters are called (``param_names``), how to
 compute the log-likelihood of each (compressed) data row, optionally its
-gradient, and a starting point. :class:`ParametricModel` does the rest, the
+gradient (or directly their weighted sums, ``_log_likelihood_gradient_total``,
+which large data need without per-row arrays), and a starting point. :class:`ParametricModel` does the rest, the
 same way for every model:
 
 - all parameters of these models are positive, so the optimiser works on
