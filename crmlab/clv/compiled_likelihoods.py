@@ -385,7 +385,7 @@ def pareto_nbd_totals(params: np.ndarray, data, weights: np.ndarray) -> tuple[fl
     >>> data = {"frequency": np.array([0.0, 2.0]), "recency": np.array([0.0, 20.0]), "T": np.array([30.0, 35.0])}
     >>> ll, grad, left_out = pareto_nbd_totals(np.array([0.55, 10.6, 0.61, 11.7]), data, np.ones(2))
     >>> round(ll, 6), grad.shape, left_out.tolist()
-    (-8.226441, (4,), [])
+    (-9.541661, (4,), [])
     """
     x, t_x, T = _columns(data)
     w = np.ascontiguousarray(weights, dtype=np.float64)
@@ -437,7 +437,7 @@ def beta_geo_totals(params: np.ndarray, data, weights: np.ndarray, first_purchas
     >>> data = {"frequency": np.array([0.0, 2.0]), "recency": np.array([0.0, 20.0]), "T": np.array([30.0, 35.0])}
     >>> ll, grad = beta_geo_totals(np.array([0.243, 4.414, 0.793, 2.426]), data, np.ones(2))
     >>> round(ll, 6), grad.shape
-    (-9.000818, (4,))
+    (-9.550053, (4,))
     """
     x, t_x, T = _columns(data)
     w = np.ascontiguousarray(weights, dtype=np.float64)
