@@ -34,7 +34,7 @@ def command_line(args: argparse.Namespace, models: Mapping) -> str:
 def distinct_options(args: argparse.Namespace) -> list[str]:
     """The command line's options of the every-row-distinct fits and the predictions, where not the default."""
     cases = getattr(args, "cases", None)
-    parts = [f"--cases {' '.join(cases)}"] if cases and len(cases) < 4 else []
+    parts = [f"--cases {' '.join(cases)}"] if cases and list(cases) != ["models", "large"] else []
     if cases is None or not {"distinct", "predictions"} & set(cases):
         return parts
     defaults = {"distinct_max_customers": 5_000_000, "reference_repeats": 1, "reference_max_customers": 5_000_000,

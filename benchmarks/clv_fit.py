@@ -576,8 +576,9 @@ def run_predictions(args: argparse.Namespace, notes: list[str]) -> list[dict]:
 def add_distinct_arguments(parser: argparse.ArgumentParser) -> None:
     """``--cases`` and the options of the every-row-distinct fits and the predictions."""
     parser.add_argument(
-        "--cases", nargs="+", default=list(CASES), choices=list(CASES),
-        help="what to run: " + "; ".join(f"{k}: {v}" for k, v in CASES.items()),
+        "--cases", nargs="+", default=["models", "large"], choices=list(CASES),
+        help="what to run (default: models large; the other two take many minutes): "
+             + "; ".join(f"{k}: {v}" for k, v in CASES.items()),
     )
     parser.add_argument("--distinct-max-customers", type=int, default=5_000_000,
                         help="run the every-row-distinct fits up to this many customers")
