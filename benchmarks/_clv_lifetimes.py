@@ -52,8 +52,14 @@ for line in sys.stdin:
     start, cpu = time.perf_counter(), time.process_time()
     model = fit(data)
     send({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu})
+def peak_kb():
+    try:
+        return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1])
+    except (OSError, StopIteration):
+        return None
 send({
     "params": {k: float(v) for k, v in model.params_.items()}, "nll": float(model._negative_log_likelihood_),
+    "peak_kb": peak_kb(),
     "versions": f"lifetimes {lifetimes.__version__} (numpy {np.__version__}, scipy {scipy.__version__}, "
                 f"pandas {pd.__version__})",
 })

@@ -71,7 +71,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the scripts' shared modules, also when loaded by path
 from _clv_lifetimes import WARMUP_ROWS, LifetimesError, LifetimesWorker, lifetimes_total_ll  # noqa: E402
 from _clv_report import write_markdown  # noqa: E402
-from _common import add_common_arguments, load_average  # noqa: E402
+from _common import add_common_arguments, load_average, run_fresh  # noqa: E402
 
 #: BG/NBD parameters of the synthetic base: the published CDNOW estimates (Fader, Hardie & Lee 2005).
 TRUTH = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -369,6 +369,235 @@ def run_large(args: argparse.Namespace, notes: list[str]) -> dict | None:
     return large
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Every row distinct: continuous times, compiled likelihood against the NumPy path and lifetimes,
+# each measurement in a fresh process (peak memory); predictions at 1M against lifetimes.
+# ---------------------------------------------------------------------------------------------
+
+#: Pareto/NBD parameters of its synthetic bases: Fader, Hardie & Lee (2005b) on CDNOW.
+PARETO_TRUTH = {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}
+
+
+class DistinctCase(NamedTuple):
+    """A fit on n customers with every (x, t_x, T) distinct, its goal in seconds (None: no goal)."""
+
+    name: str  # crmlab class
+    label: str
+    customers: int
+    goal_seconds: float | None
+    goal_memory_mb: float | None = None
+    lifetimes: bool = False  # whether lifetimes is fitted too (its Pareto/NBD takes minutes at 100,000)
+
+
+DISTINCT_CASES = (
+    DistinctCase("ParetoNBD", "Pareto/NBD", 100_000, None, lifetimes=True),
+    DistinctCase("ParetoNBD", "Pareto/NBD", 1_000_000, 5.0),
+    DistinctCase("ParetoNBD", "Pareto/NBD", 5_000_000, 30.0, 1536.0),
+    DistinctCase("BetaGeo", "BG/NBD", 1_000_000, None, lifetimes=True),
+    DistinctCase("BetaGeo", "BG/NBD", 5_000_000, 6.0, lifetimes=True),
+)
+
+
+def distinct_summary(name: str, n: int, seed: int) -> pd.DataFrame:
+    """n customers drawn from the Pareto/NBD (``PARETO_TRUTH``) or the BG/NBD (``TRUTH``) in continuous time.
+
+    T uniform over 39–78 weeks (acquisitions spread over a window, as in CDNOW). Pareto/NBD (Schmittlein,
+    Morrison & Colombo 1987): λ ~ Gamma(r, α), μ ~ Gamma(s, β), lifetime ω ~ Exp(μ); x ~ Poisson(λ·min(ω, T))
+    and, given x, the purchases are x uniform times in (0, min(ω, T)], so t_x = min(ω, T)·Beta(x, 1).
+    BG/NBD: as :func:`synthetic_summary` without the rounding to days. Every row is distinct with
+    probability one (t_x and T are continuous; x = 0 rows differ in T).
+    """
+    rng = np.random.default_rng(seed)
+    T = rng.uniform(39.0, 78.0, n)
+    if name == "ParetoNBD":
+        t = PARETO_TRUTH
+        lam, mu = rng.gamma(t["r"], 1 / t["alpha"], n), rng.gamma(t["s"], 1 / t["beta"], n)
+        active = np.minimum(rng.exponential(1 / mu), T)
+        x = rng.poisson(lam * active)
+        t_x = np.where(x > 0, active * rng.beta(np.maximum(x, 1), 1), 0.0)
+    else:
+        lam, p = rng.gamma(TRUTH["r"], 1 / TRUTH["alpha"], n), rng.beta(TRUTH["a"], TRUTH["b"], n)
+        N = rng.poisson(lam * T)
+        x = np.minimum(N, rng.geometric(p))
+        t_x = np.where(x > 0, T * rng.beta(np.maximum(x, 1), np.maximum(N - x + 1, 1)), 0.0)
+    return pd.DataFrame({"frequency": x.astype(float), "recency": t_x, "T": T})
+
+
+# Runs in a fresh interpreter: argv = class, .npy folder, path ("compiled" or "numpy"), repeats, benchmarks folder.
+# One untimed warm-up fit on 5,000 rows (on the compiled path it loads the kernels, timed apart), then the fits.
+DISTINCT_WORKER = r"""
+import json, sys, time, warnings
+import numpy as np
+sys.path.insert(0, sys.argv[5])
+from _common import peak_rss_kb
+import crmlab.clv as clv
+name, folder, path, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+cols = [np.load(f"{folder}/{k}.npy") for k in ("frequency", "recency", "T")]
+cls = getattr(clv, name)
+def model():
+    m = cls()
+    m.compiled_min_rows = 0 if path == "compiled" else 2**62
+    return m
+start = time.perf_counter()
+model().fit(*(c[:5000] for c in cols))
+warm_up = time.perf_counter() - start
+before = peak_rss_kb()
+out = {"wall": [], "cpu": [], "inner": [], "warm_up": warm_up, "rss_before_kb": before}
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    for _ in range(repeats):
+        start, cpu = time.perf_counter(), time.process_time()
+        m = model().fit(*cols)
+        out["wall"].append(time.perf_counter() - start)
+        out["cpu"].append(time.process_time() - cpu)
+        out["inner"].append(m.fit_time_)
+out.update(peak_kb=peak_rss_kb(), ll=m.log_likelihood_, params=m.params_.to_dict(), se=m.standard_errors_.to_dict(),
+           nfev=int(m.convergence_.nfev), rows=int(m.n_rows_fitted_), warnings=sorted({str(w.message) for w in caught}))
+print(json.dumps(out))
+"""
+
+
+def run_distinct(args: argparse.Namespace, notes: list[str]) -> list[dict]:
+    """The cases of ``DISTINCT_CASES`` up to ``--distinct-max-customers``: crmlab's compiled fit (``--repeats``,
+    at least 3), the NumPy path (``--reference-repeats``) and lifetimes (where the case says, not with
+    ``--skip-large-lifetimes``), each in a fresh process; the data through .npy files (CSV for lifetimes)."""
+    import tempfile
+
+    here = str(Path(__file__).resolve().parent)
+    root = Path(__file__).resolve().parents[1]
+    rows = []
+    for case in DISTINCT_CASES:
+        if case.customers > args.distinct_max_customers:
+            continue
+        data = distinct_summary(case.name, case.customers, args.seed)
+        row: dict = {"case": case, "distinct": int(len(data.drop_duplicates()))}
+        with tempfile.TemporaryDirectory(prefix="crmlab-clv-distinct-") as folder:
+            for k in ("frequency", "recency", "T"):
+                np.save(f"{folder}/{k}.npy", data[k].to_numpy())
+            reference_repeats = args.reference_repeats if case.customers <= args.reference_max_customers else 0
+            for path, repeats in (("compiled", max(args.repeats, 3)), ("numpy", reference_repeats)):
+                if repeats < 1:
+                    row[path] = {"error": "not run"}
+                    continue
+                print(f"{case.label} {case.customers:,}: crmlab, {path} path, {repeats} fits", flush=True)
+                row[path] = run_fresh(sys.executable, DISTINCT_WORKER, case.name, folder, path, str(repeats), here,
+                                      timeout=args.timeout, cwd=root)
+                got = row[path]
+                print(f"  {statistics.median(got['wall']):.2f} s" if "wall" in got else f"  {got['error']}", flush=True)
+        row["lifetimes"] = {"error": "not run"}
+        if args.lifetimes_python and case.lifetimes and not args.skip_large_lifetimes:
+            print(f"{case.label} {case.customers:,}: lifetimes, {args.reference_repeats} fits", flush=True)
+            spec = MODELS[case.name]
+            options = lifetimes_options(args, spec.lifetimes_cls, max(args.reference_repeats, 1))
+            got = measure_lifetimes_only(data, options)
+            if "nll" in got:
+                got["ll"] = lifetimes_total_ll(spec.lifetimes_ll, got["nll"], data)
+                args.lifetimes_versions = got["versions"]
+            row["lifetimes"] = got
+            print(f"  {statistics.median(got['wall']):.2f} s" if "wall" in got else f"  {got['error']}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def measure_lifetimes_only(data: pd.DataFrame, options: dict) -> dict:
+    """lifetimes' fits of ``data`` in its worker process: times, its peak memory, estimates and LL."""
+    try:
+        worker = LifetimesWorker(options["python"], options["cls"], "rft", data, options["seed"], options["timeout"],
+                                 options.get("blas_threads"))
+        times = [worker.fit() for _ in range(options["repeats"])]
+        result = worker.finish()
+    except LifetimesError as exc:
+        return {"error": str(exc)}
+    return {"wall": [t[0] for t in times], "cpu": [t[1] for t in times], "peak_kb": result.get("peak_kb"),
+            "params": result["params"], "nll": result["nll"], "versions": result["versions"]}
+
+
+# Predictions on n customers, in a fresh process: argv = library, class, .npy folder, repeats, params (JSON).
+PREDICTION_WORKER = r"""
+import json, sys, time
+import numpy as np, pandas as pd
+library, name, folder, repeats, params = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
+x, t_x, T = (np.load(f"{folder}/{k}.npy") for k in ("frequency", "recency", "T"))
+if library == "crmlab":
+    import crmlab.clv as clv
+    model = getattr(clv, name)()
+    model.params_ = pd.Series(params, name="estimate")
+    calls = {"probability_alive": lambda: model.probability_alive(x, t_x, T),
+             "conditional_expected_transactions": lambda: model.conditional_expected_transactions(10.0, x, t_x, T)}
+else:
+    import lifetimes
+    model = getattr(lifetimes, {"BetaGeo": "BetaGeoFitter", "ParetoNBD": "ParetoNBDFitter"}[name])()
+    model.params_ = pd.Series(params)
+    calls = {"probability_alive": lambda: model.conditional_probability_alive(x, t_x, T),
+             "conditional_expected_transactions": lambda: model.conditional_expected_number_of_purchases_up_to_time(10.0, x, t_x, T)}
+out = {}
+for what, call in calls.items():
+    call()  # first-call costs
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        value = np.asarray(call(), dtype=float)
+        times.append(time.perf_counter() - start)
+    out[what] = {"times": times, "mean": float(value.mean())}
+print(json.dumps(out))
+"""
+
+#: lifetimes' parameter names, in crmlab's order.
+LIFETIMES_NAMES = {"BetaGeo": ("r", "alpha", "a", "b"), "ParetoNBD": ("r", "alpha", "s", "beta")}
+
+
+def run_predictions(args: argparse.Namespace, notes: list[str]) -> list[dict]:
+    """P(alive) and E[Y(10) | x, t_x, T] for ``--prediction-customers`` customers (every row distinct) at the
+    CDNOW estimates, crmlab and lifetimes each in a fresh process, ``--repeats`` calls each after one untimed."""
+    import json
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    rows = []
+    for name, truth in (("BetaGeo", TRUTH), ("ParetoNBD", PARETO_TRUTH)):
+        data = distinct_summary(name, args.prediction_customers, args.seed)
+        with tempfile.TemporaryDirectory(prefix="crmlab-clv-predict-") as folder:
+            for k in ("frequency", "recency", "T"):
+                np.save(f"{folder}/{k}.npy", data[k].to_numpy())
+            row = {"name": name, "customers": args.prediction_customers}
+            for library, python in (("crmlab", sys.executable), ("lifetimes", args.lifetimes_python)):
+                if not python:
+                    row[library] = {"error": "not run"}
+                    continue
+                params = truth if library == "crmlab" else dict(zip(LIFETIMES_NAMES[name], truth.values(), strict=True))
+                print(f"{name} predictions on {args.prediction_customers:,}: {library}", flush=True)
+                row[library] = run_fresh(python, PREDICTION_WORKER, library, name, folder, str(args.repeats),
+                                         json.dumps(params), timeout=args.timeout, cwd=root)
+        rows.append(row)
+    return rows
+
+
+def add_distinct_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--cases`` and the options of the every-row-distinct fits and the predictions."""
+    parser.add_argument(
+        "--cases", nargs="+", default=["models", "large"], choices=list(CASES),
+        help="what to run (default: models large; the other two take many minutes): "
+             + "; ".join(f"{k}: {v}" for k, v in CASES.items()),
+    )
+    parser.add_argument("--distinct-max-customers", type=int, default=5_000_000,
+                        help="run the every-row-distinct fits up to this many customers")
+    parser.add_argument("--reference-repeats", type=int, default=1,
+                        help="fits of crmlab's NumPy path and of lifetimes per every-row-distinct case (0: none)")
+    parser.add_argument("--reference-max-customers", type=int, default=5_000_000,
+                        help="fit with crmlab's NumPy path in the every-row-distinct cases up to this many customers")
+    parser.add_argument("--prediction-customers", type=int, default=1_000_000, help="customers of the prediction timings")
+
+
+#: The parts of the benchmark (``--cases``).
+CASES = {
+    "models": "the published data sets",
+    "large": "BG/NBD on the synthetic base (--customers)",
+    "distinct": "Pareto/NBD and BG/NBD with every row distinct, compiled against NumPy path and lifetimes",
+    "predictions": "P(alive) and conditional expected transactions at 1M customers against lifetimes",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_common_arguments(parser, output="clv_fit.md", repeats=7,
@@ -389,6 +618,7 @@ def main(argv: list[str] | None = None) -> int:
         "--blas-threads", type=int, default=None,
         help="limit the BLAS libraries to this many threads in both libraries' processes (default: their own default)",
     )
+    add_distinct_arguments(parser)
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -401,9 +631,11 @@ def main(argv: list[str] | None = None) -> int:
         threadpool_limits(limits=args.blas_threads, user_api="blas")
 
     notes: list[str] = []
-    rows = run_models(args, notes)
-    large = run_large(args, notes) if args.customers > 0 else None
-    write_markdown(rows, large, notes, args, models=MODELS, truth=TRUTH)
+    rows = run_models(args, notes) if "models" in args.cases else []
+    large = run_large(args, notes) if args.customers > 0 and "large" in args.cases else None
+    distinct = run_distinct(args, notes) if "distinct" in args.cases else []
+    predictions = run_predictions(args, notes) if "predictions" in args.cases else []
+    write_markdown(rows, large, notes, args, models=MODELS, truth=TRUTH, distinct=distinct, predictions=predictions)
     return 0
 
 

@@ -37,3 +37,13 @@ def test_synthetic_base_is_the_bgnbd_with_cdnow_parameters():
     est = BetaGeo().fit(data).params_
     truth = np.array([bench.TRUTH[k] for k in ("r", "alpha", "a", "b")])
     np.testing.assert_allclose(est.to_numpy(), truth, rtol=0.05)
+
+
+def test_every_row_distinct_bases_are_valid_summaries_without_duplicates():
+    """The every-row-distinct bases: valid summaries (t_x ≤ T, x = 0 exactly when t_x = 0) with no two rows
+    equal, so that compressing identical rows leaves them as they are."""
+    bench = _module()
+    for name in ("ParetoNBD", "BetaGeo"):
+        data = bench.distinct_summary(name, 20_000, seed=3)
+        assert (data["recency"] <= data["T"]).all() and ((data["frequency"] == 0) == (data["recency"] == 0)).all()
+        assert not data.duplicated().any()

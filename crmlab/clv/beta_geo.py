@@ -14,6 +14,9 @@ bracket is (α+T)^−(r+x) · (1 + e^L), L = ln a − ln(b+x−1) + D, and
 ln(1 + e^L) = logaddexp(0, L) does not overflow however large D gets (the
 overflow case of the naive formula, for frequent buyers with an old last
 purchase). Terms that depend on x alone are computed once per distinct x.
+From :data:`COMPILED_MIN_ROWS` distinct rows on, a fit sums the log-likelihood
+and its gradient in one compiled pass over the rows
+(:mod:`crmlab.clv.compiled_likelihoods`), the same formulas without per-row arrays.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, logsumexp
 from crmlab.clv.btyd import TransactionModel, _output
 
 __all__ = ["BetaGeo"]
+
+#: Distinct (x, t_x, T) rows from which fits use the compiled likelihood: below, loading the kernels
+#: (about 0.3 s a process once compiled) costs more than it saves (benchmarks/clv_fit.py).
+COMPILED_MIN_ROWS = 200_000
 
 
 class BetaGeo(TransactionModel):
@@ -54,9 +61,29 @@ class BetaGeo(TransactionModel):
         rate = max(rate, 1e-3)
         return np.array([1.0, 1.0 / rate, 1.0, 1.0])
 
+    #: Distinct rows from which a fit uses the compiled likelihood (:mod:`crmlab.clv.compiled_likelihoods`);
+    #: below, the NumPy one of this module. Set it on a model to choose (0: always compiled).
+    compiled_min_rows: int = COMPILED_MIN_ROWS
+
+    def _compiled(self, weights: np.ndarray) -> bool:
+        return len(weights) >= self.compiled_min_rows
+
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._compiled(data["frequency"]):
+            return data  # the compiled pass indexes its per-x tables by x itself
         x_unique, x_index = np.unique(data["frequency"], return_inverse=True)
         return {**data, "x_unique": x_unique, "x_index": x_index}
+
+    def _log_likelihood_gradient_total(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """Σ w·ℓ and Σ w·∇ℓ: one compiled pass over the rows on large data, else from the per-row arrays."""
+        if not self._compiled(weights):
+            ll, grad = self._log_likelihood_gradient_rows(params, data)
+            return weights @ ll, grad @ weights
+        from crmlab.clv.compiled_likelihoods import beta_geo_totals
+
+        return beta_geo_totals(params, data, weights, self._first_purchase_dropout)
 
     #: 1 when the first purchase is also a dropout opportunity (MBG/NBD), 0 for the BG/NBD.
     _first_purchase_dropout: ClassVar[int] = 0
@@ -120,8 +147,24 @@ class BetaGeo(TransactionModel):
         """P(alive at T | x, t_x, T) = 1 / (1 + δ_{x>0} · a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)) (FHL 2005, eq. 11 context)."""
         params = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        L = self._parts(params, {"frequency": x, "recency": t_x, "T": T_arr})["L"]
-        return _output(expit(-L), labels, "probability_alive")
+        return _output(self._probability_alive_arrays(params, x, t_x, T_arr), labels, "probability_alive")
+
+    def _probability_alive_arrays(self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """1 / (1 + e^L) with L of :meth:`_parts` (0 for x = 0 in the BG/NBD), in place on one temporary:
+        (α+T)/(α+t_x) as log1p((T − t_x)/(α+t_x)), one logarithm a row instead of two."""
+        r, alpha, a, b = params
+        k = self._first_purchase_dropout
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            odds = np.subtract(T, t_x)
+            odds /= alpha + t_x
+            np.log1p(odds, out=odds)
+            odds *= r + x
+            odds += np.log(a / (b - 1 + k + x))  # NaN for x = 0 when b < 1 − k: that row is set below
+            np.exp(odds, out=odds)
+            if not k:
+                odds[x == 0] = 0.0
+            odds += 1.0
+            return np.reciprocal(odds, out=odds)
 
     def conditional_expected_transactions(self, t: Any, frequency: Any, recency: Any = None, T: Any = None) -> Any:
         """E[Y(t) | x, t_x, T], expected repeat transactions in (T, T+t] (FHL 2005, eq. 10).
@@ -132,7 +175,7 @@ class BetaGeo(TransactionModel):
         r, alpha, a, b = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
         t = self._time(t, len(x))
-        p_alive = np.asarray(self.probability_alive(x, t_x, T_arr))
+        p_alive = self._probability_alive_arrays(self.params_.to_numpy(), x, t_x, T_arr)
         hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T_arr + t))
         value = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T_arr) / (alpha + T_arr + t)) ** (r + x) * hyp) * p_alive
         return _output(value, labels, "expected_transactions")

@@ -40,6 +40,14 @@ form, from central differences of hyp2f1 (relative error about 1e-10). ₂F₁ i
 evaluated once per distinct (x, t_x) and (x, T), not per customer. Where
 hyp2f1 fails (NaN: buyers with x in the hundreds or more when α ≫ β), Φ and its
 gradient are integrated numerically instead (scipy.integrate.quad_vec).
+
+Large data. From :data:`COMPILED_MIN_ROWS` distinct rows on, a fit sums the
+log-likelihood and its gradient in one compiled pass over the rows instead
+(:mod:`crmlab.clv.compiled_likelihoods`: the same formulas, ₂F₁ by the series
+for z ≤ 1/4 and Gauss's continued fraction above, in threads), and
+:meth:`ParetoNBD.probability_alive` computes row by row the same way; rows
+whose continued fraction does not converge come back to the functions of this
+module. Below the threshold, everything is as described above.
 """
 
 from __future__ import annotations
@@ -61,6 +69,9 @@ _STEP = 1e-5
 _SERIES_MAX_Z = 0.25
 #: At most this many points of a gradient evaluation fall back to numerical integration.
 _MAX_QUADRATURE_WHILE_FITTING = 20
+#: Distinct (x, t_x, T) rows from which fits use the compiled likelihood: below, loading the kernels
+#: (about 0.3 s a process once compiled) costs more than it saves (benchmarks/clv_fit.py).
+COMPILED_MIN_ROWS = 20_000
 
 
 def _hyp_series(b: np.ndarray, c: np.ndarray, z: np.ndarray, n_terms: int) -> tuple[np.ndarray, ...]:
@@ -233,8 +244,34 @@ class ParetoNBD(TransactionModel):
         mean_T = (weights @ data["T"]) / weights.sum()
         return np.array([0.5, 0.5 / rate, 0.5, 0.5 * mean_T])
 
+    #: Distinct rows from which a fit uses the compiled likelihood (:mod:`crmlab.clv.compiled_likelihoods`);
+    #: below, the NumPy/SciPy one of this module. Set it on a model to choose (0: always compiled).
+    compiled_min_rows: int = COMPILED_MIN_ROWS
+
+    def _compiled(self, weights: np.ndarray) -> bool:
+        return len(weights) >= self.compiled_min_rows
+
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if self._compiled(data["frequency"]):
+            return data  # the compiled pass needs no distinct points (predictions compute them if asked)
         return {**data, **_structure(data)}
+
+    def _log_likelihood_gradient_total(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """Σ w·ℓ and Σ w·∇ℓ: one compiled pass over the rows on large data, with the rows it leaves out
+        (a ₂F₁ that its continued fraction cannot sum) computed by :meth:`_parts`; else from :meth:`_parts`."""
+        if not self._compiled(weights):
+            parts = self._parts(params, data, grad=True)
+            return weights @ parts["ll"], parts["grad"] @ weights
+        from crmlab.clv.compiled_likelihoods import pareto_nbd_totals
+
+        ll, grad, left_out = pareto_nbd_totals(params, data, weights)
+        if len(left_out):
+            rest = self._parts(params, {k: np.asarray(data[k])[left_out] for k in ("frequency", "recency", "T")}, grad=True)
+            ll += weights[left_out] @ rest["ll"]
+            grad = grad + rest["grad"] @ weights[left_out]
+        return ll, grad
 
     def _parts(self, params: np.ndarray, data: Mapping[str, np.ndarray], *, grad: bool = False) -> dict[str, Any]:
         r, alpha, s, beta = params
@@ -300,8 +337,22 @@ class ParetoNBD(TransactionModel):
         """
         params = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        parts = self._parts(params, {"frequency": x, "recency": t_x, "T": T_arr})
-        return _output(expit(parts["alive"] - parts["dead"]), labels, "probability_alive")
+        return _output(self._probability_alive_arrays(params, x, t_x, T_arr), labels, "probability_alive")
+
+    def _probability_alive_arrays(self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(alive) of checked arrays: compiled, row by row, from ``compiled_min_rows`` rows (with the rows whose
+        ₂F₁ the continued fraction cannot sum from :meth:`_parts`), else from :meth:`_parts` (distinct points)."""
+        if len(x) < self.compiled_min_rows:
+            parts = self._parts(params, {"frequency": x, "recency": t_x, "T": T})
+            return expit(parts["alive"] - parts["dead"])
+        from crmlab.clv.compiled_likelihoods import pareto_nbd_log_odds_alive
+
+        log_odds = pareto_nbd_log_odds_alive(params, x, t_x, T)
+        failed = np.flatnonzero(np.isnan(log_odds))
+        if len(failed):
+            parts = self._parts(params, {"frequency": x[failed], "recency": t_x[failed], "T": T[failed]})
+            log_odds[failed] = parts["alive"] - parts["dead"]
+        return expit(log_odds, out=log_odds)
 
     def conditional_expected_transactions(self, t: Any, frequency: Any, recency: Any = None, T: Any = None) -> Any:
         """E[Y(t) | x, t_x, T], expected repeat transactions in (T, T+t] (F&H 2005 note, section 6).
@@ -314,7 +365,7 @@ class ParetoNBD(TransactionModel):
         r, alpha, s, beta = self._check_fitted()
         x, t_x, T_arr, labels = self._rft(frequency, recency, T)
         t = self._time(t, len(x))
-        p_alive = np.asarray(self.probability_alive(x, t_x, T_arr))
+        p_alive = self._probability_alive_arrays(self.params_.to_numpy(), x, t_x, T_arr)
         rate = (r + x) * (beta + T_arr) / (alpha + T_arr) * _power_difference(s - 1, np.log1p(t / (beta + T_arr)))
         return _output(rate * p_alive, labels, "expected_transactions")
 

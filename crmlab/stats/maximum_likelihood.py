@@ -2,7 +2,8 @@
 
 A model class says what its parameters are called (``param_names``), how to
 compute the log-likelihood of each (compressed) data row, optionally its
-gradient, and a starting point. :class:`ParametricModel` does the rest, the
+gradient (or directly their weighted sums, ``_log_likelihood_gradient_total``,
+which large data need without per-row arrays), and a starting point. :class:`ParametricModel` does the rest, the
 same way for every model:
 
 - all parameters of these models are positive, so the optimiser works on
@@ -122,6 +123,16 @@ class ParametricModel:
         """(per-row log-likelihood, per-row gradient of shape (k, n)), or None if not available."""
         return None
 
+    def _log_likelihood_gradient_total(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> tuple[float, np.ndarray] | None:
+        """(Σ w·ℓ, Σ w·∇ℓ) over the rows, or None without a gradient; a model may sum without per-row arrays."""
+        got = self._log_likelihood_gradient_rows(params, data)
+        if got is None:
+            return None
+        ll, grad = got
+        return weights @ ll, grad @ weights
+
     def _initial_params(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         return np.ones(len(self.param_names))
 
@@ -156,11 +167,11 @@ class ParametricModel:
         def objective(theta: np.ndarray) -> Any:
             p = np.exp(theta)
             if use_grad:
-                got = self._log_likelihood_gradient_rows(p, data)
+                got = self._log_likelihood_gradient_total(p, data, weights)
                 assert got is not None
-                ll, grad = got
-                value = -(weights @ ll) / total
-                g = -(grad @ weights) * p / total
+                ll_total, grad_total = got
+                value = -ll_total / total
+                g = -grad_total * p / total
                 if not np.isfinite(value) or not np.all(np.isfinite(g)):
                     return np.inf, np.zeros_like(theta)
                 return value, g
@@ -221,9 +232,9 @@ class ParametricModel:
         k = len(params)
         if self._has_gradient():
             def grad(p: np.ndarray) -> np.ndarray:
-                got = self._log_likelihood_gradient_rows(p, data)
+                got = self._log_likelihood_gradient_total(p, data, weights)
                 assert got is not None
-                return -(got[1] @ weights)
+                return -got[1]
 
             hess = np.empty((k, k))
             for j in range(k):
