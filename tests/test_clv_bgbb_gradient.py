@@ -63,9 +63,9 @@ def test_gradient_equals_finite_differences(base, point):
 
 
 def test_grid_in_blocks_and_long_horizons(monkeypatch):
-    """Second implementation at n up to 2,000 (where terms span hundreds of orders of magnitude): the grid
+    """Second implementation at n up to 1,000 (where terms span hundreds of orders of magnitude): the grid
     worked on whole and in many small blocks gives the term-by-term likelihood, and finite gradients."""
-    data = many_opportunities(300, 2_000, seed=9, params=np.array([2.0, 0.5, 0.2, 40.0]))
+    data = many_opportunities(150, 1_000, seed=9, params=np.array([2.0, 0.5, 0.2, 40.0]))
     params = np.array([2.0, 0.5, 0.2, 40.0])
     whole = bgbb._log_likelihood_grid(params, data, gradient=True)
     monkeypatch.setattr(bgbb, "_GRID_BLOCK_CELLS", 5_000)
@@ -151,3 +151,37 @@ def test_predictions_equal_the_published_formulas(base):
         betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + 1) - betaln(gamma, delta) - ll
     ) * z * hyp2f1(1.0, delta + n + 1, gamma + delta + n + 1, z)
     np.testing.assert_allclose(model.discounted_expected_residual_transactions(0.1, x, t_x, n), dert, rtol=1e-11)
+
+
+def _benchmark():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "clv_fit.py"
+    spec = importlib.util.spec_from_file_location("clv_fit_bgbb", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_base_is_the_bgbb_with_donations_parameters():
+    """Ground truth: the benchmark's many-opportunity base (30,000 customers) gives back its parameters within 3 SE."""
+    bench = _benchmark()
+    data = bench.bgbb_many_opportunities_summary(30_000, seed=3)
+    assert data["T"].min() == 1 and data["T"].max() == 52
+    assert ((data["frequency"] <= data["recency"]) & (data["recency"] <= data["T"])).all()
+    model = BetaGeoBetaBinom().fit(data)
+    truth = np.array(list(bench.BGBB_TRUTH.values()))
+    assert np.all(np.abs(model.params_.to_numpy() - truth) < 3 * model.standard_errors_.to_numpy())
+
+
+@pytest.mark.slow
+def test_benchmark_bgbb_case_writes_its_table(tmp_path):
+    """The benchmark's BG/BB case runs end to end at a small size (crmlab only) and says whether the goal is met."""
+    out = tmp_path / "clv_bgbb.md"
+    args = ["--bgbb-many-opportunities", str(out), "--bgbb-customers", "500", "--repeats", "1",
+            "--bgbb-reference-repeats", "1"]
+    assert _benchmark().main(args) == 0
+    text = out.read_text()
+    assert "| crmlab, analytic gradient (grid likelihood) | 1 |" in text and "finite differences" in text
+    assert "fitted in under 1 s" in text
