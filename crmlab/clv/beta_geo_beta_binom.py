@@ -15,8 +15,9 @@ is computed, with its analytic gradient, without a term-by-term sum per
 customer. Write m = t_x + i for the opportunity at whose start the customer
 died; the i-th term is then U(x, m) = B(α+x, β+m−x)/B(α,β) · B(γ+1, δ+m)/B(γ,δ),
 a function of x and m alone, and the sum over i is Σ_{m=t_x..n−1} U(x, m). So
-the terms are computed once on an (x, m) grid (distinct x × opportunities,
-whatever the number of customers or patterns), summed from the right into
+the terms are computed once on an (x, m) grid (x from its least to its
+greatest value × opportunities, whatever the number of customers or
+patterns: at most 53 × 53 cells when n ≤ 52), summed from the right into
 R(x, m) = log Σ_{m'≥m} U(x, m') with a cumulative log-sum-exp, and each
 pattern's sum is R(x, t_x) "minus" R(x, n), a difference of two looked-up
 values. U falls with m (U(x, m+1)/U(x, m) = (β+m−x)/(α+β+m) · (δ+m)/(γ+1+δ+m)
@@ -25,8 +26,9 @@ difference loses at most a factor n of relative precision. Gammas come from
 tables over 0..max n; the gradient's digamma differences ψ(c+m) − ψ(c) are
 the finite sums Σ_{j<m} 1/(c+j), taken as cumulative sums too, and their
 posterior means over each pattern's dead terms come from the same grid. The
-grid is worked on in blocks of rows, so memory stays bounded (a few MB at a
-time) when n runs into the thousands.
+grid is worked on in blocks of rows (2^18 cells each), so memory stays
+bounded (tens of MB) when n runs into the thousands; the time then grows as
+the grid, about x_max · n cells, rather than as the patterns.
 
 In this module the base class's ``T`` is the number of opportunities n, and
 time arguments (t, n*) are whole numbers of opportunities.
