@@ -59,6 +59,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -471,10 +472,17 @@ def run_bgbb_many_opportunities(args: argparse.Namespace) -> int:
         fit_row("crmlab, analytic gradient (grid likelihood)", got["crmlab"], got["crmlab_cpu"], model),
         fit_row("crmlab, finite differences (likelihood term by term; before)", ref["crmlab"], ref["crmlab_cpu"], ref_model),
     ]
+    lt_label = "lifetimes BetaGeoBetaBinomFitter, distinct rows with weights="
+    lt_note = (f"; lifetimes' own LL {lt['own_ll']:.3f}, crmlab's LL at lifetimes' estimates {lt['ll']:.3f} "
+               f"(ΔLL crmlab − that = {model.log_likelihood_ - lt['ll']:+.1e})" if "median" in lt else "")
     if "median" in lt:
-        rows.append(fit_row("lifetimes BetaGeoBetaBinomFitter, distinct rows with weights=", lt["times"],
-                            [lt["cpu"]], None, lt["own_ll"]))
+        rows.append(fit_row(lt_label, lt["times"], [lt["cpu"]], None, lt["own_ll"]))
         rows[-1][4] = ""
+    elif args.lifetimes_python:
+        rows.append([lt_label, 0, lt["error"].rstrip("."), "", "", "", ""])
+        lt_note = ("; lifetimes failed, its optimiser ending on a NaN likelihood (its BG/BB likelihood adds the dead "
+                   "terms as Beta functions in linear space, `betaf`, to a floor of 1e-15, which they approach at these "
+                   "x: B(α+40, β+10) · B(γ+1, δ+50) ≈ 3e-15 at the truth)")
     inner = statistics.median(got["inner"])
     se, truth = model.standard_errors_, BGBB_TRUTH
     estimates = [
@@ -483,8 +491,10 @@ def run_bgbb_many_opportunities(args: argparse.Namespace) -> int:
         for k in model.param_names
     ]
     ll_gap = model.log_likelihood_ - ref_model.log_likelihood_
-    lt_note = (f"lifetimes' own LL {lt['own_ll']:.3f}; crmlab's LL at lifetimes' estimates {lt['ll']:.3f} "
-               f"(ΔLL crmlab − that = {model.log_likelihood_ - lt['ll']:+.1e})" if "median" in lt else f"lifetimes: {lt['error']}")
+    if args.lifetimes_python and not getattr(args, "lifetimes_versions", None):
+        version = subprocess.run([args.lifetimes_python, "-c", "import lifetimes; print(lifetimes.__version__)"],
+                                 capture_output=True, text=True, check=False).stdout.strip()
+        args.lifetimes_versions = f"lifetimes {version or '(version unknown)'}"
     met = "met" if fast < BGBB_GOAL_SECONDS else "missed"
     lines = [
         "# BG/BB with many opportunities",
@@ -514,7 +524,7 @@ def run_bgbb_many_opportunities(args: argparse.Namespace) -> int:
         f"Of the analytic fit's median {fast:.3f} s, {fast - inner:.3f} s go to checking and compressing the input, "
         f"{hessian[0]:.3f} s to the standard errors (the Hessian from central differences of the analytic gradient: "
         f"8 gradient evaluations) and the rest, {max(inner - hessian[0], 0):.3f} s, to L-BFGS-B. The two crmlab fits "
-        f"reach the same maximum: ΔLL analytic − finite differences = {ll_gap:+.1e}; {lt_note}.",
+        f"reach the same maximum: ΔLL analytic − finite differences = {ll_gap:+.1e}{lt_note}.",
         "",
         *markdown_table(["parameter", "truth", "analytic (SE)", "(analytic − truth) / SE", "finite differences",
                          "lifetimes"], "lrrrrr", estimates),
@@ -530,8 +540,10 @@ def run_bgbb_many_opportunities(args: argparse.Namespace) -> int:
         f"- BG/BB on {args.bgbb_customers:,} customers with up to 52 opportunities fitted in under "
         f"{BGBB_GOAL_SECONDS:g} s: {fast:.2f} s (finite differences: {slow:.2f} s, {slow / fast:.0f}×) — **{met}**",
     ]
-    if got["warnings"] or ref["warnings"]:
-        lines += ["", "Warnings: " + "; ".join(sorted(set(got["warnings"] + ref["warnings"])))]
+    # the fits' warnings; not the ResourceWarnings of a lifetimes worker that failed
+    caught = sorted({w for w in got["warnings"] + ref["warnings"] if not w.startswith("ResourceWarning")})
+    if caught:
+        lines += ["", "Warnings: " + "; ".join(caught)]
     write_results(args.bgbb_many_opportunities, lines)
     print(f"wrote {args.bgbb_many_opportunities}", flush=True)
     return 0
