@@ -185,3 +185,15 @@ def test_benchmark_bgbb_case_writes_its_table(tmp_path):
     text = out.read_text()
     assert "| crmlab, analytic gradient (grid likelihood) | 1 |" in text and "finite differences" in text
     assert "fitted in under 1 s" in text
+
+
+def test_grid_rows_are_the_distinct_frequencies():
+    """Second implementation: with x far apart (0, 7, 300 of n up to 400) the grid has one row per distinct x
+    and gives the term-by-term likelihood."""
+    data = {"frequency": np.array([0.0, 7.0, 300.0, 7.0]), "recency": np.array([0.0, 9.0, 350.0, 7.0]),
+            "T": np.array([5.0, 400.0, 380.0, 12.0])}
+    prepared = bgbb._prepare_grid(data)
+    assert prepared["x_values"].tolist() == [0, 7, 300] and prepared["row"].tolist() == [0, 1, 2, 1]
+    params = np.array([1.5, 0.9, 0.8, 3.0])
+    np.testing.assert_allclose(bgbb._log_likelihood_grid(params, data, gradient=False)[0],
+                               bgbb._log_likelihood_term_by_term(params, data), rtol=1e-12)

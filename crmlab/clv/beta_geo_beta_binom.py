@@ -15,9 +15,9 @@ is computed, with its analytic gradient, without a term-by-term sum per
 customer. Write m = t_x + i for the opportunity at whose start the customer
 died; the i-th term is then U(x, m) = B(α+x, β+m−x)/B(α,β) · B(γ+1, δ+m)/B(γ,δ),
 a function of x and m alone, and the sum over i is Σ_{m=t_x..n−1} U(x, m). So
-the terms are computed once on an (x, m) grid (x from its least to its
-greatest value × opportunities, whatever the number of customers or
-patterns: at most 53 × 53 cells when n ≤ 52), summed from the right into
+the terms are computed once on an (x, m) grid (distinct x × opportunities,
+whatever the number of customers: at most 53 × 53 cells when n ≤ 52, and
+never more than one row per pattern), summed from the right into
 R(x, m) = log Σ_{m'≥m} U(x, m') with a cumulative log-sum-exp, and each
 pattern's sum is R(x, t_x) "minus" R(x, n), a difference of two looked-up
 values. U falls with m (U(x, m+1)/U(x, m) = (β+m−x)/(α+β+m) · (δ+m)/(γ+1+δ+m)
@@ -28,7 +28,7 @@ the finite sums Σ_{j<m} 1/(c+j), taken as cumulative sums too, and their
 posterior means over each pattern's dead terms come from the same grid. The
 grid is worked on in blocks of rows (2^18 cells each), so memory stays
 bounded (tens of MB) when n runs into the thousands; the time then grows as
-the grid, about x_max · n cells, rather than as the patterns.
+the grid, (distinct x) · n cells.
 
 In this module the base class's ``T`` is the number of opportunities n, and
 time arguments (t, n*) are whole numbers of opportunities.
@@ -198,14 +198,15 @@ _GRID_BLOCK_CELLS = 1 << 18
 
 
 def _prepare_grid(data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Integer (x, t_x, n), the grid's rows (x from its least to its greatest value) and blocks of rows.
+    """Integer (x, t_x, n), the grid's rows (the distinct x, ascending; ``row`` is each pattern's) and blocks of rows.
 
     ``block_rows`` are the rows' boundaries; with more than one block,
     ``order`` sorts the patterns by x and ``block_patterns`` are the
     boundaries of each block's patterns in that order.
     """
     x = np.asarray(data["frequency"]).astype(np.int64)
-    x_values = np.arange(int(x.min()), int(x.max()) + 1)
+    present = np.bincount(x) > 0
+    x_values = np.flatnonzero(present)
     n_max = int(np.max(data["T"]))
     # rows in blocks of at most _GRID_BLOCK_CELLS cells; a block of rows from x0 needs columns x0..n_max
     bounds = [0]
@@ -218,7 +219,7 @@ def _prepare_grid(data: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         "t_x": np.asarray(data["recency"]).astype(np.int64),
         "n": np.asarray(data["T"]).astype(np.int64),
         "x_values": x_values,
-        "row": x - x_values[0],
+        "row": (np.cumsum(present) - 1)[x],
         "block_rows": np.asarray(bounds),
     }
     if len(bounds) > 2:
