@@ -487,7 +487,8 @@ def run_bgbb_many_opportunities(args: argparse.Namespace) -> int:
     se, truth = model.standard_errors_, BGBB_TRUTH
     estimates = [
         [k, f"{truth[k]:.3f}", f"{model.params_[k]:.4f} ({se[k]:.4f})", f"{(model.params_[k] - truth[k]) / se[k]:+.2f}",
-         f"{ref_model.params_[k]:.4f}", f"{lt['params'][k]:.4f}" if "params" in lt else "not run"]
+         f"{ref_model.params_[k]:.4f}",
+         f"{lt['params'][k]:.4f}" if "params" in lt else ("failed" if args.lifetimes_python else "not run")]
         for k in model.param_names
     ]
     ll_gap = model.log_likelihood_ - ref_model.log_likelihood_
