@@ -144,13 +144,26 @@ def reports_command(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar (on a terminal).")
     ] = True,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Execute the selected runs even when their reports are up to date.")
+    ] = False,
 ) -> None:
-    """Execute the notebooks of reports.toml into reports/ (HTML page, executed notebook, provenance)."""
+    """Execute the notebooks of reports.toml into reports/ (HTML page, executed notebook, provenance).
+
+    Builds are incremental: a run whose report is up to date is skipped ("up
+    to date") and its report kept. A run is executed again when its last
+    build failed, an output of it is missing, or any of these changed since
+    its last successful build: its notebook file, its parameters (reports.toml
+    or --set) or description, a data file it read (sha256), crmlab's source
+    code, Python's or a recorded package's version, or the kernel. Each
+    executed run's line says why. --force executes every selected run.
+    """
     from functools import partial
 
     from rich.console import Console
 
     from crmlab.reports import ReportsError, load_config, run_reports
+    from crmlab.reports.index import UP_TO_DATE
     from crmlab.reports.runner import ReportsInterrupted
 
     console = Console(highlight=False, soft_wrap=True)
@@ -172,6 +185,7 @@ def reports_command(
             progress=progress,
             on_finished=partial(_print_result, console),
             console=console,  # the bar and the runs' lines on one terminal, so they do not overwrite each other
+            force=force,
         )
     except ReportsError as exc:
         raise _fail(str(exc)) from None
@@ -181,6 +195,9 @@ def reports_command(
         typer.echo(f"crmlab: interrupted by {exc.signal_name}{stopped}", err=True)
         raise typer.Exit(exc.exit_code) from None
     out = Path(output) if output is not None else cfg.root / "reports"
+    fresh = sum(r.status == UP_TO_DATE for r in results)
+    if fresh:
+        console.print(f"{fresh} of {len(results)} up to date (not executed; --force executes them)")
     console.print(f"index: {_escape(_shown(out / 'index.html'))}")
     if not all(r.succeeded for r in results):
         raise typer.Exit(1)
@@ -225,11 +242,18 @@ def _escape(text: str) -> str:
 
 
 def _print_result(console: Any, result: Any) -> None:
-    """One line for a finished run: where its page is, or its error and where the traceback is."""
+    """One line for a finished run: where its page is (and why it was executed), or its error and where the traceback is."""
+    from crmlab.reports.index import UP_TO_DATE
+    from crmlab.reports.page import format_time
+
     name = _escape(result.name)
-    if result.succeeded:
+    if result.status == UP_TO_DATE:
         where = _shown(result.output / f"{result.name}.html")
-        console.print(f"[green]succeeded[/] {name} ({result.duration:.1f} s): {_escape(where)}")
+        console.print(f"[dim]up to date[/] {name} (built {format_time(result.built)}): {_escape(where)}")
+    elif result.succeeded:
+        where = _shown(result.output / f"{result.name}.html")
+        why = "".join(f"; {_escape(reason)}" for reason in result.reasons)
+        console.print(f"[green]succeeded[/] {name} ({result.duration:.1f} s{why}): {_escape(where)}")
     else:
         where = _shown(result.output / f"{result.name}.ipynb")
         console.print(f"[red]failed[/]    {name}: {_escape(result.error or '')} (see {_escape(where)})")

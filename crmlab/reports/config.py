@@ -325,6 +325,18 @@ def _assigned_names(source: str) -> list[str]:
     return names
 
 
+def final_parameters(runs: list[RunConfig], overrides: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Each run's parameters as configured, with ``overrides`` applied over them; not checked (see
+    :func:`resolve_parameters`).
+
+    >>> run = RunConfig(name="cdnow", notebook=Path("01.ipynb"), parameters={"freq": "M", "source": "cdnow"})
+    >>> final_parameters([run], {"freq": "W"})
+    {'cdnow': {'freq': 'W', 'source': 'cdnow'}}
+    """
+    overrides = normalise_value(dict(overrides or {}))
+    return {run.name: {**run.parameters, **overrides} for run in runs}
+
+
 def resolve_parameters(
     config: ReportsConfig,
     runs: list[RunConfig],
@@ -337,13 +349,11 @@ def resolve_parameters(
     :class:`ParameterError` naming run, notebook and parameter otherwise; all
     problems are reported together on one line. No kernel is started.
     """
-    overrides = normalise_value(dict(overrides or {}))
-    final: dict[str, dict[str, Any]] = {}
+    final = final_parameters(runs, overrides)
     problems: list[str] = []
     missing: list[str] = []
     for run in runs:
-        params = {**run.parameters, **overrides}
-        final[run.name] = params
+        params = final[run.name]
         nb_path = config.notebook_path(run)
         where = f"run {run.name!r} ({run.notebook.as_posix()})"
         if nb_path.is_dir():

@@ -4,7 +4,9 @@ Derived only from the config and the ``provenance.json`` files in
 ``reports/<run>/`` (the last good report) and ``reports/<run>.failed/`` (the
 last failed attempt); the latest attempt is whichever of the two started
 later. A run is "succeeded", "failed" (possibly with an older good report
-still in place) or "never run".
+still in place) or "never run". A succeeded run that the build writing the
+index found up to date (and skipped) is shown as "up to date", with the time
+its report was built.
 
 The page opens with what the lab is and the order to read the reports in,
 then lists the runs by area (the ``[[area]]`` tables of ``reports.toml``, in
@@ -21,6 +23,7 @@ import datetime as dt
 import json
 import os
 from html import escape
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,8 @@ INDEX_JSON = "index.json"
 FAILED_SUFFIX = ".failed"
 
 SUCCEEDED, FAILED, NEVER_RUN = "succeeded", "failed", "never run"
+#: A run's outcome when its report was up to date and it was not executed (its status stays "succeeded").
+UP_TO_DATE = "up to date"
 
 
 def _started(attempt: dict[str, Any] | None) -> dt.datetime:
@@ -77,13 +82,15 @@ def _attempt(folder: Path, name: str, output_dir: Path, root: Path) -> dict[str,
     }
 
 
-def collect_index(config: ReportsConfig, output_dir: Path) -> dict[str, Any]:
+def collect_index(config: ReportsConfig, output_dir: Path, up_to_date: Collection[str] = ()) -> dict[str, Any]:
     """The index data: one entry per configured run, in config order.
 
     Each entry has ``name``, ``notebook``, ``description``, ``area``, ``status``,
-    ``parameters`` (of the latest attempt, else as configured), ``latest``
-    (the latest attempt or ``None``) and ``last_success`` (the good report in
-    place, or ``None``). ``areas`` lists the config's areas in reading order.
+    ``up_to_date`` (a succeeded run named in ``up_to_date``: skipped by the
+    build because nothing it is made from changed), ``parameters`` (of the
+    latest attempt, else as configured), ``latest`` (the latest attempt or
+    ``None``) and ``last_success`` (the good report in place, or ``None``).
+    ``areas`` lists the config's areas in reading order.
     """
     runs = []
     for run in config.runs:
@@ -102,6 +109,7 @@ def collect_index(config: ReportsConfig, output_dir: Path) -> dict[str, Any]:
                 "description": (latest or {}).get("description") or run.description,
                 "area": run.area,
                 "status": status,
+                "up_to_date": status == SUCCEEDED and run.name in up_to_date,
                 "parameters": latest["parameters"] if latest else run.parameters,
                 "latest": latest,
                 "last_success": good,
@@ -112,12 +120,13 @@ def collect_index(config: ReportsConfig, output_dir: Path) -> dict[str, Any]:
     return {"generated": utc_now(), "config": config.path.name, "counts": counts, "areas": areas, "runs": runs}
 
 
-def write_index(config: ReportsConfig, output_dir: Path) -> Path:
+def write_index(config: ReportsConfig, output_dir: Path, up_to_date: Collection[str] = ()) -> Path:
     """Write ``index.html`` and ``index.json`` into ``output_dir``; return the HTML path.
 
-    Both are replaced atomically so a reader never sees a half-written page.
+    ``up_to_date`` names the runs the build found up to date (see :func:`collect_index`).
+    Both files are replaced atomically so a reader never sees a half-written page.
     """
-    data = collect_index(config, output_dir)
+    data = collect_index(config, output_dir, up_to_date)
     _write_atomic(output_dir / INDEX_JSON, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     return _write_atomic(output_dir / INDEX_HTML, render_index(data))
 
@@ -210,10 +219,12 @@ def _title(run: dict[str, Any]) -> str:
 def _run(run: dict[str, Any]) -> str:
     status, latest, good = run["status"], run["latest"], run["last_success"]
     badge_class = {SUCCEEDED: "succeeded", FAILED: "failed"}.get(status, "never")
-    head = f'<div class="run-head">{_title(run)} <span class="badge {badge_class}">{escape(status)}</span></div>'
+    shown = UP_TO_DATE if run.get("up_to_date") else status
+    head = f'<div class="run-head">{_title(run)} <span class="badge {badge_class}">{escape(shown)}</span></div>'
     meta = [f"<code>{escape(run['name'])}</code>", escape(run["notebook"])]
     if latest:
-        meta.append(f"started {escape(format_time(latest.get('started')))}")
+        when = "built" if run.get("up_to_date") else "started"
+        meta.append(f"{when} {escape(format_time(latest.get('started')))}")
         if latest.get("duration_seconds") is not None:
             meta.append(f"took {escape(format_duration(latest.get('duration_seconds')))}")
     html = head + f'<div class="run-meta">{" · ".join(f"<span>{part}</span>" for part in meta)}</div>'
@@ -274,6 +285,9 @@ def render_index(data: dict[str, Any]) -> str:
     """The index page for :func:`collect_index` data: plain HTML, inline CSS, everything escaped."""
     counts = data["counts"]
     summary = " · ".join(f"{n} {escape(status)}" for status, n in counts.items())
+    fresh = sum(bool(run.get("up_to_date")) for run in data["runs"])
+    if fresh:
+        summary += f"; {fresh} of the succeeded were {UP_TO_DATE} and not rebuilt"
     reading, sections = _sections(data)
     return f"""<!DOCTYPE html>
 <html lang="en">

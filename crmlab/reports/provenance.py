@@ -6,6 +6,14 @@ wrote any), start/end time (ISO 8601, UTC) and duration, the
 data files the notebook read (path, size, sha256), package versions, the git
 commit of the project and the kernel name. Paths are project-relative; no
 host names or other machine paths are recorded.
+
+It also holds the run's ``build``: its **build key** (:func:`build_key`: the
+sha256 of the notebook file, of the parameters, of crmlab's source code, the
+configured description, and the environment: Python's and the recorded
+packages' versions and the kernel name) and why the run was executed
+(``reasons``, e.g. ``["notebook changed"]``). A later ``crmlab reports``
+compares the key and the data files' sha256 with the current ones
+(:func:`rebuild_reasons`) and skips a run where nothing changed.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import platform
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -219,3 +228,146 @@ def read_provenance(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
+
+
+# --- the build key: when a report is up to date ------------------------------
+
+#: Files in the package folder that are not source code: bytecode and numba's caches.
+NOT_SOURCE_SUFFIXES = (".pyc", ".pyo", ".nbi", ".nbc")
+
+
+def package_code_digest(package_dir: Path | None = None) -> str:
+    """sha256 of crmlab's source code (default: the installed ``crmlab`` folder).
+
+    The digest runs over every file of the package folder in path order: its
+    path relative to the folder (POSIX form) and the sha256 of its bytes.
+    ``__pycache__`` folders, bytecode, numba's caches, hidden files,
+    modification times and where the package lies do not enter it, so it
+    changes exactly when a source file is edited, added, removed or renamed.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     package = Path(tmp)
+    ...     _ = (package / "model.py").write_text("x = 1\\n")
+    ...     before = package_code_digest(package)
+    ...     (package / "__pycache__").mkdir()
+    ...     _ = (package / "__pycache__" / "model.cpython-312.pyc").write_bytes(b"bytecode")
+    ...     same = package_code_digest(package) == before
+    ...     _ = (package / "model.py").write_text("x = 2\\n")
+    ...     same, package_code_digest(package) == before
+    (True, False)
+    """
+    import os
+
+    package_dir = Path(__file__).resolve().parents[1] if package_dir is None else Path(package_dir)
+    files = []
+    for folder, subfolders, names in os.walk(package_dir):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__" and not d.startswith(".")]
+        rel = Path(folder).relative_to(package_dir)
+        files += [
+            ((rel / name).as_posix(), Path(folder, name))
+            for name in names
+            if not name.startswith(".") and not name.endswith(NOT_SOURCE_SUFFIXES)
+        ]
+    digest = hashlib.sha256()
+    for rel_name, path in sorted(files):
+        digest.update(rel_name.encode("utf-8") + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def json_sha256(value: Any) -> str:
+    """sha256 of a JSON value in canonical form (keys sorted, no spaces), so equal values hash equal.
+
+    >>> json_sha256({"b": 1, "a": [1, 2]}) == json_sha256({"a": [1, 2], "b": 1})
+    True
+    """
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_key(
+    *,
+    notebook_sha256: str,
+    parameters: dict[str, Any],
+    description: str | None,
+    code_sha256: str,
+    versions: dict[str, str | None],
+    kernel: str,
+) -> dict[str, Any]:
+    """The build key of a run: what its report is made from, besides the data files it reads.
+
+    The parts: the sha256 of the notebook file, the sha256 of the final
+    parameters (canonical JSON), the configured description (the page's
+    title), the sha256 of crmlab's source (:func:`package_code_digest`) and
+    the environment (Python's and the recorded packages' versions, the kernel
+    name). With the sha256 of the data files the run read, recorded in
+    ``data_files``, a report whose key is unchanged is up to date: the idea of
+    make's and Ploomber's incremental builds, with content hashes instead of
+    modification times (as Quarto's ``freeze`` keys on the source file).
+
+    >>> key = build_key(notebook_sha256="ab12", parameters={"freq": "M"}, description="CDNOW",
+    ...                 code_sha256="cd34", versions={"python": "3.12.3"}, kernel="crmlab")
+    >>> sorted(key), key["environment"]
+    (['crmlab_code_sha256', 'description', 'environment', 'notebook_sha256', 'parameters_sha256'], {'python': '3.12.3', 'kernel': 'crmlab'})
+    """
+    return {
+        "notebook_sha256": notebook_sha256,
+        "parameters_sha256": json_sha256(parameters),
+        "description": description,
+        "crmlab_code_sha256": code_sha256,
+        "environment": {**versions, "kernel": kernel},
+    }
+
+
+#: The parts of a build key compared one by one, and what a change of each is called.
+KEY_CHANGES = (
+    ("notebook_sha256", "notebook changed"),
+    ("parameters_sha256", "new parameters"),
+    ("description", "description changed"),
+    ("crmlab_code_sha256", "crmlab changed"),
+)
+
+
+def changed_inputs(
+    record: dict[str, Any], key: dict[str, Any], root: Path, file_sha256: Callable[[Path], str] = sha256_file
+) -> list[str]:
+    """Why a report built as ``record`` says is out of date for build key ``key``; ``[]`` when it is up to date.
+
+    Compares ``key`` with the record's ``build.key`` part by part and the data
+    files the run read (``data_files``, under ``root``) with their sha256 now.
+    A record without a build key, or that read a data file outside the project
+    (recorded by name only, so it cannot be found again), is out of date.
+    ``file_sha256`` lets a caller hash each file once for many runs.
+
+    >>> key = build_key(notebook_sha256="ab12", parameters={"freq": "M"}, description=None,
+    ...                 code_sha256="cd34", versions={"pandas": "3.0.1"}, kernel="crmlab")
+    >>> record = {"build": {"key": key}, "data_files": []}
+    >>> changed_inputs(record, key, Path("."))
+    []
+    >>> newer = build_key(notebook_sha256="ab12", parameters={"freq": "W"}, description=None,
+    ...                   code_sha256="cd34", versions={"pandas": "3.1.0"}, kernel="crmlab")
+    >>> changed_inputs(record, newer, Path("."))
+    ['new parameters', 'environment changed (pandas 3.0.1 → 3.1.0)']
+    """
+    old = (record.get("build") or {}).get("key")
+    if not isinstance(old, dict):
+        return ["no build key recorded"]
+    reasons = [reason for part, reason in KEY_CHANGES if old.get(part) != key.get(part)]
+    old_env, new_env = old.get("environment") or {}, key.get("environment") or {}
+    changed = [name for name in {**new_env, **old_env} if old_env.get(name) != new_env.get(name)]
+    if changed:
+        reasons.append(
+            "environment changed ("
+            + ", ".join(f"{name} {old_env.get(name) or 'none'} → {new_env.get(name) or 'none'}" for name in changed)
+            + ")"
+        )
+    for entry in record.get("data_files") or []:
+        rel = str(entry.get("path"))
+        path = root / rel
+        if not entry.get("in_project"):
+            reasons.append(f"data outside the project ({rel}) cannot be checked")
+        elif entry.get("sha256") is None or not path.is_file():
+            reasons.append(f"data file missing ({rel})")
+        elif path.stat().st_size != entry.get("size") or file_sha256(path) != entry["sha256"]:
+            reasons.append(f"data changed ({rel})")
+    return reasons

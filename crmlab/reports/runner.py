@@ -1,5 +1,18 @@
 """Execute the configured notebooks into ``reports/``, in parallel, keeping good reports safe.
 
+Builds are incremental: a run whose report is **up to date** is skipped and
+its report left untouched. A report is up to date when its last build
+succeeded (no ``reports/<run>.failed/``), its executed notebook, HTML page
+and ``provenance.json`` are all there, and nothing it was made from changed
+since: the notebook file, the parameters, the configured description, the
+data files it read (their sha256), crmlab's source code, and the environment
+(Python's and the recorded packages' versions, the kernel name). The build
+key recorded in ``provenance.json`` (:func:`~crmlab.reports.provenance.build_key`)
+holds these, and the record of a run that was executed says why
+(``build.reasons``). ``force=True`` executes every selected run. Runs are
+started longest first, by the duration of their last build, so that the
+longest does not start last.
+
 Each run executes in a worker process into a temporary folder
 ``reports/.tmp-<run>-<random>/`` (executed notebook, HTML reader page,
 ``provenance.json``). Only then does the main process move it into place:
@@ -53,17 +66,23 @@ from typing import Any
 
 from crmlab.datalog import ENV_VAR as DATA_LOG_ENV_VAR
 from crmlab.datalog import read_data_log
-from crmlab.reports.config import ConfigError, ReportsConfig, load_config, resolve_parameters
-from crmlab.reports.index import FAILED, FAILED_SUFFIX, SUCCEEDED, write_index
+from crmlab.reports.config import ConfigError, ReportsConfig, RunConfig, final_parameters, load_config, resolve_parameters
+from crmlab.reports.index import FAILED, FAILED_SUFFIX, SUCCEEDED, UP_TO_DATE, write_index
 from crmlab.reports.provenance import (
     SCHEMA_VERSION,
     add_log_excerpt,
+    build_key,
+    changed_inputs,
     describe_data_files,
     error_excerpt,
     format_error,
     git_state,
+    json_sha256,
+    package_code_digest,
     package_versions,
     project_relative,
+    read_provenance,
+    sha256_file,
     utc_now,
     write_provenance,
 )
@@ -117,9 +136,17 @@ class ReportsInterrupted(KeyboardInterrupt):
 class RunResult:
     """Outcome of one run.
 
-    ``output`` is ``reports/<name>/`` on success, ``reports/<name>.failed/``
-    on failure; ``error`` is ``"ename: evalue"`` of the failure (the full
-    excerpt is in ``provenance.json``); ``duration`` is in seconds.
+    ``status`` is ``"succeeded"``, ``"failed"`` or ``"up to date"`` (not
+    executed: its report was still good). ``output`` is ``reports/<name>/``
+    on success or when up to date, ``reports/<name>.failed/`` on failure;
+    ``error`` is ``"ename: evalue"`` of the failure (the full excerpt is in
+    ``provenance.json``); ``duration`` is in seconds (of the last build, for
+    a run up to date); ``reasons`` say why an executed run was executed
+    (``("notebook changed",)``); ``built`` is when an up-to-date report was
+    built (ISO 8601, UTC).
+
+    >>> RunResult("customer_base_cdnow", "up to date", 4.2, Path("reports/customer_base_cdnow")).succeeded
+    True
     """
 
     name: str
@@ -127,11 +154,13 @@ class RunResult:
     duration: float
     output: Path
     error: str | None = None
+    reasons: tuple[str, ...] = ()
+    built: str | None = None
 
     @property
     def succeeded(self) -> bool:
-        """Whether the run succeeded."""
-        return self.status == SUCCEEDED
+        """Whether the run has a good, current report: it succeeded or was up to date."""
+        return self.status in (SUCCEEDED, UP_TO_DATE)
 
 
 @dataclass(frozen=True)
@@ -150,6 +179,7 @@ class _Job:
     git: dict[str, Any] | None
     env: dict[str, str] | None = None
     kernelspec: dict[str, str] | None = None
+    build: dict[str, Any] | None = None
 
 
 def run_reports(
@@ -163,6 +193,7 @@ def run_reports(
     progress: bool = True,
     on_finished: Callable[[RunResult], None] | None = None,
     console: Any = None,
+    force: bool = False,
 ) -> list[RunResult]:
     """Execute the runs of a ``reports.toml`` and return one :class:`RunResult` per run, in config order.
 
@@ -188,6 +219,10 @@ def run_reports(
     console
         The :class:`rich.console.Console` the bar is drawn on (default: one on
         stderr). What ``on_finished`` prints through it appears above the bar.
+    force
+        Execute every selected run, even those whose report is up to date
+        (see the module's docstring); without it those are skipped, their
+        result says "up to date" and ``on_finished`` gets it before any run starts.
 
     Raises
     ------
@@ -205,28 +240,42 @@ def run_reports(
     with _StopSignals() as stop:
         config = load_config(config_path)
         runs = config.select(only)
-        parameters = resolve_parameters(config, runs, overrides)
+        parameters = final_parameters(runs, overrides)
         kernel = kernel_name or config.kernel
-        kernelspec = _kernelspec(kernel)
         if output_dir is not None:
             out, label = Path(output_dir).resolve(), os.fspath(output_dir)
         else:
             out = config.root / "reports"
             label = out.as_posix()
+        versions = package_versions()
+        plans = _plan(config, runs, parameters, kernel, versions, out, force)
+        stale = [plan for plan in plans if plan.reasons]
+        # Only the runs to execute are checked: an up-to-date run's notebook and parameters passed
+        # the same checks (same bytes, same crmlab) when it was built, and nbformat is slow to import.
+        resolve_parameters(config, [plan.run for plan in stale], overrides)
+        kernelspec = _kernelspec(kernel) if stale else None
         results: dict[str, RunResult] = {}
         work: list[_Job] = []
+        up_to_date = {plan.run.name for plan in plans if not plan.reasons}
         with _locked_output(out, label), _private_temp_dir() as private_tmp:
             try:
-                versions, git = package_versions(), git_state(config.root)
-                for run in runs:
-                    notebook = config.notebook_path(run)
+                for plan in plans:
+                    if not plan.reasons:
+                        results[plan.run.name] = _up_to_date(plan.run.name, plan.record, out)
+                        if on_finished is not None:
+                            on_finished(results[plan.run.name])
+                git = git_state(config.root) if stale else None
+                # Longest first (by the last build's duration; never built: first), so the longest is not last.
+                stale.sort(key=lambda plan: -_last_duration(out, plan.run.name))
+                for plan in stale:
+                    run, notebook = plan.run, config.notebook_path(plan.run)
                     tmp = _make_tmp(out, run.name, label)
                     work.append(
                         _Job(
                             name=run.name,
                             notebook=str(notebook),
                             notebook_rel=project_relative(notebook, config.root)[0],
-                            description=_description(run, parameters[run.name]),
+                            description=plan.description,
                             parameters=parameters[run.name],
                             kernel=kernel,
                             root=str(config.root),
@@ -236,14 +285,15 @@ def run_reports(
                             # Workers fork from a server started earlier: give them this process's environment now.
                             env={**os.environ, "TMPDIR": private_tmp, "JUPYTER_RUNTIME_DIR": private_tmp},
                             kernelspec=kernelspec,
+                            build={"digest": json_sha256(plan.key), "key": plan.key, "reasons": plan.reasons},
                         )
                     )
                 if work:
                     workers = min(jobs or os.cpu_count() or 1, len(work))
                     bar = _progress_bar(progress, console)
-                    _execute_all(work, workers, out, config, results, bar, on_finished, stop)
+                    _execute_all(work, workers, out, config, results, bar, on_finished, stop, up_to_date)
             except ReportsInterrupted as exc:
-                exc.finished = [results[job.name] for job in work if job.name in results]
+                exc.finished = [results[run.name] for run in runs if run.name in results]
                 exc.stopped = [run.name for run in runs if run.name not in results]
                 raise
             finally:
@@ -251,8 +301,96 @@ def run_reports(
                     # Whatever was not moved into place (interrupted runs) goes away.
                     for job in work:
                         shutil.rmtree(job.tmp, ignore_errors=True)
-                    write_index(config, out)
-    return [results[job.name] for job in work if job.name in results]
+                    write_index(config, out, up_to_date=up_to_date)
+    return [results[run.name] for run in runs if run.name in results]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a build does with one run: its build key, and why it is executed (``[]``: up to date)."""
+
+    run: RunConfig
+    description: str | None
+    key: dict[str, Any] | None
+    reasons: list[str]
+    record: dict[str, Any] | None
+
+
+def _plan(
+    config: ReportsConfig,
+    runs: list[RunConfig],
+    parameters: dict[str, dict[str, Any]],
+    kernel: str,
+    versions: dict[str, str | None],
+    out: Path,
+    force: bool,
+) -> list[_Plan]:
+    """Each run's build key and whether it is up to date (see the module's docstring); nothing is written.
+
+    Each file is hashed once for all runs. A notebook that is not a file is
+    left to :func:`resolve_parameters` to report.
+    """
+    code, file_sha256 = package_code_digest(), functools.cache(sha256_file)
+    plans = []
+    for run in runs:
+        notebook = config.notebook_path(run)
+        description = _description(run, parameters[run.name])
+        if not notebook.is_file():
+            plans.append(_Plan(run, description, None, ["notebook missing"], None))
+            continue
+        key = build_key(
+            notebook_sha256=file_sha256(notebook),
+            parameters=parameters[run.name],
+            description=description,
+            code_sha256=code,
+            versions=versions,
+            kernel=kernel,
+        )
+        reasons, record = _rebuild_reasons(out, run.name, key, config.root, file_sha256)
+        plans.append(_Plan(run, description, key, ["forced", *reasons] if force else reasons, record))
+    return plans
+
+
+def _rebuild_reasons(
+    out: Path, name: str, key: dict[str, Any], root: Path, file_sha256: Callable[[Path], str]
+) -> tuple[list[str], dict[str, Any] | None]:
+    """Why run ``name`` must be executed (``[]``: its report is up to date) and its last good record.
+
+    Out of date: a failed last build (its ``.failed`` folder is there: a
+    success removes it), no good report, a missing output, or a changed
+    input (:func:`~crmlab.reports.provenance.changed_inputs`).
+    """
+    if (out / f"{name}{FAILED_SUFFIX}").exists():
+        return ["previous build failed"], None
+    folder = out / name
+    record = read_provenance(folder)
+    if record is None or record.get("status") != SUCCEEDED:
+        return ["never built"], None
+    missing = [file for file in (f"{name}.ipynb", f"{name}.html") if not (folder / file).is_file()]
+    if missing:
+        return [f"output missing ({', '.join(missing)})"], record
+    return changed_inputs(record, key, root, file_sha256), record
+
+
+def _up_to_date(name: str, record: dict[str, Any] | None, out: Path) -> RunResult:
+    """The result of a run skipped because its report (described by ``record``) is up to date."""
+    record = record or {}
+    return RunResult(
+        name=name,
+        status=UP_TO_DATE,
+        duration=float(record.get("duration_seconds") or 0.0),
+        output=out / name,
+        built=record.get("started"),
+    )
+
+
+def _last_duration(out: Path, name: str) -> float:
+    """Seconds the last build of run ``name`` took (good or failed, the later); infinite when unknown."""
+    records = [read_provenance(out / name), read_provenance(out / f"{name}{FAILED_SUFFIX}")]
+    timed = [r for r in records if r and isinstance(r.get("duration_seconds"), int | float)]
+    if not timed:
+        return float("inf")
+    return float(max(timed, key=lambda r: str(r.get("started") or ""))["duration_seconds"])
 
 
 class _StopSignals:
@@ -410,6 +548,7 @@ def _execute_all(
     bar: Any,
     on_finished: Callable[[RunResult], None] | None,
     stop: _StopSignals,
+    up_to_date: set[str],
 ) -> None:
     """Run the jobs in a process pool, finalising each as it finishes; kill the pool if interrupted."""
     from rich.markup import escape
@@ -430,7 +569,7 @@ def _execute_all(
                 with stop.deferred():
                     result = _finalize(job, record, out)
                     results[job.name] = result
-                    write_index(config, out)
+                    write_index(config, out, up_to_date=up_to_date)
                 if on_finished is not None:
                     on_finished(result)
                 bar.update(task, advance=1, description=f"{escape(job.name)}: {result.status}")
@@ -745,6 +884,7 @@ def _record(
         "git": job.git,
         "kernel": job.kernel,
         "outputs": outputs,
+        "build": job.build,
     }
 
 
@@ -783,6 +923,7 @@ def _finalize(job: _Job, record: dict[str, Any], out: Path) -> RunResult:
         duration=record["duration_seconds"],
         output=dest,
         error=format_error(record["error"]),
+        reasons=tuple((record.get("build") or {}).get("reasons") or ()),
     )
 
 
