@@ -72,7 +72,7 @@ def fitted(summary):
 
 
 def _scored(sdf) -> pd.DataFrame:
-    return sdf.toPandas().set_index("customer_id").loc[lambda f: ~f.index.duplicated()]
+    return sdf.toPandas().set_index("customer_id", verify_integrity=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ def test_expected_spend_without_clv_and_a_margin_per_customer(summary, summary_s
 
 def test_ids_and_extra_columns_carried_through(summary, summary_sdf, fitted):
     """Hand-worked: every input column in its place and unchanged (ids, labels, covariates, dates),
-    one output row per customer, the scores after them; the UDF is evaluated once per row (one
+    one output row per customer, the scores after them, empty partitions too; the UDF is evaluated once per row (one
     Arrow evaluation in the plan, not one per output column)."""
     scored = score(summary_sdf, fitted[0][ParetoNBD], spend_model=fitted[1], **CLV)
     assert scored.columns == [*summary_sdf.columns, *SCORES]
@@ -129,6 +129,9 @@ def test_ids_and_extra_columns_carried_through(summary, summary_sdf, fitted):
     pd.testing.assert_frame_equal(
         got[summary_sdf.columns].set_index("customer_id").loc[summary.index], summary, check_dtype=False
     )
+    few = summary_sdf.limit(3).repartition(4)  # 3 rows in 4 partitions: one at least is empty
+    got = _scored(score(few, fitted[0][BetaGeo], t=0))
+    assert len(got) == 3 and got["expected_transactions"].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_discrete_time_model_scores_the_donations(spark):
@@ -292,6 +295,8 @@ def test_wrong_arguments(summary_sdf, summary, fitted):
         score(summary_sdf, model, spend_model=spend, discount_rate=-0.1, horizon=12)
     with pytest.raises(TypeError, match="summary must be a PySpark DataFrame"):
         score(summary, model, t=1)
+    with pytest.raises(TypeError, match="margin applies to the CLV"):
+        score(summary_sdf, model, t=1, spend_model=spend, margin=0.3)
     with pytest.raises(TypeError, match="spend_model must be a fitted GammaGamma"):
         score(summary_sdf, model, t=1, spend_model=model)
     with pytest.raises(TypeError, match="is not a transaction model"):

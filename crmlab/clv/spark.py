@@ -434,8 +434,11 @@ def score(
         raise TypeError("score: needs t, the horizon of expected_transactions (or a CLV's horizon)")
     t = check_argument(t, "t", at_least=0, whole=model.discrete_time, scalar=True)
     margin_column = margin if isinstance(margin, str) else None
-    if margin_column is None and lifetime:
-        clv["margin"] = check_argument(margin, "margin", scalar=True)
+    if lifetime:
+        if margin_column is None:
+            clv["margin"] = check_argument(margin, "margin", scalar=True)
+    elif margin_column is not None or not (isinstance(margin, (int, float)) and margin == 1.0):
+        raise TypeError("score: margin applies to the CLV, which needs spend_model, discount_rate and horizon")
 
     outputs = ["probability_alive", "expected_transactions"]
     if spend_model is not None:
@@ -455,7 +458,7 @@ def score(
             ],
         )
     checks = ([_model_check(spend_model)] if spend_model is not None else []) + [_model_check(model)]
-    if margin_column is not None and lifetime:
+    if margin_column is not None:
         checks.append(_Check((margin_column,), [_missing((margin_column,))]))
     _check_summary(summary, checks)
 
@@ -469,7 +472,7 @@ def score(
         _value("recency"),
         _value("T"),
         _value("monetary_value") if spend_model is not None else zero,
-        _value(margin_column) if margin_column is not None and lifetime else zero,
+        _value(margin_column) if margin_column is not None else zero,
     ]
     with_scores = summary.withColumn(_SCORES, udf(*inputs))
     return with_scores.select(
@@ -485,6 +488,8 @@ def _batch_scorer(shared: Any, local: Any, outputs: list[str], t: float, clv: di
     ) -> pd.DataFrame:
         from crmlab.clv.value import customer_value_table
 
+        if len(frequency) == 0:  # an empty batch: no customers, no scores
+            return pd.DataFrame({name: np.empty(0) for name in outputs})
         model, spend_model = local if shared is None else shared.value
         batch = pd.DataFrame({"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value})
         if "clv" in outputs:
