@@ -25,12 +25,14 @@ DataFrame. Two steps bring the CLV models to it:
    :func:`crmlab.clv.customer_value_table`). Every other column (the
    customer id, covariates, segment labels) is carried through untouched.
 
-Bad input is refused before any work, as the pandas path refuses it and with
-the same messages: missing or non-numeric columns, and the rows that break the
-definitions (nulls, NaN, negative values, recency after T, …), found by one
-Spark aggregation that counts each rule's offending rows; only when there are
-some does a second job fetch the first of them (by customer id) for the
-:class:`~crmlab.data.DataError`.
+Bad input is refused with a :class:`~crmlab.data.DataError` before any work:
+a missing or non-numeric column (from the schema), and the rows that break
+the definitions (nulls, NaN, negative values, recency after T, …), with the
+pandas path's messages (the rules of :func:`crmlab.clv.inputs.check_rft` and
+of :class:`~crmlab.clv.GammaGamma`, written as Spark column expressions). One
+Spark aggregation counts each rule's offending rows; only when there are some
+does a second job fetch the first of them, by ``customer_id`` when the
+summary has that column.
 
 PySpark is optional (``pip install 'crmlab[spark]'``, and Java 17+): it is
 imported inside the functions. The executors need crmlab installed, as they
