@@ -72,7 +72,9 @@ def fitted(summary):
 
 
 def _scored(sdf) -> pd.DataFrame:
-    return sdf.toPandas().set_index("customer_id", verify_integrity=True)
+    frame = sdf.toPandas().set_index("customer_id")
+    assert frame.index.is_unique
+    return frame
 
 
 # ---------------------------------------------------------------------------------------------
