@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -145,3 +147,36 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if NOTEBOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the test session (local[2], 4 shuffle partitions, no UI, UTC).
+
+    Its Python workers (which run pandas UDFs) use this interpreter and import this crmlab: the
+    environment the Spark JVM inherits at start-up says so."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    import crmlab
+
+    source = str(Path(crmlab.__file__).resolve().parents[1])
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PYSPARK_PYTHON", sys.executable)
+        env.setenv("PYTHONPATH", os.pathsep.join([source, *filter(None, [os.environ.get("PYTHONPATH")])]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            session = (
+                SparkSession.builder.master("local[2]")
+                .appName("crmlab-tests")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.default.parallelism", "2")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.driver.memory", "1g")
+                .getOrCreate()
+            )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

@@ -9,13 +9,11 @@ Checked against:
 - hand-worked bad inputs: the DataError names the file, row, column and value,
   at a known position (row 180,000 of 200,000 in a CSV file).
 
-One local SparkSession (local[2], 4 shuffle partitions, no UI) serves the
+One local SparkSession (the ``spark`` fixture of conftest.py) serves the
 whole module; the tests skip if PySpark is not installed (``crmlab[spark]``).
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -41,28 +39,6 @@ pytestmark = [pytest.mark.spark,
               pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
 
 END = "2021-12-31"
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        session = (
-            SparkSession.builder.master("local[2]")
-            .appName("crmlab-tests")
-            .config("spark.sql.shuffle.partitions", "4")
-            .config("spark.default.parallelism", "2")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.memory", "1g")
-            .getOrCreate()
-        )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _log(rows: int, seed: int) -> pl.DataFrame:
