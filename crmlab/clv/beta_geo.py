@@ -25,9 +25,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, logsumexp
+from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1, xlogy
 
-from crmlab.clv.btyd import TransactionModel, _output
+from crmlab.clv.btyd import TransactionModel, _distinct_rows, _output
 
 __all__ = ["BetaGeo"]
 
@@ -188,16 +188,64 @@ class BetaGeo(TransactionModel):
         """
         r, alpha, a, b = self._check_fitted()
         t = self._time(t)
-        n = self._count(n)
-        log_q = np.log(alpha / (alpha + t))
-        log_z = np.log(t / (alpha + t)) if np.all(t > 0) else np.log(np.maximum(t, 1e-300) / (alpha + t))
+        value = _probability_of_purchases(t, self._count(n), r, alpha, a, b)
+        return value if value.ndim else float(value)
 
-        def log_nbd(j: int) -> np.ndarray:
-            return gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * log_q + j * log_z
+    # ----- predictive distribution and survival ----------------------------------------------------
+    def _posterior_parameters(self, x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(r+x, α+T, a, b+x+k): a customer alive at T has λ ~ Gamma(r+x, α+T) and p ~ Beta(a, b+x+k)
+        (k = 1 for the MBG/NBD, whose first purchase was a survived dropout opportunity too)."""
+        r, alpha, a, b = self._check_fitted()
+        k = self._first_purchase_dropout
+        return r + x, alpha + T, np.full_like(x, a), b + x + k
 
-        first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nbd(n))
-        if n == 0:
-            return first
-        cdf_below = np.exp(logsumexp(np.stack([log_nbd(j) for j in range(n)]), axis=0))
-        second = np.exp(betaln(a + 1, b + n - 1) - betaln(a, b)) * np.maximum(1 - cdf_below, 0.0)  # rounding below 0 for large n
-        return first + second
+    def _conditional_probability_of_purchases_arrays(
+        self, t: np.ndarray, n: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        """P(Y(t) = n | x, t_x, T) = δ_{n=0}(1 − P(alive)) + P(alive) · P_BG/NBD(X(t) = n | r+x, α+T, a, b+x+k).
+
+        Alive at T, the customer's λ and p have the posterior of
+        :meth:`_posterior_parameters` and the future is a new BG/NBD
+        customer's (dropout after each purchase), whose PMF is FHL (2005)
+        eq. 8 (Fader, Hardie & Lee, "Deriving the conditional PMF of purchases
+        under the BG/NBD model", 2007: the same expression written out).
+        """
+        p_alive = self._probability_alive_arrays(self.params_.to_numpy(), x, t_x, T)
+        (xu, Tu, tu), inverse = _distinct_rows(x, T, t)
+        r_post, alpha_post, a_post, b_post = (v[:, None] for v in self._posterior_parameters(xu, Tu))
+        alive_pmf = _probability_of_purchases(tu[:, None], n[None, :], r_post, alpha_post, a_post, b_post)[inverse]
+        return p_alive[:, None] * alive_pmf + (n[None, :] == 0) * (1 - p_alive[:, None])
+
+    def _probability_alive_later(self, t: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(alive at T+t | x, t_x, T) = P(alive at T | ·) · (α'/(α'+t))^a · ₂F₁(a+b'−r', a; a+b'; t/(α'+t)).
+
+        Alive at T with λ and p, the customer survives the purchases of the
+        next t, N ~ Poisson(λt), with probability E[(1−p)^N] = e^{−λpt};
+        over λ ~ Gamma(r', α') this is (1 + pt/α')^{−r'}, and over p ~ Beta(a, b')
+        Euler's integral gives ₂F₁(r', a; a+b'; −t/α'), here after Pfaff's
+        transformation (argument in [0, 1)); (r', α', b') = (r+x, α+T, b+x+k)
+        as in :meth:`_posterior_parameters`.
+        """
+        p_alive = self._probability_alive_arrays(self.params_.to_numpy(), x, t_x, T)
+        r_post, alpha_post, a_post, b_post = self._posterior_parameters(x, T)
+        z = t / (alpha_post + t)
+        survive = (1 - z) ** a_post * hyp2f1(a_post + b_post - r_post, a_post, a_post + b_post, z)
+        return p_alive * survive
+
+
+def _probability_of_purchases(t: Any, n: Any, r: Any, alpha: Any, a: Any, b: Any) -> np.ndarray:
+    """BG/NBD P(X(t) = n) (FHL 2005, eq. 8), elementwise over broadcast arrays of t, n and the parameters.
+
+    The sum Σ_{j<n} of NBD probabilities in eq. 8 is the NBD's distribution
+    function: 1 − Σ_{j<n} NBD(j) = P(NBD ≥ n) = I_z(n, r), the regularized
+    incomplete beta function at z = t/(α+t), computed without cancellation.
+    """
+    t, n = np.asarray(t, dtype=float), np.asarray(n, dtype=float)
+    z = t / (alpha + t)
+    log_nbd = gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * np.log(alpha / (alpha + t)) + xlogy(n, z)
+    first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nbd)
+    positive = n > 0
+    m = np.where(positive, n, 1.0)
+    with np.errstate(invalid="ignore"):
+        second = np.exp(betaln(a + 1, b + m - 1) - betaln(a, b)) * betainc(m, r, z)
+    return first + np.where(positive, second, 0.0)

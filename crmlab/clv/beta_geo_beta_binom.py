@@ -191,6 +191,57 @@ class BetaGeoBetaBinom(TransactionModel):
         value = front * z * hyp2f1(1.0, delta + n_values + 1, gamma + delta + n_values + 1, z)[n_index.reshape(-1)]
         return _output(value, labels, "dert")
 
+    # ----- predictive distribution and survival ----------------------------------------------------
+    def _conditional_probability_of_purchases_arrays(
+        self, t: np.ndarray, n: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        """P(X(n, n+n*) = x* | x, t_x, n), x* = ``n`` transactions in the next n* = ``t`` opportunities (FHS 2010, eq. 12)::
+
+            = δ_{x*=0} (1 − A/L)
+              + [ C(n*, x*) B(α+x+x*, β+n−x+n*−x*) B(γ, δ+n+n*)
+                  + Σ_{i=x*..n*−1} C(i, x*) B(α+x+x*, β+n−x+i−x*) B(γ+1, δ+n+i) ] / (B(α,β) B(γ,δ) L)
+
+        with L the likelihood (eq. 5) and A its "alive after opportunity n"
+        term: dead by then, no transaction; alive, either alive through the n*
+        opportunities with x* of them taken, or dead at the start of
+        opportunity n+i+1 with x* of the i before taken.
+        """
+        params = self._check_fitted()
+        alpha, beta, gamma, delta = params
+        ll, log_alive = self._posterior_terms(params, x, t_x, T)
+        base = betaln(alpha, beta) + betaln(gamma, delta) + ll  # per customer
+        xs = n[None, :]  # counts x*, one column each
+        x_, n_, m_, base_ = x[:, None], T[:, None], t[:, None], base[:, None]
+        possible = xs <= m_
+        with np.errstate(invalid="ignore"):
+            survive = np.where(
+                possible,
+                _log_comb(m_, np.minimum(xs, m_)) + betaln(alpha + x_ + xs, beta + n_ - x_ + np.maximum(m_ - xs, 0))
+                + betaln(gamma, delta + n_ + m_) - base_,
+                -np.inf,
+            )
+            i = np.arange(int(t.max()) if len(t) else 0)[None, None, :]  # opportunity of death n+i+1
+            died = (i >= xs[..., None]) & (i < m_[..., None])
+            safe_i = np.maximum(i, xs[..., None])
+            log_died = np.where(
+                died,
+                _log_comb(safe_i, xs[..., None]) + betaln(alpha + x_[..., None] + xs[..., None], beta + n_[..., None]
+                                                          - x_[..., None] + safe_i - xs[..., None])
+                + betaln(gamma + 1, delta + n_[..., None] + safe_i) - base_[..., None],
+                -np.inf,
+            )
+            log_alive_part = np.logaddexp(survive, logsumexp(log_died, axis=2) if i.size else -np.inf)
+        dead_now = -np.expm1(log_alive - ll)[:, None]
+        return np.exp(log_alive_part) + (xs == 0) * dead_now
+
+    def _probability_alive_later(self, t: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(alive at opportunity n+1+t | x, t_x, n) = A/L · B(γ, δ+n+1+t)/B(γ, δ+n) (FHS 2010, eq. 11 with t more
+        dropout opportunities survived; θ ~ Beta(γ, δ+n) given alive after n). At t = 0 it is :meth:`probability_alive`."""
+        params = self._check_fitted()
+        gamma, delta = params[2], params[3]
+        ll, log_alive = self._posterior_terms(params, x, t_x, T)
+        return np.exp(log_alive - ll + betaln(gamma, delta + T + 1 + t) - betaln(gamma, delta + T))
+
 
 #: Cells of the (x, m) grid worked on at once (per array): bounds the memory when n runs into the
 #: thousands; at n ≤ 52 the whole grid (at most 53 × 53) is one block.

@@ -202,16 +202,311 @@ class TransactionModel(ParametricModel):
         margin per transaction for a profit-based CLV: finite, one number or
         one per customer.
         """
-        self._check_fitted()
-        discount_rate = check_argument(discount_rate, "discount_rate", at_least=0, scalar=True)
-        horizon = int(check_argument(horizon, "horizon", at_least=0, whole=True, scalar=True))
-        period_length = check_argument(period_length, "period_length", above=0, whole=self.discrete_time, scalar=True)
-        x, t_x, T_arr, labels = self._rft(frequency, recency, T)
-        m = np.broadcast_to(check_argument(monetary_value, "monetary_value", length=len(x)), x.shape)
-        total = np.zeros(len(x))
+        labels, columns = self._value_by_period(frequency, recency, T, monetary_value, discount_rate, horizon, period_length)
+        return _output(columns["discounted_value"].sum(axis=1), labels, "clv")
+
+    # ----- predictive distributions, customers alive, P(alive) history, value by period ----------
+    def _transactions_by_period(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, horizon: int, period_length: float
+    ) -> np.ndarray:
+        """E[Y(kΔ)] − E[Y((k−1)Δ)] for k = 1 … ``horizon``, one row per customer (customers × periods)."""
+        out = np.empty((len(x), horizon))
         previous = np.zeros(len(x))
         for k in range(1, horizon + 1):
-            current = np.asarray(self.conditional_expected_transactions(k * period_length, x, t_x, T_arr), dtype=float)
-            total += (current - previous) / (1 + discount_rate) ** k
+            current = np.asarray(self.conditional_expected_transactions(k * period_length, x, t_x, T), dtype=float)
+            out[:, k - 1] = current - previous
             previous = current
-        return _output(m * total, labels, "clv")
+        return out
+
+    def _period_arguments(self, horizon: Any, period_length: Any) -> tuple[int, float]:
+        horizon = int(check_argument(horizon, "horizon", at_least=0, whole=True, scalar=True))
+        period_length = check_argument(period_length, "period_length", above=0, whole=self.discrete_time, scalar=True)
+        return horizon, period_length
+
+    def expected_transactions_by_period(
+        self, frequency: Any, recency: Any = None, T: Any = None, *, horizon: int, period_length: float = 1.0
+    ) -> pd.DataFrame:
+        """Expected repeat transactions of each customer in each future period: a tidy frame, customer × period.
+
+        Period k = 1 … H is (T + (k−1)Δ, T + kΔ] after the customer's
+        calibration period, and its expected transactions are
+        E[Y(kΔ) | x, t_x, T] − E[Y((k−1)Δ) | x, t_x, T], the increments of the
+        model's conditional expectation (Fader, Hardie & Lee 2005, eq. 10 for
+        the BG/NBD). Their sum over k is E[Y(HΔ) | x, t_x, T].
+
+        Returns columns ``customer`` (the input's index labels, or 0 … n−1),
+        ``period`` (k), ``period_end`` (kΔ, in the model's time unit after T)
+        and ``expected_transactions``; customers in input order, periods ascending.
+
+        >>> from crmlab.clv import BetaGeo
+        >>> import pandas as pd
+        >>> model = BetaGeo()
+        >>> model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> model.expected_transactions_by_period([2], [30.4], [38.9], horizon=3, period_length=4).round(3)
+           customer  period  period_end  expected_transactions
+        0         0       1         4.0                  0.147
+        1         0       2         8.0                  0.141
+        2         0       3        12.0                  0.135
+        """
+        self._check_fitted()
+        horizon, period_length = self._period_arguments(horizon, period_length)
+        x, t_x, T_arr, labels = self._rft(frequency, recency, T)
+        per_period = self._transactions_by_period(x, t_x, T_arr, horizon, period_length)
+        return _by_period_frame(labels, len(x), horizon, period_length, {"expected_transactions": per_period})
+
+    def customer_lifetime_value_by_period(
+        self, frequency: Any, recency: Any = None, T: Any = None, *,
+        monetary_value: Any, discount_rate: float, horizon: int, period_length: float = 1.0,
+    ) -> pd.DataFrame:
+        """Each customer's expected transactions, value and discounted value in each future period.
+
+        The terms of :meth:`customer_lifetime_value` (Fader, Hardie & Lee
+        2005b), one row per customer and period k = 1 … H::
+
+            expected_transactions_ik = E[Y(kΔ) | x_i, t_x,i, T_i] − E[Y((k−1)Δ) | ·]
+            value_ik                 = m_i · expected_transactions_ik
+            discounted_value_ik      = value_ik / (1 + d)^k
+
+        so that Σ_k discounted_value_ik is the customer's CLV over H periods,
+        and a reader can choose the window (the value of the next 6 of 12
+        months is the sum of the first 6 rows). Arguments as for
+        :meth:`customer_lifetime_value`.
+
+        Returns columns ``customer``, ``period``, ``period_end`` (kΔ),
+        ``expected_transactions``, ``value`` and ``discounted_value``.
+
+        >>> from crmlab.clv import BetaGeo
+        >>> import pandas as pd
+        >>> model = BetaGeo()
+        >>> model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> frame = model.customer_lifetime_value_by_period([2], [30.4], [38.9], monetary_value=50,
+        ...                                                   discount_rate=0.01, horizon=2, period_length=4)
+        >>> frame[["period", "value", "discounted_value"]].round(2)
+           period  value  discounted_value
+        0       1   7.35              7.28
+        1       2   7.04              6.91
+        """
+        labels, columns = self._value_by_period(frequency, recency, T, monetary_value, discount_rate, horizon, period_length)
+        n_customers, horizon = columns["value"].shape
+        return _by_period_frame(labels, n_customers, horizon, self._period_arguments(horizon, period_length)[1], columns)
+
+    def _value_by_period(
+        self, frequency: Any, recency: Any, T: Any, monetary_value: Any, discount_rate: Any, horizon: Any, period_length: Any
+    ) -> tuple[pd.Index | None, dict[str, np.ndarray]]:
+        """The terms of the CLV, customers × periods: expected transactions, value and discounted value (checked input)."""
+        self._check_fitted()
+        discount_rate = check_argument(discount_rate, "discount_rate", at_least=0, scalar=True)
+        horizon, period_length = self._period_arguments(horizon, period_length)
+        x, t_x, T_arr, labels = self._rft(frequency, recency, T)
+        m = np.broadcast_to(check_argument(monetary_value, "monetary_value", length=len(x)), x.shape)
+        per_period = self._transactions_by_period(x, t_x, T_arr, horizon, period_length)
+        value = m[:, None] * per_period
+        return labels, {"expected_transactions": per_period, "value": value,
+                        "discounted_value": value * _discount_factors(discount_rate, horizon)}
+
+    def _conditional_probability_of_purchases_arrays(
+        self, t: np.ndarray, n: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        """P(Y(t) = n_j | x_i, t_x,i, T_i) of checked arrays, shape (customers, counts); the models define it."""
+        raise NotImplementedError
+
+    def conditional_probability_of_purchases(
+        self, t: Any, n: Any, frequency: Any, recency: Any = None, T: Any = None
+    ) -> Any:
+        """P(Y(t) = n | x, t_x, T): the probability of exactly n repeat transactions in (T, T + t] given the history.
+
+        The predictive distribution of a customer's future count (Fader,
+        Hardie & Lee 2005, "Counting your customers the easy way", and Fader
+        & Hardie's notes deriving the conditional PMF under the BG/NBD and the
+        Pareto/NBD). Every model here has the same structure: a customer dead
+        at T buys nothing; a customer alive at T has, by Bayes' rule, the
+        posterior latent characteristics of a new customer with updated
+        parameters, so::
+
+            P(Y(t) = n | x, t_x, T) = δ_{n=0} · (1 − P(alive | x, t_x, T))
+                                      + P(alive | x, t_x, T) · P(X(t) = n | posterior parameters)
+
+        (the posterior parameters are given by each model's method). Its mean
+        over n is :meth:`conditional_expected_transactions`; with no history
+        (x = 0, T → 0) it is :meth:`probability_of_purchases`.
+
+        ``t`` is one horizon or one per customer; ``n`` one whole number ≥ 0
+        or an array of them. Returns, for one n, one probability per customer
+        (a Series over the summary's labels, or an array); for an array of n a
+        DataFrame, one row per customer and one column per n (for unlabelled
+        input, a 2-D array customers × n).
+
+        >>> from crmlab.clv import BetaGeo
+        >>> import pandas as pd
+        >>> model = BetaGeo()
+        >>> model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> model.conditional_probability_of_purchases(39, [0, 1, 2], [2], [30.4], [38.9]).round(3)
+        array([[0.446, 0.239, 0.144]])
+        """
+        self._check_fitted()
+        x, t_x, T_arr, labels = self._rft(frequency, recency, T)
+        t = np.broadcast_to(self._time(t, len(x)), x.shape)
+        counts = check_argument(n, "n", at_least=0, whole=True)
+        if counts.ndim > 1:
+            raise ValueError(f"n must be one number or a 1-D array of numbers (got an array of shape {counts.shape})")
+        values = self._conditional_probability_of_purchases_arrays(t, counts.reshape(-1), x, t_x, T_arr)
+        values = np.clip(values, 0.0, 1.0)
+        if counts.ndim == 0:
+            return _output(values[:, 0], labels, "probability")
+        if labels is None:
+            return values
+        return pd.DataFrame(values, index=labels, columns=pd.Index(counts.astype(int), name="n"))
+
+    def probability_alive_at(self, t: Any, frequency: Any, recency: Any = None, T: Any = None) -> Any:
+        """P(alive at T + t | x, t_x, T, no purchase in (T, T + t]): how the chance of being alive fades with silence.
+
+        A customer with history (x, t_x, T) who makes no purchase in the
+        next t time units has the summary (x, t_x, T + t), and the likelihood
+        of that history is the model's likelihood at T + t, so this is
+        :meth:`probability_alive` at T + t (Fader, Hardie & Lee 2005, eq. 11
+        context, for the BG/NBD; Schmittlein, Morrison & Colombo 1987 for the
+        Pareto/NBD). For the BG/NBD and the MBG/NBD the customer can drop out
+        only right after a purchase, so with no purchase in the gap "alive at
+        T + t" is the same event as "alive at T"; its probability still falls
+        with t, because a long silence makes "dropped out after the purchase at
+        t_x" more likely. For the Pareto/NBD the lifetime can end in the gap
+        too; the closed form covers both. In discrete time (BG/BB) t counts
+        opportunities without a transaction.
+
+        >>> from crmlab.clv import BetaGeo
+        >>> import pandas as pd
+        >>> model = BetaGeo()
+        >>> model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> model.probability_alive_at([0, 26, 52], [2, 2, 2], [30.4, 30.4, 30.4], [38.9, 38.9, 38.9]).round(3)
+        array([0.726, 0.48 , 0.311])
+        """
+        self._check_fitted()
+        x, t_x, T_arr, labels = self._rft(frequency, recency, T)
+        t = self._time(t, len(x))
+        return _output(np.asarray(self.probability_alive(x, t_x, T_arr + t), dtype=float), labels, "probability_alive")
+
+    def _probability_alive_later(self, t: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(alive at T + t | x, t_x, T), whatever happens in (T, T + t], of checked arrays; the models define it."""
+        raise NotImplementedError
+
+    def expected_number_alive(self, summary: Any, t: Any = 0) -> Any:
+        """Expected number of customers alive t time units after the end of each one's calibration period.
+
+        E[alive customers at T + t] = Σ_i P(alive at T_i + t | x_i, t_x,i, T_i),
+        whatever the customers do in between (no conditioning on future
+        purchases; compare :meth:`probability_alive_at`). At t = 0 it is the
+        sum of :meth:`probability_alive` (the number of customers alive at the
+        end of the calibration period); for t > 0 each customer's P(alive at
+        T) is multiplied by the probability of surviving a further t given
+        alive at T, which each model gives in closed form
+        (``_probability_alive_later``). ``summary`` is a frame with
+        ``frequency``, ``recency`` and ``T`` (or those three columns as a
+        tuple); ``t`` is one number ≥ 0 or an array of them.
+
+        Returns a float for one t, else a Series indexed by t.
+
+        >>> from crmlab.clv import ParetoNBD
+        >>> import pandas as pd
+        >>> model = ParetoNBD()
+        >>> model.params_ = pd.Series({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+        >>> summary = pd.DataFrame({"frequency": [0, 2, 10], "recency": [0, 30.4, 38], "T": [38.9] * 3})
+        >>> round(model.expected_number_alive(summary), 3), round(model.expected_number_alive(summary, t=52), 3)
+        (2.151, 1.401)
+        """
+        self._check_fitted()
+        args = tuple(summary) if isinstance(summary, (tuple, list)) else (summary,)
+        x, t_x, T_arr, _ = self._rft(*args, *([None] * (3 - len(args))))
+        times = self._time(t)
+        values = np.array([self._probability_alive_later(np.full(len(x), v), x, t_x, T_arr).sum() for v in times.reshape(-1)])
+        if times.ndim == 0:
+            return float(values[0])
+        return pd.Series(values, index=pd.Index(times.reshape(-1), name="t"), name="expected_number_alive")
+
+    def probability_alive_history(self, purchase_times: Any, grid: Any, *, time_unit: str | None = None) -> pd.DataFrame:
+        """One customer's P(alive) through time, from what the model would have known at each point.
+
+        At each time τ of ``grid`` (time since the customer's first purchase,
+        in the model's unit) the customer's summary so far is x(τ) = repeat
+        purchases in (0, τ], t_x(τ) = the time of the last of them (0 if none),
+        and P(alive at τ) = :meth:`probability_alive` (x(τ), t_x(τ), τ) — the
+        path that ``lifetimes``' ``calculate_alive_path`` computes and
+        ``plot_history_alive`` draws. It jumps up at each purchase and decays
+        in between (for the BG/NBD it stays 1 until the first repeat purchase).
+
+        ``purchase_times`` are the times of all the customer's purchases, the
+        first (the acquisition, time 0 of the model) included: numbers in the
+        model's time unit from any origin, or datetimes with ``time_unit``
+        "D", "W" or "M" (days, days/7, days/30.4375, as
+        :func:`crmlab.customers.transaction_summary` measures). Purchases at
+        the same time count once. ``grid``: times since the first purchase,
+        each > 0 (a whole number of opportunities for the BG/BB).
+
+        Returns columns ``t``, ``frequency``, ``recency`` and
+        ``probability_alive``; the purchase times are the distinct values of
+        ``recency`` (with 0, the first purchase), which is how
+        :func:`crmlab.plots.plot_probability_alive_history` marks them.
+
+        >>> from crmlab.clv import BetaGeo
+        >>> import pandas as pd
+        >>> model = BetaGeo()
+        >>> model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> model.probability_alive_history([0.0, 2.0, 5.0], [1, 3, 6, 20]).round(3)
+              t  frequency  recency  probability_alive
+        0   1.0          0      0.0              1.000
+        1   3.0          1      2.0              0.719
+        2   6.0          2      5.0              0.775
+        3  20.0          2      5.0              0.338
+        """
+        self._check_fitted()
+        times = _purchase_times(purchase_times, time_unit)
+        grid_arr = check_argument(grid, "grid", above=0, whole=self.discrete_time).reshape(-1)
+        repeat = np.unique(times - times.min())[1:]  # distinct repeat purchase times after the first
+        x = np.searchsorted(repeat, grid_arr, side="right")
+        t_x = np.where(x > 0, repeat[np.maximum(x - 1, 0)] if len(repeat) else 0.0, 0.0)
+        p_alive = np.asarray(self.probability_alive(x.astype(float), t_x, grid_arr), dtype=float)
+        return pd.DataFrame({"t": grid_arr, "frequency": x, "recency": t_x, "probability_alive": p_alive})
+
+
+def _distinct_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The distinct rows of equal-length columns, and each row's index among them (to compute once per row)."""
+    stacked = np.column_stack([np.broadcast_to(c, columns[0].shape) for c in columns])
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    return tuple(unique.T), inverse.reshape(-1)
+
+
+def _discount_factors(discount_rate: float, horizon: int) -> np.ndarray:
+    """1 / (1 + d)^k for k = 1 … horizon: each period's value discounted to now, at the end of the period."""
+    return 1.0 / (1.0 + discount_rate) ** np.arange(1, horizon + 1)
+
+
+def _by_period_frame(
+    labels: pd.Index | None, n_customers: int, horizon: int, period_length: float, columns: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """A tidy frame customer × period from customers × periods arrays (customers in order, periods ascending)."""
+    customers = labels if labels is not None else pd.RangeIndex(n_customers)
+    period = np.tile(np.arange(1, horizon + 1), n_customers)
+    frame = pd.DataFrame({
+        "customer": np.repeat(np.asarray(customers), horizon),
+        "period": period,
+        "period_end": period * period_length,
+        **{name: values.reshape(-1) for name, values in columns.items()},
+    })
+    return frame
+
+
+def _purchase_times(purchase_times: Any, time_unit: str | None) -> np.ndarray:
+    """A customer's purchase times as floats in the model's unit: numbers as they are, datetimes in ``time_unit``."""
+    values = purchase_times.to_numpy() if isinstance(purchase_times, (pd.Series, pd.Index)) else np.asarray(purchase_times)
+    values = values.reshape(-1)
+    if len(values) == 0:
+        raise ValueError("purchase_times must hold at least the first purchase (got none)")
+    if np.issubdtype(values.dtype, np.datetime64) or values.dtype == object and isinstance(values[0], pd.Timestamp):
+        days_per = {"D": 1.0, "W": 7.0, "M": 30.4375}
+        if time_unit not in days_per:
+            raise ValueError(f"time_unit must be one of {', '.join(days_per)} for datetimes (got {time_unit!r})")
+        dates = pd.to_datetime(pd.Series(values)).dt.normalize()
+        if dates.isna().any():
+            raise ValueError(f"purchase_times must not be missing (got NaT at position {int(np.flatnonzero(dates.isna())[0])})")
+        days = (dates - dates.min()).dt.days.to_numpy(dtype=float)
+        return days / days_per[time_unit]
+    return check_argument(values, "purchase_times").reshape(-1)

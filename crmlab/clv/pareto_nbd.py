@@ -59,7 +59,7 @@ import numpy as np
 from scipy import integrate
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crmlab.clv.btyd import TransactionModel, _output
+from crmlab.clv.btyd import TransactionModel, _distinct_rows, _output
 
 __all__ = ["ParetoNBD"]
 
@@ -385,53 +385,94 @@ class ParetoNBD(TransactionModel):
         rounding. Where hyp2f1 fails (n in the hundreds with very unequal α and β)
         the second term is integrated numerically over the time of death instead.
         """
-        r, alpha, s, beta = self._check_fitted()
+        params = self._check_fitted()
         t, n = self._time(t), self._count(n)
-        scalar = t.ndim == 0
-        t = np.atleast_1d(t)
-        positive = t > 0
-        log_t = np.log(np.where(positive, t, 1.0))
-        log_alive = (
-            gammaln(r + n) - gammaln(r) - gammaln(n + 1)
-            + r * np.log(alpha / (alpha + t)) + n * (log_t - np.log(alpha + t)) + s * np.log(beta / (beta + t))
-        )
-        alive = np.where(positive | (n == 0), np.exp(log_alive), 0.0)
-        c = r + s + n + 1
+        value = _probability_of_purchases(np.atleast_1d(t), n, *params, alpha_at_least_beta=params[1] >= params[3])
+        return float(value[0]) if t.ndim == 0 else value
 
-        def log_B(i: np.ndarray, y: np.ndarray) -> np.ndarray:
-            if alpha >= beta:
-                hyp = hyp2f1(r + s + i, s + 1, c, (alpha - beta) / (alpha + y))
-                return np.log(hyp) - (r + s + i) * np.log(alpha + y)
-            # Euler's transformation: the ₂F₁(r+s+i, r+n; c; z) of the paper grows like (1−z)^(1−r−i)
-            log_1mz = np.log(alpha + y) - np.log(beta + y)
-            hyp = hyp2f1(n - i + 1, s + 1, c, (beta - alpha) / (beta + y))
-            return (1 - r - i) * log_1mz + np.log(hyp) - (r + s + i) * np.log(beta + y)
+    # ----- predictive distribution and survival ----------------------------------------------------
+    def _conditional_probability_of_purchases_arrays(
+        self, t: np.ndarray, n: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    ) -> np.ndarray:
+        """P(Y(t) = n | x, t_x, T) = δ_{n=0}(1 − P(alive)) + P(alive) · P_Pareto/NBD(X(t) = n | r+x, α+T, s, β+T).
 
-        log_coef = r * np.log(alpha) + s * np.log(beta) + betaln(r + n, s + 1) - betaln(r, s)
-        i = np.arange(n + 1)[:, None]  # the terms of the sum, one row each
-        with np.errstate(invalid="ignore"):  # NaN from hyp2f1 is handled below
-            log_poisson = gammaln(r + s + i) - gammaln(r + s) - gammaln(i + 1) + i * log_t
-            log_terms = log_coef + log_poisson + log_B(i, t[None, :])
-            tail = np.where(positive | (i == 0), np.exp(log_terms), 0.0).sum(axis=0)
-            dead = np.maximum(np.exp(log_coef + log_B(np.zeros(1), np.zeros(1))) - tail, 0.0)
-        for j in np.flatnonzero(~np.isfinite(dead)):
-            # hyp2f1 fails for large n when z is near 1 (very unequal α and β): integrate instead
-            dead[j] = self._dead_by_quadrature(float(t[j]), n)
-        value = alive + dead
-        return float(value[0]) if scalar else value
+        Alive at T, a customer's λ ~ Gamma(r+x, α+T) and μ ~ Gamma(s, β+T)
+        (F&H 2005 note, section 6), and the exponential lifetime is memoryless,
+        so the future is a new Pareto/NBD customer's with those parameters,
+        whose PMF is that of :meth:`probability_of_purchases` (Fader & Hardie
+        2006, section 4; their conditional-PMF note writes the same out).
+        """
+        r, alpha, s, beta = params = self._check_fitted()
+        p_alive = self._probability_alive_arrays(params, x, t_x, T)
+        (xu, Tu, tu), inverse = _distinct_rows(x, T, t)
+        alive_pmf = np.column_stack([
+            _probability_of_purchases(tu, int(k), r + xu, alpha + Tu, s, beta + Tu, alpha_at_least_beta=alpha >= beta)
+            for k in n
+        ])[inverse]
+        return p_alive[:, None] * alive_pmf + (n[None, :] == 0) * (1 - p_alive[:, None])
 
-    def _dead_by_quadrature(self, t: float, n: int) -> float:
-        """P(X(t) = n, dead at t) = ∫_0^t NBD(n; r, α/(α+ω)) s β^s (β+ω)^−(s+1) dω, by scipy.integrate.quad."""
-        r, alpha, s, beta = self._check_fitted()
-        log_const = gammaln(r + n) - gammaln(r) - gammaln(n + 1) + np.log(s) + r * np.log(alpha) + s * np.log(beta)
+    def _probability_alive_later(self, t: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """P(alive at T+t | x, t_x, T) = P(alive at T | ·) · ((β+T)/(β+T+t))^s.
 
-        def integrand(w: float) -> float:
-            log_w = np.log(w) if w > 0 else -np.inf
-            return float(np.exp(log_const - (r + n) * np.log(alpha + w) + n * log_w - (s + 1) * np.log(beta + w)))
+        Alive at T, μ ~ Gamma(s, β+T) and the remaining lifetime is
+        exponential (memoryless), so it lasts beyond t with probability
+        E[e^{−μt}] = ((β+T)/(β+T+t))^s whatever the customer buys (purchases
+        carry no information on μ in this model). The expected number alive at
+        T + t is therefore Σ_i P(alive at T_i) · ((β+T_i)/(β+T_i+t))^s.
+        """
+        params = self._check_fitted()
+        s, beta = params[2], params[3]
+        return self._probability_alive_arrays(params, x, t_x, T) * np.exp(-s * np.log1p(t / (beta + T)))
 
-        with np.errstate(divide="ignore"):
-            value, _ = integrate.quad(integrand, 0.0, t, epsabs=0.0, epsrel=1e-10, limit=200)
-        return value
+
+def _probability_of_purchases(
+    t: np.ndarray, n: int, r: Any, alpha: Any, s: Any, beta: Any, *, alpha_at_least_beta: bool
+) -> np.ndarray:
+    """Pareto/NBD P(X(t) = n) of :meth:`ParetoNBD.probability_of_purchases` for a 1-D array t, with the
+    parameters numbers or arrays like t (e.g. one customer's posterior each); ``alpha_at_least_beta``
+    chooses the form of B₁, B₂ (α − β has one sign over the arrays: posteriors add T to both)."""
+    positive = t > 0
+    log_t = np.log(np.where(positive, t, 1.0))
+    log_alive = (
+        gammaln(r + n) - gammaln(r) - gammaln(n + 1)
+        + r * np.log(alpha / (alpha + t)) + n * (log_t - np.log(alpha + t)) + s * np.log(beta / (beta + t))
+    )
+    alive = np.where(positive | (n == 0), np.exp(log_alive), 0.0)
+    c = r + s + n + 1
+
+    def log_B(i: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if alpha_at_least_beta:
+            hyp = hyp2f1(r + s + i, s + 1, c, (alpha - beta) / (alpha + y))
+            return np.log(hyp) - (r + s + i) * np.log(alpha + y)
+        # Euler's transformation: the ₂F₁(r+s+i, r+n; c; z) of the paper grows like (1−z)^(1−r−i)
+        log_1mz = np.log(alpha + y) - np.log(beta + y)
+        hyp = hyp2f1(n - i + 1, s + 1, c, (beta - alpha) / (beta + y))
+        return (1 - r - i) * log_1mz + np.log(hyp) - (r + s + i) * np.log(beta + y)
+
+    log_coef = r * np.log(alpha) + s * np.log(beta) + betaln(r + n, s + 1) - betaln(r, s)
+    i = np.arange(n + 1)[:, None]  # the terms of the sum, one row each
+    with np.errstate(invalid="ignore"):  # NaN from hyp2f1 is handled below
+        log_poisson = gammaln(r + s + i) - gammaln(r + s) - gammaln(i + 1) + i * log_t
+        log_terms = log_coef + log_poisson + log_B(i, t[None, :])
+        tail = np.where(positive | (i == 0), np.exp(log_terms), 0.0).sum(axis=0)
+        dead = np.maximum(np.exp(log_coef + log_B(np.zeros(1), np.zeros_like(t))) - tail, 0.0)
+    for j in np.flatnonzero(~np.isfinite(dead)):
+        # hyp2f1 fails for large n when z is near 1 (very unequal α and β): integrate instead
+        dead[j] = _dead_by_quadrature(*(float(np.broadcast_to(v, t.shape)[j]) for v in (r, alpha, s, beta, t)), n)
+    return alive + dead
+
+
+def _dead_by_quadrature(r: float, alpha: float, s: float, beta: float, t: float, n: int) -> float:
+    """P(X(t) = n, dead at t) = ∫_0^t NBD(n; r, α/(α+ω)) s β^s (β+ω)^−(s+1) dω, by scipy.integrate.quad."""
+    log_const = gammaln(r + n) - gammaln(r) - gammaln(n + 1) + np.log(s) + r * np.log(alpha) + s * np.log(beta)
+
+    def integrand(w: float) -> float:
+        log_w = np.log(w) if w > 0 else -np.inf
+        return float(np.exp(log_const - (r + n) * np.log(alpha + w) + n * log_w - (s + 1) * np.log(beta + w)))
+
+    with np.errstate(divide="ignore"):
+        value, _ = integrate.quad(integrand, 0.0, t, epsabs=0.0, epsrel=1e-10, limit=200)
+    return value
 
 
 def _power_difference(c: float, log_ratio: np.ndarray) -> np.ndarray:

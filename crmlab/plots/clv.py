@@ -15,6 +15,7 @@ __all__ = [
     "plot_clv_distribution",
     "plot_frequency_histogram",
     "plot_holdout_comparison",
+    "plot_probability_alive_history",
     "plot_probability_alive_matrix",
     "plot_survival_curves",
     "plot_tracking",
@@ -161,4 +162,28 @@ def plot_survival_curves(table: pd.DataFrame) -> Figure:
         ax.set_xlabel("period")
         ax.set_title(title)
         ax.legend()
+    return finish(fig)
+
+
+def plot_probability_alive_history(history: pd.DataFrame, *, unit: str = "W", title: str | None = None) -> Figure:
+    """One customer's P(alive) through time, with their purchases marked (``lifetimes``' ``plot_history_alive``).
+
+    Takes the frame of a transaction model's ``probability_alive_history``
+    (columns ``t``, ``recency``, ``probability_alive``); the purchases are the
+    first one (time 0) and the distinct values of ``recency``. ``unit`` is the
+    model's time unit.
+    """
+    name = UNIT_NAMES.get(unit, unit)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(history["t"], history["probability_alive"], color="C0", label="P(alive)")
+    purchases = np.unique(np.r_[0.0, history["recency"].to_numpy(dtype=float)])
+    for k, time in enumerate(purchases):
+        ax.axvline(time, color="0.4", ls=":", lw=1, label="purchase" if k == 0 else None)
+    ax.scatter(purchases, np.ones_like(purchases), marker="v", color="C3", zorder=3, s=40)
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    ax.set_xlabel(f"time since the first purchase ({name})")
+    ax.set_ylabel("probability that the customer is alive")
+    ax.set_title(title or "Probability that the customer is alive, through time")
+    ax.legend(loc="lower left")
     return finish(fig)
