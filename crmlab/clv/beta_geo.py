@@ -197,7 +197,7 @@ class BetaGeo(TransactionModel):
         (k = 1 for the MBG/NBD, whose first purchase was a survived dropout opportunity too)."""
         r, alpha, a, b = self._check_fitted()
         k = self._first_purchase_dropout
-        return r + x, alpha + T, np.full_like(x, a), b + x + k
+        return r + x, alpha + T, np.full(np.shape(x), a, dtype=float), b + x + k
 
     def _conditional_probability_of_purchases_arrays(
         self, t: np.ndarray, n: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
