@@ -347,15 +347,17 @@ def test_probability_alive_history_from_dates():
 
 
 def test_probability_alive_history_figure_marks_the_purchases():
-    """The figure: labelled axes, P(alive) as drawn, and a mark at each purchase (0, 2 and 5 weeks)."""
+    """The figure: labelled axes, P(alive) as drawn, and a mark at each purchase (0, 2, 5 and 8 weeks); from a frame
+    without its attrs, the marks come from recency (purchases up to the grid's end, here t = 3: 0 and 2)."""
     model = model_with("BetaGeo")
-    history = model.probability_alive_history([0, 2, 5], np.linspace(0.1, 20, 200))
-    fig = plot_probability_alive_history(history)
-    ax = fig.axes[0]
+    history = model.probability_alive_history([0, 2, 5, 8], np.linspace(0.1, 20, 200))
+    ax = plot_probability_alive_history(history).axes[0]
     assert "weeks" in ax.get_xlabel() and "alive" in ax.get_ylabel()
     np.testing.assert_allclose(ax.lines[0].get_ydata(), history["probability_alive"])
-    marks = sorted(float(line.get_xdata()[0]) for line in ax.lines[1:])
-    assert marks == [0.0, 2.0, 5.0]
+    assert sorted(float(line.get_xdata()[0]) for line in ax.lines[1:]) == [0.0, 2.0, 5.0, 8.0]
+    bare = pd.DataFrame(history[history["t"] <= 3].to_dict("list"))
+    ax = plot_probability_alive_history(bare).axes[0]
+    assert sorted(float(line.get_xdata()[0]) for line in ax.lines[1:]) == [0.0, 2.0]
 
 
 # ----- value by period --------------------------------------------------------------------------------------
@@ -393,3 +395,13 @@ def test_value_by_period_of_an_empty_horizon_and_bad_arguments():
     assert model.customer_lifetime_value([1], [2.0], [10.0], monetary_value=10, discount_rate=0.1, horizon=0)[0] == 0
     with pytest.raises(ValueError, match="discount_rate must be ≥ 0"):
         model.customer_lifetime_value_by_period([1], [2.0], [10.0], monetary_value=10, discount_rate=-0.1, horizon=3)
+
+
+def test_bgbb_probability_alive_history_counts_every_transaction():
+    """Discrete time: for a supporter who gave at opportunities 2 and 3, the path at n = 1…6 is P(alive) of the
+    patterns (x, t_x, n) = (0, 0, 1), (1, 2, 2), (2, 3, 3), (2, 3, 4), … (FHS 2010, eq. 11)."""
+    model = bgbb_model()
+    history = model.probability_alive_history([2, 3], [1, 2, 3, 4, 5, 6])
+    x, t_x, n = [0, 1, 2, 2, 2, 2], [0, 2, 3, 3, 3, 3], [1, 2, 3, 4, 5, 6]
+    np.testing.assert_allclose(history["probability_alive"], model.probability_alive(x, t_x, n), rtol=1e-14)
+    assert history["frequency"].tolist() == x

@@ -439,12 +439,15 @@ class TransactionModel(ParametricModel):
         "D", "W" or "M" (days, days/7, days/30.4375, as
         :func:`crmlab.customers.transaction_summary` measures). Purchases at
         the same time count once. ``grid``: times since the first purchase,
-        each > 0 (a whole number of opportunities for the BG/BB).
+        each > 0. For the BG/BB (discrete opportunities) ``purchase_times`` are
+        the opportunities at which the customer transacted (1, 2, …; there is
+        no acquisition purchase), ``grid`` numbers of opportunities n, and the
+        value is its P(alive at opportunity n+1).
 
         Returns columns ``t``, ``frequency``, ``recency`` and
-        ``probability_alive``; the purchase times are the distinct values of
-        ``recency`` (with 0, the first purchase), which is how
-        :func:`crmlab.plots.plot_probability_alive_history` marks them.
+        ``probability_alive``, and the purchase times (since the first) in
+        ``attrs["purchase_times"]``, which
+        :func:`crmlab.plots.plot_probability_alive_history` marks.
 
         >>> from crmlab.clv import BetaGeo
         >>> import pandas as pd
@@ -460,11 +463,16 @@ class TransactionModel(ParametricModel):
         self._check_fitted()
         times = _purchase_times(purchase_times, time_unit)
         grid_arr = check_argument(grid, "grid", above=0, whole=self.discrete_time).reshape(-1)
-        repeat = np.unique(times - times.min())[1:]  # distinct repeat purchase times after the first
+        if self.discrete_time:  # BG/BB: every transaction counts, at its opportunity (1, 2, …)
+            repeat = np.unique(check_argument(times, "purchase_times", at_least=1, whole=True))
+        else:
+            repeat = np.unique(times - times.min())[1:]  # distinct repeat purchase times after the first
         x = np.searchsorted(repeat, grid_arr, side="right")
         t_x = np.where(x > 0, repeat[np.maximum(x - 1, 0)] if len(repeat) else 0.0, 0.0)
         p_alive = np.asarray(self.probability_alive(x.astype(float), t_x, grid_arr), dtype=float)
-        return pd.DataFrame({"t": grid_arr, "frequency": x, "recency": t_x, "probability_alive": p_alive})
+        history = pd.DataFrame({"t": grid_arr, "frequency": x, "recency": t_x, "probability_alive": p_alive})
+        history.attrs["purchase_times"] = repeat if self.discrete_time else np.r_[0.0, repeat]
+        return history
 
 
 def _distinct_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:

@@ -169,18 +169,21 @@ def plot_probability_alive_history(history: pd.DataFrame, *, unit: str = "W", ti
     """One customer's P(alive) through time, with their purchases marked (``lifetimes``' ``plot_history_alive``).
 
     Takes the frame of a transaction model's ``probability_alive_history``
-    (columns ``t``, ``recency``, ``probability_alive``); the purchases are the
-    first one (time 0) and the distinct values of ``recency``. ``unit`` is the
-    model's time unit.
+    (columns ``t``, ``recency``, ``probability_alive``); the purchases marked
+    are its ``attrs["purchase_times"]`` (without them, time 0 and the
+    distinct values of ``recency``). ``unit`` is the model's time unit.
     """
     name = UNIT_NAMES.get(unit, unit)
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.plot(history["t"], history["probability_alive"], color="C0", label="P(alive)")
-    purchases = np.unique(np.r_[0.0, history["recency"].to_numpy(dtype=float)])
+    purchases = history.attrs.get("purchase_times")
+    if purchases is None:
+        purchases = np.unique(np.r_[0.0, history["recency"].to_numpy(dtype=float)])
+    purchases = np.asarray(purchases, dtype=float)
     for k, time in enumerate(purchases):
         ax.axvline(time, color="0.4", ls=":", lw=1, label="purchase" if k == 0 else None)
-    ax.scatter(purchases, np.ones_like(purchases), marker="v", color="C3", zorder=3, s=40)
-    ax.set_ylim(0, 1.05)
+    ax.scatter(purchases, np.full_like(purchases, 1.04), marker="v", color="C3", zorder=3, s=40, clip_on=False)
+    ax.set_ylim(0, 1.08)
     ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
     ax.set_xlabel(f"time since the first purchase ({name})")
     ax.set_ylabel("probability that the customer is alive")
