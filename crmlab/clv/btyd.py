@@ -398,8 +398,15 @@ class TransactionModel(ParametricModel):
         sum of :meth:`probability_alive` (the number of customers alive at the
         end of the calibration period); for t > 0 each customer's P(alive at
         T) is multiplied by the probability of surviving a further t given
-        alive at T, which each model gives in closed form
-        (``_probability_alive_later``). ``summary`` is a frame with
+        alive at T and the history, in closed form (derived in each model's
+        ``_probability_alive_later``)::
+
+            Pareto/NBD:  ((β+T)/(β+T+t))^s                  (μ ~ Gamma(s, β+T), exponential lifetime)
+            BG/NBD:      E[e^{−λpt}] = (α'/(α'+t))^a ₂F₁(a+b'−r', a; a+b'; t/(α'+t)),
+                         r' = r+x, α' = α+T, b' = b+x (MBG/NBD: b' = b+x+1)
+            BG/BB:       B(γ, δ+n+1+t)/B(γ, δ+n+1)  (t more opportunities)
+
+        ``summary`` is a frame with
         ``frequency``, ``recency`` and ``T`` (or those three columns as a
         tuple); ``t`` is one number ≥ 0 or an array of them.
 
