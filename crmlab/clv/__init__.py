@@ -28,7 +28,8 @@ Customer value tables and LTV by acquisition channel
 
 Checking a fitted model against calibration and holdout data, as the papers do
     :func:`compare_models`, :func:`frequency_histogram_comparison`, :func:`holdout_comparison`,
-    :func:`tracking_data`, :func:`probability_alive_matrix`.
+    :func:`tracking_data`, :func:`probability_alive_matrix`; the holdout accuracy in numbers,
+    :func:`holdout_metrics`.
 """
 
 from typing import TYPE_CHECKING
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
         compare_models,
         frequency_histogram_comparison,
         holdout_comparison,
+        holdout_metrics,
         probability_alive_matrix,
         tracking_data,
     )
@@ -85,6 +87,7 @@ __all__ = [
     "ShiftedBetaGeometric",
     "frequency_histogram_comparison",
     "holdout_comparison",
+    "holdout_metrics",
     "probability_alive_matrix",
     "churn_scenario_summary",
     "simple_clv",
