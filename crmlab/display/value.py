@@ -34,6 +34,7 @@ __all__ = [
     "channel_world_sentence",
     "clv_summary",
     "concentration_sentence",
+    "holdout_choice_sentences",
     "holdout_errors",
     "log_scale_interval",
     "markov_sentences",
@@ -312,6 +313,114 @@ def model_choice_sentences(comparison: pd.DataFrame, holdout: pd.DataFrame, *, t
                                   maes=_errors_by_model(close) if len(close) > 1 else number(top["mae"], digits=3),
                                   rest=_errors_by_model(rest)))
     return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+#: How :func:`holdout_choice_sentences` names the columns of :func:`crmlab.clv.holdout_metrics`, and whether
+#: lower is better (errors, taken in absolute value) or higher (AUC).
+HOLDOUT_CRITERIA: dict[str, tuple[str, bool]] = {
+    "rmse": ("the root mean squared error of each customer's holdout transactions (RMSE)", True),
+    "mae": ("the mean absolute error of each customer's holdout transactions (MAE)", True),
+    "total_error": ("the error of the total holdout transactions", True),
+    "tracking_mape_cumulative": ("the error of the cumulative tracking curve over the holdout (MAPE)", True),
+    "revenue_error": ("the error of total holdout revenue", True),
+    "brier": ("the Brier score of P(alive) against buying again", True),
+    "auc": ("the AUC of P(alive) against buying again", False),
+    "auc_forecast": ("the AUC of the forecast against buying again", False),
+}
+
+#: Why the default criterion is the RMSE, said once after it.
+_WHY_RMSE = ("; the forecasts are means, and a mean minimises the squared error, while the absolute error rewards "
+             "forecasting the median, 0 for most customers")
+
+
+def _criterion_value(metrics: pd.DataFrame, column: str) -> pd.Series:
+    """The criterion's values by model, oriented so that lower is better (errors in absolute value, −AUC)."""
+    values = metrics.set_index("model")[column].astype(float)
+    return values.abs() if HOLDOUT_CRITERIA[column][1] else -values
+
+
+def _metric_text(column: str, value: float) -> str:
+    if column in ("total_error", "revenue_error"):
+        return ("+" if value >= 0 else "") + percent(value)
+    if column == "tracking_mape_cumulative":
+        return percent(value)
+    return number(value, digits=3)
+
+
+def holdout_choice_sentences(metrics: pd.DataFrame, *, criterion: str = "rmse", tied: float = 0.01,
+                             close: float = 0.05) -> Markdown:
+    """Which purchase model to choose on this data, by a stated holdout criterion, and how close the call is.
+
+    ``metrics`` is :func:`crmlab.clv.holdout_metrics` (models as rows). The
+    models are ranked by ``criterion`` (a column of :data:`HOLDOUT_CRITERIA`;
+    default the RMSE, because the forecasts are conditional means, which
+    minimise the expected squared error, while the MAE favours forecasts that
+    are too low when most customers buy nothing). The gap of the runner-up to
+    the best, relative to the best, decides the words: under ``tied`` the
+    models are "practically tied", under ``close`` the call is "close",
+    otherwise the best is chosen "clearly". A second sentence says which model
+    leads on each of the other measures in the table (error of the total,
+    tracking, P(alive)'s Brier score and AUC, revenue) and whether they agree
+    with the choice.
+
+    >>> metrics = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "rmse": [1.608, 1.603],
+    ...                         "total_error": [-0.122, -0.115], "auc": [0.316, 0.726]})
+    >>> print(holdout_choice_sentences(metrics).plain)
+    By the root mean squared error of each customer's holdout transactions (RMSE; the forecasts are means, and a mean minimises the squared error, while the absolute error rewards forecasting the median, 0 for most customers), the Pareto/NBD and BG/NBD are practically tied: 1.603 and 1.608, differences under 1.0% of the best, so on this criterion either will do. The other measures all favour the Pareto/NBD: the error of the total holdout transactions (-11.5%) and the AUC of P(alive) against buying again (0.726).
+    """
+    if criterion not in HOLDOUT_CRITERIA:
+        raise ValueError(f"holdout_choice_sentences: unknown criterion {criterion!r}; choose from {sorted(HOLDOUT_CRITERIA)}")
+    if criterion not in metrics.columns:
+        raise ValueError(f"holdout_choice_sentences: the metrics have no column {criterion!r}")
+    what = HOLDOUT_CRITERIA[criterion][0]
+    if criterion == "rmse":  # "(RMSE; the forecasts are means …)"
+        what = what[:-1] + _WHY_RMSE + ")"
+    raw = metrics.set_index("model")[criterion].astype(float)
+    order = _criterion_value(metrics, criterion).sort_values(kind="stable")
+    if len(order) == 1:
+        return markdown("Only the {m} was checked on the holdout: {what} {v}.", m=_name(order.index[0]),
+                        what=HOLDOUT_CRITERIA[criterion][0], v=_metric_text(criterion, raw.iloc[0]))
+    best, second = order.index[0], order.index[1]
+    scale = abs(order.iloc[0]) if order.iloc[0] != 0 else 1.0
+    gap = (order.iloc[1] - order.iloc[0]) / scale
+    spread = (order.iloc[-1] - order.iloc[0]) / scale
+    values = join_list(_metric_text(criterion, raw[m]) for m in order.index)
+    if spread < tied:
+        first = markdown("By {what}, the {models} are practically tied: {values}, differences under {tied} of the best, "
+                         "so on this criterion {any} will do.", what=what,
+                         models=join_list(_name(m) for m in order.index), values=values, tied=percent(tied),
+                         any="either" if len(order) == 2 else "any of them")
+    elif gap < tied:
+        first = markdown("By {what}, choose the {best} or the {second}, practically tied ({v1} and {v2}, under {tied} "
+                         "apart), before {rest}.", what=what, best=_name(best), second=_name(second),
+                         v1=_metric_text(criterion, raw[best]), v2=_metric_text(criterion, raw[second]),
+                         tied=percent(tied), rest=join_list(f"the {_name(m)} ({_metric_text(criterion, raw[m])})"
+                                                           for m in order.index[2:]))
+    else:
+        how = "but the call is close" if gap < close else "clearly"
+        first = markdown("By {what}, choose the {best} ({v}), {how}: the {second} is {gap} behind ({v2}){rest}.",
+                         what=what, best=_name(best), v=_metric_text(criterion, raw[best]), how=how,
+                         second=_name(second), gap=percent(gap), v2=_metric_text(criterion, raw[second]),
+                         rest="" if len(order) == 2 else ", the " + join_list(
+                             f"{_name(m)} {percent((order[m] - order.iloc[0]) / scale)}" for m in order.index[2:]))
+    leaders: dict[str, list[str]] = {}
+    by_model = metrics.set_index("model")
+    for column in HOLDOUT_CRITERIA:
+        if column in (criterion, "mae") or column not in metrics.columns or metrics[column].isna().all():
+            continue
+        leader = _criterion_value(metrics, column).dropna().sort_values(kind="stable").index[0]
+        leaders.setdefault(leader, []).append(
+            f"{HOLDOUT_CRITERIA[column][0]} ({_metric_text(column, float(by_model.loc[leader, column]))})")
+    if not leaders:
+        return first
+    chosen = order.index[0]
+    if list(leaders) == [chosen]:
+        second_sentence = markdown(" The other measures all favour the {best}: {which}.", best=_name(chosen),
+                                   which=join_list(leaders[chosen]))
+    else:
+        second_sentence = markdown(" The other measures are split: {which}.", which="; ".join(
+            f"the {_name(m)} leads by {join_list(items)}" for m, items in leaders.items()))
+    return Markdown(first.text + second_sentence.text, first.plain + second_sentence.plain)
 
 
 def probability_alive_sentence(matrix: pd.DataFrame, *, unit: str = "weeks") -> Markdown:
