@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from crmlab.clv import BetaGeo, GammaGamma, holdout_metrics
-from crmlab.clv.validation import HOLDOUT_METRIC_DEFINITIONS, roc_auc, tracking_data
+from crmlab.clv.validation import HOLDOUT_METRIC_DEFINITIONS, ModelBySegment, roc_auc, tracking_data
 from crmlab.customers import transaction_summary
 from crmlab.data import CDNOW_CONVENTIONS, load_cdnow
 
@@ -97,8 +97,10 @@ def test_tracking_errors_by_hand():
     assert row["tracking_mape_incremental"] == pytest.approx((0.2 + 0.3) / 2)
     with pytest.raises(ValueError, match="together"):
         holdout_metrics({"m": model}, TINY, tracking=tracking)
-    with pytest.raises(ValueError, match="no column 'other'"):
+    with pytest.raises(ValueError, match=r"a column for none of the models \['other'\]"):
         holdout_metrics({"other": model}, TINY, tracking=tracking, holdout_start=1.5)
+    both = holdout_metrics({"m": model, "other": model}, TINY, tracking=tracking, holdout_start=1.5)
+    assert both["tracking_mape_cumulative"].isna().tolist() == [False, True]  # no tracking column: NaN
     with pytest.raises(ValueError, match="no period after"):
         holdout_metrics({"m": model}, TINY, tracking=tracking, holdout_start=4.0)
 
@@ -203,3 +205,24 @@ def test_true_model_scores_at_least_as_well_as_misspecified_ones():
     assert abs(table.loc["true", "total_error"]) < 0.05
     assert table.loc["true", "auc"] > table.loc["no dropout", "auc"]
     assert table.loc["too much dropout", "mae"] < table.loc["true", "mae"]  # why the choice is made by RMSE
+
+
+def test_model_by_segment_predicts_each_customer_by_its_segment():
+    """Second implementation: each customer's forecast and P(alive) equal those of their segment's own
+    model asked alone; the planted models carry the world's parameters."""
+    channels = pd.DataFrame({"channel": ["search", "social"], "r": [0.3, 0.6], "alpha": [5.0, 3.0],
+                             "a": [0.8, 1.2], "b": [2.5, 2.0]})
+    segment = np.array(["social", "search", "social", "search"])
+    truth = ModelBySegment.planted(channels, segment)
+    assert truth.models["social"].params_.to_dict() == {"r": 0.6, "alpha": 3.0, "a": 1.2, "b": 2.0}
+    table = holdout_metrics({"planted": truth}, TINY).iloc[0]
+    x, t_x, T = (TINY[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    forecast = np.array([truth.models[s].conditional_expected_transactions(5.0, x[[k]], t_x[[k]], T[[k]])[0]
+                         for k, s in enumerate(segment)])
+    assert table["forecast_total"] == pytest.approx(forecast.sum())
+    alive = np.array([truth.models[s].probability_alive(x[[k]], t_x[[k]], T[[k]])[0] for k, s in enumerate(segment)])
+    assert table["brier"] == pytest.approx(np.mean((alive - (TINY["frequency_holdout"] > 0)) ** 2))
+    with pytest.raises(ValueError, match="4 segment labels for 3 customers"):
+        truth.probability_alive([0, 1, 2], [0, 1, 2], [5, 5, 5])
+    with pytest.raises(ValueError, match=r"no model for the segment\(s\) \['email'\]"):
+        ModelBySegment(truth.models, ["email"])

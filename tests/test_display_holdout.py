@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crmlab.display.value import holdout_choice_sentences
+from crmlab.clv.validation import HOLDOUT_METRIC_DEFINITIONS
+from crmlab.display.value import HOLDOUT_MEASURES, holdout_accuracy_table, holdout_choice_sentences
 
 
 def _metrics(rmse, **other):
@@ -57,3 +58,33 @@ def test_other_measures_agree_or_split():
     assert holdout_choice_sentences(_metrics([1.7])).plain == (
         "Only the BG/NBD was checked on the holdout: the root mean squared error of each customer's holdout "
         "transactions (RMSE) 1.700.")
+
+
+def test_planted_truth_is_a_yardstick_not_a_candidate():
+    """A synthetic base's planted truth is left out of the choice and set beside the chosen model."""
+    metrics = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD", "Planted truth"], "rmse": [1.70, 1.60, 1.50]})
+    said = holdout_choice_sentences(metrics, reference="Planted truth").plain
+    assert "choose the Pareto/NBD (1.600), clearly: the BG/NBD is 6.2% behind" in said
+    assert said.endswith("The planted truth, the model the base was drawn from, scores 1.500 on the same criterion; "
+                         "the Pareto/NBD comes within 6.7% of it.")
+    lucky = holdout_choice_sentences(metrics.assign(rmse=[1.70, 1.60, 1.65]), reference="Planted truth").plain
+    assert lucky.endswith("the Pareto/NBD does as well or better on this finite base, as chance allows.")
+    with pytest.raises(ValueError, match="no row 'truth'"):
+        holdout_choice_sentences(metrics, reference="truth")
+
+
+def test_accuracy_table_writes_each_measure_by_its_kind():
+    """Measures down, models across: counts as integers, errors of totals as %, per-customer errors with three
+    decimals (so a tie at 1.603 against 1.608 is visible), revenue as money, and every measure defined."""
+    metrics = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "customers": [2357, 2357],
+                            "actual_total": [1882.0, 1882.0], "total_error": [-0.1215, -0.115], "rmse": [1.6080, 1.6028],
+                            "tracking_mape_cumulative": [0.026, float("nan")], "actual_revenue": [70976.39, 70976.39]})
+    cells = holdout_accuracy_table(metrics).cells.set_index("Measure")
+    assert cells.loc["Holdout transactions, actual"].tolist()[:2] == ["1,882", "1,882"]
+    assert cells.loc["Error of the total"].tolist()[:2] == ["-12.2%", "-11.5%"]
+    assert cells.loc["RMSE per customer"].tolist()[:2] == ["1.608", "1.603"]
+    assert cells.loc["Tracking error, cumulative (MAPE)", "Pareto/NBD"] == "–"
+    assert cells.loc["Holdout revenue, actual", "BG/NBD"] == "$70,976.39"
+    assert "customers" not in cells.index.str.lower()  # the count of customers is said elsewhere on the page
+    assert (cells["Definition"] != "–").all()
+    assert set(HOLDOUT_MEASURES) <= set(HOLDOUT_METRIC_DEFINITIONS)

@@ -29,7 +29,7 @@ Customer value tables and LTV by acquisition channel
 Checking a fitted model against calibration and holdout data, as the papers do
     :func:`compare_models`, :func:`frequency_histogram_comparison`, :func:`holdout_comparison`,
     :func:`tracking_data`, :func:`probability_alive_matrix`; the holdout accuracy in numbers,
-    :func:`holdout_metrics`.
+    :func:`holdout_metrics` (with :class:`ModelBySegment` to score a synthetic world's planted truth).
 """
 
 from typing import TYPE_CHECKING
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
     from crmlab.clv.value import clv_by_channel, customer_value_table
     from crmlab.clv.validation import (
+        ModelBySegment,
         compare_models,
         frequency_histogram_comparison,
         holdout_comparison,
@@ -78,6 +79,7 @@ __all__ = [
     "GammaGamma",
     "MarkovCLV",
     "ModifiedBetaGeo",
+    "ModelBySegment",
     "clv_by_channel",
     "customer_value_table",
     "estimate_transition_matrix",

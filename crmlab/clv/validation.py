@@ -40,6 +40,7 @@ from crmlab.clv.inputs import check_argument
 
 __all__ = [
     "HOLDOUT_METRIC_DEFINITIONS",
+    "ModelBySegment",
     "compare_models",
     "frequency_histogram_comparison",
     "holdout_comparison",
@@ -234,6 +235,9 @@ def probability_alive_matrix(
 #: n the number of customers; A_t and Ê_t are the actual and expected cumulative repeat transactions of the
 #: tracking curve (:func:`tracking_data`) at period t, a_t and ê_t their increments, H the holdout periods.
 HOLDOUT_METRIC_DEFINITIONS: dict[str, str] = {
+    "customers": "customers in the calibration/holdout summary, n",
+    "actual_total": "transactions the customers made in the holdout: Σyᵢ",
+    "forecast_total": "transactions the model forecast for the holdout: Σŷᵢ",
     "mae": "mean absolute error of each customer's holdout transactions: Σ|ŷᵢ − yᵢ| / n",
     "rmse": "root mean squared error of each customer's holdout transactions: √(Σ(ŷᵢ − yᵢ)² / n)",
     "bias": "mean error of each customer's holdout transactions, Σ(ŷᵢ − yᵢ) / n: above 0 the model over-forecasts",
@@ -246,6 +250,10 @@ HOLDOUT_METRIC_DEFINITIONS: dict[str, str] = {
              "0 is perfect, and a model with P(alive) = 1 for everyone scores the share who did not buy again",
     "auc": "ROC AUC of P(alive) against buying again in the holdout: the probability that a customer who bought again "
            "has a higher P(alive) than one who did not (ties count one half; Hanley & McNeil 1982)",
+    "auc_forecast": "ROC AUC of the forecast ŷᵢ against buying again in the holdout, as for P(alive): whether the "
+                    "forecast ranks the customers who bought again above those who did not",
+    "actual_revenue": "revenue in the holdout: Σ yᵢ·m_holdout,i, with m_holdout,i the customer's mean holdout spend",
+    "forecast_revenue": "revenue forecast for the holdout: Σ ŷᵢ·E[Zᵢ | x, mₓ]",
     "revenue_error": "error of total holdout revenue: Σ ŷᵢ·E[Zᵢ | x, mₓ] / Σ yᵢ·m_holdout,i − 1, with E[Zᵢ | x, mₓ] "
                      "the spend model's expected spend per transaction",
 }
@@ -308,7 +316,8 @@ def holdout_metrics(
     ``"expected"`` for one model) and ``holdout_start`` (the calibration end
     in the tracking's time units, from its origin),
     ``tracking_mape_cumulative`` and ``tracking_mape_incremental`` over the
-    periods t > ``holdout_start``; with a fitted ``spend_model``
+    periods t > ``holdout_start`` (NaN for a model the tracking table has no
+    column for, such as a :class:`ModelBySegment`); with a fitted ``spend_model``
     (:class:`crmlab.clv.GammaGamma`) and ``monetary_value_holdout`` in the
     summary, ``actual_revenue``, ``forecast_revenue`` (Σ ŷᵢ·E[Zᵢ | x, mₓ])
     and ``revenue_error``.
@@ -345,6 +354,9 @@ def holdout_metrics(
                            dtype=float)
         revenue = (spend, actual * summary["monetary_value_holdout"].to_numpy(dtype=float))
     if tracking is not None:
+        names = [name or "expected" for name in _named(models)]
+        if not set(names) & set(tracking.columns):
+            raise ValueError(f"holdout_metrics: the tracking table has a column for none of the models {names}")
         period = tracking["t"].to_numpy(dtype=float) > float(holdout_start)
         if not period.any():
             raise ValueError(f"holdout_metrics: the tracking table has no period after holdout_start = {holdout_start}")
@@ -366,10 +378,10 @@ def holdout_metrics(
             "auc": roc_auc(alive, bought),
             "auc_forecast": roc_auc(forecast, bought),
         }
-        if tracking is not None:
-            column = name or "expected"
-            if column not in tracking.columns:
-                raise ValueError(f"holdout_metrics: the tracking table has no column {column!r} for that model")
+        column = name or "expected"
+        if tracking is not None and column not in tracking.columns:
+            row["tracking_mape_cumulative"] = row["tracking_mape_incremental"] = float("nan")
+        elif tracking is not None:
             row["tracking_mape_cumulative"] = _mape(tracking[column].to_numpy(dtype=float)[period],
                                                     tracking["actual"].to_numpy(dtype=float)[period])
             row["tracking_mape_incremental"] = _mape(tracking[f"incremental_{column}"].to_numpy(dtype=float)[period],
@@ -382,3 +394,63 @@ def holdout_metrics(
                                     else float("nan"))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+class ModelBySegment:
+    """Transaction models, one per segment of the customers, that forecast the customers as one model.
+
+    Each customer is predicted by the model of their own segment: the way to
+    score the planted truth of a synthetic world drawn with different
+    BG/NBD parameters per acquisition channel (Fader, Hardie & Lee 2005) in
+    :func:`holdout_metrics`, beside the models fitted to the whole base.
+    ``segment`` holds one label per customer, in the order of the customers
+    the predictions are asked for (the summary's rows).
+
+    >>> from crmlab.clv import BetaGeo
+    >>> channels = pd.DataFrame({"channel": ["a", "b"], "r": [0.2, 0.5], "alpha": [4.0, 4.0], "a": [0.8, 0.8],
+    ...                          "b": [2.4, 2.4]})
+    >>> truth = ModelBySegment.planted(channels, ["a", "b", "b"])
+    >>> np.round(truth.conditional_expected_transactions(39.0, [0, 0, 0], [0, 0, 0], [39, 39, 39]), 3)
+    array([0.162, 0.394, 0.394])
+    """
+
+    def __init__(self, models: Mapping[Any, TransactionModel], segment: Any):
+        self.models = dict(models)
+        self.segment = np.asarray(segment, dtype=object).reshape(-1)
+        unknown = sorted({str(v) for v in set(self.segment) - set(self.models)})
+        if unknown:
+            raise ValueError(f"ModelBySegment: no model for the segment(s) {unknown[:5]}; models for {sorted(map(str, self.models))}")
+
+    @classmethod
+    def planted(cls, channels: pd.DataFrame, segment: Any, model: type[TransactionModel] | None = None) -> ModelBySegment:
+        """The planted models of a synthetic world: one ``model`` (default BG/NBD) per row of ``channels``
+        (``SimulatedWorld.channels``: ``channel`` and the model's parameters) with the planted values."""
+        if model is None:
+            from crmlab.clv.beta_geo import BetaGeo as model
+        models = {}
+        for _, row in channels.iterrows():
+            fitted = model()
+            fitted.params_ = pd.Series({k: float(row[k]) for k in fitted.param_names})
+            models[row["channel"]] = fitted
+        return cls(models, segment)
+
+    def _each(self, method: str, *args: Any) -> np.ndarray:
+        arrays = [np.asarray(a, dtype=float).reshape(-1) for a in args]
+        n = max(len(a) for a in arrays)
+        if len(self.segment) != n:
+            raise ValueError(f"ModelBySegment: {len(self.segment)} segment labels for {n} customers")
+        arrays = [np.broadcast_to(a, n) for a in arrays]
+        out = np.empty(n)
+        for label, model in self.models.items():
+            rows = self.segment == label
+            if rows.any():
+                out[rows] = np.asarray(getattr(model, method)(*(a[rows] for a in arrays)), dtype=float)
+        return out
+
+    def conditional_expected_transactions(self, t: Any, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """E[Y(t) | x, t_x, T] of each customer under their segment's model."""
+        return self._each("conditional_expected_transactions", t, frequency, recency, T)
+
+    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> np.ndarray:
+        """P(alive at T | x, t_x, T) of each customer under their segment's model."""
+        return self._each("probability_alive", frequency, recency, T)
