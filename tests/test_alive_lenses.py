@@ -96,11 +96,12 @@ def test_sentences_flip_with_the_numbers():
     no_once = lost_lenses_sentences(_lenses([0.30, 0.45], [np.nan, np.nan], once=0)).plain
     assert "differ by 15.0% on the share likely lost: they weigh a repeat buyer's silence" in no_once
     above = lost_lenses_sentences(_lenses([0.2, 0.5], [1.0, 0.4]), dissolution_share=0.67).plain
-    assert "The phase rules put 67.0% in dissolution, more than any model counts lost" in above
+    assert "The phase rules put 67.0% in dissolution, more than the BG/NBD (20.0%) and the MBG/NBD (50.0%) count lost:" in above
     below = lost_lenses_sentences(_lenses([0.2, 0.5], [1.0, 0.4]), dissolution_share=0.05).plain
-    assert "fewer than any model counts lost" in below
-    within = lost_lenses_sentences(_lenses([0.2, 0.5], [1.0, 0.4]), dissolution_share=0.3).plain
-    assert "close to the models' range" in within
+    assert "in dissolution, fewer than the BG/NBD (20.0%) and the MBG/NBD (50.0%) count lost:" in below
+    within = lost_lenses_sentences(_lenses([0.2, 0.5, 0.7], [1.0, 0.4, 0.3]), dissolution_share=0.672).plain
+    assert ("in dissolution, more than the BG/NBD (20.0%) and the MBG/NBD (50.0%) count lost and about as many as "
+            "the Pareto/NBD (70.0%):") in within
     alone = lost_lenses_sentences(_lenses([0.2], [1.0])).plain
     assert alone.startswith("The BG/NBD counts 20.0% of the 1,000 customers likely lost (P(alive) below 50%).")
     assert "the interval holds the parameters fixed" in alone and "differ" not in alone

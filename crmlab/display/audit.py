@@ -414,15 +414,16 @@ def lost_lenses_sentences(lenses: pd.DataFrame, *, dissolution_share: float | No
     drop out, when their one-time buyers' mean P(alive) differ by more than
     ``tolerance``; or agreement, when the shares likely lost lie within
     ``tolerance`` of each other; and where the phase rules' share stands to
-    the models' range, with what the phase lens measures (a silence long
-    against the customer's own rhythm, a rule on the past).
+    each model's (more, about as many within ``tolerance``, fewer), with what
+    the phase lens measures (a silence long against the customer's own
+    rhythm, a rule on the past).
 
     >>> lenses = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "customers": [2357, 2357],
     ...                        "likely_lost": [0.183, 0.60], "expected_alive": [1711.2, 902.6],
     ...                        "expected_alive_low": [1678.0, 866.1], "expected_alive_high": [1744.4, 938.9],
     ...                        "one_time_buyers": [1411, 1411], "one_time_alive": [1.0, 0.31]})
     >>> print(lost_lenses_sentences(lenses, dissolution_share=0.672).plain)
-    The BG/NBD counts 18.3% of the 2,357 customers likely lost (P(alive) below 50%) and the Pareto/NBD 60.0%. The expected number still alive, Σ P(alive), is 1,711 by the BG/NBD (95% interval 1,678 to 1,744) and 903 by the Pareto/NBD (866 to 939); the intervals hold the parameters fixed (process uncertainty only: a Poisson-binomial count, by its normal approximation). The models differ on the 1,411 one-time buyers: the BG/NBD lets a customer drop out only after a repeat purchase, so it keeps every one of them at P(alive) = 100% however long their silence, while the Pareto/NBD gives them 31.0% on average. The phase rules put 67.2% in dissolution, more than any model counts lost: they flag a silence that is long against the customer's own rhythm, a rule on the past, where P(alive) weighs the silence against how often a customer of that frequency buys.
+    The BG/NBD counts 18.3% of the 2,357 customers likely lost (P(alive) below 50%) and the Pareto/NBD 60.0%. The expected number still alive, Σ P(alive), is 1,711 by the BG/NBD (95% interval 1,678 to 1,744) and 903 by the Pareto/NBD (866 to 939); the intervals hold the parameters fixed (process uncertainty only: a Poisson-binomial count, by its normal approximation). The models differ on the 1,411 one-time buyers: the BG/NBD lets a customer drop out only after a repeat purchase, so it keeps every one of them at P(alive) = 100% however long their silence, while the Pareto/NBD gives them 31.0% on average. The phase rules put 67.2% in dissolution, more than the BG/NBD (18.3%) and the Pareto/NBD (60.0%) count lost: they flag a silence that is long against the customer's own rhythm, a rule on the past, where P(alive) weighs the silence against how often a customer of that frequency buys.
     """
     rows = lenses.set_index("model")
     n = int(rows["customers"].iloc[0])
@@ -463,10 +464,15 @@ def lost_lenses_sentences(lenses: pd.DataFrame, *, dissolution_share: float | No
                               "buyer's silence differently.", spread=percent(spread),
                               how=", not through the one-time buyers (they treat those alike)" if once else ""))
     if dissolution_share is not None:
-        low, high = float(rows["likely_lost"].min()), float(rows["likely_lost"].max())
-        where = ("more than any model counts lost" if dissolution_share > high + tolerance else
-                 "fewer than any model counts lost" if dissolution_share < low - tolerance else
-                 "close to the models' range")
+        groups: dict[str, list[str]] = {"more than": [], "about as many as": [], "fewer than": []}
+        for m in names:
+            lost = float(rows.loc[m, "likely_lost"])
+            side = ("more than" if dissolution_share > lost + tolerance else
+                    "fewer than" if dissolution_share < lost - tolerance else "about as many as")
+            groups[side].append(f"the {m} ({percent(lost)})")
+        where = join_list(f"{side} {join_list(models)} {'count' if len(models) > 1 else 'counts'} lost"
+                          if side != "about as many as" else f"{side} {join_list(models)}"
+                          for side, models in groups.items() if models)
         parts.append(markdown(" The phase rules put {d} in dissolution, {where}: they flag a silence that is long "
                               "against the customer's own rhythm, a rule on the past, where P(alive) weighs the "
                               "silence against how often a customer of that frequency buys.",
