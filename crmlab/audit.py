@@ -433,7 +433,10 @@ def alive_lenses(summary: pd.DataFrame, models: Mapping[str, Any], *, alive_thre
     missing = [c for c in ("frequency", "recency", "T") if c not in summary.columns]
     if missing:
         raise DataError("summary", [Problem("missing column", column=c) for c in missing])
+    from crmlab.clv.inputs import check_rft
+
     rft = [summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
+    check_rft(*rft, summary.index)  # bad rows named by the summary's customer labels
     once = rft[0] == 0
     rows = []
     for name, model in models.items():

@@ -69,6 +69,9 @@ def test_cdnow_lenses_follow_the_models_definitions(cdnow_lenses):
     assert "keeps every one of them at P(alive) = 100%" in said
     with pytest.raises(DataError, match="recency"):
         alive_lenses(summary.drop(columns=["recency"]), models)
+    late = summary.head(3).assign(recency=[0.0, 500.0, 0.0])
+    with pytest.raises(DataError, match=rf"row {late.index[1]}, column 'recency': recency is after T \(500.0\)"):
+        alive_lenses(late, models)
 
 
 def _lenses(lost, one_time_alive, once=100):

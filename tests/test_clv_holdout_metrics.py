@@ -18,7 +18,7 @@ import pytest
 from crmlab.clv import BetaGeo, GammaGamma, holdout_metrics
 from crmlab.clv.validation import HOLDOUT_METRIC_DEFINITIONS, ModelBySegment, roc_auc, tracking_data
 from crmlab.customers import transaction_summary
-from crmlab.data import CDNOW_CONVENTIONS, load_cdnow
+from crmlab.data import CDNOW_CONVENTIONS, DataError, load_cdnow
 
 
 class FixedForecasts:
@@ -103,6 +103,25 @@ def test_tracking_errors_by_hand():
     assert both["tracking_mape_cumulative"].isna().tolist() == [False, True]  # no tracking column: NaN
     with pytest.raises(ValueError, match="no period after"):
         holdout_metrics({"m": model}, TINY, tracking=tracking, holdout_start=4.0)
+
+
+def test_bad_rows_are_named():
+    """Bad input stops with a DataError naming the customer (the summary's row label), column and value."""
+    model = FixedForecasts([0] * 4, [1] * 4)
+    bad = TINY.astype({"frequency_holdout": float})
+    bad.index = pd.Index(["C1", "C2", "C3", "C4"], name="customer_id")
+    bad.loc["C2", "frequency_holdout"] = -1
+    with pytest.raises(DataError, match=r"row C2, column 'frequency_holdout': negative number of holdout transactions \(-1.0\)"):
+        holdout_metrics({"m": model}, bad)
+    bad.loc["C2", "frequency_holdout"] = 1.5
+    with pytest.raises(DataError, match=r"row C2, column 'frequency_holdout': not a whole number"):
+        holdout_metrics({"m": model}, bad)
+    bad.loc["C2", "frequency_holdout"] = np.nan
+    with pytest.raises(DataError, match=r"row C2, column 'frequency_holdout': missing or infinite value"):
+        holdout_metrics({"m": model}, bad)
+    late = TINY.set_axis(["C1", "C2", "C3", "C4"]).assign(recency=[0.0, 4.0, 11.0, 2.0])
+    with pytest.raises(DataError, match=r"row C3, column 'recency': recency is after T \(11.0\)"):
+        holdout_metrics({"m": model}, late)
 
 
 def test_needs_a_holdout_summary():

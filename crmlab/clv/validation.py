@@ -289,6 +289,20 @@ def _mape(expected: np.ndarray, actual: np.ndarray) -> float:
     return float(np.mean(np.abs(expected[keep] - actual[keep]) / actual[keep])) if keep.any() else float("nan")
 
 
+def _check_holdout(rft: list[np.ndarray], actual: np.ndarray, duration: np.ndarray, labels: pd.Index) -> None:
+    """The summary's rows as the metrics need them, or a DataError naming the customers (rows), columns and values."""
+    from crmlab.clv.inputs import _problems, _raise, check_rft
+
+    check_rft(*rft, labels)
+    found = [_problems(labels, ~np.isfinite(v), name, "missing or infinite value", v)
+             for name, v in (("frequency_holdout", actual), ("duration_holdout", duration))]
+    _raise(found)
+    _raise([_problems(labels, actual < 0, "frequency_holdout", "negative number of holdout transactions", actual),
+            _problems(labels, actual != np.floor(actual), "frequency_holdout", "not a whole number of transactions",
+                      actual),
+            _problems(labels, duration < 0, "duration_holdout", "negative holdout length", duration)])
+
+
 def holdout_metrics(
     models: Models,
     summary: pd.DataFrame,
@@ -345,6 +359,7 @@ def holdout_metrics(
     actual = summary["frequency_holdout"].to_numpy(dtype=float)
     rft = [summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T")]
     duration = summary["duration_holdout"].to_numpy(dtype=float)
+    _check_holdout(rft, actual, duration, summary.index)
     bought = actual > 0
     revenue = None
     if spend_model is not None:
