@@ -28,7 +28,8 @@ Customer value tables and LTV by acquisition channel
 
 Checking a fitted model against calibration and holdout data, as the papers do
     :func:`compare_models`, :func:`frequency_histogram_comparison`, :func:`holdout_comparison`,
-    :func:`tracking_data`, :func:`probability_alive_matrix`.
+    :func:`tracking_data`, :func:`probability_alive_matrix`; the holdout accuracy in numbers,
+    :func:`holdout_metrics` (with :class:`ModelBySegment` to score a synthetic world's planted truth).
 """
 
 from typing import TYPE_CHECKING
@@ -48,9 +49,11 @@ if TYPE_CHECKING:
     from crmlab.clv.spend import GammaGamma, spend_frequency_correlation
     from crmlab.clv.value import clv_by_channel, customer_value_table
     from crmlab.clv.validation import (
+        ModelBySegment,
         compare_models,
         frequency_histogram_comparison,
         holdout_comparison,
+        holdout_metrics,
         probability_alive_matrix,
         tracking_data,
     )
@@ -76,6 +79,7 @@ __all__ = [
     "GammaGamma",
     "MarkovCLV",
     "ModifiedBetaGeo",
+    "ModelBySegment",
     "clv_by_channel",
     "customer_value_table",
     "estimate_transition_matrix",
@@ -85,6 +89,7 @@ __all__ = [
     "ShiftedBetaGeometric",
     "frequency_histogram_comparison",
     "holdout_comparison",
+    "holdout_metrics",
     "probability_alive_matrix",
     "churn_scenario_summary",
     "simple_clv",

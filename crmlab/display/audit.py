@@ -33,6 +33,7 @@ __all__ = [
     "indicator_table",
     "key_cell_sentence",
     "lapsed_alive_sentence",
+    "lost_lenses_sentences",
     "loyalty_data_sentence",
     "management_sentences",
     "phase_alive_sentences",
@@ -396,6 +397,86 @@ def phase_alive_sentences(agreement: pd.DataFrame, *, alive_threshold: float = 0
     if model_only:
         parts.append(markdown(" {k} {are} likely lost by the model without being in dissolution by the phase rules.",
                               k=plural(model_only, "customer"), are="is" if model_only == 1 else "are"))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+def lost_lenses_sentences(lenses: pd.DataFrame, *, dissolution_share: float | None = None,
+                          alive_threshold: float = 0.5, tolerance: float = 0.05,
+                          confidence: float = 0.95) -> Markdown:
+    """Why the views of "lost" differ — the purchase models' P(alive) and the dissolution phase — from the numbers.
+
+    ``lenses`` is :func:`crmlab.audit.alive_lenses` (one row per model);
+    ``dissolution_share`` the share of customers the phase rules put in
+    dissolution. The sentences give each model's share likely lost and its
+    expected number alive with the interval (process uncertainty only), then
+    the reason the numbers support: a model that keeps every one-time buyer at
+    P(alive) = 1 (the BG/NBD, by construction) beside models that let them
+    drop out, when their one-time buyers' mean P(alive) differ by more than
+    ``tolerance``; or agreement, when the shares likely lost lie within
+    ``tolerance`` of each other; and where the phase rules' share stands to
+    each model's (more, about as many within ``tolerance``, fewer), with what
+    the phase lens measures (a silence long against the customer's own
+    rhythm, a rule on the past).
+
+    >>> lenses = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "customers": [2357, 2357],
+    ...                        "likely_lost": [0.183, 0.60], "expected_alive": [1711.2, 902.6],
+    ...                        "expected_alive_low": [1678.0, 866.1], "expected_alive_high": [1744.4, 938.9],
+    ...                        "one_time_buyers": [1411, 1411], "one_time_alive": [1.0, 0.31]})
+    >>> print(lost_lenses_sentences(lenses, dissolution_share=0.672).plain)
+    The BG/NBD counts 18.3% of the 2,357 customers likely lost (P(alive) below 50%) and the Pareto/NBD 60.0%. The expected number still alive, Σ P(alive), is 1,711 by the BG/NBD (95% interval 1,678 to 1,744) and 903 by the Pareto/NBD (866 to 939); the intervals hold the parameters fixed (process uncertainty only: a Poisson-binomial count, by its normal approximation). The models differ on the 1,411 one-time buyers: the BG/NBD lets a customer drop out only after a repeat purchase, so it keeps every one of them at P(alive) = 100% however long their silence, while the Pareto/NBD gives them 31.0% on average. The phase rules put 67.2% in dissolution, more than the BG/NBD (18.3%) and the Pareto/NBD (60.0%) count lost: they flag a silence that is long against the customer's own rhythm, a rule on the past, where P(alive) weighs the silence against how often a customer of that frequency buys.
+    """
+    rows = lenses.set_index("model")
+    n = int(rows["customers"].iloc[0])
+    names = list(rows.index)
+    shares = [f"the {m} {percent(rows.loc[m, 'likely_lost'])}" for m in names[1:]]
+    parts = [markdown("The {first} counts {share} of the {n} customers likely lost (P(alive) below {t}){rest}.",
+                      first=names[0], share=percent(rows.loc[names[0], "likely_lost"]), n=integer(n),
+                      t=percent(alive_threshold, 0), rest=(" and " if len(shares) == 1 else ", ") + join_list(shares)
+                      if shares else "")]
+    counts = [f"{integer(rows.loc[m, 'expected_alive'])} by the {m} "
+              + (f"({percent(confidence, 0)} interval {integer(rows.loc[m, 'expected_alive_low'])} to "
+                 f"{integer(rows.loc[m, 'expected_alive_high'])})" if k == 0 else
+                 f"({integer(rows.loc[m, 'expected_alive_low'])} to {integer(rows.loc[m, 'expected_alive_high'])})")
+              for k, m in enumerate(names)]
+    parts.append(markdown(" The expected number still alive, Σ P(alive), is {counts}; the {intervals} the parameters "
+                          "fixed (process uncertainty only: a Poisson-binomial count, by its normal approximation).",
+                          counts=join_list(counts), intervals="intervals hold" if len(names) > 1 else "interval holds"))
+    once = int(rows["one_time_buyers"].iloc[0])
+    kept = [m for m in names if rows.loc[m, "one_time_alive"] >= 1 - 1e-9] if once else []
+    others = [m for m in names if m not in kept]
+    gap_once = (min(rows.loc[kept, "one_time_alive"]) - max(rows.loc[others, "one_time_alive"])
+                if kept and others else 0.0)
+    spread = float(rows["likely_lost"].max() - rows["likely_lost"].min())
+    if len(names) > 1 and gap_once > tolerance:
+        kept_name = join_list(kept)
+        parts.append(markdown(
+            " The models differ on the {k} one-time buyers: the {kept} {lets} a customer drop out only after a repeat "
+            "purchase, so {it} keeps every one of them at P(alive) = 100% however long their silence, while {rest}.",
+            k=integer(once), kept=kept_name, lets="lets" if len(kept) == 1 else "let",
+            it="it" if len(kept) == 1 else "each",
+            rest=join_list(f"the {m} gives them {percent(rows.loc[m, 'one_time_alive'])} on average" if k == 0
+                           else f"the {m} {percent(rows.loc[m, 'one_time_alive'])}" for k, m in enumerate(others))))
+    elif len(names) > 1 and spread <= tolerance:
+        parts.append(markdown(" The models agree: their shares likely lost lie within {tol} of each other.",
+                              tol=percent(spread)))
+    elif len(names) > 1:
+        parts.append(markdown(" The models differ by {spread} on the share likely lost{how}: they weigh a repeat "
+                              "buyer's silence differently.", spread=percent(spread),
+                              how=", not through the one-time buyers (they treat those alike)" if once else ""))
+    if dissolution_share is not None:
+        groups: dict[str, list[str]] = {"more than": [], "about as many as": [], "fewer than": []}
+        for m in names:
+            lost = float(rows.loc[m, "likely_lost"])
+            side = ("more than" if dissolution_share > lost + tolerance else
+                    "fewer than" if dissolution_share < lost - tolerance else "about as many as")
+            groups[side].append(f"the {m} ({percent(lost)})")
+        where = join_list(f"{side} {join_list(models)} {'count' if len(models) > 1 else 'counts'} lost"
+                          if side != "about as many as" else f"{side} {join_list(models)}"
+                          for side, models in groups.items() if models)
+        parts.append(markdown(" The phase rules put {d} in dissolution, {where}: they flag a silence that is long "
+                              "against the customer's own rhythm, a rule on the past, where P(alive) weighs the "
+                              "silence against how often a customer of that frequency buys.",
+                              d=percent(dissolution_share), where=where))
     return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
 
 

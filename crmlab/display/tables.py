@@ -152,9 +152,12 @@ def _format_column(values: pd.Series, kind: str, digits: int | None, unit: str) 
     raise ValueError(f"unknown column kind {kind!r}; the kinds are {', '.join(KINDS)}")
 
 
-def _one_row_at_a_time(values: pd.Series, kinds: Sequence[str], digits: int | None, unit: str) -> list[str]:
-    """A column whose rows hold different kinds (an indicator table's ``value``), each row by its own kind."""
-    return [_format_column(values.iloc[[k]], kind, digits, unit)[0] for k, kind in enumerate(kinds)]
+def _one_row_at_a_time(values: pd.Series, kinds: Sequence[str], digits: int | Sequence[int | None] | None,
+                       unit: str) -> list[str]:
+    """A column whose rows hold different kinds (an indicator table's ``value``), each row by its own kind
+    (and its own decimals, when ``digits`` gives one per row)."""
+    each = list(digits) if isinstance(digits, Sequence) else [digits] * len(kinds)
+    return [_format_column(values.iloc[[k]], kind, each[k], unit)[0] for k, kind in enumerate(kinds)]
 
 
 class Table:
@@ -299,7 +302,8 @@ def table(
         of an indicator table (a count, then a share, …).
     digits : {column: decimals}, optional
         Decimals of a number, percent or money column (defaults: by
-        magnitude, 1, 2).
+        magnitude, 1, 2); for a column of ``row_kinds``, one per row may be
+        given (None keeps the row's default).
     unit : str
         The currency of the money columns: "$", "€", "EUR", "k$" …
     labels : {column: label}, optional

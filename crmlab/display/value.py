@@ -34,6 +34,8 @@ __all__ = [
     "channel_world_sentence",
     "clv_summary",
     "concentration_sentence",
+    "holdout_accuracy_table",
+    "holdout_choice_sentences",
     "holdout_errors",
     "log_scale_interval",
     "markov_sentences",
@@ -311,6 +313,179 @@ def model_choice_sentences(comparison: pd.DataFrame, holdout: pd.DataFrame, *, t
                                   verb="forecasts" if len(close) == 1 else "forecast",
                                   maes=_errors_by_model(close) if len(close) > 1 else number(top["mae"], digits=3),
                                   rest=_errors_by_model(rest)))
+    return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+#: How :func:`holdout_choice_sentences` names the columns of :func:`crmlab.clv.holdout_metrics`, and whether
+#: lower is better (errors, taken in absolute value) or higher (AUC).
+HOLDOUT_CRITERIA: dict[str, tuple[str, bool]] = {
+    "rmse": ("the root mean squared error of each customer's holdout transactions (RMSE)", True),
+    "mae": ("the mean absolute error of each customer's holdout transactions (MAE)", True),
+    "total_error": ("the error of the total holdout transactions", True),
+    "tracking_mape_cumulative": ("the mean absolute percentage error of the cumulative tracking curve over the "
+                                 "holdout", True),
+    "revenue_error": ("the error of total holdout revenue", True),
+    "brier": ("the Brier score of P(alive) against buying again", True),
+    "auc": ("the AUC of P(alive) against buying again", False),
+    "auc_forecast": ("the AUC of the forecast against buying again", False),
+}
+
+#: Why the default criterion is the RMSE, said once after it.
+_WHY_RMSE = ("; the forecasts are means, and a mean minimises the squared error, while the absolute error rewards "
+             "forecasting the median, 0 for most customers")
+
+
+def _criterion_value(metrics: pd.DataFrame, column: str) -> pd.Series:
+    """The criterion's values by model, oriented so that lower is better (errors in absolute value, −AUC)."""
+    values = metrics.set_index("model")[column].astype(float)
+    return values.abs() if HOLDOUT_CRITERIA[column][1] else -values
+
+
+def _metric_text(column: str, value: float) -> str:
+    if column in ("total_error", "revenue_error"):
+        return ("+" if value >= 0 else "") + percent(value)
+    if column == "tracking_mape_cumulative":
+        return percent(value)
+    return number(value, digits=3)
+
+
+#: The measures of :func:`crmlab.clv.holdout_metrics` as a reader sees them: label, kind and decimals, in table order.
+HOLDOUT_MEASURES: dict[str, tuple[str, str, int | None]] = {
+    "actual_total": ("Holdout transactions, actual", "integer", None),
+    "forecast_total": ("Holdout transactions, forecast", "number", 1),
+    "total_error": ("Error of the total", "percent", 1),
+    "mae": ("MAE per customer", "number", 3),
+    "rmse": ("RMSE per customer", "number", 3),
+    "bias": ("Bias per customer", "number", 3),
+    "tracking_mape_cumulative": ("Tracking error, cumulative (MAPE)", "percent", 1),
+    "tracking_mape_incremental": ("Tracking error, per period (MAPE)", "percent", 1),
+    "brier": ("Brier score of P(alive)", "number", 3),
+    "auc": ("AUC of P(alive)", "number", 3),
+    "auc_forecast": ("AUC of the forecast", "number", 3),
+    "actual_revenue": ("Holdout revenue, actual", "money", 2),
+    "forecast_revenue": ("Holdout revenue, forecast", "money", 2),
+    "revenue_error": ("Error of holdout revenue", "percent", 1),
+}
+
+
+def holdout_accuracy_table(metrics: pd.DataFrame, *, unit: str = "$", caption: str | None = None) -> Any:
+    """:func:`crmlab.clv.holdout_metrics` as a reader table: one row per measure, one column per model, and
+    the measure's definition (:data:`crmlab.clv.validation.HOLDOUT_METRIC_DEFINITIONS`) in the last column.
+
+    Measures run down the page so that a table of many measures stays
+    readable beside the holdout figures; each row is written by its kind
+    (counts as integers, errors of totals as %, revenue in ``unit``).
+
+    >>> metrics = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "actual_total": [1882.0, 1882.0],
+    ...                         "total_error": [-0.1215, -0.115]})
+    >>> print(holdout_accuracy_table(metrics).cells.to_string(index=False))
+                         Measure BG/NBD Pareto/NBD                                             Definition
+    Holdout transactions, actual  1,882      1,882 transactions the customers made in the holdout: Σyᵢ
+              Error of the total -12.2%     -11.5%  error of the total holdout transactions: Σŷᵢ / Σyᵢ − 1
+    """
+    from crmlab.clv.validation import HOLDOUT_METRIC_DEFINITIONS
+    from crmlab.display.tables import table
+
+    measures = [m for m in HOLDOUT_MEASURES if m in metrics.columns]
+    long = metrics.set_index("model")[measures].T
+    models = list(long.columns)
+    long.insert(0, "measure", [HOLDOUT_MEASURES[m][0] for m in measures])
+    long["definition"] = [HOLDOUT_METRIC_DEFINITIONS.get(m, "–") for m in measures]
+    kinds, decimals = [HOLDOUT_MEASURES[m][1] for m in measures], [HOLDOUT_MEASURES[m][2] for m in measures]
+    return table(long.reset_index(drop=True), row_kinds={m: kinds for m in models}, digits={m: decimals for m in models},
+                 text=["measure", "definition"], unit=unit, top=None, caption=caption, labels={m: m for m in models})
+
+
+def holdout_choice_sentences(metrics: pd.DataFrame, *, criterion: str = "rmse", tied: float = 0.01,
+                             close: float = 0.05, reference: str | None = None) -> Markdown:
+    """Which purchase model to choose on this data, by a stated holdout criterion, and how close the call is.
+
+    ``metrics`` is :func:`crmlab.clv.holdout_metrics` (models as rows). The
+    models are ranked by ``criterion`` (a column of :data:`HOLDOUT_CRITERIA`;
+    default the RMSE, because the forecasts are conditional means, which
+    minimise the expected squared error, while the MAE favours forecasts that
+    are too low when most customers buy nothing). The gap of the runner-up to
+    the best, relative to the best, decides the words: under ``tied`` the
+    models are "practically tied", under ``close`` the call is "close",
+    otherwise the best is chosen "clearly". A second sentence says which model
+    leads on each of the other measures in the table (error of the total,
+    tracking, P(alive)'s Brier score and AUC, revenue; not the MAE, which
+    rewards forecasting too low) and whether they agree with the choice.
+    ``reference`` names a row that is not a candidate but a yardstick — the
+    planted truth of a synthetic base — left out of the ranking and set
+    beside the chosen model in a last sentence.
+
+    >>> metrics = pd.DataFrame({"model": ["BG/NBD", "Pareto/NBD"], "rmse": [1.608, 1.603],
+    ...                         "total_error": [-0.122, -0.115], "auc": [0.316, 0.726]})
+    >>> print(holdout_choice_sentences(metrics).plain)
+    By the root mean squared error of each customer's holdout transactions (RMSE; the forecasts are means, and a mean minimises the squared error, while the absolute error rewards forecasting the median, 0 for most customers), the Pareto/NBD and BG/NBD are practically tied: 1.603 and 1.608, differences under 1.0% of the best, so on this criterion either will do. The other measures all favour the Pareto/NBD: the error of the total holdout transactions (-11.5%) and the AUC of P(alive) against buying again (0.726).
+    """
+    if criterion not in HOLDOUT_CRITERIA:
+        raise ValueError(f"holdout_choice_sentences: unknown criterion {criterion!r}; choose from {sorted(HOLDOUT_CRITERIA)}")
+    if criterion not in metrics.columns:
+        raise ValueError(f"holdout_choice_sentences: the metrics have no column {criterion!r}")
+    yardstick = None
+    if reference is not None:
+        if reference not in set(metrics["model"]):
+            raise ValueError(f"holdout_choice_sentences: no row {reference!r} in the metrics")
+        yardstick = metrics[metrics["model"] == reference].iloc[0]
+        metrics = metrics[metrics["model"] != reference]
+    what = HOLDOUT_CRITERIA[criterion][0]
+    if criterion == "rmse":  # "(RMSE; the forecasts are means …)"
+        what = what[:-1] + _WHY_RMSE + ")"
+    raw = metrics.set_index("model")[criterion].astype(float)
+    order = _criterion_value(metrics, criterion).sort_values(kind="stable")
+    if len(order) == 1:
+        return markdown("Only the {m} was checked on the holdout: {what} {v}.", m=_name(order.index[0]),
+                        what=HOLDOUT_CRITERIA[criterion][0], v=_metric_text(criterion, raw.iloc[0]))
+    best, second = order.index[0], order.index[1]
+    scale = abs(order.iloc[0]) if order.iloc[0] != 0 else 1.0
+    gap = (order.iloc[1] - order.iloc[0]) / scale
+    spread = (order.iloc[-1] - order.iloc[0]) / scale
+    values = join_list(_metric_text(criterion, raw[m]) for m in order.index)
+    if spread < tied:
+        first = markdown("By {what}, the {models} are practically tied: {values}, differences under {tied} of the best, "
+                         "so on this criterion {any} will do.", what=what,
+                         models=join_list(_name(m) for m in order.index), values=values, tied=percent(tied),
+                         any="either" if len(order) == 2 else "any of them")
+    elif gap < tied:
+        first = markdown("By {what}, choose the {best} or the {second}, practically tied ({v1} and {v2}, under {tied} "
+                         "apart), before {rest}.", what=what, best=_name(best), second=_name(second),
+                         v1=_metric_text(criterion, raw[best]), v2=_metric_text(criterion, raw[second]),
+                         tied=percent(tied), rest=join_list(f"the {_name(m)} ({_metric_text(criterion, raw[m])})"
+                                                           for m in order.index[2:]))
+    else:
+        how = "but the call is close" if gap < close else "clearly"
+        first = markdown("By {what}, choose the {best} ({v}), {how}: the {second} is {gap} behind ({v2}){rest}.",
+                         what=what, best=_name(best), v=_metric_text(criterion, raw[best]), how=how,
+                         second=_name(second), gap=percent(gap), v2=_metric_text(criterion, raw[second]),
+                         rest="" if len(order) == 2 else ", the " + join_list(
+                             f"{_name(m)} {percent((order[m] - order.iloc[0]) / scale)}" for m in order.index[2:]))
+    leaders: dict[str, list[str]] = {}
+    by_model = metrics.set_index("model")
+    for column in HOLDOUT_CRITERIA:
+        if column in (criterion, "mae") or column not in metrics.columns or metrics[column].isna().all():
+            continue
+        leader = _criterion_value(metrics, column).dropna().sort_values(kind="stable").index[0]
+        leaders.setdefault(leader, []).append(
+            f"{HOLDOUT_CRITERIA[column][0]} ({_metric_text(column, float(by_model.loc[leader, column]))})")
+    chosen = order.index[0]
+    parts = [first]
+    if list(leaders) == [chosen]:
+        parts.append(markdown(" The other measures all favour the {best}: {which}.", best=_name(chosen),
+                              which=join_list(leaders[chosen])))
+    elif leaders:
+        parts.append(markdown(" The other measures are split: {which}.", which="; ".join(
+            f"the {_name(m)} leads by {join_list(items)}" for m, items in leaders.items())))
+    if yardstick is not None:
+        truth = float(yardstick[criterion])
+        ahead = _criterion_value(pd.DataFrame([yardstick]), criterion).iloc[0]
+        behind = (order.iloc[0] - ahead) / (abs(ahead) if ahead != 0 else 1.0)
+        parts.append(markdown(" The {ref}, the model the base was drawn from, scores {v} on the same criterion; the "
+                              "{best} {how}.", ref=str(reference).lower(), v=_metric_text(criterion, truth),
+                              best=_name(chosen),
+                              how=(f"comes within {percent(behind)} of it" if behind > 0 else
+                                   "does as well or better on this finite base, as chance allows")))
     return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
 
 
