@@ -233,3 +233,12 @@ def test_pls_predict_metrics_follow_their_definitions_and_are_seeded():
     moderated = PLSModel({**CHAIN.measurement, "X*M": interaction("X", "M")}, [("X", "Y"), ("M", "Y"), ("X*M", "Y")])
     with pytest.raises(ValueError, match="PLSpredict of models with interaction terms"):
         moderated.fit(data).predict()
+
+
+def test_print_summary_and_tidy_tables_name_every_path_and_item(capsys):
+    fit = CHAIN.fit(_survey(n=60))
+    fit.print_summary()
+    printed = capsys.readouterr().out
+    assert "converged" in printed and "cronbach_alpha" in printed
+    assert fit.paths[["from", "to"]].values.tolist() == [["X", "M"], ["M", "Y"]]
+    assert fit.measurement_table()["item"].tolist() == [f"{c}_{k}" for c in "xmy" for k in (1, 2, 3)]
