@@ -242,3 +242,23 @@ def test_print_summary_and_tidy_tables_name_every_path_and_item(capsys):
     assert "converged" in printed and "cronbach_alpha" in printed
     assert fit.paths[["from", "to"]].values.tolist() == [["X", "M"], ["M", "Y"]]
     assert fit.measurement_table()["item"].tolist() == [f"{c}_{k}" for c in "xmy" for k in (1, 2, 3)]
+
+
+@pytest.mark.slow
+def test_bootstrap_intervals_cover_the_population_path_at_the_nominal_rate():
+    """Synthetic worlds with a known target: X → Y with two items each, item = construct + 0.5·noise, so by
+    symmetry the population PLS weights are equal and the population path is the correlation of the item
+    sums, 4·path / (4 + 2·0.5²). Over 150 seeded surveys of 150 respondents, the 95% percentile intervals
+    (300 resamples) cover it in 88–99% of the surveys. Percentile intervals run slightly under nominal in
+    samples this small: over 300 such surveys they covered 93% (the estimate itself unbiased, 0.445 against
+    0.444); 88–99% is the binomial 99% range of 150 surveys around that."""
+    from crmlab.stats.pls.examples import TWO_CONSTRUCT_MODEL, two_construct_items
+
+    path = 0.5
+    target = 4 * path / (4 + 2 * 0.25)
+    covered = 0
+    for seed in range(150):
+        fit = TWO_CONSTRUCT_MODEL.fit(two_construct_items(150, path, rng=seed))
+        row = fit.bootstrap(n_resamples=300, rng=10_000 + seed).paths.iloc[0]
+        covered += row["lower"] <= target <= row["upper"]
+    assert 0.88 <= covered / 150 <= 0.99, covered
