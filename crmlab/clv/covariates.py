@@ -284,31 +284,32 @@ def beta_geo_rows(
 
 
 def _pareto_nbd_rows(
-    model: Any, r: float, alpha: Any, s: float, beta: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, grad: bool
+    model: Any, r: float, alpha: Any, s: float, beta: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *,
+    grad: bool, alive: bool,
 ) -> dict[str, np.ndarray]:
-    """Pareto/NBD ``ll``, ``log_odds_alive`` and (with ``grad``) ``grad`` (4, n) per customer at per-customer
+    """Pareto/NBD ``ll`` and ``grad`` (4, n), or with ``alive`` ``log_odds_alive``, per customer at per-customer
     α_i, β_i: compiled, row by row (:func:`crmlab.clv.compiled_likelihoods.pareto_nbd_rows_at`), the rows it
     cannot sum by the model's own NumPy/SciPy likelihood at that row's parameters."""
     from crmlab.clv.compiled_likelihoods import pareto_nbd_log_odds_alive_at, pareto_nbd_rows_at
 
     n = len(x)
     alpha, beta = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (alpha, beta))
-    if grad:
-        ll, g, left_out = pareto_nbd_rows_at(r, alpha, s, beta, x, t_x, T)
-        out = {"ll": ll, "grad": g.T}
-    else:
+    if alive:
         odds = pareto_nbd_log_odds_alive_at(r, alpha, s, beta, x, t_x, T)
         left_out = np.flatnonzero(np.isnan(odds))
         out = {"log_odds_alive": odds}
+    else:
+        ll, g, left_out = pareto_nbd_rows_at(r, alpha, s, beta, x, t_x, T)
+        out = {"ll": ll, "grad": g.T}
     single = type(model)()
     for i in left_out:
         params = np.array([r, alpha[i], s, beta[i]])
-        parts = single._parts(params, {"frequency": x[i:i + 1], "recency": t_x[i:i + 1], "T": T[i:i + 1]}, grad=grad)
-        if grad:
+        parts = single._parts(params, {"frequency": x[i:i + 1], "recency": t_x[i:i + 1], "T": T[i:i + 1]}, grad=not alive)
+        if alive:
+            out["log_odds_alive"][i] = parts["alive"][0] - parts["dead"][0]
+        else:
             out["ll"][i] = parts["ll"][0]
             out["grad"][:, i] = parts["grad"][:, 0]
-        else:
-            out["log_odds_alive"][i] = parts["alive"][0] - parts["dead"][0]
     return out
 
 
@@ -344,10 +345,14 @@ def _links(model: Any) -> tuple[_Link, ...]:
     return _PARETO_LINKS if _is_pareto(model) else _BETA_GEO_LINKS
 
 
-def _rows(model: Any, per_customer: Sequence[Any], x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, grad: bool):
-    """Per-customer ``ll``, ``log_odds_alive`` and, with ``grad``, ``grad`` (4, n) of the model's family."""
+def _rows(
+    model: Any, per_customer: Sequence[Any], x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, grad: bool,
+    alive: bool = False,
+):
+    """Per-customer ``ll`` and, with ``grad``, ``grad`` (4, n) of the model's family; with ``alive``, at least
+    ``log_odds_alive`` (P(alive) = expit of it)."""
     if _is_pareto(model):
-        return _pareto_nbd_rows(model, *per_customer, x, t_x, T, grad=grad)
+        return _pareto_nbd_rows(model, *per_customer, x, t_x, T, grad=grad, alive=alive)
     k = model._first_purchase_dropout
     if not grad:
         return beta_geo_rows(*per_customer, x, t_x, T, first_purchase_dropout=k)
@@ -588,7 +593,7 @@ def _customer_model(model: Any, mats: Mapping[str, np.ndarray]) -> Any:
 
     def alive(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         return expit(_rows(model, per, np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float),
-                           grad=False)["log_odds_alive"])
+                           grad=False, alive=True)["log_odds_alive"])
 
     clone._probability_alive_arrays = lambda params, x, t_x, T: alive(x, t_x, T)
     clone.probability_alive = alive
