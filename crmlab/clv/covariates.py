@@ -41,6 +41,7 @@ combination of the other covariates of the same process (with the constant).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -542,23 +543,18 @@ _NOT_YET = ("probability_of_purchases", "expected_frequency_histogram", "expecte
 
 def _install_predictions(model: Any) -> None:
     """Predictions of a model fitted with covariates take the customers' covariates (instance attributes
-    over the class's methods, removed again by :func:`forget_covariates`)."""
-    model.probability_alive = lambda frequency, recency=None, T=None: _probability_alive(model, frequency, recency, T)
-    model.conditional_expected_transactions = (
-        lambda t, frequency, recency=None, T=None: _conditional_expected_transactions(model, t, frequency, recency, T)
-    )
-    model.customer_lifetime_value = lambda frequency, recency=None, T=None, **kw: _customer_lifetime_value(
-        model, frequency, recency, T, **kw)
-    model.expected_transactions = lambda t, covariates=None: _expected_transactions(model, t, covariates)
+    over the class's methods, partials of this module's functions so that the model still pickles; removed
+    again by :func:`forget_covariates`)."""
+    model.probability_alive = functools.partial(_probability_alive, model)
+    model.conditional_expected_transactions = functools.partial(_conditional_expected_transactions, model)
+    model.customer_lifetime_value = functools.partial(_customer_lifetime_value, model)
+    model.expected_transactions = functools.partial(_expected_transactions, model)
     for name in _NOT_YET:
-        setattr(model, name, _not_yet(model, name))
+        setattr(model, name, functools.partial(_not_yet, model, name))
 
 
-def _not_yet(model: Any, name: str) -> Any:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(model).__name__}.{name} is not available for a model fitted with covariates yet")
-
-    return refuse
+def _not_yet(model: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError(f"{type(model).__name__}.{name} is not available for a model fitted with covariates yet")
 
 
 def forget_covariates(model: Any) -> None:
@@ -600,24 +596,24 @@ def _customer_model(model: Any, mats: Mapping[str, np.ndarray]) -> Any:
     return clone
 
 
-def _probability_alive(model: Any, frequency: Any, recency: Any, T: Any) -> pd.Series:
+def _probability_alive(model: Any, frequency: Any, recency: Any = None, T: Any = None) -> pd.Series:
     clone, x, t_x, T_arr, labels = _customers(model, frequency, recency, T)
     return pd.Series(clone.probability_alive(x, t_x, T_arr), index=labels, name="probability_alive")
 
 
-def _conditional_expected_transactions(model: Any, t: Any, frequency: Any, recency: Any, T: Any) -> pd.Series:
+def _conditional_expected_transactions(model: Any, t: Any, frequency: Any, recency: Any = None, T: Any = None) -> pd.Series:
     clone, x, t_x, T_arr, labels = _customers(model, frequency, recency, T)
     value = type(model).conditional_expected_transactions(clone, t, x, t_x, T_arr)
     return pd.Series(np.asarray(value, dtype=float), index=labels, name="expected_transactions")
 
 
-def _customer_lifetime_value(model: Any, frequency: Any, recency: Any, T: Any, **kwargs: Any) -> pd.Series:
+def _customer_lifetime_value(model: Any, frequency: Any, recency: Any = None, T: Any = None, **kwargs: Any) -> pd.Series:
     clone, x, t_x, T_arr, labels = _customers(model, frequency, recency, T)
     value = type(model).customer_lifetime_value(clone, x, t_x, T_arr, **kwargs)
     return pd.Series(np.asarray(value, dtype=float), index=labels, name="clv")
 
 
-def _expected_transactions(model: Any, t: Any, covariates: Any) -> Any:
+def _expected_transactions(model: Any, t: Any, covariates: Any = None) -> Any:
     """E[X(t)] of a new customer with the given covariate values (a DataFrame: one per row; a Series or a
     mapping: one customer), or, by default, averaged over the fitted customers' own covariates."""
     model._check_fitted()
