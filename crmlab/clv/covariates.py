@@ -402,6 +402,7 @@ class _CovariateLikelihood(ParametricModel):
         return _rows(self.model, per, data["frequency"], data["recency"], data["T"], grad=False)["ll"]
 
     def _log_likelihood_gradient_rows(self, params, data):  # pragma: no cover - the totals below are used
+        """Defined so that :class:`ParametricModel` uses the analytic gradient (of the totals, below)."""
         raise NotImplementedError
 
     def _log_likelihood_gradient_total(
