@@ -323,3 +323,13 @@ def test_a_model_fitted_with_covariates_pickles_with_its_predictions(small):
     copy = pickle.loads(pickle.dumps(model))
     np.testing.assert_allclose(copy.probability_alive(small), model.probability_alive(small))
     assert list(copy.params_.index) == list(model.params_.index)
+
+
+def test_a_horizon_per_customer_is_taken_with_the_summary(small):
+    """As for holdout periods of different lengths: one horizon per customer equals each customer's own."""
+    model = BetaGeo().fit(small, purchase_covariates=["z1"], dropout_covariates=["d"])
+    horizons = pd.Series(np.linspace(4, 40, len(small)), index=small.index)
+    together = model.conditional_expected_transactions(horizons, small)
+    one_by_one = [model.conditional_expected_transactions(float(horizons.iloc[i]), small.iloc[[i]]).iloc[0]
+                  for i in (0, 50, 199)]
+    np.testing.assert_allclose(together.iloc[[0, 50, 199]].to_numpy(), one_by_one, rtol=1e-10)
