@@ -539,7 +539,10 @@ def fit_with_covariates(
 
 _PREDICTIONS = ("probability_alive", "conditional_expected_transactions", "customer_lifetime_value",
                 "expected_transactions")
-_NOT_YET = ("probability_of_purchases", "expected_frequency_histogram", "expected_cumulative_transactions")
+# every other prediction of the transaction models would silently use the base parameters: refused until wired
+_NOT_YET = ("probability_of_purchases", "expected_frequency_histogram", "expected_cumulative_transactions",
+            "conditional_probability_of_purchases", "probability_alive_at", "expected_number_alive",
+            "probability_alive_history", "expected_transactions_by_period", "customer_lifetime_value_by_period")
 
 
 def _install_predictions(model: Any) -> None:
