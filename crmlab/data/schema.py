@@ -182,7 +182,8 @@ def transactions_schema(integer_ids: bool = False) -> pa.DataFrameSchema:
     The value checks applied after type coercion: text ids (:data:`TRANSACTIONS_SCHEMA`), or
     ``integer_ids`` (the same schema with ``customer_id`` an integer column).
 
-    >>> transactions_schema() is transactions_schema() is TRANSACTIONS_SCHEMA
+    >>> import crmlab.data.schema
+    >>> transactions_schema() is transactions_schema() is crmlab.data.schema.TRANSACTIONS_SCHEMA
     True
     """
     return pandera_schema(integer_ids=integer_ids)
