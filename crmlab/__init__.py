@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["__version__", "lazy_exports"]
+__all__ = ["__version__", "lazy_exports", "lazy_module"]
 
 
 def __getattr__(name: str) -> Any:
@@ -88,3 +88,31 @@ def lazy_exports(package: str, init_file: str) -> tuple[Callable[[str], Any], Ca
         return sorted(set(namespace) | set(origin) | set(namespace.get("__all__", ())))
 
     return __getattr__, __dir__
+
+
+class lazy_module:  # noqa: N801 - used like a module, named like one
+    """A module imported when one of its attributes is first read: ``integrate = lazy_module("scipy.integrate")``.
+
+    For a module-level name whose library is costly to import and used only inside some functions
+    (``scipy.integrate`` imports ``scipy.optimize``, about 0.3 s): the code keeps reading
+    ``integrate.quad``, and the import happens at that first read, not when the module that holds
+    the name is imported. Unlike :class:`importlib.util.LazyLoader`, nothing is put in
+    ``sys.modules`` before the first use.
+
+    >>> math = lazy_module("math")
+    >>> math
+    <lazy module 'math'>
+    >>> math.sqrt(4.0)
+    2.0
+    """
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._name!r}>"

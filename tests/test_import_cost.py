@@ -42,14 +42,13 @@ HEAVY = (
 #: What resolving every public name of a package (``from package import *``, what the package loaded
 #: at import before its re-exports became lazy) may load, beyond numpy, pandas and scipy.special.
 NEEDED_BY_ITS_MODULES = {
-    # Pareto/NBD's likelihood integrates with scipy.integrate, which imports scipy.optimize
-    "crmlab.clv": {"scipy.integrate", "scipy.optimize"},
-    # the metrics compute in Polars; their transactions reader builds its pandera schema at import,
-    # and pandera imports pyspark.pandas when PySpark is installed
-    "crmlab.customers": {"polars", "pandera", "pyspark"},
+    # the metrics compute in Polars; the pandas reader's pandera schema is built on first use
+    "crmlab.customers": {"polars"},
+    # ... and TRANSACTIONS_SCHEMA, one of the data layer's public names, is that schema (pandera
+    # imports pyspark.pandas when PySpark is installed)
     "crmlab.data": {"polars", "pandera", "pyspark"},
     # the loyalty analyses check a transaction log with the data layer's reader
-    "crmlab.strategy": {"polars", "pandera", "pyspark"},
+    "crmlab.strategy": {"polars"},
     # the network schools build networkx graphs in most of their functions
     "crmlab.theories.imp": {"networkx"},
     "crmlab.theories.guanxi": {"networkx"},
@@ -144,3 +143,33 @@ def test_a_lazy_package_gives_the_objects_its_imports_name(package):
     assert set(module.__all__) <= set(star)
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
         module.no_such_name  # noqa: B018
+
+
+def test_pandera_loads_with_the_first_pandas_check_not_with_a_metric(tmp_path):
+    """The first customer metric on a Parquet file, a Polars frame or a typed pandas frame loads neither
+    pandera nor PySpark (its checks run in Polars); the pandas reader loads pandera when it first checks a
+    frame, and the schema it builds is the data layer's public ``TRANSACTIONS_SCHEMA``, built once."""
+    path = tmp_path / "tx.parquet"
+    frame = "pd.DataFrame({'customer_id': [1, 1, 2], 'date': pd.to_datetime(['2021-01-01', '2021-01-09', '2021-01-05']), 'amount': [1.0, 2.0, 3.0]})"
+    summary = "transaction_summary({}, observation_end='2021-01-31')"
+    steps = [
+        f"import pandas as pd, polars as pl\nfrom crmlab.customers import transaction_summary\n{frame}.to_parquet({str(path)!r})",
+        summary.format(repr(str(path))),
+        summary.format(f"pl.from_pandas({frame})"),
+        summary.format(frame),
+        f"from crmlab.data import validate_transactions\nvalidate_transactions({frame}.astype({{'amount': str}}))",
+        "import crmlab.data, crmlab.data.schema as s\nassert crmlab.data.TRANSACTIONS_SCHEMA is s.TRANSACTIONS_SCHEMA is s.transactions_schema()",
+    ]
+    loaded = _heavy_loaded_by(*steps)
+    assert all(set(step) == {"polars"} for step in loaded[:4]), loaded
+    assert {"pandera", "polars"} <= set(loaded[4])
+
+
+def test_pareto_nbd_loads_scipy_integrate_at_its_first_integral():
+    """Importing the Pareto/NBD model loads no scipy.integrate (nor the scipy.optimize it imports); its
+    module's ``integrate`` is SciPy's, loaded when first read."""
+    loaded = _heavy_loaded_by(
+        "from crmlab.clv.pareto_nbd import ParetoNBD, integrate",
+        "import scipy.integrate\nassert integrate.quad is scipy.integrate.quad",
+    )
+    assert loaded[0] == [] and {"scipy.integrate", "scipy.optimize"} <= set(loaded[1])

@@ -56,10 +56,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from scipy import integrate
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
+from crmlab import lazy_module
 from crmlab.clv.btyd import TransactionModel, _distinct_rows, _output
+
+integrate = lazy_module("scipy.integrate")  # imported at the first integral, not with the model
 
 __all__ = ["ParetoNBD"]
 

@@ -160,6 +160,12 @@ def _aggregate(lf: pl.LazyFrame, transactions: Transactions, read: dict, freq: s
     the rows already read, and one where two ids share a hash by the streaming group-by again.
     """
     if not _use_compiled(transactions):
+        if check and input_kind(transactions) in ("polars", "pandas"):
+            # Rows in memory: one count of the bad rows over the whole frame costs a tenth of
+            # counting them per customer in the group-by (3 against 40 ms at 1M rows).
+            if collect(lf.select(bad_required_row(_text_ids(lf)).any()), transactions).item():
+                scan_transactions(transactions, **read)  # raises the DataError naming the rows
+            check = False
         return collect(summary_aggregates(lf, freq, split, end, count_bad=check), transactions)
     kernels = _load_compiled_in_background()
     text_ids = _text_ids(lf)
@@ -321,6 +327,9 @@ def summary_aggregates(
     def n_distinct(expr: pl.Expr) -> pl.Expr:  # distinct non-null values (n_unique counts null as one)
         return (expr.n_unique() - (expr.null_count() > 0).cast(pl.UInt32)).cast(pl.Int64)
 
+    # Without a calibration period (split == end) there is no holdout: its columns are zeros, not
+    # aggregated (its count of distinct periods alone is about a third of the group-by's time).
+    holdout = split < end
     # One group-by of the rows by customer, plain streaming aggregations of conditional columns
     # (null outside their part). Grouping by customer and period first, as the definition reads,
     # builds a hash table of nearly one entry per row on real logs (most periods hold one purchase)
@@ -333,8 +342,11 @@ def summary_aggregates(
         c.sum().cast(pl.Int64).alias("n_purchases"),
         pl.when(c).then(date).min().alias("first_purchase"),
         pl.when(c).then(date).max().alias("last_purchase"),
-        n_distinct(ord_h).alias("frequency_holdout"),
-        pl.when(h).then(pl.col("amount")).sum().alias("holdout_spend"),
+        *(
+            [n_distinct(ord_h).alias("frequency_holdout"), pl.when(h).then(pl.col("amount")).sum().alias("holdout_spend")]
+            if holdout
+            else []
+        ),
         late.sum().cast(pl.Int64).alias("n_late"),
         pl.when(late).then(date).min().alias("first_late"),
         *([bad_required_row(text_ids).sum().cast(pl.Int64).alias("n_bad")] if count_bad else []),
@@ -354,11 +366,15 @@ def summary_aggregates(
         .group_by("_k")
         .agg(pl.col("amount").sum().alias("repeat_spend"))
     )
-    return (
-        per_customer.join(repeat_value, on="_k", how="left")
-        .with_columns(pl.col("repeat_spend").fill_null(0.0))
-        .drop("_k")
-    )
+    table = per_customer.join(repeat_value, on="_k", how="left").with_columns(pl.col("repeat_spend").fill_null(0.0))
+    if not holdout:
+        table = table.with_columns(pl.lit(0, pl.Int64).alias("frequency_holdout"), pl.lit(0.0).alias("holdout_spend"))
+    return table.select(*_AGGREGATE_COLUMNS, *(["n_bad"] if count_bad else []), "repeat_spend")
+
+
+#: The columns of :func:`summary_aggregates`, in order (then ``n_bad`` with ``count_bad``, and ``repeat_spend``).
+_AGGREGATE_COLUMNS = ("customer_id", "n_periods", "first_ord", "last_ord", "total_spend", "n_purchases", "first_purchase",
+                      "last_purchase", "frequency_holdout", "holdout_spend", "n_late", "first_late")
 
 
 def _text_ids(lf: pl.LazyFrame) -> bool:

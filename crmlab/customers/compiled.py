@@ -423,6 +423,10 @@ def customer_aggregates(
     bought, late = ints[3] > 0, ints[7] > 0
 
     def when(mask: np.ndarray, values: np.ndarray, dtype: pl.DataType) -> pl.Series:
+        if mask.all():  # every customer (without a calibration period, every one has bought and none is late)
+            return pl.Series(values).cast(dtype)
+        if not mask.any():
+            return pl.repeat(None, len(mask), dtype=dtype, eager=True)
         return pl.Series(values).cast(dtype).scatter(np.flatnonzero(~mask), None)
 
     stamp = pl.Datetime("ns")

@@ -49,22 +49,23 @@ are both nulls there.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-with warnings.catch_warnings():
-    # pandera imports pyspark.pandas when PySpark is installed (the optional Spark engine), and
-    # PySpark warns on import that it does not yet fully support pandas 3: not about crmlab's use.
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
-    import pandera.pandas as pa
-
 from crmlab.data.errors import DataError, Problem
 from crmlab.data.files import _refuse_duplicates
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+    #: The pandera schema of the canonical table with text ids, built on first access (:func:`transactions_schema`).
+    TRANSACTIONS_SCHEMA: pa.DataFrameSchema
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -77,6 +78,7 @@ __all__ = [
     "pandera_schema",
     "row_checks",
     "shown",
+    "transactions_schema",
 ]
 
 
@@ -123,7 +125,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = tuple(rule.name for rule in TRANSACTIONS_COL
 OPTIONAL_COLUMNS: tuple[str, ...] = tuple(rule.name for rule in TRANSACTIONS_COLUMNS if not rule.required)
 CANONICAL_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
-_finite = pa.Check(lambda s: np.isfinite(s), error="not finite")
 _PANDERA_DTYPES = {"id": str, "timestamp": "datetime64[ns]", "number": float, "label": str}
 
 
@@ -141,6 +142,8 @@ def pandera_schema(integer_ids: bool = False) -> pa.DataFrameSchema:
     >>> pandera_schema(integer_ids=True).columns["customer_id"].dtype
     DataType(Int64)
     """
+    pa = _pandera()
+    finite = pa.Check(lambda s: np.isfinite(s), error="not finite")
     columns = {}
     for rule in TRANSACTIONS_COLUMNS:
         checks = []
@@ -149,16 +152,51 @@ def pandera_schema(integer_ids: bool = False) -> pa.DataFrameSchema:
         if rule.non_negative:
             checks.append(pa.Check.ge(0))
         if rule.finite:
-            checks.append(_finite)
+            checks.append(finite)
         dtype = "Int64" if integer_ids and rule.kind == "id" else _PANDERA_DTYPES[rule.kind]
         columns[rule.name] = pa.Column(dtype, checks, nullable=rule.nullable, required=rule.required)
     return pa.DataFrameSchema(columns, strict=True, name="transactions")
 
 
-#: The value checks of the canonical table, applied after type coercion (text ids; integer ids
-#: are checked by :data:`_INTEGER_ID_SCHEMA`, the same schema with ``customer_id`` an integer column).
-TRANSACTIONS_SCHEMA = pandera_schema()
-_INTEGER_ID_SCHEMA = pandera_schema(integer_ids=True)
+def _pandera() -> Any:
+    """The ``pandera.pandas`` module, imported on first use (about 0.6 s, more with PySpark installed).
+
+    Only the pandas reader's schema needs pandera, so neither importing the data layer nor a
+    metric on a Parquet file or a typed frame pays for it. pandera imports ``pyspark.pandas``
+    when PySpark is installed (the optional Spark engine), and PySpark warns on import that it
+    does not yet fully support pandas 3: not about crmlab's use, so that warning is silenced.
+
+    >>> _pandera().__name__
+    'pandera.pandas'
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
+        import pandera.pandas as pa
+    return pa
+
+
+@functools.cache
+def transactions_schema(integer_ids: bool = False) -> pa.DataFrameSchema:
+    """The pandera schema of the canonical table (:func:`pandera_schema`), built once, on first use.
+
+    The value checks applied after type coercion: text ids (:data:`TRANSACTIONS_SCHEMA`), or
+    ``integer_ids`` (the same schema with ``customer_id`` an integer column).
+
+    >>> import crmlab.data.schema
+    >>> transactions_schema() is transactions_schema() is crmlab.data.schema.TRANSACTIONS_SCHEMA
+    True
+    """
+    return pandera_schema(integer_ids=integer_ids)
+
+
+def __getattr__(name: str) -> Any:
+    """:data:`TRANSACTIONS_SCHEMA` (text ids) and ``_INTEGER_ID_SCHEMA``, built on first access (PEP 562)."""
+    if name == "TRANSACTIONS_SCHEMA":
+        return transactions_schema()
+    if name == "_INTEGER_ID_SCHEMA":
+        return transactions_schema(integer_ids=True)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: How pandera's check names read to a person.
 CHECK_MESSAGES = {

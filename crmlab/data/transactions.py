@@ -59,16 +59,11 @@ import os
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import polars as pl
-
-with warnings.catch_warnings():
-    # pandera imports pyspark.pandas when PySpark is installed (see crmlab.data.schema)
-    warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
-    import pandera.pandas as pa
 
 from crmlab.data.checked import is_checked, mark_checked
 from crmlab.data.dates import parse_date_column
@@ -85,18 +80,21 @@ from crmlab.data.files import (
 from crmlab.data.missing import MISSING_VALUES, missing_cells
 from crmlab.data.polars_reader import bad_required_row, id_sort_keys, required_column_checks, scan_polars
 from crmlab.data.schema import (
-    _INTEGER_ID_SCHEMA,
     CANONICAL_COLUMNS,
     CHECK_MESSAGES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     TRANSACTIONS_COLUMNS,
-    TRANSACTIONS_SCHEMA,
     ColumnRule,
     _apply_mapping,
+    _pandera,
     shown,
+    transactions_schema,
 )
 from crmlab.datalog import record_data_file
+
+if TYPE_CHECKING:
+    from crmlab.data.schema import TRANSACTIONS_SCHEMA  # built on first access (the module's __getattr__)
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -119,6 +117,13 @@ __all__ = [
     "separator_hint",
     "validate_transactions",
 ]
+
+def __getattr__(name: str) -> Any:
+    """:data:`~crmlab.data.schema.TRANSACTIONS_SCHEMA`, re-exported here, built on first access (PEP 562)."""
+    if name == "TRANSACTIONS_SCHEMA":
+        return transactions_schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def _as_string(values: pd.Series) -> pd.Series:
     """Identifiers and labels as strings; integral floats (1.0 from a NaN-holding int column) as '1'."""
@@ -206,12 +211,12 @@ def _coerce(
 
 def _schema_problems(frame: pd.DataFrame, labels: pd.Index, already: set[tuple[Any, str]], done_columns: set[str]) -> list[Problem]:
     """Run the pandera schema and translate its failure cases into Problems."""
-    schema = _INTEGER_ID_SCHEMA if _is_integer_ids(frame["customer_id"]) else TRANSACTIONS_SCHEMA
+    schema = transactions_schema(integer_ids=_is_integer_ids(frame["customer_id"]))  # pandera, imported on first use
     try:
-        with warnings.catch_warnings():  # pandera's first validation imports pyspark.pandas (see the import above)
+        with warnings.catch_warnings():  # pandera's first validation imports pyspark.pandas (see crmlab.data.schema)
             warnings.filterwarnings("ignore", message="PySpark does not yet fully support", category=FutureWarning)
             schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except _pandera().errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:
         return []
