@@ -337,3 +337,24 @@ def test_predict_intervals_is_the_function_behind_predict(fitted, cdnow):
     a = predict_intervals(fitted["BetaGeo"], cdnow, 10, n_draws=5, rng=1)
     b = fitted["BetaGeo"].predict(cdnow, 10, n_draws=5, rng=1)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_interval_figure_draws_the_top_customers_error_bars(fitted, cdnow):
+    """The figure shows the top customers of the predict frame, their estimates at the points and the
+    interval ends at the bars' ends (read back from the drawn artists)."""
+    from crmlab import plots
+
+    frame = fitted["BetaGeo"].predict(cdnow, what="clv", spend_model=fitted["GammaGamma"], discount_rate=0.01,
+                                      horizon=12, period_length=52 / 12, n_draws=20, rng=1)
+    ax = plots.plot_clv_intervals(frame, top=10, currency="$").axes[0]
+    top = frame.sort_values("estimate", ascending=False).head(10).iloc[::-1]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(i) for i in top.index]
+    points = ax.lines[0].get_xdata()
+    np.testing.assert_allclose(points, top["estimate"])
+    segments = ax.collections[0].get_segments()
+    np.testing.assert_allclose([s[0][0] for s in segments], np.minimum(top["lower"], top["estimate"]))
+    np.testing.assert_allclose([s[1][0] for s in segments], np.maximum(top["upper"], top["estimate"]))
+    assert ax.get_xlabel() == "customer lifetime value ($)" and ax.get_ylabel() == "customer_id"
+    assert "90% interval" in ax.get_title()
+    with pytest.raises(ValueError, match="no column 'lower'"):
+        plots.plot_clv_intervals(frame.drop(columns="lower"))
