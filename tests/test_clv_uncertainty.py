@@ -358,3 +358,16 @@ def test_interval_figure_draws_the_top_customers_error_bars(fitted, cdnow):
     assert "90% interval" in ax.get_title()
     with pytest.raises(ValueError, match="no column 'lower'"):
         plots.plot_clv_intervals(frame.drop(columns="lower"))
+
+
+def test_identical_customers_are_evaluated_once():
+    """The distinct rows behind the speed: identical (x, t_x, T) rows merge, every customer maps back to its row."""
+    from crmlab.clv.uncertainty import _distinct
+
+    x = np.array([2.0, 0.0, 2.0, 1.0, 0.0])
+    T = np.array([30.0, 30.0, 30.0, 30.0, 31.0])
+    t_x = np.array([10.0, 0.0, 10.0, 5.0, 0.0])
+    (dx, dT, dt), inverse = _distinct([x, T, t_x])
+    assert list(zip(dx, dT, dt, strict=True)) == [(0, 30, 0), (0, 31, 0), (1, 30, 5), (2, 30, 10)]
+    np.testing.assert_array_equal(dx[inverse], x)
+    np.testing.assert_array_equal(dt[inverse], t_x)

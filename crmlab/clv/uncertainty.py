@@ -241,7 +241,8 @@ def _distinct(columns: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of the columns, sorted with the first column first, and each input row's index into them."""
     order = np.lexsort(columns[::-1])
     ordered = [c[order] for c in columns]
-    new = np.ones(len(order), dtype=bool)
+    new = np.zeros(len(order), dtype=bool)
+    new[:1] = True
     for c in ordered:
         new[1:] |= c[1:] != c[:-1]
     group = np.cumsum(new) - 1
@@ -252,7 +253,8 @@ def _distinct(columns: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
 
 def _runs(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """For sorted rows: the first row of each run of equal rows and each row's run index."""
-    new = np.ones(len(columns[0]), dtype=bool)
+    new = np.zeros(len(columns[0]), dtype=bool)
+    new[:1] = True
     for c in columns:
         new[1:] |= c[1:] != c[:-1]
     return np.flatnonzero(new), np.cumsum(new) - 1
