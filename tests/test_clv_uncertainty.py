@@ -147,7 +147,7 @@ def test_chunks_do_not_change_the_intervals(fitted, cdnow):
     model = fitted["BetaGeo"]
     draws = parameter_draws(model, n_draws=20, rng=5)
     whole = model.predict(cdnow, t=20, draws=draws)
-    chunked = model.predict(cdnow, t=20, draws=draws, chunk_cells=21 * 400)  # 400 rows at a time
+    chunked = model.predict(cdnow, t=20, draws=draws, chunk_cells=21 * 100)  # 100 rows at a time, the (x, T) factor per chunk
     pd.testing.assert_frame_equal(whole, chunked)
 
 
@@ -371,3 +371,11 @@ def test_identical_customers_are_evaluated_once():
     assert list(zip(dx, dT, dt, strict=True)) == [(0, 30, 0), (0, 31, 0), (1, 30, 5), (2, 30, 10)]
     np.testing.assert_array_equal(dx[inverse], x)
     np.testing.assert_array_equal(dt[inverse], t_x)
+
+
+def test_threads_do_not_change_the_intervals(fitted, cdnow):
+    """Chunks in threads with their own spawned streams: one thread and three give the same frame, counts too."""
+    model = fitted["ParetoNBD"]
+    one = model.predict(cdnow, t=20, what="count", n_draws=20, rng=9, chunk_cells=21 * 500, n_jobs=1)
+    three = model.predict(cdnow, t=20, what="count", n_draws=20, rng=9, chunk_cells=21 * 500, n_jobs=3)
+    pd.testing.assert_frame_equal(one, three)

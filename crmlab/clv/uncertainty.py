@@ -63,7 +63,9 @@ last purchase at T), and only the cheap P(alive) runs on every distinct row;
 CLV likewise (its discounted expected transactions are linear in each
 period's conditional expectation). CLV multiplies by the spend model's
 conditional expected spend of each customer, with the two models' draws
-paired (independent draws of each).
+paired (independent draws of each). Chunks run in threads, each with its own
+random stream spawned from the seed, so the result does not depend on the
+number of threads.
 """
 
 from __future__ import annotations
@@ -230,7 +232,7 @@ def _bootstrap(model: Any, n_draws: int, generator: np.random.Generator) -> np.n
 def _at(model: Any, params: np.ndarray) -> Any:
     """A shallow copy of the model with ``params_`` replaced: its prediction methods evaluate at ``params``."""
     clone = copy.copy(model)
-    clone.params_ = pd.Series(params, index=list(model.param_names), name="estimate")
+    clone.params_ = pd.Series(params, index=model.params_.index, name="estimate")  # the index reused: cheap
     return clone
 
 
@@ -238,17 +240,29 @@ def _at(model: Any, params: np.ndarray) -> Any:
 
 
 def _distinct(columns: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Distinct rows of the columns, sorted with the first column first, and each input row's index into them."""
-    order = np.lexsort(columns[::-1])
-    ordered = [c[order] for c in columns]
-    new = np.zeros(len(order), dtype=bool)
-    new[:1] = True
-    for c in ordered:
-        new[1:] |= c[1:] != c[:-1]
-    group = np.cumsum(new) - 1
-    inverse = np.empty(len(order), dtype=np.int64)
-    inverse[order] = group
-    return [c[new] for c in ordered], inverse
+    """Distinct rows of the columns, sorted with the first column first, and each input row's index into them.
+
+    Each column is factorised (hash table, sorted levels), the codes are combined into one integer per row
+    (mixed radix, in the columns' order) and that is factorised again: linear time, no sort of the rows.
+    """
+    codes, levels = [], []
+    for column in columns:
+        code, level = pd.factorize(column, sort=True)
+        codes.append(code.astype(np.int64))
+        levels.append(np.asarray(level))
+    if np.prod([float(len(level)) for level in levels]) >= 2.0**62:  # too many combinations for one int64
+        order = np.lexsort(codes[::-1])
+        key = np.empty(len(order), dtype=np.int64)
+        ordered = np.column_stack([c[order] for c in codes])
+        key[order] = np.cumsum(np.r_[True, np.any(ordered[1:] != ordered[:-1], axis=1)]) - 1
+    else:
+        key = np.zeros(len(codes[0]), dtype=np.int64)
+        for code, level in zip(codes, levels, strict=True):
+            key = key * len(level) + code
+    inverse, keys = pd.factorize(key, sort=True)
+    first = np.empty(len(keys), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]  # a row of each distinct key
+    return [column[first] for column in columns], inverse.astype(np.int64)
 
 
 def _runs(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -264,32 +278,55 @@ Chunk = dict[str, np.ndarray]
 
 
 def _quantile_rows(
-    evaluate: Callable[[int, Chunk], np.ndarray],
+    evaluate: Callable[[int, Chunk, np.random.Generator], np.ndarray],
     columns: Chunk,
     n_draws: int,
     interval: float,
     discrete: bool,
     chunk_cells: int,
+    generator: np.random.Generator,
+    n_jobs: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimate (``evaluate`` at draw −1), lower and upper quantile of the draws, for each row of the columns.
 
     The rows are taken in chunks of about ``chunk_cells`` / (n_draws + 1), so that the draws × rows array
-    stays bounded; ``evaluate(d, chunk)`` gives the prediction of draw d on a chunk's rows.
+    stays bounded; ``evaluate(d, chunk, rng)`` gives the prediction of draw d on a chunk's rows. Chunks
+    run in ``n_jobs`` threads (NumPy and SciPy's array functions release the GIL), each with its own
+    random stream spawned from ``generator``, so the result does not depend on the number of threads.
     """
     n = len(next(iter(columns.values())))
     estimate, lower, upper = np.empty(n), np.empty(n), np.empty(n)
     size = max(1, chunk_cells // (n_draws + 1))
     q = [(1 - interval) / 2, (1 + interval) / 2]
     how = "inverted_cdf" if discrete else "linear"
-    for start in range(0, n, size):
-        part = slice(start, min(n, start + size))
+    parts = [slice(start, min(n, start + size)) for start in range(0, n, size)]
+    streams = generator.spawn(len(parts))
+
+    def run(part: slice, stream: np.random.Generator) -> None:
         chunk = {k: v[part] for k, v in columns.items()}
         values = np.empty((n_draws, part.stop - part.start))
         for d in range(n_draws):
-            values[d] = evaluate(d, chunk)
-        estimate[part] = evaluate(-1, chunk)
-        lower[part], upper[part] = np.quantile(values, q, axis=0, method=how)
+            values[d] = evaluate(d, chunk, stream)
+        estimate[part] = evaluate(-1, chunk, stream)
+        lower[part], upper[part] = np.quantile(values, q, axis=0, method=how, overwrite_input=True)
+
+    if n_jobs > 1 and len(parts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
+            list(pool.map(run, parts, streams))
+    else:
+        for part, stream in zip(parts, streams, strict=True):
+            run(part, stream)
     return estimate, lower, upper
+
+
+def _default_jobs() -> int:
+    """Threads for the chunks: the CPUs this process may use, at most 4."""
+    import os
+
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(4, usable))
 
 
 # ----- what is evaluated at a draw -------------------------------------------------------------------------------
@@ -298,6 +335,15 @@ def _quantile_rows(
 def _reference_recency(x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """A recency for a history with the same (x, T): the last purchase at T (0 without repeat purchases)."""
     return np.where(x > 0, T, 0.0)
+
+
+def _probability_alive(clone: Any, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """P(alive) of checked distinct rows: the model's array helper where it has one (BG/NBD and MBG/NBD share
+    it; Pareto/NBD), which skips re-checking the rows at every draw, else its ``probability_alive``."""
+    helper = getattr(clone, "_probability_alive_arrays", None)
+    if helper is not None:
+        return helper(params, x, t_x, T)
+    return np.asarray(clone.probability_alive(x, t_x, T), dtype=float)
 
 
 def _given_alive(clone: Any, x: np.ndarray, T: np.ndarray, prediction: Callable[..., Any]) -> np.ndarray:
@@ -398,6 +444,7 @@ def predict_intervals(
     period_length: float = 1.0,
     margin: float = 1.0,
     chunk_cells: int = CHUNK_CELLS,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Each customer's prediction with an interval from parameter (and, for counts, process) uncertainty.
 
@@ -431,6 +478,11 @@ def predict_intervals(
     spend_model : GammaGamma, optional
         The spend model, for ``"clv"`` (the transaction model's role is
         ``model``; from GammaGamma.predict, the roles are swapped for you).
+    chunk_cells : int
+        About how many numbers (draws × distinct rows) are held at once.
+    n_jobs : int, optional
+        Threads over the chunks (default: the usable CPUs, at most 4); the
+        result is the same for any number.
 
     Returns
     -------
@@ -462,6 +514,7 @@ def predict_intervals(
     if not isinstance(summary, pd.DataFrame):
         raise TypeError(f"predict: summary must be a DataFrame of customers, not {type(summary).__name__}")
     generator = as_generator(rng)
+    n_jobs = _default_jobs() if n_jobs is None else int(check_argument(n_jobs, "n_jobs", at_least=1, whole=True, scalar=True))
     name = type(model).__name__
     if isinstance(model, GammaGamma):
         if what == "clv":
@@ -470,7 +523,7 @@ def predict_intervals(
             return predict_intervals(
                 spend_model, summary, t, what="clv", interval=interval, method=method, n_draws=n_draws, rng=generator,
                 spend_model=model, spend_draws=draws, discount_rate=discount_rate, horizon=horizon,
-                period_length=period_length, margin=margin, chunk_cells=chunk_cells,
+                period_length=period_length, margin=margin, chunk_cells=chunk_cells, n_jobs=n_jobs,
             )
         if what != "spend":
             raise ValueError(f"GammaGamma predicts what='spend' or 'clv', not {what!r}")
@@ -494,11 +547,11 @@ def predict_intervals(
         distinct_values, inverse = _distinct([cols["frequency"], np.where(cols["frequency"] > 0, cols["monetary_value"], 0.0)])
         distinct = dict(zip(("x", "m"), distinct_values, strict=True))
 
-        def evaluate_spend(d: int, chunk: Chunk) -> np.ndarray:
+        def evaluate_spend(d: int, chunk: Chunk, stream: np.random.Generator) -> np.ndarray:
             clone = _at(model, estimate_params if d < 0 else P[d])
             return np.asarray(clone.conditional_expected_average_spend(chunk["x"], chunk["m"]), dtype=float)
 
-        est, low, up = _quantile_rows(evaluate_spend, distinct, n_draws, interval, False, chunk_cells)
+        est, low, up = _quantile_rows(evaluate_spend, distinct, n_draws, interval, False, chunk_cells, generator, n_jobs)
         return _result(index, est[inverse], low[inverse], up[inverse], what, interval, method, n_draws, name, t)
 
     x, t_x, T, _ = model._rft(summary, None, None)
@@ -526,29 +579,45 @@ def predict_intervals(
     distinct_values, inverse = _distinct(list(keys.values()))
     distinct = dict(zip(keys, distinct_values, strict=True))
 
-    def evaluate(d: int, chunk: Chunk) -> np.ndarray:
-        params = estimate_params if d < 0 else P[d]
-        clone = _at(model, params)
-        xs, Ts, txs = chunk["x"], chunk["T"], chunk["t_x"]
-        p_alive = np.asarray(clone.probability_alive(xs, txs, Ts), dtype=float)
-        if what == "probability_alive":
-            return p_alive
-        if what == "count" and d >= 0:
-            return simulate_counts(clone, params, xs, Ts, t, p_alive, generator)
-        starts, run = _runs([xs, Ts])
+    def given_alive(clone: Any, xs: np.ndarray, Ts: np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T] (or its discounted CLV sum) of distinct (x, T) rows, at the clone's parameters."""
         if what == "clv":
             def prediction(*history: np.ndarray) -> np.ndarray:
                 return _discounted_transactions(clone, *history, clv_args)
         else:
             def prediction(*history: np.ndarray) -> np.ndarray:
                 return clone.conditional_expected_transactions(t, *history)
-        value = p_alive * _given_alive(clone, xs[starts], Ts[starts], prediction)[run]
+        return _given_alive(clone, xs, Ts, prediction)
+
+    # the factor given alive, per draw and distinct (x, T), computed once for all chunks when it fits in memory
+    table = None
+    if what in ("expected_transactions", "clv"):
+        (x_levels, T_levels), distinct["xT"] = _distinct([distinct["x"], distinct["T"]])
+        if (n_draws + 1) * len(x_levels) <= 4 * chunk_cells:
+            table = np.empty((n_draws + 1, len(x_levels)))
+            for d in range(-1, n_draws):
+                table[d + 1] = given_alive(_at(model, estimate_params if d < 0 else P[d]), x_levels, T_levels)
+
+    def evaluate(d: int, chunk: Chunk, stream: np.random.Generator) -> np.ndarray:
+        params = estimate_params if d < 0 else P[d]
+        clone = _at(model, params)
+        xs, Ts, txs = chunk["x"], chunk["T"], chunk["t_x"]
+        p_alive = _probability_alive(clone, params, xs, txs, Ts)
+        if what == "probability_alive":
+            return p_alive
+        if what == "count" and d >= 0:
+            return simulate_counts(clone, params, xs, Ts, t, p_alive, stream)
+        if table is not None:
+            value = p_alive * table[d + 1, chunk["xT"]]
+        else:
+            starts, run = _runs([xs, Ts])
+            value = p_alive * given_alive(clone, xs[starts], Ts[starts])[run]
         if what == "clv":
             spender = _at(spend_model, spend_draws.estimate if d < 0 else spend_draws.values[d])
             value *= np.asarray(spender.conditional_expected_average_spend(xs, chunk["m"]), dtype=float) * chunk["margin"]
         return value
 
-    est, low, up = _quantile_rows(evaluate, distinct, n_draws, interval, what == "count", chunk_cells)
+    est, low, up = _quantile_rows(evaluate, distinct, n_draws, interval, what == "count", chunk_cells, generator, n_jobs)
     return _result(index, est[inverse], low[inverse], up[inverse], what, interval, method, n_draws, name, t)
 
 
