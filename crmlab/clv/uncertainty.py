@@ -310,15 +310,21 @@ def _quantile_rows(
         estimate[part] = evaluate(-1, chunk, stream)
         lower[part], upper[part] = np.quantile(values, q, axis=0, method=how, overwrite_input=True)
 
-    if n_jobs > 1 and len(parts) > 1:
+    _in_threads(run, parts, n_jobs, streams)
+    return estimate, lower, upper
+
+
+def _in_threads(work: Callable[..., None], items: Any, n_jobs: int, *more: Any) -> None:
+    """``work(item, *more_items)`` for every item, in ``n_jobs`` threads (in this one when 1 or a single item)."""
+    items = list(items)
+    if n_jobs > 1 and len(items) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
-            list(pool.map(run, parts, streams))
+        with ThreadPoolExecutor(max_workers=min(n_jobs, len(items))) as pool:
+            list(pool.map(work, items, *more))
     else:
-        for part, stream in zip(parts, streams, strict=True):
-            run(part, stream)
-    return estimate, lower, upper
+        for args in zip(items, *more, strict=True):
+            work(*args)
 
 
 def _default_jobs() -> int:
@@ -595,8 +601,11 @@ def predict_intervals(
         (x_levels, T_levels), distinct["xT"] = _distinct([distinct["x"], distinct["T"]])
         if (n_draws + 1) * len(x_levels) <= 4 * chunk_cells:
             table = np.empty((n_draws + 1, len(x_levels)))
-            for d in range(-1, n_draws):
+
+            def fill(d: int) -> None:
                 table[d + 1] = given_alive(_at(model, estimate_params if d < 0 else P[d]), x_levels, T_levels)
+
+            _in_threads(fill, range(-1, n_draws), n_jobs)
 
     def evaluate(d: int, chunk: Chunk, stream: np.random.Generator) -> np.ndarray:
         params = estimate_params if d < 0 else P[d]
