@@ -511,6 +511,27 @@ class TransactionModel(ParametricModel):
         history.attrs["purchase_times"] = repeat if self.discrete_time else np.r_[0.0, repeat]
         return history
 
+    def predict(self, summary: pd.DataFrame, t: float | None = None, **options: Any) -> pd.DataFrame:
+        """Each customer's prediction with an interval: ``what`` = "expected_transactions" (in (T, T+t]),
+        "probability_alive", "count" (the number of purchases itself) or "clv" (with ``spend_model=``).
+
+        Options: ``interval`` (0.9), ``method`` ("hessian", "bootstrap" or "fixed"), ``n_draws`` (200),
+        ``rng`` (a seed), ``draws``, and for CLV ``spend_model``, ``discount_rate``, ``horizon``,
+        ``period_length``, ``margin``; see :func:`crmlab.clv.uncertainty.predict_intervals` for the method.
+        Returns a frame indexed by customer with ``estimate``, ``lower`` and ``upper``.
+
+        >>> from crmlab.clv import BetaGeo
+        >>> from crmlab.data import load_cdnow, CDNOW_CONVENTIONS
+        >>> from crmlab.customers import transaction_summary
+        >>> summary = transaction_summary(load_cdnow(), **CDNOW_CONVENTIONS)
+        >>> frame = BetaGeo().fit(summary).predict(summary, t=39, interval=0.9, rng=1)
+        >>> frame.columns.tolist(), frame.attrs["method"]
+        (['estimate', 'lower', 'upper'], 'hessian')
+        """
+        from crmlab.clv.uncertainty import predict_intervals
+
+        return predict_intervals(self, summary, t, **options)
+
 
 def _distinct_rows(*columns: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """The distinct rows of equal-length columns, and each row's index among them (to compute once per row)."""

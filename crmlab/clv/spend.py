@@ -207,6 +207,24 @@ class GammaGamma(ParametricModel):
             period_length=period_length,
         )
 
+    def predict(self, summary: pd.DataFrame, *, what: str = "spend", transaction_model: Any = None, **options: Any) -> pd.DataFrame:
+        """Each customer's expected spend per transaction (``what="spend"``) or CLV (``what="clv"``, with
+        ``transaction_model=``) with an interval from parameter uncertainty.
+
+        Options: ``interval`` (0.9), ``method`` ("hessian", "bootstrap" or "fixed"), ``n_draws`` (200),
+        ``rng``, ``draws``, and for CLV ``discount_rate``, ``horizon``, ``period_length``, ``margin``; see
+        :func:`crmlab.clv.uncertainty.predict_intervals`. Returns a frame indexed by customer with
+        ``estimate``, ``lower`` and ``upper``.
+
+        >>> summary = pd.DataFrame({"frequency": [1, 2, 3, 1], "monetary_value": [10.0, 20.0, 15.0, 40.0]})
+        >>> frame = GammaGamma().fit(summary).predict(summary, n_draws=50, rng=1)
+        >>> bool(((frame["lower"] <= frame["estimate"]) & (frame["estimate"] <= frame["upper"])).all())
+        True
+        """
+        from crmlab.clv.uncertainty import predict_intervals
+
+        return predict_intervals(self, summary, what=what, spend_model=transaction_model, **options)
+
 
 def spend_frequency_correlation(summary: pd.DataFrame) -> float:
     """Pearson correlation of frequency and mean spend among customers with x > 0.

@@ -36,6 +36,7 @@ from crmlab.plots.customer_base import (
 from crmlab.plots.clv import (
     plot_clv_by_channel,
     plot_clv_distribution,
+    plot_clv_intervals,
     plot_frequency_histogram,
     plot_holdout_comparison,
     plot_probability_alive_history,
@@ -101,6 +102,7 @@ __all__ = [
     "plot_base_projection",
     "plot_clv_by_channel",
     "plot_clv_distribution",
+    "plot_clv_intervals",
     "plot_frequency_histogram",
     "plot_holdout_comparison",
     "plot_probability_alive_history",

@@ -13,6 +13,7 @@ from crmlab.plots._style import Figure, UNIT_NAMES, clipped_histogram, finish, m
 __all__ = [
     "plot_clv_by_channel",
     "plot_clv_distribution",
+    "plot_clv_intervals",
     "plot_frequency_histogram",
     "plot_holdout_comparison",
     "plot_probability_alive_history",
@@ -120,6 +121,58 @@ def plot_clv_distribution(clv: pd.Series, summary: pd.DataFrame, *, clip_quantil
     ax.set_ylabel("customers")
     shown = "" if clip_quantile >= 1 else f" (top {1 - clip_quantile:.0%} not drawn)"
     ax.set_title(f"Distribution of customer lifetime value{shown}")
+    return finish(fig)
+
+
+#: Axis labels of the predictions of :func:`crmlab.clv.uncertainty.predict_intervals`.
+_INTERVAL_LABELS = {
+    "clv": "customer lifetime value",
+    "expected_transactions": "expected repeat transactions",
+    "count": "repeat transactions",
+    "probability_alive": "P(alive)",
+    "spend": "expected spend per transaction",
+}
+
+
+def plot_clv_intervals(frame: pd.DataFrame, *, top: int = 20, currency: str = "", title: str | None = None) -> Figure:
+    """Error bars of the ``top`` customers by estimate (the largest on top): each estimate with its interval.
+
+    Takes the frame of a model's ``predict`` (:func:`crmlab.clv.uncertainty.predict_intervals`:
+    columns ``estimate``, ``lower``, ``upper``, indexed by customer; its ``attrs`` say what was
+    predicted, the interval's level and how the parameters were drawn, which label the axes).
+    ``currency`` is the unit of CLV and spend.
+
+    >>> frame = pd.DataFrame({"estimate": [10.0, 30.0, 20.0], "lower": [8.0, 25.0, 15.0],
+    ...                       "upper": [13.0, 36.0, 22.0]}, index=pd.Index(["a", "b", "c"], name="customer_id"))
+    >>> frame.attrs.update(what="clv", interval=0.9, method="hessian", n_draws=200)
+    >>> ax = plot_clv_intervals(frame, top=2).axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_xlabel()  # from the bottom: the largest on top
+    (['c', 'b'], 'customer lifetime value')
+    """
+    for column in ("estimate", "lower", "upper"):
+        if column not in frame.columns:
+            raise ValueError(f"plot_clv_intervals: no column {column!r} (takes the frame of a model's predict)")
+    top = int(top)
+    if top < 1:
+        raise ValueError(f"plot_clv_intervals: top must be at least 1 (got {top})")
+    attrs = frame.attrs
+    what = attrs.get("what", "clv")
+    shown = frame.sort_values("estimate", ascending=False).head(top).iloc[::-1]
+    y = np.arange(len(shown))
+    estimate = shown["estimate"].to_numpy(dtype=float)
+    low = np.minimum(shown["lower"].to_numpy(dtype=float), estimate)
+    high = np.maximum(shown["upper"].to_numpy(dtype=float), estimate)
+    fig, ax = plt.subplots(figsize=(9, max(3.0, 0.32 * len(shown) + 1.5)))
+    level = f"{attrs['interval']:.0%} interval" if "interval" in attrs else "interval"
+    how = f" ({attrs['method']} draws, {attrs['n_draws']})" if "method" in attrs and "n_draws" in attrs else ""
+    ax.errorbar(estimate, y, xerr=[estimate - low, high - estimate], fmt="o", color="C0", ecolor="0.3", capsize=3,
+                label=f"estimate and {level}{how}")
+    ax.set_yticks(y, [str(i) for i in shown.index])
+    name = _INTERVAL_LABELS.get(what, what)
+    ax.set_xlabel(f"{name} ({currency})" if currency and what in ("clv", "spend") else name)
+    ax.set_ylabel(str(frame.index.name or "customer"))
+    ax.set_title(title or f"Top {len(shown)} customers by {name}, with their {level}")
+    ax.legend(loc="lower right")
     return finish(fig)
 
 
