@@ -379,3 +379,12 @@ def test_threads_do_not_change_the_intervals(fitted, cdnow):
     one = model.predict(cdnow, t=20, what="count", n_draws=20, rng=9, chunk_cells=21 * 500, n_jobs=1)
     three = model.predict(cdnow, t=20, what="count", n_draws=20, rng=9, chunk_cells=21 * 500, n_jobs=3)
     pd.testing.assert_frame_equal(one, three)
+
+
+def test_clv_margin_scales_the_estimate_and_the_interval(fitted, cdnow):
+    """CLV is linear in the margin (TransactionModel.customer_lifetime_value): a 30% margin scales all three columns."""
+    model, spend = fitted["BetaGeo"], fitted["GammaGamma"]
+    options = {"spend_model": spend, "discount_rate": 0.01, "horizon": 3, "n_draws": 10, "rng": 2}
+    full = model.predict(cdnow, what="clv", **options)
+    part = model.predict(cdnow, what="clv", margin=0.3, **options)
+    np.testing.assert_allclose(part.to_numpy(), 0.3 * full.to_numpy(), rtol=1e-12)

@@ -229,6 +229,21 @@ def _bootstrap(model: Any, n_draws: int, generator: np.random.Generator) -> np.n
     return values
 
 
+#: The model families by parameter names: this module is imported by the model classes' ``predict``, so it
+#: recognises them without importing them (the MBG/NBD is a BG/NBD with ``_first_purchase_dropout`` = 1).
+_KINDS = {
+    ("r", "alpha", "a", "b"): "beta_geo",
+    ("r", "alpha", "s", "beta"): "pareto_nbd",
+    ("alpha", "beta", "gamma", "delta"): "beta_geo_beta_binom",
+    ("p", "q", "gamma"): "gamma_gamma",
+}
+
+
+def _kind(model: Any) -> str | None:
+    """The family of a model (a key of the table above), or None for anything else."""
+    return _KINDS.get(tuple(getattr(model, "param_names", ())))
+
+
 def _at(model: Any, params: np.ndarray) -> Any:
     """A shallow copy of the model with ``params_`` replaced: its prediction methods evaluate at ``params``."""
     clone = copy.copy(model)
@@ -387,13 +402,10 @@ def simulate_counts(
     >>> counts.dtype.kind, counts.shape
     ('f', (1,))
     """
-    from crmlab.clv.beta_geo import BetaGeo
-    from crmlab.clv.beta_geo_beta_binom import BetaGeoBetaBinom
-    from crmlab.clv.pareto_nbd import ParetoNBD
-
     n = len(x)
     alive = rng.random(n) < p_alive
-    if isinstance(model, BetaGeo):
+    kind = _kind(model)
+    if kind == "beta_geo":
         r, alpha, a, b = params
         k = model._first_purchase_dropout
         lam = rng.gamma(r + x, 1.0 / (alpha + T))
@@ -403,14 +415,14 @@ def simulate_counts(
         with np.errstate(divide="ignore"):
             last = np.floor(np.log1p(-rng.random(n)) / np.log1p(-p)) + 1.0
         future = np.minimum(purchases, last)
-    elif isinstance(model, ParetoNBD):
+    elif kind == "pareto_nbd":
         r, alpha, s, beta = params
         lam = rng.gamma(r + x, 1.0 / (alpha + T))
         mu = rng.gamma(s, 1.0 / (beta + T))
         with np.errstate(divide="ignore"):
             lifetime = rng.exponential(1.0, n) / mu
         future = rng.poisson(lam * np.minimum(lifetime, t)).astype(float)
-    elif isinstance(model, BetaGeoBetaBinom):
+    elif kind == "beta_geo_beta_binom":
         alpha, beta, gamma, delta = params
         p = rng.beta(alpha + x, beta + T - x)
         theta = rng.beta(gamma, delta + T + 1)
@@ -510,9 +522,6 @@ def predict_intervals(
     >>> bool((frame["lower"] <= frame["upper"]).all())
     True
     """
-    from crmlab.clv.btyd import TransactionModel
-    from crmlab.clv.spend import GammaGamma
-
     what = _check_choice(what, "what", WHATS)
     interval = _check_interval(interval)
     method = _check_choice(method, "method", METHODS)
@@ -522,7 +531,7 @@ def predict_intervals(
     generator = as_generator(rng)
     n_jobs = _default_jobs() if n_jobs is None else int(check_argument(n_jobs, "n_jobs", at_least=1, whole=True, scalar=True))
     name = type(model).__name__
-    if isinstance(model, GammaGamma):
+    if _kind(model) == "gamma_gamma":
         if what == "clv":
             if spend_model is None:
                 raise ValueError("GammaGamma.predict(what='clv') needs transaction_model=, the fitted transaction model")
@@ -533,7 +542,7 @@ def predict_intervals(
             )
         if what != "spend":
             raise ValueError(f"GammaGamma predicts what='spend' or 'clv', not {what!r}")
-    elif not isinstance(model, TransactionModel):
+    elif _kind(model) is None:
         raise TypeError(f"predict: no intervals for {name}")
     elif what == "spend":
         raise ValueError(f"{name} predicts transactions: what='spend' is GammaGamma's (or what='clv' with spend_model=)")
@@ -568,7 +577,7 @@ def predict_intervals(
         t = float(model._time(t, 1))
     keys = {"x": x, "T": T, "t_x": t_x}  # sorted by x, then T, then t_x: rows with one (x, T) are adjacent
     if what == "clv":
-        if not isinstance(spend_model, GammaGamma):
+        if _kind(spend_model) != "gamma_gamma":
             raise ValueError("predict(what='clv') needs spend_model=, a fitted GammaGamma")
         if discount_rate is None or horizon is None:
             raise ValueError("predict(what='clv') needs discount_rate and horizon (and optionally period_length, margin)")
