@@ -291,3 +291,44 @@ def test_clv_by_period_figure_labels_its_axes():
     assert ax.get_xlabel() == "month after the end of the calibration period"
     assert ax.get_ylabel() == "discounted value (€)"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["all customers", "the top 10 customers"]
+
+
+# ----- the truth beside the predictions -----------------------------------------------------------------------
+
+def test_count_sentence_sets_the_holdout_count_beside_the_distribution():
+    counts = _counts((0.1, 0.3, 0.6), light=(0.83, 0.12, 0.05))
+    text = say.count_distribution_sentence(counts, horizon="the next 39 weeks", actual={"heavy": 1, "light": 9}).plain
+    assert "In the holdout period they made 1, a count the model gave 30.0%." in text
+    assert "In the holdout period they made 9, beyond the counts shown (the model gave them all together 0.0%)." in text
+    assert "Customer l (the light buyer) has an 83.0% chance" in text  # the article follows the number as spoken
+
+
+def test_planted_dropout_is_the_last_purchase_of_a_customer_who_left():
+    """In a simulated BG/NBD world a customer drops out right after a purchase and never buys again, so the planted
+    dropout time (from the world's truth) is the time of their last purchase (from the transactions)."""
+    from crmlab.data import simulate_transactions
+
+    world = simulate_transactions(200, acquisition_end="2020-03-31", end="2021-12-31", rng=5)
+    calibration_end = pd.Timestamp("2021-06-30")
+    truth = world.customers.set_index("customer_id")
+    ids = truth.index[:80]
+    chosen = pd.DataFrame({"customer": ids}, index=pd.Index([f"r{i}" for i in range(len(ids))], name="role"))
+    planted = say.planted_dropout_times(world.customers, chosen, calibration_end=calibration_end, time_unit="W")
+    last = world.transactions.groupby("customer_id")["date"].max()
+    first = world.transactions.groupby("customer_id")["date"].min()
+    dropped = 0
+    for role, customer in chosen["customer"].items():
+        gone = pd.notna(truth.loc[customer, "dropout_time"]) and truth.loc[customer, "dropout_time"] <= calibration_end
+        assert np.isnan(planted[role]) != gone
+        if gone:
+            dropped += 1
+            assert planted[role] == pytest.approx((last[customer] - first[customer]).days / 7, abs=1 / 7)
+    assert 0 < dropped < len(ids)  # both kinds present
+
+
+def test_history_sentence_sets_the_planted_truth_beside_it():
+    fading = _history("f", [1.0, 10.0, 30.0], [1, 1, 1], [0.9, 0.6, 0.3])
+    gone = say.probability_alive_history_sentence({"heavy": fading}, planted={"heavy": 10.0}).plain
+    assert gone.endswith("In the planted world they had dropped out at week 10, right after that purchase.")
+    alive = say.probability_alive_history_sentence({"heavy": fading}, planted={"heavy": np.nan}).plain
+    assert alive.endswith("In the planted world they were still alive at the end of the calibration period.")

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.customers.periods import UNIT_DAYS
 from crmlab.display.labels import label
 from crmlab.display.numbers import integer, money, number, percent
 from crmlab.display.text import Markdown, compare, join_list, markdown, plural
@@ -54,6 +55,7 @@ __all__ = [
     "model_choice_sentences",
     "parameter_table",
     "planted_customer_lifetime_value",
+    "planted_dropout_times",
     "planted_reference",
     "probability_alive_histories",
     "probability_alive_history_sentence",
@@ -898,11 +900,21 @@ def _who(role: Any, customer: Any) -> str:
     return f"customer {customer} (the {role} buyer)"
 
 
-def count_distribution_sentence(counts: pd.DataFrame, *, horizon: str) -> Markdown:
+def _a(spoken: str) -> str:
+    """The article before a number as written ("a 62.0%", "an 83.0%", "an 11.0%", "an 18 …")."""
+    import re
+
+    return "an" if re.match(r"(8|11(?![0-9])|18(?![0-9]))", spoken) else "a"
+
+
+def count_distribution_sentence(counts: pd.DataFrame, *, horizon: str, actual: Mapping[Any, Any] | None = None,
+                                when: str = "the holdout period") -> Markdown:
     """What each customer's count distribution says: the chance of buying nothing, and the most likely count.
 
     ``counts`` is :func:`count_distribution_table`; ``horizon`` names the
-    period, e.g. "the next 39 weeks".
+    period, e.g. "the next 39 weeks". With ``actual`` (by role: the
+    purchases each customer really made in that period, ``when``), adds what
+    they made and the probability the model gave that count.
 
     >>> counts = pd.DataFrame({"role": ["heavy"] * 3 + ["light"] * 3, "customer": ["b"] * 3 + ["a"] * 3,
     ...                        "n": [0, 1, 2] * 2, "probability": [0.1, 0.3, 0.6, 0.62, 0.3, 0.08],
@@ -912,6 +924,8 @@ def count_distribution_sentence(counts: pd.DataFrame, *, horizon: str) -> Markdo
     >>> counts["probability"] = [0.2, 0.15, 0.1, 0.62, 0.3, 0.08]
     >>> print(count_distribution_sentence(counts[counts["role"] == "heavy"], horizon="the next 39 weeks").plain)
     Customer b (the heavy buyer) has a 20.0% chance of buying nothing in the next 39 weeks; nothing is the single most likely count only because the chance of buying is spread over many counts (the likeliest of them 1, at 15.0%), and their expected count is 1.50.
+    >>> print(count_distribution_sentence(counts, horizon="the next 39 weeks", actual={"heavy": 1, "light": 7}).plain)
+    Customer b (the heavy buyer) has a 20.0% chance of buying nothing in the next 39 weeks; nothing is the single most likely count only because the chance of buying is spread over many counts (the likeliest of them 1, at 15.0%), and their expected count is 1.50. In the holdout period they made 1, a count the model gave 15.0%. Customer a (the light buyer) has a 62.0% chance of buying nothing in the next 39 weeks, the most likely outcome; their expected count is 0.460. In the holdout period they made 7, beyond the counts shown (the model gave them all together 0.0%).
     """
     parts = []
     for (role, customer), group in counts.groupby(["role", "customer"], sort=False):
@@ -920,21 +934,29 @@ def count_distribution_sentence(counts: pd.DataFrame, *, horizon: str) -> Markdo
         expected = float(group["expected_transactions"].iloc[0])
         zero = percent(float(probability.get(0, 0.0)))
         if mode == 0 and float(probability.get(0, 0.0)) >= 0.5:
-            parts.append(markdown("{who} has a {zero} chance of buying nothing in {horizon}, the most likely outcome; "
+            parts.append(markdown("{who} has {a} {zero} chance of buying nothing in {horizon}, the most likely outcome; "
                                   "their expected count is {expected}.", who=_capitalised(_who(role, customer)),
-                                  zero=zero, horizon=horizon, expected=number(expected)))
+                                  zero=zero, a=_a(zero), horizon=horizon, expected=number(expected)))
         elif mode == 0:
             buying = probability[probability.index > 0]
-            parts.append(markdown("{who} has a {zero} chance of buying nothing in {horizon}; nothing is the single most "
+            parts.append(markdown("{who} has {a} {zero} chance of buying nothing in {horizon}; nothing is the single most "
                                   "likely count only because the chance of buying is spread over many counts (the "
                                   "likeliest of them {more}, at {p}), and their expected count is {expected}.",
-                                  who=_capitalised(_who(role, customer)), zero=zero, horizon=horizon,
+                                  who=_capitalised(_who(role, customer)), zero=zero, a=_a(zero), horizon=horizon,
                                   more=int(buying.idxmax()), p=percent(float(buying.max())), expected=number(expected)))
         else:
-            parts.append(markdown("{who} has a {zero} chance of buying nothing in {horizon}; their most likely count "
+            parts.append(markdown("{who} has {a} {zero} chance of buying nothing in {horizon}; their most likely count "
                                   "is {mode} ({p}), their expected count {expected}.",
-                                  who=_capitalised(_who(role, customer)), zero=zero, horizon=horizon, mode=mode,
+                                  who=_capitalised(_who(role, customer)), zero=zero, a=_a(zero), horizon=horizon, mode=mode,
                                   p=percent(float(probability[mode])), expected=number(expected)))
+        if actual is not None and role in actual:
+            made = int(actual[role])
+            given = (markdown("a count the model gave {p}", p=percent(float(probability[made])))
+                     if made in probability.index else
+                     markdown("beyond the counts shown (the model gave them all together {p})",
+                              p=percent(max(0.0, 1.0 - float(probability.sum())))))
+            said = markdown(" In {when} they made {made}, {given}.", when=when, made=integer(made), given=given)
+            parts[-1] = Markdown(parts[-1].text + said.text, parts[-1].plain + said.plain)
     return Markdown(" ".join(p.text for p in parts), " ".join(p.plain for p in parts))
 
 
@@ -964,7 +986,7 @@ def probability_alive_histories(model: Any, transactions: pd.DataFrame, summary:
     for role, customer in customers["customer"].items():
         T = float(summary.loc[customer, "T"])
         first = transactions.loc[transactions["customer_id"] == customer, "date"].min()
-        days = {"D": 1.0, "W": 7.0, "M": 30.4375}[time_unit]
+        days = UNIT_DAYS[time_unit]
         until = first.normalize() + pd.Timedelta(days=T * days + 1e-6)
         dates = transactions.loc[(transactions["customer_id"] == customer) & (transactions["date"] < until), "date"]
         purchases = (dates.dt.normalize() - first.normalize()).dt.days.to_numpy(dtype=float) / days
@@ -975,10 +997,39 @@ def probability_alive_histories(model: Any, transactions: pd.DataFrame, summary:
     return histories
 
 
-def probability_alive_history_sentence(histories: Mapping[Any, pd.DataFrame], *, unit: str = "weeks") -> Markdown:
+def planted_dropout_times(world_customers: pd.DataFrame, customers: pd.DataFrame, *, calibration_end: Any,
+                          time_unit: str) -> dict[Any, float]:
+    """When each chosen customer of a synthetic world really dropped out, by role: the planted truth behind P(alive).
+
+    ``world_customers`` is ``SimulatedWorld.customers`` (``customer_id``,
+    ``first_purchase``, ``dropout_time``: the instant of the purchase after
+    which the customer left, NaT if never); ``customers`` is
+    :func:`customers_at_quantiles`. The time is in the model's ``time_unit``
+    since the first purchase, NaN for a customer still alive at
+    ``calibration_end``.
+
+    >>> world = pd.DataFrame({"customer_id": ["a", "b"], "first_purchase": pd.to_datetime(["2020-01-01", "2020-01-01"]),
+    ...                       "dropout_time": pd.to_datetime(["2020-01-15", None])})
+    >>> who = pd.DataFrame({"customer": ["a", "b"]}, index=pd.Index(["heavy", "light"], name="role"))
+    >>> planted_dropout_times(world, who, calibration_end="2020-06-30", time_unit="W")
+    {'heavy': 2.0, 'light': nan}
+    """
+    days = UNIT_DAYS[time_unit]
+    rows = world_customers.set_index("customer_id")
+    out = {}
+    for role, customer in customers["customer"].items():
+        dropout, first = rows.loc[customer, "dropout_time"], rows.loc[customer, "first_purchase"]
+        gone = pd.notna(dropout) and dropout <= pd.Timestamp(calibration_end) + pd.Timedelta(days=1)
+        out[role] = float((dropout - first.normalize()) / pd.Timedelta(days=days)) if gone else float("nan")
+    return out
+
+
+def probability_alive_history_sentence(histories: Mapping[Any, pd.DataFrame], *, unit: str = "weeks",
+                                       planted: Mapping[Any, float] | None = None) -> Markdown:
     """What each customer's P(alive) history shows: where it ended the calibration period and its low point.
 
-    ``histories`` is :func:`probability_alive_histories`.
+    ``histories`` is :func:`probability_alive_histories`; ``planted``
+    (:func:`planted_dropout_times`) adds the synthetic world's truth.
 
     >>> steady = pd.DataFrame({"t": [1.0, 20.0], "frequency": [0, 0], "probability_alive": [1.0, 1.0]})
     >>> steady.attrs.update(customer="a")
@@ -987,6 +1038,10 @@ def probability_alive_history_sentence(histories: Mapping[Any, pd.DataFrame], *,
     >>> fading.attrs.update(customer="b")
     >>> print(probability_alive_history_sentence({"light": steady, "heavy": fading}).plain)
     Customer a (the light buyer) made no repeat purchase in the calibration period, and the model keeps their P(alive) at 100.0% throughout. Customer b (the heavy buyer) made 2 repeat purchases; their P(alive) fell to 40.0% by week 10 before a purchase lifted it, and stood at 50.0% at the end of the calibration period (week 30).
+    >>> print(probability_alive_history_sentence({"heavy": fading}, planted={"heavy": 12.0}).plain.split(" (week 30). ")[1])
+    In the planted world they had dropped out at week 12, right after that purchase.
+    >>> print(probability_alive_history_sentence({"heavy": fading}, planted={"heavy": np.nan}).plain.split(" (week 30). ")[1])
+    In the planted world they were still alive at the end of the calibration period.
     """
     parts = []
     for role, history in histories.items():
@@ -1008,6 +1063,12 @@ def probability_alive_history_sentence(histories: Mapping[Any, pd.DataFrame], *,
                                   "it, and stood at {p} at the end of the calibration period ({when}).",
                                   who=who, made=made, low=percent(p[low]), low_when=_time(t[low], unit),
                                   p=percent(p[-1]), when=_time(t[-1], unit)))
+        if planted is not None and role in planted:
+            truth = (markdown(" In the planted world they were still alive at the end of the calibration period.")
+                     if np.isnan(planted[role]) else
+                     markdown(" In the planted world they had dropped out at {when}, right after that purchase.",
+                              when=_time(planted[role], unit)))
+            parts[-1] = Markdown(parts[-1].text + truth.text, parts[-1].plain + truth.plain)
     return Markdown(" ".join(p.text for p in parts), " ".join(p.plain for p in parts))
 
 
