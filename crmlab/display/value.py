@@ -22,18 +22,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.customers.periods import UNIT_DAYS
 from crmlab.display.labels import label
 from crmlab.display.numbers import integer, money, number, percent
 from crmlab.display.text import Markdown, compare, join_list, markdown, plural
 
 __all__ = [
+    "INTERVAL_METHODS",
     "MODEL_NAMES",
     "PUBLISHED_ESTIMATES",
     "acquisition_sentence",
+    "alive_now_and_later_sentence",
+    "alive_now_and_later_table",
     "channel_sentences",
     "channel_world_sentence",
+    "clv_by_month_sentence",
+    "clv_by_month_table",
+    "clv_interval_caption",
+    "clv_interval_sentence",
+    "clv_interval_table",
     "clv_summary",
     "concentration_sentence",
+    "count_distribution_sentence",
+    "count_distribution_table",
+    "customers_at_quantiles",
     "holdout_accuracy_table",
     "holdout_choice_sentences",
     "holdout_errors",
@@ -42,9 +54,13 @@ __all__ = [
     "markov_value_table",
     "model_choice_sentences",
     "parameter_table",
+    "planted_customer_lifetime_value",
+    "planted_dropout_times",
     "planted_reference",
-    "published_reference",
+    "probability_alive_histories",
+    "probability_alive_history_sentence",
     "probability_alive_sentence",
+    "published_reference",
     "reference_sentence",
     "spend_sentence",
 ]
@@ -802,3 +818,500 @@ def markov_sentences(values: pd.DataFrame, *, horizon: int, period: str = "perio
                               opt=money(v.loc[first, "value_optimal"], unit=currency),
                               always=money(v.loc[first, "value_marketed"], unit=currency)))
     return Markdown("".join(p.text for p in parts), "".join(p.plain for p in parts))
+
+
+# ----- beyond the means: count distributions, P(alive) histories, value by month, customers alive, intervals -----
+
+def customers_at_quantiles(expected: pd.Series, quantiles: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The customers standing at given quantiles of a prediction, e.g. a heavy and a light buyer to show.
+
+    For each role and quantile q the rule is: the q-quantile of ``expected``
+    by the inverted empirical CDF (Hyndman & Fan 1996, definition 1: the
+    smallest value v with a share ≥ q of the customers at or below it, so an
+    actual customer's value), and the first customer in ``expected``'s order
+    with that value. Default roles: ``heavy`` at the 99th percentile and
+    ``light`` at the median.
+
+    Returns one row per role (index ``role``): ``customer``, ``quantile`` and
+    ``expected`` (the customer's value).
+
+    >>> expected = pd.Series([0.1, 0.5, 0.2, 3.0, 0.2], index=list("abcde"))
+    >>> customers_at_quantiles(expected)
+          customer  quantile  expected
+    role
+    heavy        d      0.99       3.0
+    light        c      0.50       0.2
+    """
+    quantiles = dict(quantiles or {"heavy": 0.99, "light": 0.5})
+    values = pd.Series(expected, dtype=float).dropna()
+    if values.empty:
+        raise ValueError("customers_at_quantiles: no customer with a prediction")
+    rows = []
+    for role, q in quantiles.items():
+        value = float(np.quantile(values.to_numpy(), q, method="inverted_cdf"))
+        customer = values.index[np.flatnonzero(values.to_numpy() == value)[0]]
+        rows.append({"role": role, "customer": customer, "quantile": float(q), "expected": value})
+    return pd.DataFrame(rows).set_index("role")
+
+
+def count_distribution_table(model: Any, summary: pd.DataFrame, customers: pd.DataFrame, t: float, *,
+                             coverage: float = 0.995, max_count: int = 40) -> pd.DataFrame:
+    """P(exactly n repeat purchases in the next ``t``) of some customers, n = 0, 1, …, as a tidy frame.
+
+    The model's :meth:`~crmlab.clv.btyd.TransactionModel.conditional_probability_of_purchases`
+    (Fader, Hardie & Lee 2005: P(Y(t) = n | x, t_x, T)) for the customers of
+    ``customers`` (:func:`customers_at_quantiles`: index ``role``, column
+    ``customer``), n up to the smallest count by which every customer's
+    distribution has reached ``coverage`` (at most ``max_count``); the rest
+    of the probability is in ``attrs["beyond"]`` (by role).
+
+    Columns: ``role``, ``customer``, ``n``, ``probability`` and
+    ``expected_transactions`` (the customer's E[Y(t) | x, t_x, T]);
+    ``attrs["t"]`` is the horizon.
+
+    >>> from crmlab.clv import BetaGeo
+    >>> model = BetaGeo()
+    >>> model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> summary = pd.DataFrame({"frequency": [0, 6], "recency": [0.0, 36.0], "T": [38.0, 38.0]}, index=["a", "b"])
+    >>> who = customers_at_quantiles(pd.Series([0.1, 4.0], index=["a", "b"]), {"heavy": 0.99, "light": 0.5})
+    >>> counts = count_distribution_table(model, summary, who, 39)
+    >>> counts[counts["n"] == 0][["role", "customer", "probability"]].round(3).to_numpy().tolist()
+    [['heavy', 'b', 0.141], ['light', 'a', 0.853]]
+    """
+    rows = summary.loc[list(customers["customer"])]
+    counts = np.arange(int(max_count) + 1)
+    pmf = np.asarray(model.conditional_probability_of_purchases(t, counts, rows), dtype=float).reshape(len(rows), -1)
+    reached = np.cumsum(pmf, axis=1) >= coverage
+    last = int(max(np.argmax(r) if r.any() else max_count for r in reached))
+    expected = np.asarray(model.conditional_expected_transactions(t, rows), dtype=float).reshape(-1)
+    frame = pd.DataFrame({
+        "role": np.repeat(customers.index.to_numpy(), last + 1),
+        "customer": np.repeat(rows.index.to_numpy(), last + 1),
+        "n": np.tile(counts[: last + 1], len(rows)),
+        "probability": pmf[:, : last + 1].reshape(-1),
+        "expected_transactions": np.repeat(expected, last + 1),
+    })
+    frame.attrs["t"] = float(t)
+    frame.attrs["beyond"] = dict(zip(customers.index, 1.0 - pmf[:, : last + 1].sum(axis=1)))
+    return frame
+
+
+def _who(role: Any, customer: Any) -> str:
+    return f"customer {customer} (the {role} buyer)"
+
+
+def _a(spoken: str) -> str:
+    """The article before a number as written ("a 62.0%", "an 83.0%", "an 11.0%", "an 18 …")."""
+    import re
+
+    return "an" if re.match(r"(8|11(?![0-9])|18(?![0-9]))", spoken) else "a"
+
+
+def count_distribution_sentence(counts: pd.DataFrame, *, horizon: str, actual: Mapping[Any, Any] | None = None,
+                                when: str = "the holdout period") -> Markdown:
+    """What each customer's count distribution says: the chance of buying nothing, and the most likely count.
+
+    ``counts`` is :func:`count_distribution_table`; ``horizon`` names the
+    period, e.g. "the next 39 weeks". With ``actual`` (by role: the
+    purchases each customer really made in that period, ``when``), adds what
+    they made and the probability the model gave that count.
+
+    >>> counts = pd.DataFrame({"role": ["heavy"] * 3 + ["light"] * 3, "customer": ["b"] * 3 + ["a"] * 3,
+    ...                        "n": [0, 1, 2] * 2, "probability": [0.1, 0.3, 0.6, 0.62, 0.3, 0.08],
+    ...                        "expected_transactions": [1.5] * 3 + [0.46] * 3})
+    >>> print(count_distribution_sentence(counts, horizon="the next 39 weeks").plain)
+    Customer b (the heavy buyer) has a 10.0% chance of buying nothing in the next 39 weeks; their most likely count is 2 (60.0%), their expected count 1.50. Customer a (the light buyer) has a 62.0% chance of buying nothing in the next 39 weeks, the most likely outcome; their expected count is 0.460.
+    >>> counts["probability"] = [0.2, 0.15, 0.1, 0.62, 0.3, 0.08]
+    >>> print(count_distribution_sentence(counts[counts["role"] == "heavy"], horizon="the next 39 weeks").plain)
+    Customer b (the heavy buyer) has a 20.0% chance of buying nothing in the next 39 weeks; nothing is the single most likely count only because the chance of buying is spread over many counts (the likeliest of them 1, at 15.0%), and their expected count is 1.50.
+    >>> print(count_distribution_sentence(counts, horizon="the next 39 weeks", actual={"heavy": 1, "light": 7}).plain)
+    Customer b (the heavy buyer) has a 20.0% chance of buying nothing in the next 39 weeks; nothing is the single most likely count only because the chance of buying is spread over many counts (the likeliest of them 1, at 15.0%), and their expected count is 1.50. In the holdout period they made 1, a count the model gave 15.0%. Customer a (the light buyer) has a 62.0% chance of buying nothing in the next 39 weeks, the most likely outcome; their expected count is 0.460. In the holdout period they made 7, beyond the counts shown (the model gave them all together 0.0%).
+    """
+    parts = []
+    for (role, customer), group in counts.groupby(["role", "customer"], sort=False):
+        probability = group.set_index("n")["probability"]
+        mode = int(probability.idxmax())
+        expected = float(group["expected_transactions"].iloc[0])
+        zero = percent(float(probability.get(0, 0.0)))
+        if mode == 0 and float(probability.get(0, 0.0)) >= 0.5:
+            parts.append(markdown("{who} has {a} {zero} chance of buying nothing in {horizon}, the most likely outcome; "
+                                  "their expected count is {expected}.", who=_capitalised(_who(role, customer)),
+                                  zero=zero, a=_a(zero), horizon=horizon, expected=number(expected)))
+        elif mode == 0:
+            buying = probability[probability.index > 0]
+            parts.append(markdown("{who} has {a} {zero} chance of buying nothing in {horizon}; nothing is the single most "
+                                  "likely count only because the chance of buying is spread over many counts (the "
+                                  "likeliest of them {more}, at {p}), and their expected count is {expected}.",
+                                  who=_capitalised(_who(role, customer)), zero=zero, a=_a(zero), horizon=horizon,
+                                  more=int(buying.idxmax()), p=percent(float(buying.max())), expected=number(expected)))
+        else:
+            parts.append(markdown("{who} has {a} {zero} chance of buying nothing in {horizon}; their most likely count "
+                                  "is {mode} ({p}), their expected count {expected}.",
+                                  who=_capitalised(_who(role, customer)), zero=zero, a=_a(zero), horizon=horizon, mode=mode,
+                                  p=percent(float(probability[mode])), expected=number(expected)))
+        if actual is not None and role in actual:
+            made = int(actual[role])
+            given = (markdown("a count the model gave {p}", p=percent(float(probability[made])))
+                     if made in probability.index else
+                     markdown("beyond the counts shown (the model gave them all together {p})",
+                              p=percent(max(0.0, 1.0 - float(probability.sum())))))
+            said = markdown(" In {when} they made {made}, {given}.", when=when, made=integer(made), given=given)
+            parts[-1] = Markdown(parts[-1].text + said.text, parts[-1].plain + said.plain)
+    return Markdown(" ".join(p.text for p in parts), " ".join(p.plain for p in parts))
+
+
+def probability_alive_histories(model: Any, transactions: pd.DataFrame, summary: pd.DataFrame,
+                                customers: pd.DataFrame, *, time_unit: str, points: int = 150) -> dict[Any, pd.DataFrame]:
+    """The P(alive) history through the calibration period of some customers, one frame per role.
+
+    For each customer of ``customers`` (:func:`customers_at_quantiles`), the
+    model's :meth:`~crmlab.clv.btyd.TransactionModel.probability_alive_history`
+    (``lifetimes``' ``calculate_alive_path``) from their purchases in
+    ``transactions`` (``customer_id``, ``date``) up to the end of their
+    calibration period, on ``points`` evenly spaced times up to their age T
+    in ``summary`` and at each purchase; the last value is their
+    P(alive | x, t_x, T). Each frame's ``attrs`` hold ``role`` and ``customer``.
+
+    >>> from crmlab.clv import BetaGeo
+    >>> model = BetaGeo()
+    >>> model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a"], "date": pd.to_datetime(["2020-01-01", "2020-01-15", "2020-03-01"])})
+    >>> summary = pd.DataFrame({"frequency": [2], "recency": [60 / 7], "T": [10.0]}, index=["a"])
+    >>> who = pd.DataFrame({"customer": ["a"]}, index=pd.Index(["heavy"], name="role"))
+    >>> history = probability_alive_histories(model, tx, summary, who, time_unit="W", points=4)["heavy"]
+    >>> history[["t", "frequency"]].round(2).to_numpy().tolist()
+    [[2.0, 1.0], [2.5, 1.0], [5.0, 1.0], [7.5, 1.0], [8.57, 2.0], [10.0, 2.0]]
+    """
+    histories = {}
+    for role, customer in customers["customer"].items():
+        T = float(summary.loc[customer, "T"])
+        first = transactions.loc[transactions["customer_id"] == customer, "date"].min()
+        days = UNIT_DAYS[time_unit]
+        until = first.normalize() + pd.Timedelta(days=T * days + 1e-6)
+        dates = transactions.loc[(transactions["customer_id"] == customer) & (transactions["date"] < until), "date"]
+        purchases = (dates.dt.normalize() - first.normalize()).dt.days.to_numpy(dtype=float) / days
+        grid = np.unique(np.r_[np.linspace(T / points, T, points), purchases[(purchases > 0) & (purchases <= T)]])
+        history = model.probability_alive_history(purchases, grid)
+        history.attrs.update(role=role, customer=customer)
+        histories[role] = history
+    return histories
+
+
+def planted_dropout_times(world_customers: pd.DataFrame, customers: pd.DataFrame, *, calibration_end: Any,
+                          time_unit: str) -> dict[Any, float]:
+    """When each chosen customer of a synthetic world really dropped out, by role: the planted truth behind P(alive).
+
+    ``world_customers`` is ``SimulatedWorld.customers`` (``customer_id``,
+    ``first_purchase``, ``dropout_time``: the instant of the purchase after
+    which the customer left, NaT if never); ``customers`` is
+    :func:`customers_at_quantiles`. The time is in the model's ``time_unit``
+    since the first purchase, NaN for a customer still alive at
+    ``calibration_end``.
+
+    >>> world = pd.DataFrame({"customer_id": ["a", "b"], "first_purchase": pd.to_datetime(["2020-01-01", "2020-01-01"]),
+    ...                       "dropout_time": pd.to_datetime(["2020-01-15", None])})
+    >>> who = pd.DataFrame({"customer": ["a", "b"]}, index=pd.Index(["heavy", "light"], name="role"))
+    >>> planted_dropout_times(world, who, calibration_end="2020-06-30", time_unit="W")
+    {'heavy': 2.0, 'light': nan}
+    """
+    days = UNIT_DAYS[time_unit]
+    rows = world_customers.set_index("customer_id")
+    out = {}
+    for role, customer in customers["customer"].items():
+        dropout, first = rows.loc[customer, "dropout_time"], rows.loc[customer, "first_purchase"]
+        gone = pd.notna(dropout) and dropout <= pd.Timestamp(calibration_end) + pd.Timedelta(days=1)
+        out[role] = float((dropout - first.normalize()) / pd.Timedelta(days=days)) if gone else float("nan")
+    return out
+
+
+def probability_alive_history_sentence(histories: Mapping[Any, pd.DataFrame], *, unit: str = "weeks",
+                                       planted: Mapping[Any, float] | None = None) -> Markdown:
+    """What each customer's P(alive) history shows: where it ended the calibration period and its low point.
+
+    ``histories`` is :func:`probability_alive_histories`; ``planted``
+    (:func:`planted_dropout_times`) adds the synthetic world's truth.
+
+    >>> steady = pd.DataFrame({"t": [1.0, 20.0], "frequency": [0, 0], "probability_alive": [1.0, 1.0]})
+    >>> steady.attrs.update(customer="a")
+    >>> fading = pd.DataFrame({"t": [1.0, 10.0, 12.0, 30.0], "frequency": [1, 1, 2, 2],
+    ...                        "probability_alive": [0.9, 0.4, 0.8, 0.5]})
+    >>> fading.attrs.update(customer="b")
+    >>> print(probability_alive_history_sentence({"light": steady, "heavy": fading}).plain)
+    Customer a (the light buyer) made no repeat purchase in the calibration period, and the model keeps their P(alive) at 100.0% throughout. Customer b (the heavy buyer) made 2 repeat purchases; their P(alive) fell to 40.0% by week 10 before a purchase lifted it, and stood at 50.0% at the end of the calibration period (week 30).
+    >>> print(probability_alive_history_sentence({"heavy": fading}, planted={"heavy": 12.0}).plain.split(" (week 30). ")[1])
+    In the planted world they had dropped out at week 12, right after that purchase.
+    >>> print(probability_alive_history_sentence({"heavy": fading}, planted={"heavy": np.nan}).plain.split(" (week 30). ")[1])
+    In the planted world they were still alive at the end of the calibration period.
+    """
+    parts = []
+    for role, history in histories.items():
+        who = _capitalised(_who(role, history.attrs.get("customer", "")))
+        p = history["probability_alive"].to_numpy(dtype=float)
+        t = history["t"].to_numpy(dtype=float)
+        x = int(history["frequency"].iloc[-1])
+        low = int(np.argmin(p))
+        made = "made no repeat purchase in the calibration period" if x == 0 else f"made {plural(x, 'repeat purchase')}"
+        if p.min() >= 0.995:
+            parts.append(markdown("{who} {made}, and the model keeps their P(alive) at {p} throughout.",
+                                  who=who, made=made, p=percent(p[-1])))
+        elif low == len(p) - 1 or p[low] >= p[-1] - 1e-9:
+            parts.append(markdown("{who} {made}; their P(alive) has fallen ever since the last, to {p} at the end "
+                                  "of the calibration period ({when}), its lowest point.",
+                                  who=who, made=made, p=percent(p[-1]), when=_time(t[-1], unit)))
+        else:
+            parts.append(markdown("{who} {made}; their P(alive) fell to {low} by {low_when} before a purchase lifted "
+                                  "it, and stood at {p} at the end of the calibration period ({when}).",
+                                  who=who, made=made, low=percent(p[low]), low_when=_time(t[low], unit),
+                                  p=percent(p[-1]), when=_time(t[-1], unit)))
+        if planted is not None and role in planted:
+            truth = (markdown(" In the planted world they were still alive at the end of the calibration period.")
+                     if np.isnan(planted[role]) else
+                     markdown(" In the planted world they had dropped out at {when}, right after that purchase.",
+                              when=_time(planted[role], unit)))
+            parts[-1] = Markdown(parts[-1].text + truth.text, parts[-1].plain + truth.plain)
+    return Markdown(" ".join(p.text for p in parts), " ".join(p.plain for p in parts))
+
+
+def clv_by_month_table(by_period: pd.DataFrame, *, top: int = 10) -> pd.DataFrame:
+    """The base's discounted value in each future period, and the part of it the ``top`` customers bring.
+
+    ``by_period`` is a transaction model's
+    :meth:`~crmlab.clv.btyd.TransactionModel.customer_lifetime_value_by_period`
+    (Fader, Hardie & Lee 2005b's CLV, term by term). The top customers are the
+    ``top`` with the largest CLV over the whole horizon (Σ over periods).
+    Columns: ``period``, ``base_value`` (Σ of every customer's discounted
+    value in the period), ``top_value``, ``top_share`` (their share of the
+    period's value) and ``cumulative_share`` (the base's value up to the
+    period, as a share of the horizon's).
+
+    >>> by_period = pd.DataFrame({"customer": ["a", "a", "b", "b"], "period": [1, 2, 1, 2],
+    ...                           "discounted_value": [6.0, 4.0, 2.0, 1.0]})
+    >>> clv_by_month_table(by_period, top=1)
+       period  base_value  top_value  top_share  cumulative_share
+    0       1         8.0        6.0      0.750          0.615385
+    1       2         5.0        4.0      0.800          1.000000
+    """
+    totals = by_period.groupby("customer", sort=False)["discounted_value"].sum()
+    best = totals.nlargest(int(top)).index
+    base = by_period.groupby("period")["discounted_value"].sum()
+    top_value = by_period[by_period["customer"].isin(best)].groupby("period")["discounted_value"].sum()
+    top_value = top_value.reindex(base.index, fill_value=0.0)
+    total = float(base.sum())
+    frame = pd.DataFrame({"period": base.index.to_numpy(), "base_value": base.to_numpy(),
+                          "top_value": top_value.to_numpy(),
+                          "top_share": np.where(base.to_numpy() > 0, top_value.to_numpy() / np.where(base > 0, base, 1), np.nan),
+                          "cumulative_share": base.cumsum().to_numpy() / total if total else np.nan})
+    frame.attrs["top"] = min(int(top), len(totals))
+    return frame
+
+
+def clv_by_month_sentence(table: pd.DataFrame, *, currency: str = "$", period: str = "month") -> Markdown:
+    """When the base's value comes, from :func:`clv_by_month_table`: the first and last period, and the half-way point.
+
+    >>> frame = pd.DataFrame({"period": [1, 2, 3, 4], "base_value": [40.0, 30.0, 20.0, 10.0],
+    ...                       "top_value": [8.0, 6.0, 4.0, 2.0], "top_share": [0.2] * 4,
+    ...                       "cumulative_share": [0.4, 0.7, 0.9, 1.0]})
+    >>> frame.attrs["top"] = 10
+    >>> print(clv_by_month_sentence(frame).plain)
+    Over 4 months the base's discounted value is $100.00: $40.00 in the first month and $10.00 in the last. Half of it comes by month 2: the value is front-loaded, as dropout and discounting wear it down. The top 10 customers bring 20.0% of it.
+    """
+    total = float(table["base_value"].sum())
+    horizon = len(table)
+    half = int(table.loc[table["cumulative_share"] >= 0.5, "period"].iloc[0])
+    verdict = ("the value is front-loaded, as dropout and discounting wear it down" if half <= horizon / 2
+               else "the value is spread over the horizon, little worn down by dropout and discounting")
+    top_share = float(table["top_value"].sum()) / total if total else np.nan
+    return markdown("Over {n} the base's discounted value is {total}: {first} in the first {period} and {last} in "
+                    "the last. Half of it comes by {period} {half}: {verdict}. The top {k} customers bring {share} of it.",
+                    n=plural(horizon, period), total=money(total, unit=currency),
+                    first=money(float(table["base_value"].iloc[0]), unit=currency),
+                    last=money(float(table["base_value"].iloc[-1]), unit=currency), period=period, half=half,
+                    verdict=verdict, k=integer(table.attrs.get("top", 0)), share=percent(top_share))
+
+
+def alive_now_and_later_table(models: Mapping[str, Any], summary: pd.DataFrame, *, later: float) -> pd.DataFrame:
+    """Expected customers alive at the end of the calibration period and ``later`` time units after it, per model.
+
+    Σ_i P(alive at T_i + t | x_i, t_x,i, T_i) by each model's
+    :meth:`~crmlab.clv.btyd.TransactionModel.expected_number_alive`, at t = 0
+    and t = ``later``, whatever the customers buy in between. Columns:
+    ``model``, ``customers``, ``alive_now``, ``alive_now_share``,
+    ``alive_later``, ``alive_later_share``.
+
+    >>> from crmlab.clv import ParetoNBD
+    >>> model = ParetoNBD()
+    >>> model.params_ = pd.Series({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
+    >>> summary = pd.DataFrame({"frequency": [0, 2, 10], "recency": [0, 30.4, 38], "T": [38.9] * 3})
+    >>> alive_now_and_later_table({"Pareto/NBD": model}, summary, later=52).round(3).to_dict("records")[0]
+    {'model': 'Pareto/NBD', 'customers': 3, 'alive_now': 2.151, 'alive_now_share': 0.717, 'alive_later': 1.401, 'alive_later_share': 0.467}
+    """
+    rows = []
+    for name, model in models.items():
+        alive = model.expected_number_alive(summary, t=[0.0, float(later)])
+        rows.append({"model": name, "customers": len(summary), "alive_now": float(alive.iloc[0]),
+                     "alive_now_share": float(alive.iloc[0]) / len(summary), "alive_later": float(alive.iloc[1]),
+                     "alive_later_share": float(alive.iloc[1]) / len(summary)})
+    return pd.DataFrame(rows)
+
+
+def alive_now_and_later_sentence(table: pd.DataFrame, *, later: str = "a year later", tolerance: float = 0.10) -> Markdown:
+    """How many customers the models expect alive now and later, and whether they agree (within ``tolerance``, relative).
+
+    ``table`` is :func:`alive_now_and_later_table`.
+
+    >>> table = pd.DataFrame({"model": ["BG/NBD", "MBG/NBD"], "customers": [100, 100], "alive_now": [80.0, 50.0],
+    ...                       "alive_now_share": [0.8, 0.5], "alive_later": [60.0, 30.0], "alive_later_share": [0.6, 0.3]})
+    >>> print(alive_now_and_later_sentence(table).plain)
+    Of the 100 customers, the models expect from 50 (MBG/NBD) to 80 (BG/NBD) to be alive at the end of the calibration period, and from 30 (MBG/NBD) to 60 (BG/NBD) a year later: the lenses differ, and which one a manager trusts changes how many customers they count as still theirs.
+    >>> print(alive_now_and_later_sentence(table.iloc[[0]]).plain)
+    Of the 100 customers, the BG/NBD expects 80 to be alive at the end of the calibration period, and 60 a year later.
+    """
+    n = int(table["customers"].iloc[0])
+    if len(table) == 1:
+        row = table.iloc[0]
+        return markdown("Of the {n} customers, the {model} expects {now} to be alive at the end of the calibration "
+                        "period, and {later_n} {later}.", n=integer(n), model=row["model"],
+                        now=integer(round(row["alive_now"])), later_n=integer(round(row["alive_later"])), later=later)
+
+    def span(column: str) -> tuple[str, float]:
+        low, high = table.loc[table[column].idxmin()], table.loc[table[column].idxmax()]
+        text = (f"from {integer(round(low[column]))} ({low['model']}) to "
+                f"{integer(round(high[column]))} ({high['model']})")
+        return text, (high[column] - low[column]) / high[column] if high[column] else 0.0
+
+    (now, spread_now), (after, spread_later) = span("alive_now"), span("alive_later")
+    verdict = ("the models agree" if max(spread_now, spread_later) <= tolerance else
+               "the lenses differ, and which one a manager trusts changes how many customers they count as still theirs")
+    return markdown("Of the {n} customers, the models expect {now} to be alive at the end of the calibration period, "
+                    "and {after} {later}: {verdict}.", n=integer(n), now=now, after=after, later=later, verdict=verdict)
+
+
+#: How ``predict`` drew the parameters of an interval, in words for captions and sentences.
+INTERVAL_METHODS: dict[str, str] = {
+    "hessian": "parameter uncertainty only: draws from the asymptotic normal of the log-parameters, with the "
+               "fitted Hessian's covariance",
+    "bootstrap": "parameter uncertainty only: the models refitted to bootstrap resamples of the customers",
+    "fixed": "no parameter uncertainty: every draw at the point estimate",
+}
+
+
+def planted_customer_lifetime_value(channels: pd.DataFrame, channel_of_customer: pd.Series, summary: pd.DataFrame, *,
+                                    discount_rate: float, horizon: int, period_length: float, margin: float) -> pd.Series:
+    """Each customer's CLV at the planted parameters of their acquisition channel, in a synthetic world.
+
+    The CLV of :meth:`crmlab.clv.GammaGamma.customer_lifetime_value`
+    (Fader, Hardie & Lee 2005b) with a BG/NBD at the channel's planted
+    ``r, alpha, a, b`` and a Gamma-Gamma at its ``p_spend, q, gamma``
+    (``SimulatedWorld.channels``): what the models would say of the
+    customer if they knew the truth behind the data. ``channel_of_customer``
+    maps the summary's index to channels.
+
+    >>> channels = pd.DataFrame({"channel": ["web"], "r": [0.243], "alpha": [4.414], "a": [0.793], "b": [2.426],
+    ...                          "p_spend": [6.25], "q": [3.74], "gamma": [15.44]})
+    >>> summary = pd.DataFrame({"frequency": [2], "recency": [30.4], "T": [38.9], "monetary_value": [30.0]}, index=["c"])
+    >>> planted_customer_lifetime_value(channels, pd.Series({"c": "web"}), summary, discount_rate=0.01, horizon=12,
+    ...                                 period_length=52 / 12, margin=1.0).round(2).tolist()
+    [45.34]
+    """
+    from crmlab.clv import BetaGeo, GammaGamma
+
+    channel = pd.Series(channel_of_customer).reindex(summary.index)
+    out = pd.Series(np.nan, index=summary.index, name="planted_clv")
+    for _, row in channels.iterrows():
+        rows = channel == row["channel"]
+        if not rows.any():
+            continue
+        purchases, spend = BetaGeo(), GammaGamma()
+        purchases.params_ = pd.Series({k: float(row[k]) for k in purchases.param_names})
+        spend.params_ = pd.Series({"p": float(row["p_spend"]), "q": float(row["q"]), "gamma": float(row["gamma"])})
+        out[rows] = np.asarray(spend.customer_lifetime_value(purchases, summary.loc[rows], discount_rate=discount_rate,
+                                                             horizon=horizon, period_length=period_length,
+                                                             margin=margin), dtype=float)
+    return out
+
+
+def clv_interval_table(intervals: pd.DataFrame, summary: pd.DataFrame, *, planted: pd.Series | None = None) -> pd.DataFrame:
+    """The customers of a CLV ``predict`` frame with their history, estimate and interval (and the planted CLV).
+
+    ``intervals`` is a model's ``predict(..., what="clv")`` (``estimate``,
+    ``lower``, ``upper``, indexed by customer); sorted by the estimate,
+    largest first. With ``planted`` (:func:`planted_customer_lifetime_value`)
+    the columns ``planted`` and ``planted_inside`` (the planted value within
+    the interval) are added. ``attrs`` keep the interval's.
+
+    >>> frame = pd.DataFrame({"estimate": [10.0, 30.0], "lower": [8.0, 25.0], "upper": [13.0, 36.0]}, index=["a", "b"])
+    >>> summary = pd.DataFrame({"frequency": [1, 5], "recency": [3.0, 30.0], "T": [38.0, 38.0]}, index=["a", "b"])
+    >>> clv_interval_table(frame, summary, planted=pd.Series({"a": 20.0, "b": 29.0}))[["estimate", "planted_inside"]]
+       estimate  planted_inside
+    b      30.0            True
+    a      10.0           False
+    """
+    table = summary.loc[intervals.index, ["frequency", "recency", "T"]].join(intervals[["estimate", "lower", "upper"]])
+    if planted is not None:
+        table["planted"] = pd.Series(planted).reindex(table.index).to_numpy(dtype=float)
+        table["planted_inside"] = (table["planted"] >= table["lower"]) & (table["planted"] <= table["upper"])
+    table = table.sort_values("estimate", ascending=False)
+    table.attrs = dict(intervals.attrs)
+    return table
+
+
+def clv_interval_caption(intervals: pd.DataFrame, *, n: int) -> str:
+    """The caption of :func:`clv_interval_table`: how many customers, the level and how the interval was drawn.
+
+    >>> frame = pd.DataFrame({"estimate": [1.0]})
+    >>> frame.attrs.update(interval=0.9, method="hessian", n_draws=200)
+    >>> clv_interval_caption(frame, n=10)
+    "The 10 most valuable customers' CLV with 90% intervals (parameter uncertainty only: draws from the asymptotic normal of the log-parameters, with the fitted Hessian's covariance; 200 draws)"
+    """
+    attrs = intervals.attrs
+    how = INTERVAL_METHODS.get(attrs.get("method"), str(attrs.get("method", "")))
+    return (f"The {integer(n)} most valuable customers' CLV with {percent(attrs.get('interval', np.nan), digits=0)} "
+            f"intervals ({how}; {integer(attrs.get('n_draws', 0))} draws)")
+
+
+def clv_interval_sentence(table: pd.DataFrame, *, currency: str = "$", wide: float = 0.25,
+                          cause: str | None = None) -> Markdown:
+    """How wide the top customers' CLV intervals are, relative to the estimate, and (synthetic) how many hold the truth.
+
+    The half-width is (upper − lower) / 2 / estimate; "narrow" when the
+    widest is at most ``wide``. ``table`` is :func:`clv_interval_table`.
+    With planted values, says how many the intervals hold and, when every
+    planted value missed lies on one side of its estimate, that the gap is a
+    bias of the fitted model rather than chance (with ``cause``, why, as the
+    data source knows it).
+
+    >>> table = pd.DataFrame({"frequency": [5, 1], "estimate": [100.0, 50.0], "lower": [90.0, 45.0],
+    ...                       "upper": [112.0, 60.0]}, index=pd.Index(["b", "a"], name="customer_id"))
+    >>> table.attrs.update(interval=0.9, method="hessian")
+    >>> print(clv_interval_sentence(table).plain)
+    The 90% intervals of the 2 customers' CLV are narrow: from ±11.0% of the estimate (customer b, $90.00 to $112.00) to ±15.0% (customer a). They hold the uncertainty of the model's parameters, not of what each customer will do.
+    >>> table["planted"], table["planted_inside"] = [95.0, 70.0], [True, False]
+    >>> print(clv_interval_sentence(table, wide=0.05).plain)
+    The 90% intervals of the 2 customers' CLV are wide: from ±11.0% of the estimate (customer b, $90.00 to $112.00) to ±15.0% (customer a). They hold the uncertainty of the model's parameters, not of what each customer will do. 1 of the 2 planted values (the CLV at the customer's channel's planted parameters) lies inside its interval.
+    >>> table["planted"], table["planted_inside"] = [80.0, 40.0], [False, False]
+    >>> print(clv_interval_sentence(table, cause="the channels differ").plain.split("will do. ")[1])
+    0 of the 2 planted values (the CLV at the customer's channel's planted parameters) lie inside their interval; every one missed lies below its estimate, so the gap is a bias of the fitted models, not chance, and no interval of parameter uncertainty covers it: the channels differ.
+    """
+    half = (table["upper"] - table["lower"]) / 2 / table["estimate"].where(table["estimate"] > 0)
+    narrow, widest = half.idxmin(), half.idxmax()
+    level = percent(table.attrs.get("interval", np.nan), digits=0)
+    text = markdown("The {level} intervals of the {n} customers' CLV are {how}: from ±{low} of the estimate "
+                    "(customer {narrow}, {lower} to {upper}) to ±{high} (customer {widest}). They hold the uncertainty "
+                    "of the model's parameters, not of what each customer will do.",
+                    level=level, n=integer(len(table)), how="narrow" if half.max() <= wide else "wide",
+                    low=percent(half[narrow]), narrow=narrow, lower=money(table.loc[narrow, "lower"], unit=currency),
+                    upper=money(table.loc[narrow, "upper"], unit=currency), high=percent(half[widest]), widest=widest)
+    if "planted_inside" in table:
+        inside = int(table["planted_inside"].sum())
+        more = markdown(" {k} of the {n} planted values (the CLV at the customer's channel's planted parameters) "
+                        "{verb} inside {its} interval.", k=integer(inside), n=integer(len(table)),
+                        verb="lies" if inside == 1 else "lie", its="its" if inside == 1 else "their")
+        missed = table[~table["planted_inside"].astype(bool)]
+        side = np.sign(missed["planted"] - missed["estimate"])
+        if len(missed) > 1 and (side == side.iloc[0]).all():
+            bias = markdown("; every one missed lies {where} its estimate, so the gap is a bias of the fitted models, "
+                            "not chance, and no interval of parameter uncertainty covers it{cause}.",
+                            where="below" if side.iloc[0] < 0 else "above", cause=f": {cause}" if cause else "")
+            more = Markdown(more.text[:-1] + bias.text, more.plain[:-1] + bias.plain)
+        text = Markdown(text.text + more.text, text.plain + more.plain)
+    return text

@@ -35,8 +35,10 @@ from crmlab.plots.customer_base import (
 )
 from crmlab.plots.clv import (
     plot_clv_by_channel,
+    plot_clv_by_period,
     plot_clv_distribution,
     plot_clv_intervals,
+    plot_count_distribution,
     plot_frequency_histogram,
     plot_holdout_comparison,
     plot_probability_alive_history,
@@ -101,8 +103,10 @@ __all__ = [
     "plot_windowed_retention",
     "plot_base_projection",
     "plot_clv_by_channel",
+    "plot_clv_by_period",
     "plot_clv_distribution",
     "plot_clv_intervals",
+    "plot_count_distribution",
     "plot_frequency_histogram",
     "plot_holdout_comparison",
     "plot_probability_alive_history",

@@ -12,8 +12,10 @@ from crmlab.plots._style import Figure, UNIT_NAMES, clipped_histogram, finish, m
 
 __all__ = [
     "plot_clv_by_channel",
+    "plot_clv_by_period",
     "plot_clv_distribution",
     "plot_clv_intervals",
+    "plot_count_distribution",
     "plot_frequency_histogram",
     "plot_holdout_comparison",
     "plot_probability_alive_history",
@@ -242,4 +244,57 @@ def plot_probability_alive_history(history: pd.DataFrame, *, unit: str = "W", ti
     ax.set_ylabel("probability that the customer is alive")
     ax.set_title(title or "Probability that the customer is alive, through time")
     ax.legend(loc="lower left")
+    return finish(fig)
+
+
+def plot_count_distribution(counts: pd.DataFrame, *, unit: str = "W", title: str | None = None) -> Figure:
+    """P(exactly n repeat purchases in the next t) of a few customers, as bars side by side.
+
+    Takes :func:`crmlab.display.value.count_distribution_table` (columns
+    ``role``, ``customer``, ``n``, ``probability``; ``attrs["t"]`` the
+    horizon in the model's time ``unit``).
+
+    >>> counts = pd.DataFrame({"role": ["heavy"] * 2 + ["light"] * 2, "customer": ["b", "b", "a", "a"],
+    ...                        "n": [0, 1, 0, 1], "probability": [0.3, 0.7, 0.9, 0.1]})
+    >>> counts.attrs["t"] = 39.0
+    >>> plot_count_distribution(counts).axes[0].get_xlabel()
+    'repeat purchases in the next 39 weeks'
+    """
+    name = UNIT_NAMES.get(unit, unit)
+    horizon = counts.attrs.get("t")
+    groups = list(counts.groupby(["role", "customer"], sort=False))
+    width = 0.8 / max(1, len(groups))
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for k, ((role, customer), group) in enumerate(groups):
+        ax.bar(group["n"].to_numpy(dtype=float) + (k - (len(groups) - 1) / 2) * width, group["probability"],
+               width=width, color=f"C{k}", label=f"customer {customer} ({role})")
+    n_max = int(counts["n"].max())
+    ax.set_xticks(np.arange(0, n_max + 1, max(1, int(np.ceil((n_max + 1) / 20)))))
+    ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0))
+    when = f"in the next {horizon:g} {name}" if horizon is not None else "in the horizon"
+    ax.set_xlabel(f"repeat purchases {when}")
+    ax.set_ylabel("probability")
+    ax.set_title(title or f"How many purchases {when}: the predictive distribution")
+    ax.legend()
+    return finish(fig)
+
+
+def plot_clv_by_period(table: pd.DataFrame, *, currency: str = "", period: str = "month") -> Figure:
+    """The base's discounted value in each future period, with the part the top customers bring.
+
+    Takes :func:`crmlab.display.value.clv_by_month_table` (columns ``period``,
+    ``base_value``, ``top_value``; ``attrs["top"]`` the number of top customers).
+
+    >>> table = pd.DataFrame({"period": [1, 2], "base_value": [8.0, 5.0], "top_value": [6.0, 4.0]})
+    >>> plot_clv_by_period(table, currency="$").axes[0].get_ylabel()
+    'discounted value ($)'
+    """
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.bar(table["period"], table["base_value"], color="C0", label="all customers")
+    top = table.attrs.get("top")
+    ax.bar(table["period"], table["top_value"], color="C1", label=f"the top {top} customers" if top else "top customers")
+    ax.set_xlabel(f"{period} after the end of the calibration period")
+    ax.set_ylabel(f"discounted value ({currency})" if currency else "discounted value")
+    ax.set_title(f"Customer lifetime value by {period}")
+    ax.legend()
     return finish(fig)
