@@ -227,3 +227,25 @@ def test_two_stage_interaction_and_higher_order_constructs_match_seminr_py(mobi)
     structure = [("Quality", "HOC"), ("HOC", "Loyalty")]
     ours = PLSModel(hoc, structure).fit(mobi)
     _assert_same_estimates(ours, _seminr_fit(seminr.datasets.load_mobi(), hoc, structure))
+
+
+def test_bootstrap_draws_match_seminr_py_on_the_same_resamples(mobi, small_fit):
+    """Second implementation: seminr-py's bootstrap_model re-estimates each resample in turn; given the same
+    resample indices, every resample's paths, loadings and HTMT equal crmlab's batched estimates (to 1e-6)."""
+    boot = small_fit.bootstrap(n_resamples=25, rng=11)
+    rows = np.random.default_rng(11).integers(0, len(mobi), size=(25, len(mobi)))  # crmlab's draws, same seed
+    theirs = seminr.bootstrap_model(_seminr_fit(seminr.datasets.load_mobi(), {c: ECSI_MEASUREMENT[c] for c in SMALL},
+                                                [(c, "Satisfaction") for c in SMALL[:3]]), 25, indices=rows)
+    k = small_fit.constructs
+    for r in range(25):
+        their_paths = _matrix(theirs.boot_paths[r])
+        for source in SMALL[:3]:
+            assert boot.draws["paths"][r, k.index(source), k.index("Satisfaction")] == pytest.approx(
+                their_paths.loc[source, "Satisfaction"], abs=1e-6)
+        their_loadings = _matrix(theirs.boot_loadings[r])
+        items = small_fit.layout.items
+        for i, item in enumerate(items):
+            j = int(np.flatnonzero(small_fit.layout.membership[i])[0])
+            assert boot.draws["loadings"][r, i, j] == pytest.approx(their_loadings.loc[item, k[j]], abs=1e-6)
+        their_htmt = _matrix(theirs.boot_htmt[r])
+        assert boot.draws["htmt"][r, 0, 3] == pytest.approx(their_htmt.loc["Image", "Satisfaction"], abs=1e-6)

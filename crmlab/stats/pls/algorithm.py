@@ -85,7 +85,7 @@ class Layout:
 
 
 def _scale_to_unit_variance(S: np.ndarray, W: np.ndarray) -> np.ndarray:
-    variance = np.einsum("bpk,bpq,bqk->bk", W, S, W)
+    variance = ((S @ W) * W).sum(axis=1)  # diag(W'SW), batched matrix products (BLAS) rather than einsum
     return W / np.sqrt(variance)[:, None, :]
 
 
@@ -113,10 +113,11 @@ def inner_weights(C: np.ndarray, layout: Layout, scheme: str) -> np.ndarray:
 
 
 def _outer_step(S: np.ndarray, W: np.ndarray, layout: Layout, scheme: str) -> np.ndarray:
-    C = np.einsum("bpk,bpq,bql->bkl", W, S, W)
+    SW = S @ W
+    C = np.swapaxes(W, 1, 2) @ SW
     E = inner_weights(C, layout, scheme)
-    proxy_variance = np.einsum("bkj,bkl,blj->bj", E, C, E)
-    G = S @ W @ E / np.sqrt(proxy_variance)[:, None, :]  # cov(item, standardised inner proxy)
+    proxy_variance = ((C @ E) * E).sum(axis=1)
+    G = SW @ E / np.sqrt(proxy_variance)[:, None, :]  # cov(item, standardised inner proxy)
     new = G * layout.membership
     for j in np.flatnonzero(layout.mode_b):
         block = np.flatnonzero(layout.membership[:, j])

@@ -119,11 +119,11 @@ def _batch(fit: PLSFit, values: np.ndarray, rows: np.ndarray) -> tuple[dict[str,
     centred = sample - sample.mean(axis=1, keepdims=True)
     sd = centred.std(axis=1, ddof=1)
     ok = (sd > 0).all(axis=1)
-    S = np.einsum("bnp,bnq->bpq", centred, centred) / (len(values) - 1)
+    S = np.swapaxes(centred, 1, 2) @ centred / (len(values) - 1)
     S = S / sd[:, :, None] / sd[:, None, :]
     S[~ok] = np.eye(S.shape[1])
     W, _, converged = outer_weights(S, layout, fit.scheme, tolerance=fit.settings["tolerance"], max_iter=fit.settings["max_iter"])
-    C = np.einsum("bpk,bpq,bql->bkl", W, S, W)
+    C = np.swapaxes(W, 1, 2) @ S @ W
     B, _ = structural_paths(C, layout)
     out = {"paths": B, "loadings": S @ W * layout.membership, "weights": W,
            "htmt": htmt_from_correlations(S, layout), "total_effects": total_effects(B)}

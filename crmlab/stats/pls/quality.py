@@ -81,7 +81,7 @@ def htmt_from_correlations(S: np.ndarray, layout: Layout) -> np.ndarray:
     """
     A = np.abs(np.asarray(S, dtype=float))
     M = layout.membership
-    sums = np.einsum("pk,bpq,ql->bkl", M, A, M)  # Σ|r| over item pairs of constructs k, l
+    sums = M.T @ A @ M  # Σ|r| over the item pairs of constructs k, l
     sizes = M.sum(axis=0)
     within = np.ones((len(A), len(sizes)))
     multi = sizes > 1

@@ -6,7 +6,8 @@ absence of opportunism, and from the benefits of the relationship and the cost
 of ending it; they in turn produce cooperation and acquiescence and lower the
 propensity to leave.
 
-- Survey data: :func:`validate_survey`, :func:`scale_scores`, :data:`KMV_CONSTRUCTS`.
+- Survey data: :func:`validate_survey`, :func:`scale_scores`, :data:`KMV_CONSTRUCTS`;
+  :func:`infer_constructs` reads any survey's constructs from its item names.
 - Measurement: :func:`reliability_table` (the KMV scales), with the shared
   scale statistics of :mod:`crmlab.stats.reliability` re-exported here:
   :func:`cronbach_alpha`, :func:`composite_reliability`,
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
     from crmlab.theories.trust_commitment.simulate import DEFAULT_PATHS, SimulatedSurvey, simulate_kmv_survey
     from crmlab.theories.trust_commitment.survey import (
         KMV_CONSTRUCTS,
+        InferredConstructs,
         construct_items,
+        infer_constructs,
         read_survey,
         reliability_table,
         scale_scores,
@@ -52,6 +55,7 @@ __all__ = [
     "KMV_CONSTRUCTS",
     "KMV_LAYERS",
     "KMV_PATHS",
+    "InferredConstructs",
     "PathModel",
     "SimulatedSurvey",
     "average_variance_extracted",
@@ -60,6 +64,7 @@ __all__ = [
     "construct_items",
     "cronbach_alpha",
     "fit_sem",
+    "infer_constructs",
     "item_total_correlations",
     "kmv_model",
     "read_survey",

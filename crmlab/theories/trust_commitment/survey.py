@@ -4,11 +4,16 @@ A survey has one row per respondent and one column per Likert item, named
 ``<construct>_<k>`` (``trust_1``, ``trust_2``, …). The constructs of Morgan &
 Hunt (1994) and their short names are in :data:`KMV_CONSTRUCTS`; the items of
 a construct are found by that prefix unless a mapping is given.
+:func:`infer_constructs` reads the constructs of any survey from its item
+names in the common forms (``IMAG1``, ``trust_1``, ``Q1_trust``), or checks a
+given mapping, and says which it used.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,7 +25,10 @@ from crmlab.data.missing import missing_cells
 from crmlab.data.tables import check_scale
 from crmlab.stats.reliability import scale_reliability
 
-__all__ = ["KMV_CONSTRUCTS", "construct_items", "read_survey", "reliability_table", "scale_scores", "validate_survey"]
+__all__ = ["KMV_CONSTRUCTS", "InferredConstructs", "construct_items", "infer_constructs", "read_survey", "reliability_table",
+           "scale_scores", "validate_survey"]
+
+logger = logging.getLogger(__name__)
 
 #: The ten constructs of the KMV model (Morgan & Hunt 1994, figure 1): short name → meaning.
 KMV_CONSTRUCTS: dict[str, str] = {
@@ -208,3 +216,88 @@ def reliability_table(
     mapping = construct_items(survey.columns, constructs)
     data = survey[~survey["invalid"]] if "invalid" in survey.columns else survey
     return scale_reliability(data, mapping)
+
+
+#: The item-name forms :func:`infer_constructs` reads: (description, pattern with groups construct and number).
+ITEM_NAME_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("<construct><k> or <construct>_<k>", re.compile(r"^(?P<construct>[A-Za-z](?:[A-Za-z0-9_]*?[A-Za-z])?)[_.\- ]?(?P<number>\d+)$")),
+    ("Q<k>_<construct>", re.compile(r"^[Qq](?P<number>\d+)[_.\- ](?P<construct>[A-Za-z][A-Za-z0-9_]*)$")),
+)
+
+
+class InferredConstructs(dict):
+    """construct → items (a dict), with ``rule`` (how the mapping was found) and ``unmatched`` (columns left out).
+
+    >>> found = infer_constructs(["IMAG1", "IMAG2", "age"])
+    >>> dict(found), found.unmatched
+    ({'IMAG': ['IMAG1', 'IMAG2']}, ['age'])
+    """
+
+    rule: str
+    unmatched: list[str]
+
+    def describe(self) -> str:
+        """One sentence: which rule gave which constructs, and the columns left out."""
+        groups = "; ".join(f"{name}: {', '.join(items)}" for name, items in self.items())
+        left = f"; not items of any construct: {', '.join(self.unmatched)}" if self.unmatched else ""
+        return f"constructs {self.rule}: {groups}{left}"
+
+
+def infer_constructs(columns: Iterable[str], mapping: Mapping[str, Sequence[str]] | None = None, *,
+                     source: str = "survey") -> InferredConstructs:
+    """The construct → items mapping of a survey: ``mapping`` checked against the columns, or read from the item names.
+
+    Item names in the common forms are read (:data:`ITEM_NAME_FORMS`):
+    ``IMAG1``/``trust_1`` (construct, then item number) and ``Q1_trust``
+    (question number, then construct); items are ordered by their number.
+    A name that reads as two different constructs (``Q1_trust2``) or a bare
+    question number (``Q7``) is ambiguous: a :class:`~crmlab.data.DataError`
+    naming the item asks for a mapping. Columns of no form (``age``, ``CUSCO``)
+    are left out and listed in ``unmatched``; give a mapping to use them. The
+    mapping used is returned (``.rule`` says how it was found) and logged at
+    INFO level, so a report can say which it used.
+
+    >>> found = infer_constructs(["Q1_trust", "Q2_trust", "commitment_1", "commitment_2", "IMAG1"])
+    >>> print(found.describe())
+    constructs inferred from item names: trust: Q1_trust, Q2_trust; commitment: commitment_1, commitment_2; IMAG: IMAG1
+    >>> infer_constructs(["Q1_trust2", "Q2_trust2"])
+    Traceback (most recent call last):
+    ...
+    crmlab.data.errors.DataError: survey: 2 problems
+      column 'Q1_trust2': ambiguous item name: construct 'Q1_trust' (item 2) or 'trust2' (item 1)? Pass a mapping construct → items
+      column 'Q2_trust2': ambiguous item name: construct 'Q2_trust' (item 2) or 'trust2' (item 2)? Pass a mapping construct → items
+    """
+    columns = [str(c) for c in columns]
+    if mapping is not None:
+        found = InferredConstructs({str(name): list(items) for name, items in mapping.items()})
+        absent = [Problem("missing item column", column=i) for items in found.values() for i in items if i not in columns]
+        empty = [Problem(f"construct {name!r} has no items") for name, items in found.items() if not items]
+        if absent or empty:
+            raise DataError(source, empty + absent)
+        found.rule = "as given"
+        used = {i for items in found.values() for i in items}
+        found.unmatched = [c for c in columns if c not in used]
+    else:
+        groups: dict[str, list[tuple[int, str]]] = {}
+        problems: list[Problem] = []
+        unmatched: list[str] = []
+        for column in columns:
+            readings = {(m["construct"], int(m["number"])) for _, form in ITEM_NAME_FORMS if (m := form.match(column))}
+            if len(readings) > 1:
+                options = " or ".join(f"{c!r} (item {k})" for c, k in sorted(readings))
+                problems.append(Problem(f"ambiguous item name: construct {options}? Pass a mapping construct → items", column=column))
+            elif readings:
+                construct, number = readings.pop()
+                if construct in ("Q", "q"):
+                    problems.append(Problem("ambiguous item name: a question number without a construct; pass a mapping construct → items", column=column))
+                else:
+                    groups.setdefault(construct, []).append((number, column))
+            else:
+                unmatched.append(column)
+        if problems:
+            raise DataError(source, problems[:MAX_PROBLEMS_SHOWN], n_problems=len(problems))
+        found = InferredConstructs({name: [c for _, c in sorted(items)] for name, items in groups.items()})
+        found.rule = "inferred from item names"
+        found.unmatched = unmatched
+    logger.info("%s: %s", source, found.describe())
+    return found
