@@ -170,9 +170,8 @@ def htmt_table(frame: pd.DataFrame) -> Table:
     Constructs              HTMT  95% lower  95% upper
     Quality – satisfaction  0.810      0.740      0.880
     """
-    shown = frame.sort_values("htmt", ascending=False).assign(
-        pair=[f"{a} – {_lower(b)}" for a, b in zip(frame.sort_values("htmt", ascending=False)["first"],
-                                                    frame.sort_values("htmt", ascending=False)["second"], strict=True)])
+    shown = frame.sort_values("htmt", ascending=False).reset_index(drop=True)
+    shown["pair"] = [f"{a} – {_lower(b)}" for a, b in zip(shown["first"], shown["second"], strict=True)]
     columns = ["pair", "htmt"] + [c for c in ("lower", "upper") if c in frame]
     return table(shown[columns], number=columns[1:], digits=dict.fromkeys(columns[1:], 3), top=None,
                  labels={"pair": "Constructs", "htmt": "HTMT", "lower": "95% lower", "upper": "95% upper"},
@@ -290,7 +289,7 @@ def paths_sentence(paths: pd.DataFrame) -> Markdown:
     >>> paths = pd.DataFrame({"predictor": ["Quality", "Value"], "outcome": ["Satisfaction", "Satisfaction"],
     ...     "estimate": [0.5, 0.02], "lower": [0.4, -0.1], "upper": [0.6, 0.14], "true_path": [0.45, 0.2]})
     >>> print(paths_sentence(paths))
-    1 of the 2 paths has a 95% bootstrap interval that excludes zero: quality → satisfaction (0.500). The interval of value → satisfaction (0.020) includes zero. The intervals cover the planted path for 1 of the 2 paths; they miss value → satisfaction (planted 0.200).
+    1 of the 2 paths has a 95% bootstrap interval that excludes zero: quality → satisfaction (0.500). The interval of value → satisfaction (0.020) includes zero. The intervals cover the planted path for 1 of the 2 paths; they miss value → satisfaction (planted 0.200). The miss is an estimate smaller in size than the planted path: composites of items with measurement error pull paths toward zero (PLS is consistent only as the items become reliable; Dijkstra & Henseler 2015).
     """
     clear = _excludes_zero(paths)
     n = len(paths)
@@ -309,6 +308,11 @@ def paths_sentence(paths: pd.DataFrame) -> Markdown:
                   zip(paths["predictor"], paths["outcome"], paths["true_path"], cover, strict=True) if not c]
         text += f" The intervals cover the planted path for {integer(int(cover.sum()))} of the {plural(n, 'path')}"
         text += f"; they miss {join_list(missed)}." if missed else "."
+        misses = paths[~cover]
+        if len(misses) and (misses["estimate"].abs() < misses["true_path"].abs()).all():
+            text += (f" {'The miss is an estimate' if len(misses) == 1 else 'Each miss is an estimate'} smaller in size "
+                     "than the planted path: composites of items with measurement error pull paths toward zero "
+                     "(PLS is consistent only as the items become reliable; Dijkstra & Henseler 2015).")
     return markdown("{text}", text=text)
 
 
@@ -545,6 +549,8 @@ def multigroup_sentence(paths: pd.DataFrame, micom: pd.DataFrame, groups: tuple[
     if placebo:
         text += (" The groups were drawn at random, so every difference is chance: the test should flag about "
                  f"{percent(alpha, 0)} of the paths, and flagged {integer(len(differ))} of {integer(n)}.")
+        if none:
+            text += " A construct that MICOM flags between random groups is flagged by chance too."
     if truth is not None:
         planted = {(p, o) for (p, o) in paths.index if abs(truth[first][(p, o)] - truth[second][(p, o)]) > 1e-12}
         found = planted & set(differ.index)
@@ -594,7 +600,7 @@ def conclusions(reliability: pd.DataFrame, n_items: Mapping[str, int], paths: pd
     if mga_paths is not None and groups is not None:
         differ = mga_paths[mga_paths["p_value"] < alpha]
         named = join_list(_path(p, o) for p, o in differ.index) or "none"
-        what = "Placebo groups" if placebo else f"{groups[0]} against {groups[1]}"
+        what = "Placebo groups" if placebo else f"{str(groups[0])[:1].upper()}{str(groups[0])[1:]} against {groups[1]}"
         items.append(markdown("{what}: {k} of {n} paths differ ({named}).", what=what, k=integer(len(differ)),
                               n=integer(len(mga_paths)), named=named))
     return bullet_list(items)

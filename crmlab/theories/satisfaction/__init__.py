@@ -9,7 +9,10 @@ path modelling (:mod:`crmlab.stats.pls`) estimates them.
 - Ground truth: :func:`simulate_satisfaction_survey` (an ECSI-shaped survey
   with planted paths, item reliability and a segment with a planted path
   difference), :func:`true_score_paths` (OLS on the true construct scores).
-- The model: :data:`ECSI_CONSTRUCTS`, :data:`ECSI_PATHS`.
+- The model: :data:`ECSI_CONSTRUCTS`, :data:`ECSI_PATHS`, :func:`ecsi_model` (a
+  :class:`crmlab.stats.pls.PLSModel`).
+- Multigroup comparisons: :func:`comparison_groups` (a segment column, or
+  placebo groups drawn at random).
 """
 
 from typing import TYPE_CHECKING
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
         simulate_satisfaction_survey,
         true_score_paths,
     )
+    from crmlab.theories.satisfaction.survey import PLACEBO_GROUP, comparison_groups, ecsi_model
 
 __getattr__, __dir__ = lazy_exports(__name__, __file__)
 
@@ -35,7 +39,10 @@ __all__ = [
     "DEFAULT_SEGMENT_PATHS",
     "ECSI_CONSTRUCTS",
     "ECSI_PATHS",
+    "PLACEBO_GROUP",
     "SimulatedSatisfactionSurvey",
+    "comparison_groups",
+    "ecsi_model",
     "simulate_satisfaction_survey",
     "true_score_paths",
 ]

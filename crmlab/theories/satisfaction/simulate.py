@@ -103,6 +103,22 @@ class SimulatedSatisfactionSurvey:
     constructs: dict[str, list[str]]
     structure: list[tuple[str, str]]
 
+    @property
+    def pooled_paths(self) -> dict[tuple[str, str], float]:
+        """The paths of all respondents together: each segment's path weighted by its share of respondents.
+
+        Every segment's constructs have mean 0 and variance 1, so this is the
+        population standardised path of the pooled survey whenever the segments
+        share the covariances of the path's predictors — as when, by default,
+        only a path into Loyalty (the model's last construct) differs.
+
+        >>> survey = simulate_satisfaction_survey(100, rng=1)
+        >>> round(survey.pooled_paths[("Satisfaction", "Loyalty")], 3)
+        0.35
+        """
+        shares = self.responses[self.segment].value_counts(normalize=True)
+        return {path: float(sum(shares[g] * self.paths[g][path] for g in shares.index)) for path in self.structure}
+
 
 def _equations(structure: list[tuple[str, str]]) -> dict[str, list[str]]:
     """Outcome → its predictors, outcomes in the order they first appear."""
