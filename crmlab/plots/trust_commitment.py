@@ -164,14 +164,15 @@ def plot_path_recovery(paths: pd.DataFrame, *, title: str = "Estimated against t
     path is recovered exactly, between the diagonal and zero it is attenuated.
 
     Takes :func:`crmlab.display.trust_commitment.sem_path_frame` (columns
-    ``true_path`` and ``ols``, and ``sem`` when the latent SEM ran).
+    ``true_path`` and ``ols``, ``pls`` when PLS ran, and ``sem`` when the latent SEM ran).
 
     >>> frame = pd.DataFrame({"true_path": [0.25, -0.5], "ols": [0.2, -0.4], "sem": [0.24, -0.48]})
     >>> [t.get_text() for t in plot_path_recovery(frame).axes[0].get_legend().get_texts()]
     ['OLS on scale scores', 'latent SEM', 'estimate = truth']
     """
     fig, ax = plt.subplots(figsize=(7.5, 6.0))
-    estimators = [(c, name, marker) for c, name, marker in (("ols", "OLS on scale scores", "o"), ("sem", "latent SEM", "s"))
+    estimators = [(c, name, marker) for c, name, marker in (("ols", "OLS on scale scores", "o"), ("pls", "PLS", "^"),
+                                                              ("sem", "latent SEM", "s"))
                   if c in paths.columns and paths[c].notna().any()]
     for k, (column, name, marker) in enumerate(estimators):
         ax.scatter(paths["true_path"], paths[column], label=name, marker=marker, color=f"C{k}", alpha=0.85, zorder=3)
