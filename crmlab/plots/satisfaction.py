@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from crmlab.plots._style import Figure
 
 from crmlab.plots.trust_commitment import plot_path_diagram
 
-__all__ = ["ECSI_LAYERS", "plot_pls_path_diagram"]
+__all__ = ["plot_pls_path_diagram"]
 
 #: Where the ECSI constructs sit in the diagram, column by column (left to right, top to bottom).
 ECSI_LAYERS: list[list[str]] = [["Image"], ["Expectation", "Quality"], ["Value", "Satisfaction"], ["Loyalty", "Complaints"]]
