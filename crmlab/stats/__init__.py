@@ -14,6 +14,11 @@
   composite reliability, AVE, item–total correlations and
   :func:`scale_reliability` (Fornell & Larcker 1981). Used by the KMV survey
   and the Nordic triplet's validity checks (:mod:`crmlab.theories.nordic`).
+- :mod:`crmlab.stats.pls` — PLS path modelling (PLS-SEM, Wold 1982;
+  Lohmöller 1989): :class:`~crmlab.stats.pls.PLSModel` with reflective,
+  formative, interaction and higher-order constructs, the vectorised
+  bootstrap, measurement quality (α, ρ_A, ρ_C, AVE, Fornell–Larcker, HTMT) and
+  PLSpredict; imported as ``crmlab.stats.pls`` (not re-exported here).
 - :mod:`crmlab.stats.generators` — :func:`as_generator`, the one way a
   ``rng=`` argument (seed or Generator) becomes a numpy Generator.
 

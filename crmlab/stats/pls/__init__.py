@@ -9,6 +9,7 @@
 - :mod:`~crmlab.stats.pls.effects` — total and indirect effects, f²;
 - :mod:`~crmlab.stats.pls.quality` — α, ρ_A, ρ_C, AVE, Fornell–Larcker, HTMT;
 - :mod:`~crmlab.stats.pls.bootstrap` — the seeded, vectorised percentile bootstrap;
+- :mod:`~crmlab.stats.pls.predict` — PLSpredict (Shmueli et al. 2016, 2019);
 - :mod:`~crmlab.stats.pls.items` — the checks of the item table.
 
 The estimates reproduce R's seminr (Ray, Danks & Calero Valdez 2021) and the

@@ -409,6 +409,13 @@ class PLSFit:
 
         return bootstrap_fit(self, n_resamples=n_resamples, rng=rng, level=level, batch_size=batch_size)
 
+    def predict(self, folds: int = 10, repetitions: int = 1, *, technique: str = "DA",
+                rng: np.random.Generator | int | None = None) -> Any:
+        """PLSpredict: k-fold predictions of the endogenous items against a linear benchmark (:mod:`crmlab.stats.pls.predict`)."""
+        from crmlab.stats.pls.predict import pls_predict
+
+        return pls_predict(self, folds, repetitions, technique=technique, rng=rng)
+
     def print_summary(self, decimals: int = 3) -> None:
         """Print the paths with R², the measurement table and the reliability table."""
         print(f"PLS path model, {self.scheme} weighting: {self.n_obs} respondents, "

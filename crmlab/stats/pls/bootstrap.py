@@ -159,12 +159,8 @@ def bootstrap_fit(fit: PLSFit, n_resamples: int = 5000, rng: np.random.Generator
                   level: float = 0.95, batch_size: int = 500) -> PLSBootstrap:
     """Percentile bootstrap of a fitted PLS model (see the module docstring); ``rng`` seeds the resampling.
 
-    >>> import numpy as np, pandas as pd
-    >>> from crmlab.stats.pls import PLSModel, reflective
-    >>> rng = np.random.default_rng(1)
-    >>> x = rng.normal(size=200); y = 0.6 * x + 0.8 * rng.normal(size=200)
-    >>> items = pd.DataFrame({f"{n}{k}": v + 0.5 * rng.normal(size=200) for n, v in (("x", x), ("y", y)) for k in (1, 2)})
-    >>> fit = PLSModel({"X": reflective(["x1", "x2"]), "Y": reflective(["y1", "y2"])}, [("X", "Y")]).fit(items)
+    >>> from crmlab.stats.pls.examples import TWO_CONSTRUCT_MODEL, two_construct_items
+    >>> fit = TWO_CONSTRUCT_MODEL.fit(two_construct_items(200, 0.6, rng=1))
     >>> boot = fit.bootstrap(n_resamples=200, rng=5)
     >>> row = boot.paths.iloc[0]
     >>> bool(row["lower"] < row["estimate"] < row["upper"]), boot.n_resamples
