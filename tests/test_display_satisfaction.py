@@ -91,3 +91,10 @@ def test_trust_commitment_table_and_sentence_carry_the_pls_estimate():
     assert "correct" not in text.split("did not run")[0]
     worse = str(pls_sentence(frame.assign(pls=[-0.3])))
     assert "larger in size than OLS on scale scores for 0 of 1" in worse and "no closer to the truth" in worse
+
+
+def test_prediction_sentence_flips_with_the_items_pls_predicts_better():
+    metrics = pd.DataFrame({"item": ["CUSL1", "CUSL2"], "pls_beats_lm": [True, True], "q2_predict": [0.2, 0.1]})
+    assert "on 2 of the 2 endogenous items: high predictive power" in str(show.prediction_sentence(metrics, "high", 10))
+    none = str(show.prediction_sentence(metrics.assign(pls_beats_lm=False, q2_predict=-0.1), "none", 10))
+    assert "on 0 of the 2 endogenous items: no predictive power" in none and "(Q²_predict > 0) on 0 of the 2" in none

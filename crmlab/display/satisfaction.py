@@ -52,6 +52,8 @@ __all__ = [
     "path_frame",
     "path_table",
     "paths_sentence",
+    "prediction_sentence",
+    "prediction_table",
     "predictive_sentence",
     "predictive_table",
     "quality_sentence",
@@ -450,6 +452,44 @@ def predictive_sentence(r_squared: pd.Series, paths: pd.DataFrame) -> Markdown:
                  "size below 0.02, too small to matter on its own." if small else ".")
     text += (" These are in-sample measures: they describe how well the model explains these respondents, not how "
              "well it would predict new ones.")
+    return markdown("{text}", text=text)
+
+
+def prediction_table(metrics: pd.DataFrame) -> Table:
+    """PLSpredict per endogenous item (:meth:`PLSFit.predict <crmlab.stats.pls.PLSFit.predict>`): out-of-sample
+    RMSE of PLS and of the linear benchmark, Q²_predict, and whether PLS predicts better.
+
+    >>> metrics = pd.DataFrame({"construct": ["Loyalty"], "item": ["CUSL1"], "pls_rmse": [1.9], "pls_mae": [1.4],
+    ...                         "lm_rmse": [2.0], "lm_mae": [1.5], "q2_predict": [0.21], "pls_beats_lm": [True]})
+    >>> print(prediction_table(metrics))
+    Out-of-sample prediction of the endogenous items: PLSpredict against a linear benchmark (Shmueli et al. 2019)
+    Construct  Item  RMSE, PLS  RMSE, linear model  Q²_predict  PLS predicts better
+    Loyalty    CUSL1     1.900               2.000       0.210                  yes
+    """
+    columns = ["construct", "item", "pls_rmse", "lm_rmse", "q2_predict", "pls_beats_lm"]
+    numbers = ["pls_rmse", "lm_rmse", "q2_predict"]
+    return table(metrics[columns], number=numbers, digits=dict.fromkeys(numbers, 3), top=None,
+                 labels={"construct": "Construct", "item": "Item", "pls_rmse": "RMSE, PLS",
+                         "lm_rmse": "RMSE, linear model", "q2_predict": "Q²_predict", "pls_beats_lm": "PLS predicts better"},
+                 caption="Out-of-sample prediction of the endogenous items: PLSpredict against a linear benchmark "
+                         "(Shmueli et al. 2019)")
+
+
+def prediction_sentence(metrics: pd.DataFrame, power: str, folds: int) -> Markdown:
+    """How well the model predicts respondents it was not estimated on: on how many endogenous items PLS beats the
+    linear benchmark (Hair et al.'s 2021 reading ``power``: high, medium, low or none) and beats the training mean
+    (Q²_predict > 0).
+
+    >>> metrics = pd.DataFrame({"item": ["CUSL1", "CUSL2"], "pls_beats_lm": [True, False], "q2_predict": [0.2, -0.01]})
+    >>> print(prediction_sentence(metrics, "medium", 10))
+    Predicting respondents left out of the estimation (10-fold PLSpredict), PLS has a smaller error than the linear benchmark on 1 of the 2 endogenous items: medium predictive power by the reading of Hair et al. (2021). It beats the training mean (Q²_predict > 0) on 1 of the 2.
+    """
+    wins, n = int(metrics["pls_beats_lm"].sum()), len(metrics)
+    above = int((metrics["q2_predict"] > 0).sum())
+    text = (f"Predicting respondents left out of the estimation ({integer(folds)}-fold PLSpredict), PLS has a smaller "
+            f"error than the linear benchmark on {integer(wins)} of the {plural(n, 'endogenous item')}: "
+            f"{'no' if power == 'none' else power} predictive power by the reading of Hair et al. (2021). It beats the "
+            f"training mean (Q²_predict > 0) on {integer(above)} of the {integer(n)}.")
     return markdown("{text}", text=text)
 
 
