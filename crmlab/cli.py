@@ -163,7 +163,7 @@ def reports_command(
     from rich.console import Console
 
     from crmlab.reports import ReportsError, load_config, run_reports
-    from crmlab.reports.index import UP_TO_DATE
+    from crmlab.reports.index import SKIPPED, UP_TO_DATE
     from crmlab.reports.runner import ReportsInterrupted
 
     console = Console(highlight=False, soft_wrap=True)
@@ -199,7 +199,7 @@ def reports_command(
     if fresh:
         console.print(f"{fresh} of {len(results)} up to date (not executed; --force executes them)")
     console.print(f"index: {_escape(_shown(out / 'index.html'))}")
-    if not all(r.succeeded for r in results):
+    if not all(r.succeeded or r.status == SKIPPED for r in results):  # skipped: needs an extra, not failed
         raise typer.Exit(1)
 
 
@@ -243,11 +243,13 @@ def _escape(text: str) -> str:
 
 def _print_result(console: Any, result: Any) -> None:
     """One line for a finished run: where its page is (and why it was executed), or its error and where the traceback is."""
-    from crmlab.reports.index import UP_TO_DATE
+    from crmlab.reports.index import SKIPPED, UP_TO_DATE
     from crmlab.reports.page import format_time
 
     name = _escape(result.name)
-    if result.status == UP_TO_DATE:
+    if result.status == SKIPPED:
+        console.print(f"[yellow]skipped[/]   {name}: {_escape(result.error or '')}")
+    elif result.status == UP_TO_DATE:
         where = _shown(result.output / f"{result.name}.html")
         console.print(f"[dim]up to date[/] {name} (built {format_time(result.built)}): {_escape(where)}")
     elif result.succeeded:

@@ -51,6 +51,7 @@ __all__ = [
     "load_network",
     "load_referrals",
     "load_relationship_histories",
+    "load_satisfaction_survey",
     "load_service_quality",
     "load_survey",
     "load_transactions",
@@ -72,6 +73,7 @@ LOADER_WORLDS = {
     "load_network": "simulate_b2b_network",
     "load_interactions": "simulate_interactions",
     "load_survey": "simulate_kmv_survey",
+    "load_satisfaction_survey": "simulate_satisfaction_survey",
     "load_referrals": "simulate_referral_world",
     "load_adoptions": "simulate_referral_world",
     "load_service_quality": "simulate_service_quality",
@@ -219,6 +221,35 @@ def load_survey(source: Source, **world: Any) -> Loaded:
         simulated = simulate_kmv_survey(**world)
         return Loaded(simulated.responses, simulated)
     return Loaded(read_survey(source), None)
+
+
+def load_satisfaction_survey(source: Source, **world: Any) -> Loaded:
+    """The answers of a customer-satisfaction survey (ECSI items: ``IMAG1``…, ``CUSA1``…, ``CUSL1``…).
+
+    ``"synthetic"``: :func:`~crmlab.theories.satisfaction.simulate_satisfaction_survey`
+    with ``world`` (``n_respondents``, ``loading``, ``paths``, ``segments``,
+    ``segment_paths``, ``rng``, …), the planted paths on the world.
+    ``"mobi"``: the ECSI mobile-phone survey (:func:`crmlab.data.load_ecsi_mobi`,
+    which needs ``crmlab[surveys]``). Otherwise a CSV read by the lab's file
+    loader; the items are checked where the PLS model reads them, naming the
+    file, respondent and item.
+
+    >>> answers, world = load_satisfaction_survey("synthetic", n_respondents=20, rng=1)
+    >>> answers.shape, world.segment
+    ((20, 25), 'channel')
+    """
+    from crmlab.theories.satisfaction import simulate_satisfaction_survey
+
+    if is_synthetic(source):
+        simulated = simulate_satisfaction_survey(**world)
+        return Loaded(simulated.responses, simulated)
+    if isinstance(source, str) and source == "mobi":
+        from crmlab.data import load_ecsi_mobi
+
+        return Loaded(load_ecsi_mobi(), None)
+    from crmlab.data.tables import load_table
+
+    return Loaded(load_table(source, what="survey")[1], None)
 
 
 def load_referrals(source: Source, **world: Any) -> Loaded:

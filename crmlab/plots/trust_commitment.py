@@ -82,7 +82,8 @@ def plot_path_diagram(
     other arrow (positions tried from the end of the arrow whose box has fewer
     arrows, where arrows are apart), with clear space around it
     (:data:`_LABEL_MARGIN_PT`), so no two numbers crowd each other and each
-    reads as its own arrow's.
+    reads as its own arrow's. An optional ``label`` column replaces an
+    arrow's number by its text (e.g. the path with its interval).
 
     >>> paths = pd.DataFrame({"predictor": ["a", "b"], "outcome": ["b", "c"], "std_estimate": [0.4, -0.2], "p": [0.01, 0.3]})
     >>> sorted(t.get_text() for t in plot_path_diagram(paths).axes[0].texts if t.get_gid() == "path-label")
@@ -92,7 +93,7 @@ def plot_path_diagram(
 
     graph = nx.DiGraph()
     for row in table.itertuples():
-        graph.add_edge(row.predictor, row.outcome, weight=row.std_estimate, p=row.p)
+        graph.add_edge(row.predictor, row.outcome, weight=row.std_estimate, p=row.p, text=getattr(row, "label", None))
     layers = _layers(graph) if layers is None else layers
     tallest = max(len(layer) for layer in layers)
     height = 1.3 * max(tallest, 2)
@@ -135,7 +136,7 @@ def plot_path_diagram(
     order = sorted(graph.edges(data=True), key=lambda e: float(np.hypot(*(segments[e[:2]][1] - segments[e[:2]][0]))))
     for u, v, data in order:
         start, end = segments[(u, v)]
-        label = ax.text(0, 0, f"{data['weight']:+.2f}", ha="center", va="center", fontsize=10, zorder=4,
+        label = ax.text(0, 0, data["text"] or f"{data['weight']:+.2f}", ha="center", va="center", fontsize=10, zorder=4,
                         color="#1f4e79" if data["weight"] >= 0 else "#a11d1d",
                         gid="path-label", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
         # arrows crowd where they meet: start near the end of the arrow whose box has fewer arrows
@@ -163,14 +164,15 @@ def plot_path_recovery(paths: pd.DataFrame, *, title: str = "Estimated against t
     path is recovered exactly, between the diagonal and zero it is attenuated.
 
     Takes :func:`crmlab.display.trust_commitment.sem_path_frame` (columns
-    ``true_path`` and ``ols``, and ``sem`` when the latent SEM ran).
+    ``true_path`` and ``ols``, ``pls`` when PLS ran, and ``sem`` when the latent SEM ran).
 
     >>> frame = pd.DataFrame({"true_path": [0.25, -0.5], "ols": [0.2, -0.4], "sem": [0.24, -0.48]})
     >>> [t.get_text() for t in plot_path_recovery(frame).axes[0].get_legend().get_texts()]
     ['OLS on scale scores', 'latent SEM', 'estimate = truth']
     """
     fig, ax = plt.subplots(figsize=(7.5, 6.0))
-    estimators = [(c, name, marker) for c, name, marker in (("ols", "OLS on scale scores", "o"), ("sem", "latent SEM", "s"))
+    estimators = [(c, name, marker) for c, name, marker in (("ols", "OLS on scale scores", "o"), ("pls", "PLS", "^"),
+                                                              ("sem", "latent SEM", "s"))
                   if c in paths.columns and paths[c].notna().any()]
     for k, (column, name, marker) in enumerate(estimators):
         ax.scatter(paths["true_path"], paths[column], label=name, marker=marker, color=f"C{k}", alpha=0.85, zorder=3)

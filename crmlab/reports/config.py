@@ -9,6 +9,8 @@ its folder, which is also the working directory of every notebook run::
     notebook = "notebooks/01_customer_base.ipynb"
     description = "..."                # optional
     area = "customer_base"             # optional: the [[area]] it is listed under in the index
+    requires = ["seminr"]              # optional: modules it needs; when one is missing the run is
+                                       # "skipped: needs crmlab[<extra>]", not failed
     [run.parameters]
     source = "cdnow"
     time_unit = "W"
@@ -30,6 +32,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import textwrap
 import tomllib
 from pathlib import Path
@@ -80,6 +83,7 @@ class RunConfig(BaseModel):
     notebook: Path
     description: str | None = None
     area: str | None = None
+    requires: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("parameters")
@@ -147,6 +151,49 @@ class ReportsConfig(BaseModel):
             )
         wanted = set(only)
         return [run for run in self.runs if run.name in wanted]
+
+
+def missing_requirement(run: RunConfig, root: Path) -> str | None:
+    """Why ``run`` cannot run in this environment (``"needs crmlab[surveys]"``); ``None`` when it can.
+
+    A run's ``requires`` lists the top-level modules its notebook imports
+    beyond crmlab's own dependencies (e.g. the package an optional extra
+    installs). Those not importable here (:func:`importlib.util.find_spec`)
+    are named by the optional extra of the project's ``pyproject.toml`` (in
+    ``root``) that installs them, else by their own name; the run is then
+    reported as skipped, not executed and not failed.
+
+    >>> run = RunConfig(name="mobi", notebook=Path("12.ipynb"), requires=["json", "no_such_module_xyz"])
+    >>> missing_requirement(run, Path("."))
+    'needs no_such_module_xyz'
+    >>> missing_requirement(RunConfig(name="mobi", notebook=Path("12.ipynb"), requires=["json"]), Path("."))
+    """
+    import importlib.util
+
+    missing = [name for name in run.requires if importlib.util.find_spec(name.split(".")[0]) is None]
+    if not missing:
+        return None
+    extras = _extras_installing(root / "pyproject.toml")
+    needs = dict.fromkeys(extras.get(name.split(".")[0].lower().replace("_", "-"), name) for name in missing)
+    return "needs " + ", ".join(needs)
+
+
+def _extras_installing(pyproject: Path) -> dict[str, str]:
+    """Distribution name → ``"<project>[<extra>]"`` for the optional extras of a ``pyproject.toml``
+    (the first extra naming it, ``dev`` last); ``{}`` without a readable file."""
+    try:
+        with pyproject.open("rb") as fh:
+            project = tomllib.load(fh).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    extras = project.get("optional-dependencies", {})
+    found: dict[str, str] = {}
+    for extra in sorted(extras, key=lambda e: e == "dev"):
+        for requirement in extras[extra]:
+            match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+            if match:
+                found.setdefault(match.group(1).lower().replace("_", "-"), f"{project.get('name', 'project')}[{extra}]")
+    return found
 
 
 def load_config(path: str | Path) -> ReportsConfig:

@@ -4,7 +4,9 @@ Derived only from the config and the ``provenance.json`` files in
 ``reports/<run>/`` (the last good report) and ``reports/<run>.failed/`` (the
 last failed attempt); the latest attempt is whichever of the two started
 later. A run is "succeeded", "failed" (possibly with an older good report
-still in place) or "never run". A succeeded run that the build writing the
+still in place), "never run", or "skipped" when a module its ``requires``
+names is missing where the index is written ("skipped: needs crmlab[surveys]";
+an older good report stays linked). A succeeded run that the build writing the
 index found up to date (and skipped) is shown as "up to date", with the time
 its report was built.
 
@@ -27,7 +29,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from crmlab.reports.config import ReportsConfig
+from crmlab.reports.config import ReportsConfig, missing_requirement
 from crmlab.reports.page import format_duration, format_time, parameter_list
 from crmlab.reports.provenance import PROVENANCE_FILE, format_error, project_relative, read_provenance, utc_now
 
@@ -40,6 +42,8 @@ INDEX_JSON = "index.json"
 FAILED_SUFFIX = ".failed"
 
 SUCCEEDED, FAILED, NEVER_RUN = "succeeded", "failed", "never run"
+#: A run not executed because a module it ``requires`` is missing (its entry says which extra it needs).
+SKIPPED = "skipped"
 #: A run's outcome when its report was up to date and it was not executed (its status stays "succeeded").
 UP_TO_DATE = "up to date"
 
@@ -101,6 +105,9 @@ def collect_index(config: ReportsConfig, output_dir: Path, up_to_date: Collectio
         candidates = [a for a in (good, failed) if a is not None]
         latest = max(candidates, key=_started) if candidates else None
         status = NEVER_RUN if latest is None else (SUCCEEDED if latest is good else FAILED)
+        skipped = missing_requirement(run, config.root)
+        if skipped is not None:
+            status = SKIPPED
         runs.append(
             {
                 "name": run.name,
@@ -109,6 +116,7 @@ def collect_index(config: ReportsConfig, output_dir: Path, up_to_date: Collectio
                 "description": (latest or {}).get("description") or run.description,
                 "area": run.area,
                 "status": status,
+                "skipped": skipped,
                 "up_to_date": status == SUCCEEDED and run.name in up_to_date,
                 "parameters": latest["parameters"] if latest else run.parameters,
                 "latest": latest,
@@ -116,6 +124,8 @@ def collect_index(config: ReportsConfig, output_dir: Path, up_to_date: Collectio
             }
         )
     counts = {s: sum(r["status"] == s for r in runs) for s in (SUCCEEDED, FAILED, NEVER_RUN)}
+    if any(r["status"] == SKIPPED for r in runs):
+        counts[SKIPPED] = sum(r["status"] == SKIPPED for r in runs)
     areas = [{"name": a.name, "title": a.title, "description": a.description} for a in config.areas]
     return {"generated": utc_now(), "config": config.path.name, "counts": counts, "areas": areas, "runs": runs}
 
@@ -220,6 +230,8 @@ def _run(run: dict[str, Any]) -> str:
     status, latest, good = run["status"], run["latest"], run["last_success"]
     badge_class = {SUCCEEDED: "succeeded", FAILED: "failed"}.get(status, "never")
     shown = UP_TO_DATE if run.get("up_to_date") else status
+    if status == SKIPPED:
+        shown = f"{SKIPPED}: {run.get('skipped')}"
     head = f'<div class="run-head">{_title(run)} <span class="badge {badge_class}">{escape(shown)}</span></div>'
     meta = [f"<code>{escape(run['name'])}</code>", escape(run["notebook"])]
     if latest:
@@ -230,6 +242,8 @@ def _run(run: dict[str, Any]) -> str:
     html = head + f'<div class="run-meta">{" · ".join(f"<span>{part}</span>" for part in meta)}</div>'
     if status == SUCCEEDED:
         links = _links({**latest, "html": None}, "report") if latest else ""  # the title links to the page
+    elif status == SKIPPED:
+        links = _links(good, "last good report") if good else ""
     elif status == FAILED:
         links = "<br>".join(
             part for part in (_links(latest, "failed attempt"), _links(good, "last good report")) if part

@@ -66,8 +66,16 @@ from typing import Any
 
 from crmlab.datalog import ENV_VAR as DATA_LOG_ENV_VAR
 from crmlab.datalog import read_data_log
-from crmlab.reports.config import ConfigError, ReportsConfig, RunConfig, final_parameters, load_config, resolve_parameters
-from crmlab.reports.index import FAILED, FAILED_SUFFIX, SUCCEEDED, UP_TO_DATE, write_index
+from crmlab.reports.config import (
+    ConfigError,
+    ReportsConfig,
+    RunConfig,
+    final_parameters,
+    load_config,
+    missing_requirement,
+    resolve_parameters,
+)
+from crmlab.reports.index import FAILED, FAILED_SUFFIX, SKIPPED, SUCCEEDED, UP_TO_DATE, write_index
 from crmlab.reports.provenance import (
     SCHEMA_VERSION,
     add_log_excerpt,
@@ -136,8 +144,9 @@ class ReportsInterrupted(KeyboardInterrupt):
 class RunResult:
     """Outcome of one run.
 
-    ``status`` is ``"succeeded"``, ``"failed"`` or ``"up to date"`` (not
-    executed: its report was still good). ``output`` is ``reports/<name>/``
+    ``status`` is ``"succeeded"``, ``"failed"``, ``"up to date"`` (not
+    executed: its report was still good) or ``"skipped"`` (not executed: a
+    module in its ``requires`` is missing; ``error`` says which extra it needs). ``output`` is ``reports/<name>/``
     on success or when up to date, ``reports/<name>.failed/`` on failure;
     ``error`` is ``"ename: evalue"`` of the failure (the full excerpt is in
     ``provenance.json``); ``duration`` is in seconds (of the last build, for
@@ -249,6 +258,9 @@ def run_reports(
             label = out.as_posix()
         versions = package_versions()
         plans = _plan(config, runs, parameters, kernel, versions, out, force)
+        # A run needing a module this environment lacks is skipped, not executed and not failed.
+        lacking = {run.name: why for run in runs if (why := missing_requirement(run, config.root)) is not None}
+        plans = [plan for plan in plans if plan.run.name not in lacking]
         stale = [plan for plan in plans if plan.reasons]
         # Only the runs to execute are checked: an up-to-date run's notebook and parameters passed
         # the same checks (same bytes, same crmlab) when it was built, and nbformat is slow to import.
@@ -259,6 +271,10 @@ def run_reports(
         up_to_date = {plan.run.name for plan in plans if not plan.reasons}
         with _locked_output(out, label), _private_temp_dir() as private_tmp:
             try:
+                for name, why in lacking.items():
+                    results[name] = RunResult(name, SKIPPED, 0.0, out / name, error=why)
+                    if on_finished is not None:
+                        on_finished(results[name])
                 for plan in plans:
                     if not plan.reasons:
                         results[plan.run.name] = _up_to_date(plan.run.name, plan.record, out)

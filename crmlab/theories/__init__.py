@@ -14,6 +14,9 @@
 - :mod:`crmlab.theories.stakeholders` — the Anglo-Australian school: Christopher,
   Payne & Ballantyne's (1991) six-markets map and the satisfaction → retention →
   profit chain as a mediation model.
+- :mod:`crmlab.theories.satisfaction` — the same chain measured on surveys:
+  the ECSI customer-satisfaction-index model (Eklöf & Westlund 2002) and
+  synthetic surveys with planted paths for PLS path modelling.
 - :mod:`crmlab.theories.referral` — Gummesson's business relationship
   management: referral trees, customer referral value (Kumar, Petersen & Leone
   2007), Bass (1969) diffusion of advertising against word of mouth, and

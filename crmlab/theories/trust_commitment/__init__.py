@@ -17,6 +17,8 @@ propensity to leave.
   from raw scores or a published correlation matrix, effects and bootstrap
   indirect effects), :func:`compare_path_models`.
 - Optional latent-variable SEM with fit indices: :func:`fit_sem` (semopy).
+- PLS path modelling of the same model on the items: :func:`fit_kmv_pls`
+  (:mod:`crmlab.stats.pls`).
 - Ground truth: :func:`simulate_kmv_survey`.
 """
 
@@ -34,7 +36,14 @@ if TYPE_CHECKING:
         item_total_correlations,
         standardized_loadings,
     )
-    from crmlab.theories.trust_commitment.kmv import KMV_LAYERS, KMV_PATHS, compare_path_models, kmv_model, rival_model
+    from crmlab.theories.trust_commitment.kmv import (
+        KMV_LAYERS,
+        KMV_PATHS,
+        compare_path_models,
+        fit_kmv_pls,
+        kmv_model,
+        rival_model,
+    )
     from crmlab.theories.trust_commitment.sem import fit_sem
     from crmlab.theories.trust_commitment.simulate import DEFAULT_PATHS, SimulatedSurvey, simulate_kmv_survey
     from crmlab.theories.trust_commitment.survey import (
@@ -63,6 +72,7 @@ __all__ = [
     "composite_reliability",
     "construct_items",
     "cronbach_alpha",
+    "fit_kmv_pls",
     "fit_sem",
     "infer_constructs",
     "item_total_correlations",

@@ -37,6 +37,7 @@ __all__ = [
     "MEDIATORS",
     "OUTCOMES",
     "compare_path_models",
+    "fit_kmv_pls",
     "kmv_model",
     "rival_model",
 ]
@@ -141,3 +142,31 @@ def compare_path_models(*models: PathModel) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def fit_kmv_pls(survey: pd.DataFrame, *, scheme: str = "path"):
+    """The KMV model estimated by PLS path modelling on the items (Wold 1982; Lohmöller 1989).
+
+    Each KMV construct is a reflective (mode A) composite of its items
+    ``<construct>_<k>`` (found by :func:`~crmlab.theories.trust_commitment.construct_items`),
+    the structure is the 13 paths H1–H13 (:data:`KMV_PATHS`), and respondents
+    flagged ``invalid`` by :func:`~crmlab.theories.trust_commitment.validate_survey`
+    are left out. PLS weights the items (scale scores weight them equally) and
+    stands between OLS on scale scores and the latent-variable SEM: its
+    composites still carry measurement error. Returns the
+    :class:`crmlab.stats.pls.PLSFit`.
+
+    >>> from crmlab.theories.trust_commitment import simulate_kmv_survey
+    >>> fit = fit_kmv_pls(simulate_kmv_survey(300, rng=1).responses)
+    >>> len(fit.paths), round(float(fit.path_coefficients.loc["trust", "commitment"]), 2)
+    (13, 0.22)
+    """
+    from crmlab.stats.pls import PLSModel, reflective
+    from crmlab.theories.trust_commitment.survey import construct_items
+
+    items = construct_items(survey.columns)
+    data = survey[~survey["invalid"]] if "invalid" in survey.columns else survey
+    structure = [(h.predictor, h.outcome) for h in KMV_PATHS]
+    model = PLSModel({name: reflective(columns) for name, columns in items.items()}, structure)
+    return model.fit(data, scheme=scheme)
+

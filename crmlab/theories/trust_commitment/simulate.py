@@ -19,6 +19,7 @@ import pandas as pd
 # scipy.stats (about half a second to import) is imported by the simulator that draws from it.
 
 from crmlab.stats.generators import as_generator
+from crmlab.stats.path_model import simulate_standardised_scores
 from crmlab.theories.trust_commitment.kmv import ANTECEDENTS, KMV_PATHS, kmv_model
 
 __all__ = ["DEFAULT_PATHS", "SimulatedSurvey", "simulate_kmv_survey"]
@@ -89,26 +90,10 @@ def simulate_kmv_survey(
     generator = as_generator(rng)
     names = model.variables
     idx = {v: i for i, v in enumerate(names)}
-    # population covariance of the latent variables, built in causal order
-    cov = np.zeros((len(names), len(names)))
-    for a in ANTECEDENTS:
-        for b in ANTECEDENTS:
-            cov[idx[a], idx[b]] = 1.0 if a == b else antecedent_correlation
     n = int(n_respondents)
-    latent = np.zeros((n, len(names)))
-    exo = [idx[a] for a in ANTECEDENTS]
-    latent[:, exo] = generator.multivariate_normal(np.zeros(len(exo)), cov[np.ix_(exo, exo)], n)
-    for outcome, preds in model.equations.items():
-        g = np.array([truth[(p, outcome)] for p in preds])
-        pi = [idx[p] for p in preds]
-        explained = g @ cov[np.ix_(pi, pi)] @ g
-        if explained >= 1:
-            raise ValueError(f"the paths into {outcome!r} explain {explained:.2f} ≥ 1 of its variance")
-        o = idx[outcome]
-        cov[o, :] = g @ cov[pi, :]
-        cov[:, o] = cov[o, :]
-        cov[o, o] = 1.0
-        latent[:, o] = latent[:, pi] @ g + np.sqrt(1 - explained) * generator.standard_normal(n)
+    latent = simulate_standardised_scores(
+        names, ANTECEDENTS, model.equations, truth, n, exogenous_correlation=antecedent_correlation, rng=generator
+    )
     low, high = scale
     k = high - low + 1
     cuts = stats.norm.ppf(np.arange(1, k) / k)
