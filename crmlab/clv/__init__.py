@@ -15,6 +15,10 @@ model, ``params_``, ``summary``, ``print_summary()``; maximum likelihood by
     :class:`ParetoNBD` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
     :class:`GammaGamma` — spend per transaction (Colombo & Jiang 1999; Fader, Hardie & Lee 2005).
 
+Time-invariant covariates in the BG/NBD, MBG/NBD and Pareto/NBD (Fader & Hardie 2007)
+    ``fit(summary, purchase_covariates=[...], dropout_covariates=[...])``; :func:`wald_tests`,
+    :func:`likelihood_ratio_test`, :func:`simulate_summary_with_covariates` (:mod:`crmlab.clv.covariates`).
+
 Contractual retention
     :class:`ShiftedBetaGeometric` — sBG (Fader & Hardie 2007, 2010): survival,
     retention curves, discounted expected (residual) lifetime.
@@ -39,6 +43,7 @@ from crmlab import lazy_exports
 if TYPE_CHECKING:
     from crmlab.clv.beta_geo import BetaGeo
     from crmlab.clv.beta_geo_beta_binom import BetaGeoBetaBinom
+    from crmlab.clv.covariates import likelihood_ratio_test, simulate_summary_with_covariates, wald_tests
     from crmlab.stats.maximum_likelihood import ConvergenceWarning, NotFittedError
     from crmlab.clv.formula import churn_scenario_summary, simple_clv
     from crmlab.clv.modified_beta_geo import ModifiedBetaGeo
@@ -90,4 +95,7 @@ __all__ = [
     "simple_clv",
     "spend_frequency_correlation",
     "tracking_data",
+    "likelihood_ratio_test",
+    "simulate_summary_with_covariates",
+    "wald_tests",
 ]

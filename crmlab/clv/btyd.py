@@ -70,6 +70,8 @@ class TransactionModel(ParametricModel):
         *,
         weights: Any = None,
         initial_params: Mapping[str, float] | None = None,
+        purchase_covariates: Any = None,
+        dropout_covariates: Any = None,
     ) -> TransactionModel:
         """Fit by maximum likelihood; returns ``self``.
 
@@ -85,6 +87,11 @@ class TransactionModel(ParametricModel):
             Number of customers each row stands for (default 1 each).
         initial_params : mapping, optional
             Starting values by parameter name (the rest default).
+        purchase_covariates, dropout_covariates : list of str, optional
+            Columns of the summary DataFrame that shift each customer's
+            purchase and dropout process (BetaGeo, ModifiedBetaGeo, ParetoNBD;
+            the form and the signs: :mod:`crmlab.clv.covariates`). Every
+            prediction then takes the summary with those columns.
 
         Raises
         ------
@@ -92,11 +99,34 @@ class TransactionModel(ParametricModel):
             For rows that break the definitions (recency > T, negative values,
             frequency 0 with recency > 0, NaN), naming the rows.
         """
+        if purchase_covariates or dropout_covariates or "param_names" in vars(self):
+            from crmlab.clv.covariates import fit_with_covariates, forget_covariates
+
+            forget_covariates(self)
+            if purchase_covariates or dropout_covariates:
+                return fit_with_covariates(self, frequency if recency is None and T is None else None,
+                                           purchase=purchase_covariates or (), dropout=dropout_covariates or (),
+                                           weights=weights, initial_params=initial_params)
         cols, labels = as_columns(frequency, (recency, T), RFT, model=type(self).__name__)
         check_rft(cols["frequency"], cols["recency"], cols["T"], labels, discrete=self.discrete_time)
         w = check_weights(weights, len(labels), labels)
         data, w = compress(cols, w)
         return self._fit(self._prepare(data), w, initial_params=initial_params)
+
+    def wald_tests(self) -> pd.DataFrame:
+        """Wald tests (z, p) of the covariate coefficients: :func:`crmlab.clv.covariates.wald_tests`."""
+        from crmlab.clv.covariates import wald_tests
+
+        return wald_tests(self)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Estimates, standard errors and 95% intervals; with covariates, ``attrs["caption"]`` states their signs."""
+        table = super().summary
+        caption = getattr(self, "covariate_caption_", None)
+        if caption:
+            table.attrs["caption"] = caption
+        return table
 
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Hook: add precomputed arrays to the (compressed) data before fitting."""

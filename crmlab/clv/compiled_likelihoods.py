@@ -55,7 +55,15 @@ import numpy as np
 from numba import njit
 from scipy.special import betaln, digamma, gammaln
 
-__all__ = ["beta_geo_totals", "pareto_nbd_log_odds_alive", "pareto_nbd_totals", "thread_count"]
+__all__ = [
+    "beta_geo_rows_at",
+    "beta_geo_totals",
+    "pareto_nbd_log_odds_alive",
+    "pareto_nbd_log_odds_alive_at",
+    "pareto_nbd_rows_at",
+    "pareto_nbd_totals",
+    "thread_count",
+]
 
 #: Rows per task of the thread pool.
 CHUNK_ROWS = 65_536
@@ -349,6 +357,82 @@ def _beta_geo_chunk(params, k, per_x, r_x, a_x, b_x, x, t_x, T, w, lo, hi):  # p
     return out
 
 
+# ----- per-customer parameters (covariates: crmlab.clv.covariates) -------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _digamma(v):  # pragma: no cover - compiled
+    """ψ(v) for v > 0: the recurrence ψ(v) = ψ(v+1) − 1/v up to v ≥ 10, then the asymptotic series
+    ln v − 1/(2v) − Σ B_2k/(2k v^2k) to k = 6 (Abramowitz & Stegun 1964, 6.3.5 and 6.3.18; error < 1e-16)."""
+    out = 0.0
+    while v < 10.0:
+        out -= 1.0 / v
+        v += 1.0
+    f = 1.0 / (v * v)
+    series = f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132 - f * 691.0 / 32760)))))
+    return out + math.log(v) - 0.5 / v - series
+
+
+@njit(cache=True, nogil=True)
+def _beta_geo_rows_chunk(r, k, log_gamma_x, digamma_x, alpha, a, b, x, t_x, T, lo, hi, ll, grad):  # pragma: no cover
+    """BG/NBD (k = 0) or MBG/NBD (k = 1) log-likelihood of rows lo … hi − 1 at per-row α_i, a_i, b_i into
+    ``ll``, and its gradient in (r, α_i, a_i, b_i) into ``grad`` (rows × 4); ``log_gamma_x[x]`` = ln Γ(r+x) −
+    ln Γ(r), ``digamma_x[x]`` = ψ(r+x) − ψ(r). The formulas of :func:`crmlab.clv.covariates.beta_geo_rows`."""
+    for i in range(lo, hi):
+        xi, al, ai, bi = x[i], alpha[i], a[i], b[i]
+        xk = int(xi)
+        rx = r + xi
+        log_aT = math.log(al + T[i])
+        psi_ab, psi_abx = _digamma(ai + bi), _digamma(ai + bi + xi + k)
+        value = (log_gamma_x[xk] + r * math.log(al) + math.lgamma(bi + xi + k) - math.lgamma(ai + bi + xi + k)
+                 - math.lgamma(bi) + math.lgamma(ai + bi) - rx * log_aT)
+        g_r = digamma_x[xk] + math.log(al) - log_aT
+        g_alpha = r / al - rx / (al + T[i])
+        g_a = psi_ab - psi_abx
+        g_b = _digamma(bi + xi + k) - psi_abx - _digamma(bi) + psi_ab
+        if xi > 0 or k == 1:
+            log_at = math.log(al + t_x[i])
+            den = bi + xi - 1.0 + k
+            L = math.log(ai) - math.log(den) + rx * (log_aT - log_at)
+            log_sum, p = _log_add_exp_and_weight(0.0, L)
+            value += log_sum
+            g_r += p * (log_aT - log_at)
+            g_alpha += p * rx * (1.0 / (al + T[i]) - 1.0 / (al + t_x[i]))
+            g_a += p / ai
+            g_b -= p / den
+        ll[i] = value
+        grad[i, 0] = g_r
+        grad[i, 1] = g_alpha
+        grad[i, 2] = g_a
+        grad[i, 3] = g_b
+
+
+@njit(cache=True, nogil=True)
+def _pareto_nbd_rows_chunk(r, s, log_gamma_x, digamma_x, alpha, beta, x, t_x, T, ones, lo, hi, ll, grad, fallback,
+                           max_terms, tol):  # pragma: no cover - compiled
+    """Pareto/NBD log-likelihood of rows lo … hi − 1 at per-row α_i, β_i into ``ll``, and its gradient in
+    (r, α_i, s, β_i) into ``grad``: each row is :func:`_pareto_nbd_chunk` over that row alone at its own
+    parameters, with weights ``ones`` (``fallback[i] = 1`` where it could not compute the row)."""
+    params = np.empty(4)
+    params[0], params[2] = r, s
+    for i in range(lo, hi):
+        params[1], params[3] = alpha[i], beta[i]
+        out = _pareto_nbd_chunk(params, log_gamma_x, digamma_x, x, t_x, T, ones, i, i + 1, fallback, max_terms, tol)
+        ll[i] = out[0]
+        for j in range(4):
+            grad[i, j] = out[j + 1]
+
+
+@njit(cache=True, nogil=True)
+def _pareto_nbd_rows_log_odds_chunk(r, s, alpha, beta, x, t_x, T, lo, hi, out, max_terms, tol):  # pragma: no cover
+    """:func:`_pareto_nbd_log_odds_chunk` row by row at per-row α_i, β_i."""
+    params = np.empty(4)
+    params[0], params[2] = r, s
+    for i in range(lo, hi):
+        params[1], params[3] = alpha[i], beta[i]
+        _pareto_nbd_log_odds_chunk(params, x, t_x, T, i, i + 1, out, max_terms, tol)
+
+
 # ----- drivers ---------------------------------------------------------------------------------
 
 
@@ -452,3 +536,89 @@ def beta_geo_totals(params: np.ndarray, data, weights: np.ndarray, first_purchas
     p = np.asarray(params, dtype=np.float64)
     total = _summed(_beta_geo_chunk, (p, k, per_x, r_x, a_x, b_x, x, t_x, T, w), (), len(x))
     return float(total[0]), total[1:].copy()
+
+
+# ----- per-customer parameters: drivers ------------------------------------------------------------------
+
+
+def _in_chunks(run, n: int) -> None:
+    """``run((lo, hi))`` over the chunks of n rows, in the thread pool when there are several."""
+    chunks = _chunks(n)
+    if len(chunks) <= 1 or thread_count() == 1:
+        for c in chunks:
+            run(c)
+    else:
+        with ThreadPoolExecutor(min(thread_count(), len(chunks))) as pool:
+            list(pool.map(run, chunks))
+
+
+def _per_row(value, n: int) -> np.ndarray:
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,)))
+
+
+def _r_tables(r: float, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    xs = np.arange(int(x.max(initial=0.0)) + 1, dtype=np.float64)
+    return gammaln(r + xs) - gammaln(r), digamma(r + xs) - digamma(r)
+
+
+def beta_geo_rows_at(r: float, alpha, a, b, x, t_x, T, first_purchase_dropout: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """BG/NBD (or MBG/NBD, ``first_purchase_dropout`` = 1) log-likelihood per row at per-row α, a, b (arrays
+    or numbers), and its gradient (rows × 4) in (r, α_i, a_i, b_i): the model with covariates.
+
+    >>> import numpy as np
+    >>> ll, grad = beta_geo_rows_at(0.243, 4.414, 0.793, 2.426, np.array([0.0, 2.0]), np.array([0.0, 20.0]),
+    ...                             np.array([30.0, 35.0]))
+    >>> round(float(ll.sum()), 6), grad.shape  # as beta_geo_totals at the same (scalar) parameters
+    (-9.550053, (2, 4))
+    """
+    x, t_x, T = _columns({"frequency": x, "recency": t_x, "T": T})
+    n = len(x)
+    alpha, a, b = (_per_row(v, n) for v in (alpha, a, b))
+    log_gamma_x, digamma_x = _r_tables(float(r), x)
+    ll, grad = np.empty(n), np.empty((n, 4))
+    k = int(first_purchase_dropout)
+    _in_chunks(lambda c: _beta_geo_rows_chunk(float(r), k, log_gamma_x, digamma_x, alpha, a, b, x, t_x, T,
+                                              c[0], c[1], ll, grad), n)
+    return ll, grad
+
+
+def pareto_nbd_rows_at(r: float, alpha, s: float, beta, x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pareto/NBD log-likelihood per row at per-row α and β (arrays or numbers), its gradient (rows × 4) in
+    (r, α_i, s, β_i), and the indices of the rows left out (as in :func:`pareto_nbd_totals`: the caller
+    computes them another way).
+
+    >>> import numpy as np
+    >>> ll, grad, left_out = pareto_nbd_rows_at(0.55, 10.6, 0.61, 11.7, np.array([0.0, 2.0]), np.array([0.0, 20.0]),
+    ...                                         np.array([30.0, 35.0]))
+    >>> round(float(ll.sum()), 6), left_out.tolist()  # as pareto_nbd_totals at the same parameters
+    (-9.541661, [])
+    """
+    x, t_x, T = _columns({"frequency": x, "recency": t_x, "T": T})
+    n = len(x)
+    alpha, beta = _per_row(alpha, n), _per_row(beta, n)
+    log_gamma_x, digamma_x = _r_tables(float(r), x)
+    ll, grad = np.zeros(n), np.zeros((n, 4))
+    fallback = np.zeros(n, np.uint8)
+    ones = np.ones(n)
+    _in_chunks(lambda c: _pareto_nbd_rows_chunk(float(r), float(s), log_gamma_x, digamma_x, alpha, beta, x, t_x, T,
+                                                ones, c[0], c[1], ll, grad, fallback, MAX_FRACTION_TERMS,
+                                                _FRACTION_TOLERANCE), n)
+    return ll, grad, np.flatnonzero(fallback)
+
+
+def pareto_nbd_log_odds_alive_at(r: float, alpha, s: float, beta, x, t_x, T) -> np.ndarray:
+    """:func:`pareto_nbd_log_odds_alive` at per-row α and β (NaN where the caller must compute another way).
+
+    >>> import numpy as np
+    >>> odds = pareto_nbd_log_odds_alive_at(0.553, np.array([10.58, 10.58]), 0.606, 11.67, np.array([0.0, 2.0]),
+    ...                                     np.array([0.0, 20.0]), np.array([30.0, 35.0]))
+    >>> np.round(odds, 4).tolist()
+    [-0.5872, 0.7576]
+    """
+    x, t_x, T = _columns({"frequency": x, "recency": t_x, "T": T})
+    n = len(x)
+    alpha, beta = _per_row(alpha, n), _per_row(beta, n)
+    out = np.empty(n)
+    _in_chunks(lambda c: _pareto_nbd_rows_log_odds_chunk(float(r), float(s), alpha, beta, x, t_x, T, c[0], c[1], out,
+                                                         MAX_FRACTION_TERMS, _FRACTION_TOLERANCE), n)
+    return out

@@ -7,7 +7,9 @@ which large data need without per-row arrays), and a starting point. :class:`Par
 same way for every model:
 
 - all parameters of these models are positive, so the optimiser works on
-  θ = log(parameter), which removes the bounds and evens out the scales;
+  θ = log(parameter), which removes the bounds and evens out the scales; a
+  model may mark some parameters real-valued (``_real_valued_params``, e.g.
+  covariate coefficients), which the optimiser then takes as they are;
 - the objective is the weighted mean negative log-likelihood (weights are the
   counts of identical rows, e.g. identical customers merged by
   :func:`crmlab.clv.inputs.compress`);
@@ -136,6 +138,10 @@ class ParametricModel:
     def _initial_params(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         return np.ones(len(self.param_names))
 
+    def _real_valued_params(self) -> np.ndarray:
+        """Which parameters may take any real value (optimised as they are, not on the log scale): none here."""
+        return np.zeros(len(self.param_names), dtype=bool)
+
     # ----- fitting ---------------------------------------------------------------------------
     def _has_gradient(self) -> bool:
         return type(self)._log_likelihood_gradient_rows is not ParametricModel._log_likelihood_gradient_rows
@@ -159,19 +165,23 @@ class ParametricModel:
             defaults = dict(zip(names, self._initial_params(data, weights), strict=True))
             defaults.update(initial_params)
             x0 = np.array([float(defaults[n]) for n in names])
-            if np.any(~np.isfinite(x0)) or np.any(x0 <= 0):
+            if np.any(~np.isfinite(x0)) or np.any((x0 <= 0) & ~self._real_valued_params()):
                 raise ValueError(f"{type(self).__name__}: initial parameters must be positive, got {defaults}")
         total = float(weights.sum())
         use_grad = self._has_gradient()
+        real = self._real_valued_params()
+
+        def natural(theta: np.ndarray) -> np.ndarray:
+            return np.where(real, theta, np.exp(theta))
 
         def objective(theta: np.ndarray) -> Any:
-            p = np.exp(theta)
+            p = natural(theta)
             if use_grad:
                 got = self._log_likelihood_gradient_total(p, data, weights)
                 assert got is not None
                 ll_total, grad_total = got
                 value = -ll_total / total
-                g = -grad_total * p / total
+                g = -grad_total * np.where(real, 1.0, p) / total
                 if not np.isfinite(value) or not np.all(np.isfinite(g)):
                     return np.inf, np.zeros_like(theta)
                 return value, g
@@ -189,7 +199,7 @@ class ParametricModel:
             # where the default ones stop a visible distance from the maximum
             result = optimize.minimize(
                 objective,
-                np.log(x0),
+                np.where(real, x0, np.log(np.where(real, 1.0, x0))),
                 jac=True if use_grad else "2-point",
                 method="L-BFGS-B",
                 options={"maxiter": 2000, "gtol": 1e-10, "ftol": 1e-13},
@@ -212,7 +222,7 @@ class ParametricModel:
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        params = np.exp(result.x)
+        params = natural(result.x)
         self._data = dict(data)
         self._weights = weights
         self.params_ = pd.Series(params, index=list(names), name="estimate")
@@ -230,6 +240,8 @@ class ParametricModel:
     def _negative_hessian_ll(self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         """Observed information: Hessian of −ℓ in the natural parameters, by finite differences."""
         k = len(params)
+        # relative steps for positive parameters, absolute ones (at least) for real-valued ones
+        scale = np.where(self._real_valued_params(), np.maximum(np.abs(params), 1.0), params)
         if self._has_gradient():
             def grad(p: np.ndarray) -> np.ndarray:
                 got = self._log_likelihood_gradient_total(p, data, weights)
@@ -238,20 +250,20 @@ class ParametricModel:
 
             hess = np.empty((k, k))
             for j in range(k):
-                h = 1e-5 * params[j]
+                h = 1e-5 * scale[j]
                 up, down = params.copy(), params.copy()
                 up[j] += h
                 down[j] -= h
                 hess[:, j] = (grad(up) - grad(down)) / (2 * h)
             return (hess + hess.T) / 2
-        # relative steps: approx_hess3 takes absolute ones, so work in p = params * (1 + u)
+        # relative steps: approx_hess3 takes absolute ones, so work in p = params + scale * u
         def nll_scaled(u: np.ndarray) -> float:
-            return float(-(weights @ self._log_likelihood_rows(params * (1 + u), data)))
+            return float(-(weights @ self._log_likelihood_rows(params + scale * u, data)))
 
         from statsmodels.tools.numdiff import approx_hess3
 
         hess_u = approx_hess3(np.zeros(k), nll_scaled, epsilon=1e-4)
-        return hess_u / np.outer(params, params)
+        return hess_u / np.outer(scale, scale)
 
     def _variance_matrix(self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray) -> pd.DataFrame:
         names = list(self.param_names)
@@ -319,6 +331,8 @@ class ParametricModel:
             "",
             self.summary.round(decimals).to_string(),
         ]
+        if self.summary.attrs.get("caption"):
+            lines += ["", self.summary.attrs["caption"]]
         print("\n".join(lines))
 
     def __repr__(self) -> str:
