@@ -35,8 +35,8 @@ positive a_k raises the cohort's mean churn probability α_c/(α_c+β_c) and a
 positive b_k lowers it. Predictions then come per cohort (a Series or a
 DataFrame indexed by cohort), :meth:`ShiftedBetaGeometric.residual_value_table`
 gives each cohort's active customers, DERL and residual value, and
-:func:`crmlab.clv.covariate_design.likelihood_ratio_test` tests one curve for
-all against per-cohort curves.
+:meth:`ShiftedBetaGeometric.one_curve_test` tests one curve for all against
+per-cohort curves.
 
 Periods t and renewals are whole numbers (t ≥ 0 for S(t), ≥ 1 for P(T = t) and
 r_t), the discount rate of the infinite sums d > 0; other arguments are refused
@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
 from crmlab.stats.maximum_likelihood import ParametricModel
-from crmlab.clv.covariate_design import CovariateLinks, covariate_matrix
+from crmlab.clv.covariate_design import CovariateLinks
 from crmlab.clv.inputs import check_argument, compress
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 
@@ -106,7 +106,7 @@ class ShiftedBetaGeometric(ParametricModel):
             data, weights = _cohort_rows(n)
             self.survivors_ = pd.Series(n, index=pd.RangeIndex(len(n), name="period"), name="survivors")
             return self._fit(data, weights, initial_params=initial_params, n_customers=float(n[0]))
-        table, matrix = _check_cohorts(survivors, covariates)
+        table = _check_cohorts(survivors, covariates)
         self.survivors_ = table
         if separate:
             if covariates:
@@ -117,9 +117,9 @@ class ShiftedBetaGeometric(ParametricModel):
         weights = np.concatenate([r[1] for r in rows])
         links = None
         if covariates:
-            links = CovariateLinks.build(type(self).param_names, {"alpha": covariates, "beta": covariates},
-                                         {"alpha": "alpha", "beta": "beta"}, {"alpha": matrix, "beta": matrix},
-                                         source="cohort survivors")
+            links, matrices = CovariateLinks.build(type(self).param_names, {"alpha": covariates, "beta": covariates},
+                                                   {"alpha": "alpha", "beta": "beta"}, survivors, process="cohort")
+            matrix = matrices["alpha"]
             z = links.standardise("alpha", matrix)
             cohort_of_row = np.repeat(np.arange(len(table)), [len(r[1]) for r in rows])
             columns |= {f"z{j}": z[cohort_of_row, j] for j in range(z.shape[1])}
@@ -201,8 +201,11 @@ class ShiftedBetaGeometric(ParametricModel):
         return n
 
     def _initial_params(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
-        # covariate coefficients (coded exp(c̃), see CovariateLinks) start at c̃ = 0
-        return np.ones(len(self.param_names))
+        # cohort coefficients (on standardised covariates, see CovariateLinks) start at 0
+        return np.r_[1.0, 1.0, np.zeros(len(self.param_names) - 2)]
+
+    def _real_valued_params(self) -> np.ndarray:
+        return np.arange(len(self.param_names)) >= 2  # the cohort coefficients
 
     def _log_likelihood_rows(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> np.ndarray:
         return self._log_likelihood_gradient_rows(params, data)[0]
@@ -210,15 +213,15 @@ class ShiftedBetaGeometric(ParametricModel):
     def _log_likelihood_gradient_rows(
         self, params: np.ndarray, data: Mapping[str, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
-        # with cohort covariates: α_i = α·exp(ã'z̃_i), β_i = β·exp(b̃'z̃_i), coefficients coded exp(·)
-        # (CovariateLinks) and multiplying the standardised columns z0, z1, …
+        # with cohort covariates: α_i = α·exp(ã'z̃_i), β_i = β·exp(b̃'z̃_i), with coefficients ã, b̃ of the
+        # standardised columns z0, z1, … (CovariateLinks)
         t, survived = data["t"], data["survived"] > 0
         k = (len(params) - 2) // 2
         z = [data[f"z{j}"] for j in range(k)]
-        a_coded, b_coded = params[2:2 + k], params[2 + k:]
+        a_coef, b_coef = params[2:2 + k], params[2 + k:]
         zero = np.zeros_like(t)
-        alpha = params[0] * np.exp(sum((np.log(c) * zj for c, zj in zip(a_coded, z, strict=True)), zero))
-        beta = params[1] * np.exp(sum((np.log(c) * zj for c, zj in zip(b_coded, z, strict=True)), zero))
+        alpha = params[0] * np.exp(sum((c * zj for c, zj in zip(a_coef, z, strict=True)), zero))
+        beta = params[1] * np.exp(sum((c * zj for c, zj in zip(b_coef, z, strict=True)), zero))
         base = betaln(alpha, beta)
         ll = np.where(survived, betaln(alpha, beta + t), betaln(alpha + 1, beta + t - 1)) - base
         psi_ab, psi_abt = digamma(alpha + beta), digamma(alpha + beta + t)
@@ -226,9 +229,8 @@ class ShiftedBetaGeometric(ParametricModel):
         d_alpha = np.where(survived, digamma(alpha), digamma(alpha + 1)) - psi_abt - d_base_a
         d_beta = np.where(survived, digamma(beta + t), digamma(beta + t - 1)) - psi_abt - d_base_b
         d_log_a, d_log_b = d_alpha * alpha, d_beta * beta  # ∂ℓ/∂log α_i, ∂ℓ/∂log β_i
-        d_a = [d_log_a * zj / c for c, zj in zip(a_coded, z, strict=True)]
-        d_b = [d_log_b * zj / c for c, zj in zip(b_coded, z, strict=True)]
-        return ll, np.vstack([d_log_a / params[0], d_log_b / params[1], *d_a, *d_b])
+        return ll, np.vstack([d_log_a / params[0], d_log_b / params[1], *(d_log_a * zj for zj in z),
+                              *(d_log_b * zj for zj in z)])
 
     # ----- predictions ---------------------------------------------------------------------------
     def survival(self, t: Any) -> Any:
@@ -311,6 +313,33 @@ class ShiftedBetaGeometric(ParametricModel):
         both.index.names = ["cohort", "period"]
         return table.merge(both.reset_index(), on=["cohort", "period"], how="left")
 
+    def one_curve_test(self) -> Any:
+        """Likelihood-ratio test of this fit (an (α, β) per cohort, or cohort covariates) against one curve for all.
+
+        Refits the sBG without covariates to the same cohorts and compares:
+        LR = 2(ℓ − ℓ_one curve), χ² with as many degrees of freedom as extra
+        parameters (Wilks 1938). Returns
+        :class:`crmlab.clv.covariates.LikelihoodRatioTest`.
+
+        >>> cohorts = pd.DataFrame({0: [1000, 1000], 1: [631, 869], 2: [468, 743], 3: [382, 653]},
+        ...                        index=["regular", "high end"])
+        >>> test = ShiftedBetaGeometric().fit(cohorts, separate=True).one_curve_test()
+        >>> test.df, test.p_value < 0.001
+        (2, True)
+        """
+        from scipy.stats import chi2
+
+        from crmlab.clv.covariates import LikelihoodRatioTest
+
+        if getattr(self, "cohort_params_", None) is None:
+            raise TypeError("ShiftedBetaGeometric.one_curve_test: fit on a DataFrame of cohorts first")
+        pooled = ShiftedBetaGeometric().fit(self.survivors_)
+        df = len(self.params_) - len(pooled.params_)
+        if df <= 0:
+            raise ValueError("ShiftedBetaGeometric.one_curve_test: this fit is one curve for all already")
+        statistic = max(2.0 * (self.log_likelihood_ - pooled.log_likelihood_), 0.0)
+        return LikelihoodRatioTest(float(statistic), int(df), float(chi2.sf(statistic, df)))
+
     def residual_value_table(self, discount_rate: float, margin: float = 1.0) -> pd.DataFrame:
         """Value of each cohort's active customers (Fader & Hardie 2010): DERL × margin × active customers.
 
@@ -365,8 +394,8 @@ def _period_label(label: Any) -> int | None:
     return None
 
 
-def _check_cohorts(frame: pd.DataFrame, covariates: Sequence[str] | None) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """The survivors table (cohort × period 0…τ, floats) and the cohorts' covariate matrix, or a DataError."""
+def _check_cohorts(frame: pd.DataFrame, covariates: Sequence[str] | None) -> pd.DataFrame:
+    """The survivors table (cohort × period 0…τ, floats), or a DataError naming the cohort and period."""
     source = "cohort survivors"
     covariates = [] if covariates is None else ([covariates] if isinstance(covariates, str) else list(covariates))
     periods = {c: _period_label(c) for c in frame.columns if c not in covariates}
@@ -407,8 +436,7 @@ def _check_cohorts(frame: pd.DataFrame, covariates: Sequence[str] | None) -> tup
                      for r, c in zip(rows[:MAX_PROBLEMS_SHOWN], cols[:MAX_PROBLEMS_SHOWN], strict=True)]
     if total:
         raise DataError(source, problems, n_problems=total)
-    matrix = covariate_matrix(frame, covariates, source=source) if covariates else None
-    return table, matrix
+    return table
 
 
 def _hyp2f1_1(b: Any, c: Any, z: float) -> Any:

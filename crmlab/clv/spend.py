@@ -45,7 +45,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from crmlab.stats.maximum_likelihood import ParametricModel
-from crmlab.clv.covariate_design import CovariateLinks, covariate_matrix
+from crmlab.clv.covariate_design import CovariateLinks
 from crmlab.clv.inputs import as_columns, check_argument, check_weights, compress
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 
@@ -138,9 +138,11 @@ class GammaGamma(ParametricModel):
         columns = {"frequency": x[keep], "monetary_value": m[keep]}
         self.param_names, self.covariate_links_ = type(self).param_names, None
         if spend_covariates is not None and len(spend_covariates):
-            matrix = covariate_matrix(frequency, spend_covariates)[keep]
-            links = CovariateLinks.build(self.param_names, {"gamma": spend_covariates}, {"gamma": "spend"}, {"gamma": matrix})
-            columns |= {f"z{j}": z for j, z in enumerate(links.standardise("gamma", matrix).T)}
+            if not isinstance(frequency, pd.DataFrame):
+                raise TypeError("GammaGamma: spend covariates are columns of the summary: pass the summary DataFrame")
+            links, matrices = CovariateLinks.build(self.param_names, {"gamma": spend_covariates}, {"gamma": "spend"},
+                                                   frequency.loc[keep])
+            columns |= {f"z{j}": z for j, z in enumerate(links.standardise("gamma", matrices["gamma"]).T)}
             self.param_names = links.names
         data, w = compress(columns, w[keep])
         self._fit(data, w, initial_params=initial_params)
@@ -152,8 +154,11 @@ class GammaGamma(ParametricModel):
     def _initial_params(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         # q = 3 and p = 2 give E[Z] = γ; match it to the mean of the observed means
         mean = (weights @ data["monetary_value"]) / weights.sum()
-        # spend coefficients (coded exp(c̃), see CovariateLinks) start at c̃ = 0
-        return np.r_[2.0, 3.0, max(mean, 1e-6), np.ones(len(self.param_names) - 3)]
+        # spend coefficients (on standardised covariates, see CovariateLinks) start at 0
+        return np.r_[2.0, 3.0, max(mean, 1e-6), np.zeros(len(self.param_names) - 3)]
+
+    def _real_valued_params(self) -> np.ndarray:
+        return np.arange(len(self.param_names)) >= 3  # the spend coefficients
 
     def _log_likelihood_rows(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> np.ndarray:
         return self._log_likelihood_gradient_rows(params, data)[0]
@@ -163,11 +168,11 @@ class GammaGamma(ParametricModel):
     ) -> tuple[np.ndarray, np.ndarray]:
         p, q, gamma = params[:3]
         x, m = data["frequency"], data["monetary_value"]
-        # with spend covariates the optimiser's coefficients come coded as exp(c̃) (CovariateLinks),
-        # multiplying standardised columns z0, z1, …: each customer's scale is γ_i = γ·exp(c̃'z̃_i)
-        coded = params[3:]
-        z = [data[f"z{j}"] for j in range(len(coded))]
-        scale = gamma * np.exp(sum((np.log(c) * zj for c, zj in zip(coded, z, strict=True)), np.zeros_like(x)))
+        # with spend covariates, coefficients c̃ of the standardised columns z0, z1, … (CovariateLinks):
+        # each customer's scale is γ_i = γ·exp(c̃'z̃_i)
+        coefficients = params[3:]
+        z = [data[f"z{j}"] for j in range(len(coefficients))]
+        scale = gamma * np.exp(sum((c * zj for c, zj in zip(coefficients, z, strict=True)), np.zeros_like(x)))
         px = p * x
         log_gm = np.log(scale + m * x)
         ll = (
@@ -178,20 +183,14 @@ class GammaGamma(ParametricModel):
         d_p = x * (psi_pxq - digamma(px) + np.log(m) + np.log(x) - log_gm)
         d_q = psi_pxq - digamma(q) + np.log(scale) - log_gm
         d_log_scale = q - (px + q) * scale / (scale + m * x)  # dℓ/d log γ_i
-        d_coded = [d_log_scale * zj / c for c, zj in zip(coded, z, strict=True)]
-        return ll, np.vstack([d_p, d_q, d_log_scale / gamma, *d_coded])
+        return ll, np.vstack([d_p, d_q, d_log_scale / gamma, *(d_log_scale * zj for zj in z)])
 
     def _spend_scale(self, frame: Any, params: np.ndarray, n: int) -> np.ndarray:
         """Each customer's γ_i = γ·exp(c'z_i) (γ itself without covariates), from the frame's covariates."""
         links = getattr(self, "covariate_links_", None)
         if links is None:
             return np.full(n, params[2])
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(
-                "GammaGamma was fitted with spend covariates: pass the customers as a summary DataFrame "
-                f"holding {', '.join(links.links['gamma'])}"
-            )
-        return params[2] * np.exp(links.linear_predictor("gamma", params, covariate_matrix(frame, links.links["gamma"])))
+        return params[2] * np.exp(links.linear_predictor("gamma", params, links.matrix("gamma", frame)))
 
     # ----- predictions ---------------------------------------------------------------------------
     def expected_average_spend(self, covariates: pd.DataFrame | None = None) -> Any:

@@ -133,7 +133,7 @@ def likelihood_ratio_sentence(tests: Mapping[str, Iterable[float]]) -> Markdown:
     """The likelihood-ratio tests of each model with the score against the model without (Wilks 1938).
 
     ``tests`` maps a model's name to its test (statistic, df, p-value), e.g.
-    :func:`crmlab.clv.covariate_design.likelihood_ratio_test`'s result.
+    :func:`crmlab.clv.covariates.likelihood_ratio_test`'s result.
 
     >>> print(likelihood_ratio_sentence({"Pareto/NBD": (55.2, 2, 1e-12), "Gamma-Gamma": (2.1, 1, 0.15)}))
     Likelihood-ratio tests against the models without the score: Pareto/NBD LR = 55.20 (2 df, p < 0.001), the score improves the fit; Gamma-Gamma LR = 2.10 (1 df, p = 0.150), no significant improvement.

@@ -355,7 +355,8 @@ def _drawn_params(model: Any, generator: np.random.Generator) -> Iterator[None]:
     mean = estimate.to_numpy()
     positive = np.array([": " not in str(n) for n in estimate.index])
     scale = np.where(positive, 1 / mean, 1.0)
-    draw = generator.multivariate_normal(np.where(positive, np.log(mean), mean), model.variance_matrix_.to_numpy() * np.outer(scale, scale))
+    centre = np.where(positive, np.log(np.where(positive, mean, 1.0)), mean)
+    draw = generator.multivariate_normal(centre, model.variance_matrix_.to_numpy() * np.outer(scale, scale))
     model.params_ = pd.Series(np.where(positive, np.exp(draw), draw), index=estimate.index, name="estimate")
     try:
         yield
