@@ -139,3 +139,19 @@ def test_refit_without_covariates_forgets_them():
     model.fit(world)
     assert list(model.params_.index) == ["p", "q", "gamma"]
     assert isinstance(model.expected_average_spend(), float)
+
+
+@pytest.mark.slow
+def test_spend_coefficient_intervals_cover_at_the_nominal_rate():
+    """Ground truth over repeated worlds: the 95% Wald intervals of the spend coefficients hold the planted values
+    in about 95% of 60 simulated bases of 800 customers (binomial 99.9% range for 120 intervals: 0.88 to 0.99+).
+    Much smaller bases (300 customers) sometimes reach the Gamma-Gamma's boundary p → ∞, γ → 0 (pγ fixed), where
+    the information matrix is singular; that is a small-sample property of the model, not of the covariates."""
+    covered = []
+    for seed in range(60):
+        world = _spend_world(800, seed=1000 + seed)
+        model = GammaGamma().fit(world, spend_covariates=list(EFFECTS))
+        for name, value in EFFECTS.items():
+            est, se = model.params_[f"spend: {name}"], model.standard_errors_[f"spend: {name}"]
+            covered.append(abs(est - value) < 1.959964 * se)
+    assert 0.88 <= np.mean(covered) < 1.0

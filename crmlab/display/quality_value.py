@@ -271,5 +271,5 @@ def conclusions(effects: pd.DataFrame, accuracy: pd.DataFrame, terciles: pd.Data
         f"Customers in the {high.name} quality tercile are worth {number(high['clv'] / low['clv'], 2)} times those in "
         f"the {low.name} one. In this synthetic world quality drives value by construction, so this shows that the "
         "method finds the chain from relationship quality to retention to profit where it exists, not that the "
-        "chain holds in a real base; run it on your own survey and transactions to test that.")))
+        "chain holds in a real base: fitted to a real survey joined to its customers' transactions, the same models test it.")))
     return bullet_list(bullets)
