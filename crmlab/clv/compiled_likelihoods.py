@@ -503,13 +503,7 @@ def pareto_nbd_log_odds_alive(params: np.ndarray, frequency: np.ndarray, recency
     def run(chunk: tuple[int, int]) -> None:
         _pareto_nbd_log_odds_chunk(p, x, t_x, T, chunk[0], chunk[1], out, MAX_FRACTION_TERMS, _FRACTION_TOLERANCE)
 
-    chunks = _chunks(len(x))
-    if len(chunks) <= 1 or thread_count() == 1:
-        for c in chunks:
-            run(c)
-    else:
-        with ThreadPoolExecutor(min(thread_count(), len(chunks))) as pool:
-            list(pool.map(run, chunks))
+    _in_chunks(run, len(x))
     return out
 
 

@@ -41,6 +41,7 @@ combination of the other covariates of the same process (with the constant).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -284,31 +285,32 @@ def beta_geo_rows(
 
 
 def _pareto_nbd_rows(
-    model: Any, r: float, alpha: Any, s: float, beta: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, grad: bool
+    model: Any, r: float, alpha: Any, s: float, beta: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *,
+    grad: bool, alive: bool,
 ) -> dict[str, np.ndarray]:
-    """Pareto/NBD ``ll``, ``log_odds_alive`` and (with ``grad``) ``grad`` (4, n) per customer at per-customer
+    """Pareto/NBD ``ll`` and ``grad`` (4, n), or with ``alive`` ``log_odds_alive``, per customer at per-customer
     α_i, β_i: compiled, row by row (:func:`crmlab.clv.compiled_likelihoods.pareto_nbd_rows_at`), the rows it
     cannot sum by the model's own NumPy/SciPy likelihood at that row's parameters."""
     from crmlab.clv.compiled_likelihoods import pareto_nbd_log_odds_alive_at, pareto_nbd_rows_at
 
     n = len(x)
     alpha, beta = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (alpha, beta))
-    if grad:
-        ll, g, left_out = pareto_nbd_rows_at(r, alpha, s, beta, x, t_x, T)
-        out = {"ll": ll, "grad": g.T}
-    else:
+    if alive:
         odds = pareto_nbd_log_odds_alive_at(r, alpha, s, beta, x, t_x, T)
         left_out = np.flatnonzero(np.isnan(odds))
         out = {"log_odds_alive": odds}
+    else:
+        ll, g, left_out = pareto_nbd_rows_at(r, alpha, s, beta, x, t_x, T)
+        out = {"ll": ll, "grad": g.T}
     single = type(model)()
     for i in left_out:
         params = np.array([r, alpha[i], s, beta[i]])
-        parts = single._parts(params, {"frequency": x[i:i + 1], "recency": t_x[i:i + 1], "T": T[i:i + 1]}, grad=grad)
-        if grad:
+        parts = single._parts(params, {"frequency": x[i:i + 1], "recency": t_x[i:i + 1], "T": T[i:i + 1]}, grad=not alive)
+        if alive:
+            out["log_odds_alive"][i] = parts["alive"][0] - parts["dead"][0]
+        else:
             out["ll"][i] = parts["ll"][0]
             out["grad"][:, i] = parts["grad"][:, 0]
-        else:
-            out["log_odds_alive"][i] = parts["alive"][0] - parts["dead"][0]
     return out
 
 
@@ -344,10 +346,14 @@ def _links(model: Any) -> tuple[_Link, ...]:
     return _PARETO_LINKS if _is_pareto(model) else _BETA_GEO_LINKS
 
 
-def _rows(model: Any, per_customer: Sequence[Any], x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, grad: bool):
-    """Per-customer ``ll``, ``log_odds_alive`` and, with ``grad``, ``grad`` (4, n) of the model's family."""
+def _rows(
+    model: Any, per_customer: Sequence[Any], x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, grad: bool,
+    alive: bool = False,
+):
+    """Per-customer ``ll`` and, with ``grad``, ``grad`` (4, n) of the model's family; with ``alive``, at least
+    ``log_odds_alive`` (P(alive) = expit of it)."""
     if _is_pareto(model):
-        return _pareto_nbd_rows(model, *per_customer, x, t_x, T, grad=grad)
+        return _pareto_nbd_rows(model, *per_customer, x, t_x, T, grad=grad, alive=alive)
     k = model._first_purchase_dropout
     if not grad:
         return beta_geo_rows(*per_customer, x, t_x, T, first_purchase_dropout=k)
@@ -396,6 +402,7 @@ class _CovariateLikelihood(ParametricModel):
         return _rows(self.model, per, data["frequency"], data["recency"], data["T"], grad=False)["ll"]
 
     def _log_likelihood_gradient_rows(self, params, data):  # pragma: no cover - the totals below are used
+        """Defined so that :class:`ParametricModel` uses the analytic gradient (of the totals, below)."""
         raise NotImplementedError
 
     def _log_likelihood_gradient_total(
@@ -537,23 +544,18 @@ _NOT_YET = ("probability_of_purchases", "expected_frequency_histogram", "expecte
 
 def _install_predictions(model: Any) -> None:
     """Predictions of a model fitted with covariates take the customers' covariates (instance attributes
-    over the class's methods, removed again by :func:`forget_covariates`)."""
-    model.probability_alive = lambda frequency, recency=None, T=None: _probability_alive(model, frequency, recency, T)
-    model.conditional_expected_transactions = (
-        lambda t, frequency, recency=None, T=None: _conditional_expected_transactions(model, t, frequency, recency, T)
-    )
-    model.customer_lifetime_value = lambda frequency, recency=None, T=None, **kw: _customer_lifetime_value(
-        model, frequency, recency, T, **kw)
-    model.expected_transactions = lambda t, covariates=None: _expected_transactions(model, t, covariates)
+    over the class's methods, partials of this module's functions so that the model still pickles; removed
+    again by :func:`forget_covariates`)."""
+    model.probability_alive = functools.partial(_probability_alive, model)
+    model.conditional_expected_transactions = functools.partial(_conditional_expected_transactions, model)
+    model.customer_lifetime_value = functools.partial(_customer_lifetime_value, model)
+    model.expected_transactions = functools.partial(_expected_transactions, model)
     for name in _NOT_YET:
-        setattr(model, name, _not_yet(model, name))
+        setattr(model, name, functools.partial(_not_yet, model, name))
 
 
-def _not_yet(model: Any, name: str) -> Any:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(f"{type(model).__name__}.{name} is not available for a model fitted with covariates yet")
-
-    return refuse
+def _not_yet(model: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError(f"{type(model).__name__}.{name} is not available for a model fitted with covariates yet")
 
 
 def forget_covariates(model: Any) -> None:
@@ -588,31 +590,31 @@ def _customer_model(model: Any, mats: Mapping[str, np.ndarray]) -> Any:
 
     def alive(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         return expit(_rows(model, per, np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float),
-                           grad=False)["log_odds_alive"])
+                           grad=False, alive=True)["log_odds_alive"])
 
     clone._probability_alive_arrays = lambda params, x, t_x, T: alive(x, t_x, T)
     clone.probability_alive = alive
     return clone
 
 
-def _probability_alive(model: Any, frequency: Any, recency: Any, T: Any) -> pd.Series:
+def _probability_alive(model: Any, frequency: Any, recency: Any = None, T: Any = None) -> pd.Series:
     clone, x, t_x, T_arr, labels = _customers(model, frequency, recency, T)
     return pd.Series(clone.probability_alive(x, t_x, T_arr), index=labels, name="probability_alive")
 
 
-def _conditional_expected_transactions(model: Any, t: Any, frequency: Any, recency: Any, T: Any) -> pd.Series:
+def _conditional_expected_transactions(model: Any, t: Any, frequency: Any, recency: Any = None, T: Any = None) -> pd.Series:
     clone, x, t_x, T_arr, labels = _customers(model, frequency, recency, T)
     value = type(model).conditional_expected_transactions(clone, t, x, t_x, T_arr)
     return pd.Series(np.asarray(value, dtype=float), index=labels, name="expected_transactions")
 
 
-def _customer_lifetime_value(model: Any, frequency: Any, recency: Any, T: Any, **kwargs: Any) -> pd.Series:
+def _customer_lifetime_value(model: Any, frequency: Any, recency: Any = None, T: Any = None, **kwargs: Any) -> pd.Series:
     clone, x, t_x, T_arr, labels = _customers(model, frequency, recency, T)
     value = type(model).customer_lifetime_value(clone, x, t_x, T_arr, **kwargs)
     return pd.Series(np.asarray(value, dtype=float), index=labels, name="clv")
 
 
-def _expected_transactions(model: Any, t: Any, covariates: Any) -> Any:
+def _expected_transactions(model: Any, t: Any, covariates: Any = None) -> Any:
     """E[X(t)] of a new customer with the given covariate values (a DataFrame: one per row; a Series or a
     mapping: one customer), or, by default, averaged over the fitted customers' own covariates."""
     model._check_fitted()
