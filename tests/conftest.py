@@ -35,6 +35,7 @@ SMALL = {
     # the audit's companions on the small settings of the dedicated reports above, so that the pages still agree
     "10_relationship_audit.ipynb": {"n_customers": 300, "n_respondents": 250, "actors_per_community": 8,
                                     "n_accounts": 80, "n_draws": 100, "n_key": 10},
+    "11_relationship_quality_and_value.ipynb": {"n_customers": 1000, "n_draws": 30},
 }
 
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SOURCE_NAMES = {"synthetic", "cdnow", "cdnow_full"}
 #: Notebooks that run on a synthetic world only, with no data source to choose.
-SYNTHETIC_ONLY = {"07_value_and_loyalty.ipynb"}
+SYNTHETIC_ONLY = {"07_value_and_loyalty.ipynb", "11_relationship_quality_and_value.ipynb"}
 SOURCE_WORDS = re.compile(r"\b(path|folder|file|csv|parquet)\b", re.IGNORECASE)
 
 

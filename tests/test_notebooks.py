@@ -43,6 +43,7 @@ FIGURES = {"01_customer_base.ipynb": 5, "02_customer_value.ipynb": 5, "03_relati
            "07_value_and_loyalty.ipynb": 7,
            "08_referrals_and_guanxi.ipynb": 8,
            "09_portfolio_and_kam.ipynb": 3, "10_relationship_audit.ipynb": 8,
+           "11_relationship_quality_and_value.ipynb": 2,
            "12_satisfaction_and_loyalty.ipynb": 1}
 
 #: A sentence of each notebook's narrative that its HTML page must show.
@@ -57,6 +58,7 @@ NARRATIVE = {
     "08_referrals_and_guanxi.ipynb": "What referrals and guanxi tell a relationship manager",
     "09_portfolio_and_kam.ipynb": "Reading the portfolio",
     "10_relationship_audit.ipynb": "For management",
+    "11_relationship_quality_and_value.ipynb": "What relationship quality tells a relationship manager",
     "12_satisfaction_and_loyalty.ipynb": "From satisfaction to loyalty",
 }
 

@@ -19,11 +19,25 @@ report a correlation of 0.11 between frequency and mean spend on CDNOW.
 
 As in the papers (and ``transaction_summary``), m_x is the mean of the *repeat*
 transactions, so the model is fitted on customers with x > 0 only.
+
+Spend covariates (no published Gamma-Gamma has them; derived here). The rate
+γ of the heterogeneity distribution of ν is a *scale* of spend: ν ~ Gamma(q, γ)
+means γ/ν ~ 1/Gamma(q, 1), so multiplying γ by k multiplies every customer's
+mean spend p/ν by k in distribution. Customer i's covariates z_i enter as
+γ_i = γ·exp(c'z_i), which gives
+
+    E[Z | z_i] = pγ/(q−1) · exp(c'z_i),   log E[Z | z_i] = log(pγ/(q−1)) + c'z_i,
+
+so c_k is the change in log expected spend per unit of z_k (exp(c_k) the
+factor), a positive c_k a higher expected spend, and c = 0 the model above.
+The density of m_x and the posterior mean are those above with γ_i in place
+of γ; the gradient of the log-likelihood ℓ_i in c is (∂ℓ_i/∂log γ_i)·z_i with
+∂ℓ_i/∂log γ_i = q − (px+q)·γ_i/(γ_i + x m_x).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,6 +45,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln
 
 from crmlab.stats.maximum_likelihood import ParametricModel
+from crmlab.clv.covariate_design import CovariateLinks
 from crmlab.clv.inputs import as_columns, check_argument, check_weights, compress
 from crmlab.data.errors import MAX_PROBLEMS_SHOWN, DataError, Problem
 
@@ -87,6 +102,7 @@ class GammaGamma(ParametricModel):
         *,
         weights: Any = None,
         initial_params: Mapping[str, float] | None = None,
+        spend_covariates: Sequence[str] | None = None,
     ) -> GammaGamma:
         """Fit by maximum likelihood to customers with at least one repeat transaction; returns ``self``.
 
@@ -100,8 +116,17 @@ class GammaGamma(ParametricModel):
         weights : array-like, optional
             Number of customers each row stands for.
 
+        spend_covariates : list of str, optional
+            Columns of the summary DataFrame that shift each customer's spend
+            scale, γ_i = γ·exp(c'z_i) (see the module notes): a positive
+            coefficient means a higher expected spend, exp(c) the factor per
+            unit. Estimates come in ``params_`` / ``summary`` as rows
+            ``"spend: <column>"``; predictions then need each customer's
+            covariates (pass the summary DataFrame).
+
         Rows with x = 0 carry no spend information and are left out; a
-        DataError names rows with a missing value or a non-positive mean spend.
+        DataError names rows with a missing value or a non-positive mean spend,
+        and covariates that are missing, non-numeric or constant.
         """
         cols, labels = as_columns(frequency, (monetary_value,), _COLUMNS, model="GammaGamma")
         x, m = cols["frequency"], cols["monetary_value"]
@@ -110,13 +135,30 @@ class GammaGamma(ParametricModel):
         keep = x > 0
         if not keep.any():
             raise DataError("customer summary", [Problem("no customer with a repeat transaction: nothing to fit", column="frequency")])
-        data, w = compress({"frequency": x[keep], "monetary_value": m[keep]}, w[keep])
-        return self._fit(data, w, initial_params=initial_params)
+        columns = {"frequency": x[keep], "monetary_value": m[keep]}
+        self.param_names, self.covariate_links_ = type(self).param_names, None
+        if spend_covariates is not None and len(spend_covariates):
+            if not isinstance(frequency, pd.DataFrame):
+                raise TypeError("GammaGamma: spend covariates are columns of the summary: pass the summary DataFrame")
+            links, matrices = CovariateLinks.build(self.param_names, {"gamma": spend_covariates}, {"gamma": "spend"},
+                                                   frequency.loc[keep])
+            columns |= {f"z{j}": z for j, z in enumerate(links.standardise("gamma", matrices["gamma"]).T)}
+            self.param_names = links.names
+        data, w = compress(columns, w[keep])
+        self._fit(data, w, initial_params=initial_params)
+        if self.param_names != type(self).param_names:
+            links.decode_fitted(self)
+            self.covariate_links_ = links
+        return self
 
     def _initial_params(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         # q = 3 and p = 2 give E[Z] = γ; match it to the mean of the observed means
         mean = (weights @ data["monetary_value"]) / weights.sum()
-        return np.array([2.0, 3.0, max(mean, 1e-6)])
+        # spend coefficients (on standardised covariates, see CovariateLinks) start at 0
+        return np.r_[2.0, 3.0, max(mean, 1e-6), np.zeros(len(self.param_names) - 3)]
+
+    def _real_valued_params(self) -> np.ndarray:
+        return np.arange(len(self.param_names)) >= 3  # the spend coefficients
 
     def _log_likelihood_rows(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> np.ndarray:
         return self._log_likelihood_gradient_rows(params, data)[0]
@@ -124,25 +166,48 @@ class GammaGamma(ParametricModel):
     def _log_likelihood_gradient_rows(
         self, params: np.ndarray, data: Mapping[str, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
-        p, q, gamma = params
+        p, q, gamma = params[:3]
         x, m = data["frequency"], data["monetary_value"]
+        # with spend covariates, coefficients c̃ of the standardised columns z0, z1, … (CovariateLinks):
+        # each customer's scale is γ_i = γ·exp(c̃'z̃_i)
+        coefficients = params[3:]
+        z = [data[f"z{j}"] for j in range(len(coefficients))]
+        scale = gamma * np.exp(sum((c * zj for c, zj in zip(coefficients, z, strict=True)), np.zeros_like(x)))
         px = p * x
-        log_gm = np.log(gamma + m * x)
+        log_gm = np.log(scale + m * x)
         ll = (
-            gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(gamma)
+            gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(scale)
             + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_gm
         )
         psi_pxq = digamma(px + q)
         d_p = x * (psi_pxq - digamma(px) + np.log(m) + np.log(x) - log_gm)
-        d_q = psi_pxq - digamma(q) + np.log(gamma) - log_gm
-        d_gamma = q / gamma - (px + q) / (gamma + m * x)
-        return ll, np.vstack([d_p, d_q, d_gamma])
+        d_q = psi_pxq - digamma(q) + np.log(scale) - log_gm
+        d_log_scale = q - (px + q) * scale / (scale + m * x)  # dℓ/d log γ_i
+        return ll, np.vstack([d_p, d_q, d_log_scale / gamma, *(d_log_scale * zj for zj in z)])
+
+    def _spend_scale(self, frame: Any, params: np.ndarray, n: int) -> np.ndarray:
+        """Each customer's γ_i = γ·exp(c'z_i) (γ itself without covariates), from the frame's covariates."""
+        links = getattr(self, "covariate_links_", None)
+        if links is None:
+            return np.full(n, params[2])
+        return params[2] * np.exp(links.linear_predictor("gamma", params, links.matrix("gamma", frame)))
 
     # ----- predictions ---------------------------------------------------------------------------
-    def expected_average_spend(self) -> float:
-        """Population mean spend per transaction, E[Z] = pγ/(q−1) (infinite when q ≤ 1)."""
-        p, q, gamma = self._check_fitted()
-        return float(p * gamma / (q - 1)) if q > 1 else float("inf")
+    def expected_average_spend(self, covariates: pd.DataFrame | None = None) -> Any:
+        """Population mean spend per transaction, E[Z] = pγ/(q−1) (infinite when q ≤ 1).
+
+        A model fitted with spend covariates needs them: ``covariates`` is a
+        DataFrame with those columns, and the result a Series of pγ_i/(q−1),
+        the mean spend of a new customer with each row's covariates.
+        """
+        params = self._check_fitted()
+        p, q = params[:2]
+        if getattr(self, "covariate_links_", None) is None and covariates is None:
+            return float(p * params[2] / (q - 1)) if q > 1 else float("inf")
+        if covariates is None:
+            raise TypeError("GammaGamma was fitted with spend covariates: pass a DataFrame of covariates")
+        scale = self._spend_scale(covariates, params, len(covariates))
+        return pd.Series(p * scale / (q - 1) if q > 1 else np.inf, index=covariates.index, name="expected_spend")
 
     def conditional_expected_average_spend(self, frequency: Any, monetary_value: Any = None) -> Any:
         """Posterior mean spend per transaction, E[Z | m_x, x] = p(γ + x m_x)/(px + q − 1) (FHL 2005b).
@@ -150,13 +215,16 @@ class GammaGamma(ParametricModel):
         The posterior of ν is Gamma(px + q, γ + x m_x), and E[p/ν | ·] is this
         formula when px + q > 1, infinite otherwise. Customers without repeat
         transactions (x = 0) get the population mean pγ/(q−1) (infinite when
-        q ≤ 1). Returns a Series over the input's index when given a DataFrame
-        or Series.
+        q ≤ 1). With spend covariates γ is each customer's γ_i = γ·exp(c'z_i),
+        read from the summary DataFrame. Returns a Series over the input's
+        index when given a DataFrame or Series.
         """
-        p, q, gamma = self._check_fitted()
+        params = self._check_fitted()
+        p, q = params[:2]
         cols, labels = as_columns(frequency, (monetary_value,), _COLUMNS, model="GammaGamma")
         x, m = cols["frequency"], cols["monetary_value"]
         _check_spend(x, m, labels)
+        gamma = self._spend_scale(frequency, params, len(x))
         m = np.where(x > 0, m, 0.0)
         shape = p * x + q  # of the posterior of ν
         with np.errstate(divide="ignore", invalid="ignore"):

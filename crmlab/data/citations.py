@@ -200,6 +200,22 @@ SYNTHETIC_WORLDS: dict[str, Citation] = {
         ),
         function="crmlab.theories.satisfaction.simulate_satisfaction_survey",
     ),
+    "simulate_relationship_quality": Citation(
+        title="Synthetic customer base with a latent relationship quality",
+        description=(
+            "Customers whose latent trust and commitment drive their answers to a trust–commitment survey and, "
+            "with known effects, their Pareto/NBD purchasing and dropout and their Gamma-Gamma spend."
+        ),
+        references=(
+            "Morgan, R. M. & Hunt, S. D. (1994). The commitment-trust theory of relationship marketing. "
+            "Journal of Marketing 58(3), 20–38.",
+            "Fader, P. S. & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the Pareto/NBD "
+            "and BG/NBD models. http://brucehardie.com/notes/019/",
+            "Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). RFM and CLV: using iso-value curves for customer "
+            "base analysis. Journal of Marketing Research 42(4), 415–430.",
+        ),
+        function="crmlab.theories.trust_commitment.quality_value.simulate_relationship_quality",
+    ),
     "simulate_loyalty_world": Citation(
         title="Synthetic loyalty world",
         description=(
@@ -330,6 +346,7 @@ SYNTHETIC_SOURCES: dict[tuple[str, str], tuple[str, ...]] = {
 #: Notebook → (what it is used for, the synthetic worlds) a notebook draws whatever its data.
 COMPANION_WORLDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     "02_customer_value": (("Acquisition channels", ("simulate_transactions",)),),
+    "11_relationship_quality_and_value": (("Customers", ("simulate_relationship_quality",)),),
     "07_value_and_loyalty": (
         ("Customers", ("simulate_loyalty_world",)),
         ("Satisfaction chain", ("simulate_satisfaction_chain",)),

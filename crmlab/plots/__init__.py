@@ -16,6 +16,7 @@ module                     figures of
 :mod:`.imp`                IMP business networks
 :mod:`.nordic`             the Nordic triplet
 :mod:`.trust_commitment`   trust and commitment path models
+:mod:`.quality_value`      relationship quality → customer value
 :mod:`.satisfaction`       PLS path models of satisfaction and loyalty
 :mod:`.value_and_loyalty`  value gaps, six markets, satisfaction chain, loyalty budgets
 :mod:`.referral`           referrals, Bass diffusion, control charts
@@ -67,6 +68,10 @@ from crmlab.plots.satisfaction import plot_pls_path_diagram
 from crmlab.plots.trust_commitment import (
     plot_path_diagram,
     plot_path_recovery,
+)
+from crmlab.plots.quality_value import (
+    plot_quality_effects,
+    plot_value_by_quality,
 )
 from crmlab.plots.value_and_loyalty import (
     plot_budget_allocation,
@@ -121,12 +126,14 @@ __all__ = [
     "plot_path_recovery",
     "plot_pls_path_diagram",
     "plot_phase_shares",
+    "plot_quality_effects",
     "plot_quality_recovery",
     "plot_retention_rate",
     "plot_score_distributions",
     "plot_survival_curves",
     "plot_transition_heatmap",
     "plot_triplet_profiles",
+    "plot_value_by_quality",
     "plot_budget_allocation",
     "plot_mediation",
     "plot_response_curves",
