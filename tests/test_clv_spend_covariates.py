@@ -155,3 +155,14 @@ def test_spend_coefficient_intervals_cover_at_the_nominal_rate():
             est, se = model.params_[f"spend: {name}"], model.standard_errors_[f"spend: {name}"]
             covered.append(abs(est - value) < 1.959964 * se)
     assert 0.88 <= np.mean(covered) < 1.0
+
+
+def test_intervals_refuse_a_spend_model_fitted_with_covariates_rather_than_ignore_them():
+    """Draws of (p, q, γ) alone would miss the coefficients: a silent wrong interval, so refused."""
+    rng = np.random.default_rng(3)
+    n = 400
+    summary = pd.DataFrame({"frequency": rng.integers(1, 6, n), "monetary_value": rng.gamma(4.0, 10.0, n),
+                            "z": rng.normal(size=n)})
+    model = GammaGamma().fit(summary, spend_covariates=["z"])
+    with pytest.raises(NotImplementedError, match="fitted with covariates"):
+        model.predict(summary, rng=1)

@@ -543,6 +543,8 @@ def predict_intervals(
         if what != "spend":
             raise ValueError(f"GammaGamma predicts what='spend' or 'clv', not {what!r}")
     elif _kind(model) is None:
+        if getattr(model, "covariate_links_", None) is not None or getattr(model, "covariates_", None) is not None:
+            raise NotImplementedError(f"{name}.predict: intervals are not available for a model fitted with covariates yet")
         raise TypeError(f"predict: no intervals for {name}")
     elif what == "spend":
         raise ValueError(f"{name} predicts transactions: what='spend' is GammaGamma's (or what='clv' with spend_model=)")
