@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *goal_lines,
         "",
-        "Timings on a busy machine are noise: the goal is to be re-checked on an idle one.",
+        "Absolute times depend on the machine's load, stated above: a goal missed under load is to be re-checked on an idle machine.",
     ]
     write_results(args.output, lines)
     print(f"wrote {args.output}")
