@@ -542,8 +542,7 @@ _PREDICTIONS = ("probability_alive", "conditional_expected_transactions", "custo
 # every other prediction of the transaction models would silently use the base parameters: refused until wired
 _NOT_YET = ("probability_of_purchases", "expected_frequency_histogram", "expected_cumulative_transactions",
             "conditional_probability_of_purchases", "probability_alive_at", "expected_number_alive",
-            "probability_alive_history", "expected_transactions_by_period", "customer_lifetime_value_by_period",
-            "predict")
+            "probability_alive_history", "expected_transactions_by_period", "customer_lifetime_value_by_period")
 
 
 def _install_predictions(model: Any) -> None:
