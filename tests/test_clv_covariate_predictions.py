@@ -126,3 +126,31 @@ def test_bootstrap_draws_of_a_covariate_fit_are_refused_rather_than_drop_the_coe
     model, summary = _fitted("bg_nbd", n=300)
     with pytest.raises(NotImplementedError, match="fitted with covariates"):
         model.predict(summary, 4.0, method="bootstrap", n_draws=5, rng=1)
+
+
+CALLS = {
+    "future P(alive)": lambda m, s: np.asarray(m.probability_alive_at(4.0, s), dtype=float),
+    "by period": lambda m, s: m.expected_transactions_by_period(s, horizon=3, period_length=2.0)
+    .drop(columns="customer").to_numpy(dtype=float),
+    "CLV by period": lambda m, s: m.customer_lifetime_value_by_period(
+        s, monetary_value=s["m"].to_numpy(), discount_rate=0.01, horizon=3).drop(columns="customer").to_numpy(dtype=float),
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("call", list(CALLS), ids=list(CALLS))
+def test_each_customers_prediction_is_the_plain_models_at_that_customers_own_parameters(kind, call):
+    """Second implementation: customer by customer, the plain model with its parameters set by hand to the
+    customer's own α_i, a_i, b_i or β_i gives the same values (and the customers keep their labels)."""
+    model, summary = _fitted(kind, n=600)
+    few = summary.iloc[[0, 3, 40, 77]].assign(m=[10.0, 20.0, 5.0, 8.0])
+    ours = CALLS[call](model, few)
+    rows = []
+    for i in range(len(few)):
+        row = few.iloc[[i]]
+        plain = type(model)()
+        own = _own_parameters(model, model.params_.to_numpy()[None, :], float(row["z"].iloc[0]), float(row["d"].iloc[0]))
+        plain.params_ = pd.Series(own[0], index=list(type(model).param_names))
+        rows.append(CALLS[call](plain, row))
+    np.testing.assert_allclose(ours, np.concatenate(rows), rtol=1e-9)
+
