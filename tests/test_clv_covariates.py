@@ -339,15 +339,10 @@ def test_a_horizon_per_customer_is_taken_with_the_summary(small):
     "call",
     [
         lambda m, s: m.conditional_probability_of_purchases(4.0, 1, s),
-        lambda m, s: m.probability_alive_at(4.0, s),
         lambda m, s: m.expected_number_alive(s),
         lambda m, s: m.probability_alive_history([0.0, 2.0], [1.0, 3.0]),
-        lambda m, s: m.expected_transactions_by_period(s, horizon=2),
-        lambda m, s: m.customer_lifetime_value_by_period(s, monetary_value=1.0, discount_rate=0.01, horizon=2),
-        lambda m, s: m.predict(s, t=4.0, rng=1),
     ],
-    ids=["conditional pmf", "future P(alive)", "number alive", "P(alive) history", "by period", "CLV by period",
-         "intervals"],
+    ids=["conditional pmf", "number alive", "P(alive) history"],
 )
 def test_predictions_not_yet_wired_to_covariates_refuse_rather_than_use_the_base_parameters(small, call):
     """A prediction at the base parameters would be a silent wrong answer for a customer with covariates."""

@@ -157,12 +157,25 @@ def test_spend_coefficient_intervals_cover_at_the_nominal_rate():
     assert 0.88 <= np.mean(covered) < 1.0
 
 
-def test_intervals_refuse_a_spend_model_fitted_with_covariates_rather_than_ignore_them():
-    """Draws of (p, q, γ) alone would miss the coefficients: a silent wrong interval, so refused."""
+def test_spend_intervals_use_each_customers_spend_scale():
+    """Second implementation: each customer's spend interval equals that of a plain GammaGamma at the customer's
+    own γ_i = γ·exp(c z_i), its (p, q, γ_i) draws computed by hand from the covariate model's draws."""
+    from crmlab.clv.uncertainty import ParameterDraws, parameter_draws
+
     rng = np.random.default_rng(3)
     n = 400
     summary = pd.DataFrame({"frequency": rng.integers(1, 6, n), "monetary_value": rng.gamma(4.0, 10.0, n),
                             "z": rng.normal(size=n)})
     model = GammaGamma().fit(summary, spend_covariates=["z"])
-    with pytest.raises(NotImplementedError, match="fitted with covariates"):
-        model.predict(summary, rng=1)
+    draws = parameter_draws(model, n_draws=40, rng=1)
+    frame = model.predict(summary, draws=draws)
+    np.testing.assert_allclose(frame["estimate"], model.conditional_expected_average_spend(summary))
+    for i in (0, 7, 123):
+        z = summary["z"].iloc[i]
+        plain = GammaGamma()
+        p, q, gamma, c = model.params_.to_numpy()
+        plain.params_ = pd.Series([p, q, gamma * np.exp(c * z)], index=["p", "q", "gamma"])
+        own = draws.values[:, :3] * np.c_[np.ones((40, 2)), np.exp(draws.values[:, 3] * z)]
+        expected = plain.predict(summary.iloc[[i]], draws=ParameterDraws(own, ("p", "q", "gamma"), "hessian",
+                                                                        plain.params_.to_numpy(), "GammaGamma"))
+        np.testing.assert_allclose(frame.iloc[[i]].to_numpy(), expected.to_numpy(), rtol=1e-12)

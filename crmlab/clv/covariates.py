@@ -541,9 +541,10 @@ _PREDICTIONS = ("probability_alive", "conditional_expected_transactions", "custo
                 "expected_transactions")
 # every other prediction of the transaction models would silently use the base parameters: refused until wired
 _NOT_YET = ("probability_of_purchases", "expected_frequency_histogram", "expected_cumulative_transactions",
-            "conditional_probability_of_purchases", "probability_alive_at", "expected_number_alive",
-            "probability_alive_history", "expected_transactions_by_period", "customer_lifetime_value_by_period",
-            "predict")
+            "conditional_probability_of_purchases", "expected_number_alive", "probability_alive_history")
+#: Predictions for given customers computed by the class's own method at each customer's parameters, with the
+#: number of arguments before the customers (frequency, recency, T or the summary DataFrame).
+_BY_CUSTOMER = {"probability_alive_at": 1, "expected_transactions_by_period": 0, "customer_lifetime_value_by_period": 0}
 
 
 def _install_predictions(model: Any) -> None:
@@ -554,8 +555,20 @@ def _install_predictions(model: Any) -> None:
     model.conditional_expected_transactions = functools.partial(_conditional_expected_transactions, model)
     model.customer_lifetime_value = functools.partial(_customer_lifetime_value, model)
     model.expected_transactions = functools.partial(_expected_transactions, model)
+    for name, lead in _BY_CUSTOMER.items():
+        setattr(model, name, functools.partial(_by_customer, model, name, lead))
     for name in _NOT_YET:
         setattr(model, name, functools.partial(_not_yet, model, name))
+
+
+def _by_customer(model: Any, name: str, lead: int, *args: Any, **kwargs: Any) -> Any:
+    """The class's method ``name`` on a copy whose parameters are the customers' own, the customers (the summary
+    DataFrame after ``lead`` arguments) read once with their covariates."""
+    given = list(args[lead:]) + [None, None, None]
+    summary = given[0] if len(args) > lead else kwargs.get("frequency", kwargs.get("summary"))
+    clone, x, t_x, T, labels = _customers(model, summary, given[1], given[2])
+    clone._rft = lambda *_: (x, t_x, T, labels)
+    return getattr(type(model), name)(clone, *args, **kwargs)
 
 
 def _not_yet(model: Any, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -564,7 +577,7 @@ def _not_yet(model: Any, name: str, *args: Any, **kwargs: Any) -> Any:
 
 def forget_covariates(model: Any) -> None:
     """Undo a fit with covariates (before a fit without): the class's parameters and predictions again."""
-    for name in (*_PREDICTIONS, *_NOT_YET, "param_names", "covariates_", "covariate_caption_", "_covariate_links"):
+    for name in (*_PREDICTIONS, *_BY_CUSTOMER, *_NOT_YET, "param_names", "covariates_", "covariate_caption_", "_covariate_links"):
         model.__dict__.pop(name, None)
 
 

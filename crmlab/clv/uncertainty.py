@@ -96,7 +96,7 @@ CHUNK_CELLS = 4_000_000
 class ParameterDraws:
     """Draws of a fitted model's parameters, one row per draw, with how they were made.
 
-    ``values`` is an array of shape (n_draws, k) of natural (positive)
+    ``values`` is an array of shape (n_draws, k) of natural (positive; covariate coefficients real)
     parameters named ``names``; ``method`` is ``"hessian"``, ``"bootstrap"``
     or ``"fixed"`` (see :func:`parameter_draws`); ``estimate`` the point
     estimate; ``model`` the model's class name.
@@ -188,13 +188,35 @@ def parameter_draws(
     if method == "fixed":
         values = np.tile(estimate, (n_draws, 1))
     elif method == "hessian":
-        cov = model.variance_matrix_.to_numpy() / np.outer(estimate, estimate)
+        real = _real_valued(model)
+        unit = np.where(real, 1.0, estimate)  # d log p = dp / p; a real-valued coefficient stays on its own scale
+        cov = model.variance_matrix_.to_numpy() / np.outer(unit, unit)
         if not np.all(np.isfinite(cov)):
             raise ValueError(f"{name}: the fitted model has no variance matrix (singular Hessian); use method='bootstrap'")
-        values = np.exp(generator.multivariate_normal(np.log(estimate), cov, size=n_draws, method="eigh"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre = np.where(real, estimate, np.log(np.where(real, 1.0, estimate)))
+        normal = generator.multivariate_normal(centre, cov, size=n_draws, method="eigh")
+        values = np.where(real, normal, np.exp(normal))
     else:
+        if _has_covariates(model):
+            raise NotImplementedError(f"{name}: bootstrap draws are not available for a model fitted with covariates "
+                                      "yet; use method='hessian'")
         values = _bootstrap(model, n_draws, generator)
     return ParameterDraws(values, tuple(model.param_names), method, estimate.copy(), name)
+
+
+def _has_covariates(model: Any) -> bool:
+    """Fitted with covariates: a transaction model's ``covariates_`` or a GammaGamma's ``covariate_links_``."""
+    return getattr(model, "covariates_", None) is not None or getattr(model, "covariate_links_", None) is not None
+
+
+def _real_valued(model: Any) -> np.ndarray:
+    """Which of the fitted parameters are real-valued (covariate coefficients), the rest being positive."""
+    k = len(model.param_names)
+    if getattr(model, "covariates_", None) is not None:  # r, α, a/s, b/β, then the coefficients
+        return np.arange(k) >= len(type(model).param_names)
+    method = getattr(model, "_real_valued_params", None)
+    return np.asarray(method(), dtype=bool) if method is not None else np.zeros(k, dtype=bool)
 
 
 def _no_variance(self: Any, params: np.ndarray, data: Any, weights: np.ndarray) -> pd.DataFrame:
@@ -241,13 +263,17 @@ _KINDS = {
 
 def _kind(model: Any) -> str | None:
     """The family of a model (a key of the table above), or None for anything else."""
-    return _KINDS.get(tuple(getattr(model, "param_names", ())))
+    return _KINDS.get(tuple(getattr(type(model), "param_names", ())))
 
 
 def _at(model: Any, params: np.ndarray) -> Any:
     """A shallow copy of the model with ``params_`` replaced: its prediction methods evaluate at ``params``."""
     clone = copy.copy(model)
     clone.params_ = pd.Series(params, index=model.params_.index, name="estimate")  # the index reused: cheap
+    if getattr(model, "covariates_", None) is not None:  # the copy's covariate predictions bound to the copy
+        from crmlab.clv.covariates import _install_predictions
+
+        _install_predictions(clone)
     return clone
 
 
@@ -543,8 +569,6 @@ def predict_intervals(
         if what != "spend":
             raise ValueError(f"GammaGamma predicts what='spend' or 'clv', not {what!r}")
     elif _kind(model) is None:
-        if getattr(model, "covariate_links_", None) is not None or getattr(model, "covariates_", None) is not None:
-            raise NotImplementedError(f"{name}.predict: intervals are not available for a model fitted with covariates yet")
         raise TypeError(f"predict: no intervals for {name}")
     elif what == "spend":
         raise ValueError(f"{name} predicts transactions: what='spend' is GammaGamma's (or what='clv' with spend_model=)")
@@ -560,13 +584,18 @@ def predict_intervals(
 
     if what == "spend":
         cols, _ = as_columns(summary, (None,), ("frequency", "monetary_value"), model=name)
-        model.conditional_expected_average_spend(cols["frequency"], cols["monetary_value"])  # checks, names bad rows
-        distinct_values, inverse = _distinct([cols["frequency"], np.where(cols["frequency"] > 0, cols["monetary_value"], 0.0)])
-        distinct = dict(zip(("x", "m"), distinct_values, strict=True))
+        if _has_covariates(model):
+            model.conditional_expected_average_spend(summary)  # checks, names bad rows and covariates
+        else:
+            model.conditional_expected_average_spend(cols["frequency"], cols["monetary_value"])  # checks, names bad rows
+        spend_keys = _spend_covariates(model, summary)  # each customer's spend covariates: rows differ by them too
+        keys = {"x": cols["frequency"], "m": np.where(cols["frequency"] > 0, cols["monetary_value"], 0.0), **spend_keys}
+        distinct_values, inverse = _distinct(list(keys.values()))
+        distinct = dict(zip(keys, distinct_values, strict=True))
 
         def evaluate_spend(d: int, chunk: Chunk, stream: np.random.Generator) -> np.ndarray:
             clone = _at(model, estimate_params if d < 0 else P[d])
-            return np.asarray(clone.conditional_expected_average_spend(chunk["x"], chunk["m"]), dtype=float)
+            return _spend_at(clone, chunk)
 
         est, low, up = _quantile_rows(evaluate_spend, distinct, n_draws, interval, False, chunk_cells, generator, n_jobs)
         return _result(index, est[inverse], low[inverse], up[inverse], what, interval, method, n_draws, name, t)
@@ -578,6 +607,20 @@ def predict_intervals(
             raise ValueError(f"predict(what={what!r}) needs the horizon t")
         t = float(model._time(t, 1))
     keys = {"x": x, "T": T, "t_x": t_x}  # sorted by x, then T, then t_x: rows with one (x, T) are adjacent
+    covariate = getattr(model, "covariates_", None) is not None
+    mats: dict[str, np.ndarray] = {}
+    if covariate:  # each customer's own covariates: part of what makes two rows the same
+        from crmlab.clv.covariates import _customer_model
+
+        mats = model.covariates_.matrices(summary)
+        for process, matrix in mats.items():
+            keys |= {f"{process} {j}": matrix[:, j] for j in range(matrix.shape[1])}
+
+    def chunk_model(params: np.ndarray, chunk: Chunk) -> Any:
+        """The model at ``params`` with each of the chunk's customers at their own parameters (covariates)."""
+        rows = {process: np.column_stack([chunk[f"{process} {j}"] for j in range(m.shape[1])])
+                if m.shape[1] else np.zeros((len(chunk["x"]), 0)) for process, m in mats.items()}
+        return _customer_model(_at(model, params), rows)
     if what == "clv":
         if _kind(spend_model) != "gamma_gamma":
             raise ValueError("predict(what='clv') needs spend_model=, a fitted GammaGamma")
@@ -585,10 +628,12 @@ def predict_intervals(
             raise ValueError("predict(what='clv') needs discount_rate and horizon (and optionally period_length, margin)")
         clv_args = {"discount_rate": discount_rate, "horizon": horizon, "period_length": period_length}
         spend_model.conditional_expected_average_spend(summary)  # checks frequency and monetary_value
-        model.customer_lifetime_value(x[:1], t_x[:1], T[:1], monetary_value=1.0, **clv_args)  # checks the arguments
+        checker = _customer_model(model, {k: v[:1] for k, v in mats.items()}) if covariate else model
+        checker.customer_lifetime_value(x[:1], t_x[:1], T[:1], monetary_value=1.0, **clv_args)  # checks the arguments
         m = summary["monetary_value"].to_numpy(dtype=float)
         keys["m"] = np.where(x > 0, m, 0.0)
         keys["margin"] = np.broadcast_to(check_argument(margin, "margin", length=len(x)), x.shape).astype(float)
+        keys |= _spend_covariates(spend_model, summary)
         if spend_draws is None:
             spend_draws = parameter_draws(spend_model, n_draws=n_draws, method=method, rng=generator)
         if spend_draws.n_draws != n_draws:
@@ -608,7 +653,7 @@ def predict_intervals(
 
     # the factor given alive, per draw and distinct (x, T), computed once for all chunks when it fits in memory
     table = None
-    if what in ("expected_transactions", "clv"):
+    if what in ("expected_transactions", "clv") and not covariate:  # with covariates, (x, T) alone do not fix it
         (x_levels, T_levels), distinct["xT"] = _distinct([distinct["x"], distinct["T"]])
         if (n_draws + 1) * len(x_levels) <= 4 * chunk_cells:
             table = np.empty((n_draws + 1, len(x_levels)))
@@ -620,25 +665,52 @@ def predict_intervals(
 
     def evaluate(d: int, chunk: Chunk, stream: np.random.Generator) -> np.ndarray:
         params = estimate_params if d < 0 else P[d]
-        clone = _at(model, params)
         xs, Ts, txs = chunk["x"], chunk["T"], chunk["t_x"]
+        if covariate:
+            clone = chunk_model(params, chunk)
+            params = list(clone.params_)  # r, then one value per customer where covariates enter
+        else:
+            clone = _at(model, params)
         p_alive = _probability_alive(clone, params, xs, txs, Ts)
         if what == "probability_alive":
             return p_alive
         if what == "count" and d >= 0:
             return simulate_counts(clone, params, xs, Ts, t, p_alive, stream)
-        if table is not None:
+        if covariate:
+            value = np.asarray(_discounted_transactions(clone, xs, txs, Ts, clv_args) if what == "clv"
+                               else clone.conditional_expected_transactions(t, xs, txs, Ts), dtype=float)
+        elif table is not None:
             value = p_alive * table[d + 1, chunk["xT"]]
         else:
             starts, run = _runs([xs, Ts])
             value = p_alive * given_alive(clone, xs[starts], Ts[starts])[run]
         if what == "clv":
             spender = _at(spend_model, spend_draws.estimate if d < 0 else spend_draws.values[d])
-            value *= np.asarray(spender.conditional_expected_average_spend(xs, chunk["m"]), dtype=float) * chunk["margin"]
+            value = value * _spend_at(spender, chunk) * chunk["margin"]
         return value
 
     est, low, up = _quantile_rows(evaluate, distinct, n_draws, interval, what == "count", chunk_cells, generator, n_jobs)
     return _result(index, est[inverse], low[inverse], up[inverse], what, interval, method, n_draws, name, t)
+
+
+def _spend_covariates(spend_model: Any, summary: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A GammaGamma's spend covariate columns of the summary (none without covariates), keyed by column name."""
+    links = getattr(spend_model, "covariate_links_", None)
+    if links is None:
+        return {}
+    columns = list(dict.fromkeys(c for cols in links.links.values() for c in cols))
+    matrix = np.column_stack([links.matrix(name, summary) for name in links.links])
+    return {f"spend covariate {c}": matrix[:, j] for j, c in enumerate(columns)}
+
+
+def _spend_at(spender: Any, chunk: Chunk) -> np.ndarray:
+    """The spend model's conditional expected spend of a chunk's rows, with their own spend covariates if any."""
+    prefix = "spend covariate "
+    covariates = {k[len(prefix):]: v for k, v in chunk.items() if k.startswith(prefix)}
+    if not covariates:
+        return np.asarray(spender.conditional_expected_average_spend(chunk["x"], chunk["m"]), dtype=float)
+    frame = pd.DataFrame({"frequency": chunk["x"], "monetary_value": chunk["m"], **covariates})
+    return np.asarray(spender.conditional_expected_average_spend(frame), dtype=float)
 
 
 def _result(
