@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.clv.covariates import covariate_matrix
+from crmlab.clv.covariates import covariate_matrix, to_user_scale
 
 __all__ = ["CovariateLinks"]
 
@@ -112,27 +112,11 @@ class CovariateLinks:
         return (matrix - self.center[name]) / self.scale[name]
 
     def decode(self, fitted: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Estimates and covariance on the user's scale from those on standardised covariates.
-
-        With standardised z̃ = (z − μ)/s, θ̃₀·exp(c̃'z̃) = θ₀·exp(c'z) where
-        c = c̃/s and θ₀ = θ̃₀·exp(−Σ c̃_k μ_k/s_k); the covariance follows by the
-        delta method, V = J V_fitted Jᵀ with J the Jacobian of that map.
-        """
-        k = len(fitted)
-        params = fitted.astype(float).copy()
-        jac = np.eye(k)
-        for name in self.links:
-            pos = self.positions(name)
-            idx = np.arange(k)[pos]
-            base = self.base.index(name)
-            c_std = fitted[pos]
-            params[pos] = c_std / self.scale[name]
-            jac[idx, idx] = 1 / self.scale[name]
-            shift = np.exp(-np.sum(c_std * self.center[name] / self.scale[name]))
-            params[base] = fitted[base] * shift
-            jac[base, base] = shift
-            jac[base, idx] = -params[base] * self.center[name] / self.scale[name]
-        return params, jac @ covariance @ jac.T
+        """Estimates and covariance on the user's scale from those on standardised covariates
+        (:func:`to_user_scale`, every link with sign +1)."""
+        links = [(self.base.index(name), self.positions(name), 1.0, self.center[name], self.scale[name])
+                 for name in self.links]
+        return to_user_scale(fitted, covariance, links)
 
     def decode_fitted(self, model: Any) -> None:
         """Replace a just-fitted model's coded estimates, covariance and standard errors by the user-scale ones."""
@@ -145,3 +129,4 @@ class CovariateLinks:
     def linear_predictor(self, name: str, params: np.ndarray, matrix: np.ndarray) -> np.ndarray:
         """c'z_i of linked parameter ``name`` for each row of ``matrix`` (user-scale estimates and covariates)."""
         return matrix @ params[self.positions(name)]
+

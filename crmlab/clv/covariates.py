@@ -440,6 +440,36 @@ _CONVENTIONS = {
                 "per unit of the covariate; r, α, a, b are the customer with every covariate at 0.",
 }
 
+def to_user_scale(
+    fitted: np.ndarray,
+    covariance: np.ndarray,
+    links: Sequence[tuple[int, slice, float, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Estimates and covariance on the user's scale from those fitted on standardised covariates.
+
+    Each link is (index of the base parameter θ₀, slice of its coefficients,
+    sign, the covariates' means μ, their standard deviations s). With
+    z̃ = (z − μ)/s, θ̃₀·exp(sign·c̃'z̃) = θ₀·exp(sign·c'z) where c = c̃/s and
+    θ₀ = θ̃₀·exp(−sign·c'μ); the covariance follows by the delta method,
+    V = J V_fitted Jᵀ with J the Jacobian of that map.
+
+    >>> params, cov = to_user_scale(np.array([2.0, 0.5]), np.eye(2) * 0.01, [(0, slice(1, 2), 1.0, np.array([1.0]), np.array([2.0]))])
+    >>> params.round(4).tolist()  # c = 0.5 / 2, θ₀ = 2·exp(−0.25·1)
+    [1.5576, 0.25]
+    """
+    params = np.asarray(fitted, dtype=float).copy()
+    jac = np.eye(len(params))
+    for base, coefficients, sign, center, scale in links:
+        idx = np.arange(len(params))[coefficients]
+        params[coefficients] = fitted[coefficients] / scale
+        shift = np.exp(-sign * np.sum(params[coefficients] * center))
+        params[base] = fitted[base] * shift
+        jac[idx, idx] = 1 / scale
+        jac[base, base] = shift
+        jac[base, idx] = -sign * params[base] * center / scale
+    return params, jac @ covariance @ jac.T
+
+
 
 def fit_with_covariates(
     model: Any,
@@ -510,16 +540,10 @@ def fit_with_covariates(
     helper._fit(data, w)
 
     # back to the user's scale, with the Jacobian of the map for the covariance
-    v = helper.params_.to_numpy()
-    u, J = v.copy(), np.eye(len(v))
-    for link, sl in zip(links, slices, strict=True):
-        mu, sd = design.mean[link.process], design.scale[link.process]
-        u[sl] = v[sl] / sd
-        u[link.index] = v[link.index] * np.exp(-link.sign * (mu @ u[sl]))
-        J[sl, sl] = np.diag(1 / sd)
-        J[link.index, link.index] = u[link.index] / v[link.index]
-        J[link.index, sl] = u[link.index] * (-link.sign * mu / sd)
-    cov = J @ helper.variance_matrix_.to_numpy() @ J.T
+    u, cov = to_user_scale(helper.params_.to_numpy(), helper.variance_matrix_.to_numpy(), [
+        (link.index, sl, link.sign, design.mean[link.process], design.scale[link.process])
+        for link, sl in zip(links, slices, strict=True)
+    ])
 
     model.param_names = names
     model.params_ = pd.Series(u, index=list(names), name="estimate")
